@@ -1,0 +1,73 @@
+// invr command line: parses global flags, dispatches to a registered subcommand,
+// and maps errors to exit codes (0 ok, 1 runtime error, 2 usage error).
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "command.h"
+#include "invr/error.h"
+#include "invr/progress.h"
+
+namespace invr::cli {
+std::vector<Command>& registry() {
+  static std::vector<Command> commands;
+  return commands;
+}
+}  // namespace invr::cli
+
+int main(int argc, char** argv) {
+  // Logs go to stderr; stdout carries results only.
+  auto logger = spdlog::stderr_color_mt("invr");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+
+  CLI::App app{"invr: inverse retrieval for long-tail exposure"};
+  app.require_subcommand(1);
+  bool quiet = false;
+  bool verbose = false;
+  app.add_flag("-q,--quiet", quiet, "No progress bars and only warnings/errors in the log");
+  app.add_flag("-v,--verbose", verbose, "Debug logging");
+  app.set_version_flag("--version", "invr 0.1.0");
+
+  auto& commands = invr::cli::registry();
+  std::sort(commands.begin(), commands.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
+  for (auto& command : commands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    actions.emplace_back(sub, command.setup(*sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  invr::Progress::set_enabled(!quiet);
+  spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::info);
+
+  for (auto& [sub, action] : actions) {
+    if (!sub->parsed()) continue;
+    try {
+      return action();
+    } catch (const invr::UsageError& e) {
+      spdlog::error("{}", e.what());
+      return 2;
+    } catch (const invr::Error& e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    } catch (const std::bad_alloc&) {
+      spdlog::error("out of memory");
+      return 1;
+    } catch (const std::exception& e) {
+      spdlog::error("unexpected error: {}", e.what());
+      return 1;
+    }
+  }
+  return 2;
+}

@@ -1,0 +1,41 @@
+// RecBole atomic files: invr's primary on-disk dataset format.
+//
+// A dataset NAME in folder DIR is DIR/NAME.inter (required), DIR/NAME.item
+// (optional; without it every item is its own producer) and DIR/NAME.user
+// (optional, read for ids only). Each is tab-separated, UTF-8, with a typed
+// header such as "user_id:token<TAB>item_id:token<TAB>timestamp:float".
+// Column names and types are listed in docs/formats.md.
+//
+// Loading is all-or-nothing: any bad row throws DataError naming file, line
+// and column, and no partially filled Dataset is returned. Saving writes to
+// temporary files and renames them into place, so a reader never sees a
+// half-written dataset.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "invr/data.h"
+
+namespace invr {
+
+struct AtomicLoadOptions {
+  // Column of NAME.item that holds the producer (publisher, artist, brand).
+  std::string producer_column = "producer_id";
+  // Show a progress bar while reading (honours Progress::enabled()).
+  bool progress = true;
+};
+
+// Finds the dataset name in dir: the stem of the single *.inter file there.
+// Throws UsageError if there is none or several.
+std::string find_atomic_name(const std::filesystem::path& dir);
+
+// Loads dir/name.{inter,item,user}. name empty means find_atomic_name(dir).
+Dataset load_atomic(const std::filesystem::path& dir, const std::string& name = "",
+                    const AtomicLoadOptions& options = {});
+
+// Writes dir/name.inter and dir/name.item (creating dir). Columns without data
+// (no timestamps, no tokens) are left out.
+void save_atomic(const Dataset& dataset, const std::filesystem::path& dir, const std::string& name);
+
+}  // namespace invr

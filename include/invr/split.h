@@ -1,0 +1,24 @@
+// Train/test splits. Both are deterministic: the same input gives the same
+// split, with ties broken by row order.
+#pragma once
+
+#include "invr/data.h"
+
+namespace invr {
+
+struct Split {
+  Interactions train;
+  Interactions test;
+};
+
+// Rows with timestamp < cutoff train; the rest test. Rows without a timestamp train.
+Split temporal_split(const Interactions& interactions, double cutoff);
+
+// The cutoff that puts about test_fraction (0,1) of timestamped rows in test.
+double temporal_cutoff(const Interactions& interactions, double test_fraction);
+
+// Each user's last n rows by timestamp (then row order) go to test; users
+// with n or fewer rows keep them all in train.
+Split leave_last_n_out(const Interactions& interactions, int n);
+
+}  // namespace invr

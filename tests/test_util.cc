@@ -1,0 +1,67 @@
+#include "test_util.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace invr::test {
+namespace fs = std::filesystem;
+
+std::optional<fs::path> datasets_dir() {
+  const char* env = std::getenv("INVR_DATASETS");
+  fs::path dir = env ? fs::path(env) : fs::path(INVR_DATASETS_DIR);
+  if (fs::is_directory(dir)) return fs::canonical(dir);
+  return std::nullopt;
+}
+
+fs::path testdata_dir() { return fs::path(INVR_TESTDATA_DIR); }
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = fs::temp_directory_path() /
+          ("invr_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+           std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  out << content;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+CommandResult run_cli(const std::string& args) {
+  TempDir tmp;
+  const auto out_path = tmp / "stdout";
+  const auto err_path = tmp / "stderr";
+  const std::string command = std::string(INVR_CLI_PATH) + " " + args + " >" + out_path.string() +
+                              " 2>" + err_path.string();
+  int status = std::system(command.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  return result;
+}
+
+}  // namespace invr::test

@@ -1,0 +1,47 @@
+// Helpers shared by every test binary.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace invr::test {
+
+// ../shared/datasets (or $INVR_DATASETS), or nullopt when absent.
+// Tests that need it call INVR_REQUIRE_DATASETS() to skip with a visible reason.
+std::optional<std::filesystem::path> datasets_dir();
+
+// tests/testdata: small files checked into the repo.
+std::filesystem::path testdata_dir();
+
+// A fresh empty directory under the system temp dir, removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_file(const std::filesystem::path& path, const std::string& content);
+std::string read_file(const std::filesystem::path& path);
+
+struct CommandResult {
+  int exit_code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// Runs the built invr CLI with the given argument string (shell-quoted by the caller).
+CommandResult run_cli(const std::string& args);
+
+}  // namespace invr::test
+
+#define INVR_REQUIRE_DATASETS(var)                                                        \
+  auto var##_opt = ::invr::test::datasets_dir();                                          \
+  if (!var##_opt) GTEST_SKIP() << "shared datasets folder not found (set INVR_DATASETS)"; \
+  const std::filesystem::path var = *var##_opt
