@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev python3-numpy pybind11-dev
   libopenmpi-dev openmpi-bin
+  libtorch-dev python3-torch
 )
 missing=()
 for p in "${packages[@]}"; do
