@@ -7,6 +7,8 @@ find_package(nlohmann_json REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 find_package(BLAS REQUIRED)
+# LibTorch (Debian libtorch-dev) for the two-tower model; used only inside src/model.
+find_package(Torch REQUIRED)
 find_path(CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas REQUIRED)
 if(INVR_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -1,0 +1,155 @@
+// Loading speed of RecBole atomic files against the speed of reading them.
+//
+// Generates a synthetic NAME.inter (default 10M rows, ~350 MB: ids like
+// u123456 / i12345, integer timestamps, an event_type column, rows grouped by
+// user as RecBole datasets are), then times `cat FILE > /dev/null` and
+// load_atomic on it, best of N warm runs each, pinned to one CPU. The bar
+// (docs/formats.md): loading reaches at least 25% of cat's rate on one core.
+//
+//   bench_load [--rows N] [--dir DIR] [--repeats N]
+// DIR defaults to $INVR_BENCH_DIR or the system temp dir; the file is kept
+// there and reused by later runs with the same row count.
+#include <sched.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "invr/atomic_io.h"
+#include "invr/error.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Args {
+  std::size_t rows = 10'000'000;
+  fs::path dir;
+  int repeats = 3;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args args;
+  const char* env = std::getenv("INVR_BENCH_DIR");
+  args.dir = env ? fs::path(env) : fs::temp_directory_path() / "invr_bench_load";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (i + 1 >= argc) throw invr::UsageError(fmt::format("{} needs a value", flag));
+    const char* value = argv[++i];
+    if (flag == "--rows") args.rows = std::stoull(value);
+    else if (flag == "--dir") args.dir = value;
+    else if (flag == "--repeats") args.repeats = std::stoi(value);
+    else throw invr::UsageError(fmt::format("unknown flag {}; expected --rows, --dir, --repeats", flag));
+  }
+  if (args.rows == 0 || args.repeats < 1) throw invr::UsageError("--rows and --repeats must be positive");
+  return args;
+}
+
+// splitmix64: a fixed, fast pseudo-random stream so every run writes the same file.
+std::uint64_t next_random(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+void generate(const fs::path& path, std::size_t rows) {
+  constexpr std::size_t kRowsPerUser = 50;
+  constexpr std::uint64_t kItems = 50'000;
+  constexpr std::string_view kEvents[] = {"click", "view", "view", "purchase", "impression"};
+  const fs::path temp = fs::path(path) += ".partial";
+  std::FILE* out = std::fopen(temp.c_str(), "wb");
+  if (!out) throw invr::IoError(fmt::format("cannot create {}", temp.string()));
+  fmt::memory_buffer buffer;
+  fmt::format_to(std::back_inserter(buffer), "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\n");
+  std::uint64_t state = 42;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::uint64_t random = next_random(state);
+    // Squaring a uniform draw skews popularity towards low item numbers.
+    const double u = static_cast<double>(random >> 11) * 0x1.0p-53;
+    const auto item = static_cast<std::uint64_t>(u * u * kItems);
+    fmt::format_to(std::back_inserter(buffer), "u{}\ti{}\t{}\t{}\n", 100000 + r / kRowsPerUser,
+                   10000 + item, 1500000000 + r * 7, kEvents[random % 5]);
+    if (buffer.size() > (1 << 20)) {
+      std::fwrite(buffer.data(), 1, buffer.size(), out);
+      buffer.clear();
+    }
+  }
+  std::fwrite(buffer.data(), 1, buffer.size(), out);
+  if (std::fclose(out) != 0) throw invr::IoError(fmt::format("cannot write {}", temp.string()));
+  fs::rename(temp, path);
+}
+
+template <class Body>
+double best_seconds(int repeats, Body&& body) {
+  double best = 1e300;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::min(best, seconds);
+  }
+  return best;
+}
+
+void run_cat(const fs::path& path) {
+  const std::string command = fmt::format("cat '{}' > /dev/null", path.string());
+  if (std::system(command.c_str()) != 0) throw invr::IoError("cat failed on " + path.string());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Args args = parse_args(argc, argv);
+  // One core for both: the loader is single threaded, and cat inherits the mask.
+  cpu_set_t one_cpu;
+  CPU_ZERO(&one_cpu);
+  CPU_SET(sched_getcpu(), &one_cpu);
+  sched_setaffinity(0, sizeof one_cpu, &one_cpu);
+
+  fs::create_directories(args.dir);
+  const std::string name = fmt::format("bench{}", args.rows);
+  const fs::path path = args.dir / (name + ".inter");
+  if (!fs::exists(path)) {
+    fmt::print("generating {} ({} rows)...\n", path.string(), args.rows);
+    std::fflush(stdout);
+    generate(path, args.rows);
+  }
+  const double megabytes = static_cast<double>(fs::file_size(path)) / 1e6;
+
+  run_cat(path);  // warm the page cache
+  const double cat_seconds = best_seconds(args.repeats, [&] { run_cat(path); });
+  invr::AtomicLoadOptions options;
+  options.progress = false;
+  std::size_t rows = 0, users = 0, items = 0;
+  const double load_seconds = best_seconds(args.repeats, [&] {
+    invr::Dataset dataset = invr::load_atomic(args.dir, name, options);
+    rows = dataset.interactions.size();
+    users = dataset.users.size();
+    items = dataset.items.size();
+  });
+
+  fmt::print("file   {}\nsize   {:.1f} MB, {} rows, {} users, {} items\n", path.string(), megabytes,
+             rows, users, items);
+  fmt::print("{:<22}{:>10}{:>10}{:>14}\n", "best of " + std::to_string(args.repeats), "seconds", "MB/s",
+             "rows/s");
+  fmt::print("{:<22}{:>10.3f}{:>10.0f}{:>14}\n", "cat > /dev/null", cat_seconds, megabytes / cat_seconds,
+             "");
+  fmt::print("{:<22}{:>10.3f}{:>10.0f}{:>14.3g}\n", "load_atomic", load_seconds, megabytes / load_seconds,
+             static_cast<double>(rows) / load_seconds);
+  const double ratio = cat_seconds / load_seconds;
+  fmt::print("load rate / cat rate  {:.1f}%  (target >= 25%: {})\n", 100 * ratio,
+             ratio >= 0.25 ? "met" : "NOT met");
+  return 0;
+} catch (const invr::UsageError& e) {
+  std::fprintf(stderr, "bench_load: %s\n", e.what());
+  return 2;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_load: %s\n", e.what());
+  return 1;
+}

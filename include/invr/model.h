@@ -1,0 +1,88 @@
+// The two-tower retrieval model as the rest of invr sees it: something that
+// turns a Dataset's users and items into embedding rows whose dot product is
+// the retrieval score. LibTorch stays behind this header.
+//
+// Contract:
+//  - Embeddings are a Matrix: row-major float, rows × cols, owned. Row r of
+//    embed_items() is dataset.items index r; row r of embed_users() is
+//    dataset.users index r. Ids are matched to the model's own id maps by
+//    string, so the Dataset need not be the one the model was trained on.
+//  - A user's embedding depends only on their positive events (is_positive)
+//    before `as_of`; an item's on its id, producer, tokens and age at `as_of`.
+//  - A model directory (docs/model.md) holds one of three kinds:
+//      "two-tower"   weights trained by invr (train_two_tower / `invr train`),
+//      "torchscript" user_tower.pt + item_tower.pt with the documented inputs,
+//      "precomputed" item/user embeddings as .npy files with id sidecars.
+//    load() checks the manifest (magic "invr-model", format version) and
+//    every file it needs, throwing invr::Error naming the file at fault.
+//  - A loaded model is immutable: the embed_* methods are const and may be
+//    called from several threads at once.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "invr/data.h"
+
+namespace invr {
+
+struct Matrix {
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::vector<float> data;  // rows × cols, row-major
+
+  Matrix() = default;
+  Matrix(std::size_t r, std::size_t c) : rows(r), cols(c), data(r * c, 0.0f) {}
+  std::span<float> row(std::size_t r) { return {data.data() + r * cols, cols}; }
+  std::span<const float> row(std::size_t r) const { return {data.data() + r * cols, cols}; }
+};
+
+// How items without training interactions (cold items) are embedded.
+//  random:  their own id embedding, which training never updated (random
+//           initialisation, as in the InvR paper); items the model has never
+//           heard of get a random vector seeded by their id.
+//  content: the item tower with the shared "unknown" id, so only producer,
+//           tokens and age speak. Meant for models trained with
+//           cold_start = "content" (id dropout teaches that path).
+enum class ColdStart { random, content };
+// "random" / "content"; parse returns nullopt for anything else.
+const char* cold_start_name(ColdStart mode);
+std::optional<ColdStart> parse_cold_start(std::string_view name);
+
+struct EmbedOptions {
+  // Embed as of this time (seconds): user histories use events strictly
+  // before it, item ages are measured at it. kNoTime = after the dataset's
+  // last timestamp (every event counts; ages at the last timestamp).
+  double as_of = kNoTime;
+  // nullopt = what the model was trained for (its cold_start setting).
+  std::optional<ColdStart> cold_start;
+};
+
+class TwoTowerModel {
+ public:
+  virtual ~TwoTowerModel() = default;
+
+  // Loads any kind of model directory; see the contract above.
+  static std::unique_ptr<TwoTowerModel> load(const std::filesystem::path& dir);
+
+  // "two-tower", "torchscript" or "precomputed".
+  virtual std::string kind() const = 0;
+  virtual std::size_t dim() const = 0;
+
+  // One row per dataset.items index.
+  virtual Matrix embed_items(const Dataset& dataset, const EmbedOptions& options = {}) const = 0;
+  // One row per dataset.users index. A user with no positive event before
+  // as_of gets the new-user fallback of docs/model.md.
+  virtual Matrix embed_users(const Dataset& dataset, const EmbedOptions& options = {}) const = 0;
+};
+
+// The latest timestamp in the dataset's interactions, or kNoTime if none has one.
+double latest_timestamp(const Dataset& dataset);
+
+}  // namespace invr

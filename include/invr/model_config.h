@@ -1,0 +1,74 @@
+// Configuration of the two-tower model and its training, declared once
+// (STYLE.md habit 7): model_config_specs() gives every field's name, default
+// (the initialiser below), bounds and help text. The `invr train` flags, the
+// config.toml a model directory carries and docs/model.md all follow that
+// table, and a test checks they agree.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <variant>
+
+namespace invr {
+
+struct ModelConfig {
+  // Towers.
+  std::int64_t dim = 64;              // output embedding size d
+  std::int64_t embedding_dim = 64;    // size of id, producer, token and age embeddings
+  std::int64_t hidden_dim = 128;      // hidden layer of each tower's MLP
+  std::int64_t history_length = 50;   // L: most recent positives a user tower reads
+  std::string pooling = "attention";  // "attention" or "decay"
+  double decay_half_life_days = 7;    // for pooling = "decay"
+  std::int64_t token_buckets = 65536;  // B: tokens hash into B embedding rows
+  std::int64_t age_buckets = 16;       // log2(days) buckets of item age, 0 = unknown
+  bool normalize = true;               // L2-normalise both towers' outputs
+  // Training.
+  std::int64_t epochs = 10;
+  std::int64_t batch_size = 512;
+  double learning_rate = 1e-3;
+  double temperature = 0.05;  // logits = dot / temperature
+  bool logq_correction = true;
+  std::string cold_start = "random";  // "random" or "content"
+  double id_dropout = 0.3;            // P(item id -> unknown id) when cold_start = "content"
+  double validation_fraction = 0.1;   // latest share of positives held out; 0 = none
+  std::int64_t patience = 3;          // epochs without a better Recall@k before stopping
+  std::int64_t eval_k = 20;
+  std::int64_t max_validation_users = 5000;
+  std::uint64_t seed = 42;
+  std::int64_t threads = 0;  // 0 = LibTorch's default (all cores)
+};
+
+// One declared field: name (snake_case in TOML; the CLI flag is --kebab-case),
+// help, inclusive bounds for numbers, allowed values for strings
+// ("attention|decay"), and the member it sets.
+struct ModelConfigSpec {
+  using Field = std::variant<std::int64_t ModelConfig::*, std::uint64_t ModelConfig::*,
+                             double ModelConfig::*, bool ModelConfig::*,
+                             std::string ModelConfig::*>;
+  const char* name;
+  const char* help;
+  double min;
+  double max;
+  const char* choices;  // strings only; nullptr otherwise
+  Field field;
+  bool training_only;  // true: changes how a model is trained, not what it computes
+};
+std::span<const ModelConfigSpec> model_config_specs();
+
+// "--history-length" for "history_length".
+std::string config_flag(const char* name);
+
+// Throws UsageError naming the flag if a value is out of bounds or not a choice.
+void validate(const ModelConfig& config);
+
+// Reads a TOML file of `name = value` pairs (any subset of the fields; the
+// rest keep the values already in `config`). Unknown keys, wrong types and
+// out-of-bounds values throw DataError naming the file, line and column.
+void read_model_config(const std::filesystem::path& path, ModelConfig& config);
+
+// Writes every field as TOML, atomically.
+void write_model_config(const std::filesystem::path& path, const ModelConfig& config);
+
+}  // namespace invr

@@ -1,0 +1,78 @@
+// NumPy .npy files: how embeddings and top-k results move between invr and
+// Python. Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+//
+// Contract:
+//  - Supported element types: float32 ('<f4'), int32 ('<i4'), int64 ('<i8'),
+//    little-endian, C (row-major) order, any number of dimensions (0-d is one
+//    element). Format versions 1.0, 2.0 and 3.0 are read; 1.0 is written
+//    (2.0 only when the header would not fit 1.0's 16-bit length).
+//  - Reading is all-or-nothing: a wrong dtype, Fortran order, a bad header or
+//    a truncated or over-long file throws DataError naming the file (line and
+//    column are 0: these are whole-file problems).
+//  - Writing is atomic: a temporary file in the same folder, then a rename,
+//    so a reader never sees half an array. Failures throw IoError.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace invr {
+
+enum class NpyDtype { float32, int32, int64 };
+
+// "float32", "int32", "int64".
+const char* npy_dtype_name(NpyDtype dtype);
+
+// What a .npy header says, without reading the data.
+struct NpyHeader {
+  NpyDtype dtype = NpyDtype::float32;
+  std::vector<std::size_t> shape;  // empty for a 0-d array
+  std::size_t data_offset = 0;     // bytes from the start of the file to the data
+
+  std::size_t element_count() const;
+};
+
+// An owned array read from a .npy file; data is row-major.
+template <typename T>
+struct NpyArray {
+  std::vector<std::size_t> shape;
+  std::vector<T> data;
+
+  std::size_t rows() const { return shape.empty() ? 1 : shape[0]; }
+  // Product of all dimensions after the first (1 for 0-d and 1-d arrays).
+  std::size_t cols() const;
+};
+
+// Reads and checks the header (magic, version, dict, dtype, order, shape) and
+// that the file size matches it exactly.
+NpyHeader read_npy_header(const std::filesystem::path& path);
+
+// Reads a whole array; T must be float, std::int32_t or std::int64_t and the
+// file's dtype must match it exactly (no silent conversions).
+template <typename T>
+NpyArray<T> read_npy(const std::filesystem::path& path);
+
+// Reads a 2-D array, throwing DataError if the file holds another rank.
+template <typename T>
+NpyArray<T> read_npy_matrix(const std::filesystem::path& path);
+
+// Writes data (row-major, product(shape) elements) atomically.
+void write_npy(const std::filesystem::path& path, std::span<const float> data,
+               std::span<const std::size_t> shape);
+void write_npy(const std::filesystem::path& path, std::span<const std::int32_t> data,
+               std::span<const std::size_t> shape);
+void write_npy(const std::filesystem::path& path, std::span<const std::int64_t> data,
+               std::span<const std::size_t> shape);
+
+template <typename T>
+std::size_t NpyArray<T>::cols() const {
+  std::size_t c = 1;
+  for (std::size_t i = 1; i < shape.size(); ++i) c *= shape[i];
+  return c;
+}
+
+}  // namespace invr

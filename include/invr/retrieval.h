@@ -1,0 +1,130 @@
+// Top-k retrieval by inner product: exact (blocked sgemm + fused selection)
+// and approximate (FAISS HNSW and IVF) behind one batch contract.
+//
+// The same contract serves both directions of InvR: put user embeddings in an
+// index and query it with item embeddings (item -> top users), or the usual
+// way round (user -> top items). Nothing here knows which rows are which.
+//
+// Data contract (FAISS-style):
+//  - Vectors are float32, row-major, `dim` columns; a batch of n queries is
+//    n*dim floats. Scores are inner products, higher is better.
+//  - Row ids are int64 (RowId, FAISS's idx_t): the 0-based position of the
+//    row in the order it was added to the index.
+//  - Outputs are caller-owned, row-major n*k arrays. Row i holds query i's
+//    results, best first. Ties: equal scores are ordered by smaller id first
+//    (exact search guarantees this; approximate search returns FAISS's order).
+//    When fewer than k rows exist (k > size()) or an approximate search finds
+//    fewer, the remaining slots hold id kNoRow and score -infinity.
+//  - search() is const and thread-safe: per-call settings come in
+//    SearchParams, scratch memory belongs to the calling thread. add() and
+//    save() must not run concurrently with anything else on the same index.
+//  - Expected failures (bad spec, bad file) throw invr::Error subclasses;
+//    wrong sizes passed by code are invariants (INVR_CHECK).
+//  - Exact search sets OpenBLAS to one thread per worker (process-wide) and
+//    parallelises itself; FAISS searches set OpenBLAS and OpenMP to
+//    SearchParams::threads. See docs/retrieval.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace invr {
+
+using RowId = std::int64_t;
+constexpr RowId kNoRow = -1;
+
+// A borrowed row-major float matrix; valid while its owner lives.
+struct MatrixView {
+  const float* data = nullptr;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+
+  const float* row(std::int64_t i) const { return data + i * cols; }
+};
+
+// Per-call settings: one index serves many threads with different settings.
+struct SearchParams {
+  // Worker threads; 0 = std::thread::hardware_concurrency().
+  int threads = 0;
+  // HNSW: size of the candidate list while searching (recall vs speed);
+  // 0 = the index's default (IndexParams::ef_search). Raised to k if smaller.
+  int ef_search = 0;
+  // IVF: inverted lists visited per query (recall vs speed); 0 = the index's
+  // default (IndexParams::nprobe). Capped at nlist.
+  int nprobe = 0;
+  // Exact: rows per sgemm block (queries, base); 0 = automatic. For tuning
+  // and benchmarks; results do not depend on them.
+  int query_block = 0;
+  int base_block = 0;
+};
+
+// Construction settings, fixed when the index is built (and saved with it).
+struct IndexParams {
+  // HNSW: graph degree M (links per node; memory and recall grow with it).
+  // A number in the spec ("hnsw48") overrides it.
+  int hnsw_m = 32;
+  // HNSW: candidate list size while inserting (build time vs graph quality).
+  int ef_construction = 200;
+  // HNSW: default SearchParams::ef_search.
+  int ef_search = 128;
+  // IVF: number of inverted lists; 0 = about 4*sqrt(rows) chosen at the first
+  // add(). A number in the spec ("ivf1024") overrides it.
+  int nlist = 0;
+  // IVF: default SearchParams::nprobe.
+  int nprobe = 32;
+  // IVF: at most this many training rows per list for k-means (FAISS's default
+  // is 256; fewer trains faster, slightly worse lists).
+  int train_rows_per_list = 256;
+  // Threads for add() (HNSW insertion, IVF training); 0 = hardware_concurrency().
+  int threads = 0;
+};
+
+class VectorIndex {
+ public:
+  virtual ~VectorIndex() = default;
+
+  virtual int dim() const = 0;
+  // Rows added so far.
+  virtual std::int64_t size() const = 0;
+  // The spec the index was made from ("exact", "hnsw32", "IVF1024,Flat", ...).
+  virtual std::string spec() const = 0;
+
+  // Appends n rows (n*dim floats, copied); their ids continue from size().
+  // IVF indexes train their lists on the first call.
+  virtual void add(std::int64_t n, const float* rows) = 0;
+
+  // Top-k by inner product for n queries (n*dim floats) into caller-owned
+  // scores[n*k] and ids[n*k]. k >= 1; n may be 0.
+  virtual void search(std::int64_t n, const float* queries, int k, float* scores, RowId* ids,
+                      const SearchParams& params = {}) const = 0;
+
+  // Writes the index atomically in invr's index format (docs/retrieval.md).
+  virtual void save(const std::filesystem::path& path) const = 0;
+};
+
+// Makes an empty index. spec (case-insensitive for the short forms):
+//   "exact"                 blocked sgemm with fused top-k, exact results
+//   "hnsw" | "hnswM"        FAISS IndexHNSWFlat, inner product, M links
+//   "ivf" | "ivfN" | "ivfN,flat"   FAISS IndexIVFFlat, inner product, N lists
+//   anything else           a FAISS index_factory string ("IVF4096,SQ8",
+//                           "HNSW32,Flat", "Flat", ...) with inner product
+// Throws UsageError for a spec FAISS does not understand or dim < 1.
+std::unique_ptr<VectorIndex> make_index(std::string_view spec, int dim,
+                                        const IndexParams& params = {});
+
+// Reads an index written by VectorIndex::save. Throws DataError (naming the
+// file) for a file that is not an invr index or is damaged, IoError if it
+// cannot be read.
+std::unique_ptr<VectorIndex> load_index(const std::filesystem::path& path);
+
+// Exact top-k of queries against base without building an index (nothing is
+// copied). queries.cols must equal base.cols. Same output contract as
+// VectorIndex::search; results are exactly those of a naive scan that breaks
+// ties by smaller id, up to floating-point summation order in the scores.
+void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
+                  const SearchParams& params = {});
+
+}  // namespace invr

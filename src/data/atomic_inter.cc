@@ -1,0 +1,158 @@
+// The NAME.inter reader: the one hot loop of loading, kept free of per-row
+// allocation (fields are views into the mapped file, ids go through
+// FastIdIndex, consecutive rows of one user skip the hash entirely).
+#include <array>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "data/atomic_header.h"
+#include "data/atomic_load.h"
+#include "data/text_reader.h"
+#include "invr/error.h"
+#include "invr/progress.h"
+
+namespace invr::data {
+namespace {
+
+constexpr std::size_t kNone = std::string_view::npos;
+constexpr std::string_view kInterColumns =
+    "user_id:token, item_id:token, timestamp:float, event_type:token, and one of rating:float, "
+    "weight:float, value:float";
+constexpr std::uint64_t kProgressMinBytes = 64ull << 20;
+constexpr std::size_t kProgressStepBytes = 4u << 20;
+
+// Which header column feeds which Interactions field.
+struct InterColumns {
+  std::size_t user = kNone, item = kNone, timestamp = kNone, event = kNone, value = kNone;
+};
+
+InterColumns map_columns(const TextReader& reader, const std::vector<HeaderColumn>& header) {
+  InterColumns c;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const HeaderColumn& column = header[i];
+    const std::string_view name = column.name;
+    if (name == "user_id") {
+      require_type(reader, column, AtomicType::token);
+      c.user = i;
+    } else if (name == "item_id") {
+      require_type(reader, column, AtomicType::token);
+      c.item = i;
+    } else if (name == "timestamp") {
+      require_type(reader, column, AtomicType::float_number);
+      c.timestamp = i;
+    } else if (name == "event_type") {
+      require_type(reader, column, AtomicType::token);
+      c.event = i;
+    } else if (name == "rating" || name == "weight" || name == "value") {
+      require_type(reader, column, AtomicType::float_number);
+      if (c.value != kNone)
+        reader.fail_at(column.field, fmt::format("more than one value column ({} and {}); use one",
+                                                 header[c.value].name, name));
+      c.value = i;
+    } else {
+      reader.fail_at(column.field, fmt::format("unknown column {}; expected one of {}",
+                                               quote_value(column.label()), kInterColumns));
+    }
+  }
+  if (c.user == kNone) fail_missing_column(reader, "user_id", AtomicType::token, header);
+  if (c.item == kNone) fail_missing_column(reader, "item_id", AtomicType::token, header);
+  return c;
+}
+
+// parse_event_type with a cache of the last name seen: logs repeat few names.
+class EventParser {
+ public:
+  std::optional<EventType> parse(std::string_view name) {
+    if (name.size() == last_size_ && std::memcmp(name.data(), last_.data(), name.size()) == 0)
+      return last_type_;
+    auto type = parse_event_type(name);
+    if (type && name.size() <= last_.size()) {
+      std::memcpy(last_.data(), name.data(), name.size());
+      last_size_ = name.size();
+      last_type_ = *type;
+    }
+    return type;
+  }
+
+ private:
+  std::array<char, 16> last_{};
+  std::size_t last_size_ = kNone;
+  EventType last_type_ = EventType::interaction;
+};
+
+[[noreturn]] void fail_number(const TextReader& reader, std::string_view field,
+                              std::string_view column) {
+  reader.fail_at(field, fmt::format("column {}: expected a finite number, found {}{}", column,
+                                    quote_value(field), field.empty() ? " (an empty field)" : ""));
+}
+
+}  // namespace
+
+void read_inter_file(const std::filesystem::path& path, const std::string& item_file,
+                     FastIdIndex& users, FastIdIndex& items, Interactions& out,
+                     const AtomicLoadOptions& options) {
+  TextReader reader(path);
+  const auto header = parse_header(reader, reader.read_header_line(), true);
+  const InterColumns c = map_columns(reader, header);
+  const bool items_fixed = !item_file.empty();
+
+  out.reserve(reader.estimate_lines());
+  std::optional<Progress> progress;
+  if (options.progress && Progress::enabled() && reader.size_bytes() > kProgressMinBytes)
+    progress.emplace("loading " + path.filename().string(), reader.size_bytes(), "B");
+  std::size_t progress_reported = 0;
+
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  std::string_view last_user;  // a view into the file: valid while reader lives
+  Index last_user_index = kNoIndex;
+  EventParser events;
+  while (reader.next_record(line)) {
+    split_record(reader, line, header.size(), fields);
+
+    const std::string_view user = fields[c.user];
+    if (last_user_index == kNoIndex || user.size() != last_user.size() ||
+        std::memcmp(user.data(), last_user.data(), user.size()) != 0) {
+      if (user.empty()) reader.fail_at(user, "empty user_id; expected a user id");
+      last_user_index = users.add(user);
+      last_user = user;
+    }
+
+    const std::string_view item = fields[c.item];
+    if (item.empty()) reader.fail_at(item, "empty item_id; expected an item id");
+    const Index item_index = items_fixed ? items.find(item) : items.add(item);
+    if (item_index == kNoIndex)
+      reader.fail_at(item, fmt::format("unknown item {} (not in {})", quote_value(item), item_file));
+
+    double timestamp = kNoTime;
+    if (c.timestamp != kNone && !fields[c.timestamp].empty() &&
+        !parse_finite_double(fields[c.timestamp], timestamp))
+      fail_number(reader, fields[c.timestamp], "timestamp");
+
+    EventType event = EventType::interaction;
+    if (c.event != kNone) {
+      auto parsed = events.parse(fields[c.event]);
+      if (!parsed)
+        reader.fail_at(fields[c.event], fmt::format("column event_type: expected one of {}, found {}",
+                                                    event_type_names(), quote_value(fields[c.event])));
+      event = *parsed;
+    }
+
+    float value = 1.0f;
+    if (c.value != kNone && !parse_finite_float(fields[c.value], value))
+      fail_number(reader, fields[c.value], header[c.value].name);
+
+    out.push_back(last_user_index, item_index, timestamp, event, value);
+    if (progress && reader.offset() - progress_reported >= kProgressStepBytes) {
+      progress->add(reader.offset() - progress_reported);
+      progress_reported = reader.offset();
+    }
+  }
+  if (progress) progress->add(reader.offset() - progress_reported);
+  if (out.size() == 0)
+    throw DataError(reader.file(), 0, 0, "no interactions: the file has a header but no data rows");
+}
+
+}  // namespace invr::data

@@ -1,0 +1,80 @@
+// load_atomic and find_atomic_name: find the files of a dataset, read each
+// (atomic_inter.cc, atomic_item.cc) and assemble the Dataset only when every
+// file has been read without error.
+#include "invr/atomic_io.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "data/atomic_load.h"
+#include "invr/error.h"
+
+namespace invr {
+namespace fs = std::filesystem;
+
+std::string find_atomic_name(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw UsageError(fmt::format("{} is not a directory", dir.string()));
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".inter") names.push_back(entry.path().stem().string());
+  if (ec) throw IoError(fmt::format("cannot list {}: {}", dir.string(), ec.message()));
+  if (names.empty())
+    throw UsageError(fmt::format("no .inter file in {}; expected a RecBole dataset NAME.inter",
+                                 dir.string()));
+  if (names.size() > 1) {
+    std::sort(names.begin(), names.end());
+    throw UsageError(fmt::format("several datasets in {} ({}); name the one to load", dir.string(),
+                                 fmt::join(names, ", ")));
+  }
+  return names.front();
+}
+
+Dataset load_atomic(const fs::path& dir, const std::string& name, const AtomicLoadOptions& options) {
+  const std::string dataset_name = name.empty() ? find_atomic_name(dir) : name;
+  if (dataset_name.find('/') != std::string::npos)
+    throw UsageError(fmt::format("dataset name {} must not contain '/'", dataset_name));
+  const fs::path inter_path = dir / (dataset_name + ".inter");
+  const fs::path item_path = dir / (dataset_name + ".item");
+  const fs::path user_path = dir / (dataset_name + ".user");
+  std::error_code ec;
+
+  data::FastIdIndex users;
+  if (fs::exists(user_path, ec)) data::read_user_file(user_path, users);
+
+  std::optional<data::ItemFile> item_file;
+  if (fs::exists(item_path, ec)) item_file = data::read_item_file(item_path, options);
+
+  data::FastIdIndex inter_items;
+  data::FastIdIndex& items = item_file ? item_file->items : inter_items;
+  Interactions interactions;
+  data::read_inter_file(inter_path, item_file ? item_path.filename().string() : std::string(),
+                        users, items, interactions, options);
+
+  Dataset dataset;
+  dataset.name = dataset_name;
+  dataset.users = users.to_id_map();
+  dataset.items = items.to_id_map();
+  if (item_file) {
+    dataset.producers = std::move(item_file->producers);
+    dataset.tokens = std::move(item_file->tokens);
+    dataset.item_table = std::move(item_file->table);
+  } else {
+    // No item file: every item is its own producer, with the item's id.
+    dataset.producers = dataset.items;
+    dataset.item_table.producer.reserve(dataset.items.size());
+    for (std::size_t i = 0; i < dataset.items.size(); ++i)
+      dataset.item_table.push_back(static_cast<Index>(i), kNoTime, {});
+  }
+  dataset.interactions = std::move(interactions);
+  spdlog::debug("loaded {} from {}: {} interactions, {} users, {} items, {} producers",
+                dataset_name, dir.string(), dataset.interactions.size(), dataset.users.size(),
+                dataset.items.size(), dataset.producers.size());
+  return dataset;
+}
+
+}  // namespace invr

@@ -1,0 +1,314 @@
+#include "data/text_reader.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "invr/error.h"
+
+namespace invr::data {
+namespace {
+
+[[noreturn]] void throw_io(const std::filesystem::path& path, const char* what) {
+  throw IoError(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+// Closes a file descriptor on every exit path.
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+FileBytes::FileBytes(const std::filesystem::path& path) {
+  FdCloser fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) throw_io(path, "open");
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) throw_io(path, "stat");
+  if (S_ISDIR(st.st_mode)) {
+    errno = EISDIR;
+    throw_io(path, "read");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Mapping avoids copying the page cache; MAP_POPULATE pre-faults it in one go.
+    auto size = static_cast<std::size_t>(st.st_size);
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.fd, 0);
+    if (p != MAP_FAILED) {
+      ::madvise(p, size, MADV_SEQUENTIAL);
+      data_ = static_cast<const char*>(p);
+      size_ = size;
+      mapped_ = true;
+      return;
+    }
+  }
+  // Pipes, /proc files and failed maps: read until end of file.
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd.fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_io(path, "read");
+    }
+    if (n == 0) break;
+    owned_.append(buffer, static_cast<std::size_t>(n));
+  }
+  data_ = owned_.data();
+  size_ = owned_.size();
+}
+
+FileBytes::~FileBytes() { release(); }
+
+void FileBytes::release() noexcept {
+  if (mapped_) ::munmap(const_cast<char*>(data_), size_);
+  data_ = nullptr;
+  size_ = 0;
+  mapped_ = false;
+  owned_.clear();
+}
+
+FileBytes::FileBytes(FileBytes&& other) noexcept { *this = std::move(other); }
+
+FileBytes& FileBytes::operator=(FileBytes&& other) noexcept {
+  if (this == &other) return *this;
+  release();
+  mapped_ = other.mapped_;
+  owned_ = std::move(other.owned_);
+  size_ = other.size_;
+  data_ = mapped_ ? other.data_ : owned_.data();
+  other.data_ = nullptr;
+  other.size_ = 0;
+  other.mapped_ = false;
+  return *this;
+}
+
+namespace {
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+std::string_view strip_bom(std::string_view text) {
+  if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
+  return text;
+}
+}  // namespace
+
+TextReader::TextReader(const std::filesystem::path& path)
+    : bytes_(path), file_(path.string()), text_(strip_bom(bytes_.view())) {
+  next_ = text_.data();
+  line_start_ = next_;
+}
+
+TextReader::TextReader(std::string file, std::string_view text)
+    : file_(std::move(file)), text_(strip_bom(text)) {
+  next_ = text_.data();
+  line_start_ = next_;
+}
+
+bool TextReader::next_line(std::string_view& line) {
+  const char* end = text_.data() + text_.size();
+  if (next_ == end) return false;
+  const auto remaining = static_cast<std::size_t>(end - next_);
+  const char* newline = static_cast<const char*>(std::memchr(next_, '\n', remaining));
+  const char* line_end = newline ? newline : end;
+  line_start_ = next_;
+  next_ = newline ? newline + 1 : end;
+  ++line_number_;
+  if (line_end > line_start_ && line_end[-1] == '\r') --line_end;
+  line = {line_start_, static_cast<std::size_t>(line_end - line_start_)};
+  validate_line(line);
+  return true;
+}
+
+bool TextReader::next_record(std::string_view& line) {
+  if (!next_line(line)) return false;
+  if (!line.empty()) return true;
+  // A blank line: fine only when nothing but line ends follows.
+  const std::size_t blank_line = line_number_;
+  const char* end = text_.data() + text_.size();
+  for (const char* p = next_; p != end; ++p) {
+    if (*p != '\n' && *p != '\r') {
+      throw DataError(file_, blank_line, 1,
+                      "blank line in the middle of the file (only trailing blank lines are "
+                      "allowed)");
+    }
+  }
+  next_ = end;
+  return false;
+}
+
+std::string_view TextReader::read_header_line() {
+  std::string_view line;
+  if (next_line(line) && !line.empty()) return line;
+  if (line_number_ == 0 || text_.find_first_not_of("\r\n") == std::string_view::npos)
+    throw DataError(file_, 0, 0, "empty file: expected a header line");
+  fail(1, "expected a header line, found a blank line");
+}
+
+void TextReader::fail(std::size_t column, const std::string& message) const {
+  throw DataError(file_, line_number_, column, message);
+}
+
+std::size_t TextReader::estimate_lines() const {
+  // Average line length over the first 64 KiB, plus a little slack.
+  const std::size_t sample = std::min<std::size_t>(text_.size(), 1 << 16);
+  std::size_t lines = 0;
+  for (std::size_t i = 0; i < sample; ++i) lines += text_[i] == '\n';
+  if (lines == 0) return 1;
+  const double per_byte = static_cast<double>(lines) / static_cast<double>(sample);
+  return static_cast<std::size_t>(per_byte * static_cast<double>(text_.size()) * 1.02) + 16;
+}
+
+void TextReader::validate_line(std::string_view line) const {
+  // Fast path: eight bytes at a time while everything is ASCII.
+  const char* p = line.data();
+  const char* end = p + line.size();
+  while (end - p >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    if (word & 0x8080808080808080ULL) break;
+    p += 8;
+  }
+  while (p != end && static_cast<unsigned char>(*p) < 0x80) ++p;
+  if (p == end) return;
+  const std::size_t bad = find_invalid_utf8({p, static_cast<std::size_t>(end - p)});
+  if (bad == std::string_view::npos) return;
+  const char* at = p + bad;
+  fail(column_of(at), fmt::format("invalid UTF-8 byte 0x{:02X}; files must be UTF-8 encoded",
+                                  static_cast<unsigned char>(*at)));
+}
+
+std::size_t find_invalid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Length and the valid range of the second byte (RFC 3629, table 3-7 of Unicode).
+    std::size_t length;
+    unsigned char low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;   // no overlong forms
+      if (c == 0xED) high = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;   // no overlong forms
+      if (c == 0xF4) high = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return i;  // stray continuation byte, C0/C1 or F5..FF
+    }
+    if (i + length > n) return i;
+    if (s[i + 1] < low || s[i + 1] > high) return i;
+    for (std::size_t k = 2; k < length; ++k)
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+std::size_t split_tabs(std::string_view line, std::string_view* out, std::size_t capacity) {
+  std::size_t count = 0;
+  const char* p = line.data();
+  const char* end = p + line.size();
+  for (;;) {
+    const char* start = p;
+    while (p != end && *p != '\t') ++p;
+    if (count < capacity) out[count] = {start, static_cast<std::size_t>(p - start)};
+    ++count;
+    if (p == end) return count;
+    ++p;
+  }
+}
+
+void check_tab_separated(const TextReader& reader, std::string_view header) {
+  if (header.find('\t') != std::string_view::npos) return;
+  const std::size_t at = header.find_first_of(",;| ");
+  if (at == std::string_view::npos) return;  // a single column needs no tab
+  reader.fail(reader.column_of(header.data() + at),
+              fmt::format("expected tab-separated columns, found {} in a header with no tab",
+                          quote_value(header.substr(at, 1))));
+}
+
+bool parse_finite_double(std::string_view field, double& out) {
+  // Fast path for plain integers (timestamps): up to 15 digits are exact.
+  const char* p = field.data();
+  const char* end = p + field.size();
+  const bool negative = p != end && *p == '-';
+  const char* digits = p + negative;
+  if (end > digits && end - digits <= 15) {
+    std::int64_t value = 0;
+    const char* q = digits;
+    while (q != end && static_cast<unsigned>(*q - '0') < 10) value = value * 10 + (*q++ - '0');
+    if (q == end) {
+      const auto magnitude = static_cast<double>(value);
+      out = negative ? -magnitude : magnitude;  // keeps "-0" as -0.0
+      return true;
+    }
+  }
+  double value;
+  auto [ptr, ec] = std::from_chars(p, end, value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return false;
+  out = value;
+  return true;
+}
+
+bool parse_finite_float(std::string_view field, float& out) {
+  if (field.size() == 1 && static_cast<unsigned>(field[0] - '0') < 10) {
+    out = static_cast<float>(field[0] - '0');
+    return true;
+  }
+  float value;
+  auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (ec != std::errc() || ptr != field.data() + field.size() || !std::isfinite(value)) return false;
+  out = value;
+  return true;
+}
+
+bool parse_unsigned(std::string_view field, std::uint64_t max, std::uint64_t& out) {
+  if (field.empty() || field.size() > 19) return false;
+  std::uint64_t value = 0;
+  for (char c : field) {
+    if (static_cast<unsigned>(c - '0') >= 10) return false;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (value > max) return false;
+  out = value;
+  return true;
+}
+
+std::string quote_value(std::string_view value) {
+  constexpr std::size_t kMax = 40;
+  std::size_t shown = std::min(value.size(), kMax);
+  // Never cut a UTF-8 sequence in half.
+  while (shown < value.size() && shown > 0 && (static_cast<unsigned char>(value[shown]) & 0xC0) == 0x80)
+    --shown;
+  std::string out = "'";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\n') out += "\\n";
+    else if (c < 0x20 || c == 0x7F) out += fmt::format("\\x{:02X}", c);
+    else out += static_cast<char>(c);
+  }
+  if (shown < value.size()) out += "...";
+  out += "'";
+  return out;
+}
+
+}  // namespace invr::data

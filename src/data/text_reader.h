@@ -1,0 +1,120 @@
+// Fast line/field reading for the tab-separated formats invr loads.
+//
+// A TextReader holds a whole file in memory (memory-mapped when the file is a
+// regular file, read() otherwise) and hands out lines as string_views into it,
+// so nothing is copied or allocated per line or per field. It tracks the
+// 1-based line number, strips "\r\n" and a leading UTF-8 byte-order mark, and
+// validates every line as UTF-8 before returning it. Columns in errors are
+// 1-based byte offsets within the line (what editors call "column"), so a
+// DataError points at the first byte of the offending field.
+//
+// Not thread-safe; views are valid while the reader lives.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace invr::data {
+
+// The bytes of one file, memory-mapped or read. Move-only.
+class FileBytes {
+ public:
+  FileBytes() = default;
+  // Throws IoError when the file cannot be opened or read.
+  explicit FileBytes(const std::filesystem::path& path);
+  ~FileBytes();
+  FileBytes(FileBytes&& other) noexcept;
+  FileBytes& operator=(FileBytes&& other) noexcept;
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+
+  std::string_view view() const { return {data_, size_}; }
+
+ private:
+  void release() noexcept;
+
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+  bool mapped_ = false;
+  std::string owned_;  // used when the file could not be mapped (pipes, /proc)
+};
+
+class TextReader {
+ public:
+  // Reads the whole file; `file` in errors is path.string().
+  explicit TextReader(const std::filesystem::path& path);
+  // Reads text owned by the caller (which must outlive the reader); `file`
+  // names it in errors.
+  TextReader(std::string file, std::string_view text);
+
+  const std::string& file() const { return file_; }
+  std::size_t size_bytes() const { return text_.size(); }
+  // Bytes consumed so far, for progress bars.
+  std::size_t offset() const { return static_cast<std::size_t>(next_ - text_.data()); }
+
+  // Next line without its line end, validated as UTF-8 (DataError naming the
+  // byte column otherwise). false at end of text.
+  bool next_line(std::string_view& line);
+  // Like next_line, but for data rows: blank lines at the end of the file are
+  // skipped (returns false), a blank line followed by more data is an error.
+  bool next_record(std::string_view& line);
+  // The first line, which must exist and not be blank: DataError at line 0
+  // ("empty file") when the text holds nothing but line ends.
+  std::string_view read_header_line();
+
+  // 1-based number of the line last returned.
+  std::size_t line_number() const { return line_number_; }
+  // 1-based byte column of p, which points into the line last returned.
+  std::size_t column_of(const char* p) const {
+    return static_cast<std::size_t>(p - line_start_) + 1;
+  }
+  // Throws DataError(file, current line, column, message).
+  [[noreturn]] void fail(std::size_t column, const std::string& message) const;
+  // Throws DataError at the first byte of field (a view into the current line).
+  [[noreturn]] void fail_at(std::string_view field, const std::string& message) const {
+    fail(column_of(field.data()), message);
+  }
+
+  // About how many lines the text holds, from the line lengths near its start:
+  // cheap, for reserving column vectors.
+  std::size_t estimate_lines() const;
+
+ private:
+  void validate_line(std::string_view line) const;
+
+  FileBytes bytes_;
+  std::string file_;
+  std::string_view text_;
+  const char* next_ = nullptr;
+  const char* line_start_ = nullptr;
+  std::size_t line_number_ = 0;
+};
+
+// Splits line at tabs. Stores at most `capacity` fields in out and returns the
+// number of fields the line has (which may exceed capacity).
+std::size_t split_tabs(std::string_view line, std::string_view* out, std::size_t capacity);
+
+// Throws "expected tab-separated columns" when a header line has no tab but
+// contains ',', ';', '|' or ' ' (a CSV or space-separated file given as TSV).
+void check_tab_separated(const TextReader& reader, std::string_view header);
+
+// Offset of the first byte that is not valid UTF-8 (overlong forms, surrogates
+// and code points above U+10FFFF are invalid), or npos.
+std::size_t find_invalid_utf8(std::string_view text);
+
+// Strict number parsing: the whole field must be the number, no spaces, no
+// leading '+'. Doubles and floats must be finite (NaN and Inf are refused).
+// Each returns false on failure; the caller names the column in its error.
+bool parse_finite_double(std::string_view field, double& out);
+bool parse_finite_float(std::string_view field, float& out);
+// Decimal digits only, value <= max.
+bool parse_unsigned(std::string_view field, std::uint64_t max, std::uint64_t& out);
+
+// "'value'" for messages, shortened to about 40 bytes and with control
+// characters shown as escapes.
+std::string quote_value(std::string_view value);
+
+}  // namespace invr::data

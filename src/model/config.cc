@@ -1,0 +1,192 @@
+// The one declaration of the model's configuration: bounds, choices and help.
+// `invr train` builds its flags from this table, config.toml is read and
+// written from it, and a test checks docs/model.md names every entry.
+#include <array>
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "invr/error.h"
+#include "invr/model_config.h"
+#include "model/model_files.h"
+
+namespace invr {
+namespace {
+using C = ModelConfig;
+constexpr double kBig = 1e9;
+// TOML integers are signed 64-bit; the seed stays within them.
+constexpr double kMaxSeed = 9.2e18;
+
+const std::array kSpecs = {
+    ModelConfigSpec{"dim", "Output embedding size d of both towers", 1, 4096, nullptr, &C::dim,
+                    false},
+    ModelConfigSpec{"embedding_dim", "Size of the id, producer, token and age embeddings", 1, 4096,
+                    nullptr, &C::embedding_dim, false},
+    ModelConfigSpec{"hidden_dim", "Hidden layer size of each tower's MLP", 1, 65536, nullptr,
+                    &C::hidden_dim, false},
+    ModelConfigSpec{"history_length", "L: most recent positive items the user tower reads", 1,
+                    10000, nullptr, &C::history_length, false},
+    ModelConfigSpec{"pooling", "How the user tower pools its history", 0, 0, "attention|decay",
+                    &C::pooling, false},
+    ModelConfigSpec{"decay_half_life_days", "Half-life of history weights for pooling = decay",
+                    1e-3, 1e6, nullptr, &C::decay_half_life_days, false},
+    ModelConfigSpec{"token_buckets", "B: content tokens hash into B embedding rows", 1, 1 << 26,
+                    nullptr, &C::token_buckets, false},
+    ModelConfigSpec{"age_buckets", "Item-age buckets (log2 of days; bucket 0 = unknown)", 2, 64,
+                    nullptr, &C::age_buckets, false},
+    ModelConfigSpec{"normalize", "L2-normalise both towers' outputs (cosine scores)", 0, 1, nullptr,
+                    &C::normalize, false},
+    ModelConfigSpec{"epochs", "Maximum training epochs", 1, 100000, nullptr, &C::epochs, true},
+    ModelConfigSpec{"batch_size", "Positives per batch (also the in-batch negatives)", 2, 1 << 20,
+                    nullptr, &C::batch_size, true},
+    ModelConfigSpec{"learning_rate", "Adam learning rate", 1e-7, 10, nullptr, &C::learning_rate,
+                    true},
+    ModelConfigSpec{"temperature", "Softmax temperature: logits = dot / temperature", 1e-4, 100,
+                    nullptr, &C::temperature, true},
+    ModelConfigSpec{"logq_correction", "Subtract log(sampling probability) from in-batch logits", 0,
+                    1, nullptr, &C::logq_correction, true},
+    ModelConfigSpec{"cold_start", "How items without interactions are embedded", 0, 0,
+                    "random|content", &C::cold_start, false},
+    ModelConfigSpec{"id_dropout", "P(item id replaced by the unknown id) when cold_start = content",
+                    0, 1, nullptr, &C::id_dropout, true},
+    ModelConfigSpec{"validation_fraction",
+                    "Latest share of positives held out for early stopping; 0 = none", 0, 0.9,
+                    nullptr, &C::validation_fraction, true},
+    ModelConfigSpec{"patience", "Epochs without a better validation recall before stopping", 1,
+                    100000, nullptr, &C::patience, true},
+    ModelConfigSpec{"eval_k", "k of the validation Recall@k", 1, 100000, nullptr, &C::eval_k, true},
+    ModelConfigSpec{"max_validation_users", "Validation users sampled (seeded) at most", 1, kBig,
+                    nullptr, &C::max_validation_users, true},
+    ModelConfigSpec{"seed", "Random seed (initialisation, shuffling, dropout)", 0, kMaxSeed, nullptr,
+                    &C::seed, true},
+    ModelConfigSpec{"threads", "LibTorch threads; 0 = all cores. 1 makes training deterministic",
+                    0, 1024, nullptr, &C::threads, true},
+};
+
+bool is_choice(const char* choices, const std::string& value) {
+  std::string_view rest(choices);
+  while (!rest.empty()) {
+    const auto bar = rest.find('|');
+    if (rest.substr(0, bar) == value) return true;
+    if (bar == std::string_view::npos) break;
+    rest.remove_prefix(bar + 1);
+  }
+  return false;
+}
+
+// Empty when the value is fine, else what is wrong with it.
+std::string check_value(const ModelConfigSpec& spec, const ModelConfig& config) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        using T = std::remove_cvref_t<decltype(config.*member)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (is_choice(spec.choices, config.*member)) return {};
+          return fmt::format("must be one of {}, got '{}'", spec.choices, config.*member);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return {};
+        } else {
+          const double value = static_cast<double>(config.*member);
+          if (value >= spec.min && value <= spec.max) return {};
+          return fmt::format("must be in [{}, {}], got {}", spec.min, spec.max, config.*member);
+        }
+      },
+      spec.field);
+}
+
+std::string toml_double(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".en") == std::string::npos) text += ".0";
+  return text;
+}
+}  // namespace
+
+std::span<const ModelConfigSpec> model_config_specs() { return kSpecs; }
+
+std::string config_flag(const char* name) {
+  std::string out = "--";
+  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
+  return out;
+}
+
+void validate(const ModelConfig& config) {
+  for (const auto& spec : kSpecs) {
+    const std::string problem = check_value(spec, config);
+    if (!problem.empty()) throw UsageError(fmt::format("{} {}", config_flag(spec.name), problem));
+  }
+}
+
+void read_model_config(const std::filesystem::path& path, ModelConfig& config) {
+  const std::string text = model::read_whole_file(path);
+  toml::table table;
+  try {
+    table = toml::parse(text, path.string());
+  } catch (const toml::parse_error& e) {
+    throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
+                    std::string(e.description()));
+  }
+  for (auto&& [key, node] : table) {
+    const auto& where = node.source().begin;
+    const ModelConfigSpec* spec = nullptr;
+    for (const auto& s : kSpecs)
+      if (key.str() == s.name) spec = &s;
+    if (!spec)
+      throw DataError(path.string(), key.source().begin.line, key.source().begin.column,
+                      fmt::format("unknown setting '{}' (see docs/model.md)", key.str()));
+    std::visit(
+        [&](auto member) {
+          using T = std::remove_cvref_t<decltype(config.*member)>;
+          auto fail = [&](const char* expected) {
+            throw DataError(path.string(), where.line, where.column,
+                            fmt::format("{}: expected {}", spec->name, expected));
+          };
+          if constexpr (std::is_same_v<T, std::string>) {
+            if (!node.is_string()) fail("a string");
+            config.*member = node.template value<std::string>().value();
+          } else if constexpr (std::is_same_v<T, bool>) {
+            if (!node.is_boolean()) fail("true or false");
+            config.*member = node.template value<bool>().value();
+          } else if constexpr (std::is_same_v<T, double>) {
+            if (!node.is_number()) fail("a number");
+            config.*member = node.template value<double>().value();
+          } else {
+            if (!node.is_integer()) fail("an integer");
+            const std::int64_t value = node.template value<std::int64_t>().value();
+            if (std::is_unsigned_v<T> && value < 0) fail("a non-negative integer");
+            config.*member = static_cast<T>(value);
+          }
+        },
+        spec->field);
+    const std::string problem = check_value(*spec, config);
+    if (!problem.empty())
+      throw DataError(path.string(), where.line, where.column,
+                      fmt::format("{} {}", spec->name, problem));
+  }
+}
+
+void write_model_config(const std::filesystem::path& path, const ModelConfig& config) {
+  std::string text = "# invr two-tower model configuration; see docs/model.md\n";
+  for (const auto& spec : kSpecs) {
+    text += fmt::format("\n# {}\n{} = ", spec.help, spec.name);
+    std::visit(
+        [&](auto member) {
+          using T = std::remove_cvref_t<decltype(config.*member)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            text += fmt::format("\"{}\"", config.*member);  // choices never need escaping
+          } else if constexpr (std::is_same_v<T, bool>) {
+            text += config.*member ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, double>) {
+            text += toml_double(config.*member);
+          } else {
+            text += fmt::format("{}", config.*member);
+          }
+        },
+        spec.field);
+    text += '\n';
+  }
+  model::write_text_atomically(path, text);
+}
+
+}  // namespace invr

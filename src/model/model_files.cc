@@ -1,0 +1,129 @@
+#include "model/model_files.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "invr/error.h"
+
+namespace invr::model {
+namespace fs = std::filesystem;
+
+std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
+  std::uint64_t hash = seed;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+namespace {
+fs::path temporary_path(const fs::path& path) {
+  // Same folder as the target, so the rename cannot cross file systems.
+  static std::atomic<unsigned> counter{0};
+  fs::path tmp = path;
+  tmp += fmt::format(".tmp.{}.{}", ::getpid(), counter++);
+  return tmp;
+}
+}  // namespace
+
+void save_atomically(const fs::path& path, const std::function<void(const fs::path&)>& save) {
+  const fs::path tmp = temporary_path(path);
+  std::error_code ec;
+  try {
+    save(tmp);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw IoError(fmt::format("{}: cannot write: {}", path.string(), ec.message()));
+  }
+}
+
+void write_text_atomically(const fs::path& path, std::string_view content) {
+  save_atomically(path, [&](const fs::path& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) throw IoError(fmt::format("{}: cannot write: {}", path.string(), std::strerror(errno)));
+  });
+}
+
+std::string read_whole_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw IoError(fmt::format("{}: cannot read", path.string()));
+  return std::move(buffer).str();
+}
+
+void write_id_file(const fs::path& path, const IdMap& ids) {
+  std::string text;
+  for (const auto& id : ids.ids()) {
+    text += id;
+    text += '\n';
+  }
+  write_text_atomically(path, text);
+}
+
+IdMap read_id_file(const fs::path& path) {
+  const std::string text = read_whole_file(path);
+  IdMap ids;
+  std::size_t line = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    ++line;
+    std::string_view id(text.data() + start, end - start);
+    if (!id.empty() && id.back() == '\r') id.remove_suffix(1);
+    if (id.empty()) throw DataError(path.string(), line, 1, "expected an id, got an empty line");
+    const std::size_t before = ids.size();
+    if (static_cast<std::size_t>(ids.add(id)) != before)
+      throw DataError(path.string(), line, 1, fmt::format("id '{}' appears twice", id));
+    start = end + 1;
+  }
+  return ids;
+}
+
+void write_counts(const fs::path& path, std::span<const std::uint64_t> counts) {
+  std::string text;
+  for (std::uint64_t count : counts) text += fmt::format("{}\n", count);
+  write_text_atomically(path, text);
+}
+
+std::vector<std::uint64_t> read_counts(const fs::path& path, std::size_t expected) {
+  std::istringstream in(read_whole_file(path));
+  std::vector<std::uint64_t> counts;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::size_t used = 0;
+    std::uint64_t value = 0;
+    try {
+      value = std::stoull(line, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != line.size() || line[0] == '-')
+      throw DataError(path.string(), counts.size() + 1, 1,
+                      fmt::format("expected a non-negative integer, got '{}'", line));
+    counts.push_back(value);
+  }
+  if (counts.size() != expected)
+    throw DataError(path.string(), 0, 0,
+                    fmt::format("has {} lines, expected {} (one per item)", counts.size(), expected));
+  return counts;
+}
+
+}  // namespace invr::model

@@ -1,0 +1,45 @@
+// Small file helpers for model directories: atomic writes, whole-file reads,
+// the FNV-1a hash (file checksums and token hashing) and id-map text files.
+// Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "invr/data.h"
+
+namespace invr::model {
+
+// FNV-1a, 64 bit. Stable across platforms and runs, so token hashes and
+// checksums written today still match tomorrow.
+std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 14695981039346656037ull);
+
+// Writes `content` to a temporary file next to `path`, then renames it over
+// `path`. IoError naming `path` on failure.
+void write_text_atomically(const std::filesystem::path& path, std::string_view content);
+
+// Runs save(temporary path) and renames the result onto `path`, so savers
+// that only take a file name (torch::save) are atomic too.
+void save_atomically(const std::filesystem::path& path,
+                     const std::function<void(const std::filesystem::path&)>& save);
+
+// The whole file; IoError naming it if it cannot be read.
+std::string read_whole_file(const std::filesystem::path& path);
+
+// One id per line, in index order.
+void write_id_file(const std::filesystem::path& path, const IdMap& ids);
+// Reads such a file; an empty line or a repeated id throws DataError with
+// the file and 1-based line.
+IdMap read_id_file(const std::filesystem::path& path);
+
+// item_counts.txt: one non-negative integer per line; reading checks there
+// are exactly `expected` lines (DataError with file and line otherwise).
+void write_counts(const std::filesystem::path& path, std::span<const std::uint64_t> counts);
+std::vector<std::uint64_t> read_counts(const std::filesystem::path& path, std::size_t expected);
+
+}  // namespace invr::model

@@ -1,0 +1,244 @@
+// The training loop: in-batch sampled softmax with log-Q correction, Adam,
+// validation Recall@k per epoch, early stopping, checkpoints and resume.
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "invr/model_train.h"
+#include "invr/progress.h"
+#include "model/model_files.h"
+#include "model/native_model.h"
+#include "model/training_data.h"
+#include "model/validation.h"
+
+namespace invr {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace model;
+
+namespace {
+const char* kCheckpointDir = "checkpoint";
+
+// Where a run stands; saved after every epoch so --resume can continue it.
+struct RunState {
+  int epochs_done = 0;
+  int best_epoch = 0;
+  double best_recall = -1;
+  int epochs_without_improvement = 0;
+  std::vector<EpochReport> epochs;
+};
+
+json to_json(const EpochReport& e) {
+  return {{"epoch", e.epoch}, {"loss", e.loss}, {"recall", e.recall},
+          {"examples_per_second", e.examples_per_second}, {"seconds", e.seconds}};
+}
+
+void write_state(const fs::path& path, const RunState& state) {
+  json doc = {{"epochs_done", state.epochs_done},
+              {"best_epoch", state.best_epoch},
+              {"best_recall", state.best_recall},
+              {"epochs_without_improvement", state.epochs_without_improvement},
+              {"epochs", json::array()}};
+  for (const auto& e : state.epochs) doc["epochs"].push_back(to_json(e));
+  write_text_atomically(path, doc.dump(2) + "\n");
+}
+
+RunState read_state(const fs::path& path) {
+  try {
+    const json doc = json::parse(read_whole_file(path));
+    RunState state;
+    state.epochs_done = doc.at("epochs_done").get<int>();
+    state.best_epoch = doc.at("best_epoch").get<int>();
+    state.best_recall = doc.at("best_recall").get<double>();
+    state.epochs_without_improvement = doc.at("epochs_without_improvement").get<int>();
+    for (const auto& e : doc.at("epochs"))
+      state.epochs.push_back({e.at("epoch").get<int>(), e.at("loss").get<double>(),
+                              e.at("recall").get<double>(), e.at("examples_per_second").get<double>(),
+                              e.at("seconds").get<double>()});
+    return state;
+  } catch (const json::exception& e) {
+    throw DataError(path.string(), 0, 0, fmt::format("bad checkpoint state: {}", e.what()));
+  }
+}
+
+// One shuffle and dropout stream per epoch, so a resumed run draws exactly
+// what an uninterrupted one would have.
+std::mt19937_64 epoch_rng(std::uint64_t seed, int epoch) {
+  std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                    static_cast<std::uint32_t>(epoch)};
+  return std::mt19937_64(seq);
+}
+
+struct EpochInputs {
+  const TrainingData& data;
+  const ItemCatalog& catalog;
+  const torch::Tensor& log_q;  // per item input id
+  const ModelConfig& config;
+};
+
+// One pass over the examples; returns the mean loss.
+double run_epoch(TwoTowerNet& net, torch::optim::Adam& optimizer, const EpochInputs& in, int epoch,
+                 bool show_progress) {
+  const auto& examples = in.data.examples;
+  std::mt19937_64 rng = epoch_rng(in.config.seed, epoch);
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::shuffle(order.begin(), order.end(), rng);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const bool id_dropout = in.config.cold_start == "content" && in.config.id_dropout > 0;
+
+  std::optional<Progress> progress;
+  if (show_progress)
+    progress.emplace(fmt::format("epoch {}/{}", epoch, in.config.epochs), examples.size(), "ex");
+  net->train();
+  double loss_sum = 0;
+  const auto batch_size = static_cast<std::size_t>(in.config.batch_size);
+  for (std::size_t begin = 0; begin < order.size(); begin += batch_size) {
+    const std::size_t end = std::min(order.size(), begin + batch_size);
+    UserInputs users;
+    users.length = in.config.history_length;
+    std::vector<Index> items;
+    std::vector<double> times;
+    for (std::size_t b = begin; b < end; ++b) {
+      const Example& e = examples[order[b]];
+      const double t = in.data.example_time(e);
+      append_history(users, in.data.histories, e.user, e.position, t, in.catalog.input_id);
+      items.push_back(in.data.example_item(e));
+      times.push_back(t);
+    }
+    ItemInputs item_in = item_inputs(in.catalog, items, times);
+    const torch::Tensor item_ids = to_tensor(item_in.item);  // before id dropout
+    if (id_dropout)
+      for (auto& id : item_in.item)
+        if (uniform(rng) < in.config.id_dropout) id = 0;
+    const UserTensors u = to_tensors(users);
+    const ItemTensors v = to_tensors(item_in);
+    const torch::Tensor user_vectors = net->user_tower(u.history, u.mask, u.age_days);
+    const torch::Tensor item_vectors = net->item_tower(net->item_id_vectors(v.item), v.producer,
+                                                       v.tokens, v.token_offsets, v.age_days);
+    torch::Tensor logits = torch::matmul(user_vectors, item_vectors.t()) / in.config.temperature;
+    if (in.config.logq_correction) logits = logits - in.log_q.index_select(0, item_ids).unsqueeze(0);
+    // The same item twice in a batch is not a negative for itself.
+    torch::Tensor same = item_ids.unsqueeze(0) == item_ids.unsqueeze(1);
+    same.fill_diagonal_(false);
+    logits = logits.masked_fill(same, -std::numeric_limits<float>::infinity());
+    const auto n = static_cast<std::int64_t>(end - begin);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, torch::arange(n));
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    loss_sum += loss.item<double>() * static_cast<double>(n);
+    if (progress) progress->add(static_cast<std::uint64_t>(n));
+  }
+  return examples.empty() ? 0 : loss_sum / static_cast<double>(examples.size());
+}
+
+json summary(const RunState& state, const TrainReport& report) {
+  json info = {{"best_epoch", state.best_epoch},
+               {"best_recall", state.best_recall},
+               {"popularity_recall", report.popularity_recall},
+               {"train_examples", report.train_examples},
+               {"validation_users", report.validation_users},
+               {"epochs", json::array()}};
+  for (const auto& e : state.epochs) info["epochs"].push_back(to_json(e));
+  return info;
+}
+}  // namespace
+
+TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
+                            const TrainOptions& options) {
+  const fs::path checkpoint = options.out_dir / kCheckpointDir;
+  ModelConfig config = given;
+  RunState state;
+  if (options.resume) {
+    if (!fs::exists(checkpoint / "state.json"))
+      throw UsageError(fmt::format("--resume: no checkpoint in {}", checkpoint.string()));
+    // The checkpoint's config wins: the weights only fit the shapes they were made with.
+    read_model_config(checkpoint / "config.toml", config);
+    config.epochs = given.epochs;
+    config.threads = given.threads;
+    state = read_state(checkpoint / "state.json");
+  }
+  validate(config);
+  if (config.threads > 0) at::set_num_threads(static_cast<int>(config.threads));
+
+  const TrainingData data = prepare_training_data(dataset, config);
+  if (data.examples.empty()) throw UsageError("the dataset has no positive events to train on");
+  const ItemCatalog catalog =
+      make_item_catalog(dataset, dataset.items, dataset.producers, config.token_buckets);
+  const Vocabulary vocabulary{dataset.users, dataset.items, dataset.producers, data.item_count};
+
+  torch::manual_seed(config.seed);
+  TwoTowerNet net(config, static_cast<std::int64_t>(dataset.items.size()),
+                  static_cast<std::int64_t>(dataset.producers.size()));
+  torch::optim::Adam optimizer(net->parameters(),
+                               torch::optim::AdamOptions(config.learning_rate));
+  if (options.resume) {
+    load_weights(net, checkpoint / "weights.pt");
+    try {
+      torch::load(optimizer, (checkpoint / "optimizer.pt").string());
+    } catch (const c10::Error& e) {
+      throw DataError((checkpoint / "optimizer.pt").string(), 0, 0,
+                      "cannot read the optimizer state");
+    }
+  }
+  const torch::Tensor log_q = to_tensor(data.log_q);
+
+  TrainReport report;
+  report.train_examples = data.examples.size();
+  report.validation_users = data.validation.users.size();
+  report.validation_cutoff = data.validation.cutoff;
+  report.popularity_recall = popularity_recall(data, static_cast<std::size_t>(config.eval_k));
+  const bool validating = !data.validation.empty();
+  if (validating)
+    spdlog::info("{} training examples, {} validation users; most-popular Recall@{} = {:.4f}",
+                 data.examples.size(), data.validation.users.size(), config.eval_k,
+                 report.popularity_recall);
+
+  fs::create_directories(checkpoint);
+  const EpochInputs inputs{data, catalog, log_q, config};
+  const bool show_progress = options.progress && Progress::enabled();
+  for (int epoch = state.epochs_done + 1; epoch <= config.epochs; ++epoch) {
+    if (validating && state.epochs_without_improvement >= config.patience) break;
+    const auto start = std::chrono::steady_clock::now();
+    EpochReport e;
+    e.epoch = epoch;
+    e.loss = run_epoch(net, optimizer, inputs, epoch, show_progress);
+    e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    e.examples_per_second = static_cast<double>(data.examples.size()) / std::max(e.seconds, 1e-9);
+    if (validating) e.recall = validation_recall(net, data, catalog, dataset.items, config);
+    state.epochs.push_back(e);
+    state.epochs_done = epoch;
+    // Without validation the latest epoch is the model.
+    const bool improved = !validating || e.recall > state.best_recall;
+    if (improved) {
+      state.best_epoch = epoch;
+      state.best_recall = e.recall;
+      state.epochs_without_improvement = 0;
+    } else {
+      ++state.epochs_without_improvement;
+    }
+    spdlog::info("epoch {}: loss {:.4f}, Recall@{} {:.4f}{}, {} examples/s", epoch, e.loss,
+                 config.eval_k, e.recall, improved ? " (best)" : "",
+                 human_count(e.examples_per_second));
+    if (improved) save_model_dir(options.out_dir, config, vocabulary, net, summary(state, report));
+    // Checkpoint after the model directory, so a resumed run never lacks the best weights.
+    write_model_config(checkpoint / "config.toml", config);
+    save_weights(net, checkpoint / "weights.pt");
+    save_atomically(checkpoint / "optimizer.pt",
+                    [&](const fs::path& tmp) { torch::save(optimizer, tmp.string()); });
+    write_state(checkpoint / "state.json", state);
+  }
+  if (state.best_epoch == 0) throw UsageError("no epoch was run: raise --epochs to resume");
+  report.epochs = state.epochs;
+  report.best_epoch = state.best_epoch;
+  report.best_recall = std::max(state.best_recall, 0.0);
+  return {report, TwoTowerModel::load(options.out_dir)};
+}
+
+}  // namespace invr

@@ -1,0 +1,256 @@
+#include "data/text_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "invr/error.h"
+#include "test_util.h"
+
+namespace invr::data {
+namespace {
+
+using test::TempDir;
+using test::write_file;
+
+std::vector<std::string> all_lines(TextReader& reader) {
+  std::vector<std::string> lines;
+  std::string_view line;
+  while (reader.next_line(line)) lines.emplace_back(line);
+  return lines;
+}
+
+template <class Body>
+DataError catch_data_error(Body&& body) {
+  try {
+    body();
+  } catch (const DataError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected a DataError";
+  return DataError("", 0, 0, "");
+}
+
+TEST(TextReader, SplitsLinesAndCountsThem) {
+  TextReader reader("mem", "a\tb\nc\n\nd");
+  std::string_view line;
+  ASSERT_TRUE(reader.next_line(line));
+  EXPECT_EQ(line, "a\tb");
+  EXPECT_EQ(reader.line_number(), 1u);
+  ASSERT_TRUE(reader.next_line(line));
+  EXPECT_EQ(line, "c");
+  ASSERT_TRUE(reader.next_line(line));
+  EXPECT_EQ(line, "");
+  ASSERT_TRUE(reader.next_line(line));
+  EXPECT_EQ(line, "d");  // last line without a line end
+  EXPECT_EQ(reader.line_number(), 4u);
+  EXPECT_FALSE(reader.next_line(line));
+  EXPECT_EQ(reader.offset(), 8u);
+}
+
+TEST(TextReader, StripsCarriageReturnsAndByteOrderMark) {
+  TextReader reader("mem", "\xEF\xBB\xBFh1\th2\r\nx\ty\r\nlast\r");
+  EXPECT_EQ(all_lines(reader), (std::vector<std::string>{"h1\th2", "x\ty", "last"}));
+}
+
+TEST(TextReader, KeepsCarriageReturnInsideALine) {
+  TextReader reader("mem", "a\rb\n");
+  EXPECT_EQ(all_lines(reader), (std::vector<std::string>{"a\rb"}));
+}
+
+TEST(TextReader, ColumnIsOneBasedByteOffsetInLine) {
+  TextReader reader("mem", "first\nab\tcd\n");
+  std::string_view line;
+  reader.next_line(line);
+  reader.next_line(line);
+  EXPECT_EQ(reader.column_of(line.data()), 1u);
+  EXPECT_EQ(reader.column_of(line.data() + 3), 4u);
+  auto e = catch_data_error([&] { reader.fail_at(line.substr(3), "bad"); });
+  EXPECT_EQ(e.file(), "mem");
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 4u);
+  EXPECT_STREQ(e.what(), "mem:2:4: bad");
+}
+
+TEST(TextReader, InvalidUtf8NamesLineAndByteColumn) {
+  // Line 2: "é" is two bytes (columns 1-2), then 'x' (3), then a lone 0xFF at byte column 4.
+  TextReader reader("bad.tsv", "ok\n\xC3\xA9x\xFFy\n");
+  std::string_view line;
+  ASSERT_TRUE(reader.next_line(line));
+  auto e = catch_data_error([&] { reader.next_line(line); });
+  EXPECT_EQ(e.file(), "bad.tsv");
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 4u);
+  EXPECT_EQ(e.message(), "invalid UTF-8 byte 0xFF; files must be UTF-8 encoded");
+}
+
+TEST(TextReader, InvalidUtf8AfterALongAsciiRun) {
+  // Past the eight-bytes-at-a-time fast path: the bad byte is at column 18.
+  const std::string text = std::string(17, 'a') + "\x80";
+  TextReader reader("mem", text);
+  std::string_view line;
+  auto e = catch_data_error([&] { reader.next_line(line); });
+  EXPECT_EQ(e.line(), 1u);
+  EXPECT_EQ(e.column(), 18u);
+}
+
+TEST(Utf8, AcceptsValidAndRejectsMalformedSequences) {
+  EXPECT_EQ(find_invalid_utf8("plain ascii"), std::string_view::npos);
+  EXPECT_EQ(find_invalid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), std::string_view::npos);
+  EXPECT_EQ(find_invalid_utf8("a\xC0\x80"), 1u);          // overlong NUL
+  EXPECT_EQ(find_invalid_utf8("ab\xE0\x80\x80"), 2u);     // overlong 3-byte form
+  EXPECT_EQ(find_invalid_utf8("\xED\xA0\x80"), 0u);       // UTF-16 surrogate
+  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);   // above U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("xyz\xE2\x82"), 3u);        // truncated at end
+  EXPECT_EQ(find_invalid_utf8("\xE2\x28\xA1"), 0u);       // bad continuation
+  EXPECT_EQ(find_invalid_utf8("ok\xA9"), 2u);             // stray continuation byte
+  EXPECT_EQ(find_invalid_utf8("\xF5\x80\x80\x80"), 0u);   // never-valid lead byte
+}
+
+TEST(TextReader, TrailingBlankLinesEndRecordsQuietly) {
+  TextReader reader("mem", "h\nr1\nr2\n\n\r\n\n");
+  std::string_view line;
+  reader.read_header_line();
+  ASSERT_TRUE(reader.next_record(line));
+  ASSERT_TRUE(reader.next_record(line));
+  EXPECT_EQ(line, "r2");
+  EXPECT_FALSE(reader.next_record(line));
+  EXPECT_FALSE(reader.next_record(line));
+}
+
+TEST(TextReader, BlankLineInTheMiddleIsAnError) {
+  TextReader reader("mem", "h\nr1\n\nr3\n");
+  std::string_view line;
+  reader.read_header_line();
+  ASSERT_TRUE(reader.next_record(line));
+  auto e = catch_data_error([&] { reader.next_record(line); });
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.column(), 1u);
+  EXPECT_NE(e.message().find("blank line in the middle of the file"), std::string::npos);
+}
+
+TEST(TextReader, EmptyFileHasNoHeader) {
+  for (std::string text : {"", "\n", "\r\n\n", "\xEF\xBB\xBF"}) {
+    TextReader reader("empty.tsv", text);
+    auto e = catch_data_error([&] { reader.read_header_line(); });
+    EXPECT_EQ(e.line(), 0u) << text;
+    EXPECT_EQ(e.column(), 0u);
+    EXPECT_EQ(e.message(), "empty file: expected a header line");
+  }
+}
+
+TEST(TextReader, BlankFirstLineBeforeDataIsAnError) {
+  TextReader reader("mem", "\nh\n");
+  auto e = catch_data_error([&] { reader.read_header_line(); });
+  EXPECT_EQ(e.line(), 1u);
+  EXPECT_EQ(e.message(), "expected a header line, found a blank line");
+}
+
+TEST(SplitTabs, CountsFieldsBeyondCapacity) {
+  std::string_view fields[2];
+  EXPECT_EQ(split_tabs("a\t\tbc\t", fields, 2), 4u);
+  EXPECT_EQ(fields[0], "a");
+  EXPECT_EQ(fields[1], "");
+  EXPECT_EQ(split_tabs("", fields, 2), 1u);
+  EXPECT_EQ(fields[0], "");
+  EXPECT_EQ(split_tabs("one", fields, 2), 1u);
+  EXPECT_EQ(fields[0], "one");
+}
+
+TEST(CheckTabSeparated, RejectsCommaAndSemicolonHeaders) {
+  TextReader reader("data.inter", "user_id:token,item_id:token\n");
+  const auto header = reader.read_header_line();
+  auto e = catch_data_error([&] { check_tab_separated(reader, header); });
+  EXPECT_EQ(e.line(), 1u);
+  EXPECT_EQ(e.column(), 14u);  // the comma
+  EXPECT_EQ(e.message(), "expected tab-separated columns, found ',' in a header with no tab");
+
+  TextReader semicolons("x", "a;b\n");
+  const auto h2 = semicolons.read_header_line();
+  EXPECT_THROW(check_tab_separated(semicolons, h2), DataError);
+}
+
+TEST(CheckTabSeparated, AcceptsTabsAndSingleColumns) {
+  TextReader reader("x", "user_id:token\n");
+  EXPECT_NO_THROW(check_tab_separated(reader, reader.read_header_line()));
+  TextReader tabbed("y", "a,b\tc\n");  // a comma inside a tab-separated name is not our concern here
+  EXPECT_NO_THROW(check_tab_separated(tabbed, tabbed.read_header_line()));
+}
+
+TEST(ParseNumbers, DoublesAreStrictAndFinite) {
+  double d = 0;
+  EXPECT_TRUE(parse_finite_double("1500000000", d));
+  EXPECT_EQ(d, 1500000000.0);
+  EXPECT_TRUE(parse_finite_double("-42", d));
+  EXPECT_EQ(d, -42.0);
+  EXPECT_TRUE(parse_finite_double("-0", d));
+  EXPECT_TRUE(std::signbit(d));
+  EXPECT_TRUE(parse_finite_double("2.5e-3", d));
+  EXPECT_EQ(d, 0.0025);
+  EXPECT_TRUE(parse_finite_double("12345678901234567890", d));  // past the integer fast path
+  EXPECT_EQ(d, 12345678901234567890.0);
+  EXPECT_TRUE(parse_finite_double("0.1", d));
+  EXPECT_EQ(d, 0.1);
+  for (const char* bad : {"", "-", "abc", "12a", " 1", "1 ", "+1", "nan", "NaN", "inf", "-inf",
+                          "infinity", "1e999", "1,5", "0x10"}) {
+    EXPECT_FALSE(parse_finite_double(bad, d)) << bad;
+  }
+}
+
+TEST(ParseNumbers, FloatsParseToTheNearestFloat) {
+  float f = 0;
+  EXPECT_TRUE(parse_finite_float("4", f));
+  EXPECT_EQ(f, 4.0f);
+  EXPECT_TRUE(parse_finite_float("0.1", f));
+  EXPECT_EQ(f, 0.1f);
+  EXPECT_TRUE(parse_finite_float("3.4028235e38", f));
+  EXPECT_FALSE(parse_finite_float("1e39", f));  // out of float range
+  EXPECT_FALSE(parse_finite_float("nan", f));
+  EXPECT_FALSE(parse_finite_float("x", f));
+  EXPECT_FALSE(parse_finite_float("", f));
+}
+
+TEST(ParseNumbers, UnsignedDigitsOnlyAndBounded) {
+  std::uint64_t u = 0;
+  EXPECT_TRUE(parse_unsigned("0", 10, u));
+  EXPECT_EQ(u, 0u);
+  EXPECT_TRUE(parse_unsigned("10", 10, u));
+  EXPECT_EQ(u, 10u);
+  EXPECT_FALSE(parse_unsigned("11", 10, u));
+  EXPECT_FALSE(parse_unsigned("-1", 10, u));
+  EXPECT_FALSE(parse_unsigned("1.0", 10, u));
+  EXPECT_FALSE(parse_unsigned("", 10, u));
+}
+
+TEST(QuoteValue, EscapesControlsAndShortensLongValues) {
+  EXPECT_EQ(quote_value("a\tb"), "'a\\tb'");
+  EXPECT_EQ(quote_value(std::string(50, 'x')), "'" + std::string(40, 'x') + "...'");
+  // Never splits a UTF-8 sequence: 39 ASCII bytes then "é" (2 bytes) is cut before the é.
+  EXPECT_EQ(quote_value(std::string(39, 'x') + "\xC3\xA9z"), "'" + std::string(39, 'x') + "...'");
+}
+
+TEST(FileBytes, ReadsRegularFilesAndReportsMissingOnes) {
+  TempDir dir;
+  write_file(dir / "a.txt", "hello\nworld\n");
+  write_file(dir / "empty.txt", "");
+  TextReader reader(dir / "a.txt");
+  EXPECT_EQ(reader.file(), (dir / "a.txt").string());
+  EXPECT_EQ(all_lines(reader), (std::vector<std::string>{"hello", "world"}));
+  TextReader empty(dir / "empty.txt");
+  EXPECT_EQ(empty.size_bytes(), 0u);
+  EXPECT_THROW(TextReader(dir / "missing.txt"), IoError);
+  EXPECT_THROW(TextReader(dir.path()), IoError);
+}
+
+TEST(TextReader, EstimatesLineCountFromTheStart) {
+  std::string text;
+  for (int i = 0; i < 10000; ++i) text += "u1234\ti5678\n";  // 12 bytes a line
+  TextReader reader("mem", text);
+  EXPECT_GE(reader.estimate_lines(), 10000u);
+  EXPECT_LE(reader.estimate_lines(), 10500u);
+}
+
+}  // namespace
+}  // namespace invr::data
