@@ -46,27 +46,30 @@ int generate(const invr::WorldParams& params, const fs::path& out) {
   fmt::print("wrote {}/world.{{inter,item,exposures,truth}} in {:.1f}s\n", out.string(), seconds);
   return 0;
 }
+
+
+// Every flag but --out comes from the one declaration in world_param_specs().
+std::function<int()> setup(CLI::App& app) {
+  auto params = std::make_shared<invr::WorldParams>();
+  auto out = std::make_shared<std::string>();
+  app.add_option("--out", *out,
+                 "Output folder (created); gets world.inter, world.item, world.user, "
+                 "world.exposures, world.truth")
+      ->required();
+  for (const auto& spec : invr::world_param_specs()) {
+    std::visit(
+        [&](auto member) {
+          auto& value = (*params).*member;
+          app.add_option(flag_name(spec.name), value, spec.help)
+              ->default_str(fmt::format("{}", value));
+        },
+        spec.field);
+  }
+  return [params, out] { return generate(*params, *out); };
+}
 }  // namespace
 
-INVR_COMMAND(
-    "generate",
-    "Generate a synthetic world: popularity-biased logs plus ground truth (docs/synthetic_world.md)",
-    [](CLI::App& app) -> std::function<int()> {
-      auto params = std::make_shared<invr::WorldParams>();
-      auto out = std::make_shared<std::string>();
-      app.add_option("--out", *out,
-                     "Output folder (created); gets world.inter, world.item, world.exposures, "
-                     "world.truth")
-          ->required();
-      // Every other flag comes from the one declaration in world_param_specs().
-      for (const auto& spec : invr::world_param_specs()) {
-        std::visit(
-            [&](auto member) {
-              auto& value = (*params).*member;
-              app.add_option(flag_name(spec.name), value, spec.help)
-                  ->default_str(fmt::format("{}", value));
-            },
-            spec.field);
-      }
-      return [params, out] { return generate(*params, *out); };
-    });
+INVR_COMMAND("generate",
+             "Generate a synthetic world: popularity-biased logs plus ground truth "
+             "(docs/synthetic_world.md)",
+             setup);

@@ -1,12 +1,12 @@
 // invr metrics: exposure metrics of an exposure log, as JSON on stdout.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "command.h"
 #include "invr/atomic_io.h"
@@ -23,27 +23,34 @@ struct MetricsArgs {
   std::string items;
   std::string treated;
   std::string interactions;
-  std::string producer_column = "producer_id";
-  std::uint64_t sufficient = 100;
+  // Defaults come from the library's declarations so CLI and API agree.
+  std::string producer_column = AtomicLoadOptions{}.producer_column;
+  std::uint64_t sufficient = ExposureMetricsParams{}.sufficient;
 };
 
 // A dataset given as its folder (one NAME.inter there) or as one of its files (DIR/NAME.ext).
-Dataset load_dataset_at(const fs::path& path, const std::string& flag, const AtomicLoadOptions& options) {
+Dataset load_dataset_at(const fs::path& path, const std::string& flag,
+                        const AtomicLoadOptions& options) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return load_atomic(path, "", options);
-  if (!fs::exists(path, ec)) throw UsageError(fmt::format("{} {}: no such file or folder", flag, path.string()));
+  if (!fs::exists(path, ec))
+    throw UsageError(fmt::format("{} {}: no such file or folder", flag, path.string()));
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   const fs::path inter = dir / (path.stem().string() + ".inter");
   if (!fs::exists(inter, ec))
     // load_atomic reads NAME.item together with NAME.inter; there is no item-only loader yet.
-    throw UsageError(fmt::format("{} {}: expected {} next to it (an atomic dataset NAME.item + NAME.inter)",
-                                 flag, path.string(), inter.string()));
+    throw UsageError(
+        fmt::format("{} {}: expected {} next to it (an atomic dataset NAME.item + NAME.inter)",
+                    flag, path.string(), inter.string()));
   return load_atomic(dir, path.stem().string(), options);
 }
 
 nlohmann::ordered_json concentration_json(const Concentration& c) {
-  return {{"count", c.entities}, {"b50ps", c.bottom50_share}, {"t1ps", c.top1_share},
-          {"gini", c.gini},      {"coverage", c.coverage}};
+  return {{"count", c.entities},
+          {"b50ps", c.bottom50_share},
+          {"t1ps", c.top1_share},
+          {"gini", c.gini},
+          {"coverage", c.coverage}};
 }
 
 int run_metrics(const MetricsArgs& args) {
@@ -51,13 +58,15 @@ int run_metrics(const MetricsArgs& args) {
   options.producer_column = args.producer_column;
   const Dataset catalog = load_dataset_at(args.items, "--items", options);
   const ExposureLog log = read_exposure_log(args.exposures, catalog.items);
-  spdlog::info("{} impressions of {} users over {} items", log.size(), log.users.size(), catalog.items.size());
+  spdlog::info("{} impressions of {} users over {} items", log.size(), log.users.size(),
+               catalog.items.size());
 
   ExposureMetricsParams params;
   params.sufficient = args.sufficient;
   if (!args.treated.empty()) {
     params.treated = read_item_list(args.treated, catalog.items);
-    if (params.treated->empty()) spdlog::warn("--treated {} lists no item; psei is reported as 0", args.treated);
+    if (params.treated->empty())
+      spdlog::warn("--treated {} lists no item; psei is reported as 0", args.treated);
   }
   std::string popularity_source = "clicks";
   if (!args.interactions.empty()) {
@@ -67,8 +76,9 @@ int run_metrics(const MetricsArgs& args) {
     std::size_t skipped = 0;
     params.popularity = item_popularity(train, catalog.items, &skipped);
     if (skipped > 0)
-      spdlog::warn("--interactions: {} rows name items not in --items; they do not count towards popularity",
-                   skipped);
+      spdlog::warn(
+          "--interactions: {} rows name items not in --items; they do not count towards popularity",
+          skipped);
     popularity_source = "interactions";
   }
 
@@ -106,17 +116,22 @@ std::function<int()> setup_metrics(CLI::App& app) {
       "Ratios with a zero denominator are 0. Formulas: docs/metrics.md.\n"
       "Example: invr metrics --exposures run/exposures.tsv --items out/ml/ml.item\n"
       "           --interactions out/ml-train --treated run/treated.txt");
-  app.add_option("--exposures", args->exposures, "Exposure log (TSV: user_id, item_id, position, clicked, ...)")
+  app.add_option("--exposures", args->exposures,
+                 "Exposure log (TSV: user_id, item_id, position, clicked, ...)")
       ->required();
   app.add_option("--items", args->items,
                  "The items: an atomic NAME.item (with NAME.inter beside it) or the dataset folder")
       ->required();
-  app.add_option("--treated", args->treated, "Items PSEI is measured over: one item_id per line (default: all)");
-  app.add_option("--sufficient", args->sufficient, "Impressions that make an item sufficiently exposed")
+  app.add_option("--treated", args->treated,
+                 "Items PSEI is measured over: one item_id per line (default: all)");
+  app.add_option("--sufficient", args->sufficient,
+                 "Impressions that make an item sufficiently exposed")
       ->capture_default_str();
-  app.add_option("--interactions", args->interactions,
-                 "Training interactions for APLT/ARP popularity: atomic dataset folder or NAME.inter");
-  app.add_option("--producer-column", args->producer_column, "Column of NAME.item holding the producer")
+  app.add_option(
+      "--interactions", args->interactions,
+      "Training interactions for APLT/ARP popularity: atomic dataset folder or NAME.inter");
+  app.add_option("--producer-column", args->producer_column,
+                 "Column of NAME.item holding the producer")
       ->capture_default_str();
   return [args] { return run_metrics(*args); };
 }

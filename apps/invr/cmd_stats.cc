@@ -1,13 +1,13 @@
 // invr stats: descriptive statistics of an atomic dataset, JSON on stdout and
 // a short table on stderr.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <ctime>
 #include <iostream>
 #include <memory>
-#include <string>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "command.h"
 #include "invr/atomic_io.h"
@@ -19,14 +19,20 @@ namespace {
 struct StatsArgs {
   std::string dir;
   std::string name;
-  std::string producer_column = "producer_id";
+  std::string producer_column = AtomicLoadOptions{}.producer_column;
 };
 
-nlohmann::ordered_json time_json(double t) { return has_time(t) ? nlohmann::ordered_json(t) : nlohmann::ordered_json(nullptr); }
+nlohmann::ordered_json time_json(double t) {
+  return has_time(t) ? nlohmann::ordered_json(t) : nlohmann::ordered_json(nullptr);
+}
 
 nlohmann::ordered_json shares_json(const Concentration& c) {
-  return {{"count", c.entities},       {"total", c.total},   {"top1_share", c.top1_share},
-          {"bottom50_share", c.bottom50_share}, {"gini", c.gini}, {"coverage", c.coverage}};
+  return {{"count", c.entities},
+          {"total", c.total},
+          {"top1_share", c.top1_share},
+          {"bottom50_share", c.bottom50_share},
+          {"gini", c.gini},
+          {"coverage", c.coverage}};
 }
 
 std::string date(double t) {
@@ -40,13 +46,17 @@ std::string date(double t) {
 }
 
 void print_table(const std::string& name, const DatasetStats& s) {
-  std::string table = fmt::format("{}: {} users, {} items, {} producers, {} interactions ({} positive)\n", name,
-                                  s.users, s.items, s.producers, s.interactions, s.positive_interactions);
-  table += fmt::format("density {:.4g}, time {} .. {}\n", s.density, date(s.first_time), date(s.last_time));
-  table += fmt::format("{:<10} {:>8} {:>11} {:>7} {:>9}\n", "level", "top-1%", "bottom-50%", "gini", "coverage");
-  for (const auto& [level, c] : {std::pair{"items", &s.item_interactions}, {"producers", &s.producer_interactions}})
-    table += fmt::format("{:<10} {:>7.1f}% {:>10.1f}% {:>7.3f} {:>8.1f}%\n", level, 100 * c->top1_share,
-                         100 * c->bottom50_share, c->gini, 100 * c->coverage);
+  std::string table =
+      fmt::format("{}: {} users, {} items, {} producers, {} interactions ({} positive)\n", name,
+                  s.users, s.items, s.producers, s.interactions, s.positive_interactions);
+  table += fmt::format("density {:.4g}, time {} .. {}\n", s.density, date(s.first_time),
+                       date(s.last_time));
+  table += fmt::format("{:<10} {:>8} {:>11} {:>7} {:>9}\n", "level", "top-1%", "bottom-50%", "gini",
+                       "coverage");
+  for (const auto& [level, c] :
+       {std::pair{"items", &s.item_interactions}, {"producers", &s.producer_interactions}})
+    table += fmt::format("{:<10} {:>7.1f}% {:>10.1f}% {:>7.3f} {:>8.1f}%\n", level,
+                         100 * c->top1_share, 100 * c->bottom50_share, c->gini, 100 * c->coverage);
   std::cerr << table;
 }
 
@@ -82,9 +92,12 @@ std::function<int()> setup_stats(CLI::App& app) {
       "item and per producer (the same functions as `invr metrics`; docs/metrics.md).\n"
       "JSON goes to stdout, a short table to stderr.\n"
       "Example: invr stats out/ml --producer-column director");
-  app.add_option("DIR", args->dir, "Atomic dataset folder (NAME.inter, optional NAME.item)")->required();
-  app.add_option("--name", args->name, "Dataset name in DIR (default: the single NAME.inter there)");
-  app.add_option("--producer-column", args->producer_column, "Column of NAME.item holding the producer")
+  app.add_option("DIR", args->dir, "Atomic dataset folder (NAME.inter, optional NAME.item)")
+      ->required();
+  app.add_option("--name", args->name,
+                 "Dataset name in DIR (default: the single NAME.inter there)");
+  app.add_option("--producer-column", args->producer_column,
+                 "Column of NAME.item holding the producer")
       ->capture_default_str();
   return [args] { return run_stats(*args); };
 }
@@ -92,4 +105,5 @@ std::function<int()> setup_stats(CLI::App& app) {
 }  // namespace
 }  // namespace invr::cli
 
-INVR_COMMAND("stats", "Dataset statistics: sizes, density, time range, popularity skew", invr::cli::setup_stats);
+INVR_COMMAND("stats", "Dataset statistics: sizes, density, time range, popularity skew",
+             invr::cli::setup_stats);

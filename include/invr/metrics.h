@@ -54,8 +54,8 @@ double coverage(std::span<const std::uint64_t> counts);
 
 // All of the above from one sort.
 struct Concentration {
-  std::size_t entities = 0;  // n, the population size
-  std::uint64_t total = 0;   // sum of counts
+  std::size_t entities = 0;   // n, the population size
+  std::uint64_t total = 0;    // sum of counts
   double bottom50_share = 0;  // bottom_share(counts, 0.5): b50ps
   double top1_share = 0;      // top_share(counts, 0.01): t1ps
   double gini = 0;
@@ -144,8 +144,8 @@ struct ExposureMetricsParams {
 struct ExposureMetrics {
   std::uint64_t impressions = 0;
   std::uint64_t clicks = 0;
-  double ctr = 0;   // clicks / impressions
-  double psei = 0;  // percent, 0-100
+  double ctr = 0;           // clicks / impressions
+  double psei = 0;          // percent, 0-100
   Concentration items;      // population: every item in the table
   Concentration producers;  // population: every producer with >= 1 item
   double aplt = 0;

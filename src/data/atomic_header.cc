@@ -94,17 +94,4 @@ void fail_missing_column(const TextReader& reader, std::string_view name, Atomic
                   fmt::format("missing required column {} (header has {})", wanted, present));
 }
 
-void split_record(const TextReader& reader, std::string_view line, std::size_t expected,
-                  std::vector<std::string_view>& fields) {
-  fields.resize(expected);
-  const std::size_t found = split_tabs(line, fields.data(), expected);
-  if (found == expected) return;
-  // Point at the first extra field, or just past the end of a short row.
-  const char* at = found > expected ? fields[expected - 1].data() + fields[expected - 1].size() + 1
-                                    : line.data() + line.size();
-  reader.fail(reader.column_of(at),
-              fmt::format("expected {} tab-separated fields (as in the header), found {}", expected,
-                          found));
-}
-
 }  // namespace invr::data

@@ -1,5 +1,5 @@
-// Typed header rows of RecBole atomic files ("user_id:token<TAB>rating:float")
-// and the row-shape checks every tab-separated reader shares.
+// Typed header rows of RecBole atomic files ("user_id:token<TAB>rating:float"),
+// shared by the atomic readers and the exposure-log reader.
 #pragma once
 
 #include <cstddef>
@@ -41,11 +41,5 @@ void require_type(const TextReader& reader, const HeaderColumn& column, AtomicTy
 // field to point at).
 [[noreturn]] void fail_missing_column(const TextReader& reader, std::string_view name,
                                       AtomicType type, const std::vector<HeaderColumn>& columns);
-
-// Splits a data row into exactly `expected` fields (resizing fields), else
-// throws "expected N tab-separated fields (as in the header), found M" at the
-// first extra field or at the end of the line.
-void split_record(const TextReader& reader, std::string_view line, std::size_t expected,
-                  std::vector<std::string_view>& fields);
 
 }  // namespace invr::data

@@ -94,9 +94,8 @@ ItemFile read_item_file(const std::filesystem::path& path, const AtomicLoadOptio
   std::vector<std::string_view> fields;
   std::vector<Index> item_tokens;
   std::string scratch;
-  std::string_view line;
-  while (reader.next_record(line)) {
-    split_record(reader, line, header.size(), fields);
+  fields.resize(header.size());
+  while (reader.next_row(fields.data(), fields.size())) {
     const std::string_view item = fields[c.item];
     if (item.empty()) reader.fail_at(item, "empty item_id; expected an item id");
     bool added;
@@ -143,9 +142,8 @@ void read_user_file(const std::filesystem::path& path, FastIdIndex& users) {
 
   std::vector<std::size_t> first_line;
   std::vector<std::string_view> fields;
-  std::string_view line;
-  while (reader.next_record(line)) {
-    split_record(reader, line, header.size(), fields);
+  fields.resize(header.size());
+  while (reader.next_row(fields.data(), fields.size())) {
     const std::string_view user = fields[user_column];
     if (user.empty()) reader.fail_at(user, "empty user_id; expected a user id");
     bool added;

@@ -76,11 +76,10 @@ ExposureLog read_exposure_log(const std::filesystem::path& path, const IdMap& it
 
   ExposureLog log;
   std::vector<std::string_view> fields;
-  std::string_view line;
   std::string_view last_user;  // consecutive rows of one slate share the user
   Index last_user_index = kNoIndex;
-  while (reader.next_record(line)) {
-    data::split_record(reader, line, header.size(), fields);
+  fields.resize(header.size());
+  while (reader.next_row(fields.data(), fields.size())) {
 
     const std::string_view user = fields[c.user];
     if (last_user_index == kNoIndex || user != last_user) {

@@ -12,6 +12,10 @@
 
 #include <fmt/format.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "invr/error.h"
 
 namespace invr::data {
@@ -128,21 +132,81 @@ bool TextReader::next_line(std::string_view& line) {
   return true;
 }
 
-bool TextReader::next_record(std::string_view& line) {
-  if (!next_line(line)) return false;
-  if (!line.empty()) return true;
-  // A blank line: fine only when nothing but line ends follows.
-  const std::size_t blank_line = line_number_;
+bool TextReader::next_row(std::string_view* fields, std::size_t expected) {
+  const char* const end = text_.data() + text_.size();
+  if (next_ == end) return false;
+  const char* p = next_;
+  line_start_ = p;
+  ++line_number_;
+  const char* field_start = p;
+  const char* line_end = nullptr;
+  std::size_t count = 0;
+  unsigned non_ascii = 0;  // nonzero once the row holds a byte >= 0x80
+  auto end_field = [&](const char* delimiter) {
+    if (count < expected) fields[count] = {field_start, static_cast<std::size_t>(delimiter - field_start)};
+    ++count;
+    field_start = delimiter + 1;
+  };
+#ifdef __SSE2__
+  // Sixteen bytes at a time: one mask of tabs and newlines, one of high bits.
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i newline = _mm_set1_epi8('\n');
+  while (!line_end && end - p >= 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto high = static_cast<unsigned>(_mm_movemask_epi8(chunk));
+    auto delimiters = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, tab), _mm_cmpeq_epi8(chunk, newline))));
+    for (; delimiters != 0; delimiters &= delimiters - 1) {
+      const auto bit = static_cast<unsigned>(__builtin_ctz(delimiters));
+      if (p[bit] == '\n') {
+        non_ascii |= high & ((1u << bit) - 1);
+        line_end = p + bit;
+        break;
+      }
+      end_field(p + bit);
+    }
+    if (!line_end) {
+      non_ascii |= high;
+      p += 16;
+    }
+  }
+#endif
+  for (; !line_end; ++p) {
+    if (p == end || *p == '\n') {
+      line_end = p;
+    } else {
+      if (*p == '\t') end_field(p);
+      non_ascii |= static_cast<unsigned char>(*p) & 0x80u;
+    }
+  }
+  next_ = line_end == end ? end : line_end + 1;
+  const char* content_end = line_end;
+  if (content_end > line_start_ && content_end[-1] == '\r') --content_end;
+  end_field(content_end);
+  const std::string_view line(line_start_, static_cast<std::size_t>(content_end - line_start_));
+  if (non_ascii) validate_line(line);
+  if (line.empty()) return end_after_blank_line();
+  if (count != expected) fail_field_count(line, fields, expected, count);
+  return true;
+}
+
+bool TextReader::end_after_blank_line() {
   const char* end = text_.data() + text_.size();
   for (const char* p = next_; p != end; ++p) {
-    if (*p != '\n' && *p != '\r') {
-      throw DataError(file_, blank_line, 1,
-                      "blank line in the middle of the file (only trailing blank lines are "
-                      "allowed)");
-    }
+    if (*p != '\n' && *p != '\r')
+      fail(1, "blank line in the middle of the file (only trailing blank lines are allowed)");
   }
   next_ = end;
   return false;
+}
+
+void TextReader::fail_field_count(std::string_view line, std::string_view* fields,
+                                  std::size_t expected, std::size_t found) const {
+  // Point at the first extra field, or just past the end of a short row.
+  const char* at = found > expected ? fields[expected - 1].data() + fields[expected - 1].size() + 1
+                                    : line.data() + line.size();
+  fail(column_of(at), fmt::format("expected {} tab-separated fields (as in the header), found {}",
+                                  expected, found));
 }
 
 std::string_view TextReader::read_header_line() {
@@ -244,37 +308,20 @@ void check_tab_separated(const TextReader& reader, std::string_view header) {
                           quote_value(header.substr(at, 1))));
 }
 
-bool parse_finite_double(std::string_view field, double& out) {
-  // Fast path for plain integers (timestamps): up to 15 digits are exact.
-  const char* p = field.data();
-  const char* end = p + field.size();
-  const bool negative = p != end && *p == '-';
-  const char* digits = p + negative;
-  if (end > digits && end - digits <= 15) {
-    std::int64_t value = 0;
-    const char* q = digits;
-    while (q != end && static_cast<unsigned>(*q - '0') < 10) value = value * 10 + (*q++ - '0');
-    if (q == end) {
-      const auto magnitude = static_cast<double>(value);
-      out = negative ? -magnitude : magnitude;  // keeps "-0" as -0.0
-      return true;
-    }
-  }
+bool parse_finite_double_slow(std::string_view field, double& out) {
+  const char* end = field.data() + field.size();
   double value;
-  auto [ptr, ec] = std::from_chars(p, end, value);
+  auto [ptr, ec] = std::from_chars(field.data(), end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) return false;
   out = value;
   return true;
 }
 
-bool parse_finite_float(std::string_view field, float& out) {
-  if (field.size() == 1 && static_cast<unsigned>(field[0] - '0') < 10) {
-    out = static_cast<float>(field[0] - '0');
-    return true;
-  }
+bool parse_finite_float_slow(std::string_view field, float& out) {
+  const char* end = field.data() + field.size();
   float value;
-  auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-  if (ec != std::errc() || ptr != field.data() + field.size() || !std::isfinite(value)) return false;
+  auto [ptr, ec] = std::from_chars(field.data(), end, value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return false;
   out = value;
   return true;
 }

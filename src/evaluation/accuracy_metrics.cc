@@ -15,8 +15,8 @@ namespace {
 double discount(std::size_t rank) { return 1.0 / std::log2(static_cast<double>(rank) + 1.0); }
 
 // Adds one user's values into `sum` (whose `users` counts the users added).
-void accumulate_user(std::span<const Index> ranked, const std::vector<Index>& relevant_sorted, std::size_t k,
-                     AccuracyMetrics& sum) {
+void accumulate_user(std::span<const Index> ranked, const std::vector<Index>& relevant_sorted,
+                     std::size_t k, AccuracyMetrics& sum) {
   // relevant_sorted is sorted and unique; hit_before keeps an item repeated in
   // the ranked list from scoring twice.
   if (relevant_sorted.empty()) return;
@@ -68,7 +68,8 @@ void check_k(std::size_t k) {
 
 }  // namespace
 
-AccuracyMetrics user_accuracy_at_k(std::span<const Index> ranked, std::span<const Index> relevant, std::size_t k) {
+AccuracyMetrics user_accuracy_at_k(std::span<const Index> ranked, std::span<const Index> relevant,
+                                   std::size_t k) {
   check_k(k);
   std::vector<Index> relevant_sorted;
   sort_unique(relevant, relevant_sorted);
@@ -81,7 +82,8 @@ AccuracyMetrics accuracy_at_k(const ItemLists& ranked, const ItemLists& relevant
   check_k(k);
   if (ranked.size() != relevant.size())
     throw UsageError("accuracy: " + std::to_string(ranked.size()) + " ranked lists but " +
-                     std::to_string(relevant.size()) + " relevant sets; they must be per user, aligned");
+                     std::to_string(relevant.size()) +
+                     " relevant sets; they must be per user, aligned");
   AccuracyMetrics sum;
   std::vector<Index> relevant_sorted;  // reused across users
   for (std::size_t u = 0; u < ranked.size(); ++u) {

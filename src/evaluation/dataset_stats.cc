@@ -24,8 +24,8 @@ DatasetStats dataset_stats(const Dataset& dataset) {
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const Index item = rows.item[r];
     if (item < 0 || static_cast<std::size_t>(item) >= out.items)
-      throw UsageError("interaction row " + std::to_string(r) + " has item index " + std::to_string(item) +
-                       " outside the item map");
+      throw UsageError("interaction row " + std::to_string(r) + " has item index " +
+                       std::to_string(item) + " outside the item map");
     pairs.push_back((static_cast<std::uint64_t>(static_cast<std::uint32_t>(rows.user[r])) << 32) |
                     static_cast<std::uint32_t>(item));
     if (is_positive(rows.event[r])) {
@@ -38,7 +38,8 @@ DatasetStats dataset_stats(const Dataset& dataset) {
     if (!has_time(out.last_time) || t > out.last_time) out.last_time = t;
   }
   std::sort(pairs.begin(), pairs.end());
-  out.user_item_pairs = static_cast<std::size_t>(std::unique(pairs.begin(), pairs.end()) - pairs.begin());
+  out.user_item_pairs =
+      static_cast<std::size_t>(std::unique(pairs.begin(), pairs.end()) - pairs.begin());
   if (out.users > 0 && out.items > 0)
     out.density = static_cast<double>(out.user_item_pairs) /
                   (static_cast<double>(out.users) * static_cast<double>(out.items));

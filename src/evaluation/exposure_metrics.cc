@@ -27,8 +27,9 @@ std::vector<std::uint64_t> item_impressions(const ExposureLog& log, std::size_t 
 std::vector<std::uint64_t> producer_totals(std::span<const std::uint64_t> item_counts,
                                            std::span<const Index> item_producer) {
   if (item_counts.size() != item_producer.size())
-    throw UsageError("producer_totals: " + std::to_string(item_counts.size()) + " item counts but " +
-                     std::to_string(item_producer.size()) + " item producers");
+    throw UsageError("producer_totals: " + std::to_string(item_counts.size()) +
+                     " item counts but " + std::to_string(item_producer.size()) +
+                     " item producers");
   std::size_t producers = 0;
   for (Index p : item_producer) {
     if (p < 0) throw UsageError("item has no producer (negative producer index)");
@@ -76,7 +77,9 @@ ExposureMetrics exposure_metrics(const ExposureLog& log, const ItemTable& items,
   const auto impressions = item_impressions(log, num_items);
   out.impressions = log.size();
   for (auto c : log.clicked) out.clicks += c ? 1 : 0;
-  out.ctr = out.impressions == 0 ? 0.0 : static_cast<double>(out.clicks) / static_cast<double>(out.impressions);
+  out.ctr = out.impressions == 0
+                ? 0.0
+                : static_cast<double>(out.clicks) / static_cast<double>(out.impressions);
 
   if (params.treated) {
     out.psei = psei(impressions, *params.treated, params.sufficient);

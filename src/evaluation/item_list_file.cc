@@ -33,8 +33,9 @@ std::vector<Index> read_item_list(const std::filesystem::path& path, const IdMap
     if (line_number == 1 && is_header(id)) continue;
     const Index item = items.find(id);
     if (item == kNoIndex)
-      throw DataError(path.string(), line_number, 1,
-                      "unknown item id '" + std::string(id) + "': expected an item_id of the item table");
+      throw DataError(
+          path.string(), line_number, 1,
+          "unknown item id '" + std::string(id) + "': expected an item_id of the item table");
     out.push_back(item);
   }
   if (in.bad()) throw IoError("error reading item list " + path.string());

@@ -15,7 +15,8 @@ namespace {
 
 // Distinct (item, user) pairs counted per item. Pairs are packed into one
 // 64-bit key so a single sort removes repeated interactions.
-std::vector<std::uint64_t> distinct_users_per_item(std::vector<std::uint64_t>& keys, std::size_t num_items) {
+std::vector<std::uint64_t> distinct_users_per_item(std::vector<std::uint64_t>& keys,
+                                                   std::size_t num_items) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::vector<std::uint64_t> counts(num_items, 0);
@@ -30,7 +31,8 @@ std::uint64_t pair_key(Index item, Index user) {
 
 void check_item(Index item, std::size_t num_items) {
   if (item < 0 || static_cast<std::size_t>(item) >= num_items)
-    throw UsageError("item index " + std::to_string(item) + " is outside [0, " + std::to_string(num_items) + ")");
+    throw UsageError("item index " + std::to_string(item) + " is outside [0, " +
+                     std::to_string(num_items) + ")");
 }
 
 }  // namespace
@@ -46,9 +48,11 @@ std::vector<std::uint64_t> item_popularity(const Interactions& train, std::size_
   return distinct_users_per_item(keys, num_items);
 }
 
-std::vector<std::uint64_t> item_popularity(const Dataset& train, const IdMap& items, std::size_t* skipped_rows) {
+std::vector<std::uint64_t> item_popularity(const Dataset& train, const IdMap& items,
+                                           std::size_t* skipped_rows) {
   std::vector<Index> to_items(train.items.size());
-  for (std::size_t j = 0; j < to_items.size(); ++j) to_items[j] = items.find(train.items.id(static_cast<Index>(j)));
+  for (std::size_t j = 0; j < to_items.size(); ++j)
+    to_items[j] = items.find(train.items.id(static_cast<Index>(j)));
   std::vector<std::uint64_t> keys;
   keys.reserve(train.interactions.size());
   std::size_t skipped = 0;
@@ -76,12 +80,15 @@ std::vector<std::uint64_t> click_popularity(const ExposureLog& log, std::size_t 
   return distinct_users_per_item(keys, num_items);
 }
 
-std::vector<std::uint8_t> long_tail_items(std::span<const std::uint64_t> popularity, double short_head_share) {
+std::vector<std::uint8_t> long_tail_items(std::span<const std::uint64_t> popularity,
+                                          double short_head_share) {
   if (!(short_head_share >= 0.0 && short_head_share <= 1.0))
     throw UsageError("short-head share must be in [0, 1], got " + std::to_string(short_head_share));
   std::vector<std::uint8_t> long_tail(popularity.size(), 1);
-  const std::uint64_t total = std::accumulate(popularity.begin(), popularity.end(), std::uint64_t{0});
-  if (total == 0) return long_tail;  // Elliot would make the first item "short head"; nothing is popular here.
+  const std::uint64_t total =
+      std::accumulate(popularity.begin(), popularity.end(), std::uint64_t{0});
+  if (total == 0)
+    return long_tail;  // Elliot would make the first item "short head"; nothing is popular here.
   std::vector<std::size_t> order(popularity.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   // Stable: equal popularity keeps index order, as Python's sorted() does in Elliot.

@@ -37,13 +37,15 @@ std::uint64_t sum(std::span<const std::uint64_t> counts) {
 }
 
 // The kernels below take counts already sorted ascending.
-double bottom_share_sorted(std::span<const std::uint64_t> sorted, std::uint64_t total, double fraction) {
+double bottom_share_sorted(std::span<const std::uint64_t> sorted, std::uint64_t total,
+                           double fraction) {
   if (total == 0) return 0.0;
   const std::size_t k = bottom_count(sorted.size(), fraction);
   return static_cast<double>(sum(sorted.first(k))) / static_cast<double>(total);
 }
 
-double top_share_sorted(std::span<const std::uint64_t> sorted, std::uint64_t total, double fraction) {
+double top_share_sorted(std::span<const std::uint64_t> sorted, std::uint64_t total,
+                        double fraction) {
   if (total == 0) return 0.0;
   const std::size_t k = top_count(sorted.size(), fraction);
   return static_cast<double>(sum(sorted.last(k))) / static_cast<double>(total);
@@ -57,8 +59,10 @@ double gini_sorted(std::span<const std::uint64_t> sorted, std::uint64_t total) {
   long double weighted = 0;
   const long double n_plus_one = static_cast<long double>(n) + 1;
   for (std::size_t i = 0; i < n; ++i)
-    weighted += (2.0L * static_cast<long double>(i + 1) - n_plus_one) * static_cast<long double>(sorted[i]);
-  const long double g = weighted / (static_cast<long double>(n - 1) * static_cast<long double>(total));
+    weighted +=
+        (2.0L * static_cast<long double>(i + 1) - n_plus_one) * static_cast<long double>(sorted[i]);
+  const long double g =
+      weighted / (static_cast<long double>(n - 1) * static_cast<long double>(total));
   return std::clamp(static_cast<double>(g), 0.0, 1.0);
 }
 
@@ -101,7 +105,8 @@ double gini(std::span<const std::uint64_t> counts) {
 
 double coverage(std::span<const std::uint64_t> counts) {
   if (counts.empty()) return 0.0;
-  const auto covered = std::count_if(counts.begin(), counts.end(), [](std::uint64_t c) { return c > 0; });
+  const auto covered =
+      std::count_if(counts.begin(), counts.end(), [](std::uint64_t c) { return c > 0; });
   return static_cast<double>(covered) / static_cast<double>(counts.size());
 }
 

@@ -203,6 +203,9 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
   fs::create_directories(checkpoint);
   const EpochInputs inputs{data, catalog, log_q, config};
   const bool show_progress = options.progress && Progress::enabled();
+  // The best epoch's parameters, kept so the returned model is the trained
+  // one, not a reload of what was written.
+  std::vector<torch::Tensor> best_parameters;
   for (int epoch = state.epochs_done + 1; epoch <= config.epochs; ++epoch) {
     if (validating && state.epochs_without_improvement >= config.patience) break;
     const auto start = std::chrono::steady_clock::now();
@@ -220,6 +223,8 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
       state.best_epoch = epoch;
       state.best_recall = e.recall;
       state.epochs_without_improvement = 0;
+      best_parameters.clear();
+      for (const auto& p : net->parameters()) best_parameters.push_back(p.detach().clone());
     } else {
       ++state.epochs_without_improvement;
     }
@@ -238,7 +243,16 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
   report.epochs = state.epochs;
   report.best_epoch = state.best_epoch;
   report.best_recall = std::max(state.best_recall, 0.0);
-  return {report, TwoTowerModel::load(options.out_dir)};
+  TwoTowerNet best(config, static_cast<std::int64_t>(dataset.items.size()),
+                   static_cast<std::int64_t>(dataset.producers.size()));
+  if (best_parameters.empty()) {
+    load_weights(best, options.out_dir / "weights.pt");  // the best epoch ran before a resume
+  } else {
+    torch::NoGradGuard no_grad;
+    auto parameters = best->parameters();
+    for (std::size_t p = 0; p < parameters.size(); ++p) parameters[p].copy_(best_parameters[p]);
+  }
+  return {report, std::make_unique<NativeModel>(config, vocabulary, best)};
 }
 
 }  // namespace invr

@@ -106,7 +106,7 @@ TEST(ConvertMovieLens, CountriesAndProducerFolder) {
 TEST(ConvertMovieLens, UnknownProducerKindIsUsageError) {
   EXPECT_THROW(convert_movielens(fixture("movielens"), {.producers = fixture("hetrec"), .producer_kind = "studio"}),
                UsageError);
-  EXPECT_THROW(convert_movielens(fixture("movielens"), {.producer_kind = "Director"}), UsageError);
+  EXPECT_THROW(convert_movielens(fixture("movielens"), {.producers = {}, .producer_kind = "Director"}), UsageError);
 }
 
 TEST(ConvertMovieLens, MissingTagsFileIsIoErrorNamingIt) {

@@ -63,9 +63,12 @@ TEST(Psei, PercentOfDistinctTreatedItemsAtThreshold) {
 TEST(UserImpressionLists, GroupsByUserInLogOrder) {
   const auto lists = user_impression_lists(tiny_log());
   ASSERT_EQ(lists.size(), 3u);
-  EXPECT_EQ(std::vector<Index>(lists.list(0).begin(), lists.list(0).end()), (std::vector<Index>{0, 1, 3}));
-  EXPECT_EQ(std::vector<Index>(lists.list(1).begin(), lists.list(1).end()), (std::vector<Index>{0, 0, 4}));
-  EXPECT_EQ(std::vector<Index>(lists.list(2).begin(), lists.list(2).end()), (std::vector<Index>{1}));
+  EXPECT_EQ(std::vector<Index>(lists.list(0).begin(), lists.list(0).end()),
+            (std::vector<Index>{0, 1, 3}));
+  EXPECT_EQ(std::vector<Index>(lists.list(1).begin(), lists.list(1).end()),
+            (std::vector<Index>{0, 0, 4}));
+  EXPECT_EQ(std::vector<Index>(lists.list(2).begin(), lists.list(2).end()),
+            (std::vector<Index>{1}));
 }
 
 TEST(ExposureMetrics, HandComputedTinyLog) {

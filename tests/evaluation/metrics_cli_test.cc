@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -12,8 +11,9 @@
 namespace invr {
 namespace {
 
-#define REQUIRE_CLI() \
-  if (!std::filesystem::exists(INVR_CLI_PATH)) GTEST_SKIP() << "invr CLI not built at " << INVR_CLI_PATH
+#define REQUIRE_CLI()                          \
+  if (!std::filesystem::exists(INVR_CLI_PATH)) \
+  GTEST_SKIP() << "invr CLI not built at " << INVR_CLI_PATH
 
 // Items i0 i1 i2 by pA, i3 i4 by pB, i5 by pC.
 // Training popularity (distinct users): i0 3, i1 2, i2 1, i3 1, i4 0, i5 0.
@@ -69,7 +69,8 @@ TEST(MetricsCli, ClickPopularityAndTreatedList) {
   Fixture f;
   test::write_file(f.dir / "treated.txt", "item_id\ni2\ni3\ni0\n");
   const auto r = test::run_cli("-q metrics --exposures " + f.path("exposures.tsv") + " --items " +
-                               f.path("shop.item") + " --treated " + f.path("treated.txt") + " --sufficient 1");
+                               f.path("shop.item") + " --treated " + f.path("treated.txt") +
+                               " --sufficient 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_DOUBLE_EQ(j["psei"].get<double>(), 100.0 * 2 / 3);  // i3 and i0 of {i2, i3, i0}
@@ -93,9 +94,11 @@ TEST(MetricsCli, UnknownTreatedItemNamesFileAndLine) {
 TEST(MetricsCli, UsageErrorsExitTwo) {
   REQUIRE_CLI();
   Fixture f;
-  EXPECT_EQ(test::run_cli("metrics --items " + f.path("shop.item")).exit_code, 2);  // no --exposures
+  EXPECT_EQ(test::run_cli("metrics --items " + f.path("shop.item")).exit_code,
+            2);                                                    // no --exposures
   test::write_file(f.dir / "lonely.item", "item_id:token\ni0\n");  // no lonely.inter beside it
-  const auto r = test::run_cli("metrics --exposures " + f.path("exposures.tsv") + " --items " + f.path("lonely.item"));
+  const auto r = test::run_cli("metrics --exposures " + f.path("exposures.tsv") + " --items " +
+                               f.path("lonely.item"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("lonely.inter"), std::string::npos) << r.err;
   EXPECT_EQ(test::run_cli("metrics --help").exit_code, 0);

@@ -17,7 +17,7 @@ using Mask = std::vector<std::uint8_t>;
 TEST(ItemPopularity, DistinctUsersWithPositiveEvents) {
   Interactions train;
   train.push_back(0, 0, kNoTime, EventType::click, 1);
-  train.push_back(0, 0, kNoTime, EventType::click, 1);       // repeat: counted once
+  train.push_back(0, 0, kNoTime, EventType::click, 1);  // repeat: counted once
   train.push_back(1, 0, kNoTime, EventType::rating, 4);
   train.push_back(1, 1, kNoTime, EventType::impression, 1);  // not a positive signal
   train.push_back(2, 1, kNoTime, EventType::like, 1);
@@ -76,8 +76,10 @@ TEST(LongTail, NoPopularityMeansNoShortHead) {
 Mask elliot_long_tail(const Counts& popularity) {
   std::vector<std::size_t> order(popularity.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return popularity[a] > popularity[b]; });
-  double limit = 0.8 * static_cast<double>(std::accumulate(popularity.begin(), popularity.end(), std::uint64_t{0}));
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return popularity[a] > popularity[b]; });
+  double limit = 0.8 * static_cast<double>(
+                           std::accumulate(popularity.begin(), popularity.end(), std::uint64_t{0}));
   Mask tail(popularity.size(), 1);
   for (auto i : order) {
     tail[i] = 0;

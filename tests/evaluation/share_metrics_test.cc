@@ -139,10 +139,21 @@ Counts random_counts(std::mt19937_64& rng) {
   const int kind = shape(rng);
   for (auto& c : counts) {
     switch (kind) {
-      case 0: c = std::uniform_int_distribution<std::uint64_t>(0, 50)(rng); break;
-      case 1: c = static_cast<std::uint64_t>(1000.0 / std::pow(1.0 + std::uniform_real_distribution<>(0, 200)(rng), 1.2)); break;
-      case 2: c = std::bernoulli_distribution(0.1)(rng) ? std::uniform_int_distribution<std::uint64_t>(1, 1000)(rng) : 0; break;
-      default: c = 3; break;  // all ties
+      case 0:
+        c = std::uniform_int_distribution<std::uint64_t>(0, 50)(rng);
+        break;
+      case 1:
+        c = static_cast<std::uint64_t>(
+            1000.0 / std::pow(1.0 + std::uniform_real_distribution<>(0, 200)(rng), 1.2));
+        break;
+      case 2:
+        c = std::bernoulli_distribution(0.1)(rng)
+                ? std::uniform_int_distribution<std::uint64_t>(1, 1000)(rng)
+                : 0;
+        break;
+      default:
+        c = 3;
+        break;  // all ties
     }
   }
   return counts;

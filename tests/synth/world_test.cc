@@ -191,8 +191,9 @@ TEST(GenerateWorld, EveryUserIsServedAndNobodyClicksAnItemTwice) {
   std::set<std::pair<Index, Index>> clicked;
   for (std::size_t r = 0; r < w.exposures.size(); ++r) {
     served[static_cast<std::size_t>(w.exposures.user[r])] = true;
-    if (w.exposures.clicked[r])
+    if (w.exposures.clicked[r]) {
       ASSERT_TRUE(clicked.insert({w.exposures.user[r], w.exposures.item[r]}).second);
+    }
   }
   EXPECT_EQ(std::count(served.begin(), served.end(), true), 3000);
 }
