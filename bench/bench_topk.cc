@@ -36,8 +36,10 @@ struct Options {
   bool large = false;
   bool quick = false;
   bool skip_approx = false;
+  bool skip_exact = false;
   bool variants = false;  // also time the OpenBLAS-threaded exact variant
   std::string data = "gaussian";
+  std::vector<std::string> shapes;  // "ITEMSxUSERS", overriding the defaults
   std::string json_path;
   int query_block = 0;
   int base_block = 0;
@@ -183,6 +185,11 @@ void run_exact_shapes(const Options& opt, int threads, json& out) {
   std::vector<Shape> shapes = {{1000, 100'000}, {20'000, 100'000}, {1000, 1'000'000}, {5000, 1'000'000}};
   if (opt.quick) shapes = {{1000, 100'000}, {2000, 300'000}};
   if (opt.large) shapes.push_back({50'000, 2'000'000});
+  if (!opt.shapes.empty()) shapes.clear();
+  for (const std::string& text : opt.shapes) {
+    const auto x = text.find('x');
+    shapes.push_back({std::stoll(text.substr(0, x)), std::stoll(text.substr(x + 1))});
+  }
   const std::int64_t qb = opt.query_block > 0 ? opt.query_block : 256;
   const std::int64_t bb = opt.base_block > 0 ? opt.base_block : 1024;
   std::printf("\nExact top-k, d=%d, %d threads (GFLOP/s = 2*n*m*d/time)\n", opt.dim, threads);
@@ -309,8 +316,10 @@ int main(int argc, char** argv) {
   app.add_flag("--large", opt.large, "Add 50k items x 2M users (minutes on 2 cores)");
   app.add_flag("--quick", opt.quick, "Small shapes only (a smoke run)");
   app.add_flag("--skip-approx", opt.skip_approx, "Skip HNSW/IVF");
+  app.add_flag("--skip-exact", opt.skip_exact, "Skip the exact/sgemm/FAISS-flat table");
   app.add_flag("--variants", opt.variants, "Also time exact top-k on an OpenBLAS-threaded sgemm");
   app.add_option("--data", opt.data, "gaussian or clustered")->check(CLI::IsMember({"gaussian", "clustered"}));
+  app.add_option("--shape", opt.shapes, "Exact shapes as ITEMSxUSERS (repeatable), replacing the defaults");
   app.add_option("--json", opt.json_path, "Also write the results here as JSON");
   app.add_option("--query-block", opt.query_block, "Exact: queries per sgemm block (0 = default)");
   app.add_option("--base-block", opt.base_block, "Exact: base rows per sgemm block (0 = default)");
@@ -326,7 +335,7 @@ int main(int argc, char** argv) {
   const int threads = invr::retrieval::resolve_threads(opt.threads);
   json results = json::array();
   const auto start = std::chrono::steady_clock::now();
-  run_exact_shapes(opt, threads, results);
+  if (!opt.skip_exact) run_exact_shapes(opt, threads, results);
   if (!opt.skip_approx) run_approximate(opt, threads, results);
   std::printf("\ntotal %.0f s\n", seconds_since(start));
   if (!opt.json_path.empty()) {

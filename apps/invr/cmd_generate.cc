@@ -23,6 +23,7 @@ std::string flag_name(const char* snake) {
 
 int generate(const invr::WorldParams& params, const fs::path& out) {
   const auto start = std::chrono::steady_clock::now();
+  invr::validate(params);  // before touching the disk
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw invr::IoError(fmt::format("{}: cannot create folder: {}", out.string(), ec.message()));
@@ -43,7 +44,7 @@ int generate(const invr::WorldParams& params, const fs::path& out) {
              params.seed);
   fmt::print("logs: {} impressions, {} clicks, CTR {:.2f}%\n", shown, clicks,
              shown ? 100.0 * static_cast<double>(clicks) / static_cast<double>(shown) : 0.0);
-  fmt::print("wrote {}/world.{{inter,item,exposures,truth}} in {:.1f}s\n", out.string(), seconds);
+  fmt::print("wrote {}/world.{{inter,item,user,exposures,truth}} in {:.1f}s\n", out.string(), seconds);
   return 0;
 }
 

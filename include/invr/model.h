@@ -85,4 +85,11 @@ class TwoTowerModel {
 // The latest timestamp in the dataset's interactions, or kNoTime if none has one.
 double latest_timestamp(const Dataset& dataset);
 
+// Embeddings on disk: FILE.npy (float32, rows × d) and its sidecar FILE.ids
+// (one id per line, in row order), the layout `invr embed` writes and a
+// "precomputed" model directory reads. ids.size() must equal matrix.rows.
+// Both files are written atomically; IoError on failure.
+std::filesystem::path ids_sidecar(const std::filesystem::path& npy_path);
+void write_embeddings(const std::filesystem::path& npy_path, const Matrix& matrix, const IdMap& ids);
+
 }  // namespace invr

@@ -43,7 +43,7 @@ void FastIdIndex::rebuild(std::size_t slot_count) {
   for (std::size_t s = 0; s < slot_count; ++s) slots_[s] = Slot{0, 0, kNoIndex};
   for (std::size_t i = 0; i < size(); ++i) {
     const auto index = static_cast<Index>(i);
-    Probe probe = locate(id(index));
+    Probe probe = locate(id(index), hash_id(id(index)));
     *probe.slot = Slot{probe.head, probe.tag, index};
   }
 }

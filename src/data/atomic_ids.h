@@ -69,18 +69,24 @@ void advise_huge_pages(const void* data, std::size_t bytes);
 class FastIdIndex {
  public:
   FastIdIndex();
-  // Index of id, adding it if new; `added` tells which.
-  Index add(std::string_view id, bool& added) {
-    const Probe probe = locate(id);
+  // Index of id, adding it if new; `added` tells which. hash is hash_id(id).
+  Index add(std::string_view id, std::uint64_t hash, bool& added) {
+    const Probe probe = locate(id, hash);
     added = probe.slot->index == kNoIndex;
     return added ? insert(id, probe) : probe.slot->index;
   }
-  Index add(std::string_view id) {
+  Index add(std::string_view id, bool& added) { return add(id, hash_id(id), added); }
+  Index add(std::string_view id, std::uint64_t hash) {
     bool added;
-    return add(id, added);
+    return add(id, hash, added);
   }
+  Index add(std::string_view id) { return add(id, hash_id(id)); }
   // Index of id, or kNoIndex.
-  Index find(std::string_view id) const { return locate(id).slot->index; }
+  Index find(std::string_view id, std::uint64_t hash) const { return locate(id, hash).slot->index; }
+  Index find(std::string_view id) const { return find(id, hash_id(id)); }
+  // Starts loading the slot an id with this hash lands in: a loader hashes a
+  // few rows ahead so lookups into a table larger than the cache overlap.
+  void prefetch(std::uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
   std::size_t size() const { return offsets_.size() - 1; }
   std::string_view id(Index index) const {
@@ -110,8 +116,7 @@ class FastIdIndex {
     return short_word(id.data(), id.size() < 8 ? id.size() : 8);
   }
 
-  Probe locate(std::string_view id) const {
-    const std::uint64_t hash = hash_id(id);
+  Probe locate(std::string_view id, std::uint64_t hash) const {
     const std::uint64_t head = head_of(id);
     const auto tag = static_cast<std::uint32_t>((hash >> 32) & ~0xFFull) |
                      static_cast<std::uint32_t>(id.size() < 255 ? id.size() : 255);

@@ -2,6 +2,7 @@
 // allocation (fields are views into the mapped file, ids go through
 // FastIdIndex, consecutive rows of one user skip the hash entirely).
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 
@@ -22,6 +23,9 @@ constexpr std::string_view kInterColumns =
     "weight:float, value:float";
 constexpr std::uint64_t kProgressMinBytes = 64ull << 20;
 constexpr std::size_t kProgressStepBytes = 4u << 20;
+// user, item, timestamp, event and one value column: map_columns allows no more.
+constexpr std::size_t kMaxInterColumns = 5;
+constexpr std::size_t kBatchRows = 16;
 
 // Which header column feeds which Interactions field.
 struct InterColumns {
@@ -61,35 +65,57 @@ InterColumns map_columns(const TextReader& reader, const std::vector<HeaderColum
   return c;
 }
 
-// parse_event_type for the hot loop: names of up to eight bytes compare as
-// one word, without a call.
+// parse_event_type for the hot loop: a collision-free table keyed by the
+// first byte and the length, then one word compare for names of up to eight
+// bytes.
 class EventParser {
  public:
   EventParser() {
-    for (std::string_view rest = kNames; !rest.empty();) {
+    std::vector<Known> known;
+    for (std::string_view rest = names_; !rest.empty();) {
       const std::size_t comma = rest.find(", ");
       const std::string_view name = rest.substr(0, comma);
-      known_.push_back({name, short_word(name.data(), std::min<std::size_t>(name.size(), 8)),
-                        *parse_event_type(name)});
+      known.push_back({name, word_of(name), *parse_event_type(name)});
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
     }
+    // Any multiplier that separates the names will do; there are only ten.
+    for (multiplier_ = 1; multiplier_ < 256; ++multiplier_) {
+      table_.fill(Known{});
+      bool collision = false;
+      for (const Known& k : known) {
+        Known& slot = table_[key(k.name)];
+        collision |= !slot.name.empty();
+        slot = k;
+      }
+      if (!collision) return;
+    }
+    INVR_CHECK(false && "no collision-free event table");
   }
   std::optional<EventType> parse(std::string_view field) const {
-    const std::uint64_t word = short_word(field.data(), std::min<std::size_t>(field.size(), 8));
-    for (const Known& k : known_)
-      if (k.word == word && k.name.size() == field.size() && (field.size() <= 8 || k.name == field))
-        return k.type;
+    if (field.empty()) return std::nullopt;
+    const Known& k = table_[key(field)];
+    if (k.name.size() == field.size() && k.word == word_of(field) &&
+        (field.size() <= 8 || k.name == field))
+      return k.type;
     return std::nullopt;
   }
 
  private:
   struct Known {
     std::string_view name;
-    std::uint64_t word;
-    EventType type;
+    std::uint64_t word = 0;
+    EventType type = EventType::interaction;
   };
-  const std::string kNames = event_type_names();
-  std::vector<Known> known_;
+  static std::uint64_t word_of(std::string_view name) {
+    return short_word(name.data(), std::min<std::size_t>(name.size(), 8));
+  }
+  std::size_t key(std::string_view name) const {
+    return (static_cast<unsigned char>(name[0]) * multiplier_ + name.size()) & 31;
+  }
+
+  const std::string names_ = event_type_names();
+  std::array<Known, 32> table_{};
+  std::size_t multiplier_ = 1;
 };
 
 // Two ids are the same: one word compare for ids of up to eight bytes.
@@ -99,9 +125,9 @@ inline bool same_id(std::string_view a, std::string_view b) {
   return std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-[[noreturn]] void fail_number(const TextReader& reader, std::string_view field,
-                              std::string_view column) {
-  reader.fail_at(field, fmt::format("column {}: expected a finite number, found {}{}", column,
+[[noreturn]] void fail_number(const TextReader& reader, const TextReader::RowPosition& row,
+                              std::string_view field, std::string_view column) {
+  reader.fail_at(row, field, fmt::format("column {}: expected a finite number, found {}{}", column,
                                     quote_value(field), field.empty() ? " (an empty field)" : ""));
 }
 
@@ -113,6 +139,7 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
   TextReader reader(path);
   const auto header = parse_header(reader, reader.read_header_line(), true);
   const InterColumns c = map_columns(reader, header);
+  INVR_CHECK(header.size() <= kMaxInterColumns);
   const bool items_fixed = !item_file.empty();
 
   out.reserve(reader.estimate_lines());
@@ -126,35 +153,46 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     progress.emplace("loading " + path.filename().string(), reader.size_bytes(), "B");
   std::size_t progress_reported = 0;
 
-  std::vector<std::string_view> fields(header.size());
+  // Rows are read in small batches: hashing every item of a batch first and
+  // prefetching its slot lets the (cache-missing) table lookups overlap.
+  struct Row {
+    std::array<std::string_view, kMaxInterColumns> fields;
+    TextReader::RowPosition position;
+    std::uint64_t item_hash;
+  };
+  std::array<Row, kBatchRows> batch;
   std::string_view last_user;  // a view into the file: valid while reader lives
   Index last_user_index = kNoIndex;
   const EventParser events;
-  while (reader.next_row(fields.data(), fields.size())) {
+
+  auto process = [&](const Row& row) {
+    const auto& fields = row.fields;
     // Rows usually come grouped by user: the same user skips the hash lookup.
     const std::string_view user = fields[c.user];
     if (last_user_index == kNoIndex || !same_id(user, last_user)) {
-      if (user.empty()) reader.fail_at(user, "empty user_id; expected a user id");
+      if (user.empty()) reader.fail_at(row.position, user, "empty user_id; expected a user id");
       last_user_index = users.add(user);
       last_user = user;
     }
 
     const std::string_view item = fields[c.item];
-    if (item.empty()) reader.fail_at(item, "empty item_id; expected an item id");
-    const Index item_index = items_fixed ? items.find(item) : items.add(item);
+    if (item.empty()) reader.fail_at(row.position, item, "empty item_id; expected an item id");
+    const Index item_index =
+        items_fixed ? items.find(item, row.item_hash) : items.add(item, row.item_hash);
     if (item_index == kNoIndex)
-      reader.fail_at(item, fmt::format("unknown item {} (not in {})", quote_value(item), item_file));
+      reader.fail_at(row.position, item,
+                     fmt::format("unknown item {} (not in {})", quote_value(item), item_file));
 
     double timestamp = kNoTime;
     if (c.timestamp != kNone && !fields[c.timestamp].empty() &&
         !parse_finite_double(fields[c.timestamp], timestamp))
-      fail_number(reader, fields[c.timestamp], "timestamp");
+      fail_number(reader, row.position, fields[c.timestamp], "timestamp");
 
     EventType event = EventType::interaction;
     if (c.event != kNone) {
       const auto parsed = events.parse(fields[c.event]);
       if (!parsed)
-        reader.fail_at(fields[c.event],
+        reader.fail_at(row.position, fields[c.event],
                        fmt::format("column event_type: expected one of {}, found {}",
                                    event_type_names(), quote_value(fields[c.event])));
       event = *parsed;
@@ -162,7 +200,7 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
 
     float value = 1.0f;
     if (c.value != kNone && !parse_finite_float(fields[c.value], value))
-      fail_number(reader, fields[c.value], header[c.value].name);
+      fail_number(reader, row.position, fields[c.value], header[c.value].name);
 
     // Straight into the columns (Interactions::push_back is out of line).
     out.user.push_back(last_user_index);
@@ -170,6 +208,28 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     out.timestamp.push_back(timestamp);
     out.event.push_back(event);
     out.value.push_back(value);
+  };
+
+  for (bool more = true; more;) {
+    std::size_t filled = 0;
+    try {
+      for (; filled < kBatchRows; ++filled) {
+        Row& row = batch[filled];
+        reader.prefetch_ahead();
+        if (!reader.next_row(row.fields.data(), header.size())) {
+          more = false;
+          break;
+        }
+        row.position = reader.position();
+        row.item_hash = hash_id(row.fields[c.item]);
+        items.prefetch(row.item_hash);
+      }
+    } catch (const DataError&) {
+      // Report errors in file order: rows before the bad one may hold an earlier error.
+      for (std::size_t r = 0; r < filled; ++r) process(batch[r]);
+      throw;
+    }
+    for (std::size_t r = 0; r < filled; ++r) process(batch[r]);
     if (progress && reader.offset() - progress_reported >= kProgressStepBytes) {
       progress->add(reader.offset() - progress_reported);
       progress_reported = reader.offset();

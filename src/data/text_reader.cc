@@ -148,27 +148,25 @@ bool TextReader::next_row(std::string_view* fields, std::size_t expected) {
     field_start = delimiter + 1;
   };
 #ifdef __SSE2__
-  // Sixteen bytes at a time: one mask of tabs and newlines, one of high bits.
+  // Sixteen bytes at a time: masks of tabs, newlines and high bits.
   const __m128i tab = _mm_set1_epi8('\t');
   const __m128i newline = _mm_set1_epi8('\n');
-  while (!line_end && end - p >= 16) {
+  while (end - p >= 16) {
     const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const auto high = static_cast<unsigned>(_mm_movemask_epi8(chunk));
-    auto delimiters = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, tab), _mm_cmpeq_epi8(chunk, newline))));
-    for (; delimiters != 0; delimiters &= delimiters - 1) {
-      const auto bit = static_cast<unsigned>(__builtin_ctz(delimiters));
-      if (p[bit] == '\n') {
-        non_ascii |= high & ((1u << bit) - 1);
-        line_end = p + bit;
-        break;
-      }
-      end_field(p + bit);
+    auto tabs = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, tab)));
+    const auto newlines = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline)));
+    auto high = static_cast<unsigned>(_mm_movemask_epi8(chunk));
+    if (newlines != 0) {
+      const auto bit = static_cast<unsigned>(__builtin_ctz(newlines));
+      const unsigned before = (1u << bit) - 1;
+      tabs &= before;
+      high &= before;
+      line_end = p + bit;
     }
-    if (!line_end) {
-      non_ascii |= high;
-      p += 16;
-    }
+    non_ascii |= high;
+    for (; tabs != 0; tabs &= tabs - 1) end_field(p + __builtin_ctz(tabs));
+    if (line_end) break;
+    p += 16;
   }
 #endif
   for (; !line_end; ++p) {
@@ -215,6 +213,11 @@ std::string_view TextReader::read_header_line() {
   if (line_number_ == 0 || text_.find_first_not_of("\r\n") == std::string_view::npos)
     throw DataError(file_, 0, 0, "empty file: expected a header line");
   fail(1, "expected a header line, found a blank line");
+}
+
+void TextReader::fail_at(const RowPosition& row, std::string_view field,
+                         const std::string& message) const {
+  throw DataError(file_, row.line, static_cast<std::size_t>(field.data() - row.start) + 1, message);
 }
 
 void TextReader::fail(std::size_t column, const std::string& message) const {

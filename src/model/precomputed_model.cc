@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 const char* kItemMatrix = "item_embeddings.npy";
-const char* kItemIds = "item_embeddings.ids";
+const char* kItemIds = "item_embeddings.ids";  // = ids_sidecar(kItemMatrix)
 const char* kUserMatrix = "user_embeddings.npy";
 const char* kUserIds = "user_embeddings.ids";
 

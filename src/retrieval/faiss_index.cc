@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <shared_mutex>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -70,20 +72,18 @@ class FaissIndex final : public VectorIndex {
     const int threads = resolve_threads(params.threads);
     omp_set_num_threads(threads);
     set_blas_threads(threads);
-    // Knobs travel in FAISS's per-call parameters, never in the shared index.
-    faiss::SearchParametersHNSW hnsw_params;
-    faiss::SearchParametersIVF ivf_params;
-    const faiss::SearchParameters* faiss_params = nullptr;
-    if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
-      hnsw_params.efSearch = std::max(params.ef_search > 0 ? params.ef_search : hnsw->hnsw.efSearch, k);
-      faiss_params = &hnsw_params;
-    } else if (const auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index_.get())) {
-      const int nprobe = params.nprobe > 0 ? params.nprobe : static_cast<int>(ivf->nprobe);
-      ivf_params.nprobe = std::min<std::size_t>(static_cast<std::size_t>(nprobe), ivf->nlist);
-      faiss_params = &ivf_params;
-    }
     try {
-      index_->search(n, queries, k, scores, ids, faiss_params);
+      if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
+        search_hnsw(*hnsw, n, queries, k, scores, ids, params);
+      } else if (const auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index_.get())) {
+        // Knobs travel in FAISS's per-call parameters, never in the shared index.
+        faiss::SearchParametersIVF ivf_params;
+        const int nprobe = params.nprobe > 0 ? params.nprobe : static_cast<int>(ivf->nprobe);
+        ivf_params.nprobe = std::min<std::size_t>(static_cast<std::size_t>(nprobe), ivf->nlist);
+        index_->search(n, queries, k, scores, ids, &ivf_params);
+      } else {
+        index_->search(n, queries, k, scores, ids);
+      }
     } catch (const faiss::FaissException& e) {
       throw Error(fmt::format("index '{}': FAISS search failed: {}", spec_, e.what()));
     }
@@ -110,9 +110,37 @@ class FaissIndex final : public VectorIndex {
     });
   }
 
-  void adopt(faiss::Index* index) { index_.reset(index); }
+  void adopt(faiss::Index* index) {
+    index_.reset(index);
+    if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get()))
+      default_ef_ = hnsw->hnsw.efSearch;
+  }
 
  private:
+  // FAISS 1.7.3 sizes HNSW's candidate queue from the index's hnsw.efSearch
+  // and ignores SearchParametersHNSW::efSearch there (fixed in 1.7.4), so a
+  // call with another ef must set the shared field: it does so under an
+  // exclusive lock and restores it; calls at the default ef share the lock.
+  void search_hnsw(const faiss::IndexHNSW& hnsw, std::int64_t n, const float* queries, int k,
+                   float* scores, RowId* ids, const SearchParams& params) const {
+    faiss::SearchParametersHNSW hnsw_params;
+    hnsw_params.efSearch = std::max(params.ef_search > 0 ? params.ef_search : default_ef_, k);
+    if (hnsw_params.efSearch == default_ef_) {
+      std::shared_lock lock(ef_mutex_);
+      hnsw.search(n, queries, k, scores, ids, &hnsw_params);
+      return;
+    }
+    std::unique_lock lock(ef_mutex_);
+    auto& shared = const_cast<faiss::IndexHNSW&>(hnsw).hnsw;
+    struct Restore {
+      faiss::HNSW& h;
+      int ef;
+      ~Restore() { h.efSearch = ef; }
+    } restore{shared, shared.efSearch};
+    shared.efSearch = hnsw_params.efSearch;
+    hnsw.search(n, queries, k, scores, ids, &hnsw_params);
+  }
+
   void create(const std::string& factory) {
     try {
       index_.reset(faiss::index_factory(dim_, factory.c_str(), faiss::METRIC_INNER_PRODUCT));
@@ -123,7 +151,8 @@ class FaissIndex final : public VectorIndex {
     }
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
       hnsw->hnsw.efConstruction = params_.ef_construction;
-      hnsw->hnsw.efSearch = params_.ef_search;
+      hnsw->hnsw.efSearch = std::max(1, params_.ef_search);
+      default_ef_ = hnsw->hnsw.efSearch;
     }
     if (auto* ivf = faiss::ivflib::try_extract_index_ivf(index_.get())) {
       ivf->nprobe = static_cast<std::size_t>(std::max(1, params_.nprobe));
@@ -135,6 +164,8 @@ class FaissIndex final : public VectorIndex {
   int dim_;
   IndexParams params_;
   std::unique_ptr<faiss::Index> index_;  // null until the first add() for auto-sized IVF
+  int default_ef_ = 0;                   // HNSW: hnsw.efSearch between calls
+  mutable std::shared_mutex ef_mutex_;
 };
 
 }  // namespace

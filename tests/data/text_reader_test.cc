@@ -109,26 +109,97 @@ TEST(Utf8, AcceptsValidAndRejectsMalformedSequences) {
   EXPECT_EQ(find_invalid_utf8("\xF5\x80\x80\x80"), 0u);   // never-valid lead byte
 }
 
-TEST(TextReader, TrailingBlankLinesEndRecordsQuietly) {
-  TextReader reader("mem", "h\nr1\nr2\n\n\r\n\n");
-  std::string_view line;
+TEST(TextReader, NextRowSplitsFieldsAndStripsCarriageReturn) {
+  TextReader reader("mem", "h1\th2\th3\r\na\t\tc\r\nlonger field one\tsecond field two\tthird\n\t\t");
   reader.read_header_line();
-  ASSERT_TRUE(reader.next_record(line));
-  ASSERT_TRUE(reader.next_record(line));
-  EXPECT_EQ(line, "r2");
-  EXPECT_FALSE(reader.next_record(line));
-  EXPECT_FALSE(reader.next_record(line));
+  std::string_view f[3];
+  ASSERT_TRUE(reader.next_row(f, 3));
+  EXPECT_EQ(f[0], "a");
+  EXPECT_EQ(f[1], "");
+  EXPECT_EQ(f[2], "c");
+  EXPECT_EQ(reader.line_number(), 2u);
+  ASSERT_TRUE(reader.next_row(f, 3));  // crosses the sixteen-byte blocks
+  EXPECT_EQ(f[0], "longer field one");
+  EXPECT_EQ(f[1], "second field two");
+  EXPECT_EQ(f[2], "third");
+  ASSERT_TRUE(reader.next_row(f, 3));  // last line, no line end, all fields empty
+  EXPECT_EQ(f[0], "");
+  EXPECT_EQ(f[2], "");
+  EXPECT_FALSE(reader.next_row(f, 3));
+}
+
+TEST(TextReader, NextRowAgreesWithNextLineOnRandomRows) {
+  // The sixteen-byte fast path and the byte-at-a-time tail must split alike.
+  std::uint64_t state = 7;
+  auto next = [&] { return (state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+  const std::string_view pieces[] = {"\t", "a", "bc", "\xC3\xA9", "\r", "0123456789", "x"};
+  std::string text;
+  for (int line = 0; line < 400; ++line) {
+    const std::size_t length = next() % 12;
+    text += "x";  // never blank
+    for (std::size_t k = 0; k < length; ++k) text += pieces[next() % std::size(pieces)];
+    text += next() % 3 == 0 ? "\r\n" : "\n";
+  }
+  TextReader by_line("mem", text);
+  TextReader by_row("mem", text);
+  std::string_view line;
+  std::string_view expected[64], got[64];
+  while (by_line.next_line(line)) {
+    const std::size_t count = split_tabs(line, expected, 64);
+    ASSERT_LE(count, 64u);
+    bool ok = false;
+    ASSERT_NO_THROW(ok = by_row.next_row(got, count));
+    ASSERT_TRUE(ok);
+    ASSERT_EQ(by_row.line_number(), by_line.line_number());
+    for (std::size_t f = 0; f < count; ++f) EXPECT_EQ(got[f], expected[f]) << "line " << by_line.line_number();
+  }
+  EXPECT_FALSE(by_row.next_row(got, 1));
+}
+
+TEST(TextReader, NextRowReportsWrongFieldCounts) {
+  TextReader reader("rows.tsv", "h1\th2\th3\nonly\ttwo\none\ttwo\tthree\tfour\n");
+  reader.read_header_line();
+  std::string_view f[3];
+  auto few = catch_data_error([&] { reader.next_row(f, 3); });
+  EXPECT_EQ(few.line(), 2u);
+  EXPECT_EQ(few.column(), 9u);  // just past "only\ttwo"
+  EXPECT_EQ(few.message(), "expected 3 tab-separated fields (as in the header), found 2");
+  auto many = catch_data_error([&] { reader.next_row(f, 3); });
+  EXPECT_EQ(many.line(), 3u);
+  EXPECT_EQ(many.column(), 15u);  // "four"
+  EXPECT_EQ(many.message(), "expected 3 tab-separated fields (as in the header), found 4");
+}
+
+TEST(TextReader, NextRowValidatesUtf8) {
+  // 0xFF at byte column 20, beyond the first sixteen-byte block.
+  TextReader reader("mem", "h\tg\n0123456789abcdef\tab\xFF\n");
+  reader.read_header_line();
+  std::string_view f[2];
+  auto e = catch_data_error([&] { reader.next_row(f, 2); });
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 20u);
+}
+
+TEST(TextReader, TrailingBlankLinesEndRowsQuietly) {
+  TextReader reader("mem", "h\nr1\nr2\n\n\r\n\n");
+  std::string_view f[1];
+  reader.read_header_line();
+  ASSERT_TRUE(reader.next_row(f, 1));
+  ASSERT_TRUE(reader.next_row(f, 1));
+  EXPECT_EQ(f[0], "r2");
+  EXPECT_FALSE(reader.next_row(f, 1));
+  EXPECT_FALSE(reader.next_row(f, 1));
 }
 
 TEST(TextReader, BlankLineInTheMiddleIsAnError) {
   TextReader reader("mem", "h\nr1\n\nr3\n");
-  std::string_view line;
+  std::string_view f[1];
   reader.read_header_line();
-  ASSERT_TRUE(reader.next_record(line));
-  auto e = catch_data_error([&] { reader.next_record(line); });
+  ASSERT_TRUE(reader.next_row(f, 1));
+  auto e = catch_data_error([&] { reader.next_row(f, 1); });
   EXPECT_EQ(e.line(), 3u);
   EXPECT_EQ(e.column(), 1u);
-  EXPECT_NE(e.message().find("blank line in the middle of the file"), std::string::npos);
+  EXPECT_EQ(e.message(), "blank line in the middle of the file (only trailing blank lines are allowed)");
 }
 
 TEST(TextReader, EmptyFileHasNoHeader) {

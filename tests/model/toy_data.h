@@ -1,7 +1,7 @@
 // Hand-made clustered data where the signal is clear: every user and item
 // belongs to one of `clusters` groups, users only take items of their own
-// group (popular ones more often), and an item's producer and tokens name its
-// group. A model that learns the groups beats "most popular" easily; a model
+// group (popular ones more often), and one content token ("topic=tC") names
+// an item's group. A model that learns the groups beats "most popular" easily; a model
 // that cannot (or a random embedding) does not.
 #pragma once
 
@@ -40,18 +40,19 @@ inline Dataset make_toy_dataset(const ToyParams& p = {}) {
   d.name = "toy";
   std::mt19937 rng(p.seed);
   const double start = 1.7e9;
-  for (int c = 0; c < p.clusters; ++c) d.producers.add(toy_name("p", c));
+  // Producers cut across clusters, so only the topic token tells an item's
+  // group; the words are shared noise.
+  constexpr int kProducers = 3;
+  for (int q = 0; q < kProducers; ++q) d.producers.add(toy_name("p", q));
   for (int i = 0; i < p.clusters * p.items_per_cluster; ++i) {
     d.items.add(toy_name("i", i));
     const int c = toy_cluster_of_item(i, p);
-    // A topic token shared by the group plus two group-specific words.
     std::vector<Index> tokens = {d.tokens.add(toy_name("topic=t", c))};
-    std::uniform_int_distribution<int> word(0, 9);
-    for (int w = 0; w < 2; ++w)
-      tokens.push_back(d.tokens.add(toy_name("word=c", c) + "w" + std::to_string(word(rng))));
+    std::uniform_int_distribution<int> word(0, 19);
+    for (int w = 0; w < 2; ++w) tokens.push_back(d.tokens.add(toy_name("word=w", word(rng))));
     std::sort(tokens.begin(), tokens.end());
     tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
-    d.item_table.push_back(static_cast<Index>(c), start - 86400.0 * (i % 7), tokens);
+    d.item_table.push_back(static_cast<Index>(i % kProducers), start - 86400.0 * (i % 7), tokens);
   }
   const int warm = p.items_per_cluster - p.cold_per_cluster;
   std::vector<double> weights(static_cast<std::size_t>(warm));

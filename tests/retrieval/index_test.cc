@@ -54,10 +54,34 @@ TEST_F(ClusteredFixture, HnswRecallWithGenerousSettings) {
   EXPECT_GE(test::recall(search(*index, queries, 10, params).ids, truth.ids, 10), 0.95);
 }
 
+// Regression: FAISS 1.7.3 ignores SearchParametersHNSW::efSearch when sizing
+// its candidate queue, so a per-call ef_search once changed nothing.
+TEST(Index, HnswPerCallEfSearchIsHonoured) {
+  const auto base = test::gaussian_matrix(4000, kDim, 3);
+  const auto queries = test::gaussian_matrix(100, kDim, 4);
+  const TopK truth = test::run_exact(queries, base, kDim, 10);
+  IndexParams build_params;
+  build_params.hnsw_m = 4;
+  build_params.ef_construction = 16;
+  build_params.ef_search = 10;
+  auto index = make_index("hnsw", kDim, build_params);
+  index->add(4000, base.data());
+  const double narrow = test::recall(search(*index, queries, 10).ids, truth.ids, 10);
+  SearchParams wide;
+  wide.ef_search = 1000;
+  const double broad = test::recall(search(*index, queries, 10, wide).ids, truth.ids, 10);
+  EXPECT_LT(narrow, 0.9);
+  EXPECT_GE(broad, 0.95);
+  // The default is restored afterwards.
+  EXPECT_EQ(test::recall(search(*index, queries, 10).ids, truth.ids, 10), narrow);
+}
+
 TEST_F(ClusteredFixture, IvfRecallWithGenerousSettings) {
   IndexParams build_params;
   build_params.nlist = 32;
+  build_params.nprobe = 1;  // a poor default, overridden per call below
   auto index = build("ivf", build_params);
+  EXPECT_LT(test::recall(search(*index, queries, 10).ids, truth.ids, 10), 0.95);
   SearchParams params;
   params.nprobe = 12;
   EXPECT_GE(test::recall(search(*index, queries, 10, params).ids, truth.ids, 10), 0.95);

@@ -1,3 +1,5 @@
+#include <cmath>
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -27,6 +29,9 @@ std::string usage_error(const WorldParams& params) {
 
 TEST(WorldParams, DefaultsAreValidAndWithinTheirDeclaredBounds) {
   EXPECT_NO_THROW(validate(WorldParams{}));
+  WorldParams largest_seed;
+  largest_seed.seed = ~std::uint64_t{0};
+  EXPECT_NO_THROW(validate(largest_seed));
   std::set<std::string> names;
   for (const auto& spec : world_param_specs()) {
     EXPECT_TRUE(names.insert(spec.name).second) << "declared twice: " << spec.name;
