@@ -11,6 +11,7 @@
 #include "invr/error.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
+#include "model/lazy_adam.h"
 #include "model/model_files.h"
 #include "model/native_model.h"
 #include "model/training_data.h"
@@ -81,8 +82,40 @@ struct EpochInputs {
   const ModelConfig& config;
 };
 
+// Adam on the dense layers, lazy Adam on the embedding tables.
+struct Optimizers {
+  torch::optim::Adam dense;
+  LazyAdam sparse;
+
+  Optimizers(TwoTowerNet& net, double learning_rate)
+      : dense(net->dense_parameters(), torch::optim::AdamOptions(learning_rate)),
+        sparse(net->sparse_parameters(), learning_rate) {}
+  void zero_grad() {
+    dense.zero_grad();
+    sparse.zero_grad();
+  }
+  void step() {
+    dense.step();
+    sparse.step();
+  }
+  void save(const fs::path& dir) {
+    save_atomically(dir / "optimizer.pt",
+                    [&](const fs::path& tmp) { torch::save(dense, tmp.string()); });
+    save_atomically(dir / "sparse_optimizer.pt",
+                    [&](const fs::path& tmp) { sparse.save(tmp); });
+  }
+  void load(const fs::path& dir) {
+    try {
+      torch::load(dense, (dir / "optimizer.pt").string());
+    } catch (const c10::Error&) {
+      throw DataError((dir / "optimizer.pt").string(), 0, 0, "cannot read the optimizer state");
+    }
+    sparse.load(dir / "sparse_optimizer.pt");
+  }
+};
+
 // One pass over the examples; returns the mean loss.
-double run_epoch(TwoTowerNet& net, torch::optim::Adam& optimizer, const EpochInputs& in, int epoch,
+double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in, int epoch,
                  bool show_progress) {
   const auto& examples = in.data.examples;
   std::mt19937_64 rng = epoch_rng(in.config.seed, epoch);
@@ -176,16 +209,10 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
   torch::manual_seed(config.seed);
   TwoTowerNet net(config, static_cast<std::int64_t>(dataset.items.size()),
                   static_cast<std::int64_t>(dataset.producers.size()));
-  torch::optim::Adam optimizer(net->parameters(),
-                               torch::optim::AdamOptions(config.learning_rate));
+  Optimizers optimizer(net, config.learning_rate);
   if (options.resume) {
     load_weights(net, checkpoint / "weights.pt");
-    try {
-      torch::load(optimizer, (checkpoint / "optimizer.pt").string());
-    } catch (const c10::Error& e) {
-      throw DataError((checkpoint / "optimizer.pt").string(), 0, 0,
-                      "cannot read the optimizer state");
-    }
+    optimizer.load(checkpoint);
   }
   const torch::Tensor log_q = to_tensor(data.log_q);
 
@@ -235,8 +262,7 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
     // Checkpoint after the model directory, so a resumed run never lacks the best weights.
     write_model_config(checkpoint / "config.toml", config);
     save_weights(net, checkpoint / "weights.pt");
-    save_atomically(checkpoint / "optimizer.pt",
-                    [&](const fs::path& tmp) { torch::save(optimizer, tmp.string()); });
+    optimizer.save(checkpoint);
     write_state(checkpoint / "state.json", state);
   }
   if (state.best_epoch == 0) throw UsageError("no epoch was run: raise --epochs to resume");

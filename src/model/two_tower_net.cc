@@ -18,12 +18,16 @@ TwoTowerNetImpl::TwoTowerNetImpl(const ModelConfig& config, std::int64_t num_ite
   const std::int64_t e = config.embedding_dim;
   const std::int64_t h = config.hidden_dim;
   // Row 0 of the id tables is the shared "unknown" id (see features.h).
-  item_embedding_ = register_module("item_embedding", nn::Embedding(num_items + 1, e));
-  producer_embedding_ =
-      register_module("producer_embedding", nn::Embedding(num_producers + 1, e));
+  // The large tables get sparse gradients (see lazy_adam.h).
+  item_embedding_ = register_module(
+      "item_embedding", nn::Embedding(nn::EmbeddingOptions(num_items + 1, e).sparse(true)));
+  producer_embedding_ = register_module(
+      "producer_embedding",
+      nn::Embedding(nn::EmbeddingOptions(num_producers + 1, e).sparse(true)));
   token_bag_ = register_module(
       "token_bag", nn::EmbeddingBag(nn::EmbeddingBagOptions(config.token_buckets, e)
-                                        .mode(torch::kMean)));
+                                        .mode(torch::kMean)
+                                        .sparse(true)));
   age_embedding_ = register_module("age_embedding", nn::Embedding(config.age_buckets, e));
   item_mlp_ = register_module(
       "item_mlp", nn::Sequential(nn::Linear(4 * e, h), nn::ReLU(), nn::Linear(h, config.dim)));
@@ -32,6 +36,21 @@ TwoTowerNetImpl::TwoTowerNetImpl(const ModelConfig& config, std::int64_t num_ite
   recency_bias_ = register_parameter("recency_bias", torch::zeros({config.history_length}));
   user_mlp_ = register_module(
       "user_mlp", nn::Sequential(nn::Linear(e + 1, h), nn::ReLU(), nn::Linear(h, config.dim)));
+}
+
+std::vector<torch::Tensor> TwoTowerNetImpl::sparse_parameters() const {
+  return {item_embedding_->weight, producer_embedding_->weight, token_bag_->weight};
+}
+
+std::vector<torch::Tensor> TwoTowerNetImpl::dense_parameters() const {
+  std::vector<torch::Tensor> dense;
+  const auto sparse = sparse_parameters();
+  for (const auto& p : parameters()) {
+    bool is_sparse = false;
+    for (const auto& s : sparse) is_sparse = is_sparse || p.is_same(s);
+    if (!is_sparse) dense.push_back(p);
+  }
+  return dense;
 }
 
 torch::Tensor TwoTowerNetImpl::finish(const torch::Tensor& x) const {

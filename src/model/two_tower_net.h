@@ -33,6 +33,10 @@ class TwoTowerNetImpl : public torch::nn::Module {
   torch::Tensor user_tower(const torch::Tensor& history, const torch::Tensor& mask,
                            const torch::Tensor& age_days);
 
+  // The id and token tables, whose gradients are sparse, and everything else.
+  std::vector<torch::Tensor> sparse_parameters() const;
+  std::vector<torch::Tensor> dense_parameters() const;
+
   std::int64_t embedding_dim() const { return embedding_dim_; }
   std::int64_t dim() const { return dim_; }
 

@@ -186,7 +186,8 @@ class LegacyRecommender {
     const std::size_t fresh = live - s.settled;
     const double fresh_weight = fresh ? s.fresh_cumulative[fresh - 1] : 0.0;
     const double r = rng.uniform() * (s.settled_weight + fresh_weight);
-    if (r < s.settled_weight) return static_cast<Index>(s.settled_alias.sample(rng));
+    // fresh == 0 also covers r rounding up to the total.
+    if (fresh == 0 || r < s.settled_weight) return static_cast<Index>(s.settled_alias.sample(rng));
     const auto begin = s.fresh_cumulative.begin();
     const auto k = std::upper_bound(begin, begin + static_cast<std::ptrdiff_t>(fresh),
                                     r - s.settled_weight) - begin;

@@ -256,6 +256,14 @@ TEST_F(AtomicErrors, UserFileWithoutUserId) {
                "missing required column user_id:token (header has name:token)");
 }
 
+TEST_F(AtomicErrors, ReportsTheFirstErrorInFileOrder) {
+  // Rows are looked up in batches; a later malformed row must not hide an earlier bad item.
+  const Files files{.inter = "user_id:token\titem_id:token\nu\ti1\nu\ti9\nu\ti1\nu\ti1\textra\n",
+                    .item = "item_id:token\ni1\n",
+                    .write_item = true};
+  expect_error(load_error(dir, files), inter(), 3, 3, "unknown item 'i9' (not in x.item)");
+}
+
 TEST_F(AtomicErrors, ErrorOnTheLastRowStillFailsTheWholeLoad) {
   // All-or-nothing: 1000 good rows then one bad one give no Dataset at all.
   std::string inter = kHeader;
