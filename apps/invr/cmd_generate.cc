@@ -7,32 +7,18 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
-#include "invr/atomic_io.h"
+#include "world_options.h"
 #include "invr/error.h"
-#include "invr/exposure_log.h"
 #include "invr/synth.h"
 
 namespace {
 namespace fs = std::filesystem;
 
-std::string flag_name(const char* snake) {
-  std::string out = "--";
-  for (const char* c = snake; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
-
 int generate(const invr::WorldParams& params, const fs::path& out) {
   const auto start = std::chrono::steady_clock::now();
   invr::validate(params);  // before touching the disk
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw invr::IoError(fmt::format("{}: cannot create folder: {}", out.string(), ec.message()));
-
   invr::World world = invr::generate_world(params);
-  spdlog::info("writing {}", out.string());
-  invr::save_atomic(world.dataset, out, "world");
-  invr::write_exposure_log(out / "world.exposures", world.exposures, world.dataset.items);
-  invr::save_truth(world.truth, out / "world.truth");
+  invr::save_world(world, out);
 
   std::size_t clicks = 0;
   for (auto c : world.exposures.clicked) clicks += c;
@@ -57,15 +43,7 @@ std::function<int()> setup(CLI::App& app) {
                  "Output folder (created); gets world.inter, world.item, world.user, "
                  "world.exposures, world.truth")
       ->required();
-  for (const auto& spec : invr::world_param_specs()) {
-    std::visit(
-        [&](auto member) {
-          auto& value = (*params).*member;
-          app.add_option(flag_name(spec.name), value, spec.help)
-              ->default_str(fmt::format("{}", value));
-        },
-        spec.field);
-  }
+  invr::cli::add_world_options(app, *params);
   return [params, out] { return generate(*params, *out); };
 }
 }  // namespace

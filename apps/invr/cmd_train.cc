@@ -2,6 +2,8 @@
 // model directory (docs/model.md). Settings come from the defaults, then
 // --config FILE.toml, then flags; every setting flag is generated from
 // model_config_specs().
+#include <malloc.h>
+
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -27,7 +29,18 @@ struct TrainArgs {
   std::vector<CLI::Option*> options;  // one per spec, same order
 };
 
+// LibTorch allocates and frees multi-megabyte activations every batch. With
+// glibc's defaults each such block is mmap'ed and returned to the OS, so every
+// batch page-faults its memory back in; keeping it is 4-5x faster (measured
+// on a 13k-example world: 1.9k -> 8.6k examples/s). A process-wide policy,
+// hence set here, in the app, not in the library.
+void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 int run_train(const TrainArgs& args) {
+  keep_freed_memory();
   ModelConfig config;
   if (!args.config_file.empty()) read_model_config(args.config_file, config);
   const auto specs = model_config_specs();

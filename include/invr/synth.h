@@ -143,6 +143,10 @@ struct World {
 // Draws a world. Shows invr::Progress over visits. Throws UsageError on bad params.
 World generate_world(const WorldParams& params);
 
+// Writes dir/world.{inter,item,user} (atomic files), dir/world.exposures and
+// dir/world.truth, creating dir. Each file is written atomically.
+void save_world(const World& world, const std::filesystem::path& dir);
+
 // External ids of truth indices.
 std::string synth_user_id(Index user);
 std::string synth_item_id(Index item);

@@ -45,7 +45,7 @@ std::vector<HeaderColumn> parse_header(const TextReader& reader, std::string_vie
     HeaderColumn column;
     column.field = field;
     const std::size_t colon = field.find(':');
-    column.name = field.substr(0, colon);
+    column.name = std::string(field.substr(0, colon));
     if (column.name.empty())
       reader.fail_at(field, fmt::format("empty column name in header field {}", quote_value(field)));
     if (colon == std::string_view::npos) {

@@ -17,8 +17,10 @@ enum class AtomicType { none, token, token_seq, float_number, float_seq };
 std::string_view atomic_type_name(AtomicType type);
 
 struct HeaderColumn {
-  std::string_view field;  // the whole header field, a view into the reader's line
-  std::string_view name;   // before the ':'
+  // The whole header field: a view into the reader's buffer, valid only until
+  // the first data row is read (for errors about the header itself).
+  std::string_view field;
+  std::string name;  // before the ':'
   AtomicType type = AtomicType::none;
   // "name:type", or just "name" when untyped, for messages.
   std::string label() const;

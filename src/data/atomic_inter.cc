@@ -161,7 +161,6 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     std::uint64_t item_hash;
   };
   std::array<Row, kBatchRows> batch;
-  std::string_view last_user;  // a view into the file: valid while reader lives
   Index last_user_index = kNoIndex;
   const EventParser events;
 
@@ -169,10 +168,9 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     const auto& fields = row.fields;
     // Rows usually come grouped by user: the same user skips the hash lookup.
     const std::string_view user = fields[c.user];
-    if (last_user_index == kNoIndex || !same_id(user, last_user)) {
+    if (last_user_index == kNoIndex || !same_id(user, users.id(last_user_index))) {
       if (user.empty()) reader.fail_at(row.position, user, "empty user_id; expected a user id");
       last_user_index = users.add(user);
-      last_user = user;
     }
 
     const std::string_view item = fields[c.item];
@@ -214,8 +212,9 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     std::size_t filled = 0;
     try {
       for (; filled < kBatchRows; ++filled) {
+        // A refill would move the text under the rows already batched.
+        if (filled > 0 && !reader.next_line_buffered()) break;
         Row& row = batch[filled];
-        reader.prefetch_ahead();
         if (!reader.next_row(row.fields.data(), header.size())) {
           more = false;
           break;

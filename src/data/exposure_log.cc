@@ -76,16 +76,14 @@ ExposureLog read_exposure_log(const std::filesystem::path& path, const IdMap& it
 
   ExposureLog log;
   std::vector<std::string_view> fields;
-  std::string_view last_user;  // consecutive rows of one slate share the user
-  Index last_user_index = kNoIndex;
+  Index last_user_index = kNoIndex;  // consecutive rows of one slate share the user
   fields.resize(header.size());
   while (reader.next_row(fields.data(), fields.size())) {
 
     const std::string_view user = fields[c.user];
-    if (last_user_index == kNoIndex || user != last_user) {
+    if (last_user_index == kNoIndex || user != log.users.id(last_user_index)) {
       if (user.empty()) reader.fail_at(user, "empty user_id; expected a user id");
       last_user_index = log.users.add(user);
-      last_user = user;
     }
 
     const std::string_view item = fields[c.item];

@@ -1,60 +1,54 @@
 // Fast line/field reading for the tab-separated formats invr loads.
 //
-// A TextReader holds a whole file in memory (memory-mapped when the file is a
-// regular file, read() otherwise) and hands out lines as string_views into it,
-// so nothing is copied or allocated per line or per field. It tracks the
-// 1-based line number, strips "\r\n" and a leading UTF-8 byte-order mark, and
-// validates every line as UTF-8 before returning it. Columns in errors are
-// 1-based byte offsets within the line (what editors call "column"), so a
-// DataError points at the first byte of the offending field.
+// A TextReader reads a file with read() into one reused buffer (256 KiB by
+// default, grown when a line is longer), the way `cat` does: no page of the
+// file is ever mapped, which matters on virtual machines where first touching
+// a freshly mapped page is expensive. Lines and fields come out as
+// string_views into that buffer, so nothing is copied or allocated per line or
+// per field. It tracks the 1-based line number, strips "\r\n" and a leading
+// UTF-8 byte-order mark, and validates every line as UTF-8 before returning
+// it. Columns in errors are 1-based byte offsets within the line (what editors
+// call "column"), so a DataError points at the first byte of the bad field.
 //
-// Not thread-safe; views are valid while the reader lives.
+// View lifetime: views stay valid until the buffer is refilled, which only
+// happens inside a call that reads a line whose start is not buffered yet
+// (next_line_buffered() says in advance). A reader over caller-owned text
+// never refills. Not thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace invr::data {
 
-// The bytes of one file, memory-mapped or read. Move-only.
-class FileBytes {
- public:
-  FileBytes() = default;
-  // Throws IoError when the file cannot be opened or read.
-  explicit FileBytes(const std::filesystem::path& path);
-  ~FileBytes();
-  FileBytes(FileBytes&& other) noexcept;
-  FileBytes& operator=(FileBytes&& other) noexcept;
-  FileBytes(const FileBytes&) = delete;
-  FileBytes& operator=(const FileBytes&) = delete;
-
-  std::string_view view() const { return {data_, size_}; }
-
- private:
-  void release() noexcept;
-
-  const char* data_ = nullptr;
-  std::size_t size_ = 0;
-  bool mapped_ = false;
-  std::string owned_;  // used when the file could not be mapped (pipes, /proc)
-};
-
 class TextReader {
  public:
-  // Reads the whole file; `file` in errors is path.string().
-  explicit TextReader(const std::filesystem::path& path);
+  static constexpr std::size_t kDefaultBufferBytes = std::size_t{256} << 10;
+
+  // Opens path (IoError if it cannot be opened or read); `file` in errors is
+  // path.string(). buffer_bytes is the initial buffer size (tests use tiny ones).
+  explicit TextReader(const std::filesystem::path& path,
+                      std::size_t buffer_bytes = kDefaultBufferBytes);
   // Reads text owned by the caller (which must outlive the reader); `file`
   // names it in errors.
   TextReader(std::string file, std::string_view text);
+  ~TextReader();
+  TextReader(const TextReader&) = delete;
+  TextReader& operator=(const TextReader&) = delete;
 
   const std::string& file() const { return file_; }
-  std::size_t size_bytes() const { return text_.size(); }
+  // Size of the file (0 when unknown, e.g. a pipe), for progress bars.
+  std::uint64_t size_bytes() const { return size_bytes_; }
   // Bytes consumed so far, for progress bars.
-  std::size_t offset() const { return static_cast<std::size_t>(next_ - text_.data()); }
+  std::uint64_t offset() const { return consumed_before_ + static_cast<std::uint64_t>(next_ - data_); }
+  // True when the next line is already in the buffer, so reading it keeps
+  // every view handed out so far valid.
+  bool next_line_buffered() const { return next_ < complete_end_ || eof_; }
 
   // Next line without its line end, validated as UTF-8 (DataError naming the
   // byte column otherwise). false at end of text.
@@ -65,7 +59,7 @@ class TextReader {
   // line followed by more data is an error, and so is a row with another
   // number of fields ("expected N tab-separated fields (as in the header),
   // found M", at the first extra field or at the end of the row). This is
-  // the loaders' hot loop: one pass, sixteen bytes at a time.
+  // the loaders' hot loop: one pass, sixty-four bytes at a time.
   bool next_row(std::string_view* fields, std::size_t expected);
   // The first line, which must exist and not be blank: DataError at line 0
   // ("empty file") when the text holds nothing but line ends.
@@ -86,8 +80,6 @@ class TextReader {
   RowPosition position() const { return {line_number_, line_start_}; }
   [[noreturn]] void fail_at(const RowPosition& row, std::string_view field,
                             const std::string& message) const;
-  // Hints the cache to fetch the text a few rows ahead of the reader.
-  void prefetch_ahead() const { __builtin_prefetch(next_ + 2048); }
 
   // Throws DataError(file, current line, column, message).
   [[noreturn]] void fail(std::size_t column, const std::string& message) const;
@@ -96,21 +88,32 @@ class TextReader {
     fail(column_of(field.data()), message);
   }
 
-  // About how many lines the text holds, from the line lengths near its start:
-  // cheap, for reserving column vectors.
+  // About how many lines the file holds, from the line lengths in the first
+  // buffer: cheap, for reserving column vectors.
   std::size_t estimate_lines() const;
 
  private:
   void validate_line(std::string_view line) const;
-  // After a blank line: false if only line ends follow, else DataError.
-  bool end_after_blank_line();
+  // Reads more of the file so that a whole line starts at next_ (or the end
+  // of the file is reached), moving the unread tail to the buffer's start.
+  void refill();
+  // Consumes the rest of the input; true if it holds nothing but line ends.
+  bool only_line_ends_remain();
   [[noreturn]] void fail_field_count(std::string_view line, std::string_view* fields,
                                      std::size_t expected, std::size_t found) const;
 
-  FileBytes bytes_;
   std::string file_;
-  std::string_view text_;
-  const char* next_ = nullptr;
+  int fd_ = -1;
+  std::unique_ptr<char[]> buffer_;  // empty for caller-owned text
+  std::size_t capacity_ = 0;
+  const char* data_ = nullptr;          // first valid byte
+  const char* data_end_ = nullptr;      // one past the last valid byte
+  const char* complete_end_ = nullptr;  // one past the last '\n' (data_end_ at end of file)
+  const char* next_ = nullptr;          // start of the next line
+  bool eof_ = false;
+  bool at_file_start_ = true;           // for the byte-order mark
+  std::uint64_t consumed_before_ = 0;   // file bytes before data_
+  std::uint64_t size_bytes_ = 0;
   const char* line_start_ = nullptr;
   std::size_t line_number_ = 0;
 };

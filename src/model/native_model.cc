@@ -1,6 +1,7 @@
 #include "model/native_model.h"
 
 #include <random>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -125,13 +126,16 @@ Matrix NativeModel::embed_users(const Dataset& dataset, const EmbedOptions& opti
 }
 
 void save_weights(TwoTowerNet& net, const fs::path& path) {
-  save_atomically(path, [&](const fs::path& tmp) {
-    try {
-      torch::save(net, tmp.string());
-    } catch (const c10::Error& e) {
-      throw IoError(fmt::format("{}: cannot write weights: {}", path.string(), e.what_without_backtrace()));
-    }
-  });
+  // Through a stream, so the archive's inner folder is "archive" rather than
+  // the temporary file's name: the same weights give the same bytes.
+  std::ostringstream bytes;
+  try {
+    torch::save(net, bytes);
+  } catch (const c10::Error& e) {
+    throw IoError(fmt::format("{}: cannot write weights: {}", path.string(),
+                              e.what_without_backtrace()));
+  }
+  write_text_atomically(path, bytes.str());
 }
 
 void load_weights(TwoTowerNet& net, const fs::path& path) {

@@ -1,5 +1,7 @@
 // The training loop: in-batch sampled softmax with log-Q correction, Adam,
 // validation Recall@k per epoch, early stopping, checkpoints and resume.
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -67,6 +69,15 @@ RunState read_state(const fs::path& path) {
   }
 }
 
+// LibTorch's thread count does not reach OpenBLAS's own pool, whose size
+// changes float sums (and so results) between machines. Found at run time so
+// another BLAS still links.
+void set_blas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set(threads);
+}
+
 // One shuffle and dropout stream per epoch, so a resumed run draws exactly
 // what an uninterrupted one would have.
 std::mt19937_64 epoch_rng(std::uint64_t seed, int epoch) {
@@ -99,10 +110,15 @@ struct Optimizers {
     sparse.step();
   }
   void save(const fs::path& dir) {
-    save_atomically(dir / "optimizer.pt",
-                    [&](const fs::path& tmp) { torch::save(dense, tmp.string()); });
-    save_atomically(dir / "sparse_optimizer.pt",
-                    [&](const fs::path& tmp) { sparse.save(tmp); });
+    try {
+      save_atomically(dir / "optimizer.pt",
+                      [&](const fs::path& tmp) { torch::save(dense, tmp.string()); });
+      save_atomically(dir / "sparse_optimizer.pt",
+                      [&](const fs::path& tmp) { sparse.save(tmp); });
+    } catch (const c10::Error& e) {
+      throw IoError(fmt::format("{}: cannot write the optimizer state: {}", dir.string(),
+                                e.what_without_backtrace()));
+    }
   }
   void load(const fs::path& dir) {
     try {
@@ -198,7 +214,10 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
     state = read_state(checkpoint / "state.json");
   }
   validate(config);
-  if (config.threads > 0) at::set_num_threads(static_cast<int>(config.threads));
+  if (config.threads > 0) {
+    at::set_num_threads(static_cast<int>(config.threads));
+    set_blas_threads(static_cast<int>(config.threads));
+  }
 
   const TrainingData data = prepare_training_data(dataset, config);
   if (data.examples.empty()) throw UsageError("the dataset has no positive events to train on");

@@ -302,17 +302,89 @@ TEST(QuoteValue, EscapesControlsAndShortensLongValues) {
   EXPECT_EQ(quote_value(std::string(39, 'x') + "\xC3\xA9z"), "'" + std::string(39, 'x') + "...'");
 }
 
-TEST(FileBytes, ReadsRegularFilesAndReportsMissingOnes) {
+TEST(TextReaderFile, ReadsFilesAndReportsMissingOnes) {
   TempDir dir;
   write_file(dir / "a.txt", "hello\nworld\n");
   write_file(dir / "empty.txt", "");
   TextReader reader(dir / "a.txt");
   EXPECT_EQ(reader.file(), (dir / "a.txt").string());
+  EXPECT_EQ(reader.size_bytes(), 12u);
   EXPECT_EQ(all_lines(reader), (std::vector<std::string>{"hello", "world"}));
+  EXPECT_EQ(reader.offset(), 12u);
   TextReader empty(dir / "empty.txt");
-  EXPECT_EQ(empty.size_bytes(), 0u);
+  std::string_view line;
+  EXPECT_FALSE(empty.next_line(line));
   EXPECT_THROW(TextReader(dir / "missing.txt"), IoError);
   EXPECT_THROW(TextReader(dir.path()), IoError);
+}
+
+// Reads text through a file with a buffer of buffer_bytes, so lines straddle refills.
+std::vector<std::vector<std::string>> rows_via_file(const std::string& text, std::size_t columns,
+                                                    std::size_t buffer_bytes) {
+  TempDir dir;
+  write_file(dir / "t.tsv", text);
+  TextReader reader(dir / "t.tsv", buffer_bytes);
+  std::vector<std::string_view> fields(columns);
+  std::vector<std::vector<std::string>> rows;
+  while (reader.next_row(fields.data(), columns)) {
+    rows.emplace_back(fields.begin(), fields.end());
+    EXPECT_EQ(reader.line_number(), rows.size());
+  }
+  EXPECT_EQ(reader.offset(), text.size());
+  return rows;
+}
+
+TEST(TextReaderFile, SmallBuffersGiveTheSameRows) {
+  // Long and short lines, CRLF, a last line without a line end, and a line
+  // longer than the buffer (which must grow).
+  std::string text = "\xEF\xBB\xBFa\tb\r\n";
+  for (int i = 0; i < 300; ++i) text += std::string(static_cast<std::size_t>(i % 70), 'x') + "\t" + std::to_string(i) + "\n";
+  text += std::string(1000, 'y') + "\tz\r\nlast\tline";
+  const auto expected = rows_via_file(text, 2, 1 << 20);
+  ASSERT_EQ(expected.size(), 303u);
+  EXPECT_EQ(expected.front(), (std::vector<std::string>{"a", "b"}));  // byte-order mark dropped
+  EXPECT_EQ(expected[301][1], "z");
+  EXPECT_EQ(expected.back(), (std::vector<std::string>{"last", "line"}));
+  for (std::size_t buffer : {16u, 17u, 64u, 100u, 4096u})
+    EXPECT_EQ(rows_via_file(text, 2, buffer), expected) << "buffer " << buffer;
+}
+
+TEST(TextReaderFile, ViewsStayValidWhileTheNextLineIsBuffered) {
+  TempDir dir;
+  write_file(dir / "t.tsv", "aaaa\nbbbb\ncccc\ndddd\n");
+  TextReader reader(dir / "t.tsv", 16);  // holds three lines at a time
+  std::string_view first, line;
+  ASSERT_TRUE(reader.next_line(first));
+  while (reader.next_line_buffered()) {
+    ASSERT_TRUE(reader.next_line(line));
+    EXPECT_EQ(first, "aaaa");  // nothing moved yet
+  }
+  ASSERT_TRUE(reader.next_line(line));  // refills
+  EXPECT_EQ(line, "dddd");
+}
+
+TEST(TextReaderFile, BlankFilesAndBlankTailsAcrossRefills) {
+  TempDir dir;
+  write_file(dir / "blank.tsv", "\xEF\xBB\xBF\n\r\n\n");
+  TextReader blank(dir / "blank.tsv", 16);
+  auto e = catch_data_error([&] { blank.read_header_line(); });
+  EXPECT_EQ(e.line(), 0u);
+  EXPECT_EQ(e.message(), "empty file: expected a header line");
+
+  write_file(dir / "tail.tsv", "h\nr\n" + std::string(40, '\n') + "\r\n");
+  TextReader tail(dir / "tail.tsv", 16);
+  std::string_view f[1];
+  tail.read_header_line();
+  EXPECT_TRUE(tail.next_row(f, 1));
+  EXPECT_FALSE(tail.next_row(f, 1));
+
+  write_file(dir / "middle.tsv", "h\nr\n" + std::string(40, '\n') + "late\n");
+  TextReader middle(dir / "middle.tsv", 16);
+  middle.read_header_line();
+  EXPECT_TRUE(middle.next_row(f, 1));
+  auto m = catch_data_error([&] { middle.next_row(f, 1); });
+  EXPECT_EQ(m.line(), 3u);
+  EXPECT_EQ(m.column(), 1u);
 }
 
 TEST(TextReader, EstimatesLineCountFromTheStart) {
