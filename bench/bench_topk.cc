@@ -23,6 +23,8 @@
 
 #include "invr/retrieval.h"
 #include "retrieval/threads.h"
+
+extern "C" char* openblas_get_corename(void);
 #include "retrieval/topk_block.h"
 
 namespace {
@@ -95,26 +97,29 @@ std::vector<float> make_data(std::int64_t rows, int dim, const std::string& kind
 }
 
 // The ceiling for exact top-k: the same block products, written to per-worker
-// scratch, no selection. Same work split and OpenBLAS setting as exact_search.
+// scratch, no selection. Every (query block, base block) product is its own
+// work unit, so the workers stay busy at any shape; single-threaded OpenBLAS
+// per worker as in exact_search.
 void sgemm_blocked(const float* queries, std::int64_t n, const float* base, std::int64_t m, int dim,
                    int threads, std::int64_t qb, std::int64_t bb) {
   invr::retrieval::set_blas_threads(1);
-  const std::int64_t blocks = (n + qb - 1) / qb;
+  const std::int64_t query_blocks = (n + qb - 1) / qb;
+  const std::int64_t base_blocks = (m + bb - 1) / bb;
+  const std::int64_t units = query_blocks * base_blocks;
   std::atomic<std::int64_t> next{0};
   std::atomic<float> sink{0};
   auto work = [&] {
     std::vector<float> product(static_cast<std::size_t>(qb * bb));
     float keep = 0;
-    for (std::int64_t b = next++; b < blocks; b = next++) {
-      const std::int64_t q0 = b * qb;
+    for (std::int64_t u = next++; u < units; u = next++) {
+      const std::int64_t q0 = (u / base_blocks) * qb;
+      const std::int64_t b0 = (u % base_blocks) * bb;
       const std::int64_t rows_q = std::min(qb, n - q0);
-      for (std::int64_t b0 = 0; b0 < m; b0 += bb) {
-        const std::int64_t rows_b = std::min(bb, m - b0);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows_q),
-                    static_cast<int>(rows_b), dim, 1.0f, queries + q0 * dim, dim, base + b0 * dim,
-                    dim, 0.0f, product.data(), static_cast<int>(rows_b));
-        keep += product[0];
-      }
+      const std::int64_t rows_b = std::min(bb, m - b0);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows_q),
+                  static_cast<int>(rows_b), dim, 1.0f, queries + q0 * dim, dim, base + b0 * dim,
+                  dim, 0.0f, product.data(), static_cast<int>(rows_b));
+      keep += product[0];
     }
     sink = sink + keep;  // keeps the products observable
   };
@@ -346,6 +351,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   const int threads = invr::retrieval::resolve_threads(opt.threads);
+  // OpenBLAS picks its sgemm kernel from the CPU (or OPENBLAS_CORETYPE); a
+  // misdetected CPU falls back to slow generic kernels, so say which one ran.
+  std::printf("OpenBLAS kernel: %s; %u hardware threads\n", openblas_get_corename(),
+              std::thread::hardware_concurrency());
   json results = json::array();
   const auto start = std::chrono::steady_clock::now();
   if (!opt.skip_exact) run_exact_shapes(opt, threads, results);
@@ -354,6 +363,7 @@ int main(int argc, char** argv) {
   if (!opt.json_path.empty()) {
     std::ofstream file(opt.json_path);
     file << json{{"benchmark", "bench_topk"}, {"threads", threads}, {"dim", opt.dim},
+                 {"openblas_kernel", openblas_get_corename()},
                  {"data", opt.data}, {"results", results}}.dump(2)
          << "\n";
   }

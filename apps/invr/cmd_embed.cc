@@ -1,5 +1,6 @@
 // invr embed: user or item embeddings of a dataset under a model directory,
 // written as FILE.npy (float32) plus FILE.ids (one id per line).
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -35,7 +36,9 @@ int run_embed(const EmbedArgs& args) {
   const bool users = args.what == "users";
   const Matrix matrix =
       users ? model->embed_users(dataset, options) : model->embed_items(dataset, options);
-  write_embeddings(args.out, matrix, users ? dataset.users : dataset.items);
+  const std::filesystem::path out(args.out);
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  write_embeddings(out, matrix, users ? dataset.users : dataset.items);
   fmt::print("wrote {} {} x {} to {} (ids in {})\n", args.what, matrix.rows, matrix.cols, args.out,
              ids_sidecar(args.out).string());
   return 0;

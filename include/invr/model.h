@@ -19,13 +19,13 @@
 //    called from several threads at once.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "invr/data.h"

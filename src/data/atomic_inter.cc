@@ -1,5 +1,5 @@
 // The NAME.inter reader: the one hot loop of loading, kept free of per-row
-// allocation (fields are views into the mapped file, ids go through
+// allocation (fields are views into the read buffer, ids go through
 // FastIdIndex, consecutive rows of one user skip the hash entirely).
 #include <algorithm>
 #include <array>

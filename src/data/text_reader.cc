@@ -104,6 +104,7 @@ void TextReader::refill() {
     const void* newline = ::memrchr(read_end, '\n', static_cast<std::size_t>(n));
     if (newline) {
       complete_end_ = static_cast<const char*>(newline) + 1;
+      at_file_start_ = false;  // a line end within the first bytes: no mark to strip
       return;
     }
     if (data_end_ == buffer + capacity_) {
@@ -118,11 +119,6 @@ void TextReader::refill() {
       data_ = next_ = line_start_ = buffer + offset;
       data_end_ = complete_end_ = buffer + used;
     }
-  }
-  if (at_file_start_ && std::string_view(data_, static_cast<std::size_t>(data_end_ - data_)) ==
-                            kByteOrderMark) {
-    data_ = next_ = line_start_ = data_end_;  // a file holding only a byte-order mark
-    consumed_before_ += kByteOrderMark.size();
   }
   at_file_start_ = false;
   complete_end_ = data_end_;  // the last line may lack a line end

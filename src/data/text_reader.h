@@ -11,9 +11,9 @@
 // call "column"), so a DataError points at the first byte of the bad field.
 //
 // View lifetime: views stay valid until the buffer is refilled, which only
-// happens inside a call that reads a line whose start is not buffered yet
-// (next_line_buffered() says in advance). A reader over caller-owned text
-// never refills. Not thread-safe.
+// happens inside a call that reads past the buffered text
+// (next_line_buffered() says in advance when it surely will not). A reader
+// over caller-owned text never refills. Not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -46,9 +46,13 @@ class TextReader {
   std::uint64_t size_bytes() const { return size_bytes_; }
   // Bytes consumed so far, for progress bars.
   std::uint64_t offset() const { return consumed_before_ + static_cast<std::uint64_t>(next_ - data_); }
-  // True when the next line is already in the buffer, so reading it keeps
-  // every view handed out so far valid.
-  bool next_line_buffered() const { return next_ < complete_end_ || eof_; }
+  // True when reading the next line or row surely keeps every view handed out
+  // so far valid: the line is in the buffer and does not start blank (a blank
+  // line makes next_row look ahead, which may refill).
+  bool next_line_buffered() const {
+    if (eof_) return true;
+    return next_ < complete_end_ && *next_ != '\n' && *next_ != '\r';
+  }
 
   // Next line without its line end, validated as UTF-8 (DataError naming the
   // byte column otherwise). false at end of text.

@@ -5,7 +5,7 @@
 #include "invr/error.h"
 #include "invr/model.h"
 #include "invr/npy.h"
-#include "model/model_files.h"
+#include "model/core/model_files.h"
 
 namespace invr {
 

@@ -6,7 +6,7 @@
 #include "invr/error.h"
 #include "invr/npy.h"
 #include "model/loaders.h"
-#include "model/model_files.h"
+#include "model/core/model_files.h"
 
 namespace invr::model {
 namespace fs = std::filesystem;

@@ -264,6 +264,18 @@ TEST_F(AtomicErrors, ReportsTheFirstErrorInFileOrder) {
   expect_error(load_error(dir, files), inter(), 3, 3, "unknown item 'i9' (not in x.item)");
 }
 
+TEST_F(AtomicErrors, BlankLinesAcrossTheReadBufferEndAfterABadRow) {
+  // The bad row is batched just before blank lines that run past the 256 KiB
+  // read buffer; looking past them must not lose the row or its error.
+  std::string inter = "user_id:token\titem_id:token\n";
+  for (int r = 0; r < 26200; ++r) inter += "user\titem\n";
+  inter += "user\tnope\n" + std::string(10000, '\n');
+  for (int r = 0; r < 30000; ++r) inter += "user\titem\n";  // refills overwrite the buffer
+  const Files files{.inter = inter, .item = "item_id:token\nitem\n", .write_item = true};
+  expect_error(load_error(dir, files), this->inter(), 26202, 6,
+               "unknown item 'nope' (not in x.item)");
+}
+
 TEST_F(AtomicErrors, ErrorOnTheLastRowStillFailsTheWholeLoad) {
   // All-or-nothing: 1000 good rows then one bad one give no Dataset at all.
   std::string inter = kHeader;
@@ -274,6 +286,15 @@ TEST_F(AtomicErrors, ErrorOnTheLastRowStillFailsTheWholeLoad) {
   inter += "u\ti\tlate\n";
   expect_error(inter_error(dir, inter), this->inter(), 1002, 5,
                "column timestamp: expected a finite number, found 'late'");
+}
+
+TEST_F(AtomicErrors, ErrorFarIntoALargeFileNamesItsLine) {
+  // Past several read-buffer refills, line numbers and columns still hold.
+  std::string inter = kHeader;
+  for (int r = 0; r < 40000; ++r) inter.append("user\titem\t").append(std::to_string(r)).append("\n");
+  inter += "user\titem\t1\t2\n";
+  expect_error(inter_error(dir, inter), this->inter(), 40002, 13,
+               "expected 3 tab-separated fields (as in the header), found 4");
 }
 
 }  // namespace

@@ -206,6 +206,43 @@ TEST(AtomicLoad, MissingInterFileIsAnIoError) {
   EXPECT_THROW(load_atomic(dir.path(), "nothing"), IoError);
 }
 
+TEST(AtomicLoad, LoadsFilesLargerThanTheReadBuffer) {
+  // ~600 KB: rows straddle several buffer refills and lookup batches.
+  TempDir dir;
+  std::string inter = "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\tvalue:float\r\n";
+  const int rows = 30000;
+  for (int r = 0; r < rows; ++r) {
+    inter.append("user").append(std::to_string(r / 7)).append("\titem");
+    inter.append(std::to_string(r * 13 % 101)).append("\t").append(std::to_string(r));
+    inter.append(r % 3 == 0 ? "\tclick\t" : "\tview\t").append(std::to_string(r % 5)).append(".5\r\n");
+  }
+  write_file(dir / "big.inter", inter);
+  const Dataset d = load_atomic(dir.path(), "big");
+  ASSERT_EQ(d.interactions.size(), static_cast<std::size_t>(rows));
+  EXPECT_EQ(d.users.size(), static_cast<std::size_t>((rows + 6) / 7));
+  EXPECT_EQ(d.items.size(), 101u);
+  for (int r = 0; r < rows; ++r) {
+    const auto row = static_cast<std::size_t>(r);
+    ASSERT_EQ(d.users.id(d.interactions.user[row]), "user" + std::to_string(r / 7)) << r;
+    ASSERT_EQ(d.items.id(d.interactions.item[row]), "item" + std::to_string(r * 13 % 101)) << r;
+    ASSERT_EQ(d.interactions.timestamp[row], r) << r;
+    ASSERT_EQ(d.interactions.event[row], r % 3 == 0 ? EventType::click : EventType::view) << r;
+    ASSERT_EQ(d.interactions.value[row], static_cast<float>(r % 5) + 0.5f) << r;
+  }
+}
+
+TEST(AtomicLoad, TrailingBlankLinesAcrossTheReadBufferEnd) {
+  TempDir dir;
+  std::string inter = "user_id:token\titem_id:token\n";
+  for (int r = 0; r < 26200; ++r) inter += "user\titem\n";
+  inter += "last\tone\n" + std::string(300000, '\n');  // more than a buffer of blank lines
+  write_file(dir / "x.inter", inter);
+  const Dataset d = load_atomic(dir.path(), "x");
+  ASSERT_EQ(d.interactions.size(), 26201u);
+  EXPECT_EQ(d.users.id(d.interactions.user.back()), "last");
+  EXPECT_EQ(d.items.id(d.interactions.item.back()), "one");
+}
+
 // A dataset that exercises every saved column and the float round trip.
 Dataset tricky_dataset() {
   Dataset d;

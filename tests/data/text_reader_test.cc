@@ -337,7 +337,7 @@ std::vector<std::vector<std::string>> rows_via_file(const std::string& text, std
 TEST(TextReaderFile, SmallBuffersGiveTheSameRows) {
   // Long and short lines, CRLF, a last line without a line end, and a line
   // longer than the buffer (which must grow).
-  std::string text = "\xEF\xBB\xBFa\tb\r\n";
+  std::string text = "\xEF\xBB\xBF" "a\tb\r\n";
   for (int i = 0; i < 300; ++i) text += std::string(static_cast<std::size_t>(i % 70), 'x') + "\t" + std::to_string(i) + "\n";
   text += std::string(1000, 'y') + "\tz\r\nlast\tline";
   const auto expected = rows_via_file(text, 2, 1 << 20);

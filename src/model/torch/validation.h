@@ -3,8 +3,8 @@
 // Internal (LibTorch types).
 #pragma once
 
-#include "model/native_model.h"
-#include "model/training_data.h"
+#include "model/torch/native_model.h"
+#include "model/core/training_data.h"
 
 namespace invr::model {
 

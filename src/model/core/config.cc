@@ -11,7 +11,7 @@
 
 #include "invr/error.h"
 #include "invr/model_config.h"
-#include "model/model_files.h"
+#include "model/core/model_files.h"
 
 namespace invr {
 namespace {

@@ -1,4 +1,4 @@
-#include "model/model_files.h"
+#include "model/core/model_files.h"
 
 #include <unistd.h>
 

@@ -9,7 +9,7 @@
 #include "invr/data.h"
 #include "invr/metrics.h"
 #include "invr/model_config.h"
-#include "model/features.h"
+#include "model/core/features.h"
 
 namespace invr::model {
 

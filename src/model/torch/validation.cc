@@ -1,13 +1,15 @@
-#include "model/validation.h"
+#include "model/torch/validation.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "invr/metrics.h"
 
 namespace invr::model {
 namespace {
-// Users scored per GEMM: bounds the [users, items] score block's memory.
-constexpr std::size_t kUserBlock = 1024;
+// Scores held at once (floats): the [users, items] block stays near 128 MB
+// whatever the catalogue size.
+constexpr std::size_t kScoreBudget = std::size_t{1} << 25;
 }  // namespace
 
 double validation_recall(TwoTowerNet& net, const TrainingData& data, const ItemCatalog& catalog,
@@ -23,9 +25,10 @@ double validation_recall(TwoTowerNet& net, const TrainingData& data, const ItemC
       embed_histories(net, data.histories, validation.users, kNoTime, validation.reference_time,
                       catalog.input_id, config.history_length);
   const auto k = std::min<std::int64_t>(config.eval_k, static_cast<std::int64_t>(catalog.size()));
+  const std::size_t user_block = std::clamp<std::size_t>(kScoreBudget / catalog.size(), 1, 1024);
   ItemLists ranked;
-  for (std::size_t begin = 0; begin < validation.users.size(); begin += kUserBlock) {
-    const std::size_t end = std::min(validation.users.size(), begin + kUserBlock);
+  for (std::size_t begin = 0; begin < validation.users.size(); begin += user_block) {
+    const std::size_t end = std::min(validation.users.size(), begin + user_block);
     torch::Tensor scores =
         torch::matmul(user_matrix.slice(0, static_cast<std::int64_t>(begin),
                                         static_cast<std::int64_t>(end)),

@@ -12,17 +12,17 @@
 
 #include "invr/error.h"
 #include "invr/model_train.h"
+#include "model/torch/plugin.h"
 #include "invr/progress.h"
-#include "model/lazy_adam.h"
-#include "model/model_files.h"
-#include "model/native_model.h"
-#include "model/training_data.h"
-#include "model/validation.h"
+#include "model/torch/lazy_adam.h"
+#include "model/core/model_files.h"
+#include "model/torch/native_model.h"
+#include "model/core/training_data.h"
+#include "model/torch/validation.h"
 
-namespace invr {
+namespace invr::model {
 namespace fs = std::filesystem;
 using nlohmann::json;
-using namespace model;
 
 namespace {
 const char* kCheckpointDir = "checkpoint";
@@ -70,12 +70,18 @@ RunState read_state(const fs::path& path) {
 }
 
 // LibTorch's thread count does not reach OpenBLAS's own pool, whose size
-// changes float sums (and so results) between machines. Found at run time so
-// another BLAS still links.
+// changes float sums (and so results) between machines. Looked up in the
+// BLAS libraries already loaded (this plugin's are not global), so another
+// BLAS still works.
 void set_blas_threads(int threads) {
   using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set(threads);
+  for (const char* library : {"libopenblas.so.0", "libblas.so.3"}) {
+    void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD);
+    if (!handle) continue;
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(handle, "openblas_set_num_threads")))
+      set(threads);
+    dlclose(handle);  // drops only the reference RTLD_NOLOAD took
+  }
 }
 
 // One shuffle and dropout stream per epoch, so a resumed run draws exactly
@@ -199,8 +205,8 @@ json summary(const RunState& state, const TrainReport& report) {
 }
 }  // namespace
 
-TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
-                            const TrainOptions& options) {
+TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
+                         const TrainOptions& options) {
   const fs::path checkpoint = options.out_dir / kCheckpointDir;
   ModelConfig config = given;
   RunState state;
@@ -248,7 +254,7 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
 
   fs::create_directories(checkpoint);
   const EpochInputs inputs{data, catalog, log_q, config};
-  const bool show_progress = options.progress && Progress::enabled();
+  const bool show_progress = options.progress;  // the host folded in Progress::enabled()
   // The best epoch's parameters, kept so the returned model is the trained
   // one, not a reload of what was written.
   std::vector<torch::Tensor> best_parameters;
@@ -300,4 +306,4 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& given,
   return {report, std::make_unique<NativeModel>(config, vocabulary, best)};
 }
 
-}  // namespace invr
+}  // namespace invr::model

@@ -1,10 +1,10 @@
-#include "model/features.h"
+#include "model/core/features.h"
 
 #include <algorithm>
 #include <numeric>
 
 #include "invr/error.h"
-#include "model/model_files.h"
+#include "model/core/model_files.h"
 
 namespace invr::model {
 

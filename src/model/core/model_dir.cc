@@ -1,9 +1,9 @@
-#include "model/model_dir.h"
+#include "model/core/model_dir.h"
 
 #include <fmt/format.h>
 
 #include "invr/error.h"
-#include "model/model_files.h"
+#include "model/core/model_files.h"
 
 namespace invr::model {
 namespace fs = std::filesystem;

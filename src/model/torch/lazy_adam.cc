@@ -1,4 +1,4 @@
-#include "model/lazy_adam.h"
+#include "model/torch/lazy_adam.h"
 
 #include <cmath>
 

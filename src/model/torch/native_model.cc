@@ -1,4 +1,4 @@
-#include "model/native_model.h"
+#include "model/torch/native_model.h"
 
 #include <random>
 #include <sstream>
@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "invr/error.h"
-#include "model/loaders.h"
-#include "model/model_files.h"
+#include "model/core/model_files.h"
+#include "model/torch/plugin.h"
 
 namespace invr::model {
 namespace fs = std::filesystem;
@@ -188,10 +188,8 @@ std::unique_ptr<NativeModel> NativeModel::load(const fs::path& dir, const Manife
   return std::make_unique<NativeModel>(std::move(config), std::move(vocabulary), std::move(net));
 }
 
-}  // namespace invr::model
-
-namespace invr::model {
 std::unique_ptr<TwoTowerModel> load_native_model(const fs::path& dir, const Manifest& manifest) {
   return NativeModel::load(dir, manifest);
 }
+
 }  // namespace invr::model

@@ -1,4 +1,4 @@
-#include "model/two_tower_net.h"
+#include "model/torch/two_tower_net.h"
 
 #include <cmath>
 

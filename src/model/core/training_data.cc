@@ -1,4 +1,4 @@
-#include "model/training_data.h"
+#include "model/core/training_data.h"
 
 #include <algorithm>
 #include <cmath>

@@ -9,9 +9,9 @@
 
 #include "invr/model.h"
 #include "invr/model_config.h"
-#include "model/features.h"
-#include "model/model_dir.h"
-#include "model/two_tower_net.h"
+#include "model/core/features.h"
+#include "model/core/model_dir.h"
+#include "model/torch/two_tower_net.h"
 
 namespace invr::model {
 

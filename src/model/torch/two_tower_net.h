@@ -14,7 +14,7 @@
 #include <torch/torch.h>
 
 #include "invr/model_config.h"
-#include "model/features.h"
+#include "model/core/features.h"
 
 namespace invr::model {
 

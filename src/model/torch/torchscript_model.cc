@@ -8,10 +8,10 @@
 
 #include "invr/error.h"
 #include "invr/model_config.h"
-#include "model/features.h"
-#include "model/loaders.h"
-#include "model/model_files.h"
-#include "model/two_tower_net.h"
+#include "model/core/features.h"
+#include "model/torch/plugin.h"
+#include "model/core/model_files.h"
+#include "model/torch/two_tower_net.h"
 
 namespace invr::model {
 namespace fs = std::filesystem;
