@@ -44,12 +44,18 @@ Args parse_args(int argc, char** argv) {
     const std::string_view flag = argv[i];
     if (i + 1 >= argc) throw invr::UsageError(fmt::format("{} needs a value", flag));
     const char* value = argv[++i];
-    if (flag == "--rows") args.rows = std::stoull(value);
-    else if (flag == "--dir") args.dir = value;
-    else if (flag == "--repeats") args.repeats = std::stoi(value);
-    else throw invr::UsageError(fmt::format("unknown flag {}; expected --rows, --dir, --repeats", flag));
+    if (flag == "--rows")
+      args.rows = std::stoull(value);
+    else if (flag == "--dir")
+      args.dir = value;
+    else if (flag == "--repeats")
+      args.repeats = std::stoi(value);
+    else
+      throw invr::UsageError(
+          fmt::format("unknown flag {}; expected --rows, --dir, --repeats", flag));
   }
-  if (args.rows == 0 || args.repeats < 1) throw invr::UsageError("--rows and --repeats must be positive");
+  if (args.rows == 0 || args.repeats < 1)
+    throw invr::UsageError("--rows and --repeats must be positive");
   return args;
 }
 
@@ -69,7 +75,8 @@ void generate(const fs::path& path, std::size_t rows) {
   std::FILE* out = std::fopen(temp.c_str(), "wb");
   if (!out) throw invr::IoError(fmt::format("cannot create {}", temp.string()));
   fmt::memory_buffer buffer;
-  fmt::format_to(std::back_inserter(buffer), "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\n");
+  fmt::format_to(std::back_inserter(buffer),
+                 "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\n");
   std::uint64_t state = 42;
   for (std::size_t r = 0; r < rows; ++r) {
     const std::uint64_t random = next_random(state);
@@ -90,7 +97,9 @@ void generate(const fs::path& path, std::size_t rows) {
 
 // CPU seconds (user + system) of this process and of its waited-for children.
 double cpu_seconds() {
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
   rusage self{}, children{};
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
@@ -112,7 +121,8 @@ Timing best_of(int repeats, Body&& body) {
     const double cpu_start = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     body();
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best.wall = std::min(best.wall, wall);
     best.cpu = std::min(best.cpu, cpu_seconds() - cpu_start);
   }
@@ -163,16 +173,16 @@ int main(int argc, char** argv) try {
   fmt::print("best of {} runs, pinned to one CPU\n", args.repeats);
   fmt::print("{:<18}{:>10}{:>10}{:>10}{:>10}\n", "", "wall s", "MB/s", "cpu s", "MB/cpu-s");
   auto row = [&](const char* label, const Timing& t) {
-    fmt::print("{:<18}{:>10.3f}{:>10.0f}{:>10.3f}{:>10.0f}\n", label, t.wall, megabytes / t.wall, t.cpu,
-               megabytes / t.cpu);
+    fmt::print("{:<18}{:>10.3f}{:>10.0f}{:>10.3f}{:>10.0f}\n", label, t.wall, megabytes / t.wall,
+               t.cpu, megabytes / t.cpu);
   };
   row("cat > /dev/null", cat);
   row("load_atomic", load);
   fmt::print("load_atomic: {:.3g} rows/s (wall)\n", static_cast<double>(rows) / load.wall);
   const double wall_ratio = cat.wall / load.wall;
   const double cpu_ratio = cat.cpu / load.cpu;
-  fmt::print("load rate / cat rate: {:.1f}% wall, {:.1f}% cpu  (target >= 25%: {})\n", 100 * wall_ratio,
-             100 * cpu_ratio, wall_ratio >= 0.25 ? "met" : "NOT met");
+  fmt::print("load rate / cat rate: {:.1f}% wall, {:.1f}% cpu  (target >= 25%: {})\n",
+             100 * wall_ratio, 100 * cpu_ratio, wall_ratio >= 0.25 ? "met" : "NOT met");
   return 0;
 } catch (const invr::UsageError& e) {
   std::fprintf(stderr, "bench_load: %s\n", e.what());

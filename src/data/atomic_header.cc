@@ -21,11 +21,16 @@ AtomicType parse_type(std::string_view name, bool& ok) {
 
 std::string_view atomic_type_name(AtomicType type) {
   switch (type) {
-    case AtomicType::token: return "token";
-    case AtomicType::token_seq: return "token_seq";
-    case AtomicType::float_number: return "float";
-    case AtomicType::float_seq: return "float_seq";
-    case AtomicType::none: break;
+    case AtomicType::token:
+      return "token";
+    case AtomicType::token_seq:
+      return "token_seq";
+    case AtomicType::float_number:
+      return "float";
+    case AtomicType::float_seq:
+      return "float_seq";
+    case AtomicType::none:
+      break;
   }
   return "";
 }
@@ -47,7 +52,8 @@ std::vector<HeaderColumn> parse_header(const TextReader& reader, std::string_vie
     const std::size_t colon = field.find(':');
     column.name = std::string(field.substr(0, colon));
     if (column.name.empty())
-      reader.fail_at(field, fmt::format("empty column name in header field {}", quote_value(field)));
+      reader.fail_at(field,
+                     fmt::format("empty column name in header field {}", quote_value(field)));
     if (colon == std::string_view::npos) {
       if (require_types)
         reader.fail_at(field, fmt::format("column {} has no type; expected NAME:TYPE with TYPE one "
@@ -77,19 +83,21 @@ std::size_t find_column(const std::vector<HeaderColumn>& columns, std::string_vi
 
 void require_type(const TextReader& reader, const HeaderColumn& column, AtomicType expected) {
   if (column.type == expected) return;
-  reader.fail_at(column.field, fmt::format("column {} must be :{}, found {}", column.name,
-                                           atomic_type_name(expected),
-                                           column.type == AtomicType::none
-                                               ? std::string("no type")
-                                               : fmt::format(":{}", atomic_type_name(column.type))));
+  reader.fail_at(
+      column.field,
+      fmt::format("column {} must be :{}, found {}", column.name, atomic_type_name(expected),
+                  column.type == AtomicType::none
+                      ? std::string("no type")
+                      : fmt::format(":{}", atomic_type_name(column.type))));
 }
 
 void fail_missing_column(const TextReader& reader, std::string_view name, AtomicType type,
                          const std::vector<HeaderColumn>& columns) {
   std::string present;
   for (const auto& column : columns) present += (present.empty() ? "" : ", ") + column.label();
-  const std::string wanted =
-      type == AtomicType::none ? std::string(name) : fmt::format("{}:{}", name, atomic_type_name(type));
+  const std::string wanted = type == AtomicType::none
+                                 ? std::string(name)
+                                 : fmt::format("{}:{}", name, atomic_type_name(type));
   throw DataError(reader.file(), 1, 0,
                   fmt::format("missing required column {} (header has {})", wanted, present));
 }

@@ -53,7 +53,8 @@ inline std::uint64_t hash_id(std::string_view id) {
     h ^= h >> 29;
   }
   h = (h ^ short_word(p, n)) * kMultiplier;
-  // Final avalanche (from MurmurHash3's fmix64) so the low bits that pick a slot depend on every byte.
+  // Final avalanche (from MurmurHash3's fmix64) so the low bits that pick a slot depend on every
+  // byte.
   h ^= h >> 33;
   h *= 0xFF51AFD7ED558CCDULL;
   h ^= h >> 33;

@@ -127,8 +127,9 @@ inline bool same_id(std::string_view a, std::string_view b) {
 
 [[noreturn]] void fail_number(const TextReader& reader, const TextReader::RowPosition& row,
                               std::string_view field, std::string_view column) {
-  reader.fail_at(row, field, fmt::format("column {}: expected a finite number, found {}{}", column,
-                                    quote_value(field), field.empty() ? " (an empty field)" : ""));
+  reader.fail_at(row, field,
+                 fmt::format("column {}: expected a finite number, found {}{}", column,
+                             quote_value(field), field.empty() ? " (an empty field)" : ""));
 }
 
 }  // namespace

@@ -18,14 +18,15 @@ namespace fs = std::filesystem;
 
 std::string find_atomic_name(const fs::path& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw UsageError(fmt::format("{} is not a directory", dir.string()));
+  if (!fs::is_directory(dir, ec))
+    throw UsageError(fmt::format("{} is not a directory", dir.string()));
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.path().extension() == ".inter") names.push_back(entry.path().stem().string());
   if (ec) throw IoError(fmt::format("cannot list {}: {}", dir.string(), ec.message()));
   if (names.empty())
-    throw UsageError(fmt::format("no .inter file in {}; expected a RecBole dataset NAME.inter",
-                                 dir.string()));
+    throw UsageError(
+        fmt::format("no .inter file in {}; expected a RecBole dataset NAME.inter", dir.string()));
   if (names.size() > 1) {
     std::sort(names.begin(), names.end());
     throw UsageError(fmt::format("several datasets in {} ({}); name the one to load", dir.string(),
@@ -34,7 +35,8 @@ std::string find_atomic_name(const fs::path& dir) {
   return names.front();
 }
 
-Dataset load_atomic(const fs::path& dir, const std::string& name, const AtomicLoadOptions& options) {
+Dataset load_atomic(const fs::path& dir, const std::string& name,
+                    const AtomicLoadOptions& options) {
   const std::string dataset_name = name.empty() ? find_atomic_name(dir) : name;
   if (dataset_name.find('/') != std::string::npos)
     throw UsageError(fmt::format("dataset name {} must not contain '/'", dataset_name));

@@ -101,8 +101,9 @@ ItemFile read_item_file(const std::filesystem::path& path, const AtomicLoadOptio
     bool added;
     const Index item_index = out.items.add(item, added);
     if (!added)
-      reader.fail_at(item, fmt::format("duplicate item {} (first defined on line {})", quote_value(item),
-                                       first_line[static_cast<std::size_t>(item_index)]));
+      reader.fail_at(item,
+                     fmt::format("duplicate item {} (first defined on line {})", quote_value(item),
+                                 first_line[static_cast<std::size_t>(item_index)]));
     first_line.push_back(reader.line_number());
 
     // No producer column: the item is its own producer, with the item's id.
@@ -149,8 +150,9 @@ void read_user_file(const std::filesystem::path& path, FastIdIndex& users) {
     bool added;
     const Index index = users.add(user, added);
     if (!added)
-      reader.fail_at(user, fmt::format("duplicate user {} (first defined on line {})", quote_value(user),
-                                       first_line[static_cast<std::size_t>(index)]));
+      reader.fail_at(user,
+                     fmt::format("duplicate user {} (first defined on line {})", quote_value(user),
+                                 first_line[static_cast<std::size_t>(index)]));
     first_line.push_back(reader.line_number());
   }
 }

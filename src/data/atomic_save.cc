@@ -36,7 +36,8 @@ void write_inter(const Dataset& d, data::AtomicOutput& out) {
     // "{}" is the shortest representation that reads back to the same value.
     if (with_time) {
       out.write("\t");
-      if (has_time(rows.timestamp[r])) fmt::format_to(std::back_inserter(buffer), "{}", rows.timestamp[r]);
+      if (has_time(rows.timestamp[r]))
+        fmt::format_to(std::back_inserter(buffer), "{}", rows.timestamp[r]);
     }
     if (with_event) {
       out.write("\t");
@@ -67,7 +68,8 @@ void write_items(const Dataset& d, data::AtomicOutput& out) {
     out.write(own_producers ? d.items.id(item) : d.producers.id(table.producer[i]));
     if (with_time) {
       out.write("\t");
-      if (has_time(table.publish_time[i])) fmt::format_to(std::back_inserter(buffer), "{}", table.publish_time[i]);
+      if (has_time(table.publish_time[i]))
+        fmt::format_to(std::back_inserter(buffer), "{}", table.publish_time[i]);
     }
     if (with_tokens) {
       out.write("\t");
@@ -89,7 +91,8 @@ void write_items(const Dataset& d, data::AtomicOutput& out) {
 
 void save_atomic(const Dataset& dataset, const fs::path& dir, const std::string& name) {
   if (name.empty() || name.find('/') != std::string::npos)
-    throw UsageError(fmt::format("invalid dataset name '{}': expected a file name without '/'", name));
+    throw UsageError(
+        fmt::format("invalid dataset name '{}': expected a file name without '/'", name));
   if (dataset.item_table.size() != 0 && dataset.item_table.size() != dataset.items.size())
     throw UsageError(fmt::format("cannot save dataset {}: {} items but {} item table rows",
                                  dataset.name, dataset.items.size(), dataset.item_table.size()));

@@ -79,7 +79,6 @@ ExposureLog read_exposure_log(const std::filesystem::path& path, const IdMap& it
   Index last_user_index = kNoIndex;  // consecutive rows of one slate share the user
   fields.resize(header.size());
   while (reader.next_row(fields.data(), fields.size())) {
-
     const std::string_view user = fields[c.user];
     if (last_user_index == kNoIndex || user != log.users.id(last_user_index)) {
       if (user.empty()) reader.fail_at(user, "empty user_id; expected a user id");
@@ -89,10 +88,12 @@ ExposureLog read_exposure_log(const std::filesystem::path& path, const IdMap& it
     const std::string_view item = fields[c.item];
     const Index item_index = items.find(item);
     if (item_index == kNoIndex)
-      reader.fail_at(item, fmt::format("unknown item {} (not in the dataset's items)", quote_value(item)));
+      reader.fail_at(
+          item, fmt::format("unknown item {} (not in the dataset's items)", quote_value(item)));
 
     std::uint64_t position;
-    if (!data::parse_unsigned(fields[c.position], std::numeric_limits<std::int32_t>::max(), position))
+    if (!data::parse_unsigned(fields[c.position], std::numeric_limits<std::int32_t>::max(),
+                              position))
       reader.fail_at(fields[c.position],
                      fmt::format("column position: expected a non-negative integer, found {}",
                                  quote_value(fields[c.position])));
@@ -149,7 +150,8 @@ void write_exposure_log(const std::filesystem::path& path, const ExposureLog& lo
     if (with_time) {
       out.write("\t");
       // "{}" is the shortest representation that reads back to the same value.
-      if (has_time(log.timestamp[r])) fmt::format_to(std::back_inserter(buffer), "{}", log.timestamp[r]);
+      if (has_time(log.timestamp[r]))
+        fmt::format_to(std::back_inserter(buffer), "{}", log.timestamp[r]);
     }
     if (with_arm) {
       out.write("\t");

@@ -80,7 +80,8 @@ void TextReader::refill() {
   data_end_ = complete_end_ = buffer + tail;
   while (!eof_) {
     auto* read_end = const_cast<char*>(data_end_);
-    const ssize_t n = ::read(fd_, read_end, capacity_ - static_cast<std::size_t>(data_end_ - buffer));
+    const ssize_t n =
+        ::read(fd_, read_end, capacity_ - static_cast<std::size_t>(data_end_ - buffer));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_io(file_, "read");
@@ -157,7 +158,8 @@ bool TextReader::next_row(std::string_view* fields, std::size_t expected) {
   std::size_t count = 0;
   unsigned non_ascii = 0;  // nonzero once the row holds a byte >= 0x80
   auto end_field = [&](const char* delimiter) {
-    if (count < expected) fields[count] = {field_start, static_cast<std::size_t>(delimiter - field_start)};
+    if (count < expected)
+      fields[count] = {field_start, static_cast<std::size_t>(delimiter - field_start)};
     ++count;
     field_start = delimiter + 1;
   };
@@ -172,8 +174,12 @@ bool TextReader::next_row(std::string_view* fields, std::size_t expected) {
     for (int k = 0; k < 4; ++k) {
       const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
       const auto shift = static_cast<unsigned>(16 * k);
-      tabs |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, tab)))} << shift;
-      newlines |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline)))} << shift;
+      tabs |=
+          std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, tab)))}
+          << shift;
+      newlines |= std::uint64_t{static_cast<std::uint16_t>(
+                      _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline)))}
+                  << shift;
       high |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(chunk))} << shift;
     }
     if (newlines != 0) {
@@ -368,16 +374,22 @@ std::string quote_value(std::string_view value) {
   constexpr std::size_t kMax = 40;
   std::size_t shown = std::min(value.size(), kMax);
   // Never cut a UTF-8 sequence in half.
-  while (shown < value.size() && shown > 0 && (static_cast<unsigned char>(value[shown]) & 0xC0) == 0x80)
+  while (shown < value.size() && shown > 0 &&
+         (static_cast<unsigned char>(value[shown]) & 0xC0) == 0x80)
     --shown;
   std::string out = "'";
   for (std::size_t i = 0; i < shown; ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
-    if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c < 0x20 || c == 0x7F) out += fmt::format("\\x{:02X}", c);
-    else out += static_cast<char>(c);
+    if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c < 0x20 || c == 0x7F)
+      out += fmt::format("\\x{:02X}", c);
+    else
+      out += static_cast<char>(c);
   }
   if (shown < value.size()) out += "...";
   out += "'";

@@ -45,7 +45,9 @@ class TextReader {
   // Size of the file (0 when unknown, e.g. a pipe), for progress bars.
   std::uint64_t size_bytes() const { return size_bytes_; }
   // Bytes consumed so far, for progress bars.
-  std::uint64_t offset() const { return consumed_before_ + static_cast<std::uint64_t>(next_ - data_); }
+  std::uint64_t offset() const {
+    return consumed_before_ + static_cast<std::uint64_t>(next_ - data_);
+  }
   // True when reading the next line or row surely keeps every view handed out
   // so far valid: the line is in the buffer and does not start blank (a blank
   // line makes next_row look ahead, which may refill).
@@ -115,8 +117,8 @@ class TextReader {
   const char* complete_end_ = nullptr;  // one past the last '\n' (data_end_ at end of file)
   const char* next_ = nullptr;          // start of the next line
   bool eof_ = false;
-  bool at_file_start_ = true;           // for the byte-order mark
-  std::uint64_t consumed_before_ = 0;   // file bytes before data_
+  bool at_file_start_ = true;          // for the byte-order mark
+  std::uint64_t consumed_before_ = 0;  // file bytes before data_
   std::uint64_t size_bytes_ = 0;
   const char* line_start_ = nullptr;
   std::size_t line_number_ = 0;
@@ -147,8 +149,8 @@ inline bool parse_digits(const char* p, std::size_t n, std::uint64_t& out) {
     std::uint64_t chunk;
     std::memcpy(&chunk, p, 8);
     // Every byte in '0'..'9': high nibble 3, and adding 6 must not carry into it.
-    if (((chunk & 0xF0F0F0F0F0F0F0F0ULL) | (((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) !=
-        0x3333333333333333ULL)
+    if (((chunk & 0xF0F0F0F0F0F0F0F0ULL) |
+         (((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) != 0x3333333333333333ULL)
       return false;
     chunk -= 0x3030303030303030ULL;
     chunk = chunk * 10 + (chunk >> 8);  // pairs of digits, little-endian

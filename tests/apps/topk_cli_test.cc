@@ -52,7 +52,10 @@ TEST(TopkCli, KBeyondBaseRowsPads) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ids = read_npy<std::int64_t>(f.dir / "out" / "ids.npy");
   const auto scores = read_npy<float>(f.dir / "out" / "scores.npy");
-  EXPECT_EQ(ids.data[4], 1);  // q0's last real row
+  EXPECT_EQ(ids.shape, (std::vector<std::size_t>{3, 6}));
+  EXPECT_EQ(ids.data[3], 1);  // q0's last real row, score 0
+  EXPECT_EQ(scores.data[3], 0.0f);
+  EXPECT_EQ(ids.data[4], -1);
   EXPECT_EQ(ids.data[5], -1);
   EXPECT_EQ(scores.data[5], -std::numeric_limits<float>::infinity());
 }

@@ -26,7 +26,8 @@ struct Files {
 };
 
 // Loads dataset "x" made of files and returns the DataError it must raise.
-DataError load_error(const TempDir& dir, const Files& files, const AtomicLoadOptions& options = {}) {
+DataError load_error(const TempDir& dir, const Files& files,
+                     const AtomicLoadOptions& options = {}) {
   write_file(dir / "x.inter", files.inter);
   if (files.write_item) write_file(dir / "x.item", files.item);
   if (files.write_user) write_file(dir / "x.user", files.user);
@@ -85,8 +86,8 @@ TEST_F(AtomicErrors, MissingRequiredColumn) {
 }
 
 TEST_F(AtomicErrors, RequiredColumnWithWrongType) {
-  expect_error(inter_error(dir, "user_id:token\titem_id:token\ttimestamp:token\nu\ti\tx\n"), inter(),
-               1, 29, "column timestamp must be :float, found :token");
+  expect_error(inter_error(dir, "user_id:token\titem_id:token\ttimestamp:token\nu\ti\tx\n"),
+               inter(), 1, 29, "column timestamp must be :float, found :token");
 }
 
 TEST_F(AtomicErrors, DuplicateColumn) {
@@ -112,8 +113,8 @@ TEST_F(AtomicErrors, NanAndInfinityAreNotNumbers) {
 }
 
 TEST_F(AtomicErrors, EmptyValueIsNotANumber) {
-  expect_error(inter_error(dir, "user_id:token\titem_id:token\tvalue:float\nu1\ti1\t\n"), inter(), 2,
-               7, "column value: expected a finite number, found '' (an empty field)");
+  expect_error(inter_error(dir, "user_id:token\titem_id:token\tvalue:float\nu1\ti1\t\n"), inter(),
+               2, 7, "column value: expected a finite number, found '' (an empty field)");
 }
 
 TEST_F(AtomicErrors, TooFewFields) {
@@ -142,8 +143,9 @@ TEST_F(AtomicErrors, EmptyIds) {
 
 TEST_F(AtomicErrors, EmptyFile) {
   expect_error(inter_error(dir, ""), inter(), 0, 0, "empty file: expected a header line");
-  expect_error(load_error(dir, Files{.inter = kHeader + "u\ti\t1\n", .item = "", .write_item = true}),
-               item(), 0, 0, "empty file: expected a header line");
+  expect_error(
+      load_error(dir, Files{.inter = kHeader + "u\ti\t1\n", .item = "", .write_item = true}),
+      item(), 0, 0, "empty file: expected a header line");
 }
 
 TEST_F(AtomicErrors, HeaderOnlyInterHasNoInteractions) {
@@ -179,7 +181,8 @@ TEST_F(AtomicErrors, DuplicateItemRows) {
   const Files files{.inter = "user_id:token\titem_id:token\nu\ti1\n",
                     .item = "item_id:token\tproducer_id:token\ni1\tp1\ni2\tp1\ni1\tp2\n",
                     .write_item = true};
-  expect_error(load_error(dir, files), item(), 4, 1, "duplicate item 'i1' (first defined on line 2)");
+  expect_error(load_error(dir, files), item(), 4, 1,
+               "duplicate item 'i1' (first defined on line 2)");
 }
 
 TEST_F(AtomicErrors, InteractionWithItemNotInItemFile) {
@@ -245,7 +248,8 @@ TEST_F(AtomicErrors, DuplicateUserInUserFile) {
   const Files files{.inter = "user_id:token\titem_id:token\nu1\ti1\n",
                     .user = "user_id:token\nu1\nu2\nu1\n",
                     .write_user = true};
-  expect_error(load_error(dir, files), user(), 4, 1, "duplicate user 'u1' (first defined on line 2)");
+  expect_error(load_error(dir, files), user(), 4, 1,
+               "duplicate user 'u1' (first defined on line 2)");
 }
 
 TEST_F(AtomicErrors, UserFileWithoutUserId) {
@@ -291,7 +295,8 @@ TEST_F(AtomicErrors, ErrorOnTheLastRowStillFailsTheWholeLoad) {
 TEST_F(AtomicErrors, ErrorFarIntoALargeFileNamesItsLine) {
   // Past several read-buffer refills, line numbers and columns still hold.
   std::string inter = kHeader;
-  for (int r = 0; r < 40000; ++r) inter.append("user\titem\t").append(std::to_string(r)).append("\n");
+  for (int r = 0; r < 40000; ++r)
+    inter.append("user\titem\t").append(std::to_string(r)).append("\n");
   inter += "user\titem\t1\t2\n";
   expect_error(inter_error(dir, inter), this->inter(), 40002, 13,
                "expected 3 tab-separated fields (as in the header), found 4");

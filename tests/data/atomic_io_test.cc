@@ -62,8 +62,9 @@ TEST(AtomicLoad, LoadsCheckedInTinyDataset) {
   EXPECT_FALSE(has_time(d.item_table.publish_time[1]));
   EXPECT_EQ(d.item_table.publish_time[3], 1460000000.0);
   EXPECT_EQ(d.tokens.ids(), (std::vector<std::string>{"genre=Comedy", "genre=Drama", "year=1995",
-                                                     "genre=Horror", "year=1979"}));
-  EXPECT_EQ(token_texts(d, 0), (std::vector<std::string>{"genre=Comedy", "genre=Drama", "year=1995"}));
+                                                      "genre=Horror", "year=1979"}));
+  EXPECT_EQ(token_texts(d, 0),
+            (std::vector<std::string>{"genre=Comedy", "genre=Drama", "year=1995"}));
   EXPECT_EQ(token_texts(d, 2), (std::vector<std::string>{"year=1995"}));
   EXPECT_EQ(token_texts(d, 3), (std::vector<std::string>{"genre=Drama"}));
 
@@ -107,8 +108,9 @@ TEST(AtomicLoad, ItemFileWithoutProducerColumnMakesItemsTheirOwnProducers) {
 
 TEST(AtomicLoad, ProducerColumnIsConfigurable) {
   TempDir dir;
-  write_file(dir / "x.item",
-             "item_id:token\tdirector:token\tproducer_id:token\ni1\tkubrick\tmgm\ni2\tnolan\tmgm\n");
+  write_file(
+      dir / "x.item",
+      "item_id:token\tdirector:token\tproducer_id:token\ni1\tkubrick\tmgm\ni2\tnolan\tmgm\n");
   write_file(dir / "x.inter", "user_id:token\titem_id:token\nu\ti1\n");
   AtomicLoadOptions options;
   options.producer_column = "director";
@@ -127,8 +129,8 @@ TEST(AtomicLoad, ContentColumnsBecomeTokens) {
   write_file(dir / "x.inter", "user_id:token\titem_id:token\nu\ti1\n");
   const Dataset d = load_atomic(dir.path(), "x");
   // token_seq splits on spaces (runs add nothing); :token keeps spaces; "tokens" is taken as-is.
-  EXPECT_EQ(token_texts(d, 0), (std::vector<std::string>{"tags=rock", "tags=indie",
-                                                         "title=Toy Story", "a=1", "b=2"}));
+  EXPECT_EQ(token_texts(d, 0),
+            (std::vector<std::string>{"tags=rock", "tags=indie", "title=Toy Story", "a=1", "b=2"}));
   EXPECT_TRUE(token_texts(d, 1).empty());
 }
 
@@ -145,7 +147,8 @@ TEST(AtomicLoad, CrlfFilesLoadLikeLfFiles) {
   const std::string inter =
       "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\tweight:float\n"
       "u1\ti1\t10\tclick\t2\nu2\ti2\t\tview\t0.25\n";
-  const std::string item = "item_id:token\tproducer_id:token\ttags:token_seq\ni1\tp\ta b\ni2\tq\t\n";
+  const std::string item =
+      "item_id:token\tproducer_id:token\ttags:token_seq\ni1\tp\ta b\ni2\tq\t\n";
   auto crlf = [](std::string s) {
     std::string out;
     for (char c : s) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
@@ -209,12 +212,15 @@ TEST(AtomicLoad, MissingInterFileIsAnIoError) {
 TEST(AtomicLoad, LoadsFilesLargerThanTheReadBuffer) {
   // ~600 KB: rows straddle several buffer refills and lookup batches.
   TempDir dir;
-  std::string inter = "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\tvalue:float\r\n";
+  std::string inter =
+      "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\tvalue:float\r\n";
   const int rows = 30000;
   for (int r = 0; r < rows; ++r) {
     inter.append("user").append(std::to_string(r / 7)).append("\titem");
     inter.append(std::to_string(r * 13 % 101)).append("\t").append(std::to_string(r));
-    inter.append(r % 3 == 0 ? "\tclick\t" : "\tview\t").append(std::to_string(r % 5)).append(".5\r\n");
+    inter.append(r % 3 == 0 ? "\tclick\t" : "\tview\t")
+        .append(std::to_string(r % 5))
+        .append(".5\r\n");
   }
   write_file(dir / "big.inter", inter);
   const Dataset d = load_atomic(dir.path(), "big");

@@ -42,7 +42,9 @@ class ExposureLogTest : public ::testing::Test {
 };
 
 TEST_F(ExposureLogTest, ReadsRequiredColumnsInAnyOrder) {
-  write_file(path(), "clicked\titem_id\tuser_id\tposition\n1\ti2\tbob\t0\nfalse\ti0\tbob\t1\ntrue\ti1\tann\t0\n");
+  write_file(
+      path(),
+      "clicked\titem_id\tuser_id\tposition\n1\ti2\tbob\t0\nfalse\ti0\tbob\t1\ntrue\ti1\tann\t0\n");
   const ExposureLog log = read_exposure_log(path(), items);
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log.users.ids(), (std::vector<std::string>{"bob", "ann"}));
@@ -56,10 +58,11 @@ TEST_F(ExposureLogTest, ReadsRequiredColumnsInAnyOrder) {
 }
 
 TEST_F(ExposureLogTest, AcceptsTypedHeadersAndOptionalColumns) {
-  write_file(path(),
-             "user_id:token\titem_id:token\tposition:float\tclicked:float\ttimestamp:float\tarm:token\r\n"
-             "u\ti1\t3\t0\t1700000000.5\tcontrol\r\n"
-             "u\ti0\t4\t1\t\t\r\n");
+  write_file(
+      path(),
+      "user_id:token\titem_id:token\tposition:float\tclicked:float\ttimestamp:float\tarm:token\r\n"
+      "u\ti1\t3\t0\t1700000000.5\tcontrol\r\n"
+      "u\ti0\t4\t1\t\t\r\n");
   const ExposureLog log = read_exposure_log(path(), items);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log.timestamp[0], 1700000000.5);
@@ -79,11 +82,12 @@ TEST_F(ExposureLogTest, RoundTripsThroughWriteAndRead) {
   log.push_back(1, 0, 1, false, kNoTime, kNoIndex);
   log.push_back(0, 1, 2147483647, false, -3.25, 1);
   write_exposure_log(path(), log, items);
-  EXPECT_EQ(test::read_file(path()),
-            "user_id:token\titem_id:token\tposition:float\tclicked:float\ttimestamp:float\tarm:token\n"
-            "bo\ti2\t0\t1\t1500000000.1\ttreatment\n"
-            "bo\ti0\t1\t0\t\t\n"
-            "amy\ti1\t2147483647\t0\t-3.25\tcontrol\n");
+  EXPECT_EQ(
+      test::read_file(path()),
+      "user_id:token\titem_id:token\tposition:float\tclicked:float\ttimestamp:float\tarm:token\n"
+      "bo\ti2\t0\t1\t1500000000.1\ttreatment\n"
+      "bo\ti0\t1\t0\t\t\n"
+      "amy\ti1\t2147483647\t0\t-3.25\tcontrol\n");
   const ExposureLog back = read_exposure_log(path(), items);
   // Users are numbered in order of appearance in the file.
   EXPECT_EQ(back.users.ids(), (std::vector<std::string>{"bo", "amy"}));
@@ -148,11 +152,12 @@ TEST_F(ExposureLogTest, MissingColumn) {
 
 TEST_F(ExposureLogTest, BadPosition) {
   for (const char* bad : {"-1", "1.5", "x", "", "2147483648"}) {
-    auto e = read_error(std::string("user_id\titem_id\tposition\tclicked\nu\ti1\t") + bad + "\t1\n");
+    auto e =
+        read_error(std::string("user_id\titem_id\tposition\tclicked\nu\ti1\t") + bad + "\t1\n");
     EXPECT_EQ(e.line(), 2u) << bad;
     EXPECT_EQ(e.column(), 6u) << bad;
-    EXPECT_EQ(e.message(), "column position: expected a non-negative integer, found '" +
-                               std::string(bad) + "'");
+    EXPECT_EQ(e.message(),
+              "column position: expected a non-negative integer, found '" + std::string(bad) + "'");
   }
 }
 

@@ -99,18 +99,19 @@ TEST(TextReader, InvalidUtf8AfterALongAsciiRun) {
 TEST(Utf8, AcceptsValidAndRejectsMalformedSequences) {
   EXPECT_EQ(find_invalid_utf8("plain ascii"), std::string_view::npos);
   EXPECT_EQ(find_invalid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), std::string_view::npos);
-  EXPECT_EQ(find_invalid_utf8("a\xC0\x80"), 1u);          // overlong NUL
-  EXPECT_EQ(find_invalid_utf8("ab\xE0\x80\x80"), 2u);     // overlong 3-byte form
-  EXPECT_EQ(find_invalid_utf8("\xED\xA0\x80"), 0u);       // UTF-16 surrogate
-  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);   // above U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("xyz\xE2\x82"), 3u);        // truncated at end
-  EXPECT_EQ(find_invalid_utf8("\xE2\x28\xA1"), 0u);       // bad continuation
-  EXPECT_EQ(find_invalid_utf8("ok\xA9"), 2u);             // stray continuation byte
-  EXPECT_EQ(find_invalid_utf8("\xF5\x80\x80\x80"), 0u);   // never-valid lead byte
+  EXPECT_EQ(find_invalid_utf8("a\xC0\x80"), 1u);         // overlong NUL
+  EXPECT_EQ(find_invalid_utf8("ab\xE0\x80\x80"), 2u);    // overlong 3-byte form
+  EXPECT_EQ(find_invalid_utf8("\xED\xA0\x80"), 0u);      // UTF-16 surrogate
+  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("xyz\xE2\x82"), 3u);       // truncated at end
+  EXPECT_EQ(find_invalid_utf8("\xE2\x28\xA1"), 0u);      // bad continuation
+  EXPECT_EQ(find_invalid_utf8("ok\xA9"), 2u);            // stray continuation byte
+  EXPECT_EQ(find_invalid_utf8("\xF5\x80\x80\x80"), 0u);  // never-valid lead byte
 }
 
 TEST(TextReader, NextRowSplitsFieldsAndStripsCarriageReturn) {
-  TextReader reader("mem", "h1\th2\th3\r\na\t\tc\r\nlonger field one\tsecond field two\tthird\n\t\t");
+  TextReader reader("mem",
+                    "h1\th2\th3\r\na\t\tc\r\nlonger field one\tsecond field two\tthird\n\t\t");
   reader.read_header_line();
   std::string_view f[3];
   ASSERT_TRUE(reader.next_row(f, 3));
@@ -131,7 +132,9 @@ TEST(TextReader, NextRowSplitsFieldsAndStripsCarriageReturn) {
 TEST(TextReader, NextRowAgreesWithNextLineOnRandomRows) {
   // The sixteen-byte fast path and the byte-at-a-time tail must split alike.
   std::uint64_t state = 7;
-  auto next = [&] { return (state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+  auto next = [&] {
+    return (state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 33;
+  };
   const std::string_view pieces[] = {"\t", "a", "bc", "\xC3\xA9", "\r", "0123456789", "x"};
   std::string text;
   for (int line = 0; line < 400; ++line) {
@@ -151,7 +154,8 @@ TEST(TextReader, NextRowAgreesWithNextLineOnRandomRows) {
     ASSERT_NO_THROW(ok = by_row.next_row(got, count));
     ASSERT_TRUE(ok);
     ASSERT_EQ(by_row.line_number(), by_line.line_number());
-    for (std::size_t f = 0; f < count; ++f) EXPECT_EQ(got[f], expected[f]) << "line " << by_line.line_number();
+    for (std::size_t f = 0; f < count; ++f)
+      EXPECT_EQ(got[f], expected[f]) << "line " << by_line.line_number();
   }
   EXPECT_FALSE(by_row.next_row(got, 1));
 }
@@ -199,7 +203,8 @@ TEST(TextReader, BlankLineInTheMiddleIsAnError) {
   auto e = catch_data_error([&] { reader.next_row(f, 1); });
   EXPECT_EQ(e.line(), 3u);
   EXPECT_EQ(e.column(), 1u);
-  EXPECT_EQ(e.message(), "blank line in the middle of the file (only trailing blank lines are allowed)");
+  EXPECT_EQ(e.message(),
+            "blank line in the middle of the file (only trailing blank lines are allowed)");
 }
 
 TEST(TextReader, EmptyFileHasNoHeader) {
@@ -246,7 +251,8 @@ TEST(CheckTabSeparated, RejectsCommaAndSemicolonHeaders) {
 TEST(CheckTabSeparated, AcceptsTabsAndSingleColumns) {
   TextReader reader("x", "user_id:token\n");
   EXPECT_NO_THROW(check_tab_separated(reader, reader.read_header_line()));
-  TextReader tabbed("y", "a,b\tc\n");  // a comma inside a tab-separated name is not our concern here
+  TextReader tabbed("y",
+                    "a,b\tc\n");  // a comma inside a tab-separated name is not our concern here
   EXPECT_NO_THROW(check_tab_separated(tabbed, tabbed.read_header_line()));
 }
 
@@ -337,8 +343,11 @@ std::vector<std::vector<std::string>> rows_via_file(const std::string& text, std
 TEST(TextReaderFile, SmallBuffersGiveTheSameRows) {
   // Long and short lines, CRLF, a last line without a line end, and a line
   // longer than the buffer (which must grow).
-  std::string text = "\xEF\xBB\xBF" "a\tb\r\n";
-  for (int i = 0; i < 300; ++i) text += std::string(static_cast<std::size_t>(i % 70), 'x') + "\t" + std::to_string(i) + "\n";
+  std::string text =
+      "\xEF\xBB\xBF"
+      "a\tb\r\n";
+  for (int i = 0; i < 300; ++i)
+    text += std::string(static_cast<std::size_t>(i % 70), 'x') + "\t" + std::to_string(i) + "\n";
   text += std::string(1000, 'y') + "\tz\r\nlast\tline";
   const auto expected = rows_via_file(text, 2, 1 << 20);
   ASSERT_EQ(expected.size(), 303u);
