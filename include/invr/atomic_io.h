@@ -31,11 +31,20 @@ struct AtomicLoadOptions {
 std::string find_atomic_name(const std::filesystem::path& dir);
 
 // Loads dir/name.{inter,item,user}. name empty means find_atomic_name(dir).
+// Throws IoError when name.inter cannot be read, DataError for bad content.
 Dataset load_atomic(const std::filesystem::path& dir, const std::string& name = "",
                     const AtomicLoadOptions& options = {});
 
-// Writes dir/name.inter and dir/name.item (creating dir). Columns without data
-// (no timestamps, no tokens) are left out.
+// Loads only the catalog dir/name.item (required): items, producers, tokens
+// and the item table, with no users or interactions. For tools that need the
+// items of a dataset whose interactions live elsewhere (exposure logs).
+Dataset load_atomic_items(const std::filesystem::path& dir, const std::string& name,
+                          const AtomicLoadOptions& options = {});
+
+// Writes dir/name.inter, dir/name.item and dir/name.user (creating dir).
+// Columns without data (no timestamps, no tokens) are left out; ids that
+// cannot be tab-separated fields (empty, or holding a tab or line break) and
+// tokens holding a space throw UsageError before anything is written.
 void save_atomic(const Dataset& dataset, const std::filesystem::path& dir, const std::string& name);
 
 }  // namespace invr

@@ -79,4 +79,18 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   return dataset;
 }
 
+Dataset load_atomic_items(const fs::path& dir, const std::string& name,
+                          const AtomicLoadOptions& options) {
+  if (name.empty() || name.find('/') != std::string::npos)
+    throw UsageError(fmt::format("invalid dataset name '{}': expected a file name without '/'", name));
+  data::ItemFile item_file = data::read_item_file(dir / (name + ".item"), options);
+  Dataset dataset;
+  dataset.name = name;
+  dataset.items = item_file.items.to_id_map();
+  dataset.producers = std::move(item_file.producers);
+  dataset.tokens = std::move(item_file.tokens);
+  dataset.item_table = std::move(item_file.table);
+  return dataset;
+}
+
 }  // namespace invr

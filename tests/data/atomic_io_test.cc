@@ -204,6 +204,17 @@ TEST(AtomicLoad, FindNameFailsOnNoneOrSeveral) {
   EXPECT_THROW(find_atomic_name(dir / "missing"), UsageError);
 }
 
+TEST(AtomicLoad, ItemsAloneLoadTheCatalog) {
+  const Dataset d = load_atomic_items(test::testdata_dir() / "atomic", "tiny");
+  EXPECT_EQ(d.items.ids(), (std::vector<std::string>{"i1", "i2", "i3", "i4"}));
+  EXPECT_EQ(d.producers.ids(), (std::vector<std::string>{"p1", "p2", "p3"}));
+  EXPECT_EQ(token_texts(d, 0), (std::vector<std::string>{"genre=Comedy", "genre=Drama", "year=1995"}));
+  EXPECT_TRUE(d.users.empty());
+  EXPECT_EQ(d.interactions.size(), 0u);
+  TempDir dir;
+  EXPECT_THROW(load_atomic_items(dir.path(), "none"), IoError);
+}
+
 TEST(AtomicLoad, MissingInterFileIsAnIoError) {
   TempDir dir;
   EXPECT_THROW(load_atomic(dir.path(), "nothing"), IoError);

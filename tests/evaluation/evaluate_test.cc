@@ -1,0 +1,223 @@
+// The holdout protocol, the relevant/cold sets and `invr evaluate` end to end.
+#include "invr/evaluate.h"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "invr/atomic_io.h"
+#include "invr/error.h"
+#include "invr/npy.h"
+#include "test_util.h"
+
+namespace invr {
+namespace {
+
+std::vector<Index> as_vector(std::span<const Index> s) { return {s.begin(), s.end()}; }
+
+// users u0..u{users-1}, items i0..i{items-1}; each item its own producer.
+Dataset make_dataset(std::size_t users, std::size_t items) {
+  Dataset d;
+  d.name = "tiny";
+  for (std::size_t u = 0; u < users; ++u) d.users.add("u" + std::to_string(u));
+  for (std::size_t i = 0; i < items; ++i) {
+    d.items.add("i" + std::to_string(i));
+    d.item_table.push_back(d.producers.add("p" + std::to_string(i)), kNoTime, {});
+  }
+  return d;
+}
+
+TEST(Holdout, TemporalPutsLatestPositivesInTest) {
+  Dataset d = make_dataset(2, 5);
+  for (int r = 0; r < 10; ++r) d.interactions.push_back(r % 2, r % 5, 100.0 - r, EventType::click, 1);
+  const Holdout h = make_holdout(d, {});
+  EXPECT_EQ(h.protocol, "temporal");
+  // 10 rows at times 91..100, 20% held out: the two latest, 99 and 100.
+  EXPECT_DOUBLE_EQ(h.cutoff, 99.0);
+  EXPECT_EQ(h.test.size(), 2u);
+  EXPECT_EQ(h.train.size(), 8u);
+  for (double t : h.test.timestamp) EXPECT_GE(t, 99.0);
+  HoldoutOptions given;
+  given.cutoff = 95.5;  // e.g. the model's own cutoff
+  EXPECT_EQ(make_holdout(d, given).test.size(), 5u);
+}
+
+TEST(Holdout, RandomIsSeededWhenNoTimestamps) {
+  Dataset d = make_dataset(10, 10);
+  for (int r = 0; r < 2000; ++r) d.interactions.push_back(r % 10, r % 7, kNoTime, EventType::click, 1);
+  const Holdout a = make_holdout(d, {});
+  EXPECT_EQ(a.protocol, "random");
+  EXPECT_GT(a.test.size(), 300u);  // 400 expected; sd is 18
+  EXPECT_LT(a.test.size(), 500u);
+  EXPECT_EQ(a.test.size() + a.train.size(), 2000u);
+  EXPECT_EQ(make_holdout(d, {}).test.user, a.test.user);
+  HoldoutOptions other;
+  other.seed = 7;
+  EXPECT_NE(make_holdout(d, other).test.item, a.test.item);
+  other.test_fraction = 1.5;
+  EXPECT_THROW(make_holdout(d, other), UsageError);
+}
+
+TEST(Holdout, SplitFileTrainAndValidTrain) {
+  test::TempDir dir;
+  Dataset d = make_dataset(2, 3);
+  d.interactions.push_back(0, 0, kNoTime, EventType::checkin, 1);
+  d.interactions.push_back(0, 1, kNoTime, EventType::checkin, 1);
+  d.interactions.push_back(1, 2, kNoTime, EventType::checkin, 1);
+  const std::string header = "user_id:token\titem_id:token\tpart:token\n";
+  test::write_file(dir / "tiny.split", header + "u0\ti0\ttrain\nu0\ti1\tvalid\nu1\ti2\ttest\n");
+  HoldoutOptions options;
+  options.split_file = dir / "tiny.split";
+  const Holdout h = make_holdout(d, options);
+  EXPECT_EQ(h.protocol, "dataset_split");
+  EXPECT_EQ(h.train.item, (std::vector<Index>{0, 1}));
+  EXPECT_EQ(h.test.item, (std::vector<Index>{2}));
+}
+
+TEST(Holdout, SplitFileErrorsNameLineAndColumn) {
+  test::TempDir dir;
+  Dataset d = make_dataset(2, 3);
+  d.interactions.push_back(0, 0, kNoTime, EventType::checkin, 1);
+  d.interactions.push_back(1, 2, kNoTime, EventType::checkin, 1);
+  const std::string header = "user_id:token\titem_id:token\tpart:token\n";
+  auto error_of = [&](const std::string& content) -> std::string {
+    test::write_file(dir / "bad.split", content);
+    try {
+      read_split_parts(dir / "bad.split", d);
+    } catch (const DataError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error_of(header + "u0\ti0\ttrain\nu1\ti1\ttest\n").find("bad.split:3:4: expected item 'i2'"),
+            std::string::npos);
+  EXPECT_NE(error_of(header + "u0\ti0\ttrain\nu1\ti2\tholdout\n").find(":3:7: expected part"),
+            std::string::npos);
+  EXPECT_NE(error_of(header + "u0\ti0\ttrain\n").find("expected 2 rows"), std::string::npos);
+  EXPECT_NE(error_of("user_id:token\titem_id:token\n").find(":1:1:"), std::string::npos);
+}
+
+// u0 trains on {0,1}, u1 on {2}; test: u0 {1,2,3}, u1 {2}, u2 {3}. Item 3
+// nobody trained on is cold; u0's item 1 and u1's item 2 were seen.
+Holdout hand_holdout() {
+  Holdout h;
+  h.train.push_back(0, 0, 1, EventType::click, 1);
+  h.train.push_back(0, 1, 2, EventType::click, 1);
+  h.train.push_back(1, 2, 3, EventType::click, 1);
+  h.train.push_back(2, 4, 3, EventType::impression, 1);  // not a positive: 4 stays cold
+  h.test.push_back(0, 1, 5, EventType::click, 1);
+  h.test.push_back(0, 2, 5, EventType::click, 1);
+  h.test.push_back(0, 3, 6, EventType::click, 1);
+  h.test.push_back(1, 2, 6, EventType::click, 1);
+  h.test.push_back(2, 3, 7, EventType::click, 1);
+  return h;
+}
+
+TEST(EvaluationSets, RelevantExcludesSeenAndColdIsUntrainedItems) {
+  const EvaluationSets sets = evaluation_sets(hand_holdout(), 3, 5);
+  EXPECT_EQ(sets.cold_item, (std::vector<std::uint8_t>{0, 0, 0, 1, 1}));
+  EXPECT_EQ(sets.cold_test_rows, 2u);
+  EXPECT_EQ(as_vector(sets.relevant.list(0)), (std::vector<Index>{2, 3}));
+  EXPECT_TRUE(sets.relevant.list(1).empty());
+  EXPECT_EQ(as_vector(sets.relevant.list(2)), (std::vector<Index>{3}));
+  EXPECT_EQ(as_vector(sets.relevant_cold.list(0)), (std::vector<Index>{3}));
+  EXPECT_EQ(as_vector(sets.relevant_cold.list(2)), (std::vector<Index>{3}));
+}
+
+TEST(EvaluationSets, ScoreMethodOverallAndCold) {
+  const EvaluationSets sets = evaluation_sets(hand_holdout(), 3, 5);
+  // u0 ranks 2 then 4: overall recall 1/2, cold recall 0; u2 ranks 3 first.
+  const ItemLists ranked = ItemLists::from({{2, 4}, {0}, {3, 0}});
+  const MethodAccuracy m = score_method(ranked, sets, 2);
+  EXPECT_EQ(m.overall.users, 2u);
+  EXPECT_DOUBLE_EQ(m.overall.recall, (0.5 + 1.0) / 2);
+  EXPECT_DOUBLE_EQ(m.overall.hit_rate, 1.0);
+  EXPECT_EQ(m.cold.users, 2u);
+  EXPECT_DOUBLE_EQ(m.cold.recall, 0.5);
+  EXPECT_DOUBLE_EQ(m.cold.mrr, 0.5);
+}
+
+TEST(UnseenTopK, DropsTrainingItemsAndPadding) {
+  const ItemLists train = ItemLists::from({{0, 1}, {}, {3}});
+  const std::vector<std::int64_t> ids = {1, 2, 0, 3, /* user 2 */ 3, 4, -1, -1};
+  const std::vector<Index> users = {0, 2};
+  const ItemLists lists = unseen_top_k(ids, 4, users, train, 2);
+  ASSERT_EQ(lists.size(), 3u);
+  EXPECT_EQ(as_vector(lists.list(0)), (std::vector<Index>{2, 3}));
+  EXPECT_TRUE(lists.list(1).empty());
+  EXPECT_EQ(as_vector(lists.list(2)), (std::vector<Index>{4}));
+}
+
+// A synthetic world with timestamps, a precomputed model, and the CLI.
+TEST(EvaluateCli, JsonKeysAndRanges) {
+  if (!std::filesystem::exists(INVR_CLI_PATH)) GTEST_SKIP() << "invr CLI not built: " << INVR_CLI_PATH;
+  test::TempDir dir;
+  const std::size_t users = 30, items = 22;
+  Dataset d = make_dataset(users, items);
+  double t = 0;
+  // Each user likes six consecutive items of 20; items 20 and 21 arrive late (cold).
+  for (std::size_t step = 0; step < 6; ++step)
+    for (std::size_t u = 0; u < users; ++u)
+      d.interactions.push_back(static_cast<Index>(u), static_cast<Index>((u + step) % 20), t++,
+                               EventType::click, 1);
+  for (std::size_t u = 0; u < users; u += 3)
+    d.interactions.push_back(static_cast<Index>(u), static_cast<Index>(20 + u % 2), t++, EventType::click, 1);
+  save_atomic(d, dir / "data", "tiny");
+  // Precomputed model: user u and item i on a circle; close angles score high.
+  const std::filesystem::path model = dir / "model";
+  std::filesystem::create_directories(model);
+  std::vector<float> item_rows, user_rows;
+  std::string item_ids, user_ids;
+  for (std::size_t i = 0; i < items; ++i) {
+    const double a = 2 * M_PI * static_cast<double>(i % 20) / 20;
+    item_rows.insert(item_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
+    item_ids += "i" + std::to_string(i) + "\n";
+  }
+  for (std::size_t u = 0; u < users; ++u) {
+    const double a = 2 * M_PI * (static_cast<double>(u % 20) + 3) / 20;
+    user_rows.insert(user_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
+    user_ids += "u" + std::to_string(u) + "\n";
+  }
+  const std::vector<std::size_t> item_shape = {items, 2}, user_shape = {users, 2};
+  write_npy(model / "item_embeddings.npy", std::span<const float>(item_rows), item_shape);
+  write_npy(model / "user_embeddings.npy", std::span<const float>(user_rows), user_shape);
+  test::write_file(model / "item_embeddings.ids", item_ids);
+  test::write_file(model / "user_embeddings.ids", user_ids);
+  test::write_file(model / "manifest.json",
+                   R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 2})");
+
+  const auto result = test::run_cli("evaluate --model " + model.string() + " --data " +
+                                    (dir / "data").string() + " --k 5 --test-fraction 0.3");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["setup"]["protocol"], "temporal");
+  EXPECT_GT(json["setup"]["cold_test_rows"].get<int>(), 0);
+  for (const char* method : {"two_tower", "most_popular", "item_knn", "ease"}) {
+    ASSERT_TRUE(json.contains(method)) << method;
+    for (const char* part : {"overall", "cold"}) {
+      const auto& m = json[method][part];
+      for (const char* key : {"recall@5", "ndcg@5", "mrr@5", "hit@5"}) {
+        ASSERT_TRUE(m.contains(key)) << method << " " << part << " " << key;
+        EXPECT_GE(m[key].get<double>(), 0.0);
+        EXPECT_LE(m[key].get<double>(), 1.0);
+      }
+    }
+  }
+  // The circle model points each user 3 steps ahead of their start: the next
+  // items they click, so it must beat most-popular here.
+  EXPECT_GT(json["two_tower"]["overall"]["recall@5"].get<double>(),
+            json["most_popular"]["overall"]["recall@5"].get<double>());
+  const auto skipped = test::run_cli("evaluate --data " + (dir / "data").string() +
+                                     " --methods ease --ease-max-items 10");
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_NE(nlohmann::json::parse(skipped.out)["ease"]["skipped"].get<std::string>().find("limit of 10"),
+            std::string::npos);
+  EXPECT_EQ(test::run_cli("evaluate --data " + (dir / "data").string() + " --methods two_tower").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace invr
