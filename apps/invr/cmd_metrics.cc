@@ -28,17 +28,19 @@ struct MetricsArgs {
   std::uint64_t sufficient = ExposureMetricsParams{}.sufficient;
 };
 
-// A dataset given as its folder (one NAME.inter there) or as one of its files (DIR/NAME.ext).
+// A dataset given as its folder (one NAME.inter there) or as one of its files
+// (DIR/NAME.ext). With items_only, a NAME.item file is read on its own.
 Dataset load_dataset_at(const fs::path& path, const std::string& flag,
-                        const AtomicLoadOptions& options) {
+                        const AtomicLoadOptions& options, bool items_only = false) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return load_atomic(path, "", options);
   if (!fs::exists(path, ec))
     throw UsageError(fmt::format("{} {}: no such file or folder", flag, path.string()));
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (items_only && path.extension() == ".item")
+    return load_atomic_items(dir, path.stem().string(), options);
   const fs::path inter = dir / (path.stem().string() + ".inter");
   if (!fs::exists(inter, ec))
-    // load_atomic reads NAME.item together with NAME.inter; there is no item-only loader yet.
     throw UsageError(
         fmt::format("{} {}: expected {} next to it (an atomic dataset NAME.item + NAME.inter)",
                     flag, path.string(), inter.string()));
@@ -56,7 +58,7 @@ nlohmann::ordered_json concentration_json(const Concentration& c) {
 int run_metrics(const MetricsArgs& args) {
   AtomicLoadOptions options;
   options.producer_column = args.producer_column;
-  const Dataset catalog = load_dataset_at(args.items, "--items", options);
+  const Dataset catalog = load_dataset_at(args.items, "--items", options, /*items_only=*/true);
   const ExposureLog log = read_exposure_log(args.exposures, catalog.items);
   spdlog::info("{} impressions of {} users over {} items", log.size(), log.users.size(),
                catalog.items.size());

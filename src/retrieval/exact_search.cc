@@ -9,11 +9,20 @@
 // into shards so every worker has work, and the per-shard lists are merged.
 // Each worker calls single-threaded OpenBLAS: measured faster than one
 // multi-threaded sgemm followed by parallel selection (docs/retrieval.md).
+//
+// Warm start: before its scan, a unit scores its queries against an evenly
+// spaced sample of the shard and starts each query's threshold a safe margin
+// below the sample's estimate of the final k-th score, so far fewer rows are
+// admitted and compacted on the way. A query that ends with fewer than k
+// rows kept (the estimate was too high; rare) is searched again without it,
+// so results stay exact.
 #include <cblas.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -28,13 +37,14 @@ namespace {
 using retrieval::TopkBlock;
 
 // Defaults picked with bench/bench_topk (docs/retrieval.md): a 256 x 1024
-// product block (1 MiB) stays in L2 between sgemm and the scan.
+// product block (1 MiB) stays near the core between sgemm and the scan.
 constexpr std::int64_t kDefaultQueryBlock = 256;
 constexpr std::int64_t kDefaultBaseBlock = 1024;
 // Fewer queries per sgemm than this and packing the base block dominates.
 constexpr std::int64_t kMinQueryBlock = 32;
 // Cap on one worker's candidate lists, which grow with k.
 constexpr std::int64_t kCandidateBudgetBytes = 64ll << 20;
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
@@ -45,9 +55,10 @@ struct Plan {
   std::int64_t query_blocks = 1;
   std::int64_t shard_rows = 1;
   std::int64_t shards = 1;
+  std::int64_t sample_rows = 0;  // warm-start sample per shard; 0 = none
 };
 
-Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params) {
+Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params, bool warm_start) {
   Plan plan;
   plan.threads = retrieval::resolve_threads(params.threads);
   plan.base_block = std::min<std::int64_t>(m, params.base_block > 0 ? params.base_block
@@ -65,7 +76,22 @@ Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params
   }
   plan.shard_rows = ceil_div(m, plan.shards);
   plan.shards = ceil_div(m, plan.shard_rows);
+  // One product block of samples, worth it only when it is a small part of
+  // the shard and the estimate it gives is well inside the sample.
+  const std::int64_t sample = plan.base_block;
+  const double expected = static_cast<double>(k) * static_cast<double>(sample) /
+                          static_cast<double>(plan.shard_rows);
+  if (warm_start && plan.shard_rows >= 8 * sample && expected <= static_cast<double>(sample) / 8)
+    plan.sample_rows = sample;
   return plan;
+}
+
+// Sample rank whose score starts the threshold: the expected number of
+// sample rows among a shard's top k, plus three standard deviations and 2.
+int warm_rank(int k, std::int64_t sample_rows, std::int64_t shard_rows) {
+  const double expected = static_cast<double>(k) * static_cast<double>(sample_rows) /
+                          static_cast<double>(shard_rows);
+  return static_cast<int>(std::ceil(expected + 3.0 * std::sqrt(expected) + 2.0));
 }
 
 struct Job {
@@ -75,34 +101,72 @@ struct Job {
   Plan plan;
   float* scores;  // n x k, or shards x n x k when sharded
   RowId* ids;
+  std::vector<float> samples;  // shards x sample_rows x dim
 };
 
+struct Scratch {  // one per worker
+  TopkBlock topk;
+  std::vector<float> product;
+  std::vector<float> sample_scores;
+  std::vector<std::int64_t> failed;  // queries whose warm start was too high
+};
+
+void sgemm_block(const float* queries, std::int64_t rows_q, const float* base, std::int64_t rows_b,
+                 std::int64_t dim, float* product) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows_q),
+              static_cast<int>(rows_b), static_cast<int>(dim), 1.0f, queries, static_cast<int>(dim),
+              base, static_cast<int>(dim), 0.0f, product, static_cast<int>(rows_b));
+}
+
+// Starts each query of the block at its warm-start threshold.
+void warm_start(const Job& job, std::int64_t shard, std::int64_t q0, std::int64_t rows_q,
+                std::int64_t shard_rows, Scratch& scratch) {
+  const std::int64_t s = job.plan.sample_rows;
+  const std::int64_t d = job.queries.cols;
+  sgemm_block(job.queries.row(q0), rows_q, job.samples.data() + shard * s * d, s, d,
+              scratch.product.data());
+  const int rank = warm_rank(job.k, s, shard_rows);
+  scratch.sample_scores.resize(static_cast<std::size_t>(s));
+  for (std::int64_t q = 0; q < rows_q; ++q) {
+    const float* row = scratch.product.data() + q * s;
+    // NaN would break nth_element's ordering; -inf never raises the threshold.
+    for (std::int64_t i = 0; i < s; ++i)
+      scratch.sample_scores[static_cast<std::size_t>(i)] = std::isnan(row[i]) ? kMinusInf : row[i];
+    std::nth_element(scratch.sample_scores.begin(), scratch.sample_scores.begin() + (rank - 1),
+                     scratch.sample_scores.end(), std::greater<float>());
+    scratch.topk.start_above(static_cast<int>(q), scratch.sample_scores[static_cast<std::size_t>(rank - 1)]);
+  }
+}
+
 // One (query block, shard) unit on the calling worker's scratch.
-void run_unit(const Job& job, std::int64_t unit, TopkBlock& topk, std::vector<float>& product) {
+void run_unit(const Job& job, std::int64_t unit, Scratch& scratch) {
   const Plan& plan = job.plan;
   const std::int64_t n = job.queries.rows;
   const std::int64_t d = job.queries.cols;
-  const std::int64_t block = unit / plan.shards;
   const std::int64_t shard = unit % plan.shards;
-  const std::int64_t q0 = block * plan.query_block;
+  const std::int64_t q0 = (unit / plan.shards) * plan.query_block;
   const std::int64_t rows_q = std::min(plan.query_block, n - q0);
   const std::int64_t b_begin = shard * plan.shard_rows;
   const std::int64_t b_end = std::min(job.base.rows, b_begin + plan.shard_rows);
+  TopkBlock& topk = scratch.topk;
 
   topk.reset(static_cast<int>(rows_q), job.k, b_end - b_begin);
+  // The last shard may be too short for its sample to help.
+  const bool warm = plan.sample_rows > 0 && b_end - b_begin >= 8 * plan.sample_rows &&
+                    warm_rank(job.k, plan.sample_rows, b_end - b_begin) <= plan.sample_rows / 2;
+  if (warm) warm_start(job, shard, q0, rows_q, b_end - b_begin, scratch);
   for (std::int64_t b0 = b_begin; b0 < b_end; b0 += plan.base_block) {
     const std::int64_t rows_b = std::min(plan.base_block, b_end - b0);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows_q),
-                static_cast<int>(rows_b), static_cast<int>(d), 1.0f, job.queries.row(q0),
-                static_cast<int>(d), job.base.row(b0), static_cast<int>(d), 0.0f, product.data(),
-                static_cast<int>(rows_b));
+    sgemm_block(job.queries.row(q0), rows_q, job.base.row(b0), rows_b, d, scratch.product.data());
     for (std::int64_t q = 0; q < rows_q; ++q)
-      topk.offer_row(static_cast<int>(q), product.data() + q * rows_b, rows_b, b0);
+      topk.offer_row(static_cast<int>(q), scratch.product.data() + q * rows_b, rows_b, b0);
   }
   const std::int64_t out_row = shard * n + q0;  // shard is 0 when unsharded
-  for (std::int64_t q = 0; q < rows_q; ++q)
+  for (std::int64_t q = 0; q < rows_q; ++q) {
+    if (warm && topk.kept(static_cast<int>(q)) < job.k) scratch.failed.push_back(q0 + q);
     topk.finish(static_cast<int>(q), job.scores + (out_row + q) * job.k,
                 job.ids + (out_row + q) * job.k);
+  }
 }
 
 // Merges per-shard lists into the final n x k outputs (few queries only).
@@ -125,24 +189,25 @@ void merge_shards(const Job& job, const std::vector<float>& part_scores,
                       });
     for (std::int64_t i = 0; i < k; ++i) {
       const bool real = static_cast<std::size_t>(i) < keep;
-      scores[q * k + i] = real ? all[static_cast<std::size_t>(i)].first
-                               : -std::numeric_limits<float>::infinity();
+      scores[q * k + i] = real ? all[static_cast<std::size_t>(i)].first : kMinusInf;
       ids[q * k + i] = real ? all[static_cast<std::size_t>(i)].second : kNoRow;
     }
   }
 }
 
-void run_workers(const Job& job) {
+// Runs every unit; returns the queries whose warm start failed.
+std::vector<std::int64_t> run_workers(const Job& job) {
   const std::int64_t units = job.plan.query_blocks * job.plan.shards;
   const int workers = static_cast<int>(std::min<std::int64_t>(job.plan.threads, units));
   std::atomic<std::int64_t> next{0};
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
+  std::vector<std::vector<std::int64_t>> failed(static_cast<std::size_t>(workers));
   auto work = [&](int worker) {
     try {
-      TopkBlock topk;  // scratch belongs to the worker
-      std::vector<float> product(
-          static_cast<std::size_t>(job.plan.query_block * job.plan.base_block));
-      for (std::int64_t unit = next++; unit < units; unit = next++) run_unit(job, unit, topk, product);
+      Scratch scratch;  // belongs to the worker
+      scratch.product.resize(static_cast<std::size_t>(job.plan.query_block * job.plan.base_block));
+      for (std::int64_t unit = next++; unit < units; unit = next++) run_unit(job, unit, scratch);
+      failed[static_cast<std::size_t>(worker)] = std::move(scratch.failed);
     } catch (...) {
       errors[static_cast<std::size_t>(worker)] = std::current_exception();
       next = units;  // stop the others early
@@ -154,6 +219,65 @@ void run_workers(const Job& job) {
   for (auto& t : pool) t.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
+  std::vector<std::int64_t> all;
+  for (auto& f : failed) all.insert(all.end(), f.begin(), f.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+void search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
+            const SearchParams& params, bool warm);
+
+// Searches the failed queries again, without warm start, over their output rows.
+void redo(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
+          const SearchParams& params, const std::vector<std::int64_t>& failed) {
+  const std::int64_t d = queries.cols;
+  const auto count = static_cast<std::int64_t>(failed.size());
+  std::vector<float> subset(static_cast<std::size_t>(count * d));
+  for (std::int64_t i = 0; i < count; ++i)
+    std::copy(queries.row(failed[static_cast<std::size_t>(i)]),
+              queries.row(failed[static_cast<std::size_t>(i)]) + d, subset.begin() + i * d);
+  std::vector<float> sub_scores(static_cast<std::size_t>(count * k));
+  std::vector<RowId> sub_ids(sub_scores.size());
+  search(MatrixView{subset.data(), count, d}, base, k, sub_scores.data(), sub_ids.data(), params, false);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::int64_t q = failed[static_cast<std::size_t>(i)];
+    std::copy(sub_scores.begin() + i * k, sub_scores.begin() + (i + 1) * k, scores + q * k);
+    std::copy(sub_ids.begin() + i * k, sub_ids.begin() + (i + 1) * k, ids + q * k);
+  }
+}
+
+void search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
+            const SearchParams& params, bool warm) {
+  const std::int64_t n = queries.rows;
+  Job job{queries, base, k, make_plan(n, base.rows, k, params, warm), scores, ids, {}};
+  const Plan& plan = job.plan;
+  if (plan.sample_rows > 0) {
+    const std::int64_t s = plan.sample_rows;
+    const std::int64_t d = queries.cols;
+    job.samples.resize(static_cast<std::size_t>(plan.shards * s * d));
+    for (std::int64_t shard = 0; shard < plan.shards; ++shard) {
+      const std::int64_t begin = shard * plan.shard_rows;
+      const std::int64_t rows = std::min(base.rows, begin + plan.shard_rows) - begin;
+      for (std::int64_t i = 0; i < s; ++i)
+        std::copy(base.row(begin + i * rows / s), base.row(begin + i * rows / s) + d,
+                  job.samples.begin() + (shard * s + i) * d);
+    }
+  }
+  std::vector<std::int64_t> failed;
+  if (plan.shards == 1) {
+    failed = run_workers(job);
+  } else {
+    const auto parts = static_cast<std::size_t>(plan.shards * n * k);
+    std::vector<float> part_scores(parts);
+    std::vector<RowId> part_ids(parts);
+    job.scores = part_scores.data();
+    job.ids = part_ids.data();
+    failed = run_workers(job);
+    merge_shards(job, part_scores, part_ids, scores, ids);
+  }
+  if (!failed.empty()) redo(queries, base, k, scores, ids, params, failed);
 }
 
 }  // namespace
@@ -165,26 +289,16 @@ void exact_search(MatrixView queries, MatrixView base, int k, float* scores, Row
   if (n == 0) return;
   INVR_CHECK(queries.cols == base.cols && queries.cols >= 1);
   INVR_CHECK(scores != nullptr && ids != nullptr && queries.data != nullptr);
+  INVR_CHECK(base.rows < (std::int64_t{1} << 32));  // TopkBlock packs ids into 32 bits
   if (base.rows == 0) {
-    std::fill(scores, scores + n * k, -std::numeric_limits<float>::infinity());
+    std::fill(scores, scores + n * k, kMinusInf);
     std::fill(ids, ids + n * k, kNoRow);
     return;
   }
   // Each worker runs its own sgemm; a threaded OpenBLAS underneath would
   // oversubscribe the cores and serialise on OpenBLAS's pool lock.
   retrieval::set_blas_threads(1);
-  Job job{queries, base, k, make_plan(n, base.rows, k, params), scores, ids};
-  if (job.plan.shards == 1) {
-    run_workers(job);
-    return;
-  }
-  const auto parts = static_cast<std::size_t>(job.plan.shards * n * k);
-  std::vector<float> part_scores(parts);
-  std::vector<RowId> part_ids(parts);
-  job.scores = part_scores.data();
-  job.ids = part_ids.data();
-  run_workers(job);
-  merge_shards(job, part_scores, part_ids, scores, ids);
+  search(queries, base, k, scores, ids, params, true);
 }
 
 }  // namespace invr

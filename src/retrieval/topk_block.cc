@@ -1,8 +1,7 @@
 #include "topk_block.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <limits>
 
@@ -11,56 +10,36 @@
 namespace invr::retrieval {
 namespace {
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
-// Extra slots beyond k: compaction costs O(capacity) and runs once per
-// (capacity - k) admitted rows, so slack of about k keeps it O(1) per row.
-constexpr int kMinSlack = 32;
+// Slots beyond k: a compaction costs O(slots) and frees about `slack` slots,
+// so slack of about k keeps compaction O(1) per admitted row.
+constexpr int kMinSlack = 64;
+// Buffer entries sampled to estimate a compaction pivot.
+constexpr int kSample = 128;
+
+// Scores as unsigned keys that sort best first: larger scores get smaller
+// keys. -0 becomes +0 first so equal scores get equal keys.
+std::uint32_t descending_bits(float score) {
+  const auto bits = std::bit_cast<std::uint32_t>(score + 0.0f);
+  const std::uint32_t ascending = (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+  return ~ascending;
+}
+
+float from_descending_bits(std::uint32_t key) {
+  const std::uint32_t ascending = ~key;
+  const std::uint32_t bits = (ascending & 0x80000000u) ? (ascending & 0x7fffffffu) : ~ascending;
+  return std::bit_cast<float>(bits);
+}
+
+// (score desc, id asc) as one integer; ids are below 2^32 (exact_search checks).
+std::uint64_t sort_key(float score, RowId id) {
+  return (static_cast<std::uint64_t>(descending_bits(score)) << 32) | static_cast<std::uint32_t>(id);
+}
 }  // namespace
-
-// One version per ISA, chosen by GCC at load time (function multiversioning),
-// so a portable binary still compares 16 floats at once on AVX-512 machines.
-// Plain loops do not vectorise here: GCC will not vectorise an early exit.
-__attribute__((target("avx512f")))
-std::int64_t skip_below(const float* scores, std::int64_t begin, std::int64_t count,
-                        float threshold) {
-  const __m512 t = _mm512_set1_ps(threshold);
-  std::int64_t j = begin;
-  for (; j + kScanChunk <= count; j += kScanChunk)
-    if (_mm512_cmp_ps_mask(_mm512_loadu_ps(scores + j), t, _CMP_GT_OQ)) return j;
-  return j;
-}
-
-__attribute__((target("avx2")))
-std::int64_t skip_below(const float* scores, std::int64_t begin, std::int64_t count,
-                        float threshold) {
-  const __m256 t = _mm256_set1_ps(threshold);
-  std::int64_t j = begin;
-  for (; j + kScanChunk <= count; j += kScanChunk) {
-    const __m256 a = _mm256_cmp_ps(_mm256_loadu_ps(scores + j), t, _CMP_GT_OQ);
-    const __m256 b = _mm256_cmp_ps(_mm256_loadu_ps(scores + j + 8), t, _CMP_GT_OQ);
-    if (_mm256_movemask_ps(_mm256_or_ps(a, b))) return j;
-  }
-  return j;
-}
-
-__attribute__((target("default")))
-std::int64_t skip_below(const float* scores, std::int64_t begin, std::int64_t count,
-                        float threshold) {
-  const __m128 t = _mm_set1_ps(threshold);
-  std::int64_t j = begin;
-  for (; j + kScanChunk <= count; j += kScanChunk) {
-    const __m128 a = _mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(scores + j), t),
-                               _mm_cmpgt_ps(_mm_loadu_ps(scores + j + 4), t));
-    const __m128 b = _mm_or_ps(_mm_cmpgt_ps(_mm_loadu_ps(scores + j + 8), t),
-                               _mm_cmpgt_ps(_mm_loadu_ps(scores + j + 12), t));
-    if (_mm_movemask_ps(_mm_or_ps(a, b))) return j;
-  }
-  return j;
-}
 
 int TopkBlock::capacity_for(int k, std::int64_t max_rows) {
   const std::int64_t wanted = static_cast<std::int64_t>(k) + std::max(k, kMinSlack);
-  // Never more slots than rows: with max_rows <= capacity nothing is dropped.
-  return static_cast<int>(std::max<std::int64_t>(1, std::min(wanted, max_rows)));
+  // Never more slots than rows (plus one chunk of headroom for appends).
+  return static_cast<int>(std::max<std::int64_t>(1, std::min(wanted, max_rows))) + kScanChunk;
 }
 
 std::int64_t TopkBlock::bytes_per_query(int k, std::int64_t max_rows) {
@@ -85,21 +64,24 @@ void TopkBlock::offer_row(int q, const float* scores, std::int64_t count, RowId 
   RowId* kept_ids = ids_.data() + base;
   float threshold = threshold_[static_cast<std::size_t>(q)];
   int kept = count_[static_cast<std::size_t>(q)];
-  std::int64_t j = 0;
-  while (true) {
-    j = skip_below(scores, j, count, threshold);
-    if (j >= count) break;
-    const std::int64_t end = std::min(j + kScanChunk, count);
-    for (; j < end; ++j) {
-      if (!(scores[j] > threshold)) continue;
-      kept_scores[kept] = scores[j];
-      kept_ids[kept] = first_id + j;
-      if (++kept == capacity_ && kept > k_) {
-        count_[static_cast<std::size_t>(q)] = kept;
-        compact(q);
-        kept = k_;
-        threshold = threshold_[static_cast<std::size_t>(q)];
-      }
+  // Compacting once past `limit` leaves room to append a whole chunk. If the
+  // rows offered never exceed the buffer, kept never passes limit while <= k.
+  const int limit = capacity_ - kScanChunk;
+  for (std::int64_t j = 0; j < count;) {
+    const ChunkHit hit = next_above(scores, j, count, threshold);
+    if (hit.at >= count) break;
+    for (std::uint32_t mask = hit.mask; mask != 0; mask &= mask - 1) {
+      const std::int64_t row = hit.at + std::countr_zero(mask);
+      kept_scores[kept] = scores[row];
+      kept_ids[kept] = first_id + row;
+      ++kept;
+    }
+    j = hit.at + kScanChunk;
+    if (kept > limit && kept > k_) {
+      count_[static_cast<std::size_t>(q)] = kept;
+      compact(q);
+      kept = count_[static_cast<std::size_t>(q)];
+      threshold = threshold_[static_cast<std::size_t>(q)];
     }
   }
   count_[static_cast<std::size_t>(q)] = kept;
@@ -107,47 +89,92 @@ void TopkBlock::offer_row(int q, const float* scores, std::int64_t count, RowId 
 }
 
 void TopkBlock::compact(int q) {
+  if (!compact_fuzzy(q)) compact_exact(q);
+}
+
+// A pivot from a sample of the buffer, accepted when between k and
+// k + slack/2 rows beat it: usually one sample select, one vectorised count
+// and one branch-free pass, far cheaper than an exact select.
+bool TopkBlock::compact_fuzzy(int q) {
+  const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
+  const float* kept_scores = scores_.data() + base;
+  const int kept = count_[static_cast<std::size_t>(q)];
+  const int limit = capacity_ - kScanChunk;
+  const int most = k_ + (limit - k_) / 2;
+  const int target = k_ + (limit - k_) / 4;
+  const int samples = std::min(kept, kSample);
+  scratch_.resize(static_cast<std::size_t>(samples));
+  for (int i = 0; i < samples; ++i)
+    scratch_[static_cast<std::size_t>(i)] =
+        kept_scores[static_cast<std::int64_t>(i) * kept / samples];
+  const int rank = std::clamp(static_cast<int>(static_cast<std::int64_t>(target) * samples / kept), 0,
+                              samples - 1);
+  std::nth_element(scratch_.begin(), scratch_.begin() + rank, scratch_.end(), std::greater<float>());
+  const float pivot = scratch_[static_cast<std::size_t>(rank)];
+  int above = 0;
+  for (int i = 0; i < kept; ++i) above += kept_scores[i] > pivot;
+  if (above < k_ || above > most) return false;
+  keep_above(q, pivot);
+  return true;
+}
+
+// Keeps the rows scoring above pivot, in order, and makes pivot the threshold.
+void TopkBlock::keep_above(int q, float pivot) {
+  const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
+  float* kept_scores = scores_.data() + base;
+  RowId* kept_ids = ids_.data() + base;
+  const int kept = count_[static_cast<std::size_t>(q)];
+  int out = 0;
+  for (int i = 0; i < kept; ++i) {
+    const float s = kept_scores[i];
+    kept_scores[out] = s;
+    kept_ids[out] = kept_ids[i];
+    out += s > pivot;
+  }
+  count_[static_cast<std::size_t>(q)] = out;
+  threshold_[static_cast<std::size_t>(q)] = pivot;
+}
+
+// Exactly the best k by (score desc, id asc); the fallback when the sample
+// misleads (heavy ties, odd distributions).
+void TopkBlock::compact_exact(int q) {
   const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
   float* kept_scores = scores_.data() + base;
   RowId* kept_ids = ids_.data() + base;
   const int kept = count_[static_cast<std::size_t>(q)];
   if (kept <= k_) return;
-  // The k-th best score, selected on bare floats (cheaper than on pairs).
-  scratch_.assign(kept_scores, kept_scores + kept);
-  std::nth_element(scratch_.begin(), scratch_.begin() + (k_ - 1), scratch_.end(),
-                   std::greater<float>());
-  const float kth = scratch_[static_cast<std::size_t>(k_ - 1)];
-  int above = 0;
-  for (int i = 0; i < kept; ++i) above += kept_scores[i] > kth;
-  // Of the rows tied at kth, keep the earliest (= smallest ids) to fill k.
-  int ties_left = k_ - above;
+  keys_.resize(static_cast<std::size_t>(kept));
+  for (int i = 0; i < kept; ++i) keys_[static_cast<std::size_t>(i)] = sort_key(kept_scores[i], kept_ids[i]);
+  std::nth_element(keys_.begin(), keys_.begin() + (k_ - 1), keys_.end());
+  const std::uint64_t kth = keys_[static_cast<std::size_t>(k_ - 1)];
   int out = 0;
   for (int i = 0; i < kept; ++i) {
-    const bool keep = kept_scores[i] > kth || (kept_scores[i] == kth && ties_left-- > 0);
-    if (!keep) continue;
-    kept_scores[out] = kept_scores[i];
-    kept_ids[out] = kept_ids[i];
-    ++out;
+    const float s = kept_scores[i];
+    const RowId id = kept_ids[i];
+    kept_scores[out] = s;
+    kept_ids[out] = id;
+    out += sort_key(s, id) <= kth;
   }
   INVR_CHECK(out == k_);
   count_[static_cast<std::size_t>(q)] = k_;
-  threshold_[static_cast<std::size_t>(q)] = kth;
+  threshold_[static_cast<std::size_t>(q)] = from_descending_bits(static_cast<std::uint32_t>(kth >> 32));
 }
 
 void TopkBlock::finish(int q, float* out_scores, RowId* out_ids) {
-  compact(q);
   const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
   const int kept = count_[static_cast<std::size_t>(q)];
-  sorted_.resize(static_cast<std::size_t>(kept));
-  for (int i = 0; i < kept; ++i) sorted_[static_cast<std::size_t>(i)] = {scores_[base + i], ids_[base + i]};
-  std::sort(sorted_.begin(), sorted_.end(), [](const auto& a, const auto& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  });
-  for (int i = 0; i < kept; ++i) {
-    out_scores[i] = sorted_[static_cast<std::size_t>(i)].first;
-    out_ids[i] = sorted_[static_cast<std::size_t>(i)].second;
+  keys_.resize(static_cast<std::size_t>(kept));
+  for (int i = 0; i < kept; ++i)
+    keys_[static_cast<std::size_t>(i)] = sort_key(scores_[base + i], ids_[base + i]);
+  const int best = std::min(kept, k_);
+  std::nth_element(keys_.begin(), keys_.begin() + best, keys_.end());
+  std::sort(keys_.begin(), keys_.begin() + best);
+  for (int i = 0; i < best; ++i) {
+    const std::uint64_t key = keys_[static_cast<std::size_t>(i)];
+    out_scores[i] = from_descending_bits(static_cast<std::uint32_t>(key >> 32));
+    out_ids[i] = static_cast<RowId>(key & 0xffffffffu);
   }
-  for (int i = kept; i < k_; ++i) {
+  for (int i = best; i < k_; ++i) {
     out_scores[i] = kMinusInf;
     out_ids[i] = kNoRow;
   }

@@ -1,17 +1,20 @@
 // Top-k selection for a block of queries, fed one row of scores at a time.
 //
-// Each query keeps a candidate buffer of `capacity` slots (> k) and a
-// threshold: the k-th best score after the last compaction (-inf before).
-// offer_row() scans scores with a vectorised "any above threshold?" test per
-// chunk and appends only the few rows that beat the threshold; when the buffer
-// fills it is compacted to exactly the best k. Appending and compacting are
-// amortised O(1) per candidate, unlike a heap's O(log k).
+// Each query keeps a candidate buffer and a threshold; every kept row beats
+// the threshold and at least k kept rows beat every rejected one. offer_row()
+// compares 16 scores at a time against the threshold and appends only the
+// rows above it (a bit mask per chunk, no branch per row). When the buffer
+// fills it is compacted: a pivot estimated from a sample of the buffer
+// becomes the new threshold if at least k rows beat it (one vectorised count
+// and one branch-free pass), else an exact k-th selection is used. finish()
+// selects the exact best k and sorts them.
 //
 // Ties: rows must be offered in increasing id order per query (the exact
-// scan does so). Then a row whose score equals the threshold always has a
-// larger id than the k rows kept and can be rejected with a strict '>'.
-// Compaction keeps buffer order, so buffer order stays id order and the
-// smallest ids win among equal scores. NaN and -inf scores are never kept.
+// scan does so), and compaction keeps buffer order, so buffer order is id
+// order. A row equal to the threshold is rejected (strict '>'): at least k
+// kept rows score strictly higher (fuzzy compaction) or tie with smaller ids
+// (exact compaction), so it cannot be in the top k. Among equal scores the
+// smallest ids win. NaN and -inf scores are never kept.
 //
 // Not thread-safe: one TopkBlock per worker thread (scratch owned by it).
 #pragma once
@@ -23,11 +26,20 @@
 
 namespace invr::retrieval {
 
+constexpr int kScanChunk = 16;
+
 class TopkBlock {
  public:
-  // Prepares `queries` empty lists for top-k out of at most `max_rows` rows.
+  // Prepares `queries` empty lists for top-k out of at most `max_rows` rows,
+  // whose ids must be below 2^32.
   // Reuses memory from earlier calls.
   void reset(int queries, int k, std::int64_t max_rows);
+
+  // Starts query q with a threshold instead of -inf: rows scoring at or below
+  // it are never kept. If fewer than k rows end up kept (kept(q) < k) the
+  // threshold was too high and the result is incomplete. Call before offering.
+  void start_above(int q, float threshold) { threshold_[static_cast<std::size_t>(q)] = threshold; }
+  int kept(int q) const { return count_[static_cast<std::size_t>(q)]; }
 
   // Offers rows first_id .. first_id+count-1 with these scores to query q.
   void offer_row(int q, const float* scores, std::int64_t count, RowId first_id);
@@ -42,22 +54,28 @@ class TopkBlock {
  private:
   static int capacity_for(int k, std::int64_t max_rows);
   void compact(int q);
+  bool compact_fuzzy(int q);
+  void compact_exact(int q);
+  void keep_above(int q, float pivot);
 
   int k_ = 0;
-  int capacity_ = 0;
+  int capacity_ = 0;  // slots per query, including one chunk of headroom
   std::vector<float> scores_;     // queries x capacity
   std::vector<RowId> ids_;        // queries x capacity
   std::vector<int> count_;        // per query
   std::vector<float> threshold_;  // per query
   std::vector<float> scratch_;    // compaction
-  std::vector<std::pair<float, RowId>> sorted_;  // finish
+  std::vector<std::uint64_t> keys_;  // (score desc, id asc) packed; ids < 2^32
 };
 
-// Index of the first chunk at or after `begin` holding a score above
-// threshold, or `count` if none: the hot loop of exact search. Exposed for
-// the benchmark. Returns a multiple of the chunk size from begin, or count.
-std::int64_t skip_below(const float* scores, std::int64_t begin, std::int64_t count,
-                        float threshold);
-constexpr int kScanChunk = 16;
+// The first chunk at or after `begin` (a multiple of kScanChunk from it)
+// holding a score above threshold, with bit t of `mask` set when
+// scores[at + t] > threshold; at == count when there is none. The hot loop
+// of exact search, exposed for tests and the benchmark.
+struct ChunkHit {
+  std::int64_t at;
+  std::uint32_t mask;
+};
+ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count, float threshold);
 
 }  // namespace invr::retrieval

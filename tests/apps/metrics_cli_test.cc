@@ -59,6 +59,19 @@ TEST(MetricsCli, HandComputedJson) {
   EXPECT_EQ(j["popularity"], "interactions");
 }
 
+// Regression: --items used to need NAME.inter beside the .item file.
+TEST(MetricsCli, BareItemFileIsEnough) {
+  Fixture f;
+  test::TempDir alone;
+  test::write_file(alone / "catalog.item", test::read_file(f.dir / "shop.item"));
+  const auto r = test::run_cli("-q metrics --exposures " + f.path("exposures.tsv") + " --items " +
+                               (alone / "catalog.item").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["impressions"], 7);
+  EXPECT_DOUBLE_EQ(j["producers"]["t1ps"].get<double>(), 5.0 / 7.0);
+}
+
 TEST(MetricsCli, ClickPopularityAndTreatedList) {
   Fixture f;
   test::write_file(f.dir / "treated.txt", "item_id\ni2\ni3\ni0\n");
@@ -88,11 +101,10 @@ TEST(MetricsCli, UsageErrorsExitTwo) {
   Fixture f;
   EXPECT_EQ(test::run_cli("metrics --items " + f.path("shop.item")).exit_code,
             2);                                                    // no --exposures
-  test::write_file(f.dir / "lonely.item", "item_id:token\ni0\n");  // no lonely.inter beside it
   const auto r = test::run_cli("metrics --exposures " + f.path("exposures.tsv") + " --items " +
-                               f.path("lonely.item"));
+                               f.path("missing.item"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("lonely.inter"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("missing.item"), std::string::npos) << r.err;
   EXPECT_EQ(test::run_cli("metrics --help").exit_code, 0);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -23,10 +24,10 @@ std::vector<Index> as_vector(std::span<const Index> s) { return {s.begin(), s.en
 Dataset make_dataset(std::size_t users, std::size_t items) {
   Dataset d;
   d.name = "tiny";
-  for (std::size_t u = 0; u < users; ++u) d.users.add("u" + std::to_string(u));
+  for (std::size_t u = 0; u < users; ++u) d.users.add(fmt::format("u{}", u));
   for (std::size_t i = 0; i < items; ++i) {
-    d.items.add("i" + std::to_string(i));
-    d.item_table.push_back(d.producers.add("p" + std::to_string(i)), kNoTime, {});
+    d.items.add(fmt::format("i{}", i));
+    d.item_table.push_back(d.producers.add(fmt::format("p{}", i)), kNoTime, {});
   }
   return d;
 }
@@ -175,12 +176,12 @@ TEST(EvaluateCli, JsonKeysAndRanges) {
   for (std::size_t i = 0; i < items; ++i) {
     const double a = 2 * M_PI * static_cast<double>(i % 20) / 20;
     item_rows.insert(item_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
-    item_ids += "i" + std::to_string(i) + "\n";
+    item_ids += fmt::format("i{}\n", i);
   }
   for (std::size_t u = 0; u < users; ++u) {
     const double a = 2 * M_PI * (static_cast<double>(u % 20) + 3) / 20;
     user_rows.insert(user_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
-    user_ids += "u" + std::to_string(u) + "\n";
+    user_ids += fmt::format("u{}\n", u);
   }
   const std::vector<std::size_t> item_shape = {items, 2}, user_shape = {users, 2};
   write_npy(model / "item_embeddings.npy", std::span<const float>(item_rows), item_shape);

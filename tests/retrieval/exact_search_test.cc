@@ -44,7 +44,31 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{2, 5000, 8, 50, 4, 0, 256},   // few queries: base shards
                       Shape{1, 997, 6, 997, 3, 0, 64},    // one query, k == m, shards
                       Shape{300, 700, 32, 1, 2, 0, 100},  // k = 1
-                      Shape{100, 3000, 64, 33, 2, 0, 0}));
+                      Shape{100, 3000, 64, 33, 2, 0, 0},
+                      // Small base blocks: the warm-start sample is used.
+                      Shape{50, 4000, 8, 10, 2, 0, 16},
+                      Shape{3, 6000, 4, 20, 3, 0, 32},    // warm start in shards
+                      Shape{40, 5000, 2, 30, 1, 8, 16}));  // dim 2: heavy ties
+
+// The warm start samples rows 0, 64, 128, ...; giving exactly those rows
+// the highest scores makes its threshold too high (only 3 rows beat it), so
+// the query must be searched again without it. Results must still be exact.
+TEST(ExactSearch, MisleadingWarmStartSampleFallsBackToExactResults) {
+  const int m = 1024;
+  std::vector<float> base(m);
+  for (int r = 0; r < m; ++r) base[static_cast<std::size_t>(r)] = static_cast<float>(r % 97) * 0.01f;
+  for (int i = 0; i < 16; ++i) base[static_cast<std::size_t>(i * 64)] = 100.0f + static_cast<float>(i);
+  const std::vector<float> query = {1};
+  for (int threads : {1, 2}) {
+    SearchParams params;
+    params.threads = threads;
+    params.base_block = 16;
+    const auto got = run_exact(query, base, 1, 10, params);
+    const auto want = naive_topk(query, base, 1, 10);
+    EXPECT_EQ(got.ids, want.ids) << threads << " threads";
+    EXPECT_EQ(got.scores, want.scores) << threads << " threads";
+  }
+}
 
 TEST(ExactSearch, TiesGoToSmallerIds) {
   // Rows 0..5 score 1, 2, 2, 2, 1, 2 against query (1): the three-best must be 1, 2, 3.
