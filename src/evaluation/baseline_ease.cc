@@ -9,10 +9,29 @@
 
 #include "invr/baselines.h"
 #include "invr/error.h"
+#include "invr/progress.h"
 
 namespace invr {
+namespace {
 
-void invert_spd(std::span<double> a, std::size_t n) {
+// Four independent sums: a single running sum is bound by the add latency,
+// and without -ffast-math the compiler may not reorder it for us.
+double dot(const double* a, const double* b, std::size_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += a[k] * b[k];
+    s1 += a[k + 1] * b[k + 1];
+    s2 += a[k + 2] * b[k + 2];
+    s3 += a[k + 3] * b[k + 3];
+  }
+  for (; k < n; ++k) s0 += a[k] * b[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+}  // namespace
+
+void invert_spd(std::span<double> a, std::size_t n, Progress* progress) {
   INVR_CHECK(a.size() == n * n);
   auto at = [&](std::size_t i, std::size_t j) -> double& { return a[i * n + j]; };
   // 1. Cholesky G = LLᵀ into the lower triangle: row-by-row dot products.
@@ -20,8 +39,7 @@ void invert_spd(std::span<double> a, std::size_t n) {
     const double* row_i = &a[i * n];
     for (std::size_t j = 0; j <= i; ++j) {
       const double* row_j = &a[j * n];
-      double sum = at(i, j);
-      for (std::size_t k = 0; k < j; ++k) sum -= row_i[k] * row_j[k];
+      const double sum = at(i, j) - dot(row_i, row_j, j);
       if (i == j) {
         if (!(sum > 0)) throw Error("EASE: Gram matrix is not positive definite (lambda too small?)");
         at(i, i) = std::sqrt(sum);
@@ -29,6 +47,7 @@ void invert_spd(std::span<double> a, std::size_t n) {
         at(i, j) = sum / at(j, j);
       }
     }
+    if (progress) progress->add(i * i / 2);
   }
   // 2. L⁻¹ in place, row i = (e_i − Σ_{k<i} L[i][k] · L⁻¹ row k) / L[i][i].
   std::vector<double> l_row(n);
@@ -44,6 +63,7 @@ void invert_spd(std::span<double> a, std::size_t n) {
     out[i] = 1.0;
     const double diag = l_row[i];
     for (std::size_t j = 0; j <= i; ++j) out[j] /= diag;
+    if (progress) progress->add(i * i / 2);
   }
   // 3. U = (L⁻¹)ᵀ into the upper triangle, then G⁻¹ = U Uᵀ, whose entry
   // (i, j), i <= j, is the dot of rows i and j of U from column j on. Row i
@@ -54,10 +74,9 @@ void invert_spd(std::span<double> a, std::size_t n) {
     const double* row_i = &a[i * n];
     for (std::size_t j = i; j < n; ++j) {
       const double* row_j = &a[j * n];
-      double sum = 0;
-      for (std::size_t k = j; k < n; ++k) sum += row_i[k] * row_j[k];
-      at(i, j) = sum;
+      at(i, j) = dot(row_i + j, row_j + j, n - j);
     }
+    if (progress) progress->add((n - 1 - i) * (n - 1 - i) / 2);
   }
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < i; ++j) at(i, j) = at(j, i);
@@ -90,7 +109,11 @@ std::vector<double> ease_weights(const ItemLists& train, std::size_t num_items,
     }
   }
   for (std::size_t i = 0; i < n; ++i) weights[i * n + i] += params.lambda;
-  invert_spd(weights, n);
+  std::uint64_t work = 0;  // what invert_spd reports: Σ i²/2 per pass
+  for (std::size_t i = 0; i < n; ++i) work += 3 * (i * i / 2);
+  Progress progress("ease inverse", work);
+  invert_spd(weights, n, &progress);
+  progress.finish();
   // B = −P / diag(P) column-wise, zero diagonal.
   std::vector<double> diag(n);
   for (std::size_t j = 0; j < n; ++j) diag[j] = weights[j * n + j];

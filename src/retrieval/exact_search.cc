@@ -11,9 +11,9 @@
 // multi-threaded sgemm followed by parallel selection (docs/retrieval.md).
 //
 // Warm start: before its scan, a unit scores its queries against an evenly
-// spaced sample of the shard and starts each query's threshold a safe margin
-// below the sample's estimate of the final k-th score, so far fewer rows are
-// admitted and compacted on the way. A query that ends with fewer than k
+// spaced sample of the shard (up to 8 product blocks) and starts each query's
+// threshold a safe margin below the sample's estimate of the final k-th
+// score, so far fewer rows are admitted and compacted on the way. A query that ends with fewer than k
 // rows kept (the estimate was too high; rare) is searched again without it,
 // so results stay exact.
 #include <cblas.h>
@@ -76,13 +76,12 @@ Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params
   }
   plan.shard_rows = ceil_div(m, plan.shards);
   plan.shards = ceil_div(m, plan.shard_rows);
-  // One product block of samples, worth it only when it is a small part of
-  // the shard and the estimate it gives is well inside the sample.
-  const std::int64_t sample = plan.base_block;
-  const double expected = static_cast<double>(k) * static_cast<double>(sample) /
-                          static_cast<double>(plan.shard_rows);
-  if (warm_start && plan.shard_rows >= 8 * sample && expected <= static_cast<double>(sample) / 8)
-    plan.sample_rows = sample;
+  // Sample about 16 expected top-k rows per shard (a tight estimate), in whole
+  // product blocks, at most 8 of them and at most an eighth of the shard.
+  const std::int64_t bb = plan.base_block;
+  const std::int64_t wanted = ceil_div(16 * plan.shard_rows, std::int64_t{k});
+  const std::int64_t sample = std::min(ceil_div(wanted, bb), std::int64_t{8}) * bb;
+  if (warm_start && sample > 0 && plan.shard_rows >= 8 * sample) plan.sample_rows = sample;
   return plan;
 }
 
@@ -106,8 +105,10 @@ struct Job {
 
 struct Scratch {  // one per worker
   TopkBlock topk;
-  std::vector<float> product;
+  TopkBlock sample_topk;
+  retrieval::ScratchArray<float> product;
   std::vector<float> sample_scores;
+  std::vector<RowId> sample_ids;
   std::vector<std::int64_t> failed;  // queries whose warm start was too high
 };
 
@@ -118,22 +119,26 @@ void sgemm_block(const float* queries, std::int64_t rows_q, const float* base, s
               base, static_cast<int>(dim), 0.0f, product, static_cast<int>(rows_b));
 }
 
-// Starts each query of the block at its warm-start threshold.
-void warm_start(const Job& job, std::int64_t shard, std::int64_t q0, std::int64_t rows_q,
-                std::int64_t shard_rows, Scratch& scratch) {
+// Starts each query of the block at its warm-start threshold: the rank-th
+// best score among the shard's sample rows, found with a small TopkBlock.
+void warm_start(const Job& job, std::int64_t shard, std::int64_t q0, std::int64_t rows_q, int rank,
+                Scratch& scratch) {
   const std::int64_t s = job.plan.sample_rows;
+  const std::int64_t bb = job.plan.base_block;
   const std::int64_t d = job.queries.cols;
-  sgemm_block(job.queries.row(q0), rows_q, job.samples.data() + shard * s * d, s, d,
-              scratch.product.data());
-  const int rank = warm_rank(job.k, s, shard_rows);
-  scratch.sample_scores.resize(static_cast<std::size_t>(s));
+  const float* samples = job.samples.data() + shard * s * d;
+  scratch.sample_topk.reset(static_cast<int>(rows_q), rank, s);
+  for (std::int64_t b0 = 0; b0 < s; b0 += bb) {
+    const std::int64_t rows_b = std::min(bb, s - b0);
+    sgemm_block(job.queries.row(q0), rows_q, samples + b0 * d, rows_b, d, scratch.product.data());
+    for (std::int64_t q = 0; q < rows_q; ++q)
+      scratch.sample_topk.offer_row(static_cast<int>(q), scratch.product.data() + q * rows_b, rows_b, b0);
+  }
+  scratch.sample_scores.resize(static_cast<std::size_t>(rank));
+  scratch.sample_ids.resize(static_cast<std::size_t>(rank));
   for (std::int64_t q = 0; q < rows_q; ++q) {
-    const float* row = scratch.product.data() + q * s;
-    // NaN would break nth_element's ordering; -inf never raises the threshold.
-    for (std::int64_t i = 0; i < s; ++i)
-      scratch.sample_scores[static_cast<std::size_t>(i)] = std::isnan(row[i]) ? kMinusInf : row[i];
-    std::nth_element(scratch.sample_scores.begin(), scratch.sample_scores.begin() + (rank - 1),
-                     scratch.sample_scores.end(), std::greater<float>());
+    scratch.sample_topk.finish(static_cast<int>(q), scratch.sample_scores.data(), scratch.sample_ids.data());
+    // -inf (too few finite samples) leaves the query without a warm start.
     scratch.topk.start_above(static_cast<int>(q), scratch.sample_scores[static_cast<std::size_t>(rank - 1)]);
   }
 }
@@ -152,9 +157,10 @@ void run_unit(const Job& job, std::int64_t unit, Scratch& scratch) {
 
   topk.reset(static_cast<int>(rows_q), job.k, b_end - b_begin);
   // The last shard may be too short for its sample to help.
+  const int rank = plan.sample_rows > 0 ? warm_rank(job.k, plan.sample_rows, b_end - b_begin) : 0;
   const bool warm = plan.sample_rows > 0 && b_end - b_begin >= 8 * plan.sample_rows &&
-                    warm_rank(job.k, plan.sample_rows, b_end - b_begin) <= plan.sample_rows / 2;
-  if (warm) warm_start(job, shard, q0, rows_q, b_end - b_begin, scratch);
+                    rank <= plan.sample_rows / 2;
+  if (warm) warm_start(job, shard, q0, rows_q, rank, scratch);
   for (std::int64_t b0 = b_begin; b0 < b_end; b0 += plan.base_block) {
     const std::int64_t rows_b = std::min(plan.base_block, b_end - b0);
     sgemm_block(job.queries.row(q0), rows_q, job.base.row(b0), rows_b, d, scratch.product.data());
@@ -205,7 +211,7 @@ std::vector<std::int64_t> run_workers(const Job& job) {
   auto work = [&](int worker) {
     try {
       Scratch scratch;  // belongs to the worker
-      scratch.product.resize(static_cast<std::size_t>(job.plan.query_block * job.plan.base_block));
+      scratch.product.ensure(static_cast<std::size_t>(job.plan.query_block * job.plan.base_block));
       for (std::int64_t unit = next++; unit < units; unit = next++) run_unit(job, unit, scratch);
       failed[static_cast<std::size_t>(worker)] = std::move(scratch.failed);
     } catch (...) {

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "invr/retrieval.h"
@@ -27,6 +28,24 @@
 namespace invr::retrieval {
 
 constexpr int kScanChunk = 16;
+
+// A scratch array that is not zeroed: every slot is written before it is
+// read, and zeroing megabytes per search call showed up in profiles.
+template <typename T>
+class ScratchArray {
+ public:
+  void ensure(std::size_t n) {
+    if (n <= size_) return;
+    data_.reset(new T[n]);  // default-initialised: no memset
+    size_ = n;
+  }
+  T* data() { return data_.get(); }
+  const T* data() const { return data_.get(); }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  std::size_t size_ = 0;
+};
 
 class TopkBlock {
  public:
@@ -57,15 +76,22 @@ class TopkBlock {
   bool compact_fuzzy(int q);
   void compact_exact(int q);
   void keep_above(int q, float pivot);
+  void radix_sort(int n);
+
+  // Below this many candidates finish() sorts 64-bit keys by comparison;
+  // above it a radix sort wins.
+  static constexpr int kRadixMin = 512;
 
   int k_ = 0;
   int capacity_ = 0;  // slots per query, including one chunk of headroom
-  std::vector<float> scores_;     // queries x capacity
-  std::vector<RowId> ids_;        // queries x capacity
+  ScratchArray<float> scores_;    // queries x capacity
+  ScratchArray<RowId> ids_;       // queries x capacity
   std::vector<int> count_;        // per query
   std::vector<float> threshold_;  // per query
   std::vector<float> scratch_;    // compaction
   std::vector<std::uint64_t> keys_;  // (score desc, id asc) packed; ids < 2^32
+  std::vector<std::uint32_t> radix_keys_, radix_tmp_keys_;  // finish, large k
+  std::vector<RowId> radix_ids_, radix_tmp_ids_;
 };
 
 // The first chunk at or after `begin` (a multiple of kScanChunk from it)

@@ -47,12 +47,17 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{100, 3000, 64, 33, 2, 0, 0},
                       // Small base blocks: the warm-start sample is used.
                       Shape{50, 4000, 8, 10, 2, 0, 16},
-                      Shape{3, 6000, 4, 20, 3, 0, 32},    // warm start in shards
-                      Shape{40, 5000, 2, 30, 1, 8, 16}));  // dim 2: heavy ties
+                      Shape{3, 6000, 4, 20, 3, 0, 32},
+                      Shape{2, 20000, 4, 10, 2, 0, 16},   // warm start in shards
+                      Shape{40, 5000, 2, 30, 1, 8, 16},   // dim 2: heavy ties
+                      // k >= 512: finish() radix-sorts the candidates.
+                      Shape{6, 3000, 4, 600, 1, 0, 0},
+                      Shape{4, 1500, 3, 1500, 1, 0, 0}));  // k == m, heavy ties
 
-// The warm start samples rows 0, 64, 128, ...; giving exactly those rows
-// the highest scores makes its threshold too high (only 3 rows beat it), so
-// the query must be searched again without it. Results must still be exact.
+// With 16-row blocks the warm start samples every 8th of the 1024 rows; 16
+// of the sampled rows (0, 64, 128, ...) get the highest scores, so its
+// threshold lands among them, too high (fewer than k rows beat it), and the
+// query must be searched again without it. Results must still be exact.
 TEST(ExactSearch, MisleadingWarmStartSampleFallsBackToExactResults) {
   const int m = 1024;
   std::vector<float> base(m);

@@ -1,0 +1,98 @@
+// `invr evaluate` through the real binary (moved from tests/evaluation so it
+// always runs: the apps test binary depends on the CLI).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "invr/atomic_io.h"
+#include "invr/error.h"
+#include "invr/npy.h"
+#include "test_util.h"
+
+namespace invr {
+namespace {
+// users u0..u{users-1}, items i0..i{items-1}; each item its own producer.
+Dataset make_dataset(std::size_t users, std::size_t items) {
+  Dataset d;
+  d.name = "tiny";
+  for (std::size_t u = 0; u < users; ++u) d.users.add(fmt::format("u{}", u));
+  for (std::size_t i = 0; i < items; ++i) {
+    d.items.add(fmt::format("i{}", i));
+    d.item_table.push_back(d.producers.add(fmt::format("p{}", i)), kNoTime, {});
+  }
+  return d;
+}
+
+// A synthetic world with timestamps, a precomputed model, and the CLI.
+TEST(EvaluateCli, JsonKeysAndRanges) {
+  test::TempDir dir;
+  const std::size_t users = 30, items = 22;
+  Dataset d = make_dataset(users, items);
+  double t = 0;
+  // Each user likes six consecutive items of 20; items 20 and 21 arrive late (cold).
+  for (std::size_t step = 0; step < 6; ++step)
+    for (std::size_t u = 0; u < users; ++u)
+      d.interactions.push_back(static_cast<Index>(u), static_cast<Index>((u + step) % 20), t++,
+                               EventType::click, 1);
+  for (std::size_t u = 0; u < users; u += 3)
+    d.interactions.push_back(static_cast<Index>(u), static_cast<Index>(20 + u % 2), t++, EventType::click, 1);
+  save_atomic(d, dir / "data", "tiny");
+  // Precomputed model: user u and item i on a circle; close angles score high.
+  const std::filesystem::path model = dir / "model";
+  std::filesystem::create_directories(model);
+  std::vector<float> item_rows, user_rows;
+  std::string item_ids, user_ids;
+  for (std::size_t i = 0; i < items; ++i) {
+    const double a = 2 * M_PI * static_cast<double>(i % 20) / 20;
+    item_rows.insert(item_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
+    item_ids += fmt::format("i{}\n", i);
+  }
+  for (std::size_t u = 0; u < users; ++u) {
+    const double a = 2 * M_PI * (static_cast<double>(u % 20) + 3) / 20;
+    user_rows.insert(user_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
+    user_ids += fmt::format("u{}\n", u);
+  }
+  const std::vector<std::size_t> item_shape = {items, 2}, user_shape = {users, 2};
+  write_npy(model / "item_embeddings.npy", std::span<const float>(item_rows), item_shape);
+  write_npy(model / "user_embeddings.npy", std::span<const float>(user_rows), user_shape);
+  test::write_file(model / "item_embeddings.ids", item_ids);
+  test::write_file(model / "user_embeddings.ids", user_ids);
+  test::write_file(model / "manifest.json",
+                   R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 2})");
+
+  const auto result = test::run_cli("evaluate --model " + model.string() + " --data " +
+                                    (dir / "data").string() + " --k 5 --test-fraction 0.3");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["setup"]["protocol"], "temporal");
+  EXPECT_GT(json["setup"]["cold_test_rows"].get<int>(), 0);
+  for (const char* method : {"two_tower", "most_popular", "item_knn", "ease"}) {
+    ASSERT_TRUE(json.contains(method)) << method;
+    for (const char* part : {"overall", "cold"}) {
+      const auto& m = json[method][part];
+      for (const char* key : {"recall@5", "ndcg@5", "mrr@5", "hit@5"}) {
+        ASSERT_TRUE(m.contains(key)) << method << " " << part << " " << key;
+        EXPECT_GE(m[key].get<double>(), 0.0);
+        EXPECT_LE(m[key].get<double>(), 1.0);
+      }
+    }
+  }
+  // The circle model points each user 3 steps ahead of their start: the next
+  // items they click, so it must beat most-popular here.
+  EXPECT_GT(json["two_tower"]["overall"]["recall@5"].get<double>(),
+            json["most_popular"]["overall"]["recall@5"].get<double>());
+  const auto skipped = test::run_cli("evaluate --data " + (dir / "data").string() +
+                                     " --methods ease --ease-max-items 10");
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_NE(nlohmann::json::parse(skipped.out)["ease"]["skipped"].get<std::string>().find("limit of 10"),
+            std::string::npos);
+  EXPECT_EQ(test::run_cli("evaluate --data " + (dir / "data").string() + " --methods two_tower").exit_code, 2);
+}
+
+
+}  // namespace
+}  // namespace invr
