@@ -43,12 +43,13 @@ struct Options {
   bool skip_faiss = false;
   bool variants = false;  // also time the OpenBLAS-threaded exact variant
   std::string data = "gaussian";
+  std::string approx_data = "clustered";
   std::vector<std::string> shapes;  // "ITEMSxUSERS", overriding the defaults
   std::string json_path;
   int query_block = 0;
   int base_block = 0;
   int approx_queries = 1000;
-  std::int64_t approx_users = 0;  // 0: 1M with 8+ threads, else 200k (HNSW build time)
+  std::int64_t approx_users = 0;  // 0: 1M with 8+ threads, else 100k (HNSW build time)
   int hnsw_m = 32;
   int ef_construction = 64;
   std::vector<int> ef_search = {128, 256, 512};
@@ -281,11 +282,11 @@ void run_approximate(const Options& opt, int threads, json& out) {
   const std::int64_t users = opt.approx_users > 0 ? opt.approx_users
                              : opt.quick               ? 100'000
                              : threads >= 8            ? 1'000'000
-                                                       : 200'000;
+                                                       : 100'000;
   const std::int64_t items = opt.approx_queries;
   const int k = opt.ks.front();
-  const auto base = make_data(users, opt.dim, opt.data, 3);
-  const auto queries = make_data(items, opt.dim, opt.data, 4);
+  const auto base = make_data(users, opt.dim, opt.approx_data, 3);
+  const auto queries = make_data(items, opt.dim, opt.approx_data, 4);
   std::vector<float> truth_scores(static_cast<std::size_t>(items * k));
   std::vector<RowId> truth(truth_scores.size());
   invr::SearchParams exact_params;
@@ -296,7 +297,7 @@ void run_approximate(const Options& opt, int threads, json& out) {
   }, 2);
   std::printf("\nApproximate top-%d, %lld items x %lld users, d=%d, %s data, %d threads; exact: %.3f s\n",
               k, static_cast<long long>(items), static_cast<long long>(users), opt.dim,
-              opt.data.c_str(), threads, t_exact);
+              opt.approx_data.c_str(), threads, t_exact);
   std::printf("%-26s %8s %8s %9s %9s\n", "index", "build s", "search s", "recall@k", "vs exact");
   struct Config {
     std::string spec;
@@ -330,7 +331,7 @@ void run_approximate(const Options& opt, int threads, json& out) {
       std::fflush(stdout);
       out.push_back({{"kind", "approximate"}, {"index", config.spec}, {"knob", knob},
                      {"items", items}, {"users", users}, {"dim", opt.dim}, {"k", k},
-                     {"threads", threads}, {"data", opt.data}, {"build_seconds", t_build},
+                     {"threads", threads}, {"data", opt.approx_data}, {"build_seconds", t_build},
                      {"search_seconds", t}, {"exact_seconds", t_exact}, {"recall", r},
                      {"speedup_over_exact", t_exact / t}});
     }
@@ -351,7 +352,10 @@ int main(int argc, char** argv) {
   app.add_flag("--skip-exact", opt.skip_exact, "Skip the exact/sgemm/FAISS-flat table");
   app.add_flag("--skip-faiss", opt.skip_faiss, "Skip FAISS IndexFlatIP in the exact table (for tuning)");
   app.add_flag("--variants", opt.variants, "Also time exact top-k on an OpenBLAS-threaded sgemm");
-  app.add_option("--data", opt.data, "gaussian or clustered")->check(CLI::IsMember({"gaussian", "clustered"}));
+  app.add_option("--data", opt.data, "Exact table data: gaussian or clustered")
+      ->check(CLI::IsMember({"gaussian", "clustered"}))->capture_default_str();
+  app.add_option("--approx-data", opt.approx_data, "HNSW/IVF data: clustered or gaussian")
+      ->check(CLI::IsMember({"gaussian", "clustered"}))->capture_default_str();
   app.add_option("--shape", opt.shapes, "Exact shapes as ITEMSxUSERS (repeatable), replacing the defaults");
   std::string clock = "wall";
   app.add_option("--clock", clock, "wall, or cpu: process CPU time / threads (for loaded machines)")

@@ -56,7 +56,7 @@ struct SearchParams {
   // default (IndexParams::nprobe). Capped at nlist.
   int nprobe = 0;
   // Exact: rows per sgemm block (queries, base); 0 = automatic. For tuning
-  // and benchmarks; results do not depend on them.
+  // and benchmarks; results do not depend on them (beyond float rounding).
   int query_block = 0;
   int base_block = 0;
 };
