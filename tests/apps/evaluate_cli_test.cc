@@ -11,21 +11,12 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/npy.h"
+#include "evaluation/tiny_dataset.h"
 #include "test_util.h"
 
 namespace invr {
 namespace {
-// users u0..u{users-1}, items i0..i{items-1}; each item its own producer.
-Dataset make_dataset(std::size_t users, std::size_t items) {
-  Dataset d;
-  d.name = "tiny";
-  for (std::size_t u = 0; u < users; ++u) d.users.add(fmt::format("u{}", u));
-  for (std::size_t i = 0; i < items; ++i) {
-    d.items.add(fmt::format("i{}", i));
-    d.item_table.push_back(d.producers.add(fmt::format("p{}", i)), kNoTime, {});
-  }
-  return d;
-}
+using test::make_dataset;
 
 // A synthetic world with timestamps, a precomputed model, and the CLI.
 TEST(EvaluateCli, JsonKeysAndRanges) {

@@ -13,6 +13,7 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/npy.h"
+#include "evaluation/tiny_dataset.h"
 #include "test_util.h"
 
 namespace invr {
@@ -20,17 +21,7 @@ namespace {
 
 std::vector<Index> as_vector(std::span<const Index> s) { return {s.begin(), s.end()}; }
 
-// users u0..u{users-1}, items i0..i{items-1}; each item its own producer.
-Dataset make_dataset(std::size_t users, std::size_t items) {
-  Dataset d;
-  d.name = "tiny";
-  for (std::size_t u = 0; u < users; ++u) d.users.add(fmt::format("u{}", u));
-  for (std::size_t i = 0; i < items; ++i) {
-    d.items.add(fmt::format("i{}", i));
-    d.item_table.push_back(d.producers.add(fmt::format("p{}", i)), kNoTime, {});
-  }
-  return d;
-}
+using test::make_dataset;
 
 TEST(Holdout, TemporalPutsLatestPositivesInTest) {
   Dataset d = make_dataset(2, 5);
