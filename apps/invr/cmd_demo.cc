@@ -4,7 +4,6 @@
 // (train, inverse-retrieval job, simulation, report) append their steps here.
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
+#include "invr/atomic_file.h"
 #include "invr/error.h"
 #include "invr/metrics.h"
 #include "invr/stats.h"
@@ -57,14 +57,7 @@ int run_demo(const WorldParams& params, const fs::path& out) {
         {"producers", concentration_json(legacy.producers)}}},
   };
   const fs::path summary_path = out / "demo_summary.json";
-  {
-    const fs::path tmp = summary_path.string() + ".tmp";
-    std::ofstream file(tmp);
-    file << summary.dump(2) << '\n';
-    if (!file.flush()) throw IoError(fmt::format("{}: cannot write", tmp.string()));
-    file.close();
-    fs::rename(tmp, summary_path);
-  }
+  write_text_atomically(summary_path, summary.dump(2) + "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
       "Synthetic world in {} ({:.1f}s)\n"

@@ -1,5 +1,7 @@
 #include "invr/npy.h"
 
+#include "invr/atomic_file.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -272,23 +274,16 @@ void write_array(const fs::path& path, NpyDtype dtype, const void* data, std::si
   const std::size_t len = text.size();
   for (int i = 0; i < (version2 ? 4 : 2); ++i) preamble += static_cast<char>((len >> (8 * i)) & 0xff);
 
-  // Same folder as the target, so the rename cannot cross file systems.
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp.{}.{}", getpid(), counter++);
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) throw IoError(fmt::format("{}: cannot create: {}", tmp.string(), std::strerror(errno)));
   const std::size_t bytes = count * info(dtype).size;
-  bool ok = std::fwrite(preamble.data(), 1, preamble.size(), file) == preamble.size() &&
-            std::fwrite(text.data(), 1, text.size(), file) == text.size() &&
-            (bytes == 0 || std::fwrite(data, 1, bytes, file) == bytes);
-  ok = (std::fclose(file) == 0) && ok;
-  std::error_code ec;
-  if (ok) fs::rename(tmp, path, ec);
-  if (!ok || ec) {
-    fs::remove(tmp, ec);
-    throw IoError(fmt::format("{}: cannot write the .npy file", path.string()));
-  }
+  save_atomically(path, [&](const fs::path& tmp) {
+    std::FILE* file = std::fopen(tmp.c_str(), "wb");
+    if (!file) throw IoError(fmt::format("{}: cannot create: {}", tmp.string(), std::strerror(errno)));
+    bool ok = std::fwrite(preamble.data(), 1, preamble.size(), file) == preamble.size() &&
+              std::fwrite(text.data(), 1, text.size(), file) == text.size() &&
+              (bytes == 0 || std::fwrite(data, 1, bytes, file) == bytes);
+    ok = (std::fclose(file) == 0) && ok;
+    if (!ok) throw IoError(fmt::format("{}: cannot write the .npy file", path.string()));
+  });
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "invr/atomic_file.h"
+
 #include "invr/error.h"
 
 namespace invr::retrieval {
@@ -53,30 +55,21 @@ void write_index_file(const fs::path& path, const IndexFileHeader& header,
                                   p.nprobe, p.train_rows_per_list, p.threads, 0};
   std::memcpy(raw.params, params, sizeof params);
 
-  // Temporary file in the same folder so the rename is atomic.
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp.{}.{}", getpid(), counter++);
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) throw IoError(fmt::format("{}: cannot create: {}", tmp.string(), std::strerror(errno)));
-  bool ok = false;
-  try {
-    ok = std::fwrite(&raw, sizeof raw, 1, file) == 1 &&
-         std::fwrite(header.spec.data(), 1, header.spec.size(), file) == header.spec.size() &&
-         write_payload(file);
-  } catch (...) {
-    std::fclose(file);
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
-  ok = (std::fclose(file) == 0) && ok;
-  std::error_code ec;
-  if (ok) fs::rename(tmp, path, ec);
-  if (!ok || ec) {
-    fs::remove(tmp, ec);
-    throw IoError(fmt::format("{}: cannot write the index file", path.string()));
-  }
+  save_atomically(path, [&](const fs::path& tmp) {
+    std::FILE* file = std::fopen(tmp.c_str(), "wb");
+    if (!file) throw IoError(fmt::format("{}: cannot create: {}", tmp.string(), std::strerror(errno)));
+    bool ok = false;
+    try {
+      ok = std::fwrite(&raw, sizeof raw, 1, file) == 1 &&
+           std::fwrite(header.spec.data(), 1, header.spec.size(), file) == header.spec.size() &&
+           write_payload(file);
+    } catch (...) {
+      std::fclose(file);
+      throw;
+    }
+    ok = (std::fclose(file) == 0) && ok;
+    if (!ok) throw IoError(fmt::format("{}: cannot write the index file", path.string()));
+  });
 }
 
 IndexFileReader open_index_file(const fs::path& path) {

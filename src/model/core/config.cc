@@ -186,7 +186,7 @@ void write_model_config(const std::filesystem::path& path, const ModelConfig& co
         spec.field);
     text += '\n';
   }
-  model::write_text_atomically(path, text);
+  write_text_atomically(path, text);
 }
 
 }  // namespace invr

@@ -24,41 +24,6 @@ std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
   return hash;
 }
 
-namespace {
-fs::path temporary_path(const fs::path& path) {
-  // Same folder as the target, so the rename cannot cross file systems.
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp.{}.{}", ::getpid(), counter++);
-  return tmp;
-}
-}  // namespace
-
-void save_atomically(const fs::path& path, const std::function<void(const fs::path&)>& save) {
-  const fs::path tmp = temporary_path(path);
-  std::error_code ec;
-  try {
-    save(tmp);
-  } catch (...) {
-    fs::remove(tmp, ec);
-    throw;
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw IoError(fmt::format("{}: cannot write: {}", path.string(), ec.message()));
-  }
-}
-
-void write_text_atomically(const fs::path& path, std::string_view content) {
-  save_atomically(path, [&](const fs::path& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.close();
-    if (!out) throw IoError(fmt::format("{}: cannot write: {}", path.string(), std::strerror(errno)));
-  });
-}
-
 std::string read_whole_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));

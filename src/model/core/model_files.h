@@ -3,6 +3,8 @@
 // Torch-free.
 #pragma once
 
+#include "invr/atomic_file.h"  // save_atomically, write_text_atomically
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,15 +20,6 @@ namespace invr::model {
 // FNV-1a, 64 bit. Stable across platforms and runs, so token hashes and
 // checksums written today still match tomorrow.
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 14695981039346656037ull);
-
-// Writes `content` to a temporary file next to `path`, then renames it over
-// `path`. IoError naming `path` on failure.
-void write_text_atomically(const std::filesystem::path& path, std::string_view content);
-
-// Runs save(temporary path) and renames the result onto `path`, so savers
-// that only take a file name (torch::save) are atomic too.
-void save_atomically(const std::filesystem::path& path,
-                     const std::function<void(const std::filesystem::path&)>& save);
 
 // The whole file; IoError naming it if it cannot be read.
 std::string read_whole_file(const std::filesystem::path& path);
