@@ -10,6 +10,14 @@ find_package(BLAS REQUIRED)
 # LibTorch (Debian libtorch-dev) for the two-tower model; used only inside src/model.
 find_package(Torch REQUIRED)
 find_path(CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas REQUIRED)
+# Candidate stores: RocksDB (embedded) and Redis (hiredis client).
+find_package(RocksDB CONFIG REQUIRED)
+find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)
+find_library(HIREDIS_LIBRARY NAMES hiredis REQUIRED)
+# HTTP server: cpp-httplib ships a compiled library in Debian.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# Distributed job: OpenMPI.
+find_package(MPI REQUIRED COMPONENTS CXX)
 if(INVR_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
