@@ -2,13 +2,12 @@
 // the split file.
 #include "invr/convert.h"
 
-#include <unistd.h>
-
 #include <array>
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "invr/atomic_file.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -93,9 +92,7 @@ void save_split(const Dataset& dataset, const ConvertedSplit& split, const fs::p
   fs::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("cannot create folder {}: {}", dir.string(), ec.message()));
   const fs::path final_path = dir / (name + ".split");
-  // Temp file in the same folder so the rename is atomic on one file system.
-  const fs::path temp_path = dir / fmt::format(".{}.split.tmp.{}", name, ::getpid());
-  {
+  save_atomically(final_path, [&](const fs::path& temp_path) {
     std::ofstream out(temp_path, std::ios::binary | std::ios::trunc);
     if (!out) throw IoError(fmt::format("cannot write {}", temp_path.string()));
     out << "user_id:token\titem_id:token\tpart:token\n";
@@ -110,19 +107,8 @@ void save_split(const Dataset& dataset, const ConvertedSplit& split, const fs::p
       out << line;
     }
     out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(temp_path, ec);
-      throw IoError(fmt::format("cannot write {} (disk full?)", temp_path.string()));
-    }
-  }
-  fs::rename(temp_path, final_path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temp_path, ignored);
-    throw IoError(fmt::format("cannot rename {} to {}: {}", temp_path.string(),
-                              final_path.string(), ec.message()));
-  }
+    if (!out) throw IoError(fmt::format("cannot write {} (disk full?)", final_path.string()));
+  });
 }
 
 }  // namespace invr

@@ -5,7 +5,6 @@
 // relevance_bias, examination_eta, start_time, end_time, then the arrays
 // user_interest, item_topic, item_quality (f32), item_publisher (i32),
 // publisher_quality (f32), then a u64 FNV-1a checksum of everything before it.
-#include <unistd.h>
 
 #include <array>
 #include <bit>
@@ -18,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "invr/atomic_file.h"
 #include "invr/error.h"
 #include "invr/synth.h"
 
@@ -108,11 +108,10 @@ void save_truth(const WorldTruth& truth, const std::filesystem::path& path) {
   INVR_CHECK(truth.item_topic.size() == truth.n_items() * truth.dim);
   INVR_CHECK(truth.item_publisher.size() == truth.n_items());
 
-  const std::string final_path = path.string();
-  const std::string temp_path = fmt::format("{}.tmp.{}", final_path, getpid());
-  File file(std::fopen(temp_path.c_str(), "wb"));
-  if (!file) throw IoError(fmt::format("{}: cannot create: {}", temp_path, std::strerror(errno)));
-  try {
+  save_atomically(path, [&](const std::filesystem::path& temp) {
+    const std::string temp_path = temp.string();
+    File file(std::fopen(temp_path.c_str(), "wb"));
+    if (!file) throw IoError(fmt::format("{}: cannot create: {}", temp_path, std::strerror(errno)));
     Writer out(file.get(), temp_path);
     out.put(kMagic);
     out.put(kTruthFormatVersion);
@@ -132,16 +131,7 @@ void save_truth(const WorldTruth& truth, const std::filesystem::path& path) {
     out.put_checksum();
     if (std::fflush(file.get()) != 0 || std::fclose(file.release()) != 0)
       throw IoError(fmt::format("{}: write failed: {}", temp_path, std::strerror(errno)));
-  } catch (...) {
-    file.reset();
-    std::remove(temp_path.c_str());
-    throw;
-  }
-  if (std::rename(temp_path.c_str(), final_path.c_str()) != 0) {
-    const int error = errno;
-    std::remove(temp_path.c_str());
-    throw IoError(fmt::format("{}: cannot rename into place: {}", final_path, std::strerror(error)));
-  }
+  });
 }
 
 WorldTruth load_truth(const std::filesystem::path& path) {
