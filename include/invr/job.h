@@ -1,0 +1,159 @@
+// The offline InvR job: one run turns a dataset and a two-tower model into one
+// committed generation of per-user candidate lists in a candidate store.
+//
+//   select targets -> embed selected items and users -> item -> top-N users
+//   -> invert into per-user lists (three orderings) -> write the generation
+//   -> commit with a manifest (config, counts, timings per stage, model)
+//
+// Contract:
+//  - run_job() never materialises an items × users score matrix (retrieval
+//    runs in item blocks) and holds one copy of the user embeddings: the
+//    selected rows are compacted in place.
+//  - A failure at any stage (empty selection, dimension mismatch, store
+//    error) throws before commit, so the previous generation stays served.
+//  - Settings are declared once (SelectionParams, RetrievalSettings,
+//    InversionParams in inverse.h; JobSettings here); the TOML file, the CLI
+//    flags and docs/job.md follow those tables.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "invr/candidates.h"
+#include "invr/data.h"
+#include "invr/inverse.h"
+#include "invr/model.h"
+#include "invr/store.h"
+
+namespace invr {
+
+// The job's own settings ([job] in the TOML file).
+struct JobSettings {
+  // Store URI ("rocksdb:PATH", PATH or "redis://HOST:PORT"); --store overrides.
+  std::string store;
+  // Run "as of" this Unix time (seconds); 0 = after the dataset's last event.
+  double as_of = 0;
+  // Cold-start embedding of items without interactions ("random"|"content");
+  // empty = the model's own setting.
+  std::string cold_start;
+  // Seconds a superseded generation stays readable (StoreOptions::grace_seconds).
+  double grace_seconds = 3600;
+  // Allow a generation whose embedding dimension differs from the one the
+  // store serves now (a deliberate model change). Off: such a run is refused,
+  // so servers still holding the old model keep matching candidates.
+  bool allow_dim_change = false;
+};
+
+struct JobSettingsSpec {
+  using Field =
+      std::variant<std::string JobSettings::*, double JobSettings::*, bool JobSettings::*>;
+  const char* name;
+  const char* help;
+  double min;
+  double max;
+  const char* choices;
+  Field field;
+};
+std::span<const JobSettingsSpec> job_settings_specs();
+
+// Everything one job run is configured with.
+struct JobConfig {
+  SelectionParams selection;
+  RetrievalSettings retrieval;
+  InversionParams inversion;
+  JobSettings job;
+};
+
+// Reads the [selection], [retrieval], [inversion] and [job] tables of a TOML
+// file into `config` (keys not given keep their value). Other top-level tables
+// of a shared invr.toml ([serve], [slate], [experiment], [simulate]) are left
+// to their readers; anything else, an unknown key or a value out of bounds is
+// a DataError naming the file, line and column.
+void read_job_config(const std::filesystem::path& path, JobConfig& config);
+// Throws UsageError naming the flag for a value out of bounds.
+void validate(const JobConfig& config);
+// The whole configuration as TOML text (every field, with help comments).
+std::string job_config_toml(const JobConfig& config);
+
+// How long one stage took, for the manifest and the closing log line.
+struct StageTiming {
+  std::string stage;
+  double seconds = 0;
+};
+
+struct JobResult {
+  std::string generation;
+  std::string store_uri;
+  Selection selection;                 // with its counts
+  std::size_t users_with_candidates = 0;
+  std::array<std::size_t, kOrderings> candidates{};  // summed over users, per ordering
+  std::vector<StageTiming> stages;
+  std::string manifest;  // the JSON committed with the generation
+};
+
+// What the job reads. Embedding and loading happen outside run_job when the
+// caller already has them (the server's scheduler, the simulator).
+struct JobInputs {
+  const Dataset* dataset = nullptr;
+  const TwoTowerModel* model = nullptr;
+  // Recorded in the manifest (e.g. the model directory and its manifest hash).
+  std::string model_version;
+  // Optional supplied quality per producer (see select_targets).
+  std::span<const double> producer_quality;
+  // Stages the caller ran before (loading), prepended to the manifest timings.
+  std::vector<StageTiming> earlier_stages;
+  // Item -> top-N users over the selected rows; empty = top_users_per_item().
+  // The distributed job plugs in its shard-search-gather-merge here.
+  std::function<ItemTopUsers(MatrixView items, MatrixView users, const RetrievalSettings&)>
+      top_users;
+  // false: stop after retrieval, write nothing (a distributed job's workers).
+  bool write_output = true;
+};
+
+// Runs the job once and commits a generation to `store` (id: `generation`,
+// or make_generation_id() when empty). `store` may be null only when
+// inputs.write_output is false. Throws UsageError for a bad config,
+// Error for an empty selection (with explain()), and whatever the store throws;
+// in every failure case nothing is committed.
+JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateStore* store,
+                  std::string generation = {});
+
+// Where a job run reads its inputs from.
+struct JobFiles {
+  std::string data;  // atomic dataset folder
+  std::string name;  // dataset name in it; empty = the single NAME.inter
+  std::string producer_column = "producer_id";
+  std::string model;  // model directory
+  std::string config_file;  // for the record only; the caller has read it
+  std::string generation;   // empty = make_generation_id()
+};
+
+// Loads the dataset and the model, opens config.job.store (only when
+// hooks.write_output) and runs the job: what `invr job` and the server's
+// embedded scheduler run each time. `hooks` supplies the optional fields of
+// JobInputs (top_users, write_output, producer_quality); dataset, model and
+// model_version are filled in here. Loading times go into the manifest.
+JobResult run_job_from_files(const JobFiles& files, const JobConfig& config,
+                             JobInputs hooks = {});
+
+// One line of JSON: generation, store, counts, timings.
+std::string job_summary_json(const JobResult& result);
+// "DIR@<hash of DIR/manifest.json>": identifies the model a generation used.
+std::string model_version(const std::filesystem::path& model_dir);
+
+// The selected-user slice [begin, end) of `rank` among `ranks` equal shards of
+// `users` rows (the distributed job's partition; the last shard takes the rest).
+struct RowRange {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+};
+RowRange shard_rows(std::int64_t users, int rank, int ranks);
+
+}  // namespace invr

@@ -1,0 +1,187 @@
+// One run of the offline InvR job (include/invr/job.h).
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "invr/job.h"
+#include "invr/progress.h"
+#include "job/peak_rss.h"
+#include "job/spec_table.h"
+
+namespace invr {
+namespace {
+using Clock = std::chrono::steady_clock;
+
+class StageClock {
+ public:
+  explicit StageClock(std::vector<StageTiming>& stages) : stages_(stages) {}
+  void done(const char* stage) {
+    const auto now = Clock::now();
+    stages_.push_back({stage, std::chrono::duration<double>(now - start_).count()});
+    spdlog::info("job: {} took {:.2f} s", stage, stages_.back().seconds);
+    start_ = now;
+  }
+
+ private:
+  std::vector<StageTiming>& stages_;
+  Clock::time_point start_ = Clock::now();
+};
+
+// Moves the listed rows (ascending) to the front of `matrix` and drops the
+// rest, so only one copy of the user embeddings is ever held.
+void keep_rows_in_place(Matrix& matrix, std::span<const Index> rows) {
+  const std::size_t cols = matrix.cols;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto from = static_cast<std::size_t>(rows[r]);
+    INVR_CHECK(from >= r && from < matrix.rows);
+    if (from != r) std::memmove(&matrix.data[r * cols], &matrix.data[from * cols], cols * sizeof(float));
+  }
+  matrix.rows = rows.size();
+  matrix.data.resize(matrix.rows * cols);
+  matrix.data.shrink_to_fit();
+}
+
+// The embedding size of the generation the store serves now, if it says.
+std::optional<std::int64_t> served_dim(const CandidateStore& store) {
+  const auto current = store.current();
+  if (!current) return std::nullopt;
+  const auto manifest = nlohmann::json::parse(store.manifest(*current), nullptr, false);
+  if (manifest.is_discarded() || !manifest.contains("model") ||
+      !manifest["model"].contains("dim") || !manifest["model"]["dim"].is_number_integer())
+    return std::nullopt;
+  return manifest["model"]["dim"].get<std::int64_t>();
+}
+
+nlohmann::ordered_json counts_json(const Selection& s) {
+  const SelectionCounts& c = s.counts;
+  return {{"producers", c.producers},
+          {"producers_long_tail", c.producers_long_tail},
+          {"producers_low_quality", c.producers_low_quality},
+          {"producers_few_items", c.producers_few_items},
+          {"producers_selected", s.producers.size()},
+          {"items", c.items},
+          {"items_not_yet_published", c.items_not_yet_published},
+          {"items_too_old", c.items_too_old},
+          {"items_undated", c.items_undated},
+          {"items_selected", s.items.size()},
+          {"users", c.users},
+          {"users_inactive", c.users_inactive},
+          {"users_few_interactions", c.users_few_interactions},
+          {"users_selected", s.users.size()}};
+}
+}  // namespace
+
+JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateStore* store_ptr,
+                  std::string generation) {
+  INVR_CHECK(inputs.dataset && inputs.model);
+  INVR_CHECK(store_ptr || !inputs.write_output);
+  validate(config);
+  const Dataset& dataset = *inputs.dataset;
+  const TwoTowerModel& model = *inputs.model;
+  JobResult result;
+  if (store_ptr) result.store_uri = store_ptr->uri();
+  result.stages = inputs.earlier_stages;
+  StageClock clock(result.stages);
+
+  if (inputs.write_output && !config.job.allow_dim_change) {
+    const CandidateStore& store = *store_ptr;
+    const auto dim = served_dim(store);
+    if (dim && *dim != static_cast<std::int64_t>(model.dim()))
+      throw UsageError(fmt::format(
+          "{} serves generation {} made with {}-dimensional embeddings, but this model has {}; "
+          "servers still on the old model would mismatch. Use a new store, or pass "
+          "--allow-dim-change if the servers switch models too",
+          store.uri(), store.current().value_or("?"), *dim, model.dim()));
+  }
+
+  // 1. Selection.
+  const double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
+  result.selection = select_targets(dataset, config.selection, as_of, inputs.producer_quality);
+  const Selection& selection = result.selection;
+  spdlog::info("job: selected {} producers, {} items, {} users", selection.producers.size(),
+               selection.items.size(), selection.users.size());
+  if (selection.empty())
+    throw Error("nothing for InvR to do: the selection is empty\n" + explain(selection));
+  clock.done("select");
+
+  // 2. Embeddings of the selected rows only.
+  EmbedOptions embed;
+  embed.as_of = selection.as_of;
+  if (!config.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.cold_start);
+  const Matrix all_items = model.embed_items(dataset, embed);
+  const Matrix items = gather_rows(all_items, selection.items);
+  clock.done("embed_items");
+  Matrix users = model.embed_users(dataset, embed);
+  keep_rows_in_place(users, selection.users);
+  clock.done("embed_users");
+  if (items.cols != users.cols)
+    throw Error(fmt::format("model {}: item embeddings have {} columns but user embeddings {}",
+                            inputs.model_version, items.cols, users.cols));
+
+  // 3. Item -> top-N users.
+  const ItemTopUsers top = inputs.top_users
+                               ? inputs.top_users(view_of(items), view_of(users), config.retrieval)
+                               : top_users_per_item(view_of(items), view_of(users), config.retrieval);
+  clock.done("retrieve");
+  if (!inputs.write_output) return result;
+
+  // 4. Inversion into per-user lists, minus what each user has seen.
+  const SeenItems seen = seen_items(dataset, selection.as_of);
+  const CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(),
+                                      seen, config.inversion);
+  result.users_with_candidates = lists.users_with_candidates();
+  for (Ordering o : kAllOrderings) result.candidates[static_cast<std::size_t>(o)] = lists.total(o);
+  clock.done("invert");
+
+  // 5. Write the generation; commit only when every user is in.
+  CandidateStore& store = *store_ptr;
+  if (generation.empty()) generation = make_generation_id();
+  auto writer = store.begin_generation(generation);
+  {
+    Progress progress("write " + generation, lists.users, "users");
+    for (std::size_t u = 0; u < lists.users; ++u) {
+      const auto user = static_cast<Index>(u);
+      StoredCandidates stored = to_stored(lists, user, dataset.items);
+      if (!stored.empty()) writer->put(dataset.users.id(user), stored);
+      progress.add();
+    }
+  }
+  clock.done("write");
+
+  nlohmann::ordered_json manifest;
+  manifest["format"] = "invr-generation";
+  manifest["version"] = 1;
+  manifest["as_of"] = selection.as_of;
+  manifest["dataset"] = {{"name", dataset.name},
+                         {"users", dataset.users.size()},
+                         {"items", dataset.items.size()},
+                         {"producers", dataset.producers.size()},
+                         {"interactions", dataset.interactions.size()}};
+  manifest["model"] = {{"kind", model.kind()}, {"dim", model.dim()}, {"version", inputs.model_version}};
+  manifest["config"] = {
+      {"selection", job::spec_table_json(selection_param_specs(), config.selection)},
+      {"retrieval", job::spec_table_json(retrieval_settings_specs(), config.retrieval)},
+      {"inversion", job::spec_table_json(inversion_param_specs(), config.inversion)},
+      {"job", job::spec_table_json(job_settings_specs(), config.job)}};
+  manifest["counts"] = counts_json(selection);
+  manifest["counts"]["users_with_candidates"] = result.users_with_candidates;
+  for (Ordering o : kAllOrderings)
+    manifest["counts"][fmt::format("candidates_{}", ordering_name(o))] =
+        result.candidates[static_cast<std::size_t>(o)];
+  auto timings = nlohmann::ordered_json::array();
+  for (const auto& s : result.stages) timings.push_back({{"stage", s.stage}, {"seconds", s.seconds}});
+  manifest["timings"] = timings;
+  manifest["peak_rss_bytes"] = job::peak_rss_bytes();
+  writer->commit(manifest.dump());
+  clock.done("commit");
+  result.generation = generation;
+  result.manifest = store.manifest(generation);
+  return result;
+}
+
+}  // namespace invr

@@ -1,0 +1,59 @@
+// The default ranking stage: the two-tower score plus an exponentially
+// decaying freshness bonus, so new items can beat slightly better old ones.
+#include <algorithm>
+#include <cmath>
+
+#include "invr/error.h"
+#include "invr/slate.h"
+
+namespace invr {
+namespace {
+
+class FreshnessRanker final : public Ranker {
+ public:
+  FreshnessRanker(double weight, double half_life_hours)
+      : weight_(weight), half_life_seconds_(half_life_hours * 3600.0) {}
+
+  std::string name() const override { return "two-tower-freshness"; }
+
+  void score(const SlateCatalog& catalog, const RankInput& input,
+             std::span<double> scores) const override {
+    INVR_CHECK(scores.size() == input.items.size());
+    INVR_CHECK(input.two_tower_scores.size() == input.items.size());
+    for (std::size_t i = 0; i < input.items.size(); ++i) {
+      scores[i] = input.two_tower_scores[i] +
+                  bonus(input.now, catalog.publish_time[static_cast<std::size_t>(input.items[i])]);
+    }
+  }
+
+ private:
+  double bonus(double now, double published) const {
+    if (weight_ == 0 || !has_time(now) || !has_time(published)) return 0;
+    const double age = std::max(0.0, now - published);
+    return weight_ * std::exp2(-age / half_life_seconds_);
+  }
+
+  double weight_;
+  double half_life_seconds_;
+};
+
+}  // namespace
+
+std::unique_ptr<Ranker> make_freshness_ranker(const SlateParams& params) {
+  return std::make_unique<FreshnessRanker>(params.freshness_weight,
+                                           params.freshness_half_life_hours);
+}
+
+const char* slate_source_name(SlateSource source) {
+  switch (source) {
+    case SlateSource::main:
+      return "main";
+    case SlateSource::popular:
+      return "popular";
+    case SlateSource::invr:
+      return "invr";
+  }
+  return "?";
+}
+
+}  // namespace invr

@@ -1,0 +1,155 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "store/generation_rules.h"
+#include "store/redis_store.h"
+#include "store/value_codec.h"
+
+namespace invr::store {
+namespace {
+
+const std::string kHeartbeatTtlMs = std::to_string(kWriterHeartbeatTtl.count());
+
+class RedisWriter final : public GenerationWriter {
+ public:
+  RedisWriter(std::shared_ptr<RedisPool> pool, std::unique_ptr<RedisConnection> connection, RedisKeys keys,
+              StoreOptions options, std::string id)
+      : pool_(std::move(pool)),
+        connection_(std::move(connection)),
+        keys_(std::move(keys)),
+        options_(options),
+        id_(std::move(id)) {}
+
+  ~RedisWriter() override {
+    try {
+      abort();
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: aborting generation {}: {} (cleaned once its heartbeat expires)", pool_->uri(), id_, e.what());
+    }
+  }
+
+  const std::string& id() const override { return id_; }
+  std::size_t users_written() const override { return users_written_; }
+
+  void put(std::string_view user_id, const StoredCandidates& candidates) override {
+    require_open("put");
+    const std::string value = encode_candidates(candidates);
+    connection_->append({"SET", keys_.user(id_, user_id), value});
+    ++queued_;
+    ++users_written_;
+    if (queued_ >= options_.batch_users) flush();
+  }
+
+  void commit(std::string_view manifest_json) override {
+    require_open("commit");
+    check_manifest(pool_->uri(), id_, manifest_json);
+    flush();
+    RedisConnection& redis = *connection_;
+    const std::int64_t now = server_time_ms(redis);
+    redis.run({"SET", keys_.manifest(id_), stamp_manifest(manifest_json, id_, now, users_written_)});
+    // The heartbeat must still be ours: if it expired, a cleaner may have
+    // deleted part of this generation. WATCH makes EXEC fail if it changes.
+    redis.run({"WATCH", keys_.pending(id_)});
+    if (redis.run({"GET", keys_.pending(id_)})->type == REDIS_REPLY_NIL) {
+      redis.run({"UNWATCH"});
+      throw_heartbeat_expired();
+    }
+    redis.run({"MULTI"});
+    redis.run({"ZADD", keys_.generations(), std::to_string(now), id_});
+    redis.run({"SET", keys_.current(), id_});
+    redis.run({"DEL", keys_.pending(id_)});
+    redis.run({"SREM", keys_.writing(), id_});
+    const RedisReply exec = redis.run({"EXEC"});  // the commit point
+    if (exec->type != REDIS_REPLY_ARRAY) {
+      throw IoError(fmt::format("{}: cannot commit generation {}: its heartbeat changed during the commit",
+                                pool_->uri(), id_));
+    }
+    committed_ = true;
+    try {
+      const auto removed = remove_expired_redis(redis, keys_, options_.grace_seconds);
+      spdlog::info("{}: committed generation {} ({} users); removed {} expired", pool_->uri(), id_, users_written_,
+                   removed.size());
+    } catch (const Error& e) {
+      spdlog::warn("{}: committed generation {}, but removing expired generations failed: {}", pool_->uri(), id_,
+                   e.what());
+    }
+  }
+
+  void abort() override {
+    if (committed_ || aborted_) return;
+    aborted_ = true;
+    // The writer's connection may be mid-pipeline, broken or inside MULTI
+    // after a failure; a fresh one is in a known state.
+    const std::unique_ptr<RedisConnection> fresh = pool_->connect();
+    RedisConnection& redis = *fresh;
+    delete_generation_keys(redis, keys_, id_);
+    redis.run({"DEL", keys_.pending(id_)});
+    redis.run({"SREM", keys_.writing(), id_});
+  }
+
+ private:
+  void require_open(const char* what) const {
+    if (committed_ || aborted_) {
+      throw UsageError(fmt::format("{}: {} on generation {}, which is already {}", pool_->uri(), what, id_,
+                                   committed_ ? "committed" : "aborted"));
+    }
+  }
+
+  // Sends the queued SETs plus a heartbeat and checks every reply (all are
+  // read even after an error, so the connection stays in step).
+  void flush() {
+    // XX: renew only; an expired heartbeat must stay expired (see commit).
+    connection_->append({"SET", keys_.pending(id_), "1", "XX", "PX", kHeartbeatTtlMs});
+    ++queued_;
+    std::string first_error;
+    bool heartbeat_lost = false;
+    for (; queued_ > 0; --queued_) {
+      const RedisReply reply = connection_->read_reply();
+      if (reply->type == REDIS_REPLY_ERROR && first_error.empty()) first_error = std::string(reply_text(*reply));
+      if (queued_ == 1) heartbeat_lost = reply->type == REDIS_REPLY_NIL;
+    }
+    if (!first_error.empty()) {
+      throw IoError(fmt::format("{}: cannot write generation {}: {}", pool_->uri(), id_, first_error));
+    }
+    if (heartbeat_lost) throw_heartbeat_expired();
+  }
+
+  [[noreturn]] void throw_heartbeat_expired() const {
+    throw IoError(fmt::format("{}: cannot commit generation {}: its writer heartbeat expired (no write for {} s), "
+                              "so it may have been cleaned as abandoned; write it again",
+                              pool_->uri(), id_, kWriterHeartbeatTtl.count() / 1000));
+  }
+
+  std::shared_ptr<RedisPool> pool_;
+  std::unique_ptr<RedisConnection> connection_;
+  RedisKeys keys_;
+  StoreOptions options_;
+  std::string id_;
+  std::size_t queued_ = 0;
+  std::size_t users_written_ = 0;
+  bool committed_ = false;
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<GenerationWriter> begin_redis_generation(std::shared_ptr<RedisPool> pool, RedisKeys keys,
+                                                         const StoreOptions& options, std::string_view id) {
+  check_generation_id(pool->uri(), id);
+  auto connection = pool->connect();
+  if (connection->run({"ZSCORE", keys.generations(), id})->type != REDIS_REPLY_NIL) {
+    throw UsageError(fmt::format("{}: generation {} is already committed", pool->uri(), id));
+  }
+  // NX: a live writer of the same id keeps its heartbeat; we do not steal it.
+  if (connection->run({"SET", keys.pending(id), "1", "NX", "PX", kHeartbeatTtlMs})->type == REDIS_REPLY_NIL) {
+    throw UsageError(fmt::format("{}: generation {} is being written by another live writer", pool->uri(), id));
+  }
+  // Leftovers of a dead writer of this same id.
+  if (connection->run({"SISMEMBER", keys.writing(), id})->integer != 0) delete_generation_keys(*connection, keys, id);
+  connection->run({"SADD", keys.writing(), id});
+  return std::make_unique<RedisWriter>(std::move(pool), std::move(connection), std::move(keys), options,
+                                       std::string(id));
+}
+
+}  // namespace invr::store

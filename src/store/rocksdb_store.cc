@@ -1,0 +1,219 @@
+#include "store/rocksdb_store.h"
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "store/generation_rules.h"
+#include "store/rocksdb_layout.h"
+#include "store/rocksdb_writer.h"
+#include "store/value_codec.h"
+
+namespace invr::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Readers must not write into a generation folder (many server processes,
+// possibly a read-only mount), so RocksDB's info LOG goes nowhere.
+class NullLogger final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+// One committed generation opened read-only; immutable, shared by readers.
+class OpenGeneration {
+ public:
+  OpenGeneration(const std::string& uri, const RocksDbPaths& paths, std::string id) : id_(std::move(id)) {
+    rocksdb::Options options = generation_options();
+    // Every table file is opened now, so a later removal of the folder (after
+    // grace) cannot break this reader: open descriptors keep the data alive.
+    options.max_open_files = -1;
+    options.info_log = std::make_shared<NullLogger>();
+    rocksdb::DB* raw = nullptr;
+    const rocksdb::Status status = rocksdb::DB::OpenForReadOnly(options, paths.db(id_).string(), &raw);
+    if (!status.ok()) {
+      throw IoError(fmt::format("{}: cannot open generation {}: {}", uri, id_, status.ToString()));
+    }
+    db_.reset(raw);
+    where_prefix_ = fmt::format("{} generation {} user ", uri, id_);
+  }
+
+  const std::string& id() const { return id_; }
+
+  std::optional<StoredCandidates> get(std::string_view user_id) const {
+    std::string value;
+    const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(user_id.data(), user_id.size()),
+                                            &value);
+    if (status.IsNotFound()) return std::nullopt;
+    if (!status.ok()) {
+      throw IoError(fmt::format("{}{}: cannot read: {}", where_prefix_, user_id, status.ToString()));
+    }
+    return decode_candidates(value, where_prefix_ + std::string(user_id));
+  }
+
+ private:
+  std::string id_;
+  std::string where_prefix_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+using Pin = std::shared_ptr<const OpenGeneration>;
+
+// Opens the generation CURRENT names. If it vanished between reading CURRENT
+// and opening it (a commit with grace 0 removed it), reads CURRENT again.
+Pin open_current(const std::string& uri, const RocksDbPaths& paths, const Pin& pinned) {
+  for (int attempt = 0;; ++attempt) {
+    const StoreState state = read_state(paths);
+    if (!state.current) return nullptr;
+    if (pinned && pinned->id() == *state.current) return pinned;
+    try {
+      return std::make_shared<const OpenGeneration>(uri, paths, *state.current);
+    } catch (const IoError&) {
+      if (attempt == 2) throw;
+    }
+  }
+}
+
+class RocksDbReader final : public CandidateReader {
+ public:
+  RocksDbReader(std::string uri, RocksDbPaths paths) : uri_(std::move(uri)), paths_(std::move(paths)) {}
+
+  std::optional<std::string> generation() const override {
+    const Pin pin = pinned();
+    if (!pin) return std::nullopt;
+    return pin->id();
+  }
+
+  std::optional<StoredCandidates> get(std::string_view user_id) const override {
+    const Pin pin = pinned();  // the copy keeps this generation open for the whole get
+    if (!pin) return std::nullopt;
+    return pin->get(user_id);
+  }
+
+  bool refresh() override {
+    std::lock_guard refreshing(refresh_mutex_);  // one open at a time; gets never wait on it
+    const Pin old = pinned();
+    Pin fresh = open_current(uri_, paths_, old);
+    if (!fresh || fresh == old) return false;  // nothing committed yet, or no change
+    std::lock_guard lock(pin_mutex_);
+    pin_ = std::move(fresh);
+    return true;
+  }
+
+ private:
+  Pin pinned() const {
+    std::lock_guard lock(pin_mutex_);
+    return pin_;
+  }
+
+  std::string uri_;
+  RocksDbPaths paths_;
+  std::mutex refresh_mutex_;
+  mutable std::mutex pin_mutex_;
+  Pin pin_;
+};
+
+class RocksDbStore final : public CandidateStore {
+ public:
+  RocksDbStore(std::string uri, RocksDbPaths paths, StoreOptions options)
+      : uri_(std::move(uri)), paths_(std::move(paths)), options_(options) {}
+
+  const std::string& uri() const override { return uri_; }
+
+  std::unique_ptr<GenerationWriter> begin_generation(std::string_view id) override {
+    return begin_rocksdb_generation(uri_, paths_, options_, id);
+  }
+
+  std::vector<GenerationInfo> generations() const override { return read_state(paths_).committed; }
+  std::optional<std::string> current() const override { return read_state(paths_).current; }
+
+  std::string manifest(std::string_view generation) const override {
+    require_committed(read_state(paths_), generation);
+    const fs::path file = paths_.manifest(generation);
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw IoError(fmt::format("{}: cannot read {}", uri_, file.string()));
+    if (text.empty()) throw IoError(fmt::format("{}: cannot read {}: missing or empty", uri_, file.string()));
+    return text;
+  }
+
+  std::optional<StoredCandidates> get(std::string_view generation, std::string_view user_id) const override {
+    const StoreState state = read_state(paths_);
+    require_committed(state, generation);
+    Pin pin;
+    {
+      std::lock_guard lock(cache_mutex_);
+      std::erase_if(cache_, [&](const auto& entry) { return !state.contains(entry.first); });
+      auto it = cache_.find(generation);
+      if (it != cache_.end()) pin = it->second;
+    }
+    if (!pin) {
+      pin = std::make_shared<const OpenGeneration>(uri_, paths_, std::string(generation));
+      std::lock_guard lock(cache_mutex_);
+      cache_.emplace(std::string(generation), pin);
+    }
+    return pin->get(user_id);
+  }
+
+  std::unique_ptr<CandidateReader> reader() const override {
+    auto reader = std::make_unique<RocksDbReader>(uri_, paths_);
+    reader->refresh();
+    return reader;
+  }
+
+  std::vector<std::string> remove_expired() override {
+    std::optional<WriterLock> lock = WriterLock::try_acquire(paths_, uri_);
+    if (!lock) {
+      // CURRENT may only be rewritten by the lock holder; that writer's commit
+      // removes expired generations itself.
+      spdlog::info("{}: a writer is active; it will remove expired generations when it commits", uri_);
+      return {};
+    }
+    StoreState state = read_state(paths_);
+    return remove_expired_locked(paths_, state, options_.grace_seconds, unix_time_ms());
+  }
+
+ private:
+  void require_committed(const StoreState& state, std::string_view generation) const {
+    if (!state.contains(generation)) {
+      throw UsageError(fmt::format("{}: unknown generation \"{}\" (not committed, or removed after grace)", uri_,
+                                   generation));
+    }
+  }
+
+  std::string uri_;
+  RocksDbPaths paths_;
+  StoreOptions options_;
+  mutable std::mutex cache_mutex_;
+  mutable std::map<std::string, Pin, std::less<>> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<CandidateStore> open_rocksdb_store(std::string uri, const fs::path& root,
+                                                   const StoreOptions& options) {
+  std::error_code ec;
+  const bool exists = fs::exists(root, ec);
+  if (!exists) {
+    if (!options.create_if_missing) {
+      throw IoError(fmt::format("{}: no store at {} (create_if_missing is off)", uri, root.string()));
+    }
+    fs::create_directories(root, ec);
+    if (ec) throw IoError(fmt::format("{}: cannot create the store directory {}: {}", uri, root.string(), ec.message()));
+  } else if (!fs::is_directory(root, ec)) {
+    throw IoError(fmt::format("{}: {} is not a directory", uri, root.string()));
+  }
+  RocksDbPaths paths{root};
+  read_state(paths);  // a malformed CURRENT fails here, not at the first request
+  return std::make_unique<RocksDbStore>(std::move(uri), std::move(paths), options);
+}
+
+}  // namespace invr::store

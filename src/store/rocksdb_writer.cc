@@ -1,0 +1,165 @@
+#include "store/rocksdb_writer.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "store/generation_rules.h"
+#include "store/sst_builder.h"
+#include "store/value_codec.h"
+
+namespace invr::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+class RocksDbWriter final : public GenerationWriter {
+ public:
+  RocksDbWriter(std::string uri, RocksDbPaths paths, StoreOptions options, std::string id, WriterLock lock)
+      : uri_(std::move(uri)),
+        paths_(std::move(paths)),
+        options_(options),
+        id_(std::move(id)),
+        lock_(std::move(lock)),
+        builder_(paths_.runs(id_), options_.sort_buffer_bytes, generation_options(),
+                 fmt::format("{} generation {}", uri_, id_)) {}
+
+  ~RocksDbWriter() override {
+    try {
+      abort();
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: aborting generation {}: {}", uri_, id_, e.what());
+    }
+  }
+
+  const std::string& id() const override { return id_; }
+  std::size_t users_written() const override { return users_written_; }
+
+  void put(std::string_view user_id, const StoredCandidates& candidates) override {
+    require_open("put");
+    builder_.add(std::string(user_id), encode_candidates(candidates));
+    ++users_written_;
+  }
+
+  void commit(std::string_view manifest_json) override {
+    require_open("commit");
+    check_manifest(uri_, id_, manifest_json);
+    try {
+      build_database(builder_.finish());
+      fs::remove_all(paths_.runs(id_));
+      StoreState state = read_state(paths_);
+      // Commit times never go backwards, so CURRENT stays in commit order even
+      // if the wall clock steps back.
+      std::int64_t now = unix_time_ms();
+      if (!state.committed.empty()) now = std::max(now, state.committed.back().commit_time_ms);
+      write_file_durably(paths_.manifest(id_), stamp_manifest(manifest_json, id_, now, users_written_));
+      fsync_directory(paths_.generation(id_));
+      state.committed.push_back({id_, now});
+      state.current = id_;
+      const auto removed = expired_generations(state.committed, id_, now, options_.grace_seconds);
+      std::erase_if(state.committed, [&](const GenerationInfo& g) {
+        return std::find(removed.begin(), removed.end(), g.id) != removed.end();
+      });
+      write_state(paths_, state);  // the commit point
+      committed_ = true;
+      remove_unlisted_generations(paths_, state);
+      spdlog::info("{}: committed generation {} ({} users); removed {} expired", uri_, id_, users_written_,
+                   removed.size());
+    } catch (const fs::filesystem_error& e) {
+      throw IoError(fmt::format("{}: cannot commit generation {}: {}", uri_, id_, e.what()));
+    }
+    lock_.reset();
+  }
+
+  void abort() override {
+    if (committed_ || aborted_) return;
+    aborted_ = true;
+    std::error_code ec;
+    fs::remove_all(paths_.generation(id_), ec);
+    if (ec) spdlog::warn("{}: cannot remove aborted generation {}: {}", uri_, id_, ec.message());
+    lock_.reset();
+  }
+
+ private:
+  void require_open(const char* what) const {
+    if (committed_ || aborted_) {
+      throw UsageError(fmt::format("{}: {} on generation {}, which is already {}", uri_, what, id_,
+                                   committed_ ? "committed" : "aborted"));
+    }
+  }
+
+  void check(const rocksdb::Status& status, const char* action) const {
+    if (!status.ok()) {
+      throw IoError(fmt::format("{}: cannot {} generation {}: {}", uri_, action, id_, status.ToString()));
+    }
+  }
+
+  void build_database(const std::vector<std::string>& files) {
+    rocksdb::Options options = generation_options();
+    options.create_if_missing = true;
+    options.error_if_exists = true;
+    rocksdb::DB* raw = nullptr;
+    check(rocksdb::DB::Open(options, paths_.db(id_).string(), &raw), "create the database of");
+    std::unique_ptr<rocksdb::DB> db(raw);
+    if (!files.empty()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;  // hard links: no copy of the data
+      check(db->IngestExternalFile(files, ingest), "ingest the sorted files of");
+    }
+    check(db->Close(), "close the database of");
+    fsync_directory(paths_.db(id_));
+  }
+
+  std::string uri_;
+  RocksDbPaths paths_;
+  StoreOptions options_;
+  std::string id_;
+  std::optional<WriterLock> lock_;
+  SstBuilder builder_;
+  std::size_t users_written_ = 0;
+  bool committed_ = false;
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<GenerationWriter> begin_rocksdb_generation(const std::string& uri, const RocksDbPaths& paths,
+                                                           const StoreOptions& options, std::string_view id) {
+  check_generation_id(uri, id);
+  std::optional<WriterLock> lock = WriterLock::try_acquire(paths, uri);
+  if (!lock) {
+    throw IoError(fmt::format("{}: another writer is active (it holds {}); a store takes one writer at a time",
+                              uri, paths.lock_file().string()));
+  }
+  StoreState state = read_state(paths);
+  if (state.contains(id)) throw UsageError(fmt::format("{}: generation {} is already committed", uri, id));
+  std::error_code ec;
+  fs::create_directories(paths.generations(), ec);
+  if (!ec) remove_unlisted_generations(paths, state);  // dead writers' leftovers
+  if (!ec) fs::create_directories(paths.runs(id), ec);
+  if (ec) {
+    throw IoError(fmt::format("{}: cannot create generation {} in {}: {}", uri, id, paths.generations().string(),
+                              ec.message()));
+  }
+  return std::make_unique<RocksDbWriter>(uri, paths, options, std::string(id), std::move(*lock));
+}
+
+std::vector<std::string> remove_expired_locked(const RocksDbPaths& paths, StoreState& state, double grace_seconds,
+                                               std::int64_t now_ms) {
+  std::vector<std::string> removed;
+  if (state.current) removed = expired_generations(state.committed, *state.current, now_ms, grace_seconds);
+  if (!removed.empty()) {
+    std::erase_if(state.committed, [&](const GenerationInfo& g) {
+      return std::find(removed.begin(), removed.end(), g.id) != removed.end();
+    });
+    write_state(paths, state);  // unlisted first, so a crash here only leaves garbage
+  }
+  remove_unlisted_generations(paths, state);
+  return removed;
+}
+
+}  // namespace invr::store

@@ -1,0 +1,21 @@
+#include "invr/store.h"
+
+#include <variant>
+
+#include "store/generation_rules.h"
+#include "store/redis_store.h"
+#include "store/rocksdb_store.h"
+#include "store/store_uri.h"
+
+namespace invr {
+
+std::unique_ptr<CandidateStore> open_store(std::string_view uri, const StoreOptions& options) {
+  store::check_options(options);
+  const store::StoreLocation location = store::parse_store_uri(uri);
+  if (const auto* rocks = std::get_if<store::RocksDbLocation>(&location)) {
+    return store::open_rocksdb_store(std::string(uri), rocks->path, options);
+  }
+  return store::open_redis_store(std::string(uri), std::get<store::RedisLocation>(location), options);
+}
+
+}  // namespace invr
