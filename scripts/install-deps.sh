@@ -14,7 +14,7 @@ packages=(
   python3 python3-dev python3-numpy pybind11-dev
   libopenmpi-dev openmpi-bin
   libtorch-dev python3-torch
-  wrk chromium nodejs npm
+  wrk chromium libjs-chart.js
 )
 missing=()
 for p in "${packages[@]}"; do

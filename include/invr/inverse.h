@@ -158,6 +158,7 @@ struct SelectionCounts {
 // What select_targets() chose, and why. Index lists are sorted ascending.
 struct Selection {
   double as_of = kNoTime;  // resolved (see select_targets)
+  bool all_items = false;  // SelectionParams::all_items was set
   std::vector<Index> producers;
   std::vector<Index> items;
   std::vector<Index> users;

@@ -63,6 +63,8 @@ struct GenerationInfo {
 };
 
 // Fills one generation. Single-threaded. Destroying it uncommitted aborts it.
+// After put() or commit() threw IoError the writer only accepts abort() or
+// destruction; other calls throw UsageError.
 class GenerationWriter {
  public:
   virtual ~GenerationWriter() = default;

@@ -14,7 +14,7 @@ std::string explain(const Selection& selection) {
   } else {
     out += "no timestamps: time rules skipped\n";
   }
-  if (selection.producer_exposure.empty()) {
+  if (selection.all_items) {
     out += fmt::format("all items: {} producers have eligible items\n",
                        selection.producers.size());
   } else {
@@ -34,7 +34,7 @@ std::string explain(const Selection& selection) {
       "users: {} in the dataset, {} inactive, {} with too few positive events, {} selected\n",
       c.users, c.users_inactive, c.users_few_interactions, selection.users.size());
   if (selection.items.empty()) {
-    if (!selection.producer_exposure.empty() && selection.producers.empty()) {
+    if (!selection.all_items && selection.producers.empty()) {
       out += "nothing to do: no producer passed the long-tail rules "
              "(long_tail_share, min_quality, min_items)\n";
     } else {

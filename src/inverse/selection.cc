@@ -206,6 +206,7 @@ Selection select_targets(const Dataset& dataset, const SelectionParams& params, 
   INVR_CHECK(dataset.item_table.size() == dataset.items.size());
   Selection out;
   out.as_of = resolve_as_of(dataset, as_of);
+  out.all_items = params.all_items;
   out.counts.producers = dataset.producers.size();
   out.counts.items = dataset.items.size();
   out.counts.users = dataset.users.size();

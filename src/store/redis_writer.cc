@@ -35,15 +35,21 @@ class RedisWriter final : public GenerationWriter {
   void put(std::string_view user_id, const StoredCandidates& candidates) override {
     require_open("put");
     const std::string value = encode_candidates(candidates);
-    connection_->append({"SET", keys_.user(id_, user_id), value});
-    ++queued_;
-    ++users_written_;
-    if (queued_ >= options_.batch_users) flush();
+    failing_closes([&] {
+      connection_->append({"SET", keys_.user(id_, user_id), value});
+      ++queued_;
+      ++users_written_;
+      if (queued_ >= options_.batch_users) flush();
+    });
   }
 
   void commit(std::string_view manifest_json) override {
     require_open("commit");
     check_manifest(pool_->uri(), id_, manifest_json);
+    failing_closes([&] { commit_checked(manifest_json); });
+  }
+
+  void commit_checked(std::string_view manifest_json) {
     flush();
     RedisConnection& redis = *connection_;
     const std::int64_t now = server_time_ms(redis);
@@ -89,7 +95,23 @@ class RedisWriter final : public GenerationWriter {
   }
 
  private:
+  // After an I/O failure the writer's state is unknown (a half-sent
+  // pipeline, a half-merged run), so it only accepts abort().
+  template <typename Body>
+  void failing_closes(const Body& body) {
+    try {
+      body();
+    } catch (const IoError&) {
+      failed_ = true;
+      throw;
+    }
+  }
+
   void require_open(const char* what) const {
+    if (failed_) {
+      throw UsageError(fmt::format("{}: {} on generation {} after an earlier write failed; destroy the writer",
+                                   pool_->uri(), what, id_));
+    }
     if (committed_ || aborted_) {
       throw UsageError(fmt::format("{}: {} on generation {}, which is already {}", pool_->uri(), what, id_,
                                    committed_ ? "committed" : "aborted"));
@@ -116,7 +138,7 @@ class RedisWriter final : public GenerationWriter {
   }
 
   [[noreturn]] void throw_heartbeat_expired() const {
-    throw IoError(fmt::format("{}: cannot commit generation {}: its writer heartbeat expired (no write for {} s), "
+    throw IoError(fmt::format("{}: cannot write generation {}: its writer heartbeat expired (no write for {} s), "
                               "so it may have been cleaned as abandoned; write it again",
                               pool_->uri(), id_, kWriterHeartbeatTtl.count() / 1000));
   }
@@ -130,6 +152,7 @@ class RedisWriter final : public GenerationWriter {
   std::size_t users_written_ = 0;
   bool committed_ = false;
   bool aborted_ = false;
+  bool failed_ = false;
 };
 
 }  // namespace

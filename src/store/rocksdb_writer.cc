@@ -41,13 +41,18 @@ class RocksDbWriter final : public GenerationWriter {
 
   void put(std::string_view user_id, const StoredCandidates& candidates) override {
     require_open("put");
-    builder_.add(std::string(user_id), encode_candidates(candidates));
+    failing_closes([&] { builder_.add(std::string(user_id), encode_candidates(candidates)); });
     ++users_written_;
   }
 
   void commit(std::string_view manifest_json) override {
     require_open("commit");
     check_manifest(uri_, id_, manifest_json);
+    failing_closes([&] { commit_checked(manifest_json); });
+    lock_.reset();
+  }
+
+  void commit_checked(std::string_view manifest_json) {
     try {
       build_database(builder_.finish());
       fs::remove_all(paths_.runs(id_));
@@ -72,7 +77,6 @@ class RocksDbWriter final : public GenerationWriter {
     } catch (const fs::filesystem_error& e) {
       throw IoError(fmt::format("{}: cannot commit generation {}: {}", uri_, id_, e.what()));
     }
-    lock_.reset();
   }
 
   void abort() override {
@@ -85,7 +89,23 @@ class RocksDbWriter final : public GenerationWriter {
   }
 
  private:
+  // After an I/O failure the writer's state is unknown (a half-sent
+  // pipeline, a half-merged run), so it only accepts abort().
+  template <typename Body>
+  void failing_closes(const Body& body) {
+    try {
+      body();
+    } catch (const IoError&) {
+      failed_ = true;
+      throw;
+    }
+  }
+
   void require_open(const char* what) const {
+    if (failed_) {
+      throw UsageError(fmt::format("{}: {} on generation {} after an earlier write failed; destroy the writer",
+                                   uri_, what, id_));
+    }
     if (committed_ || aborted_) {
       throw UsageError(fmt::format("{}: {} on generation {}, which is already {}", uri_, what, id_,
                                    committed_ ? "committed" : "aborted"));
@@ -123,6 +143,7 @@ class RocksDbWriter final : public GenerationWriter {
   std::size_t users_written_ = 0;
   bool committed_ = false;
   bool aborted_ = false;
+  bool failed_ = false;
 };
 
 }  // namespace

@@ -131,7 +131,9 @@ TEST(Selection, AllItemsSkipsProducerAndAgeRules) {
   EXPECT_EQ(s.items, (Indices{0, 1, 2, 3, 4, 6, 7}));  // only i5 is in the future
   EXPECT_EQ(s.producers, (Indices{0, 1, 2, 3}));
   EXPECT_TRUE(s.producer_exposure.empty());
+  EXPECT_TRUE(s.all_items);
   EXPECT_EQ(s.users, (Indices{0, 3}));
+  EXPECT_NE(explain(s).find("all items: 4 producers"), std::string::npos) << explain(s);
 }
 
 TEST(Selection, UserRules) {

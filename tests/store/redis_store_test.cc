@@ -106,8 +106,8 @@ TEST(RedisStore, OutOfMemoryIsAnIoErrorAndThePreviousGenerationStaysServed) {
   RedisServer small({"--maxmemory", "4mb", "--maxmemory-policy", "noeviction"});
   auto store = open_store(small.uri("?prefix=oom"));
   write_generation(*store, "small", 100, 1);
+  auto writer = store->begin_generation("huge");
   const std::string message = message_of([&] {
-    auto writer = store->begin_generation("huge");
     for (int u = 0; u < 2000; ++u) {
       StoredCandidates big;  // ~20 KB encoded: distinct items, so the codec cannot share entries
       for (int k = 0; k < 200; ++k) big.by_ordering[0].push_back({fmt::format("{}-{}-{:x>90}", u, k, ""), 1.0f, k});
@@ -117,6 +117,9 @@ TEST(RedisStore, OutOfMemoryIsAnIoErrorAndThePreviousGenerationStaysServed) {
   });
   EXPECT_NE(message.find("cannot write generation huge"), std::string::npos) << message;
   EXPECT_NE(message.find("OOM"), std::string::npos) << message;
+  EXPECT_THROW(writer->put("late", {}), UsageError);  // a failed writer only aborts
+  EXPECT_THROW(writer->commit("{}"), UsageError);
+  writer.reset();
   EXPECT_EQ(store->current(), "small");
   EXPECT_TRUE(holds_generation(*store, "small", 100, 1));
   EXPECT_TRUE(small.command({"KEYS", "oom:gen:huge:*"}).empty());  // the aborted writer freed its keys
@@ -145,14 +148,17 @@ TEST(RedisStore, ADeadWritersPartialGenerationIsCleanedOnceItsHeartbeatIsGone) {
   redis.command({"DEL", prefix + ":pending:stalled-2"});  // ...as if the heartbeat expired
   store->remove_expired();
   EXPECT_TRUE(redis.command({"KEYS", prefix + ":gen:stalled-2:*"}).empty());
-  // The heartbeat is not renewed once lost, so neither more puts nor the
-  // commit can resurrect the half-deleted generation.
-  EXPECT_NE(message_of([&] {
-              for (int u = 10; u < 20; ++u) stalled->put(user_name(u), sample_candidates(u, 3));
-            }).find("heartbeat expired"),
-            std::string::npos);
+  // The heartbeat is never renewed once lost, so neither the commit nor more
+  // puts can resurrect a half-deleted generation.
   EXPECT_NE(message_of([&] { stalled->commit("{}"); }).find("heartbeat expired"), std::string::npos);
   EXPECT_EQ(store->current(), "stalled");
+  auto late = store->begin_generation("stalled-3");
+  redis.command({"DEL", prefix + ":pending:stalled-3"});
+  EXPECT_NE(message_of([&] {
+              for (int u = 0; u < 8; ++u) late->put(user_name(u), sample_candidates(u, 4));
+            }).find("heartbeat expired"),
+            std::string::npos);
+  EXPECT_EQ(redis.command({"EXISTS", prefix + ":pending:stalled-3"}), "0");
 }
 
 }  // namespace

@@ -1,0 +1,160 @@
+// The online recommendation service: HTTP/1.1 + JSON around the slate library
+// (slate.h, arms.h), the candidate store (store.h) and, optionally, an
+// embedded job scheduler (job.h). docs/serving_http.md has the endpoints, the
+// config keys, the metrics and the served -> logged -> next job loop.
+//
+//   GET  /v1/recommend?user=ID[&n=20][&arm=NAME]   the slate, as JSON
+//   POST /v1/events                                 JSON lines -> event log
+//   GET  /healthz, GET /metrics                     operations
+//
+// Contract:
+//  - Everything a request needs is loaded once by the constructor: the
+//    dataset (users, their seen items, the item catalog), the model (every
+//    user and item is embedded once), the candidate store and the event log.
+//    Only the candidate generation changes while serving: a background thread
+//    refreshes the store reader every refresh_seconds, and the optional
+//    embedded scheduler runs the job every job_interval_seconds and then
+//    refreshes. A request pins the generation it started on, so a switch
+//    never fails or mixes generations within one slate.
+//  - Requests run on a pool of http_threads threads; each request's work is
+//    const on the shared state (SlateAssembler is thread-safe).
+//  - Errors never crash the process: bad requests get 400/404/405/413 with a
+//    JSON body {"error": ...}; a store or event-log failure gets 503 with the
+//    reason. Startup errors (bad config, unreadable data or model, store
+//    unreachable) throw from the constructor or start().
+//  - Settings are declared once (serve_setting_specs(), slate_param_specs(),
+//    the [experiment] reader); the TOML file, `invr serve` flags and the docs
+//    follow them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "invr/arms.h"
+#include "invr/job.h"
+#include "invr/slate.h"
+
+namespace invr {
+
+// The [serve] table of invr.toml. Bounds and help: serve_setting_specs().
+struct ServeSettings {
+  // Listening. Loopback by default: put a proxy in front to expose it.
+  std::string host = "127.0.0.1";
+  std::int64_t port = 8080;  // 0 = any free port (Server::port() tells which)
+  // Worker threads. httplib gives each open connection a thread while it is
+  // in use (including keep-alive waits), so this bounds concurrent clients.
+  std::int64_t http_threads = 16;
+  double read_timeout_seconds = 5;   // a slow client loses its connection after this
+  double write_timeout_seconds = 5;
+  std::int64_t keep_alive_seconds = 2;  // idle keep-alive connections close after this
+  std::int64_t keep_alive_requests = 1000;
+  std::int64_t max_body_bytes = 1 << 20;  // larger request bodies get 413
+
+  // What is served.
+  std::string data;  // atomic dataset folder (users, seen items, item catalog)
+  std::string name;  // dataset name in it; empty = the single NAME.inter
+  std::string producer_column = "producer_id";
+  std::string model;  // model directory (any kind TwoTowerModel::load reads)
+  std::string store;  // candidate store URI; empty = [job] store; both empty = no InvR
+  std::string retrieval = "exact";  // SlateAssembler retrieval spec ("exact", "hnsw32", ...)
+  std::int64_t default_n = 20;      // slate length when the request has no n
+  // Request time: 0 = the wall clock; -1 = the dataset's last timestamp (for
+  // replaying historical data); any other value = that fixed Unix time.
+  double now = 0;
+
+  // Candidate freshness.
+  double refresh_seconds = 5;           // store reader refresh period; 0 = never
+  std::int64_t store_timeout_ms = 500;  // Redis connect and command timeout
+  bool embedded_job = false;            // run the job in-process every job_interval_seconds
+  double job_interval_seconds = 3600;
+
+  // Logs.
+  std::string event_log;  // .inter file POST /v1/events appends to; empty = 503
+  // 0 = fsync before answering each POST; otherwise a background fsync at
+  // most this many seconds after an append (a crash of the process loses
+  // nothing either way; a power loss loses at most this window).
+  double event_fsync_seconds = 1;
+  std::string access_log;  // one JSON line per request: "" = stderr, "off", or a file
+};
+
+struct ServeSettingSpec {
+  using Field = std::variant<std::string ServeSettings::*, std::int64_t ServeSettings::*,
+                             double ServeSettings::*, bool ServeSettings::*>;
+  const char* name;  // snake_case; the CLI flag is --kebab-case
+  const char* help;
+  double min;  // inclusive bounds for numbers
+  double max;
+  const char* choices;  // strings: "a|b|c", or nullptr for free text
+  Field field;
+};
+std::span<const ServeSettingSpec> serve_setting_specs();
+
+// Everything `invr serve` is configured with: one invr.toml holds it all.
+struct ServerConfig {
+  ServeSettings serve;
+  // [slate]. Retrieval runs one request per HTTP thread, so threads
+  // defaults to 1 here (SlateParams' 0 would fan every request out to all cores).
+  SlateParams slate = [] {
+    SlateParams params;
+    params.threads = 1;
+    return params;
+  }();
+  // [experiment]: salt and [[experiment.arms]]; default_experiment() if absent.
+  Experiment experiment = default_experiment();
+  // [selection] [retrieval] [inversion] [job]: what the embedded scheduler
+  // runs; [job] store is also the store served when [serve] store is empty.
+  JobConfig job;
+  std::string config_file;  // the file read, for the record
+};
+
+// Reads [serve], [slate] and [experiment] (and, through read_job_config, the
+// job's tables) of a TOML file into `config`; keys not given keep their value.
+// [[experiment.arms]] entries replace the default arms: name and ordering
+// ("control", "random", "score", "user_rank") are required, slots default to
+// [3, 8] ([] for control), weight to 1. An unknown table or key, a wrong type
+// or a value out of bounds is a DataError naming the file, line and column.
+void read_server_config(const std::filesystem::path& path, ServerConfig& config);
+// UsageError naming the flag or arm for a value out of bounds or an
+// inconsistent combination (default_n > max_n, embedded_job without a store).
+void validate(const ServerConfig& config);
+// [serve], [slate] and [experiment] as TOML, every key with its help.
+std::string server_config_toml(const ServerConfig& config);
+
+class Server {
+ public:
+  // Validates the config, loads data and model, embeds every user and item,
+  // builds the slate assembler, opens the store (pinning its current
+  // generation) and the event log. UsageError, IoError or DataError on failure.
+  explicit Server(const ServerConfig& config);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port, starts the HTTP workers, the refresher and the scheduler,
+  // and returns once connections are accepted. IoError if binding fails.
+  void start();
+  // Graceful: stops accepting, lets in-flight requests finish, stops the
+  // background threads, fsyncs the event log. Idempotent.
+  void stop();
+  // Blocks until the server has stopped (after stop() from another thread).
+  void wait();
+  // The bound port (meaningful after start()).
+  int port() const;
+
+  // Re-reads the store's current generation now; true if it changed.
+  // Throws what the store throws.
+  bool refresh();
+  // The pinned generation; nullopt when there is no store or no generation.
+  std::optional<std::string> generation() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace invr

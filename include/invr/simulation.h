@@ -1,0 +1,275 @@
+// The A/B simulator: simulated traffic through the serving stage's slate
+// assembly, with clicks drawn from a known ground truth, so we can measure
+// what InvR does to exposure and clicks as the paper's online tests did.
+//
+// One run (docs/simulation.md has the whole model):
+//   history = the world's logs before the simulation start S (the last
+//   `days` days of the logs are replaced by simulated traffic);
+//   users are bucketed with Experiment::assign (the server's function);
+//   every job interval (tick): [retrain the model] -> embed users and items
+//   as of the tick -> run_job() on the grown logs into a RocksDB store ->
+//   users visit per their activity; each visit's slate comes from
+//   SlateAssembler::assemble (batched) with the user's candidates read back
+//   from the store; each shown item is clicked with
+//   click_probability(truth, user, item, position) -> the impressions and
+//   clicks join the logs the next tick learns from.
+//
+// Contract:
+//  - Deterministic: results (and results_json()) are a pure function of the
+//    world, the config and the initial model; `threads` changes only speed.
+//    Every random draw comes from a counter-based stream keyed by
+//    (seed, purpose, user, tick, visit, position), and requests are batched
+//    in fixed chunks of users whatever the thread count.
+//  - Metrics come from include/invr/metrics.h (the one implementation).
+//  - Indices in results and logs are the world Dataset's indices.
+//  - Settings are declared once in simulation_param_specs() (default,
+//    bounds, help); the CLI flags and docs/simulation.md follow it.
+//  - Bad settings throw UsageError naming the flag; bad files DataError/IoError.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "invr/arms.h"
+#include "invr/data.h"
+#include "invr/job.h"
+#include "invr/metrics.h"
+#include "invr/model.h"
+#include "invr/model_config.h"
+#include "invr/slate.h"
+#include "invr/synth.h"
+
+namespace invr {
+
+// ------------------------------------------------------------------ config
+
+struct SimulationParams {
+  // Simulated days: the last `days` days of the world's logs are replaced by
+  // simulated traffic; everything before is history.
+  std::int64_t days = 7;
+  std::uint64_t seed = 42;
+  // Worker threads; 0 = hardware concurrency. Never changes results.
+  std::int64_t threads = 0;
+  // Items per slate (SlateRequest::n).
+  std::int64_t slate_size = 10;
+  // The InvR job (and the user/item embedding refresh) runs every this many
+  // hours of simulated time; the paper's cadence is 1.
+  double job_interval_hours = 24;
+  // Full retraining of the two-tower model on the grown logs every this many
+  // days; 0 = never (embeddings still refresh at every job run).
+  double retrain_interval_days = 0;
+  // Items older than this leave the catalog (publish time + age < now).
+  double max_item_age_days = 14;
+  // A user's visits per day = visits in this last window of history / its length.
+  double activity_window_days = 14;
+  // PSEI: a treated item is sufficiently exposed at this many impressions in
+  // one arm over the whole simulation.
+  std::int64_t sufficient_impressions = 50;
+  // Bootstrap resamples (Poisson weights over users) for the 95% intervals.
+  std::int64_t bootstrap_samples = 200;
+  // Requests per SlateAssembler::assemble call. Part of the results' identity
+  // (batches fix the retrieval's float rounding), so it is not a speed knob.
+  std::int64_t batch_size = 256;
+  // Also assemble each InvR-arm visit's control slate (no insertion) to
+  // measure what the user lost or gained (users.* in the results). Costs one
+  // more retrieval per InvR visit.
+  bool counterfactual = true;
+  // Datasets only: the oracle's relevance is sigmoid(oracle_sharpness · dot +
+  // c), c calibrated so the control arm's expected CTR is base_ctr.
+  double base_ctr = 0.05;
+  double oracle_sharpness = 10;
+  // Datasets only (a synthetic world carries its own): examination
+  // P(examine 0-based position k) = (1/(k+1))^eta.
+  double examination_eta = 0.7;
+};
+
+struct SimulationParamSpec {
+  using Field = std::variant<std::int64_t SimulationParams::*, std::uint64_t SimulationParams::*,
+                             double SimulationParams::*, bool SimulationParams::*>;
+  const char* name;  // snake_case; the CLI flag is --kebab-case
+  const char* help;
+  double min;  // inclusive bounds (bools: 0..1)
+  double max;
+  Field field;
+};
+std::span<const SimulationParamSpec> simulation_param_specs();
+
+// One extra run for an open question of the paper, compared arm by arm with
+// its own control. Fields not set keep the main run's value.
+struct ExperimentVariant {
+  std::string name;         // "all_items", "cold_start_content", "top_users_per_item_50", "slots_1_2"
+  std::string description;  // one sentence for the report
+  std::optional<bool> all_items;
+  std::optional<std::string> cold_start;            // "random" | "content"
+  std::optional<std::int64_t> top_users_per_item;   // N
+  std::optional<std::vector<int>> slots;            // InvR arms' slots
+};
+
+// The variants behind the CLI's experiment flags. Lists are comma-separated;
+// slot sets are separated by ';' ("1,2;5,10"). UsageError naming the flag.
+ExperimentVariant all_items_variant();
+std::vector<ExperimentVariant> cold_start_variants(std::string_view modes);
+std::vector<ExperimentVariant> top_users_variants(std::string_view values);
+std::vector<ExperimentVariant> slot_variants(std::string_view slot_sets);
+// "3,8" -> {3, 8}; UsageError naming `flag` for anything else.
+std::vector<int> parse_slots(std::string_view text, std::string_view flag);
+
+// The job settings the simulator starts from: JobConfig defaults tuned for
+// simulated traffic (docs/simulation.md says which and why).
+JobConfig simulation_job_defaults();
+// Model settings for models the simulator trains: ModelConfig defaults with
+// threads = 1 (training is deterministic only on one thread).
+ModelConfig simulation_model_defaults();
+
+// Arms from a comma-separated list of names: "control" is the control arm,
+// "invr-<ordering>" (invr-random, invr-score, invr-user-rank) an InvR arm
+// with `slots`; equal weights. UsageError naming --arms for anything else.
+Experiment experiment_from_arms(std::string_view names, std::span<const int> slots,
+                                std::string salt = "invr");
+
+struct SimulationConfig {
+  SimulationParams params;
+  // Arms and salt: default_experiment() (the server's) unless changed.
+  Experiment experiment = default_experiment();
+  // The InvR job run at every tick (as_of and store are set per tick).
+  JobConfig job = simulation_job_defaults();
+  SlateParams slate;
+  // Training settings for models the simulation trains (initial model when
+  // none is given, retraining, the dataset oracle). threads is forced to 1.
+  ModelConfig model = simulation_model_defaults();
+  std::vector<ExperimentVariant> experiments;
+};
+
+// Throws UsageError naming the flag for a value out of bounds, an invalid
+// experiment (validate(Experiment)), a job config that fails validate(), or
+// an experiment variant with a bad value.
+void validate(const SimulationConfig& config);
+
+// ------------------------------------------------------------------ worlds
+
+// What a simulation runs on: the logs and the ground truth behind clicks.
+// Ground truth always has the synthetic world's form, so there is one click
+// formula (invr::click_probability): a dataset's oracle is written as a
+// WorldTruth whose user and item vectors are the oracle's embeddings.
+struct SimulationWorld {
+  std::string kind;  // "synthetic" or "dataset"
+  std::string name;
+  Dataset dataset;
+  WorldTruth truth;
+  // Per dataset user / item index, its index in `truth`.
+  std::vector<Index> truth_user;
+  std::vector<Index> truth_item;
+  // Datasets: truth.relevance_bias is recalibrated at the start of
+  // simulate() so the control arm's expected CTR is params.base_ctr.
+  bool calibrate_bias = false;
+};
+
+// dir/world.{inter,item,user} and dir/world.truth, as `invr generate` writes.
+SimulationWorld load_synthetic_world(const std::filesystem::path& dir);
+// The same from a world in memory.
+SimulationWorld synthetic_world(World world);
+// A real dataset: the oracle is a two-tower model trained on ALL its
+// interactions (config.model, written to work_dir/oracle), embedded after
+// the last event; relevance = sigmoid(oracle_sharpness · dot + c).
+// Undated items are dated by their first event, so they arrive in time.
+SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
+                              const std::filesystem::path& work_dir);
+
+// ------------------------------------------------------------------ results
+
+// Exposure of one arm over some period, all from metrics.h.
+struct ArmExposure {
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;
+  double ctr = 0;
+  double psei = 0;  // percent of treated items with >= sufficient impressions
+  std::size_t treated_items = 0;
+  Concentration items;      // population: the simulation's items (docs/simulation.md)
+  Concentration producers;  // producers owning at least one of them
+};
+
+// arm / control − 1 with a 95% percentile bootstrap interval over users.
+struct RelativeChange {
+  double change = 0;
+  double ci_low = 0;
+  double ci_high = 0;
+};
+
+struct Histogram {
+  std::vector<double> edges;  // bins [edges[i], edges[i+1]); size = counts + 1
+  std::vector<std::uint64_t> counts;
+};
+
+struct ArmResult {
+  Arm arm;
+  std::size_t users = 0;  // bucketed into this arm (all users, visiting or not)
+  ArmExposure totals;
+  std::vector<ArmExposure> daily;  // one per simulated day (psei: cumulative)
+  // Keys: ctr, psei, producer_b50ps, producer_t1ps, producer_gini,
+  // item_b50ps, item_gini, producer_coverage. Empty for the control arm.
+  std::vector<std::pair<std::string, RelativeChange>> relative;
+  // Producer exposure Lorenz curve: share of producers (ascending exposure)
+  // vs share of impressions, at most 101 points from (0,0) to (1,1).
+  std::vector<double> lorenz_x, lorenz_y;
+  Histogram treated_exposure;  // impressions per treated item
+  // Counterfactual (params.counterfactual, InvR arms): per visiting user,
+  // expected clicks of the served slates / of the control slates − 1.
+  Histogram ctr_change;
+  double share_lost_relevance = 0;  // users whose served slates had lower expected clicks
+  double expected_ctr_change = 0;   // summed over users
+};
+
+// One simulation run (the main one or an experiment).
+struct RunResult {
+  std::string name;  // "main" or the variant's name
+  std::string description;
+  std::vector<ArmResult> arms;     // experiment order
+  std::vector<Index> treated;      // items any job run selected, ascending
+  std::vector<Index> population;   // the simulation's items, ascending
+  ExposureLog log;                 // every simulated impression, arm column set
+  std::size_t job_runs = 0, job_failures = 0, retrains = 0;
+};
+
+struct SimulationResult {
+  SimulationConfig config;
+  std::string world_kind, world_name;
+  std::size_t users = 0, items = 0, producers = 0;
+  double start_time = 0;  // S
+  RunResult main;
+  std::vector<RunResult> experiments;
+};
+
+// Extra inputs and where to write working files.
+struct SimulationOptions {
+  // Models, the candidate store and oracle files go here (created).
+  std::filesystem::path work_dir;
+  // Initial model: a directory to load; empty = train one on the history
+  // into work_dir/model with config.model.
+  std::filesystem::path model_dir;
+  bool progress = true;
+};
+
+// Runs the main simulation and every config.experiments variant.
+SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config,
+                          const SimulationOptions& options);
+
+// results.json text (format "invr-simulation-results", version 1; keys in
+// docs/simulation.md). Byte-identical for identical results.
+std::string results_json(const SimulationResult& result);
+
+// A short human-readable table: per arm CTR, producer B50PS, PSEI and their
+// change against control with intervals, per run.
+std::string summary_text(const SimulationResult& result);
+
+// Writes out_dir/results.json and out_dir/exposures.tsv (the main run's
+// impressions with an arm column), both atomically.
+void write_simulation_outputs(const SimulationResult& result, const SimulationWorld& world,
+                              const std::filesystem::path& out_dir);
+
+}  // namespace invr

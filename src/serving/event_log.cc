@@ -1,0 +1,159 @@
+// EventLog: whole-line appends with one write(2), torn-tail repair on open,
+// and an fsync policy (per append, or delayed by a background thread).
+#include "serving/event_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+
+namespace invr::serving {
+namespace {
+
+std::string os_error(int error) { return std::strerror(error); }
+
+// Reads `size` bytes at `offset` (fewer at the end of the file).
+std::string read_at(int fd, std::uint64_t offset, std::size_t size) {
+  std::string out(size, '\0');
+  const ssize_t got = ::pread(fd, out.data(), size, static_cast<off_t>(offset));
+  out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return out;
+}
+
+// Length of the file up to and including its last '\n' (0 if none).
+std::uint64_t complete_prefix(int fd, std::uint64_t size) {
+  constexpr std::size_t kChunk = 4096;
+  std::uint64_t end = size;
+  while (end > 0) {
+    const std::uint64_t begin = end > kChunk ? end - kChunk : 0;
+    const std::string chunk = read_at(fd, begin, static_cast<std::size_t>(end - begin));
+    const auto newline = chunk.rfind('\n');
+    if (newline != std::string::npos) return begin + newline + 1;
+    end = begin;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string event_line(const LoggedEvent& event) {
+  return fmt::format("{}\t{}\t{}\t{}\n", event.user, event.item, event.timestamp,
+                     event_type_name(event.event));
+}
+
+EventLog::EventLog(std::filesystem::path path, double fsync_seconds)
+    : path_(std::move(path)), fsync_seconds_(fsync_seconds) {
+  fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw IoError(fmt::format("{}: cannot open event log: {}", path_.string(), os_error(errno)));
+  struct stat st {};
+  ::fstat(fd_, &st);
+  std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+  const std::string head = read_at(fd_, 0, kHeader.size());
+  // A header cut short is a log that never got its first line: start over.
+  const bool torn_header = size < kHeader.size() && kHeader.substr(0, size) == head;
+  if (size > 0 && !torn_header && head != kHeader) {
+    ::close(fd_);
+    throw DataError(path_.string(), 1, 1,
+                    fmt::format("not an invr event log: expected the header '{}'",
+                                std::string(kHeader.substr(0, kHeader.size() - 1))));
+  }
+  const std::uint64_t keep = torn_header ? 0 : complete_prefix(fd_, size);
+  if (keep < size) {
+    spdlog::warn("{}: dropping a torn last line ({} bytes) left by an interrupted write",
+                 path_.string(), size - keep);
+    if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0) {
+      const int error = errno;
+      ::close(fd_);
+      throw IoError(fmt::format("{}: cannot truncate a torn last line: {}", path_.string(),
+                                os_error(error)));
+    }
+    size = keep;
+  }
+  size_ = size;
+  if (fsync_seconds_ > 0) flusher_ = std::thread([this] { flusher(); });
+}
+
+EventLog::~EventLog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  if (::fdatasync(fd_) != 0)
+    spdlog::error("{}: fsync of the event log failed: {}", path_.string(), os_error(errno));
+  ::close(fd_);
+}
+
+std::uint64_t EventLog::bytes() const {
+  std::lock_guard lock(mutex_);
+  return size_;
+}
+
+void EventLog::append(std::span<const LoggedEvent> events) {
+  if (events.empty()) return;
+  std::string text;
+  for (const auto& event : events) text += event_line(event);
+  std::unique_lock lock(mutex_);
+  if (size_ == 0) text.insert(0, kHeader);
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd_, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : ENOSPC;
+      // Leave no partial line behind: later appends and readers stay whole.
+      if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
+        spdlog::error("{}: cannot truncate a failed append: {}", path_.string(), os_error(errno));
+      throw IoError(fmt::format("{}: cannot append to the event log: {}", path_.string(),
+                                os_error(error)));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  size_ += text.size();
+  if (fsync_seconds_ <= 0) {
+    if (::fdatasync(fd_) != 0)
+      throw IoError(fmt::format("{}: fsync of the event log failed: {}", path_.string(),
+                                os_error(errno)));
+    return;
+  }
+  if (!dirty_) {
+    dirty_ = true;
+    lock.unlock();
+    wake_.notify_all();
+  }
+}
+
+void EventLog::sync() {
+  if (::fdatasync(fd_) != 0)
+    throw IoError(fmt::format("{}: fsync of the event log failed: {}", path_.string(),
+                              os_error(errno)));
+}
+
+void EventLog::flusher() {
+  std::unique_lock lock(mutex_);
+  const auto delay = std::chrono::duration<double>(fsync_seconds_);
+  while (!stopping_) {
+    wake_.wait(lock, [&] { return dirty_ || stopping_; });
+    if (stopping_) break;
+    // Batch: appends arriving during the delay share this fsync.
+    wake_.wait_for(lock, delay, [&] { return stopping_; });
+    dirty_ = false;
+    lock.unlock();
+    if (::fdatasync(fd_) != 0)
+      spdlog::error("{}: fsync of the event log failed: {}", path_.string(), os_error(errno));
+    lock.lock();
+  }
+}
+
+}  // namespace invr::serving

@@ -1,0 +1,90 @@
+// GET /healthz and GET /metrics, and the ServerContext basics they share.
+#include <httplib.h>
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "serving/http_util.h"
+#include "serving/server_context.h"
+
+namespace invr::serving {
+namespace {
+
+std::vector<std::string> names_of(const Experiment& experiment) {
+  std::vector<std::string> names;
+  for (const Arm& arm : experiment.arms) names.push_back(arm.name);
+  return names;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+MetricsSnapshot snapshot_of(const ServerContext& context) {
+  MetricsSnapshot snapshot;
+  if (context.feed) {
+    const FeedStatus status = context.feed->status();
+    snapshot.generation = status.generation;
+    if (status.generation && status.commit_time_ms > 0)
+      snapshot.generation_age_seconds =
+          std::max(0.0, unix_now() - static_cast<double>(status.commit_time_ms) / 1000.0);
+  }
+  snapshot.uptime_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
+  snapshot.users = context.world.users.size();
+  snapshot.items = context.world.assembler->catalog().items();
+  snapshot.event_log_bytes = context.events ? context.events->bytes() : 0;
+  return snapshot;
+}
+
+}  // namespace
+
+ServerContext::ServerContext(const ServerConfig& server_config, ServingWorld serving_world)
+    : config(server_config),
+      world(std::move(serving_world)),
+      metrics(names_of(server_config.experiment)) {
+  if (config.serve.now == -1) fixed_now = world.data_end_time;
+  else if (config.serve.now > 0) fixed_now = config.serve.now;
+}
+
+double ServerContext::now() const { return has_time(fixed_now) ? fixed_now : unix_now(); }
+
+std::string ServerContext::arm_names() const {
+  return fmt::format("{}", fmt::join(names_of(config.experiment), ", "));
+}
+
+void handle_healthz(const ServerContext& context, httplib::Response& res) {
+  const MetricsSnapshot snapshot = snapshot_of(context);
+  std::string store = "none";
+  if (context.feed) {
+    const std::string error = context.feed->status().last_error;
+    store = error.empty() ? "ok" : "refresh failing: " + error;
+  }
+  std::string out = fmt::format("{{\"status\":\"{}\",\"generation\":",
+                                store == "ok" || store == "none" ? "ok" : "degraded");
+  if (snapshot.generation) append_json_string(out, *snapshot.generation);
+  else out += "null";
+  out += ",\"generation_age_seconds\":";
+  out += snapshot.generation_age_seconds >= 0
+             ? fmt::format("{:.3f}", snapshot.generation_age_seconds)
+             : "null";
+  out += ",\"store\":";
+  append_json_string(out, store);
+  out += fmt::format(",\"users\":{},\"items\":{},\"uptime_seconds\":{:.3f},\"arms\":[",
+                     snapshot.users, snapshot.items, snapshot.uptime_seconds);
+  for (std::size_t a = 0; a < context.config.experiment.arms.size(); ++a) {
+    if (a > 0) out += ',';
+    append_json_string(out, context.config.experiment.arms[a].name);
+  }
+  out += "]}";
+  reply_json(res, 200, std::move(out));
+}
+
+void handle_metrics(const ServerContext& context, httplib::Response& res) {
+  res.status = 200;
+  res.body = context.metrics.render(snapshot_of(context));
+  res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace invr::serving

@@ -1,0 +1,225 @@
+// invr.toml for the server: [serve] and [slate] through their spec tables (the
+// same generic readers the job uses for its tables), [experiment] by hand
+// (arms are an array of tables), and the job's tables through read_job_config.
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "invr/error.h"
+#include "invr/server.h"
+#include "job/spec_table.h"
+
+namespace invr {
+namespace {
+namespace fs = std::filesystem;
+using S = ServeSettings;
+
+const std::array kServeSpecs = {
+    ServeSettingSpec{"host", "Address to listen on (loopback by default)", 0, 0, nullptr, &S::host},
+    ServeSettingSpec{"port", "TCP port; 0 = any free port", 0, 65535, nullptr, &S::port},
+    ServeSettingSpec{"http_threads", "Worker threads (each serves one connection at a time)", 1,
+                     1024, nullptr, &S::http_threads},
+    ServeSettingSpec{"read_timeout_seconds", "A client slower than this to send is dropped", 0.001,
+                     3600, nullptr, &S::read_timeout_seconds},
+    ServeSettingSpec{"write_timeout_seconds", "A client slower than this to read is dropped",
+                     0.001, 3600, nullptr, &S::write_timeout_seconds},
+    ServeSettingSpec{"keep_alive_seconds", "Idle keep-alive connections close after this", 1,
+                     3600, nullptr, &S::keep_alive_seconds},
+    ServeSettingSpec{"keep_alive_requests", "Requests per connection before it is closed", 1, 1e9,
+                     nullptr, &S::keep_alive_requests},
+    ServeSettingSpec{"max_body_bytes", "Largest request body; larger ones get 413", 1,
+                     1073741824, nullptr, &S::max_body_bytes},
+    ServeSettingSpec{"data", "Atomic dataset folder: users, their seen items, the item catalog", 0,
+                     0, nullptr, &S::data},
+    ServeSettingSpec{"name", "Dataset name in data (default: the single NAME.inter)", 0, 0,
+                     nullptr, &S::name},
+    ServeSettingSpec{"producer_column", "Column of NAME.item holding the producer", 0, 0, nullptr,
+                     &S::producer_column},
+    ServeSettingSpec{"model", "Model directory (invr train, TorchScript or precomputed)", 0, 0,
+                     nullptr, &S::model},
+    ServeSettingSpec{"store", "Candidate store URI; empty = [job] store; none = no InvR items", 0,
+                     0, nullptr, &S::store},
+    ServeSettingSpec{"retrieval", "Item retrieval: exact or an index spec (hnsw32, ivf256, ...)", 0,
+                     0, nullptr, &S::retrieval},
+    ServeSettingSpec{"default_n", "Slate length when a request gives no n", 1, 1e5, nullptr,
+                     &S::default_n},
+    ServeSettingSpec{"now", "Request time: 0 = wall clock, -1 = the data's last timestamp, else Unix seconds",
+                     -1, 1e11, nullptr, &S::now},
+    ServeSettingSpec{"refresh_seconds", "Re-read the store's current generation this often; 0 = never",
+                     0, 86400, nullptr, &S::refresh_seconds},
+    ServeSettingSpec{"store_timeout_ms", "Redis connect and per-command timeout (ms)", 1, 600000,
+                     nullptr, &S::store_timeout_ms},
+    ServeSettingSpec{"embedded_job", "Run the InvR job in the server every job_interval_seconds",
+                     0, 1, nullptr, &S::embedded_job},
+    ServeSettingSpec{"job_interval_seconds", "Embedded job period (first run one period after start)",
+                     1, 1e8, nullptr, &S::job_interval_seconds},
+    ServeSettingSpec{"event_log", "RecBole .inter file that POST /v1/events appends to; empty = off",
+                     0, 0, nullptr, &S::event_log},
+    ServeSettingSpec{"event_fsync_seconds", "Event log fsync delay; 0 = before each response", 0,
+                     86400, nullptr, &S::event_fsync_seconds},
+    ServeSettingSpec{"access_log", "JSON access log: empty = stderr, \"off\", or a file path", 0, 0,
+                     nullptr, &S::access_log},
+};
+
+DataError error_at(const fs::path& path, const toml::node& node, const std::string& message) {
+  const auto& where = node.source().begin;
+  return DataError(path.string(), where.line, where.column, message);
+}
+
+std::vector<int> read_slots(const fs::path& path, const toml::node& node, const std::string& arm) {
+  const toml::array* array = node.as_array();
+  if (!array) throw error_at(path, node, fmt::format("arm {}: slots must be an array of integers", arm));
+  std::vector<int> slots;
+  for (const toml::node& slot : *array) {
+    const auto value = slot.value<std::int64_t>();
+    if (!slot.is_integer() || !value || *value < 1 || *value > 100000)
+      throw error_at(path, slot, fmt::format("arm {}: a slot must be an integer in [1, 100000]", arm));
+    slots.push_back(static_cast<int>(*value));
+  }
+  return slots;
+}
+
+Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number) {
+  Arm arm;
+  const std::string label = fmt::format("{}", number);
+  const toml::node* slots = nullptr;
+  bool has_name = false, has_ordering = false;
+  for (auto&& [key, node] : table) {
+    const std::string_view k = key.str();
+    if (k == "name") {
+      if (!node.is_string()) throw error_at(path, node, fmt::format("arm {}: name must be a string", label));
+      arm.name = *node.value<std::string>();
+      has_name = true;
+    } else if (k == "ordering") {
+      if (!node.is_string())
+        throw error_at(path, node, fmt::format("arm {}: ordering must be a string", label));
+      try {
+        arm.ordering = parse_arm_ordering(*node.value<std::string>());
+      } catch (const UsageError& e) {
+        throw error_at(path, node, fmt::format("arm {}: {}", label, e.what()));
+      }
+      has_ordering = true;
+    } else if (k == "slots") {
+      slots = &node;
+    } else if (k == "weight") {
+      if (!node.is_number()) throw error_at(path, node, fmt::format("arm {}: weight must be a number", label));
+      arm.weight = *node.value<double>();
+    } else {
+      const auto& where = key.source().begin;
+      throw DataError(path.string(), where.line, where.column,
+                      fmt::format("arm {}: unknown key '{}'; expected name, ordering, slots, weight",
+                                  label, k));
+    }
+  }
+  if (!has_name || !has_ordering)
+    throw error_at(path, table, fmt::format("arm {}: name and ordering are required", label));
+  if (slots) arm.slots = read_slots(path, *slots, arm.name);
+  else if (arm.ordering) arm.slots = {3, 8};
+  return arm;
+}
+
+void read_experiment(const fs::path& path, const toml::table& table, Experiment& experiment) {
+  for (auto&& [key, node] : table) {
+    const std::string_view k = key.str();
+    if (k == "salt") {
+      if (!node.is_string()) throw error_at(path, node, "experiment.salt must be a string");
+      experiment.salt = *node.value<std::string>();
+    } else if (k == "arms") {
+      const toml::array* arms = node.as_array();
+      if (!arms || !arms->is_array_of_tables())
+        throw error_at(path, node, "experiment.arms must be an array of tables ([[experiment.arms]])");
+      experiment.arms.clear();
+      for (std::size_t i = 0; i < arms->size(); ++i)
+        experiment.arms.push_back(read_arm(path, *arms->get(i)->as_table(), i + 1));
+    } else {
+      const auto& where = key.source().begin;
+      throw DataError(path.string(), where.line, where.column,
+                      fmt::format("unknown key '{}' in [experiment]; expected salt, arms", k));
+    }
+  }
+  try {
+    validate(experiment);
+  } catch (const UsageError& e) {
+    throw error_at(path, table, e.what());
+  }
+}
+
+std::string toml_string(const std::string& text) { return nlohmann::json(text).dump(); }
+
+}  // namespace
+
+std::span<const ServeSettingSpec> serve_setting_specs() { return kServeSpecs; }
+
+void read_server_config(const fs::path& path, ServerConfig& config) {
+  // The job's reader checks the whole file's sections and the job's tables.
+  read_job_config(path, config.job);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open config file", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  toml::table root;
+  try {
+    root = toml::parse(text.str(), path.string());
+  } catch (const toml::parse_error& e) {
+    throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
+                    std::string(e.description()));
+  }
+  for (auto&& [key, node] : root) {
+    const std::string_view name = key.str();
+    if (name != "serve" && name != "slate" && name != "experiment") continue;
+    const toml::table* table = node.as_table();
+    if (!table) throw error_at(path, node, fmt::format("'{}' must be a table such as [{}]", name, name));
+    if (name == "serve")
+      job::read_spec_table(*table, path, name, serve_setting_specs(), config.serve);
+    else if (name == "slate")
+      job::read_spec_table(*table, path, name, slate_param_specs(), config.slate);
+    else
+      read_experiment(path, *table, config.experiment);
+  }
+  config.config_file = path.string();
+}
+
+void validate(const ServerConfig& config) {
+  for (const auto& spec : kServeSpecs) {
+    const std::string problem = job::spec_problem(spec, config.serve);
+    if (!problem.empty()) throw UsageError(job::flag_name(spec.name) + " " + problem);
+  }
+  const ServeSettings& serve = config.serve;
+  if (serve.now != -1 && serve.now < 0)
+    throw UsageError(fmt::format("--now must be 0 (wall clock), -1 (data's last timestamp) or "
+                                 "a Unix time, got {}", serve.now));
+  if (serve.data.empty()) throw UsageError("--data is required ([serve] data): the dataset folder");
+  if (serve.model.empty()) throw UsageError("--model is required ([serve] model): the model directory");
+  validate(config.slate);
+  if (serve.default_n > config.slate.max_n)
+    throw UsageError(fmt::format("--default-n ({}) must not exceed --max-n ({})", serve.default_n,
+                                 config.slate.max_n));
+  validate(config.experiment);
+  if (serve.embedded_job) {
+    if (serve.store.empty() && config.job.job.store.empty())
+      throw UsageError("--embedded-job needs a store: set [serve] store or [job] store");
+    validate(config.job);
+  }
+}
+
+std::string server_config_toml(const ServerConfig& config) {
+  std::string text = "# invr serve configuration; see docs/serving_http.md\n\n";
+  text += job::spec_table_toml("serve", serve_setting_specs(), config.serve) + "\n";
+  text += job::spec_table_toml("slate", slate_param_specs(), config.slate) + "\n";
+  text += fmt::format("[experiment]\n# Mixed into the bucketing hash\nsalt = {}\n",
+                      toml_string(config.experiment.salt));
+  for (const Arm& arm : config.experiment.arms) {
+    text += fmt::format("\n[[experiment.arms]]\nname = {}\nordering = \"{}\"\nslots = [{}]\n"
+                        "weight = {}\n",
+                        toml_string(arm.name),
+                        arm.ordering ? ordering_name(*arm.ordering) : "control",
+                        fmt::join(arm.slots, ", "), job::toml_number(arm.weight));
+  }
+  return text;
+}
+
+}  // namespace invr

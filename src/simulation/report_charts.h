@@ -1,0 +1,40 @@
+// Chart specifications for the report page: plain JSON the page's script
+// turns into Chart.js charts (report_script.cc). Values are already in the
+// unit the axis shows (percent where the axis says %), so the script does no
+// arithmetic beyond laying out bins.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "simulation/report_json.h"
+#include "simulation/report_results.h"
+
+namespace invr::report {
+
+// One colour per arm for the whole page; control is grey, treatment arms
+// take a colour-blind-safe palette in the order they are first asked for.
+class ArmColors {
+ public:
+  explicit ArmColors(const Results& results);
+  const std::string& of(const std::string& arm);
+
+ private:
+  std::map<std::string, std::string> colors_;
+  std::size_t next_ = 0;
+};
+
+// Each returns {"kind": ..., ...}; the caller adds "canvas" and "title".
+// Lorenz curves of producer exposure, one per arm, plus the equality line.
+Json lorenz_chart(const Results& results, ArmColors& colors);
+// Bars of relative change (percent) per metric and arm, with CI whiskers.
+Json relative_chart(const std::vector<std::string>& arms,
+                    const std::map<std::string, Changes>& relative, ArmColors& colors);
+// A daily metric per arm: "ctr", "producer_b50ps" or "psei".
+Json daily_chart(const Results& results, const std::string& metric, ArmColors& colors);
+// Histograms, one series per arm, all with the same axis titles.
+Json histogram_chart(const std::vector<std::pair<std::string, const Histogram*>>& series,
+                     const std::string& x_title, const std::string& y_title, ArmColors& colors);
+
+}  // namespace invr::report

@@ -1,0 +1,210 @@
+// Lays out the report page: header, tables, chart canvases and the inlined
+// data, Chart.js and scripts. Every chart's canvas and its specification are
+// made by the same add_chart call, so the page cannot expect a chart it has
+// no canvas for.
+#include <fmt/format.h>
+
+#include "simulation/report_charts.h"
+#include "simulation/report_html.h"
+#include "simulation/report_script.h"
+
+namespace invr::report {
+namespace {
+
+class Page {
+ public:
+  explicit Page(const Results& results) : colors_(results) {}
+
+  void html(std::string_view text) { body_ += text; }
+
+  void add_chart(const std::string& id, const std::string& title, Json spec, int height = 340) {
+    spec["canvas"] = id;
+    spec["title"] = title;
+    charts_.push_back(std::move(spec));
+    body_ += fmt::format(
+        "<figure><figcaption>{0}</figcaption><div class=\"chart\" style=\"height:{1}px\">"
+        "<canvas id=\"{2}\" role=\"img\" aria-label=\"{0}\"></canvas></div></figure>\n",
+        html_escape(title), height, id);
+  }
+
+  ArmColors& colors() { return colors_; }
+  const std::string& body() const { return body_; }
+  std::size_t chart_count() const { return charts_.size(); }
+  const Json& charts() const { return charts_; }
+
+ private:
+  ArmColors colors_;
+  std::string body_;
+  Json charts_ = Json::array();
+};
+
+std::string world_sentence(const Results& r) {
+  const WorldInfo& w = r.world;
+  const std::string what = w.kind == "synthetic"
+                               ? fmt::format("the synthetic world <b>{}</b> (ground truth from the generator)",
+                                             html_escape(w.name))
+                               : fmt::format("the dataset <b>{}</b> (ground-truth relevance from an oracle "
+                                             "model fitted on all interactions)",
+                                             html_escape(w.name));
+  return fmt::format(
+      "<p>Simulated A/B test on {}: {:.0f} users, {:.0f} items from {:.0f} producers, "
+      "{:.0f} simulated days. Users are split into arms by the server's bucketing; every arm "
+      "gets the same main-pipeline slates, and the InvR arms put a user's InvR candidates "
+      "(items that chose the user) at the listed slots.</p>\n",
+      what, w.users, w.items, w.producers, w.days);
+}
+
+constexpr const char* kHowToRead = R"(<details open><summary>How to read this report</summary><ul>
+<li><b>B50PS</b> (bottom-50% producer share): share of impressions that went to the less exposed half of producers. Higher is fairer.</li>
+<li><b>T1PS</b> (top-1% producer share): share of impressions that went to the most exposed 1% of producers. Lower is fairer.</li>
+<li><b>PSEI</b> (percent of sufficiently exposed items): percentage of treated items (the items InvR works for) that reached the sufficient number of impressions. Higher is better.</li>
+<li><b>CTR</b>: clicks per impression. InvR aims to raise the first three at a small CTR cost.</li>
+<li><b>Δ</b> columns and the bar charts give the change relative to control (+33% means 1.33 × the control value) with a 95% bootstrap confidence interval over users in brackets and as whiskers. A green cell's interval excludes zero in the good direction, a red one in the bad direction.</li>
+<li>Arrows in chart labels give the good direction of each metric (↑ higher is better, ↓ lower is better).</li>
+</ul></details>
+)";
+
+void overview_section(Page& page, const Results& r) {
+  page.html("<section id=\"summary\"><h2>The paper's metrics per arm</h2>\n");
+  std::vector<std::string> arms;
+  for (const auto& arm : r.arms) arms.push_back(arm.name);
+  page.html(metrics_table(arms, r.totals, r.relative, &r));
+  page.html("<details><summary>More concentration measures</summary>\n");
+  page.html(concentration_table(r));
+  page.html("</details></section>\n");
+
+  std::vector<std::string> treatment;
+  for (const auto& arm : r.arms)
+    if (arm.name != r.control) treatment.push_back(arm.name);
+  page.html("<section id=\"relative\"><h2>Change against control</h2>\n");
+  page.add_chart("chart-relative", "Relative change against control (%), 95% CI",
+                 relative_chart(treatment, r.relative, page.colors()));
+  page.html("</section>\n");
+}
+
+void exposure_sections(Page& page, const Results& r) {
+  if (!r.lorenz.empty()) {
+    page.html(
+        "<section id=\"lorenz\"><h2>Producer exposure: Lorenz curves</h2>\n<p>Producers sorted "
+        "from least to most exposed; the curve gives the share of impressions the first x of "
+        "them received. The closer to the diagonal, the more equal the exposure.</p>\n");
+    page.add_chart("chart-lorenz", "Cumulative share of impressions by producer", lorenz_chart(r, page.colors()), 420);
+    page.html("</section>\n");
+  }
+
+  page.html("<section id=\"daily\"><h2>Metrics over days</h2>\n");
+  const struct {
+    const char* metric;
+    const char* title;
+    const char* y_title;
+  } daily[] = {{"ctr", "CTR per day", "CTR (%)"},
+               {"producer_b50ps", "Producer B50PS per day", "Producer B50PS (%)"},
+               {"psei", "PSEI per day", "PSEI (%)"}};
+  for (const auto& d : daily) {
+    Json spec = daily_chart(r, d.metric, page.colors());
+    spec["y_title"] = d.y_title;
+    page.add_chart(std::string("chart-daily-") + d.metric, d.title, std::move(spec), 280);
+  }
+  page.html("</section>\n");
+
+  if (!r.treated_histogram.empty()) {
+    std::vector<std::pair<std::string, const Histogram*>> series;
+    for (const auto& arm : r.arms)
+      if (auto it = r.treated_histogram.find(arm.name); it != r.treated_histogram.end())
+        series.emplace_back(arm.name, &it->second);
+    page.html(
+        "<section id=\"treated-exposure\"><h2>Exposure of treated items</h2>\n<p>How many "
+        "impressions each treated item received over the run, per arm.</p>\n");
+    page.add_chart("chart-treated-exposure", "Treated items by impressions received",
+                   histogram_chart(series, "Impressions per treated item", "Treated items", page.colors()));
+    page.html("</section>\n");
+  }
+}
+
+void user_section(Page& page, const Results& r) {
+  if (r.users.empty()) return;
+  page.html(
+      "<section id=\"users\"><h2>User-side effects</h2>\n<p>What InvR costs the users who "
+      "see it: the distribution of each user's CTR change against control, and the share of "
+      "users whose slates lost relevance.</p>\n");
+  std::vector<std::pair<std::string, const Histogram*>> series;
+  bool any_share = false;
+  for (const auto& arm : r.arms) {
+    auto it = r.users.find(arm.name);
+    if (it == r.users.end()) continue;
+    if (it->second.ctr_change) series.emplace_back(arm.name, &*it->second.ctr_change);
+    any_share = any_share || it->second.share_lost_relevance.has_value();
+  }
+  if (!series.empty())
+    page.add_chart("chart-user-ctr-change", "Users by CTR change against control",
+                   histogram_chart(series, "Per-user CTR change", "Users", page.colors()));
+  if (any_share) page.html(users_table(r));
+  page.html("</section>\n");
+}
+
+void experiment_sections(Page& page, const Results& r) {
+  if (r.experiments.empty()) return;
+  page.html("<section id=\"experiments\"><h2>Open-question experiments</h2>\n");
+  for (std::size_t i = 0; i < r.experiments.size(); ++i) {
+    const ExperimentResult& e = r.experiments[i];
+    page.html(fmt::format("<article id=\"experiment-{}\"><h3>{}</h3>\n", i, html_escape(e.name)));
+    if (!e.description.empty()) page.html(fmt::format("<p>{}</p>\n", html_escape(e.description)));
+    page.html(metrics_table(e.arms, e.totals, e.relative, nullptr));
+    bool any_change = false;
+    for (const auto& [arm, changes] : e.relative) any_change = any_change || !changes.empty();
+    if (any_change)
+      page.add_chart(fmt::format("chart-experiment-{}", i),
+                     e.name + ": relative change against control (%), 95% CI",
+                     relative_chart(e.arms, e.relative, page.colors()), 300);
+    page.html("</article>\n");
+  }
+  page.html("</section>\n");
+}
+
+}  // namespace
+
+std::string render_page(const Results& r, std::string_view chartjs_source) {
+  Page page(r);
+  page.html(fmt::format("<header><h1>InvR A/B simulation: {}</h1>\n", html_escape(r.world.name)));
+  page.html(world_sentence(r));
+  page.html(arms_table(r));
+  page.html(kHowToRead);
+  if (!r.config_text.empty())
+    page.html(fmt::format("<details><summary>Simulation configuration</summary><pre>{}</pre></details>\n",
+                          html_escape(r.config_text)));
+  page.html("</header>\n<main>\n");
+  overview_section(page, r);
+  exposure_sections(page, r);
+  user_section(page, r);
+  experiment_sections(page, r);
+  page.html("</main>\n");
+
+  const Json data = {{"control", r.control}, {"charts", page.charts()}};
+  std::string out;
+  out.reserve(chartjs_source.size() + page.body().size() + 64 * 1024);
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += fmt::format("<title>InvR A/B simulation: {}</title>\n", html_escape(r.world.name));
+  out += fmt::format("<style>{}</style>\n", page_style());
+  out += fmt::format("<script>{}</script>\n", error_capture_script());
+  out += "<script>/* Chart.js, inlined so the page works offline */\n";
+  out += js_for_script(chartjs_source);
+  out += "\n</script>\n</head>\n<body>\n";
+  out += page.body();
+  out += fmt::format(
+      "<footer>Made by <code>invr report</code> from <code>{}</code>. Charts drawn by Chart.js, "
+      "inlined with the data: this file needs no network.</footer>\n",
+      html_escape(r.file));
+  out += fmt::format(
+      "<div id=\"report-status\" data-ready=\"false\" data-charts-expected=\"{}\" "
+      "data-charts-drawn=\"0\" data-errors=\"0\" hidden></div>\n",
+      page.chart_count());
+  out += "<ul id=\"report-errors\" hidden></ul>\n";
+  out += "<script type=\"application/json\" id=\"report-data\">";
+  out += json_for_script(data);
+  out += "</script>\n";
+  out += fmt::format("<script>{}</script>\n</body>\n</html>\n", charts_script());
+  return out;
+}
+
+}  // namespace invr::report

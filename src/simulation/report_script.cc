@@ -1,0 +1,269 @@
+// The page's JavaScript and CSS. Plain ES5-style code with no build step,
+// so what runs in the browser is what is reviewed here.
+#include "simulation/report_script.h"
+
+namespace invr::report {
+
+const char* error_capture_script() {
+  return R"JS(
+(function () {
+  'use strict';
+  var errors = [];
+  function flush() {
+    var list = document.getElementById('report-errors');
+    var status = document.getElementById('report-status');
+    if (!list || !status) return;  // not parsed yet: the charts script flushes again
+    while (list.childNodes.length < errors.length) {
+      var item = document.createElement('li');
+      item.textContent = errors[list.childNodes.length];
+      list.appendChild(item);
+    }
+    list.hidden = errors.length === 0;
+    status.setAttribute('data-errors', String(errors.length));
+  }
+  function record(message) {
+    errors.push(String(message));
+    flush();
+  }
+  window.invrReport = {errors: errors, record: record, flush: flush};
+  window.addEventListener('error', function (event) {
+    record('error: ' + event.message + (event.filename ? ' (' + event.filename + ':' + event.lineno + ')' : ''));
+  });
+  window.addEventListener('unhandledrejection', function (event) {
+    record('unhandled rejection: ' + event.reason);
+  });
+  ['error', 'warn'].forEach(function (level) {
+    var original = console[level];
+    console[level] = function () {
+      record('console.' + level + ': ' + Array.prototype.map.call(arguments, String).join(' '));
+      return original.apply(console, arguments);
+    };
+  });
+})();
+)JS";
+}
+
+const char* charts_script() {
+  return R"JS(
+(function () {
+  'use strict';
+  var report = window.invrReport;
+  var status = document.getElementById('report-status');
+  report.flush();
+  if (typeof Chart === 'undefined') {
+    report.record('Chart.js did not load');
+    return;
+  }
+  var data = JSON.parse(document.getElementById('report-data').textContent);
+  var expected = Number(status.getAttribute('data-charts-expected'));
+  var drawn = {};
+  var drawnCount = 0;
+
+  Chart.defaults.animation = false;  // static page: draw once, final state
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
+  Chart.register({
+    id: 'invrDrawn',
+    afterRender: function (chart) {
+      var id = chart.canvas.id;
+      if (drawn[id]) return;
+      drawn[id] = true;
+      drawnCount += 1;
+      status.setAttribute('data-charts-drawn', String(drawnCount));
+      if (drawnCount === expected) status.setAttribute('data-ready', 'true');
+    }
+  });
+
+  // 95% CI whiskers on bar charts: Chart.js has no error bars, so this plugin
+  // draws them on the chart's own canvas from each dataset's low/high arrays.
+  var errorBars = {
+    id: 'invrErrorBars',
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      var scale = chart.scales.y;
+      ctx.save();
+      ctx.strokeStyle = '#222';
+      ctx.lineWidth = 1.2;
+      chart.data.datasets.forEach(function (dataset, i) {
+        if (!chart.isDatasetVisible(i)) return;
+        chart.getDatasetMeta(i).data.forEach(function (bar, j) {
+          var low = dataset.ciLow[j];
+          var high = dataset.ciHigh[j];
+          if (low === null || high === null || low === undefined || high === undefined) return;
+          var top = scale.getPixelForValue(high);
+          var bottom = scale.getPixelForValue(low);
+          var half = Math.max(2, Math.min(6, (bar.width || 12) / 4));
+          ctx.beginPath();
+          ctx.moveTo(bar.x, top);
+          ctx.lineTo(bar.x, bottom);
+          ctx.moveTo(bar.x - half, top);
+          ctx.lineTo(bar.x + half, top);
+          ctx.moveTo(bar.x - half, bottom);
+          ctx.lineTo(bar.x + half, bottom);
+          ctx.stroke();
+        });
+      });
+      ctx.restore();
+    }
+  };
+
+  function number(x) {
+    return Number(Number(x).toPrecision(4)).toString();
+  }
+  function percentTick(value) {
+    return number(value) + '%';
+  }
+  function title(text) {
+    return {display: true, text: text};
+  }
+  function fade(color) {
+    return color + 'cc';  // #rrggbb + alpha
+  }
+
+  function lorenz(spec) {
+    var datasets = spec.series.map(function (s) {
+      return {
+        label: s.label, borderColor: s.color, backgroundColor: s.color, showLine: true,
+        pointRadius: 0, borderWidth: 2,
+        data: s.x.map(function (x, i) { return {x: x * 100, y: s.y[i] * 100}; })
+      };
+    });
+    datasets.push({
+      label: 'equality', borderColor: '#999', backgroundColor: '#999', borderDash: [6, 4],
+      showLine: true, pointRadius: 0, borderWidth: 1, data: [{x: 0, y: 0}, {x: 100, y: 100}]
+    });
+    return {
+      type: 'scatter',
+      data: {datasets: datasets},
+      options: {scales: {
+        x: {type: 'linear', min: 0, max: 100, title: title('Producers, least exposed first (%)'), ticks: {callback: percentTick}},
+        y: {min: 0, max: 100, title: title('Share of impressions (%)'), ticks: {callback: percentTick}}
+      }}
+    };
+  }
+
+  function relative(spec) {
+    var low = 0, high = 0;
+    var datasets = spec.series.map(function (s) {
+      s.values.concat(s.low, s.high).forEach(function (v) {
+        if (v === null) return;
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      });
+      return {label: s.label, data: s.values, ciLow: s.low, ciHigh: s.high,
+              backgroundColor: fade(s.color), borderColor: s.color, borderWidth: 1};
+    });
+    var pad = Math.max(1, (high - low) * 0.08);
+    return {
+      type: 'bar',
+      data: {labels: spec.labels, datasets: datasets},
+      plugins: [errorBars],
+      options: {
+        scales: {y: {suggestedMin: low - pad, suggestedMax: high + pad,
+                     title: title('Change against control (%)'), ticks: {callback: percentTick}}},
+        plugins: {tooltip: {callbacks: {label: function (item) {
+          var d = item.dataset, j = item.dataIndex;
+          var text = d.label + ': ' + (item.raw >= 0 ? '+' : '') + number(item.raw) + '%';
+          if (d.ciLow[j] !== null && d.ciHigh[j] !== null)
+            text += ' [' + number(d.ciLow[j]) + ', ' + number(d.ciHigh[j]) + ']';
+          return text;
+        }}}}
+      }
+    };
+  }
+
+  function line(spec) {
+    return {
+      type: 'line',
+      data: {labels: spec.labels, datasets: spec.series.map(function (s) {
+        return {label: s.label, data: s.values, borderColor: s.color, backgroundColor: s.color,
+                pointRadius: 2, borderWidth: 2, spanGaps: true};
+      })},
+      options: {scales: {x: {title: title('Day')},
+                         y: {title: title(spec.y_title), ticks: {callback: percentTick}}}}
+    };
+  }
+
+  function sameEdges(series) {
+    return series.every(function (s) {
+      return s.edges.length === series[0].edges.length &&
+             s.edges.every(function (e, i) { return e === series[0].edges[i]; });
+    });
+  }
+
+  // Shared bins: grouped bars with one category per bin. Bins that differ
+  // between arms: step outlines on a linear axis, so each arm keeps its bins.
+  function histogram(spec) {
+    var series = spec.series;
+    var axes = {y: {beginAtZero: true, title: title(spec.y_title)}};
+    if (series.length > 0 && sameEdges(series)) {
+      var edges = series[0].edges;
+      var labels = series[0].counts.map(function (_, i) {
+        return '[' + number(edges[i]) + ', ' + number(edges[i + 1]) + ')';
+      });
+      axes.x = {title: title(spec.x_title)};
+      return {
+        type: 'bar',
+        data: {labels: labels, datasets: series.map(function (s) {
+          return {label: s.label, data: s.counts, backgroundColor: fade(s.color), borderColor: s.color, borderWidth: 1};
+        })},
+        options: {scales: axes}
+      };
+    }
+    axes.x = {type: 'linear', title: title(spec.x_title)};
+    return {
+      type: 'scatter',
+      data: {datasets: series.map(function (s) {
+        var points = s.counts.map(function (c, i) { return {x: s.edges[i], y: c}; });
+        if (s.counts.length > 0) points.push({x: s.edges[s.counts.length], y: s.counts[s.counts.length - 1]});
+        return {label: s.label, data: points, showLine: true, stepped: 'after', pointRadius: 0,
+                borderColor: s.color, backgroundColor: s.color, borderWidth: 2};
+      })},
+      options: {scales: axes}
+    };
+  }
+
+  var builders = {lorenz: lorenz, relative: relative, line: line, histogram: histogram};
+  data.charts.forEach(function (spec) {
+    try {
+      var canvas = document.getElementById(spec.canvas);
+      var config = builders[spec.kind](spec);
+      config.options.plugins = config.options.plugins || {};
+      config.options.plugins.legend = {position: 'bottom'};
+      new Chart(canvas, config);
+    } catch (e) {
+      report.record('chart ' + spec.canvas + ': ' + (e && e.stack ? e.stack : e));
+    }
+  });
+  report.flush();
+})();
+)JS";
+}
+
+const char* page_style() {
+  return R"CSS(
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 1rem 1.5rem 3rem; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: .3rem; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin-top: 1.6rem; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .6rem; text-align: right; white-space: nowrap; }
+th[scope=row], thead th:first-child { text-align: left; }
+thead th { background: #f5f5f7; }
+td.better { background: #e3f4e6; }
+td.worse { background: #fbe4e2; }
+td.muted { color: #888; }
+.ci { color: #666; font-size: .8rem; }
+figure { margin: 1rem 0 1.5rem; }
+figcaption { font-weight: 600; margin-bottom: .3rem; }
+.chart { position: relative; width: 100%; }
+details { margin: .6rem 0; }
+summary { cursor: pointer; font-weight: 600; }
+pre { background: #f5f5f7; padding: .6rem; overflow-x: auto; font-size: .8rem; }
+footer { margin-top: 3rem; color: #666; font-size: .85rem; }
+#report-errors { color: #a00; background: #fff0f0; border: 1px solid #e0a0a0; padding: .5rem 1.5rem; }
+)CSS";
+}
+
+}  // namespace invr::report

@@ -1,0 +1,77 @@
+// A dataset oracle's bias, calibrated so the control arm's expected CTR at
+// the simulation start is params.base_ctr. Clicks still come from
+// invr::click_probability; only its bias is searched.
+#include <algorithm>
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "simulation/sim_calibrate.h"
+
+namespace invr::simulation {
+
+void calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
+                      const SimulationConfig& config, double start) {
+  const SimulationParams& params = config.params;
+  const Dataset history = history_before(world.dataset, start);
+  const std::vector<std::vector<Index>> positives = positive_items(history);
+  const std::vector<double> rates = visits_per_day(history, start, params.activity_window_days);
+  EmbedOptions embed;
+  embed.as_of = start;
+  if (!config.job.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.job.cold_start);
+  const Matrix items = model.embed_items(history, embed);
+  const Matrix users = model.embed_users(history, embed);
+  TickCatalog catalog = tick_catalog(history, items, item_popularity(history, start), start,
+                                     start + kDay, params.max_item_age_days);
+  SlateParams slate_params = config.slate;
+  slate_params.threads = params.threads;
+  const SlateAssembler assembler(std::move(catalog.catalog), slate_params, "exact");
+
+  // At most 2000 users, evenly spaced, weighted by how often they visit.
+  const std::size_t step = std::max<std::size_t>(1, history.users.size() / 2000);
+  std::vector<std::vector<Index>> seen;
+  std::vector<SlateRequest> requests;
+  std::vector<Index> request_user;
+  for (std::size_t u = 0; u < history.users.size(); u += step) request_user.push_back(static_cast<Index>(u));
+  seen.resize(request_user.size());
+  for (std::size_t j = 0; j < request_user.size(); ++j) {
+    const auto u = static_cast<std::size_t>(request_user[j]);
+    for (Index item : positives[u])
+      if (Index row = catalog.row_of_item[static_cast<std::size_t>(item)]; row != kNoIndex)
+        seen[j].push_back(row);
+    SlateRequest request;
+    if (!positives[u].empty()) request.user_embedding = users.row(u);
+    request.seen_items = seen[j];
+    request.n = static_cast<int>(params.slate_size);
+    request.now = start;
+    requests.push_back(request);
+  }
+  const std::vector<Slate> slates = assembler.assemble(requests);
+
+  WorldTruth& truth = world.truth;
+  auto expected_ctr = [&](double bias) {
+    truth.relevance_bias = bias;
+    double clicks = 0, impressions = 0;
+    for (std::size_t j = 0; j < slates.size(); ++j) {
+      const auto u = static_cast<std::size_t>(request_user[j]);
+      for (const SlateItem& item : slates[j].items) {
+        const Index dataset_item = catalog.item_of_row[static_cast<std::size_t>(item.item)];
+        clicks += rates[u] * click_probability(truth, world.truth_user[u],
+                                               world.truth_item[static_cast<std::size_t>(dataset_item)],
+                                               item.position - 1);
+        impressions += rates[u];
+      }
+    }
+    return impressions > 0 ? clicks / impressions : 0.0;
+  };
+  double low = -60, high = 60;
+  for (int iteration = 0; iteration < 80; ++iteration) {
+    const double mid = 0.5 * (low + high);
+    (expected_ctr(mid) < params.base_ctr ? low : high) = mid;
+  }
+  truth.relevance_bias = 0.5 * (low + high);
+  spdlog::info("simulate: oracle bias {:.4f} gives a control CTR of {:.4f} at the start",
+               truth.relevance_bias, expected_ctr(truth.relevance_bias));
+}
+
+}  // namespace invr::simulation

@@ -1,0 +1,140 @@
+// What a run starts from: the history, users' activity, the population of
+// items, the per-tick catalog, and a small deterministic task runner.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "invr/error.h"
+#include "simulation/sim_internal.h"
+
+namespace invr::simulation {
+
+Dataset history_before(const Dataset& full, double start) {
+  Dataset history;
+  history.name = full.name;
+  history.users = full.users;
+  history.items = full.items;
+  history.producers = full.producers;
+  history.tokens = full.tokens;
+  history.item_table = full.item_table;
+  const Interactions& in = full.interactions;
+  std::vector<bool> keep(in.size());
+  for (std::size_t r = 0; r < in.size(); ++r) keep[r] = !(in.timestamp[r] >= start);
+  history.interactions = in.select(keep);
+  return history;
+}
+
+std::vector<std::vector<Index>> positive_items(const Dataset& dataset) {
+  std::vector<std::vector<Index>> items(dataset.users.size());
+  const Interactions& in = dataset.interactions;
+  for (std::size_t r = 0; r < in.size(); ++r)
+    if (is_positive(in.event[r])) items[static_cast<std::size_t>(in.user[r])].push_back(in.item[r]);
+  for (auto& list : items) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
+  return items;
+}
+
+std::vector<double> visits_per_day(const Dataset& history, double start, double window_days) {
+  const Interactions& in = history.interactions;
+  double first = start;
+  for (double t : in.timestamp)
+    if (has_time(t) && t < first) first = t;
+  const double window_start = std::max(first, start - window_days * kDay);
+  const double span_days = std::max((start - window_start) / kDay, 1.0 / 24);
+  bool impressions = false;
+  for (EventType e : in.event) impressions = impressions || e == EventType::impression;
+
+  // One key per visit: (user, time) of impressions, or (user, day) of events.
+  std::vector<std::pair<Index, double>> keys;
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    const double t = in.timestamp[r];
+    if (!has_time(t) || t < window_start || t >= start) continue;
+    if (impressions && in.event[r] != EventType::impression) continue;
+    keys.emplace_back(in.user[r], impressions ? t : std::floor((t - window_start) / kDay));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<double> visits(history.users.size(), 0.0);
+  for (const auto& [user, when] : keys) visits[static_cast<std::size_t>(user)] += 1.0;
+  for (double& v : visits) v = std::max(v, 0.5) / span_days;
+  return visits;
+}
+
+std::vector<Index> population_items(const Dataset& dataset, double start, double end,
+                                    double max_age_days) {
+  std::vector<Index> items;
+  const auto& publish = dataset.item_table.publish_time;
+  for (std::size_t i = 0; i < dataset.items.size(); ++i) {
+    const double p = i < publish.size() ? publish[i] : kNoTime;
+    if (!has_time(p) || (p < end && p + max_age_days * kDay >= start))
+      items.push_back(static_cast<Index>(i));
+  }
+  return items;
+}
+
+TickCatalog tick_catalog(const Dataset& dataset, const Matrix& item_embeddings,
+                         std::vector<double> popularity, double tick_begin, double tick_end,
+                         double max_age_days) {
+  INVR_CHECK(item_embeddings.rows == dataset.items.size());
+  INVR_CHECK(popularity.size() == dataset.items.size());
+  TickCatalog out;
+  out.row_of_item.assign(dataset.items.size(), kNoIndex);
+  const auto& table = dataset.item_table;
+  for (std::size_t i = 0; i < dataset.items.size(); ++i) {
+    const double p = i < table.publish_time.size() ? table.publish_time[i] : kNoTime;
+    if (has_time(p) && (p >= tick_end || p + max_age_days * kDay < tick_begin)) continue;
+    out.row_of_item[i] = static_cast<Index>(out.item_of_row.size());
+    out.item_of_row.push_back(static_cast<Index>(i));
+  }
+  SlateCatalog& c = out.catalog;
+  const std::size_t rows = out.item_of_row.size(), cols = item_embeddings.cols;
+  c.item_ids.reserve(rows);
+  c.embeddings = Matrix(rows, cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto i = static_cast<std::size_t>(out.item_of_row[r]);
+    c.item_ids.add(dataset.items.id(static_cast<Index>(i)));
+    c.producer.push_back(i < table.producer.size() ? table.producer[i] : kNoIndex);
+    c.publish_time.push_back(i < table.publish_time.size() ? table.publish_time[i] : kNoTime);
+    c.popularity.push_back(popularity[i]);
+    std::copy_n(item_embeddings.data.begin() + static_cast<std::ptrdiff_t>(i * cols), cols,
+                c.embeddings.data.begin() + static_cast<std::ptrdiff_t>(r * cols));
+  }
+  return out;
+}
+
+int resolve_threads(std::int64_t requested) {
+  if (requested > 0) return static_cast<int>(requested);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void parallel_tasks(std::size_t tasks, int threads, const std::function<void(std::size_t)>& fn) {
+  const auto workers = static_cast<std::size_t>(std::max(1, threads));
+  if (workers == 1 || tasks <= 1) {
+    for (std::size_t t = 0; t < tasks; ++t) fn(t);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    for (std::size_t t = next++; t < tasks; t = next++) {
+      try {
+        fn(t);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = tasks;  // stop handing out work
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t w = 1; w < std::min(workers, tasks); ++w) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace invr::simulation

@@ -1,0 +1,97 @@
+// Pieces one simulation run shares between its files: the history it starts
+// from, the per-tick catalog, user activity, the embedding cache and the
+// per-run inputs. Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "invr/simulation.h"
+
+namespace invr::simulation {
+
+constexpr double kDay = 86400.0;
+
+// The world's dataset with only the rows before `start` (untimed rows kept):
+// id maps and the item table are copied whole.
+Dataset history_before(const Dataset& full, double start);
+
+// Per user: sorted distinct items of positive events in `dataset` (all rows).
+std::vector<std::vector<Index>> positive_items(const Dataset& dataset);
+
+// Visits per day per user, from the last `window_days` of history before
+// `start`: distinct impression times if the history has impressions (one
+// visit = one slate), else distinct active days. Users with none get half a
+// visit per window, so every user may come back.
+std::vector<double> visits_per_day(const Dataset& history, double start, double window_days);
+
+// Items the simulation can show at some point of [start, end): published
+// before end and not aged out before start (undated items: always).
+std::vector<Index> population_items(const Dataset& dataset, double start, double end,
+                                    double max_age_days);
+
+// The slate catalog of one tick: items published before tick_end and not
+// older than max_age at tick_begin, in ascending dataset order (so mapping
+// sorted seen lists keeps them sorted).
+struct TickCatalog {
+  SlateCatalog catalog;
+  std::vector<Index> item_of_row;  // catalog row -> dataset item
+  std::vector<Index> row_of_item;  // dataset item -> catalog row or kNoIndex
+};
+TickCatalog tick_catalog(const Dataset& dataset, const Matrix& item_embeddings,
+                         std::vector<double> popularity, double tick_begin, double tick_end,
+                         double max_age_days);
+
+// Embeds each (dataset state, options) once, so the job's embeddings and the
+// slates' are the same matrices and are computed once per tick.
+class CachingModel final : public TwoTowerModel {
+ public:
+  explicit CachingModel(const TwoTowerModel& base) : base_(base) {}
+  std::string kind() const override { return base_.kind(); }
+  std::size_t dim() const override { return base_.dim(); }
+  Matrix embed_items(const Dataset& dataset, const EmbedOptions& options) const override;
+  Matrix embed_users(const Dataset& dataset, const EmbedOptions& options) const override;
+
+ private:
+  struct Key {
+    const Dataset* dataset;
+    std::size_t rows;
+    std::uint64_t as_of_bits;
+    int cold_start;
+    bool users;
+    auto operator<=>(const Key&) const = default;
+  };
+  Matrix cached(const Dataset& dataset, const EmbedOptions& options, bool users) const;
+
+  const TwoTowerModel& base_;
+  mutable std::mutex mutex_;
+  mutable std::map<Key, Matrix> cache_;
+};
+
+// One run's inputs: the world, the config with its variant applied, the
+// model it starts from and its own working folder.
+struct RunInputs {
+  const SimulationWorld* world = nullptr;
+  SimulationConfig config;
+  std::shared_ptr<const TwoTowerModel> initial_model;
+  std::filesystem::path work_dir;
+  double start_time = 0;
+  std::string name = "main";
+  std::string description;
+  bool progress = true;
+};
+
+RunResult run_simulation(const RunInputs& inputs);
+
+// Threads that run fn(0..tasks-1), each task exactly once; results go to
+// per-task slots, so their order never depends on scheduling.
+void parallel_tasks(std::size_t tasks, int threads, const std::function<void(std::size_t)>& fn);
+int resolve_threads(std::int64_t requested);
+
+}  // namespace invr::simulation

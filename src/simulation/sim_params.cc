@@ -1,0 +1,255 @@
+// Simulation settings: the one declaration of every parameter, validation,
+// the tuned job defaults and the experiment variants behind the CLI flags.
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "invr/error.h"
+#include "invr/simulation.h"
+
+namespace invr {
+namespace {
+using P = SimulationParams;
+
+constexpr double kMaxInt = 9.2e18;
+
+const std::array<SimulationParamSpec, 15> kSpecs{{
+    {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
+     1, 3650, &P::days},
+    {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
+    {"threads", "Worker threads; 0 = all cores. Never changes the results", 0, 1024, &P::threads},
+    {"slate_size", "Items per slate", 1, 100, &P::slate_size},
+    {"job_interval_hours",
+     "Run the InvR job and refresh embeddings every this many simulated hours (paper: 1)", 0.25,
+     24 * 365, &P::job_interval_hours},
+    {"retrain_interval_days",
+     "Retrain the two-tower model on the grown logs every this many days; 0 = never", 0, 3650,
+     &P::retrain_interval_days},
+    {"max_item_age_days", "Items older than this many days leave the catalog", 0.01, 36500,
+     &P::max_item_age_days},
+    {"activity_window_days", "A user's visits per day come from this last window of history",
+     0.01, 36500, &P::activity_window_days},
+    {"sufficient_impressions",
+     "PSEI: a treated item is sufficiently exposed at this many impressions in one arm", 1,
+     kMaxInt, &P::sufficient_impressions},
+    {"bootstrap_samples", "Bootstrap resamples over users for the 95% intervals", 10, 100000,
+     &P::bootstrap_samples},
+    {"batch_size", "Requests per slate-assembly call (fixed, so results do not vary)", 1, 65536,
+     &P::batch_size},
+    {"counterfactual",
+     "Also assemble the control slate of every InvR visit (per-user CTR change)", 0, 1,
+     &P::counterfactual},
+    {"base_ctr", "Datasets: calibrate the oracle so the control arm's CTR is this", 1e-4, 0.9,
+     &P::base_ctr},
+    {"oracle_sharpness", "Datasets: relevance = sigmoid(sharpness * oracle dot + c)", 0.01, 1000,
+     &P::oracle_sharpness},
+    {"examination_eta", "Datasets: P(examine position k) = (1/(k+1))^eta", 0, 10,
+     &P::examination_eta},
+}};
+
+std::string flag_of(const char* name) {
+  std::string out = "--";
+  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = text.find(separator, begin);
+    parts.push_back(text.substr(begin, end == std::string_view::npos ? end : end - begin));
+    if (end == std::string_view::npos) break;
+    begin = end + 1;
+  }
+  return parts;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  text = trim(text);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+void validate_variant(const ExperimentVariant& v) {
+  if (v.cold_start && !parse_cold_start(*v.cold_start))
+    throw UsageError(fmt::format("experiment {}: cold start must be random or content, got \"{}\"",
+                                 v.name, *v.cold_start));
+  if (v.top_users_per_item && *v.top_users_per_item < 1)
+    throw UsageError(fmt::format("experiment {}: --top-users-per-item must be >= 1, got {}",
+                                 v.name, *v.top_users_per_item));
+  if (v.slots) {
+    if (v.slots->empty()) throw UsageError(fmt::format("experiment {}: no slots", v.name));
+    for (int s : *v.slots)
+      if (s < 1) throw UsageError(fmt::format("experiment {}: --slots must be >= 1, got {}", v.name, s));
+  }
+}
+}  // namespace
+
+std::span<const SimulationParamSpec> simulation_param_specs() { return kSpecs; }
+
+JobConfig simulation_job_defaults() {
+  JobConfig config;
+  // A simulated week is short: exposure over the last 7 days decides the long
+  // tail, and items stay InvR targets for as long as they stay in the catalog.
+  config.selection.window_days = 7;
+  config.selection.max_item_age_days = 14;
+  config.retrieval.top_users_per_item = 100;
+  config.inversion.max_candidates_per_user = 50;
+  return config;
+}
+
+ModelConfig simulation_model_defaults() {
+  ModelConfig config;
+  config.threads = 1;  // deterministic training
+  return config;
+}
+
+std::vector<int> parse_slots(std::string_view text, std::string_view flag) {
+  std::vector<int> slots;
+  for (std::string_view part : split(text, ',')) {
+    const auto value = parse_int(part);
+    if (!value || *value < 1 || *value > 100000)
+      throw UsageError(fmt::format("{} \"{}\": expected comma-separated slate positions >= 1 "
+                                   "such as 3,8",
+                                   flag, text));
+    slots.push_back(static_cast<int>(*value));
+  }
+  return slots;
+}
+
+ExperimentVariant all_items_variant() {
+  ExperimentVariant v;
+  v.name = "all_items";
+  v.description = "InvR for every fresh item, not only selected long-tail producers' items";
+  v.all_items = true;
+  return v;
+}
+
+std::vector<ExperimentVariant> cold_start_variants(std::string_view modes) {
+  std::vector<ExperimentVariant> out;
+  for (std::string_view part : split(modes, ',')) {
+    part = trim(part);
+    const auto mode = parse_cold_start(part);
+    if (!mode)
+      throw UsageError(fmt::format("--cold-start \"{}\": expected random, content or both "
+                                   "(comma-separated)",
+                                   modes));
+    ExperimentVariant v;
+    v.name = fmt::format("cold_start_{}", part);
+    v.description = fmt::format(
+        "Cold items embedded with the {} strategy (a model trained for it), in the job and in "
+        "the slates",
+        part);
+    v.cold_start = std::string(part);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<ExperimentVariant> top_users_variants(std::string_view values) {
+  std::vector<ExperimentVariant> out;
+  for (std::string_view part : split(values, ',')) {
+    const auto n = parse_int(part);
+    if (!n || *n < 1)
+      throw UsageError(fmt::format("--top-users-per-item \"{}\": expected comma-separated "
+                                   "integers >= 1 such as 50,200",
+                                   values));
+    ExperimentVariant v;
+    v.name = fmt::format("top_users_per_item_{}", *n);
+    v.description = fmt::format("InvR job keeps the top {} users per item (N)", *n);
+    v.top_users_per_item = *n;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<ExperimentVariant> slot_variants(std::string_view slot_sets) {
+  std::vector<ExperimentVariant> out;
+  for (std::string_view part : split(slot_sets, ';')) {
+    ExperimentVariant v;
+    v.slots = parse_slots(trim(part), "--slots");
+    std::string joined;
+    for (int s : *v.slots) joined += (joined.empty() ? "" : "_") + std::to_string(s);
+    v.name = "slots_" + joined;
+    std::string listed;
+    for (int s : *v.slots) listed += (listed.empty() ? "" : ", ") + std::to_string(s);
+    v.description = fmt::format("InvR candidates at slate positions {}", listed);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void validate(const SimulationConfig& config) {
+  for (const auto& spec : kSpecs) {
+    std::visit(
+        [&](auto member) {
+          const double value = static_cast<double>(config.params.*member);
+          if (!(value >= spec.min && value <= spec.max))
+            throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_of(spec.name),
+                                         spec.min, spec.max, value));
+        },
+        spec.field);
+  }
+  validate(config.experiment);
+  std::size_t controls = 0;
+  for (const Arm& arm : config.experiment.arms) controls += !arm.ordering;
+  if (controls != 1)
+    throw UsageError(fmt::format("--arms must name exactly one control arm (the baseline every "
+                                 "arm is compared with), got {}",
+                                 controls));
+  validate(config.job);
+  validate(config.slate);
+  validate(config.model);
+  if (config.params.slate_size > config.slate.max_n)
+    throw UsageError(fmt::format("--slate-size {} exceeds the slate assembly's max_n {}",
+                                 config.params.slate_size, config.slate.max_n));
+  std::set<std::string> names;
+  for (const auto& v : config.experiments) {
+    validate_variant(v);
+    if (!names.insert(v.name).second)
+      throw UsageError(fmt::format("experiment {} is requested twice", v.name));
+  }
+}
+
+}  // namespace invr
+
+namespace invr {
+
+Experiment experiment_from_arms(std::string_view names, std::span<const int> slots,
+                                std::string salt) {
+  Experiment experiment;
+  experiment.salt = std::move(salt);
+  for (std::string_view part : split(names, ',')) {
+    part = trim(part);
+    Arm arm;
+    arm.name = std::string(part);
+    if (part != "control") {
+      std::optional<Ordering> ordering;
+      if (part.starts_with("invr-")) ordering = parse_ordering(part.substr(5));
+      if (!ordering)
+        throw UsageError(fmt::format("--arms: unknown arm \"{}\"; expected control, invr-random, "
+                                     "invr-score or invr-user-rank",
+                                     part));
+      arm.ordering = ordering;
+      arm.slots.assign(slots.begin(), slots.end());
+    }
+    experiment.arms.push_back(std::move(arm));
+  }
+  validate(experiment);
+  return experiment;
+}
+
+}  // namespace invr

@@ -1,0 +1,175 @@
+// One simulation run: ticks of job -> catalog -> traffic, the logs growing
+// with every tick, then the per-arm summary.
+#include <cmath>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "invr/model_train.h"
+#include "invr/store.h"
+#include "simulation/sim_summary.h"
+#include "simulation/sim_traffic.h"
+
+namespace invr::simulation {
+namespace {
+namespace fs = std::filesystem;
+
+std::shared_ptr<const TwoTowerModel> retrain(const Dataset& data, const ModelConfig& config,
+                                             const fs::path& dir) {
+  TrainOptions options;
+  options.out_dir = dir;
+  options.progress = false;
+  TrainResult trained = train_two_tower(data, config, options);
+  return std::shared_ptr<const TwoTowerModel>(std::move(trained.model));
+}
+
+// Appends one tick's impressions (and click rows, 1 + position seconds
+// later, as the generator writes them) to the logs the next tick learns from.
+void append(const std::vector<Impression>& impressions, std::span<const Index> user_arm,
+            Dataset& data, ExposureLog& log) {
+  for (const Impression& i : impressions) {
+    data.interactions.push_back(i.user, i.item, i.time, EventType::impression, 1.0f);
+    if (i.clicked)
+      data.interactions.push_back(i.user, i.item, i.time + 1 + i.position, EventType::click, 1.0f);
+    log.push_back(i.user, i.item, i.position, i.clicked, i.time,
+                  user_arm[static_cast<std::size_t>(i.user)]);
+  }
+}
+}  // namespace
+
+RunResult run_simulation(const RunInputs& in) {
+  const SimulationWorld& world = *in.world;
+  const SimulationConfig& config = in.config;
+  const SimulationParams& params = config.params;
+  const double start = in.start_time, end = start + static_cast<double>(params.days) * kDay;
+  const double interval = params.job_interval_hours * 3600.0;
+
+  Dataset data = history_before(world.dataset, start);
+  std::vector<std::vector<Index>> clicked = positive_items(data);
+  const std::vector<double> rates = visits_per_day(data, start, params.activity_window_days);
+  const std::size_t users = data.users.size();
+
+  RunResult run;
+  run.name = in.name;
+  run.description = in.description;
+  run.population = population_items(world.dataset, start, end, params.max_item_age_days);
+  run.log.users = data.users;
+  for (const Arm& arm : config.experiment.arms) run.log.arms.add(arm.name);
+  UserOutcomes outcomes;
+  outcomes.arm.resize(users);
+  outcomes.expected_served.assign(users, 0.0);
+  outcomes.expected_control.assign(users, 0.0);
+  std::vector<const Arm*> user_arm(users);
+  for (std::size_t u = 0; u < users; ++u) {
+    const std::size_t a = config.experiment.assign(data.users.id(static_cast<Index>(u)));
+    outcomes.arm[u] = static_cast<Index>(a);
+    user_arm[u] = &config.experiment.arms[a];
+  }
+
+  const fs::path store_dir = in.work_dir / "store";
+  fs::remove_all(store_dir);
+  StoreOptions store_options;
+  store_options.grace_seconds = 0;  // only the current generation is kept
+  auto store = open_store("rocksdb:" + store_dir.string(), store_options);
+
+  std::shared_ptr<const TwoTowerModel> model = in.initial_model;
+  std::string model_version = "initial";
+  double trained_at = start;
+  std::vector<std::uint8_t> treated(data.items.size(), 0);
+  const auto ticks = static_cast<std::uint64_t>(std::ceil(static_cast<double>(params.days) * kDay / interval - 1e-9));
+  std::optional<EmbedOptions> embed_options = EmbedOptions{};
+  if (!config.job.job.cold_start.empty())
+    embed_options->cold_start = parse_cold_start(config.job.job.cold_start);
+
+  std::unique_ptr<Progress> progress;
+  std::int64_t day = -1;
+  for (std::uint64_t tick = 0; tick < ticks; ++tick) {
+    const double begin = start + static_cast<double>(tick) * interval;
+    const double tick_end = std::min(begin + interval, end);
+    const auto tick_day = static_cast<std::int64_t>(std::floor((begin - start) / kDay + 1e-9));
+    if (tick_day != day && in.progress) {
+      day = tick_day;
+      progress.reset();
+      std::uint64_t expected = 0;  // the day's visits, for the bar's total
+      for (std::uint64_t t = tick; t < ticks; ++t) {
+        const double b = start + static_cast<double>(t) * interval;
+        if (std::floor((b - start) / kDay + 1e-9) != static_cast<double>(day)) break;
+        for (std::size_t u = 0; u < users; ++u)
+          expected += visit_times(params.seed, static_cast<Index>(u), t, b,
+                                  std::min(b + interval, end), rates[u]).size();
+      }
+      progress = std::make_unique<Progress>(
+          fmt::format("simulate {} day {}/{}", in.name, day + 1, params.days), expected, "visits");
+    }
+    if (params.retrain_interval_days > 0 && tick > 0 &&
+        begin - trained_at >= params.retrain_interval_days * kDay - 1e-6) {
+      spdlog::info("simulate {}: retraining the model on {} events", in.name, data.interactions.size());
+      model = retrain(data, config.model, in.work_dir / "models" / fmt::format("t{:05}", tick));
+      model_version = fmt::format("retrained-t{:05}", tick);
+      trained_at = begin;
+      ++run.retrains;
+    }
+    CachingModel cached(*model);
+
+    JobConfig job = config.job;
+    job.job.as_of = begin;
+    job.retrieval.threads = params.threads;
+    job.inversion.threads = params.threads;
+    JobInputs job_inputs;
+    job_inputs.dataset = &data;
+    job_inputs.model = &cached;
+    job_inputs.model_version = model_version;
+    try {
+      const JobResult result = run_job(job_inputs, job, store.get(), fmt::format("t{:05}", tick));
+      for (Index item : result.selection.items) treated[static_cast<std::size_t>(item)] = 1;
+      ++run.job_runs;
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      // As in production: a failed run leaves the previous generation served.
+      ++run.job_failures;
+      spdlog::warn("simulate {}: job at tick {} failed, previous candidates stay: {}", in.name,
+                   tick, e.what());
+    }
+    const auto reader = store->reader();
+
+    embed_options->as_of = begin;
+    const Matrix item_embeddings = cached.embed_items(data, *embed_options);
+    const Matrix user_embeddings = cached.embed_users(data, *embed_options);
+    TickCatalog catalog = tick_catalog(data, item_embeddings, item_popularity(data, begin), begin,
+                                       tick_end, params.max_item_age_days);
+    SlateParams slate_params = config.slate;
+    slate_params.threads = 1;  // the simulator parallelises over batches itself
+    const SlateAssembler assembler(std::move(catalog.catalog), slate_params, "exact");
+
+    TickSetup setup;
+    setup.world = &world;
+    setup.params = &params;
+    setup.assembler = &assembler;
+    setup.catalog = &catalog;
+    setup.user_embeddings = &user_embeddings;
+    setup.candidates = reader->generation() ? reader.get() : nullptr;
+    setup.user_arm = user_arm;
+    setup.visits_per_day = rates;
+    setup.tick = tick;
+    setup.begin = begin;
+    setup.end = tick_end;
+    TickOutput out;
+    out.expected_served.assign(users, 0.0);
+    out.expected_control.assign(users, 0.0);
+    run_tick(setup, clicked, out, progress.get());
+    append(out.impressions, outcomes.arm, data, run.log);
+    for (std::size_t u = 0; u < users; ++u) {
+      outcomes.expected_served[u] += out.expected_served[u];
+      outcomes.expected_control[u] += out.expected_control[u];
+    }
+  }
+  progress.reset();
+  for (std::size_t i = 0; i < treated.size(); ++i)
+    if (treated[i]) run.treated.push_back(static_cast<Index>(i));
+  summarize(run, world, config, start, outcomes);
+  return run;
+}
+
+}  // namespace invr::simulation

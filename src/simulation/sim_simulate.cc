@@ -1,0 +1,127 @@
+// simulate(): the initial model, the oracle's calibration, the main run and
+// one run per experiment variant.
+#include <map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/error.h"
+#include "invr/model_train.h"
+#include "simulation/sim_calibrate.h"
+#include "simulation/sim_internal.h"
+
+namespace invr {
+namespace {
+namespace fs = std::filesystem;
+using simulation::kDay;
+
+std::shared_ptr<const TwoTowerModel> train_on_history(const Dataset& full, double start,
+                                                      const ModelConfig& config,
+                                                      const fs::path& dir, bool progress) {
+  const Dataset history = simulation::history_before(full, start);
+  spdlog::info("simulate: training the initial model ({} cold start) on {} events before the "
+               "simulation",
+               config.cold_start, history.interactions.size());
+  TrainOptions options;
+  options.out_dir = dir;
+  options.progress = progress;
+  TrainResult trained = train_two_tower(history, config, options);
+  return std::shared_ptr<const TwoTowerModel>(std::move(trained.model));
+}
+
+SimulationConfig with_variant(const SimulationConfig& base, const ExperimentVariant& v) {
+  SimulationConfig config = base;
+  config.experiments.clear();
+  if (v.all_items) config.job.selection.all_items = *v.all_items;
+  if (v.cold_start) {
+    config.job.job.cold_start = *v.cold_start;
+    config.model.cold_start = *v.cold_start;
+  }
+  if (v.top_users_per_item) config.job.retrieval.top_users_per_item = *v.top_users_per_item;
+  if (v.slots)
+    for (Arm& arm : config.experiment.arms)
+      if (arm.ordering) arm.slots = *v.slots;
+  return config;
+}
+}  // namespace
+
+SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config,
+                          const SimulationOptions& options) {
+  validate(config);
+  const SimulationParams& params = config.params;
+  const Dataset& dataset = world.dataset;
+  const double end = world.truth.end_time;
+  const double start = end - static_cast<double>(params.days) * kDay;
+  bool has_history = false;
+  for (double t : dataset.interactions.timestamp) has_history = has_history || t < start;
+  if (!has_history)
+    throw UsageError(fmt::format(
+        "--days {} leaves no history: the logs of {} span {:.1f} days and the simulation "
+        "replaces the last --days of them",
+        params.days, world.name, (end - world.truth.start_time) / kDay));
+
+  // Initial models by cold-start mode, trained on the history when not given.
+  std::map<std::string, std::shared_ptr<const TwoTowerModel>> models;
+  std::string base_mode = config.model.cold_start;
+  if (!options.model_dir.empty()) {
+    models[""] = TwoTowerModel::load(options.model_dir);
+    ModelConfig given = config.model;
+    if (fs::exists(options.model_dir / "config.toml"))
+      read_model_config(options.model_dir / "config.toml", given);
+    base_mode = given.cold_start;
+  } else {
+    models[""] = train_on_history(dataset, start, config.model, options.work_dir / "model",
+                                  options.progress);
+  }
+  // A variant that asks for another cold-start mode gets a model trained for
+  // it (content cold start needs id dropout in training).
+  auto model_for = [&](const SimulationConfig& c) {
+    const std::string& mode = c.job.job.cold_start;
+    if (mode.empty() || mode == base_mode) return models[""];
+    if (!models.count(mode)) {
+      ModelConfig model_config = c.model;
+      model_config.cold_start = mode;
+      models[mode] = train_on_history(dataset, start, model_config,
+                                      options.work_dir / ("model-" + mode), options.progress);
+    }
+    return models[mode];
+  };
+
+  if (world.calibrate_bias) simulation::calibrate_oracle(world, *models[""], config, start);
+
+  SimulationResult result;
+  result.config = config;
+  result.world_kind = world.kind;
+  result.world_name = world.name;
+  result.users = dataset.users.size();
+  result.items = dataset.items.size();
+  result.producers = dataset.producers.size();
+  result.start_time = start;
+
+  simulation::RunInputs main;
+  main.world = &world;
+  main.config = config;
+  main.config.experiments.clear();
+  main.initial_model = model_for(main.config);
+  main.work_dir = options.work_dir / "runs" / "main";
+  main.start_time = start;
+  main.description = "The configured arms against control";
+  main.progress = options.progress;
+  spdlog::info("simulate: {} days from {} over {} users, {} items", params.days, start,
+               result.users, result.items);
+  result.main = simulation::run_simulation(main);
+
+  for (const ExperimentVariant& variant : config.experiments) {
+    simulation::RunInputs run = main;
+    run.config = with_variant(config, variant);
+    run.initial_model = model_for(run.config);
+    run.work_dir = options.work_dir / "runs" / variant.name;
+    run.name = variant.name;
+    run.description = variant.description;
+    spdlog::info("simulate: experiment {}: {}", variant.name, variant.description);
+    result.experiments.push_back(simulation::run_simulation(run));
+  }
+  return result;
+}
+
+}  // namespace invr

@@ -1,0 +1,161 @@
+// Per-arm results of a run, from its exposure log.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "simulation/sim_summary.h"
+
+namespace invr::simulation {
+namespace {
+
+std::vector<Index> producers_of(const Dataset& dataset, std::span<const Index> items) {
+  std::vector<Index> out;
+  out.reserve(items.size());
+  for (Index i : items) out.push_back(dataset.item_table.producer[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+std::vector<std::uint64_t> gather(std::span<const std::uint64_t> counts, std::span<const Index> items) {
+  std::vector<std::uint64_t> out;
+  out.reserve(items.size());
+  for (Index i : items) out.push_back(counts[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+// Bins [edges[i], edges[i+1]): 0, 1, 2, 4, 8, ... until the largest value fits.
+Histogram doubling_histogram(std::span<const std::uint64_t> values) {
+  Histogram h;
+  const std::uint64_t largest = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  h.edges = {0, 1};
+  while (h.edges.back() <= static_cast<double>(largest)) h.edges.push_back(2 * h.edges.back());
+  h.counts.assign(h.edges.size() - 1, 0);
+  for (std::uint64_t v : values) {
+    const auto bin = std::upper_bound(h.edges.begin(), h.edges.end(), static_cast<double>(v)) -
+                     h.edges.begin() - 1;
+    ++h.counts[static_cast<std::size_t>(bin)];
+  }
+  return h;
+}
+
+// Per-user relative change of expected clicks, clamped into [-50%, +50%] in
+// 5% bins, so the report's axis is fixed.
+Histogram change_histogram(std::span<const double> changes) {
+  Histogram h;
+  for (int e = -10; e <= 10; ++e) h.edges.push_back(0.05 * e);
+  h.counts.assign(h.edges.size() - 1, 0);
+  for (double c : changes) {
+    const double clamped = std::clamp(c, h.edges.front(), std::nextafter(h.edges.back(), 0.0));
+    auto bin = std::upper_bound(h.edges.begin(), h.edges.end(), clamped) - h.edges.begin() - 1;
+    bin = std::clamp<std::ptrdiff_t>(bin, 0, static_cast<std::ptrdiff_t>(h.counts.size()) - 1);
+    ++h.counts[static_cast<std::size_t>(bin)];
+  }
+  return h;
+}
+
+void lorenz(std::vector<std::uint64_t> counts, std::vector<double>& x, std::vector<double>& y) {
+  std::sort(counts.begin(), counts.end());
+  const std::size_t n = counts.size();
+  std::vector<std::uint64_t> prefix(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + counts[i];
+  const std::size_t points = std::min<std::size_t>(n, 100);
+  x.clear();
+  y.clear();
+  if (n == 0) return;
+  for (std::size_t i = 0; i <= points; ++i) {
+    const std::size_t k = (i * n + points / 2) / points;
+    x.push_back(static_cast<double>(k) / static_cast<double>(n));
+    y.push_back(prefix[n] ? static_cast<double>(prefix[k]) / static_cast<double>(prefix[n]) : 0.0);
+  }
+}
+}  // namespace
+
+ArmExposure arm_exposure(const ExposureLog& log, std::span<const std::size_t> rows,
+                         const Dataset& dataset, std::span<const Index> population,
+                         std::span<const Index> treated, std::uint64_t sufficient) {
+  std::vector<std::uint64_t> counts(dataset.items.size(), 0);
+  ArmExposure e;
+  for (std::size_t r : rows) {
+    ++counts[static_cast<std::size_t>(log.item[r])];
+    e.clicks += log.clicked[r];
+  }
+  e.impressions = rows.size();
+  e.ctr = e.impressions ? static_cast<double>(e.clicks) / static_cast<double>(e.impressions) : 0.0;
+  e.psei = psei(counts, treated, sufficient);
+  e.treated_items = treated.size();
+  const std::vector<std::uint64_t> population_counts = gather(counts, population);
+  e.items = concentration(population_counts);
+  e.producers =
+      concentration(producer_totals(population_counts, producers_of(dataset, population)));
+  return e;
+}
+
+void summarize(RunResult& run, const SimulationWorld& world, const SimulationConfig& config,
+               double start, const UserOutcomes& users) {
+  const SimulationParams& params = config.params;
+  const Dataset& dataset = world.dataset;
+  const ExposureLog& log = run.log;
+  const auto& arms = config.experiment.arms;
+  const auto days = static_cast<std::size_t>(params.days);
+  const auto sufficient = static_cast<std::uint64_t>(params.sufficient_impressions);
+
+  std::vector<std::vector<std::size_t>> rows(arms.size());
+  std::vector<std::vector<std::vector<std::size_t>>> day_rows(
+      arms.size(), std::vector<std::vector<std::size_t>>(days));
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    const auto a = static_cast<std::size_t>(log.arm[r]);
+    rows[a].push_back(r);
+    const auto d = static_cast<std::size_t>(std::clamp(
+        std::floor((log.timestamp[r] - start) / kDay), 0.0, static_cast<double>(days - 1)));
+    day_rows[a][d].push_back(r);
+  }
+  std::size_t control = 0;
+  for (std::size_t a = 0; a < arms.size(); ++a)
+    if (!arms[a].ordering) control = a;
+
+  const std::vector<Index> population_producers = producers_of(dataset, run.population);
+  run.arms.assign(arms.size(), {});
+  for (std::size_t a = 0; a < arms.size(); ++a) {
+    ArmResult& result = run.arms[a];
+    result.arm = arms[a];
+    result.users = static_cast<std::size_t>(
+        std::count(users.arm.begin(), users.arm.end(), static_cast<Index>(a)));
+    result.totals = arm_exposure(log, rows[a], dataset, run.population, run.treated, sufficient);
+
+    std::vector<std::uint64_t> cumulative(dataset.items.size(), 0);
+    for (std::size_t d = 0; d < days; ++d) {
+      ArmExposure day =
+          arm_exposure(log, day_rows[a][d], dataset, run.population, run.treated, sufficient);
+      for (std::size_t r : day_rows[a][d]) ++cumulative[static_cast<std::size_t>(log.item[r])];
+      day.psei = psei(cumulative, run.treated, sufficient);  // exposure accumulates
+      result.daily.push_back(day);
+    }
+    // cumulative now holds the arm's whole-run counts.
+    const std::vector<std::uint64_t> population_counts = gather(cumulative, run.population);
+    lorenz(producer_totals(population_counts, population_producers), result.lorenz_x,
+           result.lorenz_y);
+    result.treated_exposure = doubling_histogram(gather(cumulative, run.treated));
+
+    if (a != control) {
+      result.relative = relative_changes(log, rows[a], rows[control], dataset, run.population,
+                                         run.treated, params);
+      std::vector<double> changes;
+      double served = 0, counterfactual = 0;
+      std::size_t lost = 0;
+      for (std::size_t u = 0; u < users.arm.size(); ++u) {
+        if (users.arm[u] != static_cast<Index>(a) || !(users.expected_control[u] > 0)) continue;
+        changes.push_back(users.expected_served[u] / users.expected_control[u] - 1);
+        lost += users.expected_served[u] < users.expected_control[u] * (1 - 1e-12);
+        served += users.expected_served[u];
+        counterfactual += users.expected_control[u];
+      }
+      if (params.counterfactual) {
+        result.ctr_change = change_histogram(changes);
+        result.share_lost_relevance =
+            changes.empty() ? 0.0 : static_cast<double>(lost) / static_cast<double>(changes.size());
+        result.expected_ctr_change = counterfactual > 0 ? served / counterfactual - 1 : 0.0;
+      }
+    }
+  }
+}
+
+}  // namespace invr::simulation

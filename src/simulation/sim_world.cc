@@ -1,0 +1,108 @@
+// Simulation worlds: a synthetic world with its generator's truth, or a real
+// dataset with an oracle written in the same WorldTruth form, so one click
+// formula (invr::click_probability) serves both.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/atomic_io.h"
+#include "invr/error.h"
+#include "invr/model_train.h"
+#include "invr/simulation.h"
+
+namespace invr {
+namespace {
+namespace fs = std::filesystem;
+
+SimulationWorld from_parts(Dataset dataset, WorldTruth truth, const std::string& source) {
+  SimulationWorld world;
+  world.kind = "synthetic";
+  world.name = dataset.name.empty() ? "world" : dataset.name;
+  world.truth_user = truth_indices(dataset.users, 'u', truth.n_users(), source);
+  world.truth_item = truth_indices(dataset.items, 'i', truth.n_items(), source);
+  world.dataset = std::move(dataset);
+  world.truth = std::move(truth);
+  return world;
+}
+
+// Items without a publish time take their first event's time, so a dataset's
+// items arrive during the simulation as they did in the logs.
+void date_undated_items(Dataset& dataset) {
+  auto& publish = dataset.item_table.publish_time;
+  std::vector<double> first(publish.size(), kNoTime);
+  const Interactions& in = dataset.interactions;
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    const auto i = static_cast<std::size_t>(in.item[r]);
+    if (has_time(in.timestamp[r]) && !(first[i] <= in.timestamp[r])) first[i] = in.timestamp[r];
+  }
+  for (std::size_t i = 0; i < publish.size(); ++i)
+    if (!has_time(publish[i])) publish[i] = first[i];
+}
+}  // namespace
+
+SimulationWorld load_synthetic_world(const fs::path& dir) {
+  const fs::path truth_path = dir / "world.truth";
+  if (!fs::exists(truth_path))
+    throw IoError(fmt::format("{}: no world.truth; --world needs a folder written by "
+                              "`invr generate` (use --data for a real dataset)",
+                              dir.string()));
+  Dataset dataset = load_atomic(dir, "world");
+  WorldTruth truth = load_truth(truth_path);
+  return from_parts(std::move(dataset), std::move(truth), (dir / "world.inter").string());
+}
+
+SimulationWorld synthetic_world(World world) {
+  return from_parts(std::move(world.dataset), std::move(world.truth), "generated world");
+}
+
+SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
+                              const fs::path& work_dir) {
+  if (!dataset.has_timestamps())
+    throw UsageError(fmt::format("dataset {}: the simulator needs timestamps (it replaces the "
+                                 "last --days days of the logs)",
+                                 dataset.name));
+  date_undated_items(dataset);
+
+  // The oracle sees every interaction: nothing held out.
+  ModelConfig oracle_config = config.model;
+  oracle_config.validation_fraction = 0;
+  TrainOptions options;
+  options.out_dir = work_dir / "oracle";
+  spdlog::info("simulate: fitting the oracle on all {} interactions of {}",
+               dataset.interactions.size(), dataset.name);
+  const TrainResult trained = train_two_tower(dataset, oracle_config, options);
+  const Matrix users = trained.model->embed_users(dataset);
+  const Matrix items = trained.model->embed_items(dataset);
+
+  SimulationWorld world;
+  world.kind = "dataset";
+  world.name = dataset.name;
+  WorldTruth& truth = world.truth;
+  truth.dim = static_cast<std::uint32_t>(users.cols);
+  truth.user_interest = users.data;
+  truth.item_topic = items.data;
+  truth.item_quality.assign(items.rows, 0.0f);
+  truth.item_publisher = dataset.item_table.producer;
+  truth.publisher_quality.assign(dataset.producers.size(), 0.0f);
+  truth.relevance_weight = config.params.oracle_sharpness;
+  truth.quality_weight = 0;
+  truth.relevance_bias = 0;  // calibrated by simulate()
+  truth.examination.eta = config.params.examination_eta;
+  const double last = latest_timestamp(dataset);
+  truth.start_time = last;
+  truth.end_time = last + 1;
+  truth.seed = config.params.seed;
+  for (const auto& t : dataset.interactions.timestamp)
+    if (has_time(t) && t < truth.start_time) truth.start_time = t;
+  world.truth_user.resize(dataset.users.size());
+  world.truth_item.resize(dataset.items.size());
+  for (std::size_t u = 0; u < world.truth_user.size(); ++u) world.truth_user[u] = static_cast<Index>(u);
+  for (std::size_t i = 0; i < world.truth_item.size(); ++i) world.truth_item[i] = static_cast<Index>(i);
+  world.dataset = std::move(dataset);
+  world.calibrate_bias = true;
+  return world;
+}
+
+}  // namespace invr

@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "invr/error.h"
+#include "invr/job.h"
+#include "invr/store.h"
+#include "job_world.h"
+#include "test_util.h"
+
+namespace invr {
+namespace {
+
+std::vector<std::string> items_of(const StoredCandidates& c, Ordering o) {
+  std::vector<std::string> out;
+  for (const auto& s : c.of(o)) out.push_back(s.item);
+  return out;
+}
+
+struct JobFixture : ::testing::Test {
+  test::TempDir dir;
+  Dataset dataset = test::job_world();
+  std::unique_ptr<TwoTowerModel> model;
+  std::unique_ptr<CandidateStore> store;
+  JobConfig config;
+
+  void SetUp() override {
+    test::write_job_model(dataset, dir / "model");
+    model = TwoTowerModel::load(dir / "model");
+    config = test::job_world_config("rocksdb:" + (dir / "store").string());
+    store = open_store(config.job.store);
+  }
+  JobResult run(const std::string& generation) {
+    JobInputs inputs;
+    inputs.dataset = &dataset;
+    inputs.model = model.get();
+    inputs.model_version = "test-model";
+    return run_job(inputs, config, store.get(), generation);
+  }
+};
+
+TEST_F(JobFixture, WritesTheHandComputedListsInEveryOrdering) {
+  const JobResult result = run("g1");
+  EXPECT_EQ(result.generation, "g1");
+  EXPECT_EQ(store->current(), "g1");
+  EXPECT_EQ(result.selection.items, (std::vector<Index>{2, 3}));
+  EXPECT_EQ(result.users_with_candidates, 3u);
+  using V = std::vector<std::string>;
+  const auto u0 = store->get("g1", "u0").value();
+  const auto u1 = store->get("g1", "u1").value();
+  const auto u2 = store->get("g1", "u2").value();
+  EXPECT_EQ(items_of(u0, Ordering::score), (V{"i2", "i3"}));
+  EXPECT_EQ(items_of(u1, Ordering::score), (V{"i2", "i3"}));
+  EXPECT_EQ(items_of(u2, Ordering::score), (V{"i3", "i2"}));
+  EXPECT_EQ(items_of(u0, Ordering::user_rank), (V{"i2", "i3"}));
+  EXPECT_EQ(items_of(u1, Ordering::user_rank), (V{"i3", "i2"}));
+  EXPECT_EQ(items_of(u2, Ordering::user_rank), (V{"i3", "i2"}));
+  EXPECT_EQ(u1.of(Ordering::user_rank)[0].user_rank, 1);
+  EXPECT_FLOAT_EQ(u1.of(Ordering::user_rank)[0].score, 0.5f);
+  EXPECT_EQ(u1.of(Ordering::random).size(), 2u);
+}
+
+TEST_F(JobFixture, CapAndSeenItemsApply) {
+  config.inversion.max_candidates_per_user = 1;
+  dataset.interactions.push_back(0, 3, test::kWorldStart + 300, EventType::click, 1);
+  run("g1");
+  const auto u0 = store->get("g1", "u0").value();
+  const auto u1 = store->get("g1", "u1").value();
+  EXPECT_EQ(items_of(u0, Ordering::score), std::vector<std::string>{"i2"});
+  EXPECT_EQ(items_of(u0, Ordering::user_rank), std::vector<std::string>{"i2"});
+  EXPECT_EQ(items_of(u1, Ordering::score), std::vector<std::string>{"i2"});
+  EXPECT_EQ(items_of(u1, Ordering::user_rank), std::vector<std::string>{"i3"});
+}
+
+TEST_F(JobFixture, ManifestRecordsConfigCountsTimingsAndModel) {
+  run("g1");
+  const auto manifest = nlohmann::json::parse(store->manifest("g1"));
+  EXPECT_EQ(manifest["model"]["dim"], 2);
+  EXPECT_EQ(manifest["model"]["version"], "test-model");
+  EXPECT_EQ(manifest["config"]["retrieval"]["top_users_per_item"], 3);
+  EXPECT_EQ(manifest["counts"]["items_selected"], 2);
+  EXPECT_EQ(manifest["counts"]["users_with_candidates"], 3);
+  EXPECT_EQ(manifest["counts"]["candidates_score"], 6);
+  std::vector<std::string> stages;
+  for (const auto& t : manifest["timings"]) stages.push_back(t["stage"]);
+  EXPECT_EQ(stages, (std::vector<std::string>{"select", "embed_items", "embed_users", "retrieve",
+                                              "invert", "write"}));
+  EXPECT_GT(manifest["peak_rss_bytes"].get<std::uint64_t>(), 0u);
+}
+
+TEST_F(JobFixture, EmptySelectionIsAnErrorAndThePreviousGenerationStaysServed) {
+  run("g1");
+  config.selection.long_tail_share = 0;
+  try {
+    run("g2");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("selection is empty"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store->current(), "g1");
+  EXPECT_TRUE(store->get("g1", "u0").has_value());
+}
+
+TEST_F(JobFixture, ModelDimensionChangeIsRefusedUnlessAllowed) {
+  run("g1");
+  test::write_job_model(dataset, dir / "model3", 3);
+  model = TwoTowerModel::load(dir / "model3");
+  try {
+    run("g2");
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("2-dimensional"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store->current(), "g1");
+  config.job.allow_dim_change = true;
+  run("g2");
+  EXPECT_EQ(store->current(), "g2");
+}
+
+TEST_F(JobFixture, SameInputsGiveSameLists) {
+  run("g1");
+  run("g2");
+  for (const char* user : {"u0", "u1", "u2"})
+    EXPECT_EQ(store->get("g1", user), store->get("g2", user)) << user;
+}
+
+TEST(JobFiles, UnreachableRedisAndUnwritableStoreAreIoErrors) {
+  test::TempDir dir;
+  const Dataset dataset = test::job_world();
+  save_atomic(dataset, dir / "data", "jobworld");
+  test::write_job_model(dataset, dir / "model");
+  JobFiles files;
+  files.data = (dir / "data").string();
+  files.model = (dir / "model").string();
+  JobConfig config = test::job_world_config("redis://127.0.0.1:1");
+  EXPECT_THROW(run_job_from_files(files, config), IoError);
+  test::write_file(dir / "file", "not a directory");
+  config.job.store = "rocksdb:" + (dir / "file" / "store").string();
+  EXPECT_THROW(run_job_from_files(files, config), IoError);
+}
+
+TEST(ShardRows, CoversEveryRowOnce) {
+  std::int64_t next = 0;
+  for (int r = 0; r < 3; ++r) {
+    const RowRange range = shard_rows(10, r, 3);
+    EXPECT_EQ(range.begin, next);
+    next = range.end;
+  }
+  EXPECT_EQ(next, 10);
+  EXPECT_EQ(shard_rows(10, 2, 3).end - shard_rows(10, 2, 3).begin, 4);
+}
+
+}  // namespace
+}  // namespace invr
