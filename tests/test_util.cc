@@ -51,11 +51,14 @@ std::string read_file(const fs::path& path) {
 }
 
 CommandResult run_cli(const std::string& args) {
+  return run_shell(std::string(INVR_CLI_PATH) + " " + args);
+}
+
+CommandResult run_shell(const std::string& shell_command) {
   TempDir tmp;
   const auto out_path = tmp / "stdout";
   const auto err_path = tmp / "stderr";
-  const std::string command = std::string(INVR_CLI_PATH) + " " + args + " >" + out_path.string() +
-                              " 2>" + err_path.string();
+  const std::string command = shell_command + " >" + out_path.string() + " 2>" + err_path.string();
   int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

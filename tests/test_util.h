@@ -38,6 +38,8 @@ struct CommandResult {
 };
 // Runs the built invr CLI with the given argument string (shell-quoted by the caller).
 CommandResult run_cli(const std::string& args);
+// Runs a shell command line (for tools around invr: mpirun, timeout).
+CommandResult run_shell(const std::string& command);
 
 }  // namespace invr::test
 

@@ -1,7 +1,9 @@
-// invr demo: the main job end to end on the built-in synthetic world.
-// Today: generate the world, describe it, and measure the exposure the
-// legacy popularity-biased recommender gave each producer. Later stages
-// (train, inverse-retrieval job, simulation, report) append their steps here.
+// invr demo: the main job end to end on the built-in synthetic world:
+// generate -> train -> job -> simulate -> report, printing where the report
+// is. The world's last --sim-days days are replaced by the A/B simulation;
+// the model and the first job see only the days before (docs/simulation.md).
+#include <malloc.h>
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -14,7 +16,11 @@
 #include "command.h"
 #include "invr/atomic_file.h"
 #include "invr/error.h"
+#include "invr/job.h"
 #include "invr/metrics.h"
+#include "invr/model_train.h"
+#include "invr/report.h"
+#include "invr/simulation.h"
 #include "invr/stats.h"
 #include "invr/synth.h"
 #include "world_options.h"
@@ -23,27 +29,92 @@ namespace invr::cli {
 namespace {
 namespace fs = std::filesystem;
 
+struct DemoArgs {
+  WorldParams world;
+  std::string out = "out/demo";
+  std::int64_t sim_days = 7;
+  std::int64_t threads = 0;
+};
+
 nlohmann::ordered_json concentration_json(const Concentration& c) {
   return {{"count", c.entities}, {"b50ps", c.bottom50_share}, {"t1ps", c.top1_share},
           {"gini", c.gini},      {"coverage", c.coverage}};
 }
 
-int run_demo(const WorldParams& params, const fs::path& out) {
-  const auto start = std::chrono::steady_clock::now();
-  validate(params);
-  spdlog::info("demo 1/3: generating the synthetic world ({} users, {} items, {} publishers)",
-               params.users, params.items, params.publishers);
-  World world = generate_world(params);
-  save_world(world, out);
+// The logs before `start`: what the model and the first job may see.
+Dataset history_of(const Dataset& full, double start) {
+  Dataset history = full;
+  std::vector<bool> keep(full.interactions.size());
+  for (std::size_t r = 0; r < keep.size(); ++r) keep[r] = full.interactions.timestamp[r] < start;
+  history.interactions = full.interactions.select(keep);
+  return history;
+}
 
-  spdlog::info("demo 2/3: dataset statistics");
-  const DatasetStats stats = dataset_stats(world.dataset);
+const RelativeChange* find_change(const ArmResult& arm, std::string_view key) {
+  for (const auto& [name, change] : arm.relative)
+    if (name == key) return &change;
+  return nullptr;
+}
 
-  spdlog::info("demo 3/3: exposure metrics of the legacy recommender's logs");
-  const ExposureMetrics legacy = exposure_metrics(world.exposures, world.dataset.item_table);
+int run_demo(const DemoArgs& args) {
+  // LibTorch reallocates large activations every batch (see cmd_train.cc).
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path out = args.out;
+  validate(args.world);
+  SimulationConfig config;
+  config.params.days = args.sim_days;
+  config.params.threads = args.threads;
+  validate(config);
+  if (args.sim_days >= args.world.days)
+    throw UsageError(fmt::format("--sim-days {} must be smaller than --days {}: the days before "
+                                 "the simulation are the model's training history",
+                                 args.sim_days, args.world.days));
+
+  spdlog::info("demo 1/5: generating the synthetic world ({} users, {} items, {} publishers)",
+               args.world.users, args.world.items, args.world.publishers);
+  World generated = generate_world(args.world);
+  save_world(generated, out / "world");
+  const ExposureMetrics legacy = exposure_metrics(generated.exposures, generated.dataset.item_table);
+  const DatasetStats stats = dataset_stats(generated.dataset);
+  SimulationWorld world = synthetic_world(std::move(generated));
+  const double start = world.truth.end_time - static_cast<double>(args.sim_days) * 86400.0;
+  const Dataset history = history_of(world.dataset, start);
+
+  spdlog::info("demo 2/5: training the two-tower model on the {} days before the simulation",
+               args.world.days - args.sim_days);
+  TrainOptions train_options;
+  train_options.out_dir = out / "model";
+  train_two_tower(history, config.model, train_options);
+
+  spdlog::info("demo 3/5: the InvR job on the same history");
+  const auto model = TwoTowerModel::load(out / "model");
+  JobConfig job = config.job;
+  job.job.as_of = start;
+  job.retrieval.threads = job.inversion.threads = args.threads;
+  fs::remove_all(out / "store");
+  const auto store = open_store("rocksdb:" + (out / "store").string());
+  JobInputs inputs;
+  inputs.dataset = &history;
+  inputs.model = model.get();
+  inputs.model_version = model_version(out / "model");
+  const JobResult first_job = run_job(inputs, job, store.get(), "demo-initial");
+
+  spdlog::info("demo 4/5: simulating {} days of A/B traffic", args.sim_days);
+  SimulationOptions options;
+  options.work_dir = out / "simulation" / "work";
+  options.model_dir = out / "model";
+  const SimulationResult result = simulate(world, config, options);
+  write_simulation_outputs(result, world, out / "simulation");
+
+  spdlog::info("demo 5/5: writing the report");
+  const fs::path results_path = out / "simulation" / "results.json";
+  const fs::path report_path = out / "report.html";
+  write_report(results_path, report_path);
 
   nlohmann::ordered_json summary = {
-      {"world", out.string()},
+      {"world", (out / "world").string()},
       {"users", stats.users},
       {"items", stats.items},
       {"producers", stats.producers},
@@ -55,30 +126,49 @@ int run_demo(const WorldParams& params, const fs::path& out) {
         {"psei", legacy.psei},
         {"items", concentration_json(legacy.items)},
         {"producers", concentration_json(legacy.producers)}}},
+      {"initial_job", nlohmann::ordered_json::parse(job_summary_json(first_job))},
+      {"results", results_path.string()},
+      {"report", report_path.string()},
   };
-  const fs::path summary_path = out / "demo_summary.json";
-  write_text_atomically(summary_path, summary.dump(2) + "\n");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  write_text_atomically(out / "demo_summary.json", summary.dump(2) + "\n");
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << fmt::format(
-      "Synthetic world in {} ({:.1f}s)\n"
-      "  {} users, {} items, {} publishers, {} impressions, CTR {:.2f}%\n"
-      "  Legacy recommender exposure by publisher: top-1% share {:.1f}%, bottom-50% share {:.1f}%, "
-      "Gini {:.3f}\n"
-      "  Items with >= 100 impressions (PSEI): {:.1f}%\n"
-      "Summary: {}\n",
-      out.string(), seconds, stats.users, stats.items, stats.producers, legacy.impressions,
-      100 * legacy.ctr, 100 * legacy.producers.top1_share, 100 * legacy.producers.bottom50_share,
-      legacy.producers.gini, legacy.psei, summary_path.string());
+      "Synthetic world in {} ({} users, {} items, {} publishers)\n"
+      "  Legacy recommender exposure by publisher: top-1% share {:.1f}%, bottom-50% share "
+      "{:.1f}%, Gini {:.3f}\n",
+      (out / "world").string(), stats.users, stats.items, stats.producers,
+      100 * legacy.producers.top1_share, 100 * legacy.producers.bottom50_share,
+      legacy.producers.gini);
+  std::cout << summary_text(result);
+  for (const ArmResult& arm : result.main.arms) {
+    if (arm.arm.name != "invr-user-rank") continue;
+    const RelativeChange* b50 = find_change(arm, "producer_b50ps");
+    const RelativeChange* psei = find_change(arm, "psei");
+    const RelativeChange* ctr = find_change(arm, "ctr");
+    if (b50 && psei && ctr)
+      std::cout << fmt::format(
+          "invr-user-rank vs control: producer B50PS {:+.1f}%, PSEI {:+.1f}%, CTR {:+.1f}%\n",
+          100 * b50->change, 100 * psei->change, 100 * ctr->change);
+  }
+  std::cout << fmt::format("Report: {}\nResults: {}\nDone in {:.1f}s\n", report_path.string(),
+                           results_path.string(), seconds);
   return 0;
 }
 
 std::function<int()> setup(CLI::App& app) {
-  auto params = std::make_shared<WorldParams>();
-  auto out = std::make_shared<std::string>("out/demo");
-  app.add_option("--out", *out, "Folder for the world and every artifact of the demo")
+  auto args = std::make_shared<DemoArgs>();
+  app.add_option("--out", args->out, "Folder for the world and every artifact of the demo")
       ->capture_default_str();
-  add_world_options(app, *params);
-  return [params, out] { return run_demo(*params, *out); };
+  app.add_option("--sim-days", args->sim_days,
+                 "Days at the end of the world replaced by the A/B simulation")
+      ->capture_default_str();
+  app.add_option("--sim-threads", args->threads,
+                 "Threads of the job and the simulation; 0 = all cores (never changes results)")
+      ->capture_default_str();
+  add_world_options(app, args->world);
+  return [args] { return run_demo(*args); };
 }
 }  // namespace
 

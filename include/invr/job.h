@@ -86,7 +86,23 @@ std::string job_config_toml(const JobConfig& config);
 struct StageTiming {
   std::string stage;
   double seconds = 0;
+  std::uint64_t peak_rss_bytes = 0;  // the process's peak RSS when the stage ended
 };
+
+// What the job must hold at its peak, to compare with its peak RSS: the
+// dataset, the user and item embeddings, the item -> users lists and the
+// per-user lists (the output).
+struct JobMemory {
+  std::uint64_t dataset_bytes = 0;
+  std::uint64_t embedding_bytes = 0;
+  std::uint64_t top_users_bytes = 0;
+  std::uint64_t candidate_bytes = 0;
+  std::uint64_t required_bytes() const {
+    return dataset_bytes + embedding_bytes + top_users_bytes + candidate_bytes;
+  }
+};
+// Bytes the dataset's tables and id maps occupy.
+std::uint64_t dataset_bytes(const Dataset& dataset);
 
 struct JobResult {
   std::string generation;
@@ -95,6 +111,7 @@ struct JobResult {
   std::size_t users_with_candidates = 0;
   std::array<std::size_t, kOrderings> candidates{};  // summed over users, per ordering
   std::vector<StageTiming> stages;
+  JobMemory memory;
   std::string manifest;  // the JSON committed with the generation
 };
 

@@ -22,8 +22,10 @@ class StageClock {
   explicit StageClock(std::vector<StageTiming>& stages) : stages_(stages) {}
   void done(const char* stage) {
     const auto now = Clock::now();
-    stages_.push_back({stage, std::chrono::duration<double>(now - start_).count()});
-    spdlog::info("job: {} took {:.2f} s", stage, stages_.back().seconds);
+    stages_.push_back({stage, std::chrono::duration<double>(now - start_).count(),
+                       job::peak_rss_bytes()});
+    spdlog::info("job: {} took {:.2f} s (peak RSS {:.0f} MB)", stage, stages_.back().seconds,
+                 static_cast<double>(stages_.back().peak_rss_bytes) / 1e6);
     start_ = now;
   }
 
@@ -74,7 +76,27 @@ nlohmann::ordered_json counts_json(const Selection& s) {
           {"users_few_interactions", c.users_few_interactions},
           {"users_selected", s.users.size()}};
 }
+template <class T>
+std::uint64_t bytes_of(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+std::uint64_t id_map_bytes(const IdMap& map) {
+  std::uint64_t bytes = 0;
+  // Each id is stored twice (vector and hash map key) plus a hash node.
+  for (const auto& id : map.ids()) bytes += 2 * (sizeof(std::string) + (id.size() > 15 ? id.size() + 1 : 0)) + 32;
+  return bytes;
+}
 }  // namespace
+
+std::uint64_t dataset_bytes(const Dataset& d) {
+  const Interactions& x = d.interactions;
+  const ItemTable& t = d.item_table;
+  return bytes_of(x.user) + bytes_of(x.item) + bytes_of(x.timestamp) + bytes_of(x.event) +
+         bytes_of(x.value) + bytes_of(t.producer) + bytes_of(t.publish_time) +
+         bytes_of(t.token_offsets) + bytes_of(t.tokens) + id_map_bytes(d.users) +
+         id_map_bytes(d.items) + id_map_bytes(d.producers) + id_map_bytes(d.tokens);
+}
 
 JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateStore* store_ptr,
                   std::string generation) {
@@ -119,6 +141,8 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   Matrix users = model.embed_users(dataset, embed);
   keep_rows_in_place(users, selection.users);
   clock.done("embed_users");
+  result.memory.dataset_bytes = dataset_bytes(dataset);
+  result.memory.embedding_bytes = bytes_of(users.data) + bytes_of(items.data);
   if (items.cols != users.cols)
     throw Error(fmt::format("model {}: item embeddings have {} columns but user embeddings {}",
                             inputs.model_version, items.cols, users.cols));
@@ -128,6 +152,7 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
                                ? inputs.top_users(view_of(items), view_of(users), config.retrieval)
                                : top_users_per_item(view_of(items), view_of(users), config.retrieval);
   clock.done("retrieve");
+  result.memory.top_users_bytes = bytes_of(top.users) + bytes_of(top.scores);
   if (!inputs.write_output) return result;
 
   // 4. Inversion into per-user lists, minus what each user has seen.
@@ -136,6 +161,8 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
                                       seen, config.inversion);
   result.users_with_candidates = lists.users_with_candidates();
   for (Ordering o : kAllOrderings) result.candidates[static_cast<std::size_t>(o)] = lists.total(o);
+  for (std::size_t o = 0; o < kOrderings; ++o)
+    result.memory.candidate_bytes += bytes_of(lists.lists[o]) + bytes_of(lists.offsets[o]);
   clock.done("invert");
 
   // 5. Write the generation; commit only when every user is in.
@@ -174,8 +201,15 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
     manifest["counts"][fmt::format("candidates_{}", ordering_name(o))] =
         result.candidates[static_cast<std::size_t>(o)];
   auto timings = nlohmann::ordered_json::array();
-  for (const auto& s : result.stages) timings.push_back({{"stage", s.stage}, {"seconds", s.seconds}});
+  for (const auto& s : result.stages)
+    timings.push_back({{"stage", s.stage}, {"seconds", s.seconds}, {"peak_rss_bytes", s.peak_rss_bytes}});
   manifest["timings"] = timings;
+  const JobMemory& m = result.memory;
+  manifest["memory"] = {{"dataset_bytes", m.dataset_bytes},
+                        {"embedding_bytes", m.embedding_bytes},
+                        {"top_users_bytes", m.top_users_bytes},
+                        {"candidate_bytes", m.candidate_bytes},
+                        {"required_bytes", m.required_bytes()}};
   manifest["peak_rss_bytes"] = job::peak_rss_bytes();
   writer->commit(manifest.dump());
   clock.done("commit");

@@ -11,6 +11,7 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/job.h"
+#include "job/peak_rss.h"
 
 namespace invr {
 
@@ -28,12 +29,14 @@ JobResult run_job_from_files(const JobFiles& files, const JobConfig& config, Job
   AtomicLoadOptions load_options;
   load_options.producer_column = files.producer_column;
   const Dataset dataset = load_atomic(files.data, files.name, load_options);
-  inputs.earlier_stages.push_back(
-      {"load_data", std::chrono::duration<double>(Clock::now() - start).count()});
+  inputs.earlier_stages.push_back({"load_data",
+                                   std::chrono::duration<double>(Clock::now() - start).count(),
+                                   job::peak_rss_bytes()});
   start = Clock::now();
   const auto model = TwoTowerModel::load(files.model);
-  inputs.earlier_stages.push_back(
-      {"load_model", std::chrono::duration<double>(Clock::now() - start).count()});
+  inputs.earlier_stages.push_back({"load_model",
+                                   std::chrono::duration<double>(Clock::now() - start).count(),
+                                   job::peak_rss_bytes()});
   StoreOptions store_options;
   store_options.grace_seconds = config.job.grace_seconds;
   std::unique_ptr<CandidateStore> store;
@@ -56,13 +59,20 @@ std::string job_summary_json(const JobResult& result) {
     out[fmt::format("candidates_{}", ordering_name(o))] =
         result.candidates[static_cast<std::size_t>(o)];
   nlohmann::ordered_json timings = nlohmann::ordered_json::object();
+  nlohmann::ordered_json rss = nlohmann::ordered_json::object();
   double total = 0;
+  std::uint64_t peak = 0;
   for (const auto& s : result.stages) {
     timings[s.stage] = s.seconds;
+    rss[s.stage] = s.peak_rss_bytes;
     total += s.seconds;
+    peak = std::max(peak, s.peak_rss_bytes);
   }
   out["seconds"] = total;
   out["timings"] = timings;
+  out["peak_rss_bytes_after"] = rss;
+  out["peak_rss_bytes"] = peak;
+  out["required_bytes"] = result.memory.required_bytes();
   return out.dump();
 }
 

@@ -21,6 +21,9 @@ std::string json_for_script(const Json& json);
 // and "<!--" becomes "<\!--" (the same string in JS literals and comments).
 std::string js_for_script(std::string_view source);
 
+// 1234567 -> "1,234,567"; non-integers keep one decimal.
+std::string format_count(double x);
+
 // Tables (report_tables.cc). Cells are escaped; numbers formatted for people.
 std::string arms_table(const Results& results);
 // The paper's three metrics and CTR per arm, with relative changes and CIs.

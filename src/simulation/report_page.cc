@@ -47,11 +47,12 @@ std::string world_sentence(const Results& r) {
                                              "model fitted on all interactions)",
                                              html_escape(w.name));
   return fmt::format(
-      "<p>Simulated A/B test on {}: {:.0f} users, {:.0f} items from {:.0f} producers, "
-      "{:.0f} simulated days. Users are split into arms by the server's bucketing; every arm "
+      "<p>Simulated A/B test on {}: {} users, {} items from {} producers, "
+      "{} simulated days. Users are split into arms by the server's bucketing; every arm "
       "gets the same main-pipeline slates, and the InvR arms put a user's InvR candidates "
       "(items that chose the user) at the listed slots.</p>\n",
-      what, w.users, w.items, w.producers, w.days);
+      what, format_count(w.users), format_count(w.items), format_count(w.producers),
+      format_count(w.days));
 }
 
 constexpr const char* kHowToRead = R"(<details open><summary>How to read this report</summary><ul>

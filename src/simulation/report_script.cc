@@ -248,13 +248,14 @@ h1 { font-size: 1.6rem; margin-bottom: .3rem; }
 h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
 h3 { font-size: 1.05rem; margin-top: 1.6rem; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .6rem; text-align: right; white-space: nowrap; }
-th[scope=row], thead th:first-child { text-align: left; }
-thead th { background: #f5f5f7; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .5rem; text-align: right; white-space: nowrap; }
+th[scope=row], thead th:first-child, td.text { text-align: left; }
+.table-wrap { overflow-x: auto; }
+thead th { background: #f5f5f7; white-space: normal; vertical-align: bottom; }
 td.better { background: #e3f4e6; }
 td.worse { background: #fbe4e2; }
 td.muted { color: #888; }
-.ci { color: #666; font-size: .8rem; }
+.ci { display: block; color: #666; font-size: .75rem; }
 figure { margin: 1rem 0 1.5rem; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 .chart { position: relative; width: 100%; }

@@ -8,18 +8,6 @@
 namespace invr::report {
 namespace {
 
-// 1234567 -> "1,234,567"; non-integers keep one decimal.
-std::string format_count(double x) {
-  if (x != std::floor(x) || std::fabs(x) >= 1e15) return fmt::format("{:.1f}", x);
-  std::string digits = fmt::format("{}", static_cast<long long>(std::fabs(x)));
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return x < 0 ? "-" + out : out;
-}
-
 std::string percent_of_fraction(double x, int decimals = 2) {
   return fmt::format("{:.{}f}%", x * 100.0, decimals);
 }
@@ -53,27 +41,38 @@ const RelativeMetric& metric(const char* key) {
 
 }  // namespace
 
+std::string format_count(double x) {
+  if (x != std::floor(x) || std::fabs(x) >= 1e15) return fmt::format("{:.1f}", x);
+  std::string digits = fmt::format("{}", static_cast<long long>(std::fabs(x)));
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return x < 0 ? "-" + out : out;
+}
+
 std::string arms_table(const Results& results) {
   std::string html =
-      "<table><thead><tr><th>Arm</th><th>InvR candidates ordered by</th><th>Slate "
+      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>InvR candidates ordered by</th><th>Slate "
       "slots</th><th>Users</th></tr></thead><tbody>\n";
   for (const auto& arm : results.arms) {
     std::string slots;
     for (long long s : arm.slots) slots += (slots.empty() ? "" : ", ") + std::to_string(s);
     const bool control = arm.name == results.control;
-    html += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+    html += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"text\">{}</td><td>{}</td><td>{}</td></tr>\n",
                         html_escape(arm.name),
                         control ? "— (control: the main pipeline's slate)" : html_escape(arm.ordering),
                         slots.empty() ? "—" : slots, format_count(arm.users));
   }
-  return html + "</tbody></table>\n";
+  return html + "</tbody></table></div>\n";
 }
 
 std::string metrics_table(const std::vector<std::string>& arms,
                           const std::map<std::string, ArmTotals>& totals,
                           const std::map<std::string, Changes>& relative,
                           const Results* volume) {
-  std::string html = "<table><thead><tr><th>Arm</th>";
+  std::string html = "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th>";
   if (volume) html += "<th>Users</th><th>Impressions</th>";
   html +=
       "<th>CTR</th><th>Δ CTR</th><th>Producer B50PS</th><th>Δ B50PS</th>"
@@ -102,12 +101,12 @@ std::string metrics_table(const std::vector<std::string>& arms,
     html += change_cell(changes, metric("psei"), is_control);
     html += "</tr>\n";
   }
-  return html + "</tbody></table>\n";
+  return html + "</tbody></table></div>\n";
 }
 
 std::string concentration_table(const Results& results) {
   std::string html =
-      "<table><thead><tr><th>Arm</th><th>Item B50PS</th><th>Item T1PS</th><th>Item Gini</th>"
+      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>Item B50PS</th><th>Item T1PS</th><th>Item Gini</th>"
       "<th>Item coverage</th><th>Producer Gini</th><th>Producer coverage</th>"
       "<th>Treated items</th><th>Clicks</th></tr></thead><tbody>\n";
   for (const auto& arm : results.arms) {
@@ -120,12 +119,12 @@ std::string concentration_table(const Results& results) {
         percent_of_fraction(t.producer.coverage, 1), format_count(t.treated_items),
         format_count(t.clicks));
   }
-  return html + "</tbody></table>\n";
+  return html + "</tbody></table></div>\n";
 }
 
 std::string users_table(const Results& results) {
   std::string html =
-      "<table><thead><tr><th>Arm</th><th>Users whose slates lost relevance</th></tr></thead>"
+      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>Users whose slates lost relevance</th></tr></thead>"
       "<tbody>\n";
   for (const auto& arm : results.arms) {
     auto it = results.users.find(arm.name);
@@ -133,7 +132,7 @@ std::string users_table(const Results& results) {
     html += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n", html_escape(arm.name),
                         percent_of_fraction(*it->second.share_lost_relevance, 1));
   }
-  return html + "</tbody></table>\n";
+  return html + "</tbody></table></div>\n";
 }
 
 }  // namespace invr::report

@@ -140,6 +140,7 @@ ExperimentVariant all_items_variant() {
 
 std::vector<ExperimentVariant> cold_start_variants(std::string_view modes) {
   std::vector<ExperimentVariant> out;
+  if (trim(modes) == "both") modes = "random,content";
   for (std::string_view part : split(modes, ',')) {
     part = trim(part);
     const auto mode = parse_cold_start(part);

@@ -1,10 +1,11 @@
 #include "store/value_codec.h"
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
-#include <cstring>
-#include <map>
-#include <tuple>
+#include <functional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,8 +32,17 @@ std::int32_t unzigzag(std::uint64_t value) {
   return static_cast<std::int32_t>(bits);
 }
 
-// Entries are keyed by their exact bits so NaN and -0.0 round-trip unchanged.
-using EntryKey = std::tuple<std::string_view, std::uint32_t, std::int32_t>;
+// Entries are compared by their exact bits so NaN and -0.0 round-trip unchanged.
+bool same_entry(const StoredCandidate& a, const StoredCandidate& b) {
+  return a.user_rank == b.user_rank && std::bit_cast<std::uint32_t>(a.score) == std::bit_cast<std::uint32_t>(b.score) &&
+         a.item == b.item;
+}
+
+std::size_t entry_hash(const StoredCandidate& c) {
+  const std::uint64_t numbers = (static_cast<std::uint64_t>(std::bit_cast<std::uint32_t>(c.score)) << 32) ^
+                                static_cast<std::uint32_t>(c.user_rank);
+  return std::hash<std::string_view>{}(c.item) ^ (numbers * 0x9e3779b97f4a7c15ull);
+}
 
 class Cursor {
  public:
@@ -79,18 +89,31 @@ class Cursor {
 }  // namespace
 
 std::string encode_candidates(const StoredCandidates& candidates) {
-  std::map<EntryKey, std::uint64_t> index_of;
+  std::size_t total = 0;
+  for (const auto& list : candidates.by_ordering) total += list.size();
+  // Open-addressing table from entry to its index (a std::map made encoding
+  // about 4x slower). Thread-local scratch, reused across calls.
+  constexpr std::uint32_t kEmpty = 0xffffffffu;
+  thread_local std::vector<std::uint32_t> slots;
+  slots.assign(std::bit_ceil(std::max<std::size_t>(2 * total, 8)), kEmpty);
+  const std::size_t mask = slots.size() - 1;
   std::vector<const StoredCandidate*> entries;
-  std::array<std::vector<std::uint64_t>, kOrderings> refs;
+  entries.reserve(total);
+  std::array<std::vector<std::uint32_t>, kOrderings> refs;
   for (std::size_t o = 0; o < kOrderings; ++o) {
+    refs[o].reserve(candidates.by_ordering[o].size());
     for (const StoredCandidate& c : candidates.by_ordering[o]) {
-      const EntryKey key{c.item, std::bit_cast<std::uint32_t>(c.score), c.user_rank};
-      auto [it, added] = index_of.try_emplace(key, entries.size());
-      if (added) entries.push_back(&c);
-      refs[o].push_back(it->second);
+      std::size_t slot = entry_hash(c) & mask;
+      while (slots[slot] != kEmpty && !same_entry(*entries[slots[slot]], c)) slot = (slot + 1) & mask;
+      if (slots[slot] == kEmpty) {
+        slots[slot] = static_cast<std::uint32_t>(entries.size());
+        entries.push_back(&c);
+      }
+      refs[o].push_back(slots[slot]);
     }
   }
   std::string out;
+  out.reserve(16 + 3 * total + entries.size() * 24);
   out.push_back(static_cast<char>(kValueMagic0));
   out.push_back(static_cast<char>(kValueMagic1));
   out.push_back(static_cast<char>(kValueVersion));
@@ -104,7 +127,7 @@ std::string encode_candidates(const StoredCandidates& candidates) {
   }
   for (const auto& list : refs) {
     put_varint(out, list.size());
-    for (std::uint64_t ref : list) put_varint(out, ref);
+    for (std::uint32_t ref : list) put_varint(out, ref);
   }
   return out;
 }

@@ -160,12 +160,22 @@ TEST(RocksDbStore, AFullDiskIsAnIoErrorAndThePreviousGenerationStaysServed) {
     if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(20);
     auto child_store = open_store(uri);
     auto writer = child_store->begin_generation("too-big");
-    for (int u = 0; u < 20000; ++u) writer->put(user_name(u), sample_candidates(u, 2));
-    writer->commit("{}");
-    report(to_parent, 'd');
+    try {
+      for (int u = 0; u < 20000; ++u) writer->put(user_name(u), sample_candidates(u, 2));
+      writer->commit("{}");
+      report(to_parent, 'd');
+    } catch (const IoError&) {
+      try {
+        writer->put("late", {});
+      } catch (const UsageError&) {
+        report(to_parent, 'u');  // a failed writer only aborts
+      }
+      throw;
+    }
   });
   const std::string said = read_all(job.from_child);
   EXPECT_EQ(wait_child(job.pid), 3) << said;  // an invr::Error, not a crash
+  EXPECT_EQ(said.substr(0, 7), "uERROR ") << said;
   EXPECT_NE(said.find("ERROR " + uri + " generation too-big: cannot write"), std::string::npos) << said;
   EXPECT_NE(said.find("File too large"), std::string::npos) << said;
   EXPECT_EQ(store->current(), "before");

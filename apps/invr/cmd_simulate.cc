@@ -1,0 +1,136 @@
+// invr simulate: the A/B simulator (docs/simulation.md). Parses flags, loads
+// the world or dataset, and calls invr::simulate; results.json and the
+// exposure log go to --out, a summary table to stdout.
+#include <malloc.h>
+
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "invr/atomic_io.h"
+#include "invr/error.h"
+#include "invr/simulation.h"
+
+namespace invr::cli {
+namespace {
+
+struct SimulateArgs {
+  std::string world, data, name, producer_column = AtomicLoadOptions{}.producer_column;
+  std::string out = "out/simulation";
+  std::string model;
+  std::string arms = "control,invr-random,invr-score,invr-user-rank";
+  std::string invr_slots = "3,8";
+  std::string salt = "invr";
+  std::string job_config, model_config;
+  bool all_items = false;
+  std::string cold_start, top_users, slots;
+  SimulationParams params;
+};
+
+std::string flag_of(const char* name) {
+  std::string out = "--";
+  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
+  return out;
+}
+
+// LibTorch frees and reallocates large activations every training batch;
+// keeping freed memory is 4-5x faster (see cmd_train.cc). A process policy.
+void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+int run_simulate(const SimulateArgs& args) {
+  if (args.world.empty() == args.data.empty())
+    throw UsageError("give exactly one of --world DIR (a synthetic world from `invr generate`) "
+                     "or --data DIR (a dataset in atomic format)");
+  keep_freed_memory();
+  SimulationConfig config;
+  config.params = args.params;
+  config.experiment = experiment_from_arms(args.arms, parse_slots(args.invr_slots, "--invr-slots"),
+                                           args.salt);
+  if (!args.job_config.empty()) read_job_config(args.job_config, config.job);
+  if (!args.model_config.empty()) {
+    read_model_config(args.model_config, config.model);
+    config.model.threads = 1;  // deterministic training
+  }
+  if (args.all_items) config.experiments.push_back(all_items_variant());
+  if (!args.cold_start.empty())
+    for (auto& v : cold_start_variants(args.cold_start)) config.experiments.push_back(std::move(v));
+  if (!args.top_users.empty())
+    for (auto& v : top_users_variants(args.top_users)) config.experiments.push_back(std::move(v));
+  if (!args.slots.empty())
+    for (auto& v : slot_variants(args.slots)) config.experiments.push_back(std::move(v));
+  validate(config);
+
+  const std::filesystem::path out = args.out;
+  SimulationOptions options;
+  options.work_dir = out / "work";
+  options.model_dir = args.model;
+  SimulationWorld world;
+  if (!args.world.empty()) {
+    world = load_synthetic_world(args.world);
+  } else {
+    AtomicLoadOptions load;
+    load.producer_column = args.producer_column;
+    world = dataset_world(load_atomic(args.data, args.name, load), config, options.work_dir);
+  }
+  const SimulationResult result = simulate(world, config, options);
+  write_simulation_outputs(result, world, out);
+  std::cout << summary_text(result)
+            << fmt::format("Results: {}\nExposure log: {}\n", (out / "results.json").string(),
+                           (out / "exposures.tsv").string());
+  return 0;
+}
+
+std::function<int()> setup(CLI::App& app) {
+  auto args = std::make_shared<SimulateArgs>();
+  app.footer(
+      "Replaces the last --days days of the logs with simulated traffic: users bucketed into\n"
+      "arms as the server buckets them, slates from the serving stage's slate assembly, clicks\n"
+      "from the ground truth, the InvR job rerun on the growing logs. Writes OUT/results.json\n"
+      "and OUT/exposures.tsv. Details: docs/simulation.md.\n"
+      "Example: invr simulate --world out/world --model models/world --out out/sim");
+  app.add_option("--world", args->world, "Synthetic world folder (invr generate)");
+  app.add_option("--data", args->data, "Real dataset folder (atomic files); clicks from an oracle");
+  app.add_option("--name", args->name, "Dataset name in --data (default: the single NAME.inter)");
+  app.add_option("--producer-column", args->producer_column, "Column of NAME.item holding the producer")
+      ->capture_default_str();
+  app.add_option("--out", args->out, "Output folder")->capture_default_str();
+  app.add_option("--model", args->model,
+                 "Initial model directory, trained on the history only (default: train one)");
+  app.add_option("--arms", args->arms, "Comma-separated arms: control, invr-random, invr-score, "
+                                       "invr-user-rank")
+      ->capture_default_str();
+  app.add_option("--invr-slots", args->invr_slots, "Slate positions of InvR candidates (1-based)")
+      ->capture_default_str();
+  app.add_option("--salt", args->salt, "Bucketing salt (the server's)")->capture_default_str();
+  app.add_option("--job-config", args->job_config,
+                 "TOML with [selection], [retrieval], [inversion], [job] for the InvR job");
+  app.add_option("--model-config", args->model_config,
+                 "TOML of model settings for models the simulator trains");
+  app.add_flag("--all-items", args->all_items,
+               "Experiment: InvR for all fresh items instead of long-tail producers");
+  app.add_option("--cold-start", args->cold_start,
+                 "Experiment per cold-start mode: random, content or random,content");
+  app.add_option("--top-users-per-item", args->top_users,
+                 "Experiment per N (users per item), comma-separated, e.g. 50,200");
+  app.add_option("--slots", args->slots,
+                 "Experiment per slot set, sets separated by ';', e.g. \"1,2;5,10\"");
+  const SimulationParams defaults;
+  for (const auto& spec : simulation_param_specs()) {
+    std::visit(
+        [&](auto member) {
+          app.add_option(flag_of(spec.name), args->params.*member, spec.help)
+              ->default_str(fmt::format("{}", defaults.*member));
+        },
+        spec.field);
+  }
+  return [args] { return run_simulate(*args); };
+}
+}  // namespace
+
+INVR_COMMAND("simulate", "A/B simulation of InvR arms against control (docs/simulation.md)", setup);
+}  // namespace invr::cli

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Load benchmark of `invr serve` (docs/serving_http.md, "Benchmark"). Run it
+# through scripts/bench_serve.sh, which builds the CLI first. Steps:
+#   1. invr generate a world (kept in $BENCH_DIR and reused);
+#   2. a precomputed model of deterministic random vectors (numpy, seed 7);
+#   3. invr job -> generation bench-1 in a RocksDB store;
+#   4. invr serve; wrk at full load for the control arm and invr-user-rank,
+#      then the same paced near BENCH_RATE req/s (wrk has no rate control; a
+#      per-connection delay approximates it), in one run against one server;
+#   5. hot swap: BENCH_SWAP_SECONDS of wrk while an external `invr job`
+#      commits a new generation; then again with the embedded scheduler;
+#   6. a table of req/s, p50/p90/p99/p99.9 and non-2xx counts.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+INVR=${INVR:-$root/build/bin/invr}
+USERS=${BENCH_USERS:-1000000}
+ITEMS=${BENCH_ITEMS:-100000}
+PUBLISHERS=${BENCH_PUBLISHERS:-2000}
+IMPRESSIONS=${BENCH_IMPRESSIONS_PER_USER:-5}  # keeps the 1M-user world small on disk
+DAYS=${BENCH_DAYS:-14}
+DIM=${BENCH_DIM:-16}
+N=${BENCH_N:-20}
+SECONDS_PER_RUN=${BENCH_SECONDS:-20}
+SWAP_SECONDS=${BENCH_SWAP_SECONDS:-30}
+CONNECTIONS=${BENCH_CONNECTIONS:-8}     # <= HTTP_THREADS: httplib holds a thread per connection
+WRK_THREADS=${BENCH_WRK_THREADS:-1}
+RATE=${BENCH_RATE:-1000}                # paced runs; 0 = skip them
+HTTP_THREADS=${BENCH_HTTP_THREADS:-16}
+RETRIEVAL=${BENCH_RETRIEVAL:-exact}
+JOB_INTERVAL=${BENCH_JOB_INTERVAL:-10}  # embedded scheduler period during its swap run
+PORT=${BENCH_PORT:-18080}
+DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/invr_bench_serve_${USERS}x${ITEMS}}
+PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
+LUA="$root/bench/bench_serve.lua"
+URL="http://127.0.0.1:$PORT"
+
+log() { echo "[bench_serve] $*" >&2; }
+mkdir -p "$DIR"
+server_pid=""
+cleanup() { if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+if [[ ! -s "$DIR/world/world.inter" ]]; then
+  log "generating a world of $USERS users x $ITEMS items"
+  /usr/bin/time -f "generate: %e s, %M KB peak" "$INVR" -q generate --users "$USERS" --items "$ITEMS" \
+    --publishers "$PUBLISHERS" --days "$DAYS" --dim "$DIM" --impressions-per-user "$IMPRESSIONS" \
+    --threads 2 --out "$DIR/world" >&2
+fi
+
+if [[ ! -s "$DIR/model/manifest.json" ]]; then
+  log "writing a precomputed random model (dim $DIM)"
+  "$PYTHON" - "$DIR/world" "$DIR/model" "$DIM" <<'EOF'
+import json, os, sys
+import numpy as np
+world, model, dim = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(model, exist_ok=True)
+def ids(path):
+    with open(path, encoding="utf-8") as f:
+        next(f)
+        return [line.split("\t", 1)[0].rstrip("\n") for line in f]
+rng = np.random.default_rng(7)
+for kind, source in (("item", "world.item"), ("user", "world.user")):
+    names = ids(os.path.join(world, source))
+    rows = (rng.standard_normal((len(names), dim)) / np.sqrt(dim)).astype(np.float32)
+    np.save(os.path.join(model, f"{kind}_embeddings.npy"), rows)
+    with open(os.path.join(model, f"{kind}_embeddings.ids"), "w", encoding="utf-8") as f:
+        f.write("\n".join(names) + "\n")
+with open(os.path.join(model, "manifest.json"), "w") as f:
+    json.dump({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": dim}, f)
+EOF
+fi
+
+store="rocksdb:$DIR/store"
+if [[ ! -s "$DIR/store/CURRENT" ]]; then
+  log "running invr job -> generation bench-1"
+  /usr/bin/time -f "job: %e s, %M KB peak" "$INVR" -q job --model "$DIR/model" --data "$DIR/world" \
+    --store "$store" --generation bench-1 --grace-seconds 600 >"$DIR/job-1.json"
+  cat "$DIR/job-1.json" >&2
+fi
+
+write_config() {  # $1 = embedded_job (true|false)
+  cat >"$DIR/invr.toml" <<EOF
+[serve]
+data = "$DIR/world"
+model = "$DIR/model"
+port = $PORT
+http_threads = $HTTP_THREADS
+retrieval = "$RETRIEVAL"
+refresh_seconds = 1
+access_log = "off"
+event_log = "$DIR/events.inter"
+embedded_job = $1
+job_interval_seconds = $JOB_INTERVAL
+
+[job]
+store = "$store"
+grace_seconds = 600
+EOF
+}
+
+start_server() {
+  "$INVR" serve --config "$DIR/invr.toml" >"$DIR/serve.out" 2>"$DIR/serve.log" &
+  server_pid=$!
+  local started=$SECONDS
+  until curl -sf "$URL/healthz" >/dev/null 2>&1; do
+    if ! kill -0 "$server_pid" 2>/dev/null; then cat "$DIR/serve.log" >&2; log "server died"; exit 1; fi
+    sleep 0.5
+  done
+  log "server up in $((SECONDS - started)) s: $(curl -s "$URL/healthz")"
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid" || { log "server exited with $?"; }
+  server_pid=""
+}
+
+rows=()
+# run_wrk LABEL ARM SECONDS DELAY_MS -> appends a table row; sets last_non2xx
+run_wrk() {
+  local label=$1 arm=$2 seconds=$3 delay=$4
+  local out
+  out=$(BENCH_USERS=$USERS BENCH_ARM=$arm BENCH_N=$N BENCH_DELAY_MS=$delay \
+        wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s -s "$LUA" "$URL")
+  local line
+  line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
+  read -r _ requests duration p50 p90 p99 p999 non2xx socket <<<"$line"
+  rows+=("$(awk -v l="$label" -v a="$arm" -v r="$requests" -v d="$duration" -v p50="$p50" -v p90="$p90" \
+      -v p99="$p99" -v p999="$p999" -v n="$non2xx" -v s="$socket" -v c="$CONNECTIONS" \
+      'BEGIN { printf "| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %d |", l, a, c, r / (d / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000, n, s }')")
+  last_non2xx=$non2xx
+}
+
+write_config false
+start_server
+log "warm-up"
+run_wrk warm-up control 5 0
+rows=()
+for arm in control invr-user-rank control invr-user-rank; do
+  log "full load: $arm"
+  run_wrk "full load" "$arm" "$SECONDS_PER_RUN" 0
+done
+if [[ "$RATE" -gt 0 ]]; then
+  delay=$(( CONNECTIONS * 1000 / RATE ))
+  for arm in control invr-user-rank; do
+    log "paced ~$RATE req/s ($delay ms per connection): $arm"
+    run_wrk "paced ~$RATE/s" "$arm" "$SECONDS_PER_RUN" "$delay"
+  done
+fi
+
+# Hot swap 1: an external job commits while wrk runs.
+before=$(curl -s "$URL/healthz")
+log "hot swap (external job) for ${SWAP_SECONDS}s"
+swap_file=$(mktemp)
+( sleep $((SWAP_SECONDS / 3))
+  /usr/bin/time -f "swap job: %e s" "$INVR" -q job --model "$DIR/model" --data "$DIR/world" \
+    --store "$store" --generation "bench-swap-$(date +%s)" --grace-seconds 600 >/dev/null ) 2>"$swap_file" &
+job_pid=$!
+run_wrk "hot swap: external job" invr-user-rank "$SWAP_SECONDS" 0
+swap_non2xx=$last_non2xx
+wait "$job_pid"
+after=$(curl -s "$URL/healthz")
+log "$(cat "$swap_file")"
+log "before: $before"
+log "after:  $after"
+stop_server
+
+# Hot swap 2: the embedded scheduler runs the job inside the server.
+write_config true
+start_server
+before=$(curl -s "$URL/healthz")
+log "hot swap (embedded scheduler every ${JOB_INTERVAL}s) for ${SWAP_SECONDS}s"
+run_wrk "hot swap: embedded job" invr-user-rank "$SWAP_SECONDS" 0
+embedded_non2xx=$last_non2xx
+after=$(curl -s "$URL/healthz")
+jobs=$(curl -s "$URL/metrics" | grep '^invr_job_runs_total' | tr '\n' ' ')
+log "before: $before"
+log "after:  $after"
+log "embedded job runs: $jobs"
+stop_server
+
+echo
+echo "invr serve, $USERS users x $ITEMS items (dim $DIM, retrieval $RETRIEVAL, n=$N), $HTTP_THREADS HTTP threads;"
+echo "wrk $WRK_THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, on $(nproc) cores shared with wrk"
+echo
+echo "| run | arm | conns | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | socket errors |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"
+echo
+echo "hot swap, external job: non-2xx = $swap_non2xx; embedded scheduler: non-2xx = $embedded_non2xx ($jobs)"

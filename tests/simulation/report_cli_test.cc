@@ -1,0 +1,54 @@
+// invr report on the command line: exit codes and messages.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_util.h"
+
+namespace invr {
+namespace {
+namespace fs = std::filesystem;
+
+#define REQUIRE_CLI()                                                                   \
+  if (!fs::exists(INVR_CLI_PATH))                                                       \
+  GTEST_SKIP() << "invr CLI not built at " << INVR_CLI_PATH << " (ninja invr_cli)"
+
+TEST(ReportCli, WritesOnePage) {
+  REQUIRE_CLI();
+  test::TempDir tmp;
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  const fs::path fixture = test::testdata_dir() / "simulation" / "results.json";
+  const auto result = test::run_cli("report --results " + fixture.string() + " --out " +
+                                    (tmp / "report.html").string() + " --chartjs " +
+                                    (tmp / "chart.js").string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("wrote " + (tmp / "report.html").string()), std::string::npos);
+  const std::string html = test::read_file(tmp / "report.html");
+  EXPECT_NE(html.find("/* stub chart */"), std::string::npos);
+  EXPECT_NE(html.find("id=\"chart-lorenz\""), std::string::npos);
+}
+
+TEST(ReportCli, MalformedResultsExitOneNamingTheKey) {
+  REQUIRE_CLI();
+  test::TempDir tmp;
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  test::write_file(tmp / "results.json", R"({"format": "invr-simulation-results", "version": 1})");
+  const auto result = test::run_cli("report --results " + (tmp / "results.json").string() +
+                                    " --out " + (tmp / "report.html").string() + " --chartjs " +
+                                    (tmp / "chart.js").string());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find((tmp / "results.json").string() + ": /: missing key \"world\""),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(tmp / "report.html"));
+}
+
+TEST(ReportCli, MissingResultsIsAUsageError) {
+  REQUIRE_CLI();
+  const auto result = test::run_cli("report --results /nonexistent/results.json --out /tmp/x.html");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("/nonexistent/results.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace invr
