@@ -73,7 +73,8 @@ class GenerationWriter {
   // replaces the earlier one). IoError when the backend refuses the write
   // (disk full, Redis out of memory or unreachable).
   virtual void put(std::string_view user_id, const StoredCandidates& candidates) = 0;
-  // Distinct put() calls so far.
+  // put() calls so far (a user put twice counts twice); the manifest's
+  // "stored_users".
   virtual std::size_t users_written() const = 0;
   // Makes this generation current. `manifest_json` must be a JSON object
   // (UsageError otherwise, nothing changes); the store adds "generation",
@@ -129,7 +130,8 @@ class CandidateStore {
   virtual std::unique_ptr<CandidateReader> reader() const = 0;
 
   // Removes generations whose grace has passed and leftovers of dead writers.
-  // Returns the ids of removed committed generations.
+  // Returns the ids of removed committed generations. RocksDB: does nothing
+  // while a writer is active (its commit removes them).
   virtual std::vector<std::string> remove_expired() = 0;
 };
 

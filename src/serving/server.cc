@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -139,6 +140,17 @@ void Server::Impl::install_routes() {
   http.set_keep_alive_timeout(static_cast<time_t>(serve.keep_alive_seconds));
   http.set_keep_alive_max_count(static_cast<std::size_t>(serve.keep_alive_requests));
   http.set_payload_max_length(static_cast<std::size_t>(serve.max_body_bytes));
+  // httplib's default sets SO_REUSEPORT, which lets a second server bind the
+  // same port and silently take half the traffic; SO_REUSEADDR alone still
+  // allows a quick restart.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  // Headers and body go out in two writes: without this, Nagle's algorithm
+  // holds the body until the client's delayed ACK (tens of ms). Accepted
+  // sockets inherit it from the listening socket on Linux.
+  http.set_tcp_nodelay(true);
 
   // Unknown paths and wrong methods are answered before any body is read.
   http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -184,28 +184,35 @@ const char* charts_script() {
     };
   }
 
-  function sameEdges(series) {
-    return series.every(function (s) {
-      return s.edges.length === series[0].edges.length &&
-             s.edges.every(function (e, i) { return e === series[0].edges[i]; });
+  // The bins all arms share: the longest edge list when every arm's edges
+  // are a prefix of it (bins that grow until an arm's largest value fits),
+  // else null.
+  function sharedEdges(series) {
+    var longest = [];
+    series.forEach(function (s) { if (s.edges.length > longest.length) longest = s.edges; });
+    var shared = series.every(function (s) {
+      return s.edges.every(function (e, i) { return e === longest[i]; });
     });
+    return shared ? longest : null;
   }
 
-  // Shared bins: grouped bars with one category per bin. Bins that differ
-  // between arms: step outlines on a linear axis, so each arm keeps its bins.
+  // Shared bins: grouped bars with one category per bin (an arm's missing
+  // top bins count 0). Bins that differ between arms: step outlines on a
+  // linear axis, so each arm keeps its own bins.
   function histogram(spec) {
     var series = spec.series;
     var axes = {y: {beginAtZero: true, title: title(spec.y_title)}};
-    if (series.length > 0 && sameEdges(series)) {
-      var edges = series[0].edges;
-      var labels = series[0].counts.map(function (_, i) {
-        return '[' + number(edges[i]) + ', ' + number(edges[i + 1]) + ')';
+    var edges = series.length > 0 ? sharedEdges(series) : null;
+    if (edges) {
+      var labels = edges.slice(1).map(function (high, i) {
+        return '[' + number(edges[i]) + ', ' + number(high) + ')';
       });
       axes.x = {title: title(spec.x_title)};
       return {
         type: 'bar',
         data: {labels: labels, datasets: series.map(function (s) {
-          return {label: s.label, data: s.counts, backgroundColor: fade(s.color), borderColor: s.color, borderWidth: 1};
+          var counts = labels.map(function (_, i) { return i < s.counts.length ? s.counts[i] : 0; });
+          return {label: s.label, data: counts, backgroundColor: fade(s.color), borderColor: s.color, borderWidth: 1};
         })},
         options: {scales: axes}
       };

@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "invr/error.h"
 #include "invr/simulation.h"
@@ -182,12 +183,8 @@ std::vector<ExperimentVariant> slot_variants(std::string_view slot_sets) {
   for (std::string_view part : split(slot_sets, ';')) {
     ExperimentVariant v;
     v.slots = parse_slots(trim(part), "--slots");
-    std::string joined;
-    for (int s : *v.slots) joined += (joined.empty() ? "" : "_") + std::to_string(s);
-    v.name = "slots_" + joined;
-    std::string listed;
-    for (int s : *v.slots) listed += (listed.empty() ? "" : ", ") + std::to_string(s);
-    v.description = fmt::format("InvR candidates at slate positions {}", listed);
+    v.name = fmt::format("slots_{}", fmt::join(*v.slots, "_"));
+    v.description = fmt::format("InvR candidates at slate positions {}", fmt::join(*v.slots, ", "));
     out.push_back(std::move(v));
   }
   return out;

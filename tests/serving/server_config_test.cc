@@ -106,7 +106,9 @@ TEST(ServerConfig, MistakesAreDataErrorsWithTheirPosition) {
       read_text(dir, c.text);
       ADD_FAILURE() << "no error for:\n" << c.text;
     } catch (const DataError& e) {
-      if (c.line > 0) EXPECT_EQ(e.line(), c.line) << c.text << "\n" << e.what();
+      if (c.line > 0) {
+        EXPECT_EQ(e.line(), c.line) << c.text << "\n" << e.what();
+      }
       EXPECT_NE(std::string(e.what()).find(c.message_part), std::string::npos)
           << c.text << "\n" << e.what();
     }
@@ -132,7 +134,9 @@ TEST(ServerConfig, ValidateNamesTheFlag) {
   EXPECT_EQ(message(c), "--default-n (101) must not exceed --max-n (100)");
   c = config;
   c.serve.now = -5;
-  EXPECT_NE(message(c).find("--now must be 0"), std::string::npos);
+  EXPECT_EQ(message(c), "--now must be in [-1, 100000000000], got -5");
+  c.serve.now = -0.5;
+  EXPECT_NE(message(c).find("--now must be 0 (wall clock), -1"), std::string::npos) << message(c);
   c = config;
   c.serve.http_threads = 0;
   EXPECT_EQ(message(c), "--http-threads must be in [1, 1024], got 0");

@@ -95,8 +95,11 @@ TEST(ServerEvents, EveryBadLineIsA400NamingTheLineAndFieldAndNothingIsWritten) {
     EXPECT_NE(reply.json["error"].get<std::string>().find(c.error_part), std::string::npos)
         << c.body << ": " << reply.json["error"];
     EXPECT_EQ(reply.json["line"], c.line) << c.body;
-    if (c.field.empty()) EXPECT_FALSE(reply.json.contains("field")) << c.body;
-    else EXPECT_EQ(reply.json["field"], c.field) << c.body;
+    if (c.field.empty()) {
+      EXPECT_FALSE(reply.json.contains("field")) << c.body;
+    } else {
+      EXPECT_EQ(reply.json["field"], c.field) << c.body;
+    }
   }
   for (const std::string body : {"", "\n\n  \n"}) {
     const auto reply = http_post(server.port(), "/v1/events", body);

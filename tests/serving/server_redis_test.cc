@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "invr/error.h"
 #include "invr/server.h"
 #include "redis_server.h"
 #include "serving/server_test_util.h"
@@ -104,6 +105,29 @@ TEST(ServerRedis, AStalledStoreGives503OnInvrArmsAndTheServerRecovers) {
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("invr_store_errors_total{op=\"refresh\"} 1\n"), std::string::npos) << metrics;
+}
+
+TEST(ServerRedis, StopLetsAnInFlightRequestFinish) {
+  INVR_REQUIRE_REDIS();
+  RedisTiny setup;
+  setup.tiny.config.serve.store_timeout_ms = 5000;
+  Server server(setup.tiny.config);
+  server.start();
+  const int port = server.port();
+  // A stopped Redis holds the request inside the handler (waiting on its get).
+  ASSERT_EQ(::kill(setup.redis.pid(), SIGSTOP), 0);
+  test::Reply in_flight;
+  std::thread client([&] { in_flight = http_get(port, "/v1/recommend?user=u1&n=8&arm=invr-user-rank"); });
+  std::this_thread::sleep_for(300ms);
+  std::thread stopper([&] { server.stop(); });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(http_get(port, "/healthz").status, 0) << "still accepting after stop()";
+  ASSERT_EQ(::kill(setup.redis.pid(), SIGCONT), 0);
+  client.join();
+  stopper.join();
+  EXPECT_EQ(in_flight.status, 200) << in_flight.body;
+  EXPECT_EQ(slate_ids(in_flight.json),
+            (std::vector<std::string>{"i1", "i3", "i12", "i4", "i5", "i6", "i7", "i11"}));
 }
 
 }  // namespace

@@ -7,44 +7,57 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "invr/job.h"
 #include "invr/server.h"
-#include "invr/synth.h"
+#include "invr/atomic_io.h"
 #include "serving/server_test_util.h"
 
 namespace invr {
 namespace {
 using namespace std::chrono_literals;
 
-// A generated world saved as world.{inter,item}, a precomputed model made of
-// the world's true latent vectors, and a RocksDB store with generation gen-1.
+// A random world (seeded): 20 producers, 200 items published over 5 days,
+// 300 users with impressions and clicks, saved as world.{inter,item,user};
+// a precomputed model of random vectors; a RocksDB store with generation
+// gen-1 written by the job. (The synthetic world generator lives in
+// invr_synth, which this test binary does not link.)
 struct SynthServing {
   test::TempDir dir;
   JobFiles files;
   JobConfig job;
-  std::size_t users = 0;
+  std::size_t users = 300;
 
   SynthServing() {
-    WorldParams params;
-    params.users = 300;
-    params.items = 200;
-    params.publishers = 20;
-    params.days = 5;
-    params.dim = 8;
-    params.impressions_per_user = 20;
-    params.threads = 1;
-    const World world = generate_world(params);
-    save_world(world, dir / "world");
-    users = world.dataset.users.size();
-    Matrix items(world.truth.n_items(), world.truth.dim);
-    items.data = world.truth.item_topic;
-    Matrix user_rows(world.truth.n_users(), world.truth.dim);
-    user_rows.data = world.truth.user_interest;
-    test::write_precomputed_model(dir / "model", items, world.dataset.items, user_rows,
-                                  world.dataset.users);
+    constexpr std::size_t kItems = 200, kProducers = 20, kDim = 8;
+    constexpr double kEnd = 1704499200, kDay = 86400;
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> unit(0, 1);
+    std::normal_distribution<float> normal(0, 1);
+    Dataset d;
+    d.name = "world";
+    for (std::size_t p = 0; p < kProducers; ++p) d.producers.add(fmt::format("p{}", p));
+    for (std::size_t i = 0; i < kItems; ++i) {
+      d.items.add(fmt::format("i{}", i));
+      d.item_table.push_back(static_cast<Index>(i % kProducers), kEnd - 5 * kDay * unit(rng), {});
+    }
+    for (std::size_t u = 0; u < users; ++u) d.users.add(fmt::format("u{}", u));
+    for (std::size_t u = 0; u < users; ++u)
+      for (int e = 0; e < 20; ++e) {
+        const auto item = static_cast<Index>(rng() % kItems);
+        const double t = std::max(d.item_table.publish_time[static_cast<std::size_t>(item)],
+                                  kEnd - 5 * kDay * unit(rng));
+        d.interactions.push_back(static_cast<Index>(u), item, t,
+                                 e % 4 == 0 ? EventType::click : EventType::impression, 1);
+      }
+    save_atomic(d, dir / "world", "world");
+    Matrix items(kItems, kDim), user_rows(users, kDim);
+    for (float& x : items.data) x = normal(rng);
+    for (float& x : user_rows.data) x = normal(rng);
+    test::write_precomputed_model(dir / "model", items, d.items, user_rows, d.users);
     files.data = (dir / "world").string();
     files.model = (dir / "model").string();
     job.job.store = "rocksdb:" + (dir / "store").string();
@@ -146,9 +159,9 @@ TEST(ServerSwap, GenerationsCommittedUnderLoadSwitchWithoutAFailedRequest) {
   EXPECT_TRUE(load.generations.count("gen-3")) << "no request served after the swap";
   // Two commits: the refresher saw at least the last (possibly both).
   const auto metrics = test::http_get(server.port(), "/metrics").body;
-  const auto at = metrics.find("invr_generation_switches_total ");
+  const auto at = metrics.find("\ninvr_generation_switches_total ");
   ASSERT_NE(at, std::string::npos) << metrics;
-  const int switches = std::stoi(metrics.substr(at + 31));
+  const int switches = std::stoi(metrics.substr(at + 32));
   EXPECT_GE(switches, 1);
   EXPECT_LE(switches, 2);
 }

@@ -115,9 +115,9 @@ TEST(ReportResults, WrongFormatAndVersion) {
 
 TEST(ReportResults, HistogramEdgesMustMatchCounts) {
   Json json = load_fixture();
-  json["treated_exposure_histogram"]["control"]["edges"] = {0, 1, 5};
-  EXPECT_NE(data_error(json).find("/treated_exposure_histogram/control/edges: expected 6 edges for "
-                                  "5 counts, found 3"),
+  json["treated_exposure_histogram"]["control"]["edges"] = {0, 1, 2};
+  EXPECT_NE(data_error(json).find("/treated_exposure_histogram/control/edges: expected 7 edges for "
+                                  "6 counts, found 3"),
             std::string::npos);
   json = load_fixture();
   json["users"]["invr-score"]["ctr_change_histogram"]["edges"][2] = -0.2;
