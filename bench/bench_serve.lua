@@ -1,28 +1,49 @@
--- wrk script for bench/bench_serve.sh: GET /v1/recommend for uniformly random
--- user ids u0 .. u(BENCH_USERS-1), one arm per run (BENCH_ARM), slate length
--- BENCH_N. BENCH_DELAY_MS > 0 paces each connection (wrk has no rate control:
--- connections / delay approximates a fixed rate, ignoring response time).
+-- wrk script for bench/bench_serve.sh: GET /v1/recommend for random users, one
+-- arm per run (BENCH_ARM), slate length BENCH_N.
+--   users: uniformly u0 .. u(BENCH_USERS-1), or, with BENCH_USERS_FILE, uniformly
+--          from the ids in that file (one per line);
+--   BENCH_DELAY_MS > 0 paces each connection (wrk has no rate control:
+--          connections / delay approximates a fixed rate, ignoring response time);
+--   BENCH_PROBE_OUT: also write the users whose slate had an InvR item to that
+--          file (how the script finds users with candidates).
 -- done() prints one machine-readable line:
 --   RESULT requests duration_us p50_us p90_us p99_us p999_us non2xx socket_errors
 local users = tonumber(os.getenv("BENCH_USERS") or "1000000")
+-- An empty variable counts as unset.
+local function env(name)
+  local value = os.getenv(name)
+  if value == "" then return nil end
+  return value
+end
+local users_file = env("BENCH_USERS_FILE")
 local arm = os.getenv("BENCH_ARM") or "control"
 local n = os.getenv("BENCH_N") or "20"
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+local probe_out = env("BENCH_PROBE_OUT")
 
-local next_id = 0
+local threads = {}
 function setup(thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
+  thread:set("id", #threads)
+  table.insert(threads, thread)
 end
 
+local ids = nil
+found = ""  -- global: done() reads it from each thread
 function init(args)
   -- Deterministic per thread, so two runs ask for the same users.
   math.randomseed(12345 + (id or 0))
+  if users_file then
+    ids = {}
+    for line in io.lines(users_file) do
+      if #line > 0 then table.insert(ids, line) end
+    end
+  end
 end
 
 function request()
-  local user = math.random(0, users - 1)
-  return wrk.format("GET", "/v1/recommend?user=u" .. user .. "&n=" .. n .. "&arm=" .. arm)
+  local user
+  if ids then user = ids[math.random(1, #ids)] else user = "u" .. math.random(0, users - 1) end
+  return wrk.format("GET", "/v1/recommend?user=" .. user .. "&n=" .. n .. "&arm=" .. arm)
 end
 
 if delay_ms > 0 then
@@ -31,7 +52,20 @@ if delay_ms > 0 then
   end
 end
 
+if probe_out then
+  function response(status, headers, body)
+    if status == 200 and string.find(body, '"source":"invr"', 1, true) then
+      found = found .. string.match(body, '"user":"([^"]+)"') .. "\n"
+    end
+  end
+end
+
 function done(summary, latency, requests)
+  if probe_out then
+    local out = io.open(probe_out, "w")
+    for _, thread in ipairs(threads) do out:write(thread:get("found")) end
+    out:close()
+  end
   local e = summary.errors
   io.write(string.format("RESULT %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),

@@ -4,11 +4,14 @@
 #   1. invr generate a world (kept in $BENCH_DIR and reused);
 #   2. a precomputed model of deterministic random vectors (numpy, seed 7);
 #   3. invr job -> generation bench-1 in a RocksDB store;
-#   4. invr serve; wrk at full load for the control arm and invr-user-rank,
-#      then the same paced near BENCH_RATE req/s (wrk has no rate control; a
-#      per-connection delay approximates it), in one run against one server;
-#   5. hot swap: BENCH_SWAP_SECONDS of wrk while an external `invr job`
-#      commits a new generation; then again with the embedded scheduler;
+#   4. invr serve; wrk at full load for the control arm and invr-user-rank
+#      (alternating, two rounds), over all users and over the users that have
+#      InvR candidates (found by a probe run), then the same paced near
+#      BENCH_RATE req/s (wrk has no rate control; a per-connection delay
+#      approximates it), all against one server;
+#   5. hot swap, paced at BENCH_RATE so the job gets CPU: BENCH_SWAP_SECONDS
+#      of wrk while an external `invr job` commits a new generation; then
+#      again with the embedded scheduler;
 #   6. a table of req/s, p50/p90/p99/p99.9 and non-2xx counts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +39,7 @@ URL="http://127.0.0.1:$PORT"
 
 log() { echo "[bench_serve] $*" >&2; }
 mkdir -p "$DIR"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 server_pid=""
 cleanup() { if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; }
 trap cleanup EXIT
@@ -116,35 +120,52 @@ stop_server() {
 }
 
 rows=()
-# run_wrk LABEL ARM SECONDS DELAY_MS -> appends a table row; sets last_non2xx
+# run_wrk LABEL ARM SECONDS DELAY_MS [USERS_FILE] -> appends a table row; sets last_non2xx
 run_wrk() {
-  local label=$1 arm=$2 seconds=$3 delay=$4
+  local label=$1 arm=$2 seconds=$3 delay=$4 users_file=${5:-}
   local out
-  out=$(BENCH_USERS=$USERS BENCH_ARM=$arm BENCH_N=$N BENCH_DELAY_MS=$delay \
+  out=$(BENCH_USERS=$USERS BENCH_USERS_FILE=$users_file BENCH_ARM=$arm BENCH_N=$N BENCH_DELAY_MS=$delay \
         wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s -s "$LUA" "$URL")
   local line
   line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
   read -r _ requests duration p50 p90 p99 p999 non2xx socket <<<"$line"
   rows+=("$(awk -v l="$label" -v a="$arm" -v r="$requests" -v d="$duration" -v p50="$p50" -v p90="$p90" \
-      -v p99="$p99" -v p999="$p999" -v n="$non2xx" -v s="$socket" -v c="$CONNECTIONS" \
-      'BEGIN { printf "| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %d |", l, a, c, r / (d / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000, n, s }')")
+      -v p99="$p99" -v p999="$p999" -v n="$non2xx" -v s="$socket" \
+      'BEGIN { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %d |", l, a, r / (d / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000, n, s }')")
   last_non2xx=$non2xx
 }
+
+delay=0
+if [[ "$RATE" -gt 0 ]]; then delay=$(( CONNECTIONS * 1000 / RATE )); fi
+unset BENCH_USERS_FILE BENCH_PROBE_OUT
 
 write_config false
 start_server
 log "warm-up"
 run_wrk warm-up control 5 0
 rows=()
+# Uniformly random users: most have no click in the world, so they get the
+# (cheap) popularity fallback, and most have no InvR candidates.
 for arm in control invr-user-rank control invr-user-rank; do
-  log "full load: $arm"
-  run_wrk "full load" "$arm" "$SECONDS_PER_RUN" 0
+  log "full load, all users: $arm"
+  run_wrk "full load, all users" "$arm" "$SECONDS_PER_RUN" 0
 done
-if [[ "$RATE" -gt 0 ]]; then
-  delay=$(( CONNECTIONS * 1000 / RATE ))
+# Users whose invr-user-rank slate has an InvR item (found by a probe run):
+# the same users on both arms, so the difference is the store read + insertion.
+log "probing for users with InvR candidates"
+BENCH_PROBE_OUT="$DIR/probe.txt" run_wrk probe invr-user-rank 10 0
+unset 'rows[-1]'
+sort -u "$DIR/probe.txt" >"$DIR/invr_users.txt"
+log "$(wc -l <"$DIR/invr_users.txt") users with InvR candidates found"
+for arm in control invr-user-rank control invr-user-rank; do
+  log "full load, users with candidates: $arm"
+  run_wrk "full load, users with candidates" "$arm" "$SECONDS_PER_RUN" 0 "$DIR/invr_users.txt"
+done
+if [[ "$delay" -gt 0 ]]; then
   for arm in control invr-user-rank; do
     log "paced ~$RATE req/s ($delay ms per connection): $arm"
-    run_wrk "paced ~$RATE/s" "$arm" "$SECONDS_PER_RUN" "$delay"
+    run_wrk "paced ~$RATE/s, all users" "$arm" "$SECONDS_PER_RUN" "$delay"
+    run_wrk "paced ~$RATE/s, users with candidates" "$arm" "$SECONDS_PER_RUN" "$delay" "$DIR/invr_users.txt"
   done
 fi
 
@@ -156,7 +177,7 @@ swap_file=$(mktemp)
   /usr/bin/time -f "swap job: %e s" "$INVR" -q job --model "$DIR/model" --data "$DIR/world" \
     --store "$store" --generation "bench-swap-$(date +%s)" --grace-seconds 600 >/dev/null ) 2>"$swap_file" &
 job_pid=$!
-run_wrk "hot swap: external job" invr-user-rank "$SWAP_SECONDS" 0
+run_wrk "hot swap: external job" invr-user-rank "$SWAP_SECONDS" "$delay"
 swap_non2xx=$last_non2xx
 wait "$job_pid"
 after=$(curl -s "$URL/healthz")
@@ -170,7 +191,7 @@ write_config true
 start_server
 before=$(curl -s "$URL/healthz")
 log "hot swap (embedded scheduler every ${JOB_INTERVAL}s) for ${SWAP_SECONDS}s"
-run_wrk "hot swap: embedded job" invr-user-rank "$SWAP_SECONDS" 0
+run_wrk "hot swap: embedded job" invr-user-rank "$SWAP_SECONDS" "$delay"
 embedded_non2xx=$last_non2xx
 after=$(curl -s "$URL/healthz")
 jobs=$(curl -s "$URL/metrics" | grep '^invr_job_runs_total' | tr '\n' ' ')
@@ -181,10 +202,11 @@ stop_server
 
 echo
 echo "invr serve, $USERS users x $ITEMS items (dim $DIM, retrieval $RETRIEVAL, n=$N), $HTTP_THREADS HTTP threads;"
-echo "wrk $WRK_THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, on $(nproc) cores shared with wrk"
+echo "wrk $WRK_THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, on $(nproc) cores shared with wrk;"
+echo "load average before the run: $load_before"
 echo
-echo "| run | arm | conns | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | socket errors |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| run | arm | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | socket errors |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo
 echo "hot swap, external job: non-2xx = $swap_non2xx; embedded scheduler: non-2xx = $embedded_non2xx ($jobs)"

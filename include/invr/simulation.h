@@ -69,8 +69,9 @@ struct SimulationParams {
   // A user's visits per day = visits in this last window of history / its length.
   double activity_window_days = 14;
   // PSEI: a treated item is sufficiently exposed at this many impressions in
-  // one arm over the whole simulation.
-  std::int64_t sufficient_impressions = 50;
+  // one arm over the whole simulation (20: about one expected click at a 5%
+  // CTR, what a retrained model needs to stop treating the item as cold).
+  std::int64_t sufficient_impressions = 20;
   // Bootstrap resamples (Poisson weights over users) for the 95% intervals.
   std::int64_t bootstrap_samples = 200;
   // Requests per SlateAssembler::assemble call. Part of the results' identity
@@ -124,7 +125,8 @@ std::vector<int> parse_slots(std::string_view text, std::string_view flag);
 // simulated traffic (docs/simulation.md says which and why).
 JobConfig simulation_job_defaults();
 // Model settings for models the simulator trains: ModelConfig defaults with
-// threads = 1 (training is deterministic only on one thread).
+// threads = 1 (training is deterministic only on one thread) and content
+// cold start (items arrive every simulated day; docs/simulation.md).
 ModelConfig simulation_model_defaults();
 
 // Arms from a comma-separated list of names: "control" is the control arm,
@@ -209,6 +211,9 @@ struct Histogram {
 struct ArmResult {
   Arm arm;
   std::size_t users = 0;  // bucketed into this arm (all users, visiting or not)
+  std::size_t visiting_users = 0;     // with at least one visit
+  std::uint64_t visits = 0;
+  std::uint64_t invr_impressions = 0;  // slate items inserted by InvR
   ArmExposure totals;
   std::vector<ArmExposure> daily;  // one per simulated day (psei: cumulative)
   // Keys: ctr, psei, producer_b50ps, producer_t1ps, producer_gini,

@@ -1,8 +1,20 @@
 // next_above(): the vectorised threshold scan of exact top-k. One version per
-// ISA, chosen by GCC at load time (function multiversioning), so a portable
-// binary still compares 16 floats at once on AVX-512 machines. Plain loops do
-// not vectorise here: GCC will not vectorise a loop with an early exit.
+// ISA, chosen once at run time, so a portable binary still compares 16 floats
+// at once on AVX-512 machines. Plain loops do not vectorise here: GCC will not
+// vectorise a loop with an early exit. The choice is made by hand: GCC's
+// function multiversioning only dispatches calls made in the defining file,
+// so callers elsewhere silently got the baseline SSE version.
+//
+// append_above(): the same scan, appending what passes. A branch per hit or
+// per chunk mispredicts whenever a few percent of scores pass (large k early
+// in a scan), so rows are tested 64 at a time and a group with any hit is
+// appended without branches: AVX-512 compresses scores and ids in registers
+// and stores 16 lanes (a compress straight to memory is microcoded and slow
+// on AMD); other ISAs append every row of the group and advance by the bit.
 #include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
 
 #include "topk_block.h"
 
@@ -17,10 +29,72 @@ ChunkHit tail(const float* scores, std::int64_t j, std::int64_t count, float thr
   return mask ? ChunkHit{j, mask} : ChunkHit{count, 0};
 }
 
-}  // namespace
+// Rows begin..end-1 (at most kScanGroup), branch-free: each row is written
+// to the next slot and kept only if it passes.
+int append_rows(const float* scores, std::int64_t begin, std::int64_t end, float threshold,
+                std::uint32_t first_id, float* out_scores, std::uint32_t* out_ids, int kept) {
+  for (std::int64_t j = begin; j < end; ++j) {
+    const float s = scores[j];
+    out_scores[kept] = s;
+    out_ids[kept] = first_id + static_cast<std::uint32_t>(j);
+    kept += s > threshold;
+  }
+  return kept;
+}
+
+__attribute__((target("avx512f,popcnt")))
+AppendResult append_above_avx512(const float* scores, std::int64_t begin, std::int64_t count,
+                                 float threshold, std::uint32_t first_id, float* out_scores,
+                                 std::uint32_t* out_ids, int kept, int limit){
+  const __m512 t = _mm512_set1_ps(threshold);
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  std::int64_t j = begin;
+  while (j < count) {
+    // A group of up to kScanGroup rows; masked loads read nothing past count.
+    __mmask16 masks[kScanGroup / kScanChunk];
+    __m512 values[kScanGroup / kScanChunk];
+    unsigned any = 0;
+    for (int c = 0; c < kScanGroup / kScanChunk; ++c) {
+      const std::int64_t at = j + c * kScanChunk;
+      const std::int64_t left = count - at;
+      const __mmask16 valid = left >= kScanChunk ? __mmask16{0xffff}
+                              : left > 0       ? static_cast<__mmask16>((1u << left) - 1)
+                                               : __mmask16{0};
+      values[c] = _mm512_maskz_loadu_ps(valid, scores + (left > 0 ? at : 0));
+      masks[c] = _mm512_mask_cmp_ps_mask(valid, values[c], t, _CMP_GT_OQ);
+      any |= masks[c];
+    }
+    if (any != 0) {
+      for (int c = 0; c < kScanGroup / kScanChunk; ++c) {
+        const auto id0 = first_id + static_cast<std::uint32_t>(j + c * kScanChunk);
+        const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(id0)));
+        _mm512_storeu_ps(out_scores + kept, _mm512_maskz_compress_ps(masks[c], values[c]));
+        _mm512_storeu_si512(out_ids + kept, _mm512_maskz_compress_epi32(masks[c], ids));
+        kept += std::popcount(static_cast<unsigned>(masks[c]));
+      }
+    }
+    j = std::min(j + kScanGroup, count);
+    if (kept > limit) break;
+  }
+  return {j, kept};
+}
+
+AppendResult append_above_generic(const float* scores, std::int64_t begin, std::int64_t count,
+                                  float threshold, std::uint32_t first_id, float* out_scores,
+                                  std::uint32_t* out_ids, int kept, int limit){
+  std::int64_t j = begin;
+  while (j < count) {
+    const std::int64_t end = std::min(j + kScanGroup, count);
+    const ChunkHit hit = next_above(scores, j, end, threshold);
+    if (hit.at < end) kept = append_rows(scores, hit.at, end, threshold, first_id, out_scores, out_ids, kept);
+    j = end;
+    if (kept > limit) break;
+  }
+  return {j, kept};
+}
 
 __attribute__((target("avx512f")))
-ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
+ChunkHit next_above_avx512(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
   const __m512 t = _mm512_set1_ps(threshold);
   std::int64_t j = begin;
   for (; j + kScanChunk <= count; j += kScanChunk) {
@@ -31,7 +105,7 @@ ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count,
 }
 
 __attribute__((target("avx2")))
-ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
+ChunkHit next_above_avx2(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
   const __m256 t = _mm256_set1_ps(threshold);
   std::int64_t j = begin;
   for (; j + kScanChunk <= count; j += kScanChunk) {
@@ -42,8 +116,7 @@ ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count,
   return tail(scores, j, count, threshold);
 }
 
-__attribute__((target("default")))
-ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
+ChunkHit next_above_sse(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
   const __m128 t = _mm_set1_ps(threshold);
   std::int64_t j = begin;
   for (; j + kScanChunk <= count; j += kScanChunk) {
@@ -55,6 +128,23 @@ ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count,
     if (mask) return {j, static_cast<std::uint32_t>(mask)};
   }
   return tail(scores, j, count, threshold);
+}
+
+}  // namespace
+
+ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count, float threshold) {
+  static const auto impl = __builtin_cpu_supports("avx512f") ? next_above_avx512
+                           : __builtin_cpu_supports("avx2") ? next_above_avx2
+                                                            : next_above_sse;
+  return impl(scores, begin, count, threshold);
+}
+
+AppendResult append_above(const float* scores, std::int64_t begin, std::int64_t count,
+                          float threshold, std::uint32_t first_id, float* out_scores,
+                          std::uint32_t* out_ids, int kept, int limit) {
+  static const auto impl =
+      __builtin_cpu_supports("avx512f") ? append_above_avx512 : append_above_generic;
+  return impl(scores, begin, count, threshold, first_id, out_scores, out_ids, kept, limit);
 }
 
 }  // namespace invr::retrieval

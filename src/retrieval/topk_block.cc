@@ -31,20 +31,20 @@ float from_descending_bits(std::uint32_t key) {
 }
 
 // (score desc, id asc) as one integer; ids are below 2^32 (exact_search checks).
-std::uint64_t sort_key(float score, RowId id) {
-  return (static_cast<std::uint64_t>(descending_bits(score)) << 32) | static_cast<std::uint32_t>(id);
+std::uint64_t sort_key(float score, std::uint32_t id) {
+  return (static_cast<std::uint64_t>(descending_bits(score)) << 32) | id;
 }
 }  // namespace
 
 int TopkBlock::capacity_for(int k, std::int64_t max_rows) {
   const std::int64_t wanted = static_cast<std::int64_t>(k) + std::max(k, kMinSlack);
-  // Never more slots than rows (plus one chunk of headroom for appends).
-  return static_cast<int>(std::max<std::int64_t>(1, std::min(wanted, max_rows))) + kScanChunk;
+  // Never more slots than rows (plus one group of headroom for appends).
+  return static_cast<int>(std::max<std::int64_t>(1, std::min(wanted, max_rows))) + kScanGroup;
 }
 
 std::int64_t TopkBlock::bytes_per_query(int k, std::int64_t max_rows) {
   return static_cast<std::int64_t>(capacity_for(k, max_rows)) *
-         static_cast<std::int64_t>(sizeof(float) + sizeof(RowId));
+         static_cast<std::int64_t>(sizeof(float) + sizeof(std::uint32_t));
 }
 
 void TopkBlock::reset(int queries, int k, std::int64_t max_rows) {
@@ -61,31 +61,20 @@ void TopkBlock::reset(int queries, int k, std::int64_t max_rows) {
 void TopkBlock::offer_row(int q, const float* scores, std::int64_t count, RowId first_id) {
   const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
   float* kept_scores = scores_.data() + base;
-  RowId* kept_ids = ids_.data() + base;
-  float threshold = threshold_[static_cast<std::size_t>(q)];
-  int kept = count_[static_cast<std::size_t>(q)];
-  // Compacting once past `limit` leaves room to append a whole chunk. If the
-  // rows offered never exceed the buffer, kept never passes limit while <= k.
-  const int limit = capacity_ - kScanChunk;
+  std::uint32_t* kept_ids = ids_.data() + base;
+  // Compacting once past `limit` leaves room for a whole group of appends.
+  // If the rows offered never exceed the buffer, kept never passes limit
+  // while <= k.
+  const int limit = capacity_ - kScanGroup;
+  const auto id0 = static_cast<std::uint32_t>(first_id);
   for (std::int64_t j = 0; j < count;) {
-    const ChunkHit hit = next_above(scores, j, count, threshold);
-    if (hit.at >= count) break;
-    for (std::uint32_t mask = hit.mask; mask != 0; mask &= mask - 1) {
-      const std::int64_t row = hit.at + std::countr_zero(mask);
-      kept_scores[kept] = scores[row];
-      kept_ids[kept] = first_id + row;
-      ++kept;
-    }
-    j = hit.at + kScanChunk;
-    if (kept > limit && kept > k_) {
-      count_[static_cast<std::size_t>(q)] = kept;
-      compact(q);
-      kept = count_[static_cast<std::size_t>(q)];
-      threshold = threshold_[static_cast<std::size_t>(q)];
-    }
+    const AppendResult done =
+        append_above(scores, j, count, threshold_[static_cast<std::size_t>(q)], id0, kept_scores,
+                     kept_ids, count_[static_cast<std::size_t>(q)], limit);
+    count_[static_cast<std::size_t>(q)] = done.kept;
+    j = done.next;
+    if (done.kept > limit && done.kept > k_) compact(q);
   }
-  count_[static_cast<std::size_t>(q)] = kept;
-  threshold_[static_cast<std::size_t>(q)] = threshold;
 }
 
 void TopkBlock::compact(int q) {
@@ -99,7 +88,7 @@ bool TopkBlock::compact_fuzzy(int q) {
   const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
   const float* kept_scores = scores_.data() + base;
   const int kept = count_[static_cast<std::size_t>(q)];
-  const int limit = capacity_ - kScanChunk;
+  const int limit = capacity_ - kScanGroup;
   const int most = k_ + (limit - k_) / 2;
   const int target = k_ + (limit - k_) / 4;
   const int samples = std::min(kept, kSample);
@@ -122,7 +111,7 @@ bool TopkBlock::compact_fuzzy(int q) {
 void TopkBlock::keep_above(int q, float pivot) {
   const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
   float* kept_scores = scores_.data() + base;
-  RowId* kept_ids = ids_.data() + base;
+  std::uint32_t* kept_ids = ids_.data() + base;
   const int kept = count_[static_cast<std::size_t>(q)];
   int out = 0;
   for (int i = 0; i < kept; ++i) {
@@ -140,7 +129,7 @@ void TopkBlock::keep_above(int q, float pivot) {
 void TopkBlock::compact_exact(int q) {
   const auto base = static_cast<std::size_t>(q) * static_cast<std::size_t>(capacity_);
   float* kept_scores = scores_.data() + base;
-  RowId* kept_ids = ids_.data() + base;
+  std::uint32_t* kept_ids = ids_.data() + base;
   const int kept = count_[static_cast<std::size_t>(q)];
   if (kept <= k_) return;
   keys_.resize(static_cast<std::size_t>(kept));
@@ -150,7 +139,7 @@ void TopkBlock::compact_exact(int q) {
   int out = 0;
   for (int i = 0; i < kept; ++i) {
     const float s = kept_scores[i];
-    const RowId id = kept_ids[i];
+    const std::uint32_t id = kept_ids[i];
     kept_scores[out] = s;
     kept_ids[out] = id;
     out += sort_key(s, id) <= kth;

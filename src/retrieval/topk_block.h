@@ -2,8 +2,9 @@
 //
 // Each query keeps a candidate buffer and a threshold; every kept row beats
 // the threshold and at least k kept rows beat every rejected one. offer_row()
-// compares 16 scores at a time against the threshold and appends only the
-// rows above it (a bit mask per chunk, no branch per row). When the buffer
+// compares 64 scores at a time against the threshold and appends the rows
+// above it with no branch per row or per chunk (AVX-512: compress in a
+// register, then one unaligned store; see append_above). When the buffer
 // fills it is compacted: a pivot estimated from a sample of the buffer
 // becomes the new threshold if at least k rows beat it (one vectorised count
 // and one branch-free pass), else an exact k-th selection is used. finish()
@@ -28,6 +29,8 @@
 namespace invr::retrieval {
 
 constexpr int kScanChunk = 16;
+// Rows tested per branch by append_above(); also the buffer's headroom.
+constexpr int kScanGroup = 64;
 
 // A scratch array that is not zeroed: every slot is written before it is
 // read, and zeroing megabytes per search call showed up in profiles.
@@ -85,13 +88,13 @@ class TopkBlock {
   int k_ = 0;
   int capacity_ = 0;  // slots per query, including one chunk of headroom
   ScratchArray<float> scores_;    // queries x capacity
-  ScratchArray<RowId> ids_;       // queries x capacity
+  ScratchArray<std::uint32_t> ids_;  // queries x capacity; ids < 2^32
   std::vector<int> count_;        // per query
   std::vector<float> threshold_;  // per query
   std::vector<float> scratch_;    // compaction
   std::vector<std::uint64_t> keys_;  // (score desc, id asc) packed; ids < 2^32
   std::vector<std::uint32_t> radix_keys_, radix_tmp_keys_;  // finish, large k
-  std::vector<RowId> radix_ids_, radix_tmp_ids_;
+  std::vector<std::uint32_t> radix_ids_, radix_tmp_ids_;
 };
 
 // The first chunk at or after `begin` (a multiple of kScanChunk from it)
@@ -103,5 +106,19 @@ struct ChunkHit {
   std::uint32_t mask;
 };
 ChunkHit next_above(const float* scores, std::int64_t begin, std::int64_t count, float threshold);
+
+// Appends the rows j in [begin, count) with scores[j] > threshold, in order,
+// to out_scores/out_ids (id first_id + j) from slot `kept` on, a group of
+// kScanGroup rows at a time; stops after the group that takes kept past
+// `limit`. Writes up to kScanGroup - 1 slots beyond the last one kept, so
+// the buffers need kScanGroup slots of room past limit. Returns where it
+// stopped (count when done) and the new kept.
+struct AppendResult {
+  std::int64_t next;
+  int kept;
+};
+AppendResult append_above(const float* scores, std::int64_t begin, std::int64_t count,
+                          float threshold, std::uint32_t first_id, float* out_scores,
+                          std::uint32_t* out_ids, int kept, int limit);
 
 }  // namespace invr::retrieval

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -75,6 +76,7 @@ struct Server::Impl {
   std::string store_uri;
   httplib::Server http;
   std::thread listener;
+  std::atomic<bool> listener_ended{false};  // listen_after_bind returned
   std::shared_ptr<spdlog::logger> access_log;
   std::unique_ptr<serving::PeriodicTask> refresher;
   std::unique_ptr<serving::PeriodicTask> scheduler;
@@ -304,8 +306,16 @@ void Server::start() {
   if (impl.port < 0)
     throw IoError(fmt::format("cannot listen on {}:{} (address in use, or not an address of "
                               "this host)", serve.host, serve.port));
-  impl.listener = std::thread([&impl] { impl.http.listen_after_bind(); });
-  while (!impl.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl.listener = std::thread([&impl] {
+    impl.http.listen_after_bind();
+    impl.listener_ended = true;
+  });
+  while (!impl.http.is_running() && !impl.listener_ended)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!impl.http.is_running()) {
+    impl.listener.join();
+    throw IoError(fmt::format("the listener on {}:{} stopped at once", serve.host, impl.port));
+  }
   impl.context->started = Clock::now();
   if (impl.context->feed && serve.refresh_seconds > 0)
     impl.refresher = std::make_unique<serving::PeriodicTask>(

@@ -40,8 +40,12 @@ Changes read_changes(const Node& node) {
   for (const auto& metric : relative_metrics()) {
     auto entry = node.find(metric.key);
     if (!entry) continue;
+    // null: undefined, e.g. a control value of 0 makes arm/control - 1 NaN,
+    // which JSON writes as null. Shown like an absent metric.
+    const std::optional<double> change = entry->at("change").number_or_null();
+    if (!change) continue;
     Change c;
-    c.change = entry->at("change").number();
+    c.change = *change;
     if (auto low = entry->find("ci_low")) c.ci_low = low->number();
     if (auto high = entry->find("ci_high")) c.ci_high = high->number();
     changes[metric.key] = c;

@@ -47,12 +47,20 @@ Json relative_json(const ArmResult& arm) {
   return out;
 }
 
-Json arm_json(const Arm& arm, std::size_t users) {
+Json arm_json(const Arm& arm) {
   return {{"name", arm.name},
           {"ordering", arm.ordering ? Json(ordering_name(*arm.ordering)) : Json(nullptr)},
           {"slots", arm.slots},
-          {"weight", arm.weight},
-          {"users", users}};
+          {"weight", arm.weight}};
+}
+
+Json arm_json(const ArmResult& arm) {
+  Json out = arm_json(arm.arm);
+  out["users"] = arm.users;
+  out["visiting_users"] = arm.visiting_users;
+  out["visits"] = arm.visits;
+  out["invr_impressions"] = arm.invr_impressions;
+  return out;
 }
 
 // totals and relative of a run, keyed by arm name.
@@ -79,8 +87,7 @@ Json run_json(const RunResult& run) {
 Json config_json(const SimulationResult& r) {
   const SimulationConfig& c = r.config;
   Json arms = Json::array();
-  for (const Arm& arm : c.experiment.arms) arms.push_back(arm_json(arm, 0));
-  for (Json& arm : arms) arm.erase("users");
+  for (const Arm& arm : c.experiment.arms) arms.push_back(arm_json(arm));
   Json experiments = Json::array();
   for (const auto& v : c.experiments) experiments.push_back(v.name);
   return {{"simulation", table(simulation_param_specs(), c.params)},
@@ -111,7 +118,7 @@ std::string results_json(const SimulationResult& r) {
                   {"start_time", r.start_time},
                   {"population_items", main.population.size()}};
   out["arms"] = Json::array();
-  for (const ArmResult& arm : main.arms) out["arms"].push_back(arm_json(arm.arm, arm.users));
+  for (const ArmResult& arm : main.arms) out["arms"].push_back(arm_json(arm));
   run_tables(main, out["totals"], out["relative"]);
   // relative sits after daily in the documented shape; keep totals first.
   Json relative = std::move(out["relative"]);
@@ -145,7 +152,9 @@ std::string results_json(const SimulationResult& r) {
                            {"description", run.description},
                            {"relative", e["relative"]},
                            {"totals", e["totals"]},
+                           {"arms", Json::array()},
                            {"run", run_json(run)}};
+    for (const ArmResult& arm : run.arms) relative_first["arms"].push_back(arm_json(arm));
     out["experiments"].push_back(std::move(relative_first));
   }
   return out.dump(1) + "\n";

@@ -115,6 +115,9 @@ JobConfig simulation_job_defaults() {
 ModelConfig simulation_model_defaults() {
   ModelConfig config;
   config.threads = 1;  // deterministic training
+  // New items arrive every day; with random cold start the main pipeline
+  // never retrieves them (their id vectors are untrained noise).
+  config.cold_start = "content";
   return config;
 }
 

@@ -60,6 +60,8 @@ RunResult run_simulation(const RunInputs& in) {
   outcomes.arm.resize(users);
   outcomes.expected_served.assign(users, 0.0);
   outcomes.expected_control.assign(users, 0.0);
+  outcomes.visits.assign(users, 0);
+  outcomes.invr_impressions.assign(users, 0);
   std::vector<const Arm*> user_arm(users);
   for (std::size_t u = 0; u < users; ++u) {
     const std::size_t a = config.experiment.assign(data.users.id(static_cast<Index>(u)));
@@ -158,11 +160,15 @@ RunResult run_simulation(const RunInputs& in) {
     TickOutput out;
     out.expected_served.assign(users, 0.0);
     out.expected_control.assign(users, 0.0);
+    out.visits_of_user.assign(users, 0);
+    out.invr_impressions.assign(users, 0);
     run_tick(setup, clicked, out, progress.get());
     append(out.impressions, outcomes.arm, data, run.log);
     for (std::size_t u = 0; u < users; ++u) {
       outcomes.expected_served[u] += out.expected_served[u];
       outcomes.expected_control[u] += out.expected_control[u];
+      outcomes.visits[u] += out.visits_of_user[u];
+      outcomes.invr_impressions[u] += out.invr_impressions[u];
     }
   }
   progress.reset();

@@ -41,7 +41,7 @@ Histogram doubling_histogram(std::span<const std::uint64_t> values) {
 // 5% bins, so the report's axis is fixed.
 Histogram change_histogram(std::span<const double> changes) {
   Histogram h;
-  for (int e = -10; e <= 10; ++e) h.edges.push_back(0.05 * e);
+  for (int e = -10; e <= 10; ++e) h.edges.push_back(e / 20.0);
   h.counts.assign(h.edges.size() - 1, 0);
   for (double c : changes) {
     const double clamped = std::clamp(c, h.edges.front(), std::nextafter(h.edges.back(), 0.0));
@@ -119,6 +119,12 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     result.arm = arms[a];
     result.users = static_cast<std::size_t>(
         std::count(users.arm.begin(), users.arm.end(), static_cast<Index>(a)));
+    for (std::size_t u = 0; u < users.arm.size(); ++u) {
+      if (users.arm[u] != static_cast<Index>(a)) continue;
+      result.visiting_users += users.visits[u] > 0;
+      result.visits += users.visits[u];
+      result.invr_impressions += users.invr_impressions[u];
+    }
     result.totals = arm_exposure(log, rows[a], dataset, run.population, run.treated, sufficient);
 
     std::vector<std::uint64_t> cumulative(dataset.items.size(), 0);

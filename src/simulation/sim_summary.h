@@ -14,6 +14,8 @@ struct UserOutcomes {
   std::vector<Index> arm;                // per dataset user, index into the experiment's arms
   std::vector<double> expected_served;   // expected clicks of the served slates
   std::vector<double> expected_control;  // ... of the control slates (counterfactual)
+  std::vector<std::uint64_t> visits;            // per user
+  std::vector<std::uint64_t> invr_impressions;  // per user: InvR items served
 };
 
 // Fills run.arms. `start` is the simulation start (days are counted from it).

@@ -20,13 +20,15 @@ std::string percent_change(const ArmResult& arm, const char* key) {
 }
 
 void run_table(const RunResult& run, std::string& out) {
-  out += fmt::format("{:<16} {:>9} {:>7} {:>8} {:>7} {:>7}   {:<24} {:<24} {:<24}\n", "arm",
-                     "impr.", "CTR%", "prodB50%", "prodT1%", "PSEI%", "CTR change [95% CI]",
-                     "producer B50PS change", "PSEI change");
+  out += fmt::format("{:<16} {:>9} {:>6} {:>7} {:>8} {:>7} {:>7}   {:<24} {:<24} {:<24}\n",
+                     "arm", "impr.", "InvR%", "CTR%", "prodB50%", "prodT1%", "PSEI%",
+                     "CTR change [95% CI]", "producer B50PS change", "PSEI change");
   for (const ArmResult& arm : run.arms) {
     const ArmExposure& t = arm.totals;
-    out += fmt::format("{:<16} {:>9} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<24}\n",
-                       arm.arm.name, t.impressions, 100 * t.ctr,
+    const double invr_share =
+        t.impressions ? 100.0 * static_cast<double>(arm.invr_impressions) / static_cast<double>(t.impressions) : 0.0;
+    out += fmt::format("{:<16} {:>9} {:>6.1f} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<24}\n",
+                       arm.arm.name, t.impressions, invr_share, 100 * t.ctr,
                        100 * t.producers.bottom50_share, 100 * t.producers.top1_share, t.psei,
                        percent_change(arm, "ctr"), percent_change(arm, "producer_b50ps"),
                        percent_change(arm, "psei"));

@@ -17,6 +17,7 @@ struct ChunkResult {
     Index user;
     double served;
     double control;
+    std::uint32_t invr_items;
   };
   std::vector<Expectation> expectations;
 };
@@ -89,7 +90,8 @@ void serve_chunk(const TickSetup& setup, std::size_t round, std::span<const Inde
       for (const SlateItem& item : slates[static_cast<std::size_t>(control_request[j])].items)
         control += slate_click_probability(*setup.world, catalog, user, item);
     }
-    out.expectations.push_back({user, served, control});
+    out.expectations.push_back(
+        {user, served, control, static_cast<std::uint32_t>(slates[j].invr_items)});
   }
 }
 
@@ -148,6 +150,8 @@ void run_tick(const TickSetup& setup, std::vector<std::vector<Index>>& clicked, 
       for (const auto& e : result.expectations) {
         out.expected_served[static_cast<std::size_t>(e.user)] += e.served;
         out.expected_control[static_cast<std::size_t>(e.user)] += e.control;
+        out.invr_impressions[static_cast<std::size_t>(e.user)] += e.invr_items;
+        ++out.visits_of_user[static_cast<std::size_t>(e.user)];
       }
     }
     out.visits += visiting.size();

@@ -41,6 +41,9 @@ struct TickOutput {
   // without candidates). Sized by the caller.
   std::vector<double> expected_served;
   std::vector<double> expected_control;
+  // Per dataset user: visits and InvR-inserted impressions. Sized by the caller.
+  std::vector<std::uint32_t> visits_of_user;
+  std::vector<std::uint32_t> invr_impressions;
 };
 
 // Draws the tick's visits and serves them. `clicked` (per user, sorted

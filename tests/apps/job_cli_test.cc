@@ -56,6 +56,25 @@ TEST_F(JobCli, RunsOncePrintsASummaryAndCommitsAGeneration) {
   EXPECT_TRUE(summary["timings"].contains("retrieve"));
   const auto store = open_store((dir / "store").string());
   EXPECT_EQ(store->current(), "first");
+
+  // invr candidates shows what was written.
+  const auto listing = run_cli("candidates --store rocksdb:" + (dir / "store").string());
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  EXPECT_EQ(nlohmann::json::parse(listing.out)["current"], "first");
+  std::string user;
+  for (std::size_t u = 0; u < dataset.users.size() && user.empty(); ++u)
+    if (store->get("first", dataset.users.id(static_cast<Index>(u))))
+      user = dataset.users.id(static_cast<Index>(u));
+  const auto shown = run_cli("candidates --store " + (dir / "store").string() + " --user " + user);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto lists = nlohmann::json::parse(shown.out)["users"][user];
+  EXPECT_EQ(lists["user_rank"].size(), store->get("first", user)->of(Ordering::user_rank).size());
+  EXPECT_EQ(lists["score"][0]["item"], store->get("first", user)->of(Ordering::score)[0].item);
+  const auto manifest = run_cli("candidates --manifest --store " + (dir / "store").string());
+  ASSERT_EQ(manifest.exit_code, 0) << manifest.err;
+  EXPECT_EQ(nlohmann::json::parse(manifest.out)["generation"], "first");
+  EXPECT_NE(run_cli("candidates --store " + (dir / "missing").string()).exit_code, 0)
+      << "a mistyped store path is an error, not an empty store";
 }
 
 TEST_F(JobCli, TwoMpiRanksWriteExactlyTheSingleProcessLists) {

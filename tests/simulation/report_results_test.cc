@@ -90,6 +90,15 @@ TEST(ReportResults, RelativeMetricWithoutChange) {
             std::string::npos);
 }
 
+TEST(ReportResults, NullChangeIsShownAsMissing) {
+  // The simulator writes arm/control - 1 as null when the control value is 0.
+  Json json = load_fixture();
+  json["relative"]["invr-random"]["item_b50ps"] = {{"change", nullptr}, {"ci_low", nullptr}, {"ci_high", nullptr}};
+  const Results r = read_results(json.dump(), "results.json");
+  EXPECT_EQ(r.relative.at("invr-random").count("item_b50ps"), 0u);
+  EXPECT_EQ(r.relative.at("invr-random").count("psei"), 1u);
+}
+
 TEST(ReportResults, InvalidJsonNamesLineAndColumn) {
   test::TempDir tmp;
   const fs::path results = tmp / "results.json";

@@ -1,0 +1,79 @@
+// invr candidates: look inside a candidate store (docs/store.md) — which
+// generations it keeps, a generation's manifest, one user's lists.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "invr/error.h"
+#include "invr/store.h"
+
+namespace invr::cli {
+namespace {
+
+struct CandidatesArgs {
+  std::string store;
+  std::string generation;
+  std::vector<std::string> users;
+  bool manifest = false;
+};
+
+nlohmann::ordered_json lists_json(const StoredCandidates& lists) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (Ordering o : kAllOrderings) {
+    auto rows = nlohmann::ordered_json::array();
+    for (const auto& c : lists.of(o))
+      rows.push_back({{"item", c.item}, {"score", c.score}, {"user_rank", c.user_rank}});
+    out[ordering_name(o)] = rows;
+  }
+  return out;
+}
+
+int run_candidates(const CandidatesArgs& args) {
+  StoreOptions options;
+  options.create_if_missing = false;  // a typo must not look like an empty store
+  const auto store = open_store(args.store, options);
+  const auto current = store->current();
+  const std::string generation = args.generation.empty() ? current.value_or("") : args.generation;
+  if ((args.manifest || !args.users.empty()) && generation.empty())
+    throw Error(args.store + " has no committed generation yet");
+  if (args.manifest) {
+    std::cout << nlohmann::json::parse(store->manifest(generation)).dump(2) << '\n';
+    return 0;
+  }
+  if (!args.users.empty()) {
+    nlohmann::ordered_json out = {{"generation", generation}, {"users", nlohmann::ordered_json::object()}};
+    for (const auto& user : args.users) {
+      const auto lists = store->get(generation, user);
+      out["users"][user] = lists ? lists_json(*lists) : nlohmann::ordered_json(nullptr);
+    }
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  nlohmann::ordered_json out = {{"store", store->uri()},
+                                {"current", current ? nlohmann::ordered_json(*current) : nullptr},
+                                {"generations", nlohmann::ordered_json::array()}};
+  for (const auto& g : store->generations())
+    out["generations"].push_back({{"id", g.id}, {"commit_time_ms", g.commit_time_ms}});
+  std::cout << out.dump(2) << '\n';
+  return 0;
+}
+
+std::function<int()> setup_candidates(CLI::App& app) {
+  auto args = std::make_shared<CandidatesArgs>();
+  app.footer(
+      "Without --user or --manifest: the kept generations and the served one.\n"
+      "Example: invr candidates --store rocksdb:out/demo/store --user u42");
+  app.add_option("--store", args->store, "Store URI: rocksdb:PATH, PATH or redis://HOST:PORT")
+      ->required();
+  app.add_option("--generation", args->generation, "Generation id (default: the served one)");
+  app.add_option("--user", args->users, "Print this user's lists in every ordering (repeatable)");
+  app.add_flag("--manifest", args->manifest, "Print the generation's manifest");
+  return [args] { return run_candidates(*args); };
+}
+
+}  // namespace
+}  // namespace invr::cli
+
+INVR_COMMAND("candidates", "Inspect a candidate store: generations, manifests, a user's lists",
+             invr::cli::setup_candidates);
