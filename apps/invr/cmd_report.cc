@@ -1,10 +1,10 @@
 // invr report: the A/B simulation's results.json as one self-contained HTML page.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "command.h"
 #include "invr/error.h"

@@ -39,10 +39,9 @@ std::filesystem::path chartjs_path(const ReportOptions& options = {});
 // Reads results_json, renders the page and writes it atomically to html_out.
 // DataError for a malformed results file; IoError for unreadable or
 // unwritable files and a missing Chart.js.
-void write_report(const std::filesystem::path& results_json,
-                  const std::filesystem::path& html_out);
-void write_report(const std::filesystem::path& results_json,
-                  const std::filesystem::path& html_out, const ReportOptions& options);
+void write_report(const std::filesystem::path& results_json, const std::filesystem::path& html_out);
+void write_report(const std::filesystem::path& results_json, const std::filesystem::path& html_out,
+                  const ReportOptions& options);
 
 // The page as a string: results_text is the content of results.json (named
 // results_name in error messages), chartjs_source the Chart.js code to inline.

@@ -42,46 +42,56 @@ int append_rows(const float* scores, std::int64_t begin, std::int64_t end, float
   return kept;
 }
 
+// Appends the passing rows of one chunk: compress in registers, store 16 lanes.
+__attribute__((target("avx512f,popcnt")))
+inline int append_chunk(__m512 values, __mmask16 mask, std::uint32_t id0, float* out_scores,
+                        std::uint32_t* out_ids, int kept) {
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(id0)));
+  _mm512_storeu_ps(out_scores + kept, _mm512_maskz_compress_ps(mask, values));
+  _mm512_storeu_si512(out_ids + kept, _mm512_maskz_compress_epi32(mask, ids));
+  return kept + std::popcount(static_cast<unsigned>(mask));
+}
+
 __attribute__((target("avx512f,popcnt")))
 AppendResult append_above_avx512(const float* scores, std::int64_t begin, std::int64_t count,
                                  float threshold, std::uint32_t first_id, float* out_scores,
-                                 std::uint32_t* out_ids, int kept, int limit){
+                                 std::uint32_t* out_ids, int kept, int limit) {
   const __m512 t = _mm512_set1_ps(threshold);
-  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   std::int64_t j = begin;
-  while (j < count) {
-    // A group of up to kScanGroup rows; masked loads read nothing past count.
-    __mmask16 masks[kScanGroup / kScanChunk];
-    __m512 values[kScanGroup / kScanChunk];
-    unsigned any = 0;
-    for (int c = 0; c < kScanGroup / kScanChunk; ++c) {
-      const std::int64_t at = j + c * kScanChunk;
-      const std::int64_t left = count - at;
-      const __mmask16 valid = left >= kScanChunk ? __mmask16{0xffff}
-                              : left > 0       ? static_cast<__mmask16>((1u << left) - 1)
-                                               : __mmask16{0};
-      values[c] = _mm512_maskz_loadu_ps(valid, scores + (left > 0 ? at : 0));
-      masks[c] = _mm512_mask_cmp_ps_mask(valid, values[c], t, _CMP_GT_OQ);
-      any |= masks[c];
-    }
-    if (any != 0) {
-      for (int c = 0; c < kScanGroup / kScanChunk; ++c) {
-        const auto id0 = first_id + static_cast<std::uint32_t>(j + c * kScanChunk);
-        const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(id0)));
-        _mm512_storeu_ps(out_scores + kept, _mm512_maskz_compress_ps(masks[c], values[c]));
-        _mm512_storeu_si512(out_ids + kept, _mm512_maskz_compress_epi32(masks[c], ids));
-        kept += std::popcount(static_cast<unsigned>(masks[c]));
-      }
-    }
-    j = std::min(j + kScanGroup, count);
-    if (kept > limit) break;
+  // Whole groups: four chunks compared, one branch.
+  for (; j + kScanGroup <= count && kept <= limit; j += kScanGroup) {
+    const __m512 v0 = _mm512_loadu_ps(scores + j);
+    const __m512 v1 = _mm512_loadu_ps(scores + j + 16);
+    const __m512 v2 = _mm512_loadu_ps(scores + j + 32);
+    const __m512 v3 = _mm512_loadu_ps(scores + j + 48);
+    const __mmask16 m0 = _mm512_cmp_ps_mask(v0, t, _CMP_GT_OQ);
+    const __mmask16 m1 = _mm512_cmp_ps_mask(v1, t, _CMP_GT_OQ);
+    const __mmask16 m2 = _mm512_cmp_ps_mask(v2, t, _CMP_GT_OQ);
+    const __mmask16 m3 = _mm512_cmp_ps_mask(v3, t, _CMP_GT_OQ);
+    if (_mm512_kortestz(_mm512_kor(m0, m1), _mm512_kor(m2, m3))) continue;
+    const auto id0 = first_id + static_cast<std::uint32_t>(j);
+    kept = append_chunk(v0, m0, id0, out_scores, out_ids, kept);
+    kept = append_chunk(v1, m1, id0 + 16, out_scores, out_ids, kept);
+    kept = append_chunk(v2, m2, id0 + 32, out_scores, out_ids, kept);
+    kept = append_chunk(v3, m3, id0 + 48, out_scores, out_ids, kept);
   }
-  return {j, kept};
+  if (kept > limit) return {j, kept};
+  // The last partial group, a chunk at a time with masked loads (fewer than
+  // kScanGroup rows, so the headroom still holds).
+  for (; j < count; j += kScanChunk) {
+    const std::int64_t left = count - j;
+    const auto valid = static_cast<__mmask16>(left >= kScanChunk ? 0xffffu : (1u << left) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(valid, scores + j);
+    const __mmask16 m = _mm512_mask_cmp_ps_mask(valid, v, t, _CMP_GT_OQ);
+    kept = append_chunk(v, m, first_id + static_cast<std::uint32_t>(j), out_scores, out_ids, kept);
+  }
+  return {count, kept};
 }
 
 AppendResult append_above_generic(const float* scores, std::int64_t begin, std::int64_t count,
                                   float threshold, std::uint32_t first_id, float* out_scores,
-                                  std::uint32_t* out_ids, int kept, int limit){
+                                  std::uint32_t* out_ids, int kept, int limit) {
   std::int64_t j = begin;
   while (j < count) {
     const std::int64_t end = std::min(j + kScanGroup, count);

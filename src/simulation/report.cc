@@ -1,10 +1,10 @@
 #include "invr/report.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "invr/atomic_file.h"
 #include "invr/error.h"
@@ -52,11 +52,11 @@ fs::path chartjs_path(const ReportOptions& options) {
   }
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
-    throw IoError(fmt::format(
-        "{}: Chart.js not found ({}); install Debian's libjs-chart.js "
-        "(scripts/install-deps.sh) or set INVR_CHARTJS to a Chart.js UMD file such as "
-        "/usr/share/javascript/chart.js/chart.min.js",
-        path.string(), source));
+    throw IoError(
+        fmt::format("{}: Chart.js not found ({}); install Debian's libjs-chart.js "
+                    "(scripts/install-deps.sh) or set INVR_CHARTJS to a Chart.js UMD file such as "
+                    "/usr/share/javascript/chart.js/chart.min.js",
+                    path.string(), source));
   return path;
 }
 

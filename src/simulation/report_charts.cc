@@ -43,43 +43,24 @@ Json lorenz_chart(const Results& results, ArmColors& colors) {
 }
 
 Json relative_chart(const std::vector<std::string>& arms,
-                    const std::map<std::string, Changes>& relative, ArmColors& colors) {
-  // Only metrics some arm reports, so a sparse experiment has no empty groups.
-  std::vector<const RelativeMetric*> metrics;
-  for (const auto& metric : relative_metrics())
-    for (const auto& [arm, changes] : relative)
-      if (changes.count(metric.key)) {
-        metrics.push_back(&metric);
-        break;
-      }
-  Json labels = Json::array();
-  for (const auto* metric : metrics)
-    labels.push_back(std::string(metric->label) + (metric->higher_is_better ? " ↑" : " ↓"));
-
-  Json series = Json::array();
+                    const std::map<std::string, Changes>& relative, const RelativeMetric& metric,
+                    ArmColors& colors) {
+  Json labels = Json::array(), colors_json = Json::array();
+  Json values = Json::array(), low = Json::array(), high = Json::array();
   for (const auto& arm : arms) {
     auto it = relative.find(arm);
-    if (it == relative.end() || it->second.empty()) continue;
-    Json values = Json::array(), low = Json::array(), high = Json::array();
-    for (const auto* metric : metrics) {
-      auto c = it->second.find(metric->key);
-      if (c == it->second.end()) {
-        values.push_back(nullptr);
-        low.push_back(nullptr);
-        high.push_back(nullptr);
-        continue;
-      }
-      values.push_back(c->second.change * 100.0);
-      low.push_back(optional_number(c->second.ci_low, 100.0));
-      high.push_back(optional_number(c->second.ci_high, 100.0));
-    }
-    series.push_back({{"label", arm},
-                      {"color", colors.of(arm)},
-                      {"values", values},
-                      {"low", low},
-                      {"high", high}});
+    if (it == relative.end()) continue;
+    auto c = it->second.find(metric.key);
+    if (c == it->second.end()) continue;
+    labels.push_back(arm);
+    colors_json.push_back(colors.of(arm));
+    values.push_back(c->second.change * 100.0);
+    low.push_back(optional_number(c->second.ci_low, 100.0));
+    high.push_back(optional_number(c->second.ci_high, 100.0));
   }
-  return {{"kind", "relative"}, {"labels", labels}, {"series", series}};
+  if (labels.empty()) return nullptr;
+  return {{"kind", "relative"}, {"labels", labels}, {"colors", colors_json},
+          {"values", values},   {"low", low},       {"high", high}};
 }
 
 Json daily_chart(const Results& results, const std::string& metric, ArmColors& colors) {
@@ -103,9 +84,12 @@ Json daily_chart(const Results& results, const std::string& metric, ArmColors& c
       }
       const DailyPoint& p = points[next];
       // CTR and B50PS are fractions, PSEI is already a percentage.
-      if (metric == "ctr") values.push_back(p.ctr * 100.0);
-      else if (metric == "producer_b50ps") values.push_back(p.producer_b50ps * 100.0);
-      else values.push_back(p.psei);
+      if (metric == "ctr")
+        values.push_back(p.ctr * 100.0);
+      else if (metric == "producer_b50ps")
+        values.push_back(p.producer_b50ps * 100.0);
+      else
+        values.push_back(p.psei);
     }
     series.push_back({{"label", arm.name}, {"color", colors.of(arm.name)}, {"values", values}});
   }

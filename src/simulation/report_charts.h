@@ -28,9 +28,12 @@ class ArmColors {
 // Each returns {"kind": ..., ...}; the caller adds "canvas" and "title".
 // Lorenz curves of producer exposure, one per arm, plus the equality line.
 Json lorenz_chart(const Results& results, ArmColors& colors);
-// Bars of relative change (percent) per metric and arm, with CI whiskers.
+// One metric's relative change (percent) as one bar per arm with CI
+// whiskers; null when no arm reports the metric. One chart per metric, so
+// each gets its own scale (a -2% CTR change stays visible next to +50% PSEI).
 Json relative_chart(const std::vector<std::string>& arms,
-                    const std::map<std::string, Changes>& relative, ArmColors& colors);
+                    const std::map<std::string, Changes>& relative, const RelativeMetric& metric,
+                    ArmColors& colors);
 // A daily metric per arm: "ctr", "producer_b50ps" or "psei".
 Json daily_chart(const Results& results, const std::string& metric, ArmColors& colors);
 // Histograms, one series per arm, all with the same axis titles.

@@ -30,8 +30,7 @@ std::string arms_table(const Results& results);
 // A non-null volume adds users (from its arms) and impressions columns.
 std::string metrics_table(const std::vector<std::string>& arms,
                           const std::map<std::string, ArmTotals>& totals,
-                          const std::map<std::string, Changes>& relative,
-                          const Results* volume);
+                          const std::map<std::string, Changes>& relative, const Results* volume);
 std::string concentration_table(const Results& results);
 std::string users_table(const Results& results);
 

@@ -1,9 +1,9 @@
 #include "simulation/report_json.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "invr/error.h"
 
@@ -14,9 +14,12 @@ namespace {
 std::string pointer_segment(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -24,7 +27,8 @@ std::string pointer_segment(std::string_view key) {
 // "a number" / "an object" for messages.
 std::string with_article(const char* type_name) {
   const std::string name = type_name;
-  const bool vowel = !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+  const bool vowel =
+      !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
   return (vowel ? "an " : "a ") + name;
 }
 
@@ -48,7 +52,8 @@ Json parse_json(std::string_view text, const std::string& file) {
     }
     // nlohmann's message starts "[json.exception.parse_error.101] parse error at ...".
     std::string detail = e.what();
-    if (auto colon = detail.find(": "); colon != std::string::npos) detail = detail.substr(colon + 2);
+    if (auto colon = detail.find(": "); colon != std::string::npos)
+      detail = detail.substr(colon + 2);
     throw DataError(file, line, column, "expected a JSON results file (" + detail + ")");
   }
 }

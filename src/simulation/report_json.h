@@ -3,13 +3,12 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace invr::report {
 
@@ -43,12 +42,12 @@ class Node {
   Node operator[](std::size_t index) const;
 
   // Typed reads; each throws DataError naming the path on a type mismatch.
-  double number() const;                 // a finite JSON number
+  double number() const;  // a finite JSON number
   std::optional<double> number_or_null() const;
-  long long integer() const;             // a number with no fractional part
+  long long integer() const;  // a number with no fractional part
   std::string string() const;
   std::optional<std::string> string_or_null() const;
-  std::vector<double> numbers() const;   // an array of numbers
+  std::vector<double> numbers() const;  // an array of numbers
 
   void expect_object() const;
   void expect_array() const;

@@ -38,14 +38,30 @@ class Page {
   Json charts_ = Json::array();
 };
 
+// Relative change against control: a grid with one chart per metric.
+void relative_grid(Page& page, const std::string& id_prefix, const std::vector<std::string>& arms,
+                   const std::map<std::string, Changes>& relative) {
+  page.html("<div class=\"chart-grid\">\n");
+  for (const auto& metric : relative_metrics()) {
+    Json spec = relative_chart(arms, relative, metric, page.colors());
+    if (spec.is_null()) continue;
+    page.add_chart(id_prefix + metric.key,
+                   fmt::format("{} {}", metric.label, metric.higher_is_better ? "↑" : "↓"),
+                   std::move(spec), 240);
+  }
+  page.html("</div>\n");
+}
+
 std::string world_sentence(const Results& r) {
   const WorldInfo& w = r.world;
-  const std::string what = w.kind == "synthetic"
-                               ? fmt::format("the synthetic world <b>{}</b> (ground truth from the generator)",
-                                             html_escape(w.name))
-                               : fmt::format("the dataset <b>{}</b> (ground-truth relevance from an oracle "
-                                             "model fitted on all interactions)",
-                                             html_escape(w.name));
+  const std::string what =
+      w.kind == "synthetic"
+          ? fmt::format("the synthetic world <b>{}</b> (ground truth from the generator)",
+                        html_escape(w.name))
+          : fmt::format(
+                "the dataset <b>{}</b> (ground-truth relevance from an oracle "
+                "model fitted on all interactions)",
+                html_escape(w.name));
   return fmt::format(
       "<p>Simulated A/B test on {}: {} users, {} items from {} producers, "
       "{} simulated days. Users are split into arms by the server's bucketing; every arm "
@@ -61,7 +77,7 @@ constexpr const char* kHowToRead = R"(<details open><summary>How to read this re
 <li><b>PSEI</b> (percent of sufficiently exposed items): percentage of treated items (the items InvR works for) that reached the sufficient number of impressions. Higher is better.</li>
 <li><b>CTR</b>: clicks per impression. InvR aims to raise the first three at a small CTR cost.</li>
 <li><b>Δ</b> columns and the bar charts give the change relative to control (+33% means 1.33 × the control value) with a 95% bootstrap confidence interval over users in brackets and as whiskers. A green cell's interval excludes zero in the good direction, a red one in the bad direction.</li>
-<li>Arrows in chart labels give the good direction of each metric (↑ higher is better, ↓ lower is better).</li>
+<li>Arrows in chart titles give the good direction of each metric (↑ higher is better, ↓ lower is better).</li>
 </ul></details>
 )";
 
@@ -77,9 +93,11 @@ void overview_section(Page& page, const Results& r) {
   std::vector<std::string> treatment;
   for (const auto& arm : r.arms)
     if (arm.name != r.control) treatment.push_back(arm.name);
-  page.html("<section id=\"relative\"><h2>Change against control</h2>\n");
-  page.add_chart("chart-relative", "Relative change against control (%), 95% CI",
-                 relative_chart(treatment, r.relative, page.colors()));
+  page.html(
+      "<section id=\"relative\"><h2>Change against control</h2>\n<p>Relative change of each "
+      "treatment arm against control (%), with 95% bootstrap intervals as whiskers. Each "
+      "metric has its own scale.</p>\n");
+  relative_grid(page, "chart-relative-", treatment, r.relative);
   page.html("</section>\n");
 }
 
@@ -89,7 +107,8 @@ void exposure_sections(Page& page, const Results& r) {
         "<section id=\"lorenz\"><h2>Producer exposure: Lorenz curves</h2>\n<p>Producers sorted "
         "from least to most exposed; the curve gives the share of impressions the first x of "
         "them received. The closer to the diagonal, the more equal the exposure.</p>\n");
-    page.add_chart("chart-lorenz", "Cumulative share of impressions by producer", lorenz_chart(r, page.colors()), 420);
+    page.add_chart("chart-lorenz", "Cumulative share of impressions by producer",
+                   lorenz_chart(r, page.colors()), 420);
     page.html("</section>\n");
   }
 
@@ -116,8 +135,9 @@ void exposure_sections(Page& page, const Results& r) {
     page.html(
         "<section id=\"treated-exposure\"><h2>Exposure of treated items</h2>\n<p>How many "
         "impressions each treated item received over the run, per arm.</p>\n");
-    page.add_chart("chart-treated-exposure", "Treated items by impressions received",
-                   histogram_chart(series, "Impressions per treated item", "Treated items", page.colors()));
+    page.add_chart(
+        "chart-treated-exposure", "Treated items by impressions received",
+        histogram_chart(series, "Impressions per treated item", "Treated items", page.colors()));
     page.html("</section>\n");
   }
 }
@@ -151,12 +171,7 @@ void experiment_sections(Page& page, const Results& r) {
     page.html(fmt::format("<article id=\"experiment-{}\"><h3>{}</h3>\n", i, html_escape(e.name)));
     if (!e.description.empty()) page.html(fmt::format("<p>{}</p>\n", html_escape(e.description)));
     page.html(metrics_table(e.arms, e.totals, e.relative, nullptr));
-    bool any_change = false;
-    for (const auto& [arm, changes] : e.relative) any_change = any_change || !changes.empty();
-    if (any_change)
-      page.add_chart(fmt::format("chart-experiment-{}", i),
-                     e.name + ": relative change against control (%), 95% CI",
-                     relative_chart(e.arms, e.relative, page.colors()), 300);
+    relative_grid(page, fmt::format("chart-experiment-{}-", i), e.arms, e.relative);
     page.html("</article>\n");
   }
   page.html("</section>\n");
@@ -171,8 +186,9 @@ std::string render_page(const Results& r, std::string_view chartjs_source) {
   page.html(arms_table(r));
   page.html(kHowToRead);
   if (!r.config_text.empty())
-    page.html(fmt::format("<details><summary>Simulation configuration</summary><pre>{}</pre></details>\n",
-                          html_escape(r.config_text)));
+    page.html(
+        fmt::format("<details><summary>Simulation configuration</summary><pre>{}</pre></details>\n",
+                    html_escape(r.config_text)));
   page.html("</header>\n<main>\n");
   overview_section(page, r);
   exposure_sections(page, r);

@@ -1,8 +1,8 @@
 #include "simulation/report_results.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "simulation/report_json.h"
 
@@ -85,8 +85,7 @@ bool is_control_ordering(const std::string& ordering) {
 template <typename Read>
 void read_per_arm(const Node& section, const Results& results, Read read) {
   for (const auto& [arm, node] : section.members()) {
-    if (!results.find_arm(arm))
-      node.fail(fmt::format("arm \"{}\" is not listed in /arms", arm));
+    if (!results.find_arm(arm)) node.fail(fmt::format("arm \"{}\" is not listed in /arms", arm));
     read(arm, node);
   }
 }
@@ -130,7 +129,8 @@ void read_arms(const Node& root, Results& r) {
     }
     r.arms.push_back(std::move(arm));
   }
-  if (r.control.empty()) arms.fail("expected a control arm (ordering null, \"none\" or \"control\")");
+  if (r.control.empty())
+    arms.fail("expected a control arm (ordering null, \"none\" or \"control\")");
 }
 
 void read_daily(const Node& root, Results& r) {
@@ -209,7 +209,8 @@ Results read_results(std::string_view text, const std::string& file) {
   read_daily(root, r);
 
   if (auto lorenz = root.find("lorenz"))
-    read_per_arm(*lorenz, r, [&](const std::string& arm, const Node& n) { r.lorenz[arm] = read_curve(n); });
+    read_per_arm(*lorenz, r,
+                 [&](const std::string& arm, const Node& n) { r.lorenz[arm] = read_curve(n); });
   if (auto histogram = root.find("treated_exposure_histogram"))
     read_per_arm(*histogram, r, [&](const std::string& arm, const Node& n) {
       r.treated_histogram[arm] = read_histogram(n);
@@ -218,7 +219,8 @@ Results read_results(std::string_view text, const std::string& file) {
     read_per_arm(*users, r, [&](const std::string& arm, const Node& n) {
       UserEffects effects;
       if (auto h = n.find("ctr_change_histogram")) effects.ctr_change = read_histogram(*h);
-      if (auto share = n.find("share_lost_relevance")) effects.share_lost_relevance = share->number();
+      if (auto share = n.find("share_lost_relevance"))
+        effects.share_lost_relevance = share->number();
       r.users[arm] = std::move(effects);
     });
   if (auto experiments = root.find("experiments"))

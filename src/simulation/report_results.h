@@ -101,7 +101,7 @@ struct Results {
   std::vector<ArmInfo> arms;
   std::string control;  // name of the control arm
   std::map<std::string, ArmTotals> totals;
-  std::map<std::string, Changes> relative;  // every arm but control
+  std::map<std::string, Changes> relative;               // every arm but control
   std::map<std::string, std::vector<DailyPoint>> daily;  // by arm, by day
   // Optional sections: empty when absent from the file.
   std::map<std::string, Curve> lorenz;

@@ -144,30 +144,32 @@ const char* charts_script() {
 
   function relative(spec) {
     var low = 0, high = 0;
-    var datasets = spec.series.map(function (s) {
-      s.values.concat(s.low, s.high).forEach(function (v) {
-        if (v === null) return;
-        low = Math.min(low, v);
-        high = Math.max(high, v);
-      });
-      return {label: s.label, data: s.values, ciLow: s.low, ciHigh: s.high,
-              backgroundColor: fade(s.color), borderColor: s.color, borderWidth: 1};
+    spec.values.concat(spec.low, spec.high).forEach(function (v) {
+      if (v === null) return;
+      low = Math.min(low, v);
+      high = Math.max(high, v);
     });
-    var pad = Math.max(1, (high - low) * 0.08);
+    var pad = Math.max(0.5, (high - low) * 0.08);
     return {
       type: 'bar',
-      data: {labels: spec.labels, datasets: datasets},
+      data: {labels: spec.labels, datasets: [{
+        label: spec.title, data: spec.values, ciLow: spec.low, ciHigh: spec.high,
+        backgroundColor: spec.colors.map(fade), borderColor: spec.colors, borderWidth: 1
+      }]},
       plugins: [errorBars],
       options: {
         scales: {y: {suggestedMin: low - pad, suggestedMax: high + pad,
                      title: title('Change against control (%)'), ticks: {callback: percentTick}}},
-        plugins: {tooltip: {callbacks: {label: function (item) {
-          var d = item.dataset, j = item.dataIndex;
-          var text = d.label + ': ' + (item.raw >= 0 ? '+' : '') + number(item.raw) + '%';
-          if (d.ciLow[j] !== null && d.ciHigh[j] !== null)
-            text += ' [' + number(d.ciLow[j]) + ', ' + number(d.ciHigh[j]) + ']';
-          return text;
-        }}}}
+        plugins: {
+          legend: {display: false},  // the arms are the x-axis labels
+          tooltip: {callbacks: {label: function (item) {
+            var d = item.dataset, j = item.dataIndex;
+            var text = (item.raw >= 0 ? '+' : '') + number(item.raw) + '%';
+            if (d.ciLow[j] !== null && d.ciHigh[j] !== null)
+              text += ' [' + number(d.ciLow[j]) + ', ' + number(d.ciHigh[j]) + ']';
+            return text;
+          }}}
+        }
       }
     };
   }
@@ -236,7 +238,7 @@ const char* charts_script() {
       var canvas = document.getElementById(spec.canvas);
       var config = builders[spec.kind](spec);
       config.options.plugins = config.options.plugins || {};
-      config.options.plugins.legend = {position: 'bottom'};
+      config.options.plugins.legend = config.options.plugins.legend || {position: 'bottom'};
       new Chart(canvas, config);
     } catch (e) {
       report.record('chart ' + spec.canvas + ': ' + (e && e.stack ? e.stack : e));
@@ -266,6 +268,7 @@ td.muted { color: #888; }
 figure { margin: 1rem 0 1.5rem; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 .chart { position: relative; width: 100%; }
+.chart-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 0 1.2rem; }
 details { margin: .6rem 0; }
 summary { cursor: pointer; font-weight: 600; }
 pre { background: #f5f5f7; padding: .6rem; overflow-x: auto; font-size: .8rem; }

@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <cmath>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "simulation/report_html.h"
 
@@ -28,7 +28,8 @@ std::string change_cell(const Changes* changes, const RelativeMetric& metric, bo
                            *c.ci_high * 100.0);
     const bool up = *c.ci_low > 0;
     const bool down = *c.ci_high < 0;
-    if (up || down) cls = (up == metric.higher_is_better) ? " class=\"better\"" : " class=\"worse\"";
+    if (up || down)
+      cls = (up == metric.higher_is_better) ? " class=\"better\"" : " class=\"worse\"";
   }
   return fmt::format("<td{}>{}{}</td>", cls, signed_percent(c.change), interval);
 }
@@ -54,24 +55,25 @@ std::string format_count(double x) {
 
 std::string arms_table(const Results& results) {
   std::string html =
-      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>InvR candidates ordered by</th><th>Slate "
+      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>InvR candidates ordered "
+      "by</th><th>Slate "
       "slots</th><th>Users</th></tr></thead><tbody>\n";
   for (const auto& arm : results.arms) {
     std::string slots;
     for (long long s : arm.slots) slots += (slots.empty() ? "" : ", ") + std::to_string(s);
     const bool control = arm.name == results.control;
-    html += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"text\">{}</td><td>{}</td><td>{}</td></tr>\n",
-                        html_escape(arm.name),
-                        control ? "— (control: the main pipeline's slate)" : html_escape(arm.ordering),
-                        slots.empty() ? "—" : slots, format_count(arm.users));
+    html += fmt::format(
+        "<tr><th scope=\"row\">{}</th><td class=\"text\">{}</td><td>{}</td><td>{}</td></tr>\n",
+        html_escape(arm.name),
+        control ? "— (control: the main pipeline's slate)" : html_escape(arm.ordering),
+        slots.empty() ? "—" : slots, format_count(arm.users));
   }
   return html + "</tbody></table></div>\n";
 }
 
 std::string metrics_table(const std::vector<std::string>& arms,
                           const std::map<std::string, ArmTotals>& totals,
-                          const std::map<std::string, Changes>& relative,
-                          const Results* volume) {
+                          const std::map<std::string, Changes>& relative, const Results* volume) {
   std::string html = "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th>";
   if (volume) html += "<th>Users</th><th>Impressions</th>";
   html +=
@@ -88,9 +90,12 @@ std::string metrics_table(const std::vector<std::string>& arms,
     if (volume) {
       const ArmInfo* info = volume->find_arm(arm);
       html += info ? fmt::format("<td>{}</td>", format_count(info->users)) : dash;
-      html += t != totals.end() ? fmt::format("<td>{}</td>", format_count(t->second.impressions)) : dash;
+      html += t != totals.end() ? fmt::format("<td>{}</td>", format_count(t->second.impressions))
+                                : dash;
     }
-    auto value = [&](auto get) { return t == totals.end() ? std::string(dash) : "<td>" + get(t->second) + "</td>"; };
+    auto value = [&](auto get) {
+      return t == totals.end() ? std::string(dash) : "<td>" + get(t->second) + "</td>";
+    };
     html += value([](const ArmTotals& x) { return percent_of_fraction(x.ctr); });
     html += change_cell(changes, metric("ctr"), is_control);
     html += value([](const ArmTotals& x) { return percent_of_fraction(x.producer.b50ps); });
@@ -106,7 +111,8 @@ std::string metrics_table(const std::vector<std::string>& arms,
 
 std::string concentration_table(const Results& results) {
   std::string html =
-      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>Item B50PS</th><th>Item T1PS</th><th>Item Gini</th>"
+      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>Item B50PS</th><th>Item "
+      "T1PS</th><th>Item Gini</th>"
       "<th>Item coverage</th><th>Producer Gini</th><th>Producer coverage</th>"
       "<th>Treated items</th><th>Clicks</th></tr></thead><tbody>\n";
   for (const auto& arm : results.arms) {
@@ -124,7 +130,8 @@ std::string concentration_table(const Results& results) {
 
 std::string users_table(const Results& results) {
   std::string html =
-      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>Users whose slates lost relevance</th></tr></thead>"
+      "<div class=\"table-wrap\"><table><thead><tr><th>Arm</th><th>Users whose slates lost "
+      "relevance</th></tr></thead>"
       "<tbody>\n";
   for (const auto& arm : results.arms) {
     auto it = results.users.find(arm.name);

@@ -90,7 +90,11 @@ Json config_json(const SimulationResult& r) {
   for (const Arm& arm : c.experiment.arms) arms.push_back(arm_json(arm));
   Json experiments = Json::array();
   for (const auto& v : c.experiments) experiments.push_back(v.name);
-  return {{"simulation", table(simulation_param_specs(), c.params)},
+  // Threads change speed only; leaving them out keeps results.json
+  // byte-identical at any thread count.
+  Json simulation = table(simulation_param_specs(), c.params);
+  simulation.erase("threads");
+  return {{"simulation", simulation},
           {"experiment", {{"salt", c.experiment.salt}, {"arms", arms}}},
           {"job",
            {{"selection", table(selection_param_specs(), c.job.selection)},

@@ -105,9 +105,11 @@ JobConfig simulation_job_defaults() {
   JobConfig config;
   // A simulated week is short: exposure over the last 7 days decides the long
   // tail, and items stay InvR targets for as long as they stay in the catalog.
+  // N = 1000: with N = 100 the items' top users are the same few hundred
+  // "hub" users (docs/simulation.md, "Tuning"), so InvR reaches almost nobody.
   config.selection.window_days = 7;
   config.selection.max_item_age_days = 14;
-  config.retrieval.top_users_per_item = 100;
+  config.retrieval.top_users_per_item = 1000;
   config.inversion.max_candidates_per_user = 50;
   return config;
 }

@@ -9,8 +9,8 @@ namespace invr {
 namespace {
 namespace fs = std::filesystem;
 
-#define REQUIRE_CLI()                                                                   \
-  if (!fs::exists(INVR_CLI_PATH))                                                       \
+#define REQUIRE_CLI()             \
+  if (!fs::exists(INVR_CLI_PATH)) \
   GTEST_SKIP() << "invr CLI not built at " << INVR_CLI_PATH << " (ninja invr_cli)"
 
 TEST(ReportCli, WritesOnePage) {
@@ -18,9 +18,9 @@ TEST(ReportCli, WritesOnePage) {
   test::TempDir tmp;
   test::write_file(tmp / "chart.js", "/* stub chart */");
   const fs::path fixture = test::testdata_dir() / "simulation" / "results.json";
-  const auto result = test::run_cli("report --results " + fixture.string() + " --out " +
-                                    (tmp / "report.html").string() + " --chartjs " +
-                                    (tmp / "chart.js").string());
+  const auto result =
+      test::run_cli("report --results " + fixture.string() + " --out " +
+                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("wrote " + (tmp / "report.html").string()), std::string::npos);
   const std::string html = test::read_file(tmp / "report.html");
@@ -33,9 +33,9 @@ TEST(ReportCli, MalformedResultsExitOneNamingTheKey) {
   test::TempDir tmp;
   test::write_file(tmp / "chart.js", "/* stub chart */");
   test::write_file(tmp / "results.json", R"({"format": "invr-simulation-results", "version": 1})");
-  const auto result = test::run_cli("report --results " + (tmp / "results.json").string() +
-                                    " --out " + (tmp / "report.html").string() + " --chartjs " +
-                                    (tmp / "chart.js").string());
+  const auto result =
+      test::run_cli("report --results " + (tmp / "results.json").string() + " --out " +
+                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find((tmp / "results.json").string() + ": /: missing key \"world\""),
             std::string::npos)

@@ -72,19 +72,35 @@ TEST(ReportEscape, ScriptInANameIsEscapedEverywhere) {
   EXPECT_EQ(count(html, "</script"), 4);
   EXPECT_EQ(html.find("<!--"), std::string::npos);
   // In tables and headings: HTML entities.
-  EXPECT_NE(html.find("<th scope=\"row\">evil&lt;/script&gt;&lt;script&gt;document.title=&#39;pwned&#39;"
-                      "&lt;/script&gt;&lt;!--&amp;&quot;&#39;</th>"),
-            std::string::npos);
+  EXPECT_NE(
+      html.find("<th scope=\"row\">evil&lt;/script&gt;&lt;script&gt;document.title=&#39;pwned&#39;"
+                "&lt;/script&gt;&lt;!--&amp;&quot;&#39;</th>"),
+      std::string::npos);
   EXPECT_NE(html.find("<h3>evil&lt;/script&gt;"), std::string::npos);
 
   // In the data block: JSON that reads back as the original name.
   const std::string open = "<script type=\"application/json\" id=\"report-data\">";
   const auto begin = html.find(open) + open.size();
   const Json data = Json::parse(html.substr(begin, html.find("</script>", begin) - begin));
-  bool found = false;
-  for (const auto& chart : data["charts"])
-    for (const auto& series : chart["series"]) found = found || series["label"] == kHostile;
-  EXPECT_TRUE(found);
+  int in_series = 0;  // line charts, Lorenz curves, histograms
+  int in_labels = 0;  // relative-change bars: one label per arm
+  for (const auto& chart : data["charts"]) {
+    if (chart.contains("series"))
+      for (const auto& series : chart["series"]) in_series += series["label"] == kHostile;
+    if (chart["kind"] == "relative")
+      for (const auto& label : chart["labels"]) in_labels += label == kHostile;
+  }
+  EXPECT_EQ(in_series, 6);  // lorenz, 3 daily, treated exposure, users
+  EXPECT_EQ(in_labels, 6);  // 6 relative metrics
+}
+
+TEST(ReportPage, FetchesNothing) {
+  const std::string html = render_report(fixture_text(), "results.json", "/* chart.js */");
+  // Everything is inline: no external scripts, styles, fonts or images.
+  for (const char* external : {"<link", " src=", "@import", "url(", "<img", "<iframe"})
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  EXPECT_NE(html.find("/* chart.js */"), std::string::npos);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
 }
 
 TEST(ReportTables, PaperMetricsWithChangesAndIntervals) {
@@ -113,14 +129,20 @@ TEST(ReportTables, PaperMetricsWithChangesAndIntervals) {
 TEST(ReportCharts, RelativeChartInPercentWithMissingIntervals) {
   const Results r = read_results(fixture_text(), "results.json");
   ArmColors colors(r);
-  const Json chart = relative_chart({"invr-random", "invr-score", "invr-user-rank"}, r.relative, colors);
-  ASSERT_EQ(chart["labels"].size(), 6u);
-  EXPECT_EQ(chart["labels"][1], "Producer B50PS ↑");
-  const Json& user_rank = chart["series"][2];
-  EXPECT_EQ(user_rank["label"], "invr-user-rank");
-  EXPECT_NEAR(user_rank["values"][1].get<double>(), 34.4, 1e-9);
-  EXPECT_NEAR(user_rank["low"][1].get<double>(), 28.0, 1e-9);
-  EXPECT_TRUE(user_rank["low"][5].is_null());  // producer_gini has a null interval
+  const std::vector<std::string> arms = {"invr-random", "invr-score", "invr-user-rank"};
+  const Json b50ps = relative_chart(arms, r.relative, relative_metrics()[1], colors);
+  EXPECT_EQ(b50ps["labels"], Json(arms));
+  // invr-user-rank: +34.4% [28.0, 41.0].
+  EXPECT_NEAR(b50ps["values"][2].get<double>(), 34.4, 1e-9);
+  EXPECT_NEAR(b50ps["low"][2].get<double>(), 28.0, 1e-9);
+  EXPECT_NEAR(b50ps["high"][2].get<double>(), 41.0, 1e-9);
+  EXPECT_EQ(b50ps["colors"][2], colors.of("invr-user-rank"));
+  const Json gini = relative_chart(arms, r.relative, relative_metrics()[5], colors);
+  EXPECT_TRUE(gini["low"][2].is_null());  // invr-user-rank's producer_gini interval is null
+  // No arm of cold_start_embeddings reports producer B50PS: no chart.
+  EXPECT_TRUE(relative_chart(r.experiments[1].arms, r.experiments[1].relative,
+                             relative_metrics()[1], colors)
+                  .is_null());
   EXPECT_EQ(colors.of("control"), "#6b6b6b");
   EXPECT_NE(colors.of("invr-random"), colors.of("invr-score"));
 }

@@ -1,5 +1,7 @@
 // results.json reading: every malformed file names the file and the JSON path
 // at fault; optional sections only drop their charts.
+#include "simulation/report_results.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,7 +10,6 @@
 #include "invr/error.h"
 #include "invr/report.h"
 #include "simulation/report_json.h"
-#include "simulation/report_results.h"
 #include "test_util.h"
 
 namespace invr::report {
@@ -93,7 +94,8 @@ TEST(ReportResults, RelativeMetricWithoutChange) {
 TEST(ReportResults, NullChangeIsShownAsMissing) {
   // The simulator writes arm/control - 1 as null when the control value is 0.
   Json json = load_fixture();
-  json["relative"]["invr-random"]["item_b50ps"] = {{"change", nullptr}, {"ci_low", nullptr}, {"ci_high", nullptr}};
+  json["relative"]["invr-random"]["item_b50ps"] = {
+      {"change", nullptr}, {"ci_low", nullptr}, {"ci_high", nullptr}};
   const Results r = read_results(json.dump(), "results.json");
   EXPECT_EQ(r.relative.at("invr-random").count("item_b50ps"), 0u);
   EXPECT_EQ(r.relative.at("invr-random").count("psei"), 1u);
@@ -102,21 +104,24 @@ TEST(ReportResults, NullChangeIsShownAsMissing) {
 TEST(ReportResults, InvalidJsonNamesLineAndColumn) {
   test::TempDir tmp;
   const fs::path results = tmp / "results.json";
-  test::write_file(results, "{\n  \"format\": \"invr-simulation-results\",\n  \"version\": 1,,\n}\n");
+  test::write_file(results,
+                   "{\n  \"format\": \"invr-simulation-results\",\n  \"version\": 1,,\n}\n");
   try {
     read_results(test::read_file(results), results.string());
     FAIL() << "expected DataError";
   } catch (const DataError& e) {
     EXPECT_EQ(e.line(), 3u);
     EXPECT_EQ(e.column(), 16u);  // the second comma: `  "version": 1,,`
-    EXPECT_NE(std::string(e.what()).find(results.string() + ":3:16:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(results.string() + ":3:16:"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(ReportResults, WrongFormatAndVersion) {
   Json json = load_fixture();
   json["format"] = "something-else";
-  EXPECT_NE(data_error(json).find("/format: expected \"invr-simulation-results\""), std::string::npos);
+  EXPECT_NE(data_error(json).find("/format: expected \"invr-simulation-results\""),
+            std::string::npos);
   json = load_fixture();
   json["version"] = 2;
   EXPECT_NE(data_error(json).find("/version: unsupported version 2"), std::string::npos);
@@ -155,11 +160,13 @@ TEST(ReportResults, ArmsMustBeConsistent) {
 TEST(ReportResults, PathSegmentsAreEscapedAsJsonPointer) {
   // RFC 6901: "/" in a key is written "~1", so the path stays unambiguous.
   std::string text = test::read_file(fixture());
-  for (auto at = text.find("\"invr-score\""); at != std::string::npos; at = text.find("\"invr-score\""))
+  for (auto at = text.find("\"invr-score\""); at != std::string::npos;
+       at = text.find("\"invr-score\""))
     text.replace(at, 12, "\"invr/score\"");
   Json json = Json::parse(text);
   json["totals"]["invr/score"].erase("clicks");
-  EXPECT_NE(data_error(json).find("/totals/invr~1score: missing key \"clicks\""), std::string::npos);
+  EXPECT_NE(data_error(json).find("/totals/invr~1score: missing key \"clicks\""),
+            std::string::npos);
 }
 
 TEST(ReportResults, ExtraKeysAreIgnored) {
@@ -173,15 +180,16 @@ TEST(ReportResults, ExtraKeysAreIgnored) {
 TEST(ReportResults, MissingOptionalSectionsDropOnlyTheirCharts) {
   Json json = load_fixture();
   const std::string full = render_report(json.dump(), "results.json", "/* stub */");
-  // relative + lorenz + 3 daily + treated exposure + users + 2 experiments.
-  EXPECT_EQ(count(full, "<canvas "), 9);
-  EXPECT_NE(full.find("data-charts-expected=\"9\""), std::string::npos);
+  // 6 relative + lorenz + 3 daily + treated exposure + users + experiments
+  // (all_items reports 4 metrics, cold_start_embeddings 2).
+  EXPECT_EQ(count(full, "<canvas "), 18);
+  EXPECT_NE(full.find("data-charts-expected=\"18\""), std::string::npos);
 
   for (const char* key : {"lorenz", "users", "experiments", "treated_exposure_histogram"})
     json.erase(key);
   const std::string minimal = render_report(json.dump(), "results.json", "/* stub */");
-  EXPECT_EQ(count(minimal, "<canvas "), 4);
-  EXPECT_NE(minimal.find("data-charts-expected=\"4\""), std::string::npos);
+  EXPECT_EQ(count(minimal, "<canvas "), 9);
+  EXPECT_NE(minimal.find("data-charts-expected=\"9\""), std::string::npos);
   EXPECT_EQ(minimal.find("chart-lorenz"), std::string::npos);
   EXPECT_EQ(minimal.find("id=\"experiments\""), std::string::npos);
   EXPECT_NE(minimal.find("chart-daily-psei"), std::string::npos);
@@ -213,8 +221,10 @@ TEST(ReportChartjs, EnvironmentOverridesTheConfiguredFile) {
 
   ::setenv("INVR_CHARTJS", (tmp / "absent.js").c_str(), 1);
   EXPECT_THROW(chartjs_path(), IoError);
-  if (old) ::setenv("INVR_CHARTJS", saved.c_str(), 1);
-  else ::unsetenv("INVR_CHARTJS");
+  if (old)
+    ::setenv("INVR_CHARTJS", saved.c_str(), 1);
+  else
+    ::unsetenv("INVR_CHARTJS");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // The page's own script records window errors, console.error and console.warn
 // in the DOM (#report-errors, data-errors) and counts drawn charts in
 // #report-status, so --dump-dom shows the outcome.
+#include "invr/report.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,7 +15,6 @@
 #include <string>
 
 #include "invr/error.h"
-#include "invr/report.h"
 #include "simulation/report_json.h"
 #include "test_util.h"
 
@@ -65,9 +66,10 @@ class ReportBrowserTest : public ::testing::Test {
     const std::string command =
         "timeout 120 " + quote(chromium_.string()) +
         " --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars"
-        " --user-data-dir=" + quote((tmp_ / "profile").string()) +
-        " --virtual-time-budget=5000 " + flags + " " + quote("file://" + page.string()) + " >" +
-        quote(out.string()) + " 2>>" + quote((tmp_ / "chromium.log").string());
+        " --user-data-dir=" +
+        quote((tmp_ / "profile").string()) + " --virtual-time-budget=5000 " + flags + " " +
+        quote("file://" + page.string()) + " >" + quote(out.string()) + " 2>>" +
+        quote((tmp_ / "chromium.log").string());
     return std::system(command.c_str());
   }
 
@@ -85,9 +87,10 @@ class ReportBrowserTest : public ::testing::Test {
     EXPECT_EQ(run_chromium(page, flags, dom), 0) << test::read_file(tmp_ / "chromium.log");
     // Chromium builds that take one action per run: take the picture on its own.
     if (!screenshot.empty() && !fs::exists(screenshot)) {
-      EXPECT_EQ(run_chromium(page, "--window-size=1200,3000 --screenshot=" + quote(screenshot.string()),
-                             tmp_ / "screenshot.out"),
-                0);
+      EXPECT_EQ(
+          run_chromium(page, "--window-size=1200,3000 --screenshot=" + quote(screenshot.string()),
+                       tmp_ / "screenshot.out"),
+          0);
     }
     const std::string html = test::read_file(dom);
     Status status;
@@ -129,9 +132,9 @@ TEST_F(ReportBrowserTest, FixtureRendersEveryChartWithoutErrors) {
   const Status status = render_and_read(page, screenshot);
   EXPECT_EQ(status.errors, "0") << status.error_list;
   EXPECT_EQ(status.error_list, "<ul id=\"report-errors\" hidden=\"\"></ul>");
-  // relative + lorenz + 3 daily + treated exposure + users + 2 experiments.
-  EXPECT_EQ(status.expected, "9");
-  EXPECT_EQ(status.drawn, "9");
+  // 6 relative + lorenz + 3 daily + treated exposure + users + 4 + 2 in experiments.
+  EXPECT_EQ(status.expected, "18");
+  EXPECT_EQ(status.drawn, "18");
   EXPECT_EQ(status.ready, "true");
 
   std::cout << "report screenshot: " << screenshot.string() << "\n";
@@ -169,7 +172,7 @@ TEST_F(ReportBrowserTest, ScriptInNamesDoesNotBreakThePage) {
 
   const Status status = render_and_read(page);
   EXPECT_EQ(status.errors, "0") << status.error_list;
-  EXPECT_EQ(status.drawn, "9");
+  EXPECT_EQ(status.drawn, "18");
   EXPECT_EQ(status.ready, "true");
   // The name is text in the table, and its script never ran.
   EXPECT_NE(dom_.find("<th scope=\"row\">evil&lt;/script&gt;&lt;script&gt;document.title='pwned'"),
@@ -189,7 +192,8 @@ TEST_F(ReportBrowserTest, BrokenChartjsIsReported) {
   const Status status = render_and_read(page);
   EXPECT_EQ(status.errors, "2") << status.error_list;
   EXPECT_NE(status.error_list.find("chart.js exploded"), std::string::npos) << status.error_list;
-  EXPECT_NE(status.error_list.find("Chart.js did not load"), std::string::npos) << status.error_list;
+  EXPECT_NE(status.error_list.find("Chart.js did not load"), std::string::npos)
+      << status.error_list;
   EXPECT_EQ(status.drawn, "0");
   EXPECT_EQ(status.ready, "false");
 }
