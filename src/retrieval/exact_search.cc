@@ -11,7 +11,7 @@
 // multi-threaded sgemm followed by parallel selection (docs/retrieval.md).
 //
 // Warm start: before its scan, a unit scores its queries against an evenly
-// spaced sample of the shard (up to 8 product blocks) and starts each query's
+// spaced sample of the shard (up to 8192 rows) and starts each query's
 // threshold a safe margin below the sample's estimate of the final k-th
 // score, so far fewer rows are admitted and compacted on the way. A query that ends with fewer than k
 // rows kept (the estimate was too high; rare) is searched again without it,
@@ -36,10 +36,14 @@ namespace invr {
 namespace {
 using retrieval::TopkBlock;
 
-// Defaults picked with bench/bench_topk (docs/retrieval.md): a 256 x 1024
-// product block (1 MiB) stays near the core between sgemm and the scan.
+// Defaults picked with bench/bench_topk (docs/retrieval.md): a 256 x 256
+// product block (256 KiB) stays in L2 between sgemm and the scan together
+// with the tails of the candidate lists the scan appends to; a 1 MiB block
+// pushed both out and made the appends miss (about 10% slower at k = 1000).
 constexpr std::int64_t kDefaultQueryBlock = 256;
-constexpr std::int64_t kDefaultBaseBlock = 1024;
+constexpr std::int64_t kDefaultBaseBlock = 256;
+// Warm-start sample cap, in rows (8% of a 100k-row shard).
+constexpr std::int64_t kMaxSampleRows = 8192;
 // Fewer queries per sgemm than this and packing the base block dominates.
 constexpr std::int64_t kMinQueryBlock = 32;
 // Cap on one worker's candidate lists, which grow with k.
@@ -77,10 +81,11 @@ Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params
   plan.shard_rows = ceil_div(m, plan.shards);
   plan.shards = ceil_div(m, plan.shard_rows);
   // Sample about 16 expected top-k rows per shard (a tight estimate), in whole
-  // product blocks, at most 8 of them and at most an eighth of the shard.
+  // product blocks, at most kMaxSampleRows and at most an eighth of the shard.
   const std::int64_t bb = plan.base_block;
   const std::int64_t wanted = ceil_div(16 * plan.shard_rows, std::int64_t{k});
-  const std::int64_t sample = std::min(ceil_div(wanted, bb), std::int64_t{8}) * bb;
+  const std::int64_t max_blocks = std::max<std::int64_t>(1, kMaxSampleRows / bb);
+  const std::int64_t sample = std::min(ceil_div(wanted, bb), max_blocks) * bb;
   if (warm_start && sample > 0 && plan.shard_rows >= 8 * sample) plan.sample_rows = sample;
   return plan;
 }
