@@ -60,7 +60,7 @@ AppendResult append_above_avx512(const float* scores, std::int64_t begin, std::i
   const __m512 t = _mm512_set1_ps(threshold);
   std::int64_t j = begin;
   // Whole groups: four chunks compared, one branch.
-  for (; j + kScanGroup <= count && kept <= limit; j += kScanGroup) {
+  while (j + kScanGroup <= count) {
     const __m512 v0 = _mm512_loadu_ps(scores + j);
     const __m512 v1 = _mm512_loadu_ps(scores + j + 16);
     const __m512 v2 = _mm512_loadu_ps(scores + j + 32);
@@ -69,14 +69,15 @@ AppendResult append_above_avx512(const float* scores, std::int64_t begin, std::i
     const __mmask16 m1 = _mm512_cmp_ps_mask(v1, t, _CMP_GT_OQ);
     const __mmask16 m2 = _mm512_cmp_ps_mask(v2, t, _CMP_GT_OQ);
     const __mmask16 m3 = _mm512_cmp_ps_mask(v3, t, _CMP_GT_OQ);
-    if (_mm512_kortestz(_mm512_kor(m0, m1), _mm512_kor(m2, m3))) continue;
     const auto id0 = first_id + static_cast<std::uint32_t>(j);
+    j += kScanGroup;
+    if (_mm512_kortestz(_mm512_kor(m0, m1), _mm512_kor(m2, m3))) continue;
     kept = append_chunk(v0, m0, id0, out_scores, out_ids, kept);
     kept = append_chunk(v1, m1, id0 + 16, out_scores, out_ids, kept);
     kept = append_chunk(v2, m2, id0 + 32, out_scores, out_ids, kept);
     kept = append_chunk(v3, m3, id0 + 48, out_scores, out_ids, kept);
+    if (kept > limit) return {j, kept};
   }
-  if (kept > limit) return {j, kept};
   // The last partial group, a chunk at a time with masked loads (fewer than
   // kScanGroup rows, so the headroom still holds).
   for (; j < count; j += kScanChunk) {

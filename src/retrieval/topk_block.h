@@ -86,7 +86,7 @@ class TopkBlock {
   static constexpr int kRadixMin = 512;
 
   int k_ = 0;
-  int capacity_ = 0;  // slots per query, including one chunk of headroom
+  int capacity_ = 0;  // slots per query, including one group of headroom
   ScratchArray<float> scores_;    // queries x capacity
   ScratchArray<std::uint32_t> ids_;  // queries x capacity; ids < 2^32
   std::vector<int> count_;        // per query

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "invr/error.h"
 #include "simulation/sim_internal.h"
 
@@ -89,6 +91,12 @@ TickCatalog tick_catalog(const Dataset& dataset, const Matrix& item_embeddings,
     out.row_of_item[i] = static_cast<Index>(out.item_of_row.size());
     out.item_of_row.push_back(static_cast<Index>(i));
   }
+  if (out.item_of_row.empty())
+    throw UsageError(fmt::format(
+        "no item is live at {}: every item is older than --max-item-age-days {} or not yet "
+        "published (a dataset's items are dated by their first event; raise "
+        "--max-item-age-days)",
+        tick_begin, max_age_days));
   SlateCatalog& c = out.catalog;
   const std::size_t rows = out.item_of_row.size(), cols = item_embeddings.cols;
   c.item_ids.reserve(rows);

@@ -80,9 +80,10 @@ RunResult run_simulation(const RunInputs& in) {
   double trained_at = start;
   std::vector<std::uint8_t> treated(data.items.size(), 0);
   const auto ticks = static_cast<std::uint64_t>(std::ceil(static_cast<double>(params.days) * kDay / interval - 1e-9));
-  std::optional<EmbedOptions> embed_options = EmbedOptions{};
+  // The job's embedding options, so the job and the slates share one embedding.
+  EmbedOptions embed_options;
   if (!config.job.job.cold_start.empty())
-    embed_options->cold_start = parse_cold_start(config.job.job.cold_start);
+    embed_options.cold_start = parse_cold_start(config.job.job.cold_start);
 
   std::unique_ptr<Progress> progress;
   std::int64_t day = -1;
@@ -136,9 +137,9 @@ RunResult run_simulation(const RunInputs& in) {
     }
     const auto reader = store->reader();
 
-    embed_options->as_of = begin;
-    const Matrix item_embeddings = cached.embed_items(data, *embed_options);
-    const Matrix user_embeddings = cached.embed_users(data, *embed_options);
+    embed_options.as_of = begin;
+    const Matrix item_embeddings = cached.embed_items(data, embed_options);
+    const Matrix user_embeddings = cached.embed_users(data, embed_options);
     TickCatalog catalog = tick_catalog(data, item_embeddings, item_popularity(data, begin), begin,
                                        tick_end, params.max_item_age_days);
     SlateParams slate_params = config.slate;

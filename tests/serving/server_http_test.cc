@@ -299,12 +299,16 @@ TEST(ServerStartup, AccessLogHasOneJsonLinePerRequest) {
     start = end + 1;
   }
   ASSERT_EQ(lines.size(), 2u) << text;
+  // Each line is written after its response is sent, on the worker thread that
+  // served it, so the two lines may land in either order.
+  if (lines[0]["status"] == 404) std::swap(lines[0], lines[1]);
   EXPECT_EQ(lines[0]["target"], "/v1/recommend?user=u1&n=3&arm=control");
   EXPECT_EQ(lines[0]["status"], 200);
   EXPECT_EQ(lines[0]["method"], "GET");
   EXPECT_EQ(lines[0]["arm"], "control");
   EXPECT_GE(lines[0]["duration_us"].get<std::int64_t>(), 0);
   EXPECT_EQ(lines[1]["status"], 404);
+  EXPECT_EQ(lines[1]["target"], "/nowhere");
 }
 
 }  // namespace
