@@ -159,6 +159,9 @@ std::function<int()> setup_job(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--config", args->runner.config_file,
                  "invr.toml with [selection], [retrieval], [inversion], [job]; flags override it");
+  app.add_option("--producer-quality", args->runner.producer_quality,
+                 "PRODUCER_ID<TAB>SCORE file: quality scores compared with --min-quality "
+                 "instead of the engagement rate");
   app.add_option("--generation", args->runner.generation,
                  "Generation id (default: from the UTC clock)");
   app.add_option("--every", args->every,

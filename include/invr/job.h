@@ -150,7 +150,18 @@ struct JobFiles {
   std::string model;  // model directory
   std::string config_file;  // for the record only; the caller has read it
   std::string generation;   // empty = make_generation_id()
+  // Optional quality score per producer (see select_targets): a text file of
+  // "PRODUCER_ID<TAB>SCORE" lines; producers it does not name use their
+  // engagement rate. Empty = none.
+  std::string producer_quality;
 };
+
+// Reads a producer quality file (see JobFiles::producer_quality) into one
+// value per dataset producer (NaN where the file names none). A malformed
+// line is a DataError naming the file, line and column; an id the dataset
+// does not know is a DataError too (a typo would silently change selection).
+std::vector<double> read_producer_quality(const std::filesystem::path& path,
+                                          const Dataset& dataset);
 
 // Loads the dataset and the model, opens config.job.store (only when
 // hooks.write_output) and runs the job: what `invr job` and the server's

@@ -1,6 +1,9 @@
 // run_job_from_files: load, open, run; shared by `invr job` and the server's
 // embedded scheduler so both run the job the same way.
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -22,6 +25,34 @@ std::string model_version(const std::filesystem::path& model_dir) {
   return fmt::format("{}@{:016x}", model_dir.string(), std::hash<std::string>{}(text.str()));
 }
 
+std::vector<double> read_producer_quality(const std::filesystem::path& path,
+                                          const Dataset& dataset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open producer quality file", path.string()));
+  std::vector<double> quality(dataset.producers.size(), std::numeric_limits<double>::quiet_NaN());
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos)
+      throw DataError(path.string(), number, 1, "expected PRODUCER_ID<TAB>SCORE");
+    const std::string id = line.substr(0, tab);
+    const std::string text = line.substr(tab + 1);
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+      throw DataError(path.string(), number, tab + 2,
+                      fmt::format("expected a finite number, got \"{}\"", text));
+    const Index producer = dataset.producers.find(id);
+    if (producer == kNoIndex)
+      throw DataError(path.string(), number, 1,
+                      fmt::format("unknown producer \"{}\" (not in the dataset)", id));
+    quality[static_cast<std::size_t>(producer)] = value;
+  }
+  return quality;
+}
+
 JobResult run_job_from_files(const JobFiles& files, const JobConfig& config, JobInputs inputs) {
   validate(config);
   using Clock = std::chrono::steady_clock;
@@ -39,6 +70,11 @@ JobResult run_job_from_files(const JobFiles& files, const JobConfig& config, Job
                                    job::peak_rss_bytes()});
   StoreOptions store_options;
   store_options.grace_seconds = config.job.grace_seconds;
+  std::vector<double> quality;
+  if (!files.producer_quality.empty()) {
+    quality = read_producer_quality(files.producer_quality, dataset);
+    inputs.producer_quality = quality;
+  }
   std::unique_ptr<CandidateStore> store;
   if (inputs.write_output) store = open_store(config.job.store, store_options);
   inputs.dataset = &dataset;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "invr/error.h"
@@ -148,6 +150,52 @@ TEST(ShardRows, CoversEveryRowOnce) {
   }
   EXPECT_EQ(next, 10);
   EXPECT_EQ(shard_rows(10, 2, 3).end - shard_rows(10, 2, 3).begin, 4);
+}
+
+}  // namespace
+}  // namespace invr
+
+namespace invr {
+namespace {
+
+TEST(ProducerQuality, FileGivesScoresAndNamesBadLines) {
+  test::TempDir dir;
+  const Dataset dataset = test::job_world();
+  test::write_file(dir / "q.tsv", "# producer\tscore\np2\t0.25\r\np0\t3\n");
+  const auto quality = read_producer_quality(dir / "q.tsv", dataset);
+  ASSERT_EQ(quality.size(), 3u);
+  EXPECT_DOUBLE_EQ(quality[0], 3);
+  EXPECT_TRUE(std::isnan(quality[1]));
+  EXPECT_DOUBLE_EQ(quality[2], 0.25);
+
+  auto error_of = [&](const std::string& text) -> std::string {
+    test::write_file(dir / "bad.tsv", text);
+    try {
+      read_producer_quality(dir / "bad.tsv", dataset);
+    } catch (const DataError& e) {
+      return std::to_string(e.line()) + ":" + std::to_string(e.column()) + " " + e.message();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of("p1\t0.5\np2 0.5\n"), "2:1 expected PRODUCER_ID<TAB>SCORE");
+  EXPECT_EQ(error_of("p1\thigh\n"), "1:4 expected a finite number, got \"high\"");
+  EXPECT_EQ(error_of("p9\t1\n"), "1:1 unknown producer \"p9\" (not in the dataset)");
+}
+
+TEST(ProducerQuality, SuppliedScoresDriveTheQualityFloor) {
+  test::TempDir dir;
+  const Dataset dataset = test::job_world();
+  save_atomic(dataset, dir / "data", "jobworld");
+  test::write_job_model(dataset, dir / "model");
+  test::write_file(dir / "q.tsv", "p1\t0.1\np2\t0.9\n");
+  JobFiles files;
+  files.data = (dir / "data").string();
+  files.model = (dir / "model").string();
+  files.producer_quality = (dir / "q.tsv").string();
+  JobConfig config = test::job_world_config("rocksdb:" + (dir / "store").string());
+  config.selection.min_quality = 0.5;
+  const JobResult result = run_job_from_files(files, config);
+  EXPECT_EQ(result.selection.items, std::vector<Index>{3}) << "p1 (item i2) is below the floor";
 }
 
 }  // namespace
