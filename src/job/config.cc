@@ -34,18 +34,25 @@ constexpr std::array<std::string_view, 5> kOtherSections = {"serve", "slate", "e
 
 std::span<const JobSettingsSpec> job_settings_specs() { return kJobSpecs; }
 
-void read_job_config(const std::filesystem::path& path, JobConfig& config) {
+toml::table job::parse_toml_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot open config file", path.string()));
   std::stringstream text;
   text << in.rdbuf();
-  toml::table root;
   try {
-    root = toml::parse(text.str(), path.string());
+    return toml::parse(text.str(), path.string());
   } catch (const toml::parse_error& e) {
     throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
                     std::string(e.description()));
   }
+}
+
+void read_job_config(const std::filesystem::path& path, JobConfig& config) {
+  job::read_job_tables(job::parse_toml_file(path), path, config);
+}
+
+void job::read_job_tables(const toml::table& root, const std::filesystem::path& path,
+                          JobConfig& config) {
   for (auto&& [key, node] : root) {
     const std::string_view name = key.str();
     const auto& where = key.source().begin;

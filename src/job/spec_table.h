@@ -18,8 +18,18 @@
 #include <toml++/toml.h>
 
 #include "invr/error.h"
+#include "invr/job.h"
 
 namespace invr::job {
+
+// Parses a whole TOML file. IoError if it cannot be read; DataError with the
+// parser's line and column for bad TOML.
+toml::table parse_toml_file(const std::filesystem::path& path);
+
+// read_job_config on an already parsed file, so readers of a shared
+// invr.toml (the server) parse it once.
+void read_job_tables(const toml::table& root, const std::filesystem::path& path,
+                     JobConfig& config);
 
 // "--top-users-per-item" for "top_users_per_item".
 inline std::string flag_name(std::string_view name) {

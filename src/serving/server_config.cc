@@ -156,18 +156,8 @@ std::span<const ServeSettingSpec> serve_setting_specs() { return kServeSpecs; }
 
 void read_server_config(const fs::path& path, ServerConfig& config) {
   // The job's reader checks the whole file's sections and the job's tables.
-  read_job_config(path, config.job);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open config file", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  toml::table root;
-  try {
-    root = toml::parse(text.str(), path.string());
-  } catch (const toml::parse_error& e) {
-    throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
-                    std::string(e.description()));
-  }
+  const toml::table root = job::parse_toml_file(path);
+  job::read_job_tables(root, path, config.job);
   for (auto&& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "serve" && name != "slate" && name != "experiment") continue;
