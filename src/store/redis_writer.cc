@@ -5,6 +5,7 @@
 #include "store/generation_rules.h"
 #include "store/redis_store.h"
 #include "store/value_codec.h"
+#include "store/writer_state.h"
 
 namespace invr::store {
 namespace {
@@ -33,9 +34,9 @@ class RedisWriter final : public GenerationWriter {
   std::size_t users_written() const override { return users_written_; }
 
   void put(std::string_view user_id, const StoredCandidates& candidates) override {
-    require_open("put");
+    state_.require_open(pool_->uri(), id_, "put");
     const std::string value = encode_candidates(candidates);
-    failing_closes([&] {
+    state_.failing_closes([&] {
       connection_->append({"SET", keys_.user(id_, user_id), value});
       ++queued_;
       ++users_written_;
@@ -44,9 +45,9 @@ class RedisWriter final : public GenerationWriter {
   }
 
   void commit(std::string_view manifest_json) override {
-    require_open("commit");
+    state_.require_open(pool_->uri(), id_, "commit");
     check_manifest(pool_->uri(), id_, manifest_json);
-    failing_closes([&] { commit_checked(manifest_json); });
+    state_.failing_closes([&] { commit_checked(manifest_json); });
   }
 
   void commit_checked(std::string_view manifest_json) {
@@ -71,7 +72,7 @@ class RedisWriter final : public GenerationWriter {
       throw IoError(fmt::format("{}: cannot commit generation {}: its heartbeat changed during the commit",
                                 pool_->uri(), id_));
     }
-    committed_ = true;
+    state_.committed = true;
     try {
       const auto removed = remove_expired_redis(redis, keys_, options_.grace_seconds);
       spdlog::info("{}: committed generation {} ({} users); removed {} expired", pool_->uri(), id_, users_written_,
@@ -83,8 +84,8 @@ class RedisWriter final : public GenerationWriter {
   }
 
   void abort() override {
-    if (committed_ || aborted_) return;
-    aborted_ = true;
+    if (state_.committed || state_.aborted) return;
+    state_.aborted = true;
     // The writer's connection may be mid-pipeline, broken or inside MULTI
     // after a failure; a fresh one is in a known state.
     const std::unique_ptr<RedisConnection> fresh = pool_->connect();
@@ -95,28 +96,6 @@ class RedisWriter final : public GenerationWriter {
   }
 
  private:
-  // After an I/O failure the writer's state is unknown (a half-sent
-  // pipeline, a half-merged run), so it only accepts abort().
-  template <typename Body>
-  void failing_closes(const Body& body) {
-    try {
-      body();
-    } catch (const IoError&) {
-      failed_ = true;
-      throw;
-    }
-  }
-
-  void require_open(const char* what) const {
-    if (failed_) {
-      throw UsageError(fmt::format("{}: {} on generation {} after an earlier write failed; destroy the writer",
-                                   pool_->uri(), what, id_));
-    }
-    if (committed_ || aborted_) {
-      throw UsageError(fmt::format("{}: {} on generation {}, which is already {}", pool_->uri(), what, id_,
-                                   committed_ ? "committed" : "aborted"));
-    }
-  }
 
   // Sends the queued SETs plus a heartbeat and checks every reply (all are
   // read even after an error, so the connection stays in step).
@@ -150,9 +129,7 @@ class RedisWriter final : public GenerationWriter {
   std::string id_;
   std::size_t queued_ = 0;
   std::size_t users_written_ = 0;
-  bool committed_ = false;
-  bool aborted_ = false;
-  bool failed_ = false;
+  WriterState state_;
 };
 
 }  // namespace

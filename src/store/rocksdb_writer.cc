@@ -11,6 +11,7 @@
 #include "store/generation_rules.h"
 #include "store/sst_builder.h"
 #include "store/value_codec.h"
+#include "store/writer_state.h"
 
 namespace invr::store {
 namespace fs = std::filesystem;
@@ -40,15 +41,15 @@ class RocksDbWriter final : public GenerationWriter {
   std::size_t users_written() const override { return users_written_; }
 
   void put(std::string_view user_id, const StoredCandidates& candidates) override {
-    require_open("put");
-    failing_closes([&] { builder_.add(std::string(user_id), encode_candidates(candidates)); });
+    state_.require_open(uri_, id_, "put");
+    state_.failing_closes([&] { builder_.add(std::string(user_id), encode_candidates(candidates)); });
     ++users_written_;
   }
 
   void commit(std::string_view manifest_json) override {
-    require_open("commit");
+    state_.require_open(uri_, id_, "commit");
     check_manifest(uri_, id_, manifest_json);
-    failing_closes([&] { commit_checked(manifest_json); });
+    state_.failing_closes([&] { commit_checked(manifest_json); });
     lock_.reset();
   }
 
@@ -70,7 +71,7 @@ class RocksDbWriter final : public GenerationWriter {
         return std::find(removed.begin(), removed.end(), g.id) != removed.end();
       });
       write_state(paths_, state);  // the commit point
-      committed_ = true;
+      state_.committed = true;
       remove_unlisted_generations(paths_, state);
       spdlog::info("{}: committed generation {} ({} users); removed {} expired", uri_, id_, users_written_,
                    removed.size());
@@ -80,8 +81,8 @@ class RocksDbWriter final : public GenerationWriter {
   }
 
   void abort() override {
-    if (committed_ || aborted_) return;
-    aborted_ = true;
+    if (state_.committed || state_.aborted) return;
+    state_.aborted = true;
     std::error_code ec;
     fs::remove_all(paths_.generation(id_), ec);
     if (ec) spdlog::warn("{}: cannot remove aborted generation {}: {}", uri_, id_, ec.message());
@@ -89,28 +90,6 @@ class RocksDbWriter final : public GenerationWriter {
   }
 
  private:
-  // After an I/O failure the writer's state is unknown (a half-sent
-  // pipeline, a half-merged run), so it only accepts abort().
-  template <typename Body>
-  void failing_closes(const Body& body) {
-    try {
-      body();
-    } catch (const IoError&) {
-      failed_ = true;
-      throw;
-    }
-  }
-
-  void require_open(const char* what) const {
-    if (failed_) {
-      throw UsageError(fmt::format("{}: {} on generation {} after an earlier write failed; destroy the writer",
-                                   uri_, what, id_));
-    }
-    if (committed_ || aborted_) {
-      throw UsageError(fmt::format("{}: {} on generation {}, which is already {}", uri_, what, id_,
-                                   committed_ ? "committed" : "aborted"));
-    }
-  }
 
   void check(const rocksdb::Status& status, const char* action) const {
     if (!status.ok()) {
@@ -141,9 +120,7 @@ class RocksDbWriter final : public GenerationWriter {
   std::optional<WriterLock> lock_;
   SstBuilder builder_;
   std::size_t users_written_ = 0;
-  bool committed_ = false;
-  bool aborted_ = false;
-  bool failed_ = false;
+  WriterState state_;
 };
 
 }  // namespace
