@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
+#include "invr/flags.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/job.h"
@@ -31,12 +32,6 @@ struct JobArgs {
   std::vector<std::function<void(JobConfig&)>> apply;  // one per given flag
 };
 
-std::string flag_of(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
-
 // One CLI flag per spec entry; bools are flags ("--all-items").
 template <class Spec, class Params>
 void add_spec_flags(CLI::App& app, std::span<const Spec> specs, Params JobConfig::*section,
@@ -52,9 +47,9 @@ void add_spec_flags(CLI::App& app, std::span<const Spec> specs, Params JobConfig
           if (spec.choices) help += fmt::format(" ({})", spec.choices);
           CLI::Option* option = nullptr;
           if constexpr (std::is_same_v<T, bool>) {
-            option = app.add_flag(flag_of(spec.name), *target, help);
+            option = app.add_flag(flag_name(spec.name), *target, help);
           } else {
-            option = app.add_option(flag_of(spec.name), *target, help);
+            option = app.add_option(flag_name(spec.name), *target, help);
             option->default_str(fmt::format("{}", defaults.*member));
           }
           out.emplace_back(option, [section, member, args](JobConfig& config) {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
+#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/server.h"
 
@@ -27,12 +28,6 @@ struct ServeArgs {
   std::vector<std::pair<CLI::Option*, Apply>> given;
 };
 
-std::string flag_of(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
-
 // One flag per spec entry; bools are flags ("--embedded-job").
 template <class Specs, class Params>
 void add_spec_flags(CLI::App& app, const Specs& specs, Params ServerConfig::*section,
@@ -45,9 +40,9 @@ void add_spec_flags(CLI::App& app, const Specs& specs, Params ServerConfig::*sec
           auto* target = &((args->flags.*section).*member);
           CLI::Option* option = nullptr;
           if constexpr (std::is_same_v<T, bool>) {
-            option = app.add_flag(flag_of(spec.name), *target, spec.help);
+            option = app.add_flag(flag_name(spec.name), *target, spec.help);
           } else {
-            option = app.add_option(flag_of(spec.name), *target, spec.help);
+            option = app.add_option(flag_name(spec.name), *target, spec.help);
             option->default_str(fmt::format("{}", defaults.*member));
           }
           args->given.emplace_back(option, [section, member, args](ServerConfig& config) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "invr/flags.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/simulation.h"
@@ -28,12 +29,6 @@ struct SimulateArgs {
   std::string cold_start, top_users, slots;
   SimulationParams params;
 };
-
-std::string flag_of(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
 
 // LibTorch frees and reallocates large activations every training batch;
 // keeping freed memory is 4-5x faster (see cmd_train.cc). A process policy.
@@ -123,7 +118,7 @@ std::function<int()> setup(CLI::App& app) {
   for (const auto& spec : simulation_param_specs()) {
     std::visit(
         [&](auto member) {
-          app.add_option(flag_of(spec.name), args->params.*member, spec.help)
+          app.add_option(flag_name(spec.name), args->params.*member, spec.help)
               ->default_str(fmt::format("{}", defaults.*member));
         },
         spec.field);

@@ -2,14 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "invr/flags.h"
+
 namespace invr::cli {
-namespace {
-std::string flag_name(const char* snake) {
-  std::string out = "--";
-  for (const char* c = snake; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
-}  // namespace
 
 void add_world_options(CLI::App& app, WorldParams& params) {
   for (const auto& spec : world_param_specs()) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/inverse.h"
 
@@ -81,18 +82,12 @@ const std::array kInversionSpecs = {
                        nullptr, &I::threads},
 };
 
-std::string flag(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
-
 template <class Params>
 void validate_against(std::span<const InverseParamSpec<Params>> specs, const Params& params) {
   for (const auto& spec : specs) {
     if (const auto* text = std::get_if<std::string Params::*>(&spec.field)) {
       if ((params.**text).empty())
-        throw UsageError(fmt::format("{} must not be empty", flag(spec.name)));
+        throw UsageError(fmt::format("{} must not be empty", flag_name(spec.name)));
       continue;
     }
     const double value = std::visit(
@@ -105,7 +100,7 @@ void validate_against(std::span<const InverseParamSpec<Params>> specs, const Par
         },
         spec.field);
     if (!(value >= spec.min && value <= spec.max))
-      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag(spec.name), spec.min,
+      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name), spec.min,
                                    spec.max, value));
   }
 }

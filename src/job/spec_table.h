@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "invr/error.h"
+#include "invr/flags.h"
 #include "invr/job.h"
 
 namespace invr::job {
@@ -31,12 +32,7 @@ toml::table parse_toml_file(const std::filesystem::path& path);
 void read_job_tables(const toml::table& root, const std::filesystem::path& path,
                      JobConfig& config);
 
-// "--top-users-per-item" for "top_users_per_item".
-inline std::string flag_name(std::string_view name) {
-  std::string out = "--";
-  for (char c : name) out += c == '_' ? '-' : c;
-  return out;
-}
+using invr::flag_name;
 
 // "" when the value is acceptable, else what was expected.
 template <class Spec, class Params>

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/slate.h"
 
@@ -35,11 +36,6 @@ const std::array kSpecs = {
                    &P::threads},
 };
 
-std::string flag(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
 }  // namespace
 
 std::span<const SlateParamSpec> slate_param_specs() { return kSpecs; }
@@ -49,7 +45,7 @@ void validate(const SlateParams& params) {
     double value = std::visit(
         [&](auto member) { return static_cast<double>(params.*member); }, spec.field);
     if (!(value >= spec.min && value <= spec.max))
-      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag(spec.name), spec.min,
+      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name), spec.min,
                                    spec.max, value));
   }
   if (params.max_n > params.retrieve_k)

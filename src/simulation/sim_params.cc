@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/simulation.h"
 
@@ -51,12 +52,6 @@ const std::array<SimulationParamSpec, 15> kSpecs{{
     {"examination_eta", "Datasets: P(examine position k) = (1/(k+1))^eta", 0, 10,
      &P::examination_eta},
 }};
-
-std::string flag_of(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -201,7 +196,7 @@ void validate(const SimulationConfig& config) {
         [&](auto member) {
           const double value = static_cast<double>(config.params.*member);
           if (!(value >= spec.min && value <= spec.max))
-            throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_of(spec.name),
+            throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name),
                                          spec.min, spec.max, value));
         },
         spec.field);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/synth.h"
 
@@ -83,11 +84,6 @@ const std::array kSpecs = {
     WorldParamSpec{"threads", "Worker threads (does not change the output)", 1, 256, &P::threads},
 };
 
-std::string flag(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
 }  // namespace
 
 std::span<const WorldParamSpec> world_param_specs() { return kSpecs; }
@@ -97,7 +93,7 @@ void validate(const WorldParams& params) {
     double value = std::visit(
         [&](auto member) { return static_cast<double>(params.*member); }, spec.field);
     if (!(value >= spec.min && value <= spec.max))
-      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag(spec.name), spec.min,
+      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name), spec.min,
                                    spec.max, value));
   }
   if (params.publishers > params.items)

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/model_config.h"
 #include "model/core/model_files.h"
@@ -105,11 +106,7 @@ std::string toml_double(double value) {
 
 std::span<const ModelConfigSpec> model_config_specs() { return kSpecs; }
 
-std::string config_flag(const char* name) {
-  std::string out = "--";
-  for (const char* c = name; *c; ++c) out += *c == '_' ? '-' : *c;
-  return out;
-}
+std::string config_flag(const char* name) { return flag_name(name); }
 
 void validate(const ModelConfig& config) {
   for (const auto& spec : kSpecs) {
