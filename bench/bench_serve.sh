@@ -28,6 +28,7 @@ SWAP_SECONDS=${BENCH_SWAP_SECONDS:-30}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}     # <= HTTP_THREADS: httplib holds a thread per connection
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 RATE=${BENCH_RATE:-1000}                # paced runs; 0 = skip them
+PACED_ROUNDS=${BENCH_PACED_ROUNDS:-3}   # alternating control / invr-user-rank rounds
 HTTP_THREADS=${BENCH_HTTP_THREADS:-16}
 RETRIEVAL=${BENCH_RETRIEVAL:-exact}
 JOB_INTERVAL=${BENCH_JOB_INTERVAL:-10}  # embedded scheduler period during its swap run
@@ -133,10 +134,26 @@ run_wrk() {
       -v p99="$p99" -v p999="$p999" -v n="$non2xx" -v s="$socket" \
       'BEGIN { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %d |", l, a, r / (d / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000, n, s }')")
   last_non2xx=$non2xx
+  last_p50=$p50
+  last_rate=$(awk -v r="$requests" -v d="$duration" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
 }
 
+# wrk has no rate control: each connection waits DELAY ms between requests, so
+# the rate is CONNECTIONS / (DELAY + response time). Calibrated: start at the
+# nominal CONNECTIONS / RATE and shorten it (3 s probes on the users with
+# candidates, the slower population) until the achieved rate reaches RATE.
+calibrate_delay() {
+  local d=$(( CONNECTIONS * 1000 / RATE ))
+  while (( d > 1 )); do
+    run_wrk calibration invr-user-rank 3 "$d" "$DIR/invr_users.txt"
+    unset 'rows[-1]'
+    log "pacing: $d ms per connection -> $last_rate req/s"
+    (( last_rate >= RATE )) && break
+    d=$(( d - 1 ))
+  done
+  delay=$d
+}
 delay=0
-if [[ "$RATE" -gt 0 ]]; then delay=$(( CONNECTIONS * 1000 / RATE )); fi
 unset BENCH_USERS_FILE BENCH_PROBE_OUT
 
 write_config false
@@ -161,12 +178,25 @@ for arm in control invr-user-rank control invr-user-rank; do
   log "full load, users with candidates: $arm"
   run_wrk "full load, users with candidates" "$arm" "$SECONDS_PER_RUN" 0 "$DIR/invr_users.txt"
 done
-if [[ "$delay" -gt 0 ]]; then
-  for arm in control invr-user-rank; do
-    log "paced ~$RATE req/s ($delay ms per connection): $arm"
-    run_wrk "paced ~$RATE/s, all users" "$arm" "$SECONDS_PER_RUN" "$delay"
-    run_wrk "paced ~$RATE/s, users with candidates" "$arm" "$SECONDS_PER_RUN" "$delay" "$DIR/invr_users.txt"
+# Paced rounds, arms alternating so drift in machine load hits both alike; the
+# InvR overhead is the median over rounds of each arm's p50 (users with candidates).
+declare -A p50s=()
+overhead_note="paced runs skipped (BENCH_RATE=0)"
+if [[ "$RATE" -gt 0 ]]; then
+  if [[ -n "${BENCH_DELAY_MS:-}" ]]; then delay=$BENCH_DELAY_MS; else calibrate_delay; fi
+  for round in $(seq 1 "$PACED_ROUNDS"); do
+    for arm in control invr-user-rank; do
+      log "paced ~$RATE req/s ($delay ms per connection), round $round: $arm"
+      run_wrk "paced, all users" "$arm" "$SECONDS_PER_RUN" "$delay"
+      run_wrk "paced, users with candidates" "$arm" "$SECONDS_PER_RUN" "$delay" "$DIR/invr_users.txt"
+      p50s[$arm]+="$last_p50 "
+    done
   done
+  overhead_note=$(awk -v c="${p50s[control]}" -v i="${p50s[invr-user-rank]}" 'function median(s,  a, n, j, k, t) {
+      n = split(s, a, " "); for (j = 1; j <= n; ++j) for (k = j + 1; k <= n; ++k) if (a[k] < a[j]) { t = a[j]; a[j] = a[k]; a[k] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    BEGIN { mc = median(c); mi = median(i)
+      printf "InvR median overhead, paced, users with candidates: p50 %.3f ms (invr-user-rank) vs %.3f ms (control), median of %d rounds: %+.1f%%", mi / 1000, mc / 1000, split(c, x, " "), (mi / mc - 1) * 100 }')
 fi
 
 # Hot swap 1: an external job commits while wrk runs.
@@ -209,4 +239,5 @@ echo "| run | arm | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | sock
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo
+echo "$overhead_note"
 echo "hot swap, external job: non-2xx = $swap_non2xx; embedded scheduler: non-2xx = $embedded_non2xx ($jobs)"

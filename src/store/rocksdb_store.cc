@@ -6,7 +6,9 @@
 #include <mutex>
 
 #include <fmt/format.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/table.h>
 #include <spdlog/spdlog.h>
 
 #include "invr/error.h"
@@ -28,11 +30,30 @@ class NullLogger final : public rocksdb::Logger {
   void Logv(const char*, va_list) override {}
 };
 
+// Uncompressed blocks of every generation a process has open, shared: a
+// generation is read by random user lookups, and each block-cache miss costs
+// a read plus a decompression.
+constexpr std::size_t kReaderCacheBytes = std::size_t{256} << 20;
+
+const std::shared_ptr<rocksdb::Cache>& reader_block_cache() {
+  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(kReaderCacheBytes);
+  return cache;
+}
+
 // One committed generation opened read-only; immutable, shared by readers.
 class OpenGeneration {
  public:
   OpenGeneration(const std::string& uri, const RocksDbPaths& paths, std::string id) : id_(std::move(id)) {
     rocksdb::Options options = generation_options();
+    // Tables are immutable once committed, so they are memory-mapped: a
+    // lookup that misses the block cache costs no read() system call, which
+    // is expensive on virtual machines.
+    options.allow_mmap_reads = true;
+    rocksdb::BlockBasedTableOptions table;
+    if (const auto* current = options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>())
+      table = *current;
+    table.block_cache = reader_block_cache();
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     // Every table file is opened now, so a later removal of the folder (after
     // grace) cannot break this reader: open descriptors keep the data alive.
     options.max_open_files = -1;
