@@ -76,9 +76,9 @@ ItemLists ease_top_k(const ItemLists& train, std::size_t num_items, std::size_t 
                      const EaseParams& params = {});
 
 // Inverse of a symmetric positive definite n × n row-major matrix, in place,
-// by Cholesky (G = LLᵀ, then G⁻¹ = L⁻ᵀL⁻¹). Throws Error if G is not
-// positive definite. Exposed for the tests. `progress`, if given, advances
-// by 3·Σi²/2 work units in total (the three O(n³/6) passes).
+// by Cholesky (LAPACK dpotrf + dpotri). Throws Error if G is not positive
+// definite. Exposed for the tests. `progress`, if given, advances by one
+// unit after the factorisation and one after the inverse.
 void invert_spd(std::span<double> matrix, std::size_t n, Progress* progress = nullptr);
 
 // Shared by the recommenders: the k best-scoring items of `scores` (one per

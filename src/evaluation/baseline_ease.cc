@@ -1,8 +1,9 @@
 // EASE baseline (Steck 2019): one closed-form item-item weight matrix. The
-// SPD inverse is written here by hand (Cholesky) because the evaluation
-// stage does not link LAPACK; every loop runs along rows so it stays
-// cache-friendly and vectorisable.
+// inverse of the Gram matrix is LAPACK's Cholesky (dpotrf + dpotri; on
+// Debian, OpenBLAS's multi-threaded LAPACK through the liblapack.so.3
+// alternative).
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,75 +12,33 @@
 #include "invr/error.h"
 #include "invr/progress.h"
 
-namespace invr {
-namespace {
-
-// Four independent sums: a single running sum is bound by the add latency,
-// and without -ffast-math the compiler may not reorder it for us.
-double dot(const double* a, const double* b, std::size_t n) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::size_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    s0 += a[k] * b[k];
-    s1 += a[k + 1] * b[k + 1];
-    s2 += a[k + 2] * b[k + 2];
-    s3 += a[k + 3] * b[k + 3];
-  }
-  for (; k < n; ++k) s0 += a[k] * b[k];
-  return (s0 + s1) + (s2 + s3);
+// LAPACK's Fortran interface (Debian ships no lapacke.h with OpenBLAS).
+extern "C" {
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
+void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* info);
 }
 
-}  // namespace
+namespace invr {
 
 void invert_spd(std::span<double> a, std::size_t n, Progress* progress) {
   INVR_CHECK(a.size() == n * n);
-  auto at = [&](std::size_t i, std::size_t j) -> double& { return a[i * n + j]; };
-  // 1. Cholesky G = LLᵀ into the lower triangle: row-by-row dot products.
-  for (std::size_t i = 0; i < n; ++i) {
-    const double* row_i = &a[i * n];
-    for (std::size_t j = 0; j <= i; ++j) {
-      const double* row_j = &a[j * n];
-      const double sum = at(i, j) - dot(row_i, row_j, j);
-      if (i == j) {
-        if (!(sum > 0)) throw Error("EASE: Gram matrix is not positive definite (lambda too small?)");
-        at(i, i) = std::sqrt(sum);
-      } else {
-        at(i, j) = sum / at(j, j);
-      }
-    }
-    if (progress) progress->add(i * i / 2);
-  }
-  // 2. L⁻¹ in place, row i = (e_i − Σ_{k<i} L[i][k] · L⁻¹ row k) / L[i][i].
-  std::vector<double> l_row(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::copy(&a[i * n], &a[i * n] + i + 1, l_row.begin());
-    double* out = &a[i * n];
-    std::fill(out, out + i + 1, 0.0);
-    for (std::size_t k = 0; k < i; ++k) {
-      const double factor = l_row[k];
-      const double* inv_k = &a[k * n];
-      for (std::size_t j = 0; j <= k; ++j) out[j] -= factor * inv_k[j];
-    }
-    out[i] = 1.0;
-    const double diag = l_row[i];
-    for (std::size_t j = 0; j <= i; ++j) out[j] /= diag;
-    if (progress) progress->add(i * i / 2);
-  }
-  // 3. U = (L⁻¹)ᵀ into the upper triangle, then G⁻¹ = U Uᵀ, whose entry
-  // (i, j), i <= j, is the dot of rows i and j of U from column j on. Row i
-  // only needs rows >= i, so it can be overwritten once done.
+  if (n == 0) return;
+  if (n > static_cast<std::size_t>(INT_MAX)) throw UsageError("invert_spd: matrix too large for LAPACK");
+  const int size = static_cast<int>(n);
+  // Row-major is column-major transposed; for a symmetric matrix that only
+  // swaps the triangles: LAPACK's lower triangle is our upper one.
+  const char uplo = 'L';
+  int info = 0;
+  dpotrf_(&uplo, &size, a.data(), &size, &info);
+  if (info > 0) throw Error("EASE: Gram matrix is not positive definite (lambda too small?)");
+  if (info < 0) throw Error(fmt::format("LAPACK dpotrf: argument {} is invalid", -info));
+  if (progress) progress->add(1);
+  dpotri_(&uplo, &size, a.data(), &size, &info);
+  if (info != 0) throw Error(fmt::format("LAPACK dpotri failed (info {})", info));
+  if (progress) progress->add(1);
+  // Mirror the computed triangle (row-major upper) into the other.
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < i; ++j) at(j, i) = at(i, j);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double* row_i = &a[i * n];
-    for (std::size_t j = i; j < n; ++j) {
-      const double* row_j = &a[j * n];
-      at(i, j) = dot(row_i + j, row_j + j, n - j);
-    }
-    if (progress) progress->add((n - 1 - i) * (n - 1 - i) / 2);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < i; ++j) at(i, j) = at(j, i);
+    for (std::size_t j = 0; j < i; ++j) a[i * n + j] = a[j * n + i];
 }
 
 std::string ease_refusal(std::size_t num_items, const EaseParams& params) {
@@ -109,9 +68,7 @@ std::vector<double> ease_weights(const ItemLists& train, std::size_t num_items,
     }
   }
   for (std::size_t i = 0; i < n; ++i) weights[i * n + i] += params.lambda;
-  std::uint64_t work = 0;  // what invert_spd reports: Σ i²/2 per pass
-  for (std::size_t i = 0; i < n; ++i) work += 3 * (i * i / 2);
-  Progress progress("ease inverse", work);
+  Progress progress("ease inverse (factor, invert)", 2);
   invert_spd(weights, n, &progress);
   progress.finish();
   // B = −P / diag(P) column-wise, zero diagonal.
