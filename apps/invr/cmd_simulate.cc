@@ -91,6 +91,11 @@ std::function<int()> setup(CLI::App& app) {
   app.add_option("--world", args->world, "Synthetic world folder (invr generate)");
   app.add_option("--data", args->data, "Real dataset folder (atomic files); clicks from an oracle");
   app.add_option("--name", args->name, "Dataset name in --data (default: the single NAME.inter)");
+  app.add_option("--timeline", args->params.timeline,
+                 "Datasets: auto, logged (the logs' timestamps) or synthetic (a seeded timeline "
+                 "of --history-days + --days; docs/simulation.md). auto = synthetic when the "
+                 "data has no timestamps")
+      ->capture_default_str();
   app.add_option("--producer-column", args->producer_column, "Column of NAME.item holding the producer")
       ->capture_default_str();
   app.add_option("--out", args->out, "Output folder")->capture_default_str();

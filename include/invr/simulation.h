@@ -88,6 +88,17 @@ struct SimulationParams {
   // Datasets only (a synthetic world carries its own): examination
   // P(examine 0-based position k) = (1/(k+1))^eta.
   double examination_eta = 0.7;
+  // Datasets only: whose clock the simulation runs on. "logged": the logs'
+  // timestamps (the last `days` days are replaced). "synthetic": a seeded
+  // timeline (synthetic_timeline(); for data without timestamps or with
+  // bursty ones). "auto": synthetic when the data has no timestamps.
+  // A string, so it is a CLI option of its own, not a SimulationParamSpec.
+  std::string timeline = "auto";
+  // Synthetic timeline: days of history before the `days` simulated days.
+  double history_days = 28;
+  // Synthetic timeline: mean visits per user per simulated day; a user's own
+  // rate is proportional to their number of logged positive events.
+  double visits_per_day = 1;
 };
 
 struct SimulationParamSpec {
@@ -153,6 +164,39 @@ struct SimulationConfig {
 // an experiment variant with a bad value.
 void validate(const SimulationConfig& config);
 
+// ------------------------------------------------------------------ timeline
+
+// A seeded clock for a dataset whose timestamps are missing or unusable
+// (docs/simulation.md, "Synthetic timeline"). The timeline spans
+// [origin, end) = history_days + days; the simulation covers its last days.
+//  - Items arrive one by one, evenly over the whole span with a seeded
+//    jitter, in the order of their dataset publish time (ties and undated
+//    items in seeded random order), so items keep arriving during the
+//    simulation (cold start).
+//  - Each logged event of an item happens while the item is live: uniformly
+//    in [publish, publish + min(max_item_age_days, end - publish)). Events
+//    after the simulation start are replaced by simulated traffic, as with
+//    logged time.
+//  - A user visits at visits_per_day × (their positive events / the mean
+//    over users); users without positives count half an event.
+// Deterministic for (dataset, params.seed, history_days, days,
+// visits_per_day, max_item_age_days).
+struct SyntheticTimeline {
+  static constexpr double kOrigin = 1577836800;  // 2020-01-01T00:00:00Z
+  double origin = kOrigin;
+  double start = 0;  // simulation start: origin + history_days
+  double end = 0;    // origin + history_days + days
+  std::vector<double> visits_per_day;  // per dataset user
+};
+
+// Rewrites every interaction's timestamp and every item's publish time of
+// `dataset` to the synthetic timeline, and returns it.
+SyntheticTimeline apply_synthetic_timeline(Dataset& dataset, const SimulationParams& params);
+
+// "auto" resolved for `dataset`: "logged" or "synthetic". UsageError naming
+// --timeline for an unknown value or "logged" on data without timestamps.
+std::string resolve_timeline(std::string_view timeline, const Dataset& dataset);
+
 // ------------------------------------------------------------------ worlds
 
 // What a simulation runs on: the logs and the ground truth behind clicks.
@@ -170,6 +214,11 @@ struct SimulationWorld {
   // Datasets: truth.relevance_bias is recalibrated at the start of
   // simulate() so the control arm's expected CTR is params.base_ctr.
   bool calibrate_bias = false;
+  // "generated" (a synthetic world), "logged" or "synthetic" (datasets).
+  std::string timeline = "generated";
+  // Per dataset user, visits per simulated day; empty = estimated from the
+  // history's last activity_window_days (the synthetic timeline sets it).
+  std::vector<double> visits_per_day;
 };
 
 // dir/world.{inter,item,user} and dir/world.truth, as `invr generate` writes.
@@ -177,9 +226,10 @@ SimulationWorld load_synthetic_world(const std::filesystem::path& dir);
 // The same from a world in memory.
 SimulationWorld synthetic_world(World world);
 // A real dataset: the oracle is a two-tower model trained on ALL its
-// interactions (config.model, written to work_dir/oracle), embedded after
-// the last event; relevance = sigmoid(oracle_sharpness · dot + c).
-// Undated items are dated by their first event, so they arrive in time.
+// interactions (config.model, written to work_dir/oracle); users embedded
+// after the last event, items at the median age of their events; relevance = sigmoid(oracle_sharpness · dot + c).
+// params.timeline picks the clock: logged (undated items are dated by their
+// first event, so they arrive in time) or synthetic (apply_synthetic_timeline).
 SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
                               const std::filesystem::path& work_dir);
 
@@ -244,6 +294,7 @@ struct RunResult {
 struct SimulationResult {
   SimulationConfig config;
   std::string world_kind, world_name;
+  std::string world_timeline;  // SimulationWorld::timeline
   std::size_t users = 0, items = 0, producers = 0;
   double start_time = 0;  // S
   RunResult main;

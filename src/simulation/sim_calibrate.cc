@@ -15,7 +15,8 @@ void calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
   const SimulationParams& params = config.params;
   const Dataset history = history_before(world.dataset, start);
   const std::vector<std::vector<Index>> positives = positive_items(history);
-  const std::vector<double> rates = visits_per_day(history, start, params.activity_window_days);
+  const std::vector<double> rates =
+      user_visit_rates(world, history, start, params.activity_window_days);
   EmbedOptions embed;
   embed.as_of = start;
   if (!config.job.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.job.cold_start);

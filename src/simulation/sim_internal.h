@@ -30,6 +30,17 @@ std::vector<std::vector<Index>> positive_items(const Dataset& dataset);
 // visit = one slate), else distinct active days. Users with none get half a
 // visit per window, so every user may come back.
 std::vector<double> visits_per_day(const Dataset& history, double start, double window_days);
+// The world's own rates when it has them (synthetic timeline), else the above.
+std::vector<double> user_visit_rates(const SimulationWorld& world, const Dataset& history,
+                                     double start, double window_days);
+
+// Per item, the median of (event time − publish time) over its timed events;
+// kNoTime for an item without a publish time or timed events.
+std::vector<double> median_event_age(const Dataset& dataset);
+// A copy of `dataset` whose items are published `age` before `as_of`, so
+// embedding its items as of `as_of` sees each item at its own age (items
+// with no age keep their publish time).
+Dataset aged_for_embedding(const Dataset& dataset, std::span<const double> age, double as_of);
 
 // Items the simulation can show at some point of [start, end): published
 // before end and not aged out before start (undated items: always).

@@ -94,6 +94,7 @@ Json config_json(const SimulationResult& r) {
   // byte-identical at any thread count.
   Json simulation = table(simulation_param_specs(), c.params);
   simulation.erase("threads");
+  simulation["timeline"] = c.params.timeline;
   return {{"simulation", simulation},
           {"experiment", {{"salt", c.experiment.salt}, {"arms", arms}}},
           {"job",
@@ -118,6 +119,7 @@ std::string results_json(const SimulationResult& r) {
                   {"users", r.users},
                   {"items", r.items},
                   {"producers", r.producers},
+                  {"timeline", r.world_timeline},
                   {"days", r.config.params.days},
                   {"start_time", r.start_time},
                   {"population_items", main.population.size()}};

@@ -19,7 +19,7 @@ using P = SimulationParams;
 
 constexpr double kMaxInt = 9.2e18;
 
-const std::array<SimulationParamSpec, 15> kSpecs{{
+const std::array<SimulationParamSpec, 17> kSpecs{{
     {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
      1, 3650, &P::days},
     {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
@@ -51,6 +51,12 @@ const std::array<SimulationParamSpec, 15> kSpecs{{
      &P::oracle_sharpness},
     {"examination_eta", "Datasets: P(examine position k) = (1/(k+1))^eta", 0, 10,
      &P::examination_eta},
+    {"history_days", "Synthetic timeline: days of history before the simulated days", 1, 36500,
+     &P::history_days},
+    {"visits_per_day",
+     "Synthetic timeline: mean visits per user per day (a user's rate is proportional to their "
+     "logged events)",
+     0.001, 1000, &P::visits_per_day},
 }};
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -201,6 +207,10 @@ void validate(const SimulationConfig& config) {
         },
         spec.field);
   }
+  const std::string& timeline = config.params.timeline;
+  if (timeline != "auto" && timeline != "logged" && timeline != "synthetic")
+    throw UsageError(
+        fmt::format("--timeline \"{}\": expected auto, logged or synthetic", timeline));
   validate(config.experiment);
   std::size_t controls = 0;
   for (const Arm& arm : config.experiment.arms) controls += !arm.ordering;

@@ -16,6 +16,8 @@ enum class Purpose : std::uint64_t {
   click = 3,
   bootstrap = 4,
   calibration = 5,
+  timeline_item = 6,   // synthetic timeline: item arrival order and time
+  timeline_event = 7,  // synthetic timeline: a logged event's time
 };
 
 inline std::uint64_t splitmix64(std::uint64_t x) {

@@ -47,7 +47,8 @@ RunResult run_simulation(const RunInputs& in) {
 
   Dataset data = history_before(world.dataset, start);
   std::vector<std::vector<Index>> clicked = positive_items(data);
-  const std::vector<double> rates = visits_per_day(data, start, params.activity_window_days);
+  const std::vector<double> rates =
+      user_visit_rates(world, data, start, params.activity_window_days);
   const std::size_t users = data.users.size();
 
   RunResult run;

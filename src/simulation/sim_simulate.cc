@@ -29,6 +29,21 @@ std::shared_ptr<const TwoTowerModel> train_on_history(const Dataset& full, doubl
   return std::shared_ptr<const TwoTowerModel>(std::move(trained.model));
 }
 
+// Logged timestamps of burst-driven data (MovieLens ratings) can leave the
+// simulated days almost empty; say so rather than report noise quietly.
+void warn_if_thin(const SimulationWorld& world, double start, const SimulationParams& params) {
+  if (world.timeline != "logged") return;
+  const Dataset history = simulation::history_before(world.dataset, start);
+  double visits = 0;
+  for (double rate : simulation::user_visit_rates(world, history, start, params.activity_window_days))
+    visits += rate * static_cast<double>(params.days);
+  if (visits < 100.0 * static_cast<double>(params.days))
+    spdlog::warn("simulate: the logged timeline gives about {:.0f} visits in {} simulated days "
+                 "(from the last --activity-window-days {} of history): too few to measure "
+                 "anything; --timeline synthetic spreads the logs over a seeded timeline",
+                 visits, params.days, params.activity_window_days);
+}
+
 SimulationConfig with_variant(const SimulationConfig& base, const ExperimentVariant& v) {
   SimulationConfig config = base;
   config.experiments.clear();
@@ -88,11 +103,13 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config
   };
 
   if (world.calibrate_bias) simulation::calibrate_oracle(world, *models[""], config, start);
+  warn_if_thin(world, start, params);
 
   SimulationResult result;
   result.config = config;
   result.world_kind = world.kind;
   result.world_name = world.name;
+  result.world_timeline = world.timeline;
   result.users = dataset.users.size();
   result.items = dataset.items.size();
   result.producers = dataset.producers.size();

@@ -38,9 +38,10 @@ void run_table(const RunResult& run, std::string& out) {
 
 std::string summary_text(const SimulationResult& result) {
   std::string out = fmt::format(
-      "Simulated {} days of {} ({} users, {} items, {} producers); {} treated items, "
-      "PSEI threshold {} impressions per arm\n",
+      "Simulated {} days of {} ({} users, {} items, {} producers; {} timeline); {} treated "
+      "items, PSEI threshold {} impressions per arm\n",
       result.config.params.days, result.world_name, result.users, result.items, result.producers,
+      result.world_timeline.empty() ? "generated" : result.world_timeline,
       result.main.treated.size(), result.config.params.sufficient_impressions);
   run_table(result.main, out);
   for (const RunResult& run : result.experiments) {

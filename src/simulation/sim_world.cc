@@ -3,6 +3,7 @@
 // formula (invr::click_probability) serves both.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +12,7 @@
 #include "invr/error.h"
 #include "invr/model_train.h"
 #include "invr/simulation.h"
+#include "simulation/sim_internal.h"
 
 namespace invr {
 namespace {
@@ -59,11 +61,17 @@ SimulationWorld synthetic_world(World world) {
 
 SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
                               const fs::path& work_dir) {
-  if (!dataset.has_timestamps())
-    throw UsageError(fmt::format("dataset {}: the simulator needs timestamps (it replaces the "
-                                 "last --days days of the logs)",
-                                 dataset.name));
-  date_undated_items(dataset);
+  const std::string timeline = resolve_timeline(config.params.timeline, dataset);
+  std::optional<SyntheticTimeline> synthetic;
+  if (timeline == "synthetic") {
+    synthetic = apply_synthetic_timeline(dataset, config.params);
+    spdlog::info("simulate: synthetic timeline for {}: {} days of history, {} simulated, {:.2f} "
+                 "visits per user per day on average",
+                 dataset.name, config.params.history_days, config.params.days,
+                 config.params.visits_per_day);
+  } else {
+    date_undated_items(dataset);
+  }
 
   // The oracle sees every interaction: nothing held out.
   ModelConfig oracle_config = config.model;
@@ -74,7 +82,14 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
                dataset.interactions.size(), dataset.name);
   const TrainResult trained = train_two_tower(dataset, oracle_config, options);
   const Matrix users = trained.model->embed_users(dataset);
-  const Matrix items = trained.model->embed_items(dataset);
+  // Each item at the age its training events had, not at the end of the logs:
+  // an age no training event had (older than --max-item-age-days on the
+  // synthetic timeline) reads an untrained age embedding, which made the
+  // truth of old items noise and the control CTR climb as the catalogue
+  // turned over (docs/simulation.md, "Synthetic timeline").
+  const double last_time = latest_timestamp(dataset);
+  const Matrix items = trained.model->embed_items(
+      simulation::aged_for_embedding(dataset, simulation::median_event_age(dataset), last_time));
 
   SimulationWorld world;
   world.kind = "dataset";
@@ -92,7 +107,9 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
   truth.examination.eta = config.params.examination_eta;
   const double last = latest_timestamp(dataset);
   truth.start_time = last;
-  truth.end_time = last + 1;
+  // The synthetic timeline ends exactly where it says, so the simulation
+  // starts after exactly history_days.
+  truth.end_time = synthetic ? synthetic->end : last + 1;
   truth.seed = config.params.seed;
   for (const auto& t : dataset.interactions.timestamp)
     if (has_time(t) && t < truth.start_time) truth.start_time = t;
@@ -102,6 +119,8 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
   for (std::size_t i = 0; i < world.truth_item.size(); ++i) world.truth_item[i] = static_cast<Index>(i);
   world.dataset = std::move(dataset);
   world.calibrate_bias = true;
+  world.timeline = timeline;
+  if (synthetic) world.visits_per_day = std::move(synthetic->visits_per_day);
   return world;
 }
 
