@@ -1,12 +1,14 @@
 #include "model/core/training_data.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <random>
 
 #include <spdlog/spdlog.h>
 
+#include "invr/npy.h"
 #include "invr/split.h"
 
 namespace invr::model {
@@ -117,6 +119,49 @@ TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& co
   if (split.test.size() > 0)
     data.validation = make_validation(split, cutoff, data.histories, num_users, config);
   return data;
+}
+
+namespace {
+template <typename From>
+std::vector<std::int64_t> as_int64(const std::vector<From>& values) {
+  return std::vector<std::int64_t>(values.begin(), values.end());
+}
+
+std::vector<std::int64_t> time_bits(const std::vector<double>& times) {
+  std::vector<std::int64_t> bits(times.size());
+  for (std::size_t i = 0; i < times.size(); ++i) bits[i] = std::bit_cast<std::int64_t>(times[i]);
+  return bits;
+}
+
+void write_vector(const std::filesystem::path& path, const std::vector<std::int64_t>& values) {
+  const std::size_t shape[] = {values.size()};
+  write_npy(path, std::span<const std::int64_t>(values), shape);
+}
+}  // namespace
+
+void write_training_dump(const TrainingData& data, const ItemCatalog& catalog,
+                         std::size_t num_producers, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  std::vector<std::int64_t> user, position;
+  for (const Example& e : data.examples) {
+    user.push_back(e.user);
+    position.push_back(e.position);
+  }
+  write_vector(dir / "example_user.npy", user);
+  write_vector(dir / "example_position.npy", position);
+  write_vector(dir / "history_offsets.npy", as_int64(data.histories.offsets));
+  write_vector(dir / "history_item.npy", as_int64(data.histories.item));
+  write_vector(dir / "history_time_bits.npy", time_bits(data.histories.time));
+  write_vector(dir / "item_input_id.npy", catalog.input_id);
+  write_vector(dir / "item_producer.npy", catalog.producer_input_id);
+  write_vector(dir / "item_token_offsets.npy", as_int64(catalog.token_offsets));
+  write_vector(dir / "item_tokens.npy", catalog.token_bucket);
+  write_vector(dir / "item_publish_time_bits.npy", time_bits(catalog.publish_time));
+  // Embedding-table sizes: model ids are the dataset's, row 0 = unknown.
+  write_vector(dir / "table_rows.npy", {static_cast<std::int64_t>(catalog.size()) + 1,
+                                        static_cast<std::int64_t>(num_producers) + 1});
+  const std::size_t shape[] = {data.log_q.size()};
+  write_npy(dir / "log_q.npy", std::span<const float>(data.log_q), shape);
 }
 
 double popularity_recall(const TrainingData& data, std::size_t k) {

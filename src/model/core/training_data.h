@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <vector>
 
 #include "invr/data.h"
@@ -49,6 +50,14 @@ struct TrainingData {
 // (by leave_last_n_out(1) when the data has no timestamps); validation users
 // are a seeded sample of at most max_validation_users.
 TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& config);
+
+// Writes the training examples and everything a batch is built from as .npy
+// files in `dir` (created), so bench/bench_train.py trains PyTorch on exactly
+// invr's examples (docs/model.md, "Training throughput"). Times are float64
+// stored bit-for-bit in int64 arrays (write_npy has no float64): in NumPy,
+// np.load(...).view(np.float64); NaN = no time.
+void write_training_dump(const TrainingData& data, const ItemCatalog& catalog,
+                         std::size_t num_producers, const std::filesystem::path& dir);
 
 // Recall@k of recommending every validation user the k most popular training
 // items they have not seen: the baseline the model must beat.

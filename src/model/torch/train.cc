@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 
@@ -230,6 +231,12 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
   const ItemCatalog catalog =
       make_item_catalog(dataset, dataset.items, dataset.producers, config.token_buckets);
   const Vocabulary vocabulary{dataset.users, dataset.items, dataset.producers, data.item_count};
+  // Benchmark hook: bench/bench_train.py trains PyTorch on these exact examples.
+  if (const char* dump = std::getenv("INVR_DUMP_TRAINING_DATA"); dump && *dump) {
+    write_training_dump(data, catalog, dataset.producers.size(), dump);
+    write_model_config(fs::path(dump) / "config.toml", config);
+    spdlog::info("training data written to {}", dump);
+  }
 
   torch::manual_seed(config.seed);
   TwoTowerNet net(config, static_cast<std::int64_t>(dataset.items.size()),
