@@ -40,6 +40,7 @@ struct EvaluateArgs {
   std::string split;
   std::string methods;
   std::uint64_t seed = 42;
+  CLI::Option* seed_option = nullptr;
   std::size_t neighbours = ItemKnnParams{}.neighbours;
   double lambda = EaseParams{}.lambda;
   std::size_t ease_max_items = EaseParams{}.max_items;
@@ -77,6 +78,25 @@ double model_cutoff(const EvaluateArgs& args, const Dataset& dataset) {
     return kNoTime;
   }
   return positive_cutoff(dataset.interactions, config.validation_fraction);
+}
+
+// Untimed data without a split file: the seeded random rows `invr train`
+// validated on (its validation_fraction and seed), unless given explicitly,
+// so the test rows are ones the model never trained on.
+void use_model_random_holdout(const EvaluateArgs& args, const Dataset& dataset,
+                              HoldoutOptions& options) {
+  if (args.model.empty() || dataset.has_timestamps() || options.split_file) return;
+  const fs::path config_path = fs::path(args.model) / "config.toml";
+  if (!fs::exists(config_path)) return;
+  ModelConfig config;
+  read_model_config(config_path, config);
+  if (config.validation_fraction <= 0) {
+    spdlog::warn("the model trained on all events (validation_fraction = 0): its test events "
+                 "are not held out");
+    return;
+  }
+  if (args.test_fraction_option->count() == 0) options.test_fraction = config.validation_fraction;
+  if (args.seed_option->count() == 0) options.seed = config.seed;
 }
 
 ItemLists two_tower_lists(const EvaluateArgs& args, const Dataset& dataset, const Holdout& holdout,
@@ -142,6 +162,7 @@ int run_evaluate(const EvaluateArgs& args) {
   else if (fs::exists(own_split)) holdout_options.split_file = own_split;
   // An explicit --test-fraction wins over the model's own cutoff.
   if (args.test_fraction_option->count() == 0) holdout_options.cutoff = model_cutoff(args, dataset);
+  use_model_random_holdout(args, dataset, holdout_options);
   const Holdout holdout = make_holdout(dataset, holdout_options);
   const std::size_t num_users = dataset.users.size();
   const std::size_t num_items = dataset.items.size();
@@ -195,7 +216,8 @@ std::function<int()> setup_evaluate(CLI::App& app) {
   auto args = std::make_shared<EvaluateArgs>();
   app.footer(
       "Holdout: NAME.split if present (or --split), else temporal (the model's own\n"
-      "validation cutoff, or --test-fraction), else seeded random. Lists exclude each\n"
+      "validation cutoff, or --test-fraction), else seeded random (the model's own\n"
+      "validation rows, or --test-fraction and --seed). Lists exclude each\n"
       "user's training items; \"cold\" scores only test items nobody trained on.\n"
       "Example: invr evaluate --model models/ml --data data/ml --k 20");
   app.add_option("--model", args->model, "Model directory (needed for two_tower)")
@@ -215,7 +237,9 @@ std::function<int()> setup_evaluate(CLI::App& app) {
   app.add_option("--methods", args->methods,
                  "Comma-separated: two_tower,most_popular,item_knn,ease (default: all; "
                  "two_tower only with --model)");
-  app.add_option("--seed", args->seed, "Seed of the random holdout")->capture_default_str();
+  args->seed_option =
+      app.add_option("--seed", args->seed, "Seed of the random holdout (default: the model's own)")
+          ->capture_default_str();
   app.add_option("--neighbours", args->neighbours, "item_knn: neighbours kept per item")
       ->capture_default_str();
   app.add_option("--lambda", args->lambda, "ease: L2 regularisation")->capture_default_str();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -19,10 +20,13 @@
 
 #include "command.h"
 #include "invr/atomic_io.h"
+#include "invr/convert.h"
+#include "invr/evaluate.h"
 #include "invr/model_train.h"
 
 namespace invr::cli {
 namespace {
+namespace fs = std::filesystem;
 
 struct TrainArgs {
   std::string data;
@@ -72,6 +76,24 @@ void wait_passively_in_openmp(std::int64_t threads) {
   spdlog::debug("could not re-execute with OMP_WAIT_POLICY=PASSIVE; OpenMP threads will spin");
 }
 
+// A dataset that ships its own split (NAME.split, e.g. Gowalla's) keeps its
+// "test" rows for `invr evaluate`: the model never trains on them.
+void drop_split_test_rows(const TrainArgs& args, Dataset& dataset) {
+  const std::string name = args.name.empty() ? find_atomic_name(args.data) : args.name;
+  const fs::path split_file = fs::path(args.data) / (name + ".split");
+  if (!fs::exists(split_file)) return;
+  const std::vector<std::uint8_t> parts = read_split_parts(split_file, dataset);
+  std::vector<bool> keep(parts.size());
+  std::size_t dropped = 0;
+  for (std::size_t r = 0; r < parts.size(); ++r) {
+    keep[r] = parts[r] != ConvertedSplit::kTest;
+    dropped += !keep[r];
+  }
+  dataset.interactions = dataset.interactions.select(keep);
+  spdlog::info("{}: {} test rows held out for invr evaluate; training on the other {}",
+               split_file.string(), dropped, dataset.interactions.size());
+}
+
 int run_train(const TrainArgs& args) {
   ModelConfig config;
   if (!args.config_file.empty()) read_model_config(args.config_file, config);
@@ -86,7 +108,8 @@ int run_train(const TrainArgs& args) {
 
   AtomicLoadOptions load_options;
   load_options.producer_column = args.producer_column;
-  const Dataset dataset = load_atomic(args.data, args.name, load_options);
+  Dataset dataset = load_atomic(args.data, args.name, load_options);
+  drop_split_test_rows(args, dataset);
   TrainOptions options;
   options.out_dir = args.out;
   options.resume = args.resume;

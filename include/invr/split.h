@@ -2,6 +2,8 @@
 // split, with ties broken by row order.
 #pragma once
 
+#include <cstdint>
+
 #include "invr/data.h"
 
 namespace invr {
@@ -16,6 +18,14 @@ Split temporal_split(const Interactions& interactions, double cutoff);
 
 // The cutoff that puts about test_fraction (0,1) of timestamped rows in test.
 double temporal_cutoff(const Interactions& interactions, double test_fraction);
+
+// Row r goes to test when a splitmix64 draw from (seed, r) is below
+// test_fraction in (0, 1): the same rows for the same input on every build,
+// which is how `invr train` (validation) and `invr evaluate` (holdout) agree
+// on untimed data.
+Split random_split(const Interactions& interactions, double test_fraction, std::uint64_t seed);
+// The draw random_split compares with test_fraction, in [0, 1).
+double split_draw(std::uint64_t seed, std::uint64_t row);
 
 // Each user's last n rows by timestamp (then row order) go to test; users
 // with n or fewer rows keep them all in train.

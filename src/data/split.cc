@@ -35,6 +35,27 @@ double temporal_cutoff(const Interactions& interactions, double test_fraction) {
   return times[position];
 }
 
+double split_draw(std::uint64_t seed, std::uint64_t row) {
+  // splitmix64: a uniform draw per (seed, row) that no library version changes.
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (row + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
+Split random_split(const Interactions& interactions, double test_fraction, std::uint64_t seed) {
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw UsageError("test fraction must be in (0, 1), got " + std::to_string(test_fraction));
+  std::vector<bool> test(interactions.size());
+  for (std::size_t r = 0; r < interactions.size(); ++r) test[r] = split_draw(seed, r) < test_fraction;
+  Split split;
+  split.test = interactions.select(test);
+  test.flip();
+  split.train = interactions.select(test);
+  return split;
+}
+
 Split leave_last_n_out(const Interactions& interactions, int n) {
   if (n < 1) throw UsageError("leave-last-n-out needs n >= 1, got " + std::to_string(n));
   const std::size_t rows = interactions.size();

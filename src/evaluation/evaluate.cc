@@ -20,15 +20,6 @@ Interactions positives_of(const Interactions& interactions) {
   return interactions.select(keep);
 }
 
-// splitmix64: a uniform draw per (seed, row) that no library version changes.
-double uniform(std::uint64_t seed, std::uint64_t row) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (row + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> fields;
   std::size_t start = 0;
@@ -112,7 +103,7 @@ Holdout make_holdout(const Dataset& dataset, const HoldoutOptions& options) {
       holdout.protocol = "temporal";
       return holdout;
     }
-    for (std::size_t r = 0; r < rows.size(); ++r) in_test[r] = uniform(options.seed, r) < options.test_fraction;
+    for (std::size_t r = 0; r < rows.size(); ++r) in_test[r] = split_draw(options.seed, r) < options.test_fraction;
     holdout.protocol = "random";
   }
   std::vector<bool> in_train(rows.size());

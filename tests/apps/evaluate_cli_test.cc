@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "invr/atomic_io.h"
+#include "invr/convert.h"
 #include "invr/error.h"
 #include "invr/npy.h"
+#include "invr/split.h"
 #include "evaluation/tiny_dataset.h"
 #include "test_util.h"
 
@@ -84,6 +86,55 @@ TEST(EvaluateCli, JsonKeysAndRanges) {
   EXPECT_EQ(test::run_cli("evaluate --data " + (dir / "data").string() + " --methods two_tower").exit_code, 2);
 }
 
+
+// Untimed data: `invr train` validates on the seeded random rows that
+// `invr evaluate` then holds out, and a NAME.split's test rows never reach
+// training, so no evaluated row was trained on.
+TEST(EvaluateCli, TrainAndEvaluateHoldOutTheSameRows) {
+  test::TempDir dir;
+  const std::size_t users = 40, items = 30;
+  Dataset d = make_dataset(users, items);
+  for (std::size_t u = 0; u < users; ++u)
+    for (std::size_t step = 0; step < 8; ++step)
+      d.interactions.push_back(static_cast<Index>(u), static_cast<Index>((u + 3 * step) % items), kNoTime,
+                               EventType::click, 1);
+  save_atomic(d, dir / "random", "tiny");
+  const std::string train_flags = " --epochs 1 --threads 1 --dim 8 --embedding-dim 8 --hidden-dim 8 "
+                                  "--batch-size 32 --validation-fraction 0.25 --seed 5";
+  auto trained = test::run_cli("train --data " + (dir / "random").string() + " --out " +
+                               (dir / "model").string() + train_flags);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const Split rows = random_split(d.interactions, 0.25, 5);
+  EXPECT_EQ(nlohmann::json::parse(trained.out)["train_examples"].get<std::size_t>(), rows.train.size());
+  auto evaluated = test::run_cli("evaluate --model " + (dir / "model").string() + " --data " +
+                                 (dir / "random").string() + " --k 5 --methods two_tower");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  auto setup = nlohmann::json::parse(evaluated.out)["setup"];
+  EXPECT_EQ(setup["protocol"], "random");
+  EXPECT_EQ(setup["test_rows"].get<std::size_t>(), rows.test.size());
+  EXPECT_EQ(setup["train_rows"].get<std::size_t>(), rows.train.size());
+
+  // The same rows with a split file: every fourth row is test.
+  ConvertedSplit split;
+  std::vector<bool> kept(d.interactions.size());
+  for (std::size_t r = 0; r < d.interactions.size(); ++r) {
+    split.part.push_back(r % 4 == 0 ? ConvertedSplit::kTest : ConvertedSplit::kTrain);
+    kept[r] = r % 4 != 0;
+  }
+  save_atomic(d, dir / "split", "tiny");
+  save_split(d, split, dir / "split", "tiny");
+  trained = test::run_cli("train --data " + (dir / "split").string() + " --out " +
+                          (dir / "split_model").string() + train_flags);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const Split kept_rows = random_split(d.interactions.select(kept), 0.25, 5);
+  EXPECT_EQ(nlohmann::json::parse(trained.out)["train_examples"].get<std::size_t>(), kept_rows.train.size());
+  evaluated = test::run_cli("evaluate --model " + (dir / "split_model").string() + " --data " +
+                            (dir / "split").string() + " --k 5 --methods two_tower");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  setup = nlohmann::json::parse(evaluated.out)["setup"];
+  EXPECT_EQ(setup["protocol"], "dataset_split");
+  EXPECT_EQ(setup["test_rows"].get<std::size_t>(), d.interactions.size() / 4);
+}
 
 }  // namespace
 }  // namespace invr

@@ -62,4 +62,30 @@ TEST(LeaveLastNOut, DeterministicOnTiesByRowOrder) {
   EXPECT_THROW(leave_last_n_out(x, 0), UsageError);
 }
 
+TEST(RandomSplit, SeededPartitionAtTheFraction) {
+  Interactions x;
+  for (int r = 0; r < 20000; ++r) x.push_back(r % 100, r % 37, kNoTime, EventType::click, 1);
+  const Split a = random_split(x, 0.2, 7);
+  EXPECT_EQ(a.train.size() + a.test.size(), x.size());
+  EXPECT_NEAR(static_cast<double>(a.test.size()) / static_cast<double>(x.size()), 0.2, 0.01);
+  // Row r is test exactly when its draw is below the fraction, in row order.
+  std::size_t t = 0;
+  for (std::size_t r = 0; r < x.size(); ++r) {
+    if (split_draw(7, r) < 0.2) {
+      ASSERT_LT(t, a.test.size());
+      EXPECT_EQ(a.test.user[t], x.user[r]);
+      EXPECT_EQ(a.test.item[t], x.item[r]);
+      ++t;
+    }
+  }
+  EXPECT_EQ(t, a.test.size());
+  const Split same = random_split(x, 0.2, 7);
+  EXPECT_EQ(same.test.user, a.test.user);
+  EXPECT_EQ(same.test.item, a.test.item);
+  const Split other = random_split(x, 0.2, 8);
+  EXPECT_NE(other.test.item, a.test.item);
+  EXPECT_THROW(random_split(x, 0.0, 7), UsageError);
+  EXPECT_THROW(random_split(x, 1.0, 7), UsageError);
+}
+
 }  // namespace invr

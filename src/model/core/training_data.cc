@@ -82,8 +82,13 @@ TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& co
       cutoff = temporal_cutoff(positives, config.validation_fraction);
       split = temporal_split(positives, cutoff);
     } else {
-      spdlog::info("no timestamps: validating on each user's last positive instead");
-      split = leave_last_n_out(positives, 1);
+      // The seeded random rows `invr evaluate` holds out for this model
+      // (same fraction and seed), so it never scores a row the model trained on.
+      spdlog::info("no timestamps: validating on a seeded random {:.0f}% of the rows",
+                   100 * config.validation_fraction);
+      const Split rows = random_split(dataset.interactions, config.validation_fraction, config.seed);
+      split.train = positives_of(rows.train);
+      split.test = positives_of(rows.test);
     }
     if (split.train.size() == 0 || split.test.size() == 0) {
       spdlog::warn("validation split is empty on one side; training without validation");
