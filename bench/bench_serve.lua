@@ -8,6 +8,9 @@
 --          file (how the script finds users with candidates).
 -- done() prints one machine-readable line:
 --   RESULT requests duration_us p50_us p90_us p99_us p999_us non2xx socket_errors
+--          server_total_p50_us server_candidates_p50_us
+-- (the last two: medians of the server's own "timing" in the replies, which
+-- leave out the HTTP exchange and wrk, so arms compare on the server's work).
 local users = tonumber(os.getenv("BENCH_USERS") or "1000000")
 -- An empty variable counts as unset.
 local function env(name)
@@ -29,6 +32,8 @@ end
 
 local ids = nil
 found = ""  -- global: done() reads it from each thread
+totals = {}  -- globals too: the server's timing.total_us and candidates_us per reply
+candidates = {}
 function init(args)
   -- Deterministic per thread, so two runs ask for the same users.
   math.randomseed(12345 + (id or 0))
@@ -52,12 +57,22 @@ if delay_ms > 0 then
   end
 end
 
-if probe_out then
-  function response(status, headers, body)
-    if status == 200 and string.find(body, '"source":"invr"', 1, true) then
-      found = found .. string.match(body, '"user":"([^"]+)"') .. "\n"
-    end
+function response(status, headers, body)
+  if status ~= 200 then return end
+  local c, t = string.match(body, '"candidates_us":(%d+),"assemble_us":%d+,"total_us":(%d+)')
+  if t then
+    totals[#totals + 1] = tonumber(t)
+    candidates[#candidates + 1] = tonumber(c)
   end
+  if probe_out and string.find(body, '"source":"invr"', 1, true) then
+    found = found .. string.match(body, '"user":"([^"]+)"') .. "\n"
+  end
+end
+
+local function median(values)
+  if #values == 0 then return 0 end
+  table.sort(values)
+  return values[math.floor(#values / 2) + 1]
 end
 
 function done(summary, latency, requests)
@@ -66,8 +81,14 @@ function done(summary, latency, requests)
     for _, thread in ipairs(threads) do out:write(thread:get("found")) end
     out:close()
   end
+  local all_totals, all_candidates = {}, {}
+  for _, thread in ipairs(threads) do
+    for _, v in ipairs(thread:get("totals")) do all_totals[#all_totals + 1] = v end
+    for _, v in ipairs(thread:get("candidates")) do all_candidates[#all_candidates + 1] = v end
+  end
   local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency:percentile(99.9), e.status, e.connect + e.read + e.write + e.timeout))
+    latency:percentile(99.9), e.status, e.connect + e.read + e.write + e.timeout,
+    median(all_totals), median(all_candidates)))
 end

@@ -129,12 +129,14 @@ run_wrk() {
         wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s -s "$LUA" "$URL")
   local line
   line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
-  read -r _ requests duration p50 p90 p99 p999 non2xx socket <<<"$line"
+  read -r _ requests duration p50 p90 p99 p999 non2xx socket server_p50 store_p50 <<<"$line"
   rows+=("$(awk -v l="$label" -v a="$arm" -v r="$requests" -v d="$duration" -v p50="$p50" -v p90="$p90" \
       -v p99="$p99" -v p999="$p999" -v n="$non2xx" -v s="$socket" \
-      'BEGIN { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %d |", l, a, r / (d / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000, n, s }')")
+      -v sp="$server_p50" -v st="$store_p50" \
+      'BEGIN { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f | %d | %d |", l, a, r / (d / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, p999 / 1000, sp / 1000, st / 1000, n, s }')")
   last_non2xx=$non2xx
   last_p50=$p50
+  last_server_p50=$server_p50
   last_rate=$(awk -v r="$requests" -v d="$duration" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
 }
 
@@ -174,13 +176,19 @@ BENCH_PROBE_OUT="$DIR/probe.txt" run_wrk probe invr-user-rank 10 0
 unset 'rows[-1]'
 sort -u "$DIR/probe.txt" >"$DIR/invr_users.txt"
 log "$(wc -l <"$DIR/invr_users.txt") users with InvR candidates found"
+# The store read alone, in-process (bench/bench_store.cc), on the same users.
+store_bench=${BENCH_STORE:-$(dirname "$INVR")/../bench/bench_store}
+store_note="bench_store not built"
+if [[ -x "$store_bench" ]]; then
+  store_note=$("$store_bench" --store "$store" --users "$DIR/invr_users.txt" --gets 20000)
+fi
 for arm in control invr-user-rank control invr-user-rank; do
   log "full load, users with candidates: $arm"
   run_wrk "full load, users with candidates" "$arm" "$SECONDS_PER_RUN" 0 "$DIR/invr_users.txt"
 done
 # Paced rounds, arms alternating so drift in machine load hits both alike; the
 # InvR overhead is the median over rounds of each arm's p50 (users with candidates).
-declare -A p50s=()
+declare -A p50s=() server_p50s=()
 overhead_note="paced runs skipped (BENCH_RATE=0)"
 if [[ "$RATE" -gt 0 ]]; then
   if [[ -n "${BENCH_DELAY_MS:-}" ]]; then delay=$BENCH_DELAY_MS; else calibrate_delay; fi
@@ -190,13 +198,17 @@ if [[ "$RATE" -gt 0 ]]; then
       run_wrk "paced, all users" "$arm" "$SECONDS_PER_RUN" "$delay"
       run_wrk "paced, users with candidates" "$arm" "$SECONDS_PER_RUN" "$delay" "$DIR/invr_users.txt"
       p50s[$arm]+="$last_p50 "
+      server_p50s[$arm]+="$last_server_p50 "
     done
   done
-  overhead_note=$(awk -v c="${p50s[control]}" -v i="${p50s[invr-user-rank]}" 'function median(s,  a, n, j, k, t) {
+  overhead_note=$(awk -v c="${p50s[control]}" -v i="${p50s[invr-user-rank]}" \
+      -v sc="${server_p50s[control]}" -v si="${server_p50s[invr-user-rank]}" 'function median(s,  a, n, j, k, t) {
       n = split(s, a, " "); for (j = 1; j <= n; ++j) for (k = j + 1; k <= n; ++k) if (a[k] < a[j]) { t = a[j]; a[j] = a[k]; a[k] = t }
       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     BEGIN { mc = median(c); mi = median(i)
-      printf "InvR median overhead, paced, users with candidates: p50 %.3f ms (invr-user-rank) vs %.3f ms (control), median of %d rounds: %+.1f%%", mi / 1000, mc / 1000, split(c, x, " "), (mi / mc - 1) * 100 }')
+      printf "InvR median overhead, paced, users with candidates, median of %d rounds: client p50 %.3f ms (invr-user-rank) vs %.3f ms (control), %+.1f%%;", split(c, x, " "), mi / 1000, mc / 1000, (mi / mc - 1) * 100
+      ms = median(sc); msi = median(si)
+      printf " server total p50 %.3f ms vs %.3f ms, %+.1f%%", msi / 1000, ms / 1000, (msi / ms - 1) * 100 }')
 fi
 
 # Hot swap 1: an external job commits while wrk runs.
@@ -235,9 +247,12 @@ echo "invr serve, $USERS users x $ITEMS items (dim $DIM, retrieval $RETRIEVAL, n
 echo "wrk $WRK_THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, on $(nproc) cores shared with wrk;"
 echo "load average before the run: $load_before"
 echo
-echo "| run | arm | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | socket errors |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| run | arm | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | server p50 ms | store read p50 ms | non-2xx | socket errors |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo
 echo "$overhead_note"
+echo
+echo "store read in-process (bench_store, 20000 gets each):"
+echo "$store_note"
 echo "hot swap, external job: non-2xx = $swap_non2xx; embedded scheduler: non-2xx = $embedded_non2xx ($jobs)"

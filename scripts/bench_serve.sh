@@ -12,5 +12,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${INVR_BUILD_DIR:-$root/build}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build" -j "${INVR_BUILD_JOBS:-2}" invr_cli >&2
+ninja -C "$build" -j "${INVR_BUILD_JOBS:-2}" invr_cli bench_store >&2
 INVR="$build/bin/invr" exec "$root/bench/bench_serve.sh" "$@"
