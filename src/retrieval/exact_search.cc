@@ -86,7 +86,11 @@ Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params
   const std::int64_t wanted = ceil_div(16 * plan.shard_rows, std::int64_t{k});
   const std::int64_t max_blocks = std::max<std::int64_t>(1, kMaxSampleRows / bb);
   const std::int64_t sample = std::min(ceil_div(wanted, bb), max_blocks) * bb;
-  if (warm_start && sample > 0 && plan.shard_rows >= 8 * sample) plan.sample_rows = sample;
+  // A handful of queries (a server's single request) gain little from a warm
+  // threshold, while copying the sample rows costs each call as much as
+  // scanning them: half a MiB per request at 100k items, dim 16.
+  if (warm_start && n >= kMinQueryBlock && sample > 0 && plan.shard_rows >= 8 * sample)
+    plan.sample_rows = sample;
   return plan;
 }
 

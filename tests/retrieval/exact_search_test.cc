@@ -45,10 +45,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{1, 997, 6, 997, 3, 0, 64},    // one query, k == m, shards
                       Shape{300, 700, 32, 1, 2, 0, 100},  // k = 1
                       Shape{100, 3000, 64, 33, 2, 0, 0},
-                      // Small base blocks: the warm-start sample is used.
+                      // Small base blocks and >= 32 queries: the warm-start sample is used.
                       Shape{50, 4000, 8, 10, 2, 0, 16},
-                      Shape{3, 6000, 4, 20, 3, 0, 32},
-                      Shape{2, 20000, 4, 10, 2, 0, 16},   // warm start in shards
+                      Shape{33, 6000, 4, 20, 3, 0, 32},
+                      Shape{32, 20000, 4, 10, 2, 0, 16},  // warm start in shards
+                      Shape{3, 6000, 4, 20, 3, 0, 32},    // few queries: no warm start
                       Shape{40, 5000, 2, 30, 1, 8, 16},   // dim 2: heavy ties
                       // k >= 512: finish() radix-sorts the candidates.
                       Shape{6, 3000, 4, 600, 1, 0, 0},
@@ -57,13 +58,14 @@ INSTANTIATE_TEST_SUITE_P(
 // With 16-row blocks the warm start samples every 8th of the 1024 rows; 16
 // of the sampled rows (0, 64, 128, ...) get the highest scores, so its
 // threshold lands among them, too high (fewer than k rows beat it), and the
-// query must be searched again without it. Results must still be exact.
+// queries must be searched again without it. Results must still be exact.
+// 32 copies of the query: fewer skip the warm start altogether.
 TEST(ExactSearch, MisleadingWarmStartSampleFallsBackToExactResults) {
   const int m = 1024;
   std::vector<float> base(m);
   for (int r = 0; r < m; ++r) base[static_cast<std::size_t>(r)] = static_cast<float>(r % 97) * 0.01f;
   for (int i = 0; i < 16; ++i) base[static_cast<std::size_t>(i * 64)] = 100.0f + static_cast<float>(i);
-  const std::vector<float> query = {1};
+  const std::vector<float> query(32, 1.0f);
   for (int threads : {1, 2}) {
     SearchParams params;
     params.threads = threads;
