@@ -64,39 +64,31 @@ std::vector<std::string> parse_methods(const EvaluateArgs& args) {
   return methods;
 }
 
-// The cutoff `invr train` validated at, when the model directory says how it
-// was trained (its config.toml), so the test events are ones it never saw.
-double model_cutoff(const EvaluateArgs& args, const Dataset& dataset) {
-  if (args.model.empty() || !dataset.has_timestamps()) return kNoTime;
-  const fs::path config_path = fs::path(args.model) / "config.toml";
-  if (!fs::exists(config_path)) return kNoTime;
-  ModelConfig config;
-  read_model_config(config_path, config);
-  if (config.validation_fraction <= 0) {
-    spdlog::warn("the model trained on all events (validation_fraction = 0): its test events "
-                 "are not held out; using --test-fraction {}", args.test_fraction);
-    return kNoTime;
-  }
-  return positive_cutoff(dataset.interactions, config.validation_fraction);
-}
-
-// Untimed data without a split file: the seeded random rows `invr train`
-// validated on (its validation_fraction and seed), unless given explicitly,
-// so the test rows are ones the model never trained on.
-void use_model_random_holdout(const EvaluateArgs& args, const Dataset& dataset,
-                              HoldoutOptions& options) {
-  if (args.model.empty() || dataset.has_timestamps() || options.split_file) return;
+// The rows `invr train` validated on, from the model directory's config.toml,
+// so the test rows are ones the model never trained on: the cutoff at its
+// validation_fraction of positives when the data has timestamps, else its
+// seeded random rows (validation_fraction and seed). Explicit flags win; a
+// split file needs neither.
+void use_model_holdout(const EvaluateArgs& args, const Dataset& dataset, HoldoutOptions& options) {
+  const bool fraction_given = args.test_fraction_option->count() > 0;
+  const bool seed_given = args.seed_option->count() > 0;
+  if (args.model.empty() || options.split_file) return;
+  if (fraction_given && (dataset.has_timestamps() || seed_given)) return;
   const fs::path config_path = fs::path(args.model) / "config.toml";
   if (!fs::exists(config_path)) return;
   ModelConfig config;
   read_model_config(config_path, config);
   if (config.validation_fraction <= 0) {
     spdlog::warn("the model trained on all events (validation_fraction = 0): its test events "
-                 "are not held out");
+                 "are not held out; using --test-fraction {}", options.test_fraction);
     return;
   }
-  if (args.test_fraction_option->count() == 0) options.test_fraction = config.validation_fraction;
-  if (args.seed_option->count() == 0) options.seed = config.seed;
+  if (dataset.has_timestamps()) {
+    options.cutoff = positive_cutoff(dataset.interactions, config.validation_fraction);
+    return;
+  }
+  if (!fraction_given) options.test_fraction = config.validation_fraction;
+  if (!seed_given) options.seed = config.seed;
 }
 
 ItemLists two_tower_lists(const EvaluateArgs& args, const Dataset& dataset, const Holdout& holdout,
@@ -160,9 +152,7 @@ int run_evaluate(const EvaluateArgs& args) {
   const fs::path own_split = fs::path(args.data) / (name + ".split");
   if (!args.split.empty()) holdout_options.split_file = args.split;
   else if (fs::exists(own_split)) holdout_options.split_file = own_split;
-  // An explicit --test-fraction wins over the model's own cutoff.
-  if (args.test_fraction_option->count() == 0) holdout_options.cutoff = model_cutoff(args, dataset);
-  use_model_random_holdout(args, dataset, holdout_options);
+  use_model_holdout(args, dataset, holdout_options);
   const Holdout holdout = make_holdout(dataset, holdout_options);
   const std::size_t num_users = dataset.users.size();
   const std::size_t num_items = dataset.items.size();

@@ -3,20 +3,30 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <utility>
+#include <vector>
 
 #include "invr/error.h"
 
 namespace invr {
+namespace {
 
-Split temporal_split(const Interactions& interactions, double cutoff) {
-  std::vector<bool> test(interactions.size());
-  for (std::size_t r = 0; r < interactions.size(); ++r)
-    test[r] = has_time(interactions.timestamp[r]) && interactions.timestamp[r] >= cutoff;
+// Rows marked in `test` go to test, the others to train, both in row order.
+Split split_by(const Interactions& interactions, std::vector<bool> test) {
   Split split;
   split.test = interactions.select(test);
   test.flip();
   split.train = interactions.select(test);
   return split;
+}
+
+}  // namespace
+
+Split temporal_split(const Interactions& interactions, double cutoff) {
+  std::vector<bool> test(interactions.size());
+  for (std::size_t r = 0; r < interactions.size(); ++r)
+    test[r] = has_time(interactions.timestamp[r]) && interactions.timestamp[r] >= cutoff;
+  return split_by(interactions, std::move(test));
 }
 
 double temporal_cutoff(const Interactions& interactions, double test_fraction) {
@@ -49,11 +59,7 @@ Split random_split(const Interactions& interactions, double test_fraction, std::
     throw UsageError("test fraction must be in (0, 1), got " + std::to_string(test_fraction));
   std::vector<bool> test(interactions.size());
   for (std::size_t r = 0; r < interactions.size(); ++r) test[r] = split_draw(seed, r) < test_fraction;
-  Split split;
-  split.test = interactions.select(test);
-  test.flip();
-  split.train = interactions.select(test);
-  return split;
+  return split_by(interactions, std::move(test));
 }
 
 Split leave_last_n_out(const Interactions& interactions, int n) {
@@ -80,11 +86,7 @@ Split leave_last_n_out(const Interactions& interactions, int n) {
       for (std::size_t i = end - held_out; i < end; ++i) test[order[i]] = true;
     begin = end;
   }
-  Split split;
-  split.test = interactions.select(test);
-  test.flip();
-  split.train = interactions.select(test);
-  return split;
+  return split_by(interactions, std::move(test));
 }
 
 }  // namespace invr

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -86,10 +87,16 @@ std::vector<std::uint8_t> read_split_parts(const std::filesystem::path& path,
 Holdout make_holdout(const Dataset& dataset, const HoldoutOptions& options) {
   const Interactions& rows = dataset.interactions;
   Holdout holdout;
-  std::vector<bool> in_test(rows.size(), false);
+  Split split;
   if (options.split_file) {
     const auto parts = read_split_parts(*options.split_file, dataset);
-    for (std::size_t r = 0; r < rows.size(); ++r) in_test[r] = parts[r] == ConvertedSplit::kTest;
+    std::vector<bool> in_test(rows.size()), in_train(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      in_test[r] = parts[r] == ConvertedSplit::kTest;
+      in_train[r] = !in_test[r];
+    }
+    split.train = rows.select(in_train);
+    split.test = rows.select(in_test);
     holdout.protocol = "dataset_split";
   } else {
     if (!(options.test_fraction > 0 && options.test_fraction < 1))
@@ -97,19 +104,15 @@ Holdout make_holdout(const Dataset& dataset, const HoldoutOptions& options) {
     if (dataset.has_timestamps()) {
       holdout.cutoff = has_time(options.cutoff) ? options.cutoff
                                                 : positive_cutoff(rows, options.test_fraction);
-      const Split split = temporal_split(rows, holdout.cutoff);
-      holdout.train = split.train;
-      holdout.test = split.test;
+      split = temporal_split(rows, holdout.cutoff);
       holdout.protocol = "temporal";
-      return holdout;
+    } else {
+      split = random_split(rows, options.test_fraction, options.seed);
+      holdout.protocol = "random";
     }
-    for (std::size_t r = 0; r < rows.size(); ++r) in_test[r] = split_draw(options.seed, r) < options.test_fraction;
-    holdout.protocol = "random";
   }
-  std::vector<bool> in_train(rows.size());
-  for (std::size_t r = 0; r < rows.size(); ++r) in_train[r] = !in_test[r];
-  holdout.train = rows.select(in_train);
-  holdout.test = rows.select(in_test);
+  holdout.train = std::move(split.train);
+  holdout.test = std::move(split.test);
   return holdout;
 }
 
