@@ -30,6 +30,11 @@ struct ModelConfig {
   double learning_rate = 1e-3;
   double temperature = 0.05;  // logits = dot / temperature
   bool logq_correction = true;
+  // Each training example's history: "before" = the user's positives before
+  // it in time; "others" = a random sample of the user's other positives (a
+  // set, for data whose order means nothing); "auto" = "others" exactly when
+  // the data has no timestamps.
+  std::string train_history = "auto";
   std::string cold_start = "random";  // "random" or "content"
   double id_dropout = 0.3;            // P(item id -> unknown id) when cold_start = "content"
   double validation_fraction = 0.1;   // latest share of positives held out; 0 = none

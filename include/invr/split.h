@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "invr/data.h"
 
@@ -30,5 +31,19 @@ double split_draw(std::uint64_t seed, std::uint64_t row);
 // Each user's last n rows by timestamp (then row order) go to test; users
 // with n or fewer rows keep them all in train.
 Split leave_last_n_out(const Interactions& interactions, int n);
+
+// Each user's latest round(test_fraction × rows) rows by timestamp (then row
+// order) go to test, keeping at least one row in train: a temporal holdout
+// that judges every user on their own future, where a global cutoff judges
+// only the users active after it.
+Split user_temporal_split(const Interactions& interactions, double test_fraction);
+
+// The rows each split above holds out (true = test), for callers that write
+// them down (`invr split`) instead of splitting.
+std::vector<bool> temporal_test_rows(const Interactions& interactions, double cutoff);
+std::vector<bool> random_test_rows(const Interactions& interactions, double test_fraction,
+                                   std::uint64_t seed);
+std::vector<bool> leave_last_n_test_rows(const Interactions& interactions, int n);
+std::vector<bool> user_temporal_test_rows(const Interactions& interactions, double test_fraction);
 
 }  // namespace invr

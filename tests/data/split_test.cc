@@ -1,5 +1,7 @@
 #include "invr/split.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "invr/error.h"
@@ -18,6 +20,37 @@ Interactions sample() {
   x.push_back(2, 0, 5, EventType::click, 1);
   x.push_back(0, 3, kNoTime, EventType::click, 1);
   return x;
+}
+
+TEST(UserTemporalSplit, HoldsOutEachUsersLatestShare) {
+  Interactions x;
+  // User 0: 10 rows at t = 10 - r (newest first in row order); user 1: 3 rows;
+  // user 2: one row.
+  for (int r = 0; r < 10; ++r) x.push_back(0, r, 10.0 - r, EventType::click, 1);
+  for (int r = 0; r < 3; ++r) x.push_back(1, 20 + r, 100.0 + r, EventType::click, 1);
+  x.push_back(2, 30, 5, EventType::click, 1);
+  const Split s = user_temporal_split(x, 0.3);
+  // User 0: round(3.0) = 3 latest (items 0, 1, 2); user 1: round(0.9) = 1
+  // latest (item 22); user 2: round(0.3) = 0.
+  EXPECT_EQ(s.test.item, (std::vector<Index>{0, 1, 2, 22}));
+  EXPECT_EQ(s.train.size(), x.size() - 4);
+  // At least one row per user stays in train.
+  const Split most = user_temporal_split(x, 0.99);
+  for (Index u : {0, 1, 2})
+    EXPECT_EQ(std::count(most.train.user.begin(), most.train.user.end(), u), 1) << u;
+  EXPECT_THROW(user_temporal_split(x, 0.0), UsageError);
+  EXPECT_THROW(user_temporal_split(x, 1.0), UsageError);
+}
+
+TEST(SplitRows, MatchTheSplitsTheyDescribe) {
+  const Interactions x = sample();
+  auto test_count = [](const std::vector<bool>& rows) {
+    return static_cast<std::size_t>(std::count(rows.begin(), rows.end(), true));
+  };
+  EXPECT_EQ(test_count(temporal_test_rows(x, 25)), temporal_split(x, 25).test.size());
+  EXPECT_EQ(test_count(random_test_rows(x, 0.5, 3)), random_split(x, 0.5, 3).test.size());
+  EXPECT_EQ(test_count(leave_last_n_test_rows(x, 1)), leave_last_n_out(x, 1).test.size());
+  EXPECT_EQ(test_count(user_temporal_test_rows(x, 0.5)), user_temporal_split(x, 0.5).test.size());
 }
 
 }  // namespace

@@ -49,6 +49,10 @@ const std::array kSpecs = {
                     nullptr, &C::temperature, true},
     ModelConfigSpec{"logq_correction", "Subtract log(sampling probability) from in-batch logits", 0,
                     1, nullptr, &C::logq_correction, true},
+    ModelConfigSpec{"train_history",
+                    "Training histories: positives before the example, or a sample of the "
+                    "user's other positives; auto = others when the data has no timestamps",
+                    0, 0, "auto|before|others", &C::train_history, true},
     ModelConfigSpec{"cold_start", "How items without interactions are embedded", 0, 0,
                     "random|content", &C::cold_start, false},
     ModelConfigSpec{"id_dropout", "P(item id replaced by the unknown id) when cold_start = content",

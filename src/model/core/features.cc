@@ -106,27 +106,57 @@ UserHistories user_histories(const Interactions& interactions, std::size_t num_u
   return histories;
 }
 
-void append_history(UserInputs& inputs, const UserHistories& histories, Index user,
-                    std::size_t end, double reference_time,
-                    std::span<const std::int64_t> item_input_id) {
+namespace {
+// Opens a padded row of L slots; returns its first slot.
+std::size_t open_row(UserInputs& inputs) {
   const auto length = static_cast<std::size_t>(inputs.length);
   const std::size_t row = inputs.history.size();
   inputs.history.resize(row + length, 0);
   inputs.mask.resize(row + length, 0.0f);
   inputs.age_days.resize(row + length, 0.0f);
+  return row;
+}
+
+// Fills slot `row + filled` with history event e unless its item is unknown.
+bool fill_slot(UserInputs& inputs, std::size_t row, std::size_t filled,
+               const UserHistories& histories, std::size_t e, double reference_time,
+               std::span<const std::int64_t> item_input_id) {
+  const std::int64_t id = item_input_id[static_cast<std::size_t>(histories.item[e])];
+  if (id == 0) return false;  // an item the model does not know carries no signal
+  const double t = histories.time[e];
+  inputs.history[row + filled] = id;
+  inputs.mask[row + filled] = 1.0f;
+  inputs.age_days[row + filled] =
+      has_time(t) && has_time(reference_time)
+          ? static_cast<float>(std::max(0.0, reference_time - t) / kSecondsPerDay)
+          : 0.0f;
+  return true;
+}
+}  // namespace
+
+void append_history(UserInputs& inputs, const UserHistories& histories, Index user,
+                    std::size_t end, double reference_time,
+                    std::span<const std::int64_t> item_input_id) {
+  const auto length = static_cast<std::size_t>(inputs.length);
+  const std::size_t row = open_row(inputs);
   const std::size_t begin = histories.offsets[user];
   std::size_t filled = 0;
-  for (std::size_t e = begin + end; e > begin && filled < length; --e) {
-    const std::int64_t id = item_input_id[static_cast<std::size_t>(histories.item[e - 1])];
-    if (id == 0) continue;  // an item the model does not know carries no signal
-    const double t = histories.time[e - 1];
-    inputs.history[row + filled] = id;
-    inputs.mask[row + filled] = 1.0f;
-    inputs.age_days[row + filled] =
-        has_time(t) && has_time(reference_time)
-            ? static_cast<float>(std::max(0.0, reference_time - t) / kSecondsPerDay)
-            : 0.0f;
-    ++filled;
+  for (std::size_t e = begin + end; e > begin && filled < length; --e)
+    if (fill_slot(inputs, row, filled, histories, e - 1, reference_time, item_input_id)) ++filled;
+}
+
+void append_history_events(UserInputs& inputs, const UserHistories& histories, Index user,
+                           std::span<const std::uint32_t> positions, double reference_time,
+                           std::span<const std::int64_t> item_input_id) {
+  const auto length = static_cast<std::size_t>(inputs.length);
+  const std::size_t row = open_row(inputs);
+  const std::size_t begin = histories.offsets[user];
+  std::size_t filled = 0;
+  for (std::size_t k = 0; k < positions.size() && filled < length; ++k) {
+    INVR_CHECK(positions[k] < histories.count(user));
+    if (fill_slot(inputs, row, filled, histories, begin + positions[k], reference_time,
+                  item_input_id))
+      ++filled;
   }
 }
 

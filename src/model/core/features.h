@@ -80,4 +80,11 @@ void append_history(UserInputs& inputs, const UserHistories& histories, Index us
                     std::size_t end, double reference_time,
                     std::span<const std::int64_t> item_input_id);
 
+// Appends one row from the user's events at `positions` (indices into the
+// user's history, in the order given), skipping unknown items, at most L.
+// Training with set histories (TrainingData::set_histories) builds rows so.
+void append_history_events(UserInputs& inputs, const UserHistories& histories, Index user,
+                           std::span<const std::uint32_t> positions, double reference_time,
+                           std::span<const std::int64_t> item_input_id);
+
 }  // namespace invr::model

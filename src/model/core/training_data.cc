@@ -101,6 +101,8 @@ TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& co
 
   TrainingData data;
   data.histories = user_histories(split.train, num_users);
+  data.set_histories = config.train_history == "others" ||
+                       (config.train_history == "auto" && !dataset.has_timestamps());
   // Examples in time order (ties by user, then position) for a stable start.
   for (std::size_t u = 0; u < num_users; ++u)
     for (std::size_t k = 0; k < data.histories.count(static_cast<Index>(u)); ++k)

@@ -33,6 +33,9 @@ struct ValidationSet {
 
 struct TrainingData {
   UserHistories histories;                // training positives only
+  // config.train_history resolved: an example's history is a sample of the
+  // user's other positives (true) or the positives before it (false).
+  bool set_histories = false;
   std::vector<Example> examples;          // in time order
   std::vector<std::uint64_t> item_count;  // training positives per dataset item
   std::vector<float> log_q;               // per item input id: log(count / total); [0] unused

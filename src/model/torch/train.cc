@@ -137,6 +137,22 @@ struct Optimizers {
   }
 };
 
+// A uniform sample of at most `length` of positions [0, count) other than
+// `skip`, in random order (partial Fisher-Yates in `scratch`).
+std::span<const std::uint32_t> sample_others(std::size_t count, std::uint32_t skip,
+                                             std::int64_t length, std::mt19937_64& rng,
+                                             std::vector<std::uint32_t>& scratch) {
+  scratch.clear();
+  for (std::uint32_t k = 0; k < count; ++k)
+    if (k != skip) scratch.push_back(k);
+  const std::size_t take = std::min(scratch.size(), static_cast<std::size_t>(length));
+  for (std::size_t k = 0; k < take; ++k) {
+    std::uniform_int_distribution<std::size_t> pick(k, scratch.size() - 1);
+    std::swap(scratch[k], scratch[pick(rng)]);
+  }
+  return std::span<const std::uint32_t>(scratch.data(), take);
+}
+
 // One pass over the examples; returns the mean loss.
 double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in, int epoch,
                  bool show_progress) {
@@ -147,6 +163,7 @@ double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in,
   std::shuffle(order.begin(), order.end(), rng);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const bool id_dropout = in.config.cold_start == "content" && in.config.id_dropout > 0;
+  std::vector<std::uint32_t> scratch;
 
   std::optional<Progress> progress;
   if (show_progress)
@@ -163,7 +180,13 @@ double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in,
     for (std::size_t b = begin; b < end; ++b) {
       const Example& e = examples[order[b]];
       const double t = in.data.example_time(e);
-      append_history(users, in.data.histories, e.user, e.position, t, in.catalog.input_id);
+      if (in.data.set_histories)
+        append_history_events(users, in.data.histories, e.user,
+                              sample_others(in.data.histories.count(e.user), e.position,
+                                            users.length, rng, scratch),
+                              t, in.catalog.input_id);
+      else
+        append_history(users, in.data.histories, e.user, e.position, t, in.catalog.input_id);
       items.push_back(in.data.example_item(e));
       times.push_back(t);
     }
