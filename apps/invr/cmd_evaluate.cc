@@ -65,9 +65,10 @@ std::vector<std::string> parse_methods(const EvaluateArgs& args) {
 }
 
 // The rows `invr train` validated on, from the model directory's config.toml,
-// so the test rows are ones the model never trained on: the cutoff at its
-// validation_fraction of positives when the data has timestamps, else its
-// seeded random rows (validation_fraction and seed). Explicit flags win; a
+// so the test rows are ones the model never trained on: by its
+// validation_split, the cutoff at its validation_fraction of positives, each
+// user's latest validation_fraction of rows, or its seeded random rows
+// (validation_fraction and seed). Explicit flags win; a
 // split file needs neither.
 void use_model_holdout(const EvaluateArgs& args, const Dataset& dataset, HoldoutOptions& options) {
   const bool fraction_given = args.test_fraction_option->count() > 0;
@@ -83,10 +84,12 @@ void use_model_holdout(const EvaluateArgs& args, const Dataset& dataset, Holdout
                  "are not held out; using --test-fraction {}", options.test_fraction);
     return;
   }
-  if (dataset.has_timestamps()) {
+  const std::string protocol = validation_protocol(config, dataset.has_timestamps());
+  if (protocol == "temporal") {
     options.cutoff = positive_cutoff(dataset.interactions, config.validation_fraction);
     return;
   }
+  options.per_user = protocol == "user-temporal";
   if (!fraction_given) options.test_fraction = config.validation_fraction;
   if (!seed_given) options.seed = config.seed;
 }

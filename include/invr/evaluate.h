@@ -45,6 +45,9 @@ struct HoldoutOptions {
   // Also the share of rows held out at random when there are no timestamps.
   double test_fraction = 0.2;
   std::uint64_t seed = 42;  // random protocol only
+  // Each user's latest test_fraction of rows instead (user_temporal_split):
+  // the holdout of a model validated with validation_split = "user-temporal".
+  bool per_user = false;
 };
 
 // The split file if given; temporal if the dataset has timestamps; else a

@@ -28,8 +28,12 @@ struct ModelConfig {
   std::int64_t epochs = 10;
   std::int64_t batch_size = 512;
   double learning_rate = 1e-3;
+  double weight_decay = 0;    // decoupled (AdamW) decay per step, × learning_rate
   double temperature = 0.05;  // logits = dot / temperature
   bool logq_correction = true;
+  // Extra negatives per batch drawn uniformly from the items with training
+  // positives (mixed negative sampling), shared by the batch's rows.
+  std::int64_t uniform_negatives = 0;
   // Each training example's history: "before" = the user's positives before
   // it in time; "others" = a random sample of the user's other positives (a
   // set, for data whose order means nothing); "auto" = "others" exactly when
@@ -38,6 +42,10 @@ struct ModelConfig {
   std::string cold_start = "random";  // "random" or "content"
   double id_dropout = 0.3;            // P(item id -> unknown id) when cold_start = "content"
   double validation_fraction = 0.1;   // latest share of positives held out; 0 = none
+  // How the validation rows are chosen: "temporal" (one cutoff),
+  // "user-temporal" (each user's latest rows), "random" (seeded), or "auto"
+  // (temporal when the data has timestamps, else random).
+  std::string validation_split = "auto";
   std::int64_t patience = 3;          // epochs without a better Recall@k before stopping
   std::int64_t eval_k = 20;
   std::int64_t max_validation_users = 5000;
@@ -64,6 +72,11 @@ std::span<const ModelConfigSpec> model_config_specs();
 
 // "--history-length" for "history_length".
 std::string config_flag(const char* name);
+
+// validation_split resolved for data with or without timestamps: "temporal",
+// "user-temporal" or "random". `invr train` validates on these rows and
+// `invr evaluate` holds the same ones out.
+std::string validation_protocol(const ModelConfig& config, bool has_timestamps);
 
 // Throws UsageError naming the flag if a value is out of bounds or not a choice.
 void validate(const ModelConfig& config);

@@ -101,7 +101,10 @@ Holdout make_holdout(const Dataset& dataset, const HoldoutOptions& options) {
   } else {
     if (!(options.test_fraction > 0 && options.test_fraction < 1))
       throw UsageError(fmt::format("test fraction must be in (0, 1), got {}", options.test_fraction));
-    if (dataset.has_timestamps()) {
+    if (options.per_user) {
+      split = user_temporal_split(rows, options.test_fraction);
+      holdout.protocol = "user_temporal";
+    } else if (dataset.has_timestamps()) {
       holdout.cutoff = has_time(options.cutoff) ? options.cutoff
                                                 : positive_cutoff(rows, options.test_fraction);
       split = temporal_split(rows, holdout.cutoff);

@@ -136,5 +136,51 @@ TEST(EvaluateCli, TrainAndEvaluateHoldOutTheSameRows) {
   EXPECT_EQ(setup["test_rows"].get<std::size_t>(), d.interactions.size() / 4);
 }
 
+// `invr split` writes a user-temporal holdout that train drops and evaluate
+// scores; a model validated on each user's latest rows is evaluated on them.
+TEST(EvaluateCli, SplitCommandAndUserTemporalValidation) {
+  test::TempDir dir;
+  const std::size_t users = 40, items = 30;
+  Dataset d = make_dataset(users, items);
+  for (std::size_t step = 0; step < 10; ++step)
+    for (std::size_t u = 0; u < users; ++u)
+      d.interactions.push_back(static_cast<Index>(u), static_cast<Index>((u + 3 * step) % items),
+                               1000.0 * static_cast<double>(step) + static_cast<double>(u),
+                               EventType::click, 1);
+  const std::string data = (dir / "data").string();
+  save_atomic(d, data, "tiny");
+  auto split = test::run_cli("split --data " + data + " --protocol user-temporal --test-fraction 0.2");
+  ASSERT_EQ(split.exit_code, 0) << split.err;
+  EXPECT_EQ(nlohmann::json::parse(split.out)["test"].get<std::size_t>(), 2 * users);
+  // An existing split is not replaced without --force; untimed protocols need timestamps.
+  auto again = test::run_cli("split --data " + data);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+  const Split expected = user_temporal_split(d.interactions, 0.2);
+  auto evaluated = test::run_cli("evaluate --data " + data + " --k 5 --methods most_popular");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  auto setup = nlohmann::json::parse(evaluated.out)["setup"];
+  EXPECT_EQ(setup["protocol"], "dataset_split");
+  EXPECT_EQ(setup["test_rows"].get<std::size_t>(), expected.test.size());
+
+  // Without a split file, the model's own user-temporal validation rows are the holdout.
+  const std::string plain = (dir / "plain").string();
+  save_atomic(d, plain, "tiny");
+  auto trained = test::run_cli("train --data " + plain + " --out " + (dir / "model").string() +
+                               " --epochs 1 --threads 1 --dim 8 --embedding-dim 8 --hidden-dim 8 "
+                               "--batch-size 32 --validation-split user-temporal "
+                               "--validation-fraction 0.3");
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const Split validation = user_temporal_split(d.interactions, 0.3);
+  EXPECT_EQ(nlohmann::json::parse(trained.out)["train_examples"].get<std::size_t>(),
+            validation.train.size());
+  evaluated = test::run_cli("evaluate --model " + (dir / "model").string() + " --data " + plain +
+                            " --k 5 --methods two_tower");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  setup = nlohmann::json::parse(evaluated.out)["setup"];
+  EXPECT_EQ(setup["protocol"], "user_temporal");
+  EXPECT_EQ(setup["test_rows"].get<std::size_t>(), validation.test.size());
+}
+
 }  // namespace
 }  // namespace invr

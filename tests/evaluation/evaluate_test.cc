@@ -54,6 +54,19 @@ TEST(Holdout, RandomIsSeededWhenNoTimestamps) {
   EXPECT_THROW(make_holdout(d, other), UsageError);
 }
 
+TEST(Holdout, PerUserHoldsOutEachUsersLatestRows) {
+  Dataset d = make_dataset(2, 5);
+  for (int r = 0; r < 10; ++r) d.interactions.push_back(r % 2, r % 5, 100.0 - r, EventType::click, 1);
+  HoldoutOptions options;
+  options.per_user = true;
+  options.test_fraction = 0.4;
+  const Holdout h = make_holdout(d, options);
+  EXPECT_EQ(h.protocol, "user_temporal");
+  // Each user has 5 rows; the 2 latest of each (times 100, 98 and 99, 97).
+  EXPECT_EQ(h.test.timestamp, (std::vector<double>{100, 99, 98, 97}));
+  EXPECT_EQ(h.train.size(), 6u);
+}
+
 TEST(Holdout, SplitFileTrainAndValidTrain) {
   test::TempDir dir;
   Dataset d = make_dataset(2, 3);

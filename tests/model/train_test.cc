@@ -102,5 +102,27 @@ TEST(Train, DecayPoolingAlsoLearns) {
   EXPECT_GT(r.best_recall, r.popularity_recall + 0.2);
 }
 
+TEST(Train, UniformNegativesAlsoLearn) {
+  ModelConfig config = test::toy_config();
+  config.uniform_negatives = 64;
+  test::TempDir dir;
+  const TrainReport r = train_toy(dir.path(), config).report;
+  EXPECT_GT(r.best_recall, r.popularity_recall + 0.2)
+      << "model " << r.best_recall << " vs most-popular " << r.popularity_recall;
+}
+
+// Decay strong enough to halve every weight each step leaves nothing to learn
+// with: the setting reaches both optimisers.
+TEST(Train, WeightDecayTakesEffect) {
+  ModelConfig config = test::toy_config();
+  config.epochs = 3;
+  test::TempDir plain_dir, decayed_dir;
+  const TrainReport plain = train_toy(plain_dir.path(), config).report;
+  config.weight_decay = 100;  // × learning_rate 5e-3 = 0.5 per step
+  const TrainReport decayed = train_toy(decayed_dir.path(), config).report;
+  EXPECT_LT(decayed.best_recall, plain.best_recall - 0.1)
+      << "decayed " << decayed.best_recall << " vs plain " << plain.best_recall;
+}
+
 }  // namespace
 }  // namespace invr

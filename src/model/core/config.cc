@@ -45,10 +45,16 @@ const std::array kSpecs = {
                     nullptr, &C::batch_size, true},
     ModelConfigSpec{"learning_rate", "Adam learning rate", 1e-7, 10, nullptr, &C::learning_rate,
                     true},
+    ModelConfigSpec{"weight_decay",
+                    "Decoupled (AdamW) weight decay; embedding rows decay only when a batch uses them",
+                    0, 100, nullptr, &C::weight_decay, true},
     ModelConfigSpec{"temperature", "Softmax temperature: logits = dot / temperature", 1e-4, 100,
                     nullptr, &C::temperature, true},
     ModelConfigSpec{"logq_correction", "Subtract log(sampling probability) from in-batch logits", 0,
                     1, nullptr, &C::logq_correction, true},
+    ModelConfigSpec{"uniform_negatives",
+                    "Extra negatives per batch drawn uniformly from the trained items", 0,
+                    1 << 20, nullptr, &C::uniform_negatives, true},
     ModelConfigSpec{"train_history",
                     "Training histories: positives before the example, or a sample of the "
                     "user's other positives; auto = others when the data has no timestamps",
@@ -60,6 +66,10 @@ const std::array kSpecs = {
     ModelConfigSpec{"validation_fraction",
                     "Latest share of positives held out for early stopping; 0 = none", 0, 0.9,
                     nullptr, &C::validation_fraction, true},
+    ModelConfigSpec{"validation_split",
+                    "Validation rows: one temporal cutoff, each user's latest rows, or seeded "
+                    "random; auto = temporal with timestamps, else random",
+                    0, 0, "auto|temporal|user-temporal|random", &C::validation_split, true},
     ModelConfigSpec{"patience", "Epochs without a better validation recall before stopping", 1,
                     100000, nullptr, &C::patience, true},
     ModelConfigSpec{"eval_k", "k of the validation Recall@k", 1, 100000, nullptr, &C::eval_k, true},
@@ -111,6 +121,11 @@ std::string toml_double(double value) {
 std::span<const ModelConfigSpec> model_config_specs() { return kSpecs; }
 
 std::string config_flag(const char* name) { return flag_name(name); }
+
+std::string validation_protocol(const ModelConfig& config, bool has_timestamps) {
+  if (config.validation_split != "auto") return config.validation_split;
+  return has_timestamps ? "temporal" : "random";
+}
 
 void validate(const ModelConfig& config) {
   for (const auto& spec : kSpecs) {

@@ -78,15 +78,20 @@ TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& co
   Split split;
   double cutoff = kNoTime;
   if (config.validation_fraction > 0 && positives.size() > 1) {
-    if (dataset.has_timestamps()) {
+    const std::string protocol = validation_protocol(config, dataset.has_timestamps());
+    if (protocol == "temporal") {
       cutoff = temporal_cutoff(positives, config.validation_fraction);
       split = temporal_split(positives, cutoff);
     } else {
-      // The seeded random rows `invr evaluate` holds out for this model
-      // (same fraction and seed), so it never scores a row the model trained on.
-      spdlog::info("no timestamps: validating on a seeded random {:.0f}% of the rows",
+      // The rows `invr evaluate` holds out for this model (same protocol,
+      // fraction and seed), so it never scores a row the model trained on.
+      spdlog::info("validating on {} {:.0f}% of the rows",
+                   protocol == "random" ? "a seeded random" : "each user's latest",
                    100 * config.validation_fraction);
-      const Split rows = random_split(dataset.interactions, config.validation_fraction, config.seed);
+      const Split rows =
+          protocol == "random"
+              ? random_split(dataset.interactions, config.validation_fraction, config.seed)
+              : user_temporal_split(dataset.interactions, config.validation_fraction);
       split.train = positives_of(rows.train);
       split.test = positives_of(rows.test);
     }

@@ -49,9 +49,9 @@ struct TrainingData {
   }
 };
 
-// Positives are split by temporal_split at temporal_cutoff(validation_fraction)
-// (by leave_last_n_out(1) when the data has no timestamps); validation users
-// are a seeded sample of at most max_validation_users.
+// validation_fraction of the positives is held out by validation_protocol
+// (temporal_split at temporal_cutoff, user_temporal_split or random_split);
+// validation users are a seeded sample of at most max_validation_users.
 TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& config);
 
 // Writes the training examples and everything a batch is built from as .npy

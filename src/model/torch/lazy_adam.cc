@@ -8,10 +8,11 @@
 
 namespace invr::model {
 
-LazyAdam::LazyAdam(std::vector<torch::Tensor> parameters, double learning_rate, double beta1,
-                   double beta2, double epsilon)
+LazyAdam::LazyAdam(std::vector<torch::Tensor> parameters, double learning_rate,
+                   double weight_decay, double beta1, double beta2, double epsilon)
     : parameters_(std::move(parameters)),
       learning_rate_(learning_rate),
+      weight_decay_(weight_decay),
       beta1_(beta1),
       beta2_(beta2),
       epsilon_(epsilon) {
@@ -47,6 +48,10 @@ void LazyAdam::step() {
     first_moment_[i].index_copy_(0, rows, m);
     second_moment_[i].index_copy_(0, rows, v);
     const torch::Tensor denominator = (v / correction2).sqrt_().add_(epsilon_);
+    // Decoupled decay (AdamW): rows a batch never touches are not decayed,
+    // so a cold item's random vector keeps its scale.
+    if (weight_decay_ > 0)
+      p.index_add_(0, rows, p.index_select(0, rows).mul_(-learning_rate_ * weight_decay_));
     p.index_add_(0, rows, (m / correction1).div_(denominator).mul_(-learning_rate_));
   }
 }

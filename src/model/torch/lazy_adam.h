@@ -14,8 +14,9 @@ namespace invr::model {
 
 class LazyAdam {
  public:
-  LazyAdam(std::vector<torch::Tensor> parameters, double learning_rate, double beta1 = 0.9,
-           double beta2 = 0.999, double epsilon = 1e-8);
+  // weight_decay: decoupled (AdamW) decay of the touched rows, each step.
+  LazyAdam(std::vector<torch::Tensor> parameters, double learning_rate, double weight_decay = 0,
+           double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8);
 
   // Drops the gradients (sparse gradients are rebuilt by every backward).
   void zero_grad();
@@ -31,7 +32,7 @@ class LazyAdam {
   std::vector<torch::Tensor> first_moment_;
   std::vector<torch::Tensor> second_moment_;
   std::int64_t steps_ = 0;
-  double learning_rate_, beta1_, beta2_, epsilon_;
+  double learning_rate_, weight_decay_, beta1_, beta2_, epsilon_;
 };
 
 }  // namespace invr::model

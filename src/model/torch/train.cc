@@ -98,16 +98,36 @@ struct EpochInputs {
   const ItemCatalog& catalog;
   const torch::Tensor& log_q;  // per item input id
   const ModelConfig& config;
+  std::vector<Index> warm_items;  // items with training positives: uniform negatives
+
+  // Log-Q: minus the log of how often each candidate is expected among a
+  // batch's: B·q(i) from the positives, + M/N from M uniform draws over N
+  // warm items. Without uniform draws that is log q(i) up to a constant,
+  // which softmax ignores, so the plain correction is used.
+  torch::Tensor sampling_correction(const torch::Tensor& item_ids, std::size_t positives) const {
+    const torch::Tensor lq = log_q.index_select(0, item_ids).unsqueeze(0);
+    if (config.uniform_negatives == 0 || warm_items.empty()) return lq;
+    const double uniform_rate =
+        static_cast<double>(config.uniform_negatives) / static_cast<double>(warm_items.size());
+    return torch::log(torch::exp(lq) * static_cast<double>(positives) + uniform_rate);
+  }
 };
 
-// Adam on the dense layers, lazy Adam on the embedding tables.
+std::vector<Index> warm_items(const TrainingData& data) {
+  std::vector<Index> warm;
+  for (std::size_t i = 0; i < data.item_count.size(); ++i)
+    if (data.item_count[i] > 0) warm.push_back(static_cast<Index>(i));
+  return warm;
+}
+
+// AdamW on the dense layers, lazy AdamW on the embedding tables.
 struct Optimizers {
-  torch::optim::Adam dense;
+  torch::optim::AdamW dense;
   LazyAdam sparse;
 
-  Optimizers(TwoTowerNet& net, double learning_rate)
-      : dense(net->dense_parameters(), torch::optim::AdamOptions(learning_rate)),
-        sparse(net->sparse_parameters(), learning_rate) {}
+  Optimizers(TwoTowerNet& net, double learning_rate, double weight_decay)
+      : dense(net->dense_parameters(), torch::optim::AdamWOptions(learning_rate).weight_decay(weight_decay)),
+        sparse(net->sparse_parameters(), learning_rate, weight_decay) {}
   void zero_grad() {
     dense.zero_grad();
     sparse.zero_grad();
@@ -190,6 +210,15 @@ double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in,
       items.push_back(in.data.example_item(e));
       times.push_back(t);
     }
+    // Candidates: the batch's positives, then `uniform_negatives` items drawn
+    // uniformly from the warm ones (mixed negative sampling), each at the
+    // time of a batch example.
+    const std::size_t positives = items.size();
+    for (std::int64_t k = 0; k < in.config.uniform_negatives && !in.warm_items.empty(); ++k) {
+      std::uniform_int_distribution<std::size_t> pick(0, in.warm_items.size() - 1);
+      items.push_back(in.warm_items[pick(rng)]);
+      times.push_back(times[static_cast<std::size_t>(k) % positives]);
+    }
     ItemInputs item_in = item_inputs(in.catalog, items, times);
     const torch::Tensor item_ids = to_tensor(item_in.item);  // before id dropout
     if (id_dropout)
@@ -201,10 +230,11 @@ double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in,
     const torch::Tensor item_vectors = net->item_tower(net->item_id_vectors(v.item), v.producer,
                                                        v.tokens, v.token_offsets, v.age_days);
     torch::Tensor logits = torch::matmul(user_vectors, item_vectors.t()) / in.config.temperature;
-    if (in.config.logq_correction) logits = logits - in.log_q.index_select(0, item_ids).unsqueeze(0);
-    // The same item twice in a batch is not a negative for itself.
-    torch::Tensor same = item_ids.unsqueeze(0) == item_ids.unsqueeze(1);
-    same.fill_diagonal_(false);
+    if (in.config.logq_correction) logits = logits - in.sampling_correction(item_ids, positives);
+    // An item is not a negative for itself (twice in a batch, or drawn uniformly).
+    const auto b = static_cast<std::int64_t>(positives);
+    torch::Tensor same = item_ids.slice(0, 0, b).unsqueeze(1) == item_ids.unsqueeze(0);
+    same.slice(1, 0, b).fill_diagonal_(false);
     logits = logits.masked_fill(same, -std::numeric_limits<float>::infinity());
     const auto n = static_cast<std::int64_t>(end - begin);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, torch::arange(n));
@@ -264,7 +294,7 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
   torch::manual_seed(config.seed);
   TwoTowerNet net(config, static_cast<std::int64_t>(dataset.items.size()),
                   static_cast<std::int64_t>(dataset.producers.size()));
-  Optimizers optimizer(net, config.learning_rate);
+  Optimizers optimizer(net, config.learning_rate, config.weight_decay);
   if (options.resume) {
     load_weights(net, checkpoint / "weights.pt");
     optimizer.load(checkpoint);
@@ -283,7 +313,7 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
                  report.popularity_recall);
 
   fs::create_directories(checkpoint);
-  const EpochInputs inputs{data, catalog, log_q, config};
+  const EpochInputs inputs{data, catalog, log_q, config, warm_items(data)};
   const bool show_progress = options.progress;  // the host folded in Progress::enabled()
   // The best epoch's parameters, kept so the returned model is the trained
   // one, not a reload of what was written.
