@@ -74,6 +74,13 @@ TEST(EvaluateCli, JsonKeysAndRanges) {
       }
     }
   }
+  // cold_only ranks the two cold items alone: with k = 5 both are listed, so
+  // every relevant cold item is hit, for exactly the users scored on cold.
+  const auto& cold_only = json["two_tower"]["cold_only"];
+  EXPECT_EQ(cold_only["users"], json["two_tower"]["cold"]["users"]);
+  EXPECT_GT(cold_only["users"].get<int>(), 0);
+  EXPECT_DOUBLE_EQ(cold_only["recall@5"].get<double>(), 1.0);
+  EXPECT_FALSE(json["most_popular"].contains("cold_only"));
   // The circle model points each user 3 steps ahead of their start: the next
   // items they click, so it must beat most-popular here.
   EXPECT_GT(json["two_tower"]["overall"]["recall@5"].get<double>(),
