@@ -44,9 +44,10 @@ struct Matrix {
 };
 
 // How items without training interactions (cold items) are embedded.
-//  random:  their own id embedding, which training never updated (random
-//           initialisation, as in the InvR paper); items the model has never
-//           heard of get a random vector seeded by their id.
+//  random:  the InvR paper's: the item tower on their own id embedding,
+//           which training never updated (random initialisation), and
+//           nothing else (no producer, tokens or age); items the model has
+//           never heard of get a random id vector seeded by their id.
 //  content: the item tower with the shared "unknown" id, so only producer,
 //           tokens and age speak. Meant for models trained with
 //           cold_start = "content" (id dropout teaches that path).

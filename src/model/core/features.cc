@@ -68,6 +68,31 @@ ItemInputs item_inputs(const ItemCatalog& catalog, std::span<const Index> items,
   return inputs;
 }
 
+void strip_content(ItemInputs& inputs, std::span<const std::size_t> rows) {
+  if (rows.empty()) return;
+  std::vector<std::int64_t> tokens, offsets;
+  tokens.reserve(inputs.tokens.size());
+  offsets.reserve(inputs.size());
+  std::size_t next = 0;  // index into rows
+  for (std::size_t b = 0; b < inputs.size(); ++b) {
+    offsets.push_back(static_cast<std::int64_t>(tokens.size()));
+    if (next < rows.size() && rows[next] == b) {
+      ++next;
+      inputs.producer[b] = 0;
+      inputs.age_days[b] = -1.0f;
+      continue;
+    }
+    const auto first = static_cast<std::size_t>(inputs.token_offsets[b]);
+    const std::size_t last = b + 1 < inputs.size() ? static_cast<std::size_t>(inputs.token_offsets[b + 1])
+                                                   : inputs.tokens.size();
+    tokens.insert(tokens.end(), inputs.tokens.begin() + static_cast<std::ptrdiff_t>(first),
+                  inputs.tokens.begin() + static_cast<std::ptrdiff_t>(last));
+  }
+  INVR_CHECK(next == rows.size());
+  inputs.tokens = std::move(tokens);
+  inputs.token_offsets = std::move(offsets);
+}
+
 std::size_t UserHistories::count_before(Index user, double as_of) const {
   const auto begin = time.begin() + static_cast<std::ptrdiff_t>(offsets[user]);
   const auto end = time.begin() + static_cast<std::ptrdiff_t>(offsets[user + 1]);

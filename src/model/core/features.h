@@ -49,6 +49,10 @@ struct ItemInputs {
 ItemInputs item_inputs(const ItemCatalog& catalog, std::span<const Index> items,
                        std::span<const double> reference_time);
 
+// Rows `rows` (ascending) of `inputs` lose their content: producer unknown,
+// no tokens, age unknown. Random cold start embeds cold items so.
+void strip_content(ItemInputs& inputs, std::span<const std::size_t> rows);
+
 // Each user's positive events in time order (rows without a timestamp first,
 // ties by row order): CSR over users.
 struct UserHistories {

@@ -40,16 +40,22 @@ torch::Tensor embed_catalog(TwoTowerNet& net, const ItemCatalog& catalog, const 
     for (std::size_t i = begin; i < end; ++i) items[i - begin] = static_cast<Index>(i);
     const std::vector<double> times(items.size(), as_of);
     ItemInputs inputs = item_inputs(catalog, items, times);
-    // Rows whose id vector is replaced by a seeded random one (random mode,
-    // item unknown to the model).
-    std::vector<std::size_t> random_rows;
+    // Random mode: a cold item is its id vector alone, as in the InvR paper
+    // (no content: that is what content mode is for); items unknown to the
+    // model get a seeded random id vector (random_rows).
+    std::vector<std::size_t> random_rows, cold_rows;
     for (std::size_t b = 0; b < inputs.size(); ++b) {
       const std::int64_t id = inputs.item[b];
       const bool cold = id == 0 || item_count[static_cast<std::size_t>(id - 1)] == 0;
       if (!cold) continue;
-      if (cold_start == ColdStart::content) inputs.item[b] = 0;
-      else if (id == 0) random_rows.push_back(b);
+      if (cold_start == ColdStart::content) {
+        inputs.item[b] = 0;
+        continue;
+      }
+      cold_rows.push_back(b);
+      if (id == 0) random_rows.push_back(b);
     }
+    strip_content(inputs, cold_rows);
     const ItemTensors t = to_tensors(inputs);
     torch::Tensor id_vectors = net->item_id_vectors(t.item);
     if (!random_rows.empty()) {
