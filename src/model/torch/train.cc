@@ -2,6 +2,7 @@
 // validation Recall@k per epoch, early stopping, checkpoints and resume.
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -158,19 +159,25 @@ struct Optimizers {
 };
 
 // A uniform sample of at most `length` of positions [0, count) other than
-// `skip`, in random order (partial Fisher-Yates in `scratch`).
+// `skip`, in random order: Floyd's algorithm over the count - 1 others, so a
+// user with a long history costs O(length²), not O(count), per example.
 std::span<const std::uint32_t> sample_others(std::size_t count, std::uint32_t skip,
                                              std::int64_t length, std::mt19937_64& rng,
                                              std::vector<std::uint32_t>& scratch) {
   scratch.clear();
-  for (std::uint32_t k = 0; k < count; ++k)
-    if (k != skip) scratch.push_back(k);
-  const std::size_t take = std::min(scratch.size(), static_cast<std::size_t>(length));
-  for (std::size_t k = 0; k < take; ++k) {
-    std::uniform_int_distribution<std::size_t> pick(k, scratch.size() - 1);
-    std::swap(scratch[k], scratch[pick(rng)]);
+  const std::size_t others = count > 0 ? count - 1 : 0;
+  const std::size_t take = std::min(others, static_cast<std::size_t>(length));
+  for (std::size_t j = others - take; j < others; ++j) {
+    std::uniform_int_distribution<std::size_t> pick(0, j);
+    auto value = static_cast<std::uint32_t>(pick(rng));
+    if (std::find(scratch.begin(), scratch.end(), value) != scratch.end())
+      value = static_cast<std::uint32_t>(j);
+    scratch.push_back(value);
   }
-  return std::span<const std::uint32_t>(scratch.data(), take);
+  std::shuffle(scratch.begin(), scratch.end(), rng);
+  for (auto& position : scratch)
+    if (position >= skip) ++position;  // the others are [0, count) without skip
+  return scratch;
 }
 
 // One pass over the examples; returns the mean loss.
