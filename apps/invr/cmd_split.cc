@@ -11,6 +11,7 @@
 #include "invr/atomic_io.h"
 #include "invr/convert.h"
 #include "invr/error.h"
+#include "invr/evaluate.h"
 #include "invr/split.h"
 
 namespace invr::cli {
@@ -28,8 +29,9 @@ struct SplitArgs {
 
 std::vector<bool> test_rows(const SplitArgs& args, const Interactions& rows) {
   if (args.protocol == "random") return random_test_rows(rows, args.test_fraction, args.seed);
+  // The cutoff `invr evaluate` would use: the fraction counts positive rows.
   if (args.protocol == "temporal")
-    return temporal_test_rows(rows, temporal_cutoff(rows, args.test_fraction));
+    return temporal_test_rows(rows, positive_cutoff(rows, args.test_fraction));
   return user_temporal_test_rows(rows, args.test_fraction);
 }
 

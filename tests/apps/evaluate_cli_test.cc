@@ -1,5 +1,6 @@
 // `invr evaluate` through the real binary (moved from tests/evaluation so it
 // always runs: the apps test binary depends on the CLI).
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "invr/atomic_io.h"
 #include "invr/convert.h"
 #include "invr/error.h"
+#include "invr/evaluate.h"
 #include "invr/npy.h"
 #include "invr/split.h"
 #include "evaluation/tiny_dataset.h"
@@ -163,6 +165,20 @@ TEST(EvaluateCli, SplitCommandAndUserTemporalValidation) {
   auto again = test::run_cli("split --data " + data);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+  // --protocol temporal: the cutoff evaluate's own temporal holdout would use.
+  auto temporal = test::run_cli("split --data " + data + " --protocol temporal --force");
+  ASSERT_EQ(temporal.exit_code, 0) << temporal.err;
+  EXPECT_EQ(nlohmann::json::parse(temporal.out)["test"].get<std::size_t>(),
+            temporal_split(d.interactions, positive_cutoff(d.interactions, 0.2)).test.size());
+  // Data without timestamps can only be split at random.
+  Dataset untimed = d;
+  std::fill(untimed.interactions.timestamp.begin(), untimed.interactions.timestamp.end(), kNoTime);
+  save_atomic(untimed, dir / "untimed", "tiny");
+  auto refused = test::run_cli("split --data " + (dir / "untimed").string());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("use random"), std::string::npos) << refused.err;
+  auto rewritten = test::run_cli("split --data " + data + " --force");
+  ASSERT_EQ(rewritten.exit_code, 0) << rewritten.err;
   const Split expected = user_temporal_split(d.interactions, 0.2);
   auto evaluated = test::run_cli("evaluate --data " + data + " --k 5 --methods most_popular");
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
