@@ -260,7 +260,9 @@ std::function<int()> setup_evaluate(CLI::App& app) {
   app.footer(
       "Holdout: NAME.split if present (or --split), else temporal (the model's own\n"
       "validation cutoff, or --test-fraction), else seeded random (the model's own\n"
-      "validation rows, or --test-fraction and --seed). Lists exclude each\n"
+      "validation rows, or --test-fraction and --seed); a model trained with\n"
+      "--validation-split user-temporal is held out on each user's latest rows.\n"
+      "`invr split` writes a NAME.split. Lists exclude each\n"
       "user's training items; \"cold\" scores only test items nobody trained on;\n"
       "two_tower's \"cold_only\" ranks the cold items alone for those users.\n"
       "Example: invr evaluate --model models/ml --data data/ml --k 20");
