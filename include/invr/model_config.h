@@ -41,7 +41,7 @@ struct ModelConfig {
   std::string train_history = "auto";
   std::string cold_start = "random";  // "random" or "content"
   double id_dropout = 0.3;            // P(item id -> unknown id) when cold_start = "content"
-  double validation_fraction = 0.1;   // latest share of positives held out; 0 = none
+  double validation_fraction = 0.1;   // share of positives held out; 0 = none
   // How the validation rows are chosen: "temporal" (one cutoff),
   // "user-temporal" (each user's latest rows), "random" (seeded), or "auto"
   // (temporal when the data has timestamps, else random).

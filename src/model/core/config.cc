@@ -64,7 +64,7 @@ const std::array kSpecs = {
     ModelConfigSpec{"id_dropout", "P(item id replaced by the unknown id) when cold_start = content",
                     0, 1, nullptr, &C::id_dropout, true},
     ModelConfigSpec{"validation_fraction",
-                    "Latest share of positives held out for early stopping; 0 = none", 0, 0.9,
+                    "Share of positives held out for early stopping (see validation_split); 0 = none", 0, 0.9,
                     nullptr, &C::validation_fraction, true},
     ModelConfigSpec{"validation_split",
                     "Validation rows: one temporal cutoff, each user's latest rows, or seeded "
