@@ -121,19 +121,30 @@ std::vector<Index> warm_items(const TrainingData& data) {
   return warm;
 }
 
-// AdamW on the dense layers, lazy AdamW on the embedding tables.
+// Adam on the dense layers, lazy Adam on the embedding tables, both with
+// decoupled (AdamW) weight decay when it is set. The decay is applied here,
+// not by torch::optim::AdamW, so a run without decay does no extra pass and
+// its optimizer.pt stays the Adam state older checkpoints hold.
 struct Optimizers {
-  torch::optim::AdamW dense;
+  torch::optim::Adam dense;
   LazyAdam sparse;
+  std::vector<torch::Tensor> dense_parameters;
+  double decay_factor;  // 1 - learning_rate × weight_decay per step
 
   Optimizers(TwoTowerNet& net, double learning_rate, double weight_decay)
-      : dense(net->dense_parameters(), torch::optim::AdamWOptions(learning_rate).weight_decay(weight_decay)),
-        sparse(net->sparse_parameters(), learning_rate, weight_decay) {}
+      : dense(net->dense_parameters(), torch::optim::AdamOptions(learning_rate)),
+        sparse(net->sparse_parameters(), learning_rate, weight_decay),
+        dense_parameters(net->dense_parameters()),
+        decay_factor(1.0 - learning_rate * weight_decay) {}
   void zero_grad() {
     dense.zero_grad();
     sparse.zero_grad();
   }
   void step() {
+    if (decay_factor != 1.0) {
+      torch::NoGradGuard no_grad;
+      for (auto& p : dense_parameters) p.mul_(decay_factor);
+    }
     dense.step();
     sparse.step();
   }
