@@ -75,7 +75,6 @@ void use_model_holdout(const EvaluateArgs& args, const Dataset& dataset, Holdout
   const bool fraction_given = args.test_fraction_option->count() > 0;
   const bool seed_given = args.seed_option->count() > 0;
   if (args.model.empty() || options.split_file) return;
-  if (fraction_given && (dataset.has_timestamps() || seed_given)) return;
   const fs::path config_path = fs::path(args.model) / "config.toml";
   if (!fs::exists(config_path)) return;
   ModelConfig config;
@@ -86,11 +85,11 @@ void use_model_holdout(const EvaluateArgs& args, const Dataset& dataset, Holdout
     return;
   }
   const std::string protocol = validation_protocol(config, dataset.has_timestamps());
+  options.per_user = protocol == "user-temporal";
   if (protocol == "temporal") {
-    options.cutoff = positive_cutoff(dataset.interactions, config.validation_fraction);
+    if (!fraction_given) options.cutoff = positive_cutoff(dataset.interactions, config.validation_fraction);
     return;
   }
-  options.per_user = protocol == "user-temporal";
   if (!fraction_given) options.test_fraction = config.validation_fraction;
   if (!seed_given) options.seed = config.seed;
 }

@@ -203,6 +203,13 @@ TEST(EvaluateCli, SplitCommandAndUserTemporalValidation) {
   setup = nlohmann::json::parse(evaluated.out)["setup"];
   EXPECT_EQ(setup["protocol"], "user_temporal");
   EXPECT_EQ(setup["test_rows"].get<std::size_t>(), validation.test.size());
+  // An explicit --test-fraction keeps the model's protocol, at the new share.
+  evaluated = test::run_cli("evaluate --model " + (dir / "model").string() + " --data " + plain +
+                            " --k 5 --methods two_tower --test-fraction 0.2");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  setup = nlohmann::json::parse(evaluated.out)["setup"];
+  EXPECT_EQ(setup["protocol"], "user_temporal");
+  EXPECT_EQ(setup["test_rows"].get<std::size_t>(), user_temporal_split(d.interactions, 0.2).test.size());
 }
 
 }  // namespace
