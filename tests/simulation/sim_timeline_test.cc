@@ -23,12 +23,17 @@ constexpr double kDay = 86400;
 // timestamps; users have 3, 6 or 12 events (u % 3), see its README.
 Dataset untimed() { return load_atomic(test::testdata_dir() / "simulation/untimed", "untimed"); }
 
-SimulationParams timeline_params() {
-  SimulationParams p;
+// The timeline these tests share: 6 days of history, 2 simulated, 4 visits a day.
+void set_timeline(SimulationParams& p) {
   p.history_days = 6;
   p.days = 2;
   p.visits_per_day = 4;
   p.max_item_age_days = 3;
+}
+
+SimulationParams timeline_params() {
+  SimulationParams p;
+  set_timeline(p);
   return p;
 }
 
@@ -159,10 +164,7 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
   test::TempDir dir;
   SimulationConfig config = test::tiny_config();
   config.params.timeline = "auto";
-  config.params.history_days = 6;
-  config.params.days = 2;
-  config.params.visits_per_day = 4;
-  config.params.max_item_age_days = 3;
+  set_timeline(config.params);
   config.params.sufficient_impressions = 3;
   config.job.retrieval.top_users_per_item = 10;
   config.job.selection.window_days = 3;

@@ -128,13 +128,11 @@ std::vector<Index> warm_items(const TrainingData& data) {
 struct Optimizers {
   torch::optim::Adam dense;
   LazyAdam sparse;
-  std::vector<torch::Tensor> dense_parameters;
   double decay_factor;  // 1 - learning_rate × weight_decay per step
 
   Optimizers(TwoTowerNet& net, double learning_rate, double weight_decay)
       : dense(net->dense_parameters(), torch::optim::AdamOptions(learning_rate)),
         sparse(net->sparse_parameters(), learning_rate, weight_decay),
-        dense_parameters(net->dense_parameters()),
         decay_factor(1.0 - learning_rate * weight_decay) {}
   void zero_grad() {
     dense.zero_grad();
@@ -143,7 +141,8 @@ struct Optimizers {
   void step() {
     if (decay_factor != 1.0) {
       torch::NoGradGuard no_grad;
-      for (auto& p : dense_parameters) p.mul_(decay_factor);
+      for (auto& group : dense.param_groups())
+        for (auto& p : group.params()) p.mul_(decay_factor);
     }
     dense.step();
     sparse.step();
