@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
+#include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/progress.h"
 
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-q,--quiet", quiet, "No progress bars and only warnings/errors in the log");
   app.add_flag("-v,--verbose", verbose, "Debug logging");
+  bool no_load_cache = false;
+  app.add_flag("--no-load-cache", no_load_cache,
+               "Parse NAME.inter every time: neither read nor write its load cache NAME.inter.cache "
+               "(docs/formats.md, \"Load cache\")");
   app.set_version_flag("--version", "invr 0.1.0");
 
   auto& commands = invr::cli::registry();
@@ -49,6 +54,7 @@ int main(int argc, char** argv) {
   }
 
   invr::Progress::set_enabled(!quiet);
+  invr::set_load_cache_default(!no_load_cache);
   spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::info);
 
   for (auto& [sub, action] : actions) {

@@ -12,6 +12,7 @@
 // half-written dataset.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -19,11 +20,22 @@
 
 namespace invr {
 
+// Process-wide default of AtomicLoadOptions::cache (on; the CLI's
+// --no-load-cache turns it off).
+void set_load_cache_default(bool enabled);
+bool load_cache_default();
+
 struct AtomicLoadOptions {
   // Column of NAME.item that holds the producer (publisher, artist, brand).
   std::string producer_column = "producer_id";
   // Show a progress bar while reading (honours Progress::enabled()).
   bool progress = true;
+  // The load cache (src/data/inter_cache.h): after parsing a NAME.inter of at
+  // least cache_min_bytes, keep a binary copy next to it (NAME.inter.cache),
+  // and load from that copy while NAME.inter, .item and .user are unchanged.
+  // Writing it is best effort: a read-only folder just means no cache.
+  bool cache = load_cache_default();
+  std::uint64_t cache_min_bytes = std::uint64_t{64} << 20;
 };
 
 // Finds the dataset name in dir: the stem of the single *.inter file there.

@@ -1,6 +1,7 @@
 #include "data/atomic_ids.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <limits>
@@ -20,6 +21,17 @@ void advise_huge_pages(const void* data, std::size_t bytes) {
   const std::uintptr_t last = (begin + bytes) & ~(kHugePage - 1);
   if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 #endif
+}
+
+void prepare_for_writing(const void* data, std::size_t bytes) {
+  advise_huge_pages(data, bytes);
+#ifndef MADV_POPULATE_WRITE
+  constexpr int MADV_POPULATE_WRITE = 23;  // linux/mman.h; older C libraries lack the name
+#endif
+  const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(data) & ~(page - 1);
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(data) + bytes + page - 1) & ~(page - 1);
+  if (bytes > 0) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
 }
 
 FastIdIndex::FastIdIndex() { rebuild(64); }

@@ -145,6 +145,7 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
 
   out.reserve(reader.estimate_lines());
   // The columns are written once, front to back: huge pages save a page fault per 4 KiB.
+  // (Not faulted in up front: the reserve is an estimate from the file's first lines.)
   advise_huge_pages(out.user.data(), out.user.capacity() * sizeof(Index));
   advise_huge_pages(out.item.data(), out.item.capacity() * sizeof(Index));
   advise_huge_pages(out.timestamp.data(), out.timestamp.capacity() * sizeof(double));

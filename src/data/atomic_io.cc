@@ -4,6 +4,7 @@
 #include "invr/atomic_io.h"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "data/atomic_load.h"
+#include "data/inter_cache.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -35,6 +37,13 @@ std::string find_atomic_name(const fs::path& dir) {
   return names.front();
 }
 
+namespace {
+std::atomic<bool> cache_default{true};
+}  // namespace
+
+void set_load_cache_default(bool enabled) { cache_default = enabled; }
+bool load_cache_default() { return cache_default; }
+
 Dataset load_atomic(const fs::path& dir, const std::string& name,
                     const AtomicLoadOptions& options) {
   const std::string dataset_name = name.empty() ? find_atomic_name(dir) : name;
@@ -45,22 +54,53 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   const fs::path user_path = dir / (dataset_name + ".user");
   std::error_code ec;
 
+  // Stamps come before any read, so a file changed while it is read leaves a stale key.
+  data::InterCacheKey key;
+  const auto inter_stamp = data::stamp_file(inter_path);
+  key.item = data::stamp_file(item_path);
+  key.user = data::stamp_file(user_path);
+  const bool use_cache = options.cache && inter_stamp && inter_stamp->size >= options.cache_min_bytes;
+
   data::FastIdIndex users;
-  if (fs::exists(user_path, ec)) data::read_user_file(user_path, users);
+  if (key.user) data::read_user_file(user_path, users);
 
   std::optional<data::ItemFile> item_file;
-  if (fs::exists(item_path, ec)) item_file = data::read_item_file(item_path, options);
+  if (key.item) item_file = data::read_item_file(item_path, options);
 
   data::FastIdIndex inter_items;
   data::FastIdIndex& items = item_file ? item_file->items : inter_items;
-  Interactions interactions;
-  data::read_inter_file(inter_path, item_file ? item_path.filename().string() : std::string(),
-                        users, items, interactions, options);
+  key.users_before = users.size();
+  key.items_before = items.size();
+  if (inter_stamp) key.inter = *inter_stamp;
+  const fs::path cache_path = data::inter_cache_path(inter_path);
 
   Dataset dataset;
   dataset.name = dataset_name;
-  dataset.users = users.to_id_map();
-  dataset.items = items.to_id_map();
+  bool from_cache = false;
+  if (use_cache) {
+    dataset.users = users.to_id_map();
+    dataset.items = items.to_id_map();
+    if (auto rows = data::read_inter_cache(cache_path, key, dataset.users, dataset.items)) {
+      dataset.interactions = std::move(*rows);
+      from_cache = true;
+    }
+  }
+  if (!from_cache) {
+    Interactions interactions;
+    data::read_inter_file(inter_path, item_file ? item_path.filename().string() : std::string(),
+                          users, items, interactions, options);
+    // Only a parse of files that stayed the same throughout, and are not so new that a
+    // later change could keep their stamps, is worth keeping.
+    if (use_cache && data::stamp_file(inter_path) == inter_stamp &&
+        data::stamp_file(item_path) == key.item && data::stamp_file(user_path) == key.user &&
+        !data::changed_recently(*inter_stamp) && !(key.item && data::changed_recently(*key.item)) &&
+        !(key.user && data::changed_recently(*key.user)))
+      data::write_inter_cache(cache_path, key, users, items, interactions);
+    dataset.users = users.to_id_map();
+    dataset.items = items.to_id_map();
+    dataset.interactions = std::move(interactions);
+  }
+
   if (item_file) {
     dataset.producers = std::move(item_file->producers);
     dataset.tokens = std::move(item_file->tokens);
@@ -72,10 +112,10 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
     for (std::size_t i = 0; i < dataset.items.size(); ++i)
       dataset.item_table.push_back(static_cast<Index>(i), kNoTime, {});
   }
-  dataset.interactions = std::move(interactions);
-  spdlog::debug("loaded {} from {}: {} interactions, {} users, {} items, {} producers",
-                dataset_name, dir.string(), dataset.interactions.size(), dataset.users.size(),
-                dataset.items.size(), dataset.producers.size());
+  spdlog::debug("loaded {} from {}{}: {} interactions, {} users, {} items, {} producers",
+                dataset_name, dir.string(), from_cache ? " (its load cache)" : "",
+                dataset.interactions.size(), dataset.users.size(), dataset.items.size(),
+                dataset.producers.size());
   return dataset;
 }
 

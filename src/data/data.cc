@@ -1,33 +1,72 @@
 #include "invr/data.h"
 
+#include <algorithm>
 #include <array>
 
+#include "data/atomic_ids.h"
 #include "invr/error.h"
 
 namespace invr {
 
-std::size_t IdMap::Hash::operator()(std::string_view s) const noexcept {
-  return std::hash<std::string_view>{}(s);
-}
-
 Index IdMap::add(std::string_view id) {
-  auto it = index_.find(id);
-  if (it != index_.end()) return it->second;
+  if (2 * (ids_.size() + 1) > slots_.size()) rehash(std::max<std::size_t>(64, 2 * slots_.size()));
+  const std::uint64_t hash = data::hash_id(id);
+  const std::size_t s = locate(id, hash);
+  if (slots_[s].index != kNoIndex) return slots_[s].index;
   INVR_CHECK(ids_.size() < static_cast<std::size_t>(std::numeric_limits<Index>::max()));
-  auto index = static_cast<Index>(ids_.size());
+  const auto index = static_cast<Index>(ids_.size());
   ids_.emplace_back(id);
-  index_.emplace(ids_.back(), index);
+  slots_[s] = Slot{static_cast<std::uint32_t>(hash >> 32), index};
   return index;
 }
 
 Index IdMap::find(std::string_view id) const {
-  auto it = index_.find(id);
-  return it == index_.end() ? kNoIndex : it->second;
+  if (slots_.empty()) return kNoIndex;
+  return slots_[locate(id, data::hash_id(id))].index;
+}
+
+std::size_t IdMap::locate(std::string_view id, std::uint64_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+    const Slot& slot = slots_[s];
+    if (slot.index == kNoIndex) return s;
+    if (slot.tag == tag && ids_[static_cast<std::size_t>(slot.index)] == id) return s;
+  }
+}
+
+namespace {
+// Big tables are faulted in at once (see data::prepare_for_writing).
+template <class T>
+void prepare(const std::vector<T>& v) {
+  if (v.capacity() * sizeof(T) >= (std::size_t{1} << 20))
+    data::prepare_for_writing(v.data(), v.capacity() * sizeof(T));
+}
+}  // namespace
+
+void IdMap::rehash(std::size_t slot_count) {
+  std::vector<Slot> fresh;
+  fresh.reserve(slot_count);
+  prepare(fresh);
+  fresh.assign(slot_count, Slot{});
+  slots_ = std::move(fresh);
+  const std::size_t mask = slot_count - 1;
+  for (std::size_t i = 0; i < ids_.size(); ++i) {
+    const std::uint64_t hash = data::hash_id(ids_[i]);
+    std::size_t s = hash & mask;
+    while (slots_[s].index != kNoIndex) s = (s + 1) & mask;
+    slots_[s] = Slot{static_cast<std::uint32_t>(hash >> 32), static_cast<Index>(i)};
+  }
 }
 
 void IdMap::reserve(std::size_t n) {
-  ids_.reserve(n);
-  index_.reserve(n);
+  if (n > ids_.capacity()) {
+    ids_.reserve(n);
+    prepare(ids_);
+  }
+  std::size_t slots = std::max<std::size_t>(64, slots_.size());
+  while (slots < 2 * n) slots *= 2;
+  if (slots != slots_.size()) rehash(slots);
 }
 
 namespace {

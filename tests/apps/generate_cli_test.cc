@@ -95,5 +95,17 @@ TEST(GenerateCli, WrittenFilesLoadBackAndAgreeWithTheTruth) {
   EXPECT_EQ(dataset.interactions.size(), log.size() + clicks);
 }
 
+TEST(GenerateCli, StatsGivesTheSameFiguresWithTheLoadCacheOff) {
+  TempDir dir;
+  const fs::path out = dir / "world";
+  ASSERT_EQ(run_cli("-q generate --out " + out.string() + kSmall).exit_code, 0);
+  const auto with = run_cli("-q stats " + out.string());
+  const auto without = run_cli("-q --no-load-cache stats " + out.string());
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  EXPECT_EQ(with.out, without.out);
+  EXPECT_NE(run_cli("--help").out.find("--no-load-cache"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace invr

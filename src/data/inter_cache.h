@@ -1,0 +1,70 @@
+// The load cache: a binary copy of a parsed NAME.inter, kept next to it as
+// NAME.inter.cache, that load_atomic reads instead of parsing the text again
+// while NAME.inter, NAME.item and NAME.user are unchanged (the way RecBole's
+// save_dataset or LightGBM's binary dataset spare a re-parse).
+//
+// Staleness: a cache records a stamp of each source file (size, inode,
+// device, modification and change times in nanoseconds) and is used only
+// while every stamp still matches. The change time moves on any write, even
+// one that restores the size and modification time. File times tick with the
+// kernel's coarse clock, so a cache is never written for a file changed in the
+// last kRacySeconds: a later change would be too close to tell apart (git's
+// "racily clean" rule).
+//
+// Safety: a cache is written to a temporary file and renamed into place, and
+// a cache that is stale, truncated, from another format version or holding an
+// index out of range is ignored (and rewritten by the next parse): a bad cache
+// costs a re-parse, never a wrong or half-loaded dataset.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "data/atomic_ids.h"
+#include "invr/data.h"
+
+namespace invr::data {
+
+constexpr double kRacySeconds = 1.0;
+
+// What identifies one version of a file on disk.
+struct FileStamp {
+  std::uint64_t size = 0, inode = 0, device = 0;
+  std::int64_t modified_ns = 0, changed_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+// nullopt when path does not exist or cannot be stat'ed.
+std::optional<FileStamp> stamp_file(const std::filesystem::path& path);
+// True when the file changed less than kRacySeconds ago (by the system clock).
+bool changed_recently(const FileStamp& stamp);
+
+// Everything a parse of NAME.inter depends on: its own bytes and the ids the
+// .user and .item files defined before it (their number, and their files'
+// stamps, which fix their order).
+struct InterCacheKey {
+  FileStamp inter;
+  std::optional<FileStamp> item, user;
+  std::uint64_t users_before = 0, items_before = 0;
+};
+
+// NAME.inter -> NAME.inter.cache
+std::filesystem::path inter_cache_path(const std::filesystem::path& inter_path);
+
+// The cached rows of NAME.inter when `cache` exists and matches key, after
+// adding the users and items the .inter met to users and items (which hold
+// those of the .user and .item files). nullopt, with the reason in the debug
+// log, when it is absent, stale or damaged; users and items may then hold
+// extra ids and must be dropped. Never throws for a bad cache file.
+std::optional<Interactions> read_inter_cache(const std::filesystem::path& cache,
+                                             const InterCacheKey& key, IdMap& users, IdMap& items);
+
+// Writes the cache of a parse that added users [key.users_before, users.size())
+// and items [key.items_before, items.size()): to a temporary file, renamed into
+// place when complete. Returns false, logging why at debug level, when it
+// cannot (a read-only directory, a full disk); the load goes on either way.
+bool write_inter_cache(const std::filesystem::path& cache, const InterCacheKey& key,
+                       const FastIdIndex& users, const FastIdIndex& items,
+                       const Interactions& interactions);
+
+}  // namespace invr::data
