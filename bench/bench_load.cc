@@ -8,9 +8,11 @@
 // first load once), pinned to one CPU. The bar (docs/formats.md): loading
 // reaches at least 25% of cat's rate on one core.
 //
-//   bench_load [--rows N] [--dir DIR] [--repeats N]
+//   bench_load [--rows N] [--dir DIR] [--repeats N] [--dataset DATA_DIR]
 // DIR defaults to $INVR_BENCH_DIR or the system temp dir; the file is kept
-// there and reused by later runs with the same row count.
+// there and reused by later runs with the same row count. --dataset times an
+// existing dataset instead (its NAME.inter, .item and .user, against `cat` of
+// the same files); it rewrites that dataset's NAME.inter.cache.
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -23,8 +25,10 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "invr/atomic_io.h"
 #include "invr/error.h"
@@ -37,6 +41,7 @@ struct Args {
   std::size_t rows = 10'000'000;
   fs::path dir;
   int repeats = 3;
+  fs::path dataset;  // an existing dataset folder instead of the generated file
 };
 
 Args parse_args(int argc, char** argv) {
@@ -53,9 +58,11 @@ Args parse_args(int argc, char** argv) {
       args.dir = value;
     else if (flag == "--repeats")
       args.repeats = std::stoi(value);
+    else if (flag == "--dataset")
+      args.dataset = value;
     else
       throw invr::UsageError(
-          fmt::format("unknown flag {}; expected --rows, --dir, --repeats", flag));
+          fmt::format("unknown flag {}; expected --rows, --dir, --repeats, --dataset", flag));
   }
   if (args.rows == 0 || args.repeats < 1)
     throw invr::UsageError("--rows and --repeats must be positive");
@@ -134,9 +141,11 @@ Timing best_of(int repeats, Body&& body, Setup&& setup = [] {}) {
   return best;
 }
 
-void run_cat(const fs::path& path) {
-  const std::string command = fmt::format("cat '{}' > /dev/null", path.string());
-  if (std::system(command.c_str()) != 0) throw invr::IoError("cat failed on " + path.string());
+void run_cat(const std::vector<fs::path>& paths) {
+  std::string command = "cat";
+  for (const fs::path& path : paths) command += fmt::format(" '{}'", path.string());
+  command += " > /dev/null";
+  if (std::system(command.c_str()) != 0) throw invr::IoError("failed: " + command);
 }
 
 }  // namespace
@@ -149,20 +158,37 @@ int main(int argc, char** argv) try {
   CPU_SET(sched_getcpu(), &one_cpu);
   sched_setaffinity(0, sizeof one_cpu, &one_cpu);
 
-  fs::create_directories(args.dir);
-  const std::string name = fmt::format("bench{}", args.rows);
-  const fs::path path = args.dir / (name + ".inter");
-  if (!fs::exists(path)) {
-    fmt::print("generating {} ({} rows)...\n", path.string(), args.rows);
-    std::fflush(stdout);
-    generate(path, args.rows);
-    // The load cache is never written for a file changed in the last second.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // The files load_atomic reads: the generated NAME.inter, or those of --dataset.
+  fs::path dir = args.dir;
+  std::string name = fmt::format("bench{}", args.rows);
+  if (!args.dataset.empty()) {
+    dir = args.dataset;
+    name = invr::find_atomic_name(dir);
+  } else {
+    fs::create_directories(dir);
+    const fs::path path = dir / (name + ".inter");
+    if (!fs::exists(path)) {
+      fmt::print("generating {} ({} rows)...\n", path.string(), args.rows);
+      std::fflush(stdout);
+      generate(path, args.rows);
+      // The load cache is never written for a file changed in the last second.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    }
   }
-  const double megabytes = static_cast<double>(fs::file_size(path)) / 1e6;
+  const fs::path path = dir / (name + ".inter");
+  std::vector<fs::path> files;
+  std::vector<std::string> file_names;
+  double megabytes = 0;
+  for (const char* extension : {".inter", ".item", ".user"}) {
+    const fs::path file = dir / (name + extension);
+    if (!fs::exists(file)) continue;
+    files.push_back(file);
+    file_names.push_back(file.string());
+    megabytes += static_cast<double>(fs::file_size(file)) / 1e6;
+  }
 
-  run_cat(path);  // warm the page cache
-  const Timing cat = best_of(args.repeats, [&] { run_cat(path); });
+  run_cat(files);  // warm the page cache
+  const Timing cat = best_of(args.repeats, [&] { run_cat(files); });
 
   // A first load parses the text; later loads read the load cache it leaves
   // (docs/formats.md, "Load cache"). Both are timed, each as its own row.
@@ -173,7 +199,7 @@ int main(int argc, char** argv) try {
   // Freeing the previous result is not loading: it happens untimed, before each run.
   const auto free_dataset = [&] { dataset.reset(); };
   const Timing parse = best_of(
-      args.repeats, [&] { dataset = invr::load_atomic(args.dir, name, parse_options); },
+      args.repeats, [&] { dataset = invr::load_atomic(dir, name, parse_options); },
       free_dataset);
   const std::size_t rows = dataset->interactions.size();
   const std::size_t users = dataset->users.size();
@@ -184,17 +210,17 @@ int main(int argc, char** argv) try {
   const fs::path cache_path = fs::path(path) += ".cache";
   fs::remove(cache_path);
   const Timing first = best_of(
-      1, [&] { dataset = invr::load_atomic(args.dir, name, cache_options); }, free_dataset);
+      1, [&] { dataset = invr::load_atomic(dir, name, cache_options); }, free_dataset);
   if (!fs::exists(cache_path)) throw invr::IoError("the first load wrote no cache at " + cache_path.string());
   const Timing cached = best_of(
-      args.repeats, [&] { dataset = invr::load_atomic(args.dir, name, cache_options); },
+      args.repeats, [&] { dataset = invr::load_atomic(dir, name, cache_options); },
       free_dataset);
   if (dataset->interactions.size() != rows || dataset->users.size() != users ||
       dataset->items.size() != items)
     throw invr::Error("the cached load differs from the parse");
 
-  fmt::print("file   {}\nsize   {:.1f} MB, {} rows, {} users, {} items; cache {:.1f} MB\n",
-             path.string(), megabytes, rows, users, items,
+  fmt::print("files  {}\nsize   {:.1f} MB, {} rows, {} users, {} items; cache {:.1f} MB\n",
+             fmt::join(file_names, " "), megabytes, rows, users, items,
              static_cast<double>(fs::file_size(cache_path)) / 1e6);
   fmt::print("best of {} runs, pinned to one CPU; MB/s of the text file for every row\n",
              args.repeats);

@@ -34,6 +34,10 @@ class IdMap {
  public:
   // Index of id, adding it if new.
   Index add(std::string_view id);
+  // Adds ids, each new, in order: false, stopping there, at one already
+  // present. For many ids at once (a loaded file): it hashes a few ids ahead
+  // and prefetches their slots, so the table's cache misses overlap.
+  bool add_new(std::span<const std::string_view> ids);
   // Index of id, or kNoIndex.
   Index find(std::string_view id) const;
   const std::string& id(Index index) const { return ids_[static_cast<std::size_t>(index)]; }

@@ -72,9 +72,10 @@ Index FastIdIndex::insert(std::string_view key, const Probe& probe) {
 }
 
 IdMap FastIdIndex::to_id_map() const {
+  std::vector<std::string_view> ids(size());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = id(static_cast<Index>(i));
   IdMap map;
-  map.reserve(size());
-  for (std::size_t i = 0; i < size(); ++i) map.add(id(static_cast<Index>(i)));
+  INVR_CHECK(map.add_new(ids));  // ids here are distinct
   return map;
 }
 

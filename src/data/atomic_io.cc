@@ -61,15 +61,10 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   key.user = data::stamp_file(user_path);
   const bool use_cache = options.cache && inter_stamp && inter_stamp->size >= options.cache_min_bytes;
 
-  data::FastIdIndex users;
-  if (key.user) data::read_user_file(user_path, users);
-
   std::optional<data::ItemFile> item_file;
   if (key.item) item_file = data::read_item_file(item_path, options);
-
   data::FastIdIndex inter_items;
   data::FastIdIndex& items = item_file ? item_file->items : inter_items;
-  key.users_before = users.size();
   key.items_before = items.size();
   if (inter_stamp) key.inter = *inter_stamp;
   const fs::path cache_path = data::inter_cache_path(inter_path);
@@ -78,14 +73,18 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   dataset.name = dataset_name;
   bool from_cache = false;
   if (use_cache) {
-    dataset.users = users.to_id_map();
+    // The cache holds the users of NAME.user too: a hit skips that file.
     dataset.items = items.to_id_map();
     if (auto rows = data::read_inter_cache(cache_path, key, dataset.users, dataset.items)) {
       dataset.interactions = std::move(*rows);
       from_cache = true;
+    } else {
+      dataset.users = IdMap();
     }
   }
   if (!from_cache) {
+    data::FastIdIndex users;
+    if (key.user) data::read_user_file(user_path, users);
     Interactions interactions;
     data::read_inter_file(inter_path, item_file ? item_path.filename().string() : std::string(),
                           users, items, interactions, options);

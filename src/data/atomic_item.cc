@@ -142,6 +142,9 @@ void read_user_file(const std::filesystem::path& path, FastIdIndex& users) {
   require_type(reader, header[user_column], AtomicType::token);
 
   std::vector<std::size_t> first_line;
+  const std::size_t lines = reader.estimate_lines();
+  first_line.reserve(lines);
+  users.reserve(users.size() + lines);  // one table build instead of one per doubling
   std::vector<std::string_view> fields;
   fields.resize(header.size());
   while (reader.next_row(fields.data(), fields.size())) {

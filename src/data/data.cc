@@ -20,6 +20,29 @@ Index IdMap::add(std::string_view id) {
   return index;
 }
 
+bool IdMap::add_new(std::span<const std::string_view> ids) {
+  reserve(ids_.size() + ids.size());
+  constexpr std::size_t kAhead = 16;
+  const std::size_t mask = slots_.size() - 1;
+  std::array<std::uint64_t, kAhead> hashes{};
+  auto hash_ahead = [&](std::size_t i) {
+    const std::uint64_t hash = data::hash_id(ids[i]);
+    __builtin_prefetch(&slots_[hash & mask]);
+    hashes[i % kAhead] = hash;
+  };
+  for (std::size_t i = 0; i < std::min(kAhead, ids.size()); ++i) hash_ahead(i);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::uint64_t hash = hashes[i % kAhead];
+    if (i + kAhead < ids.size()) hash_ahead(i + kAhead);
+    const std::size_t s = locate(ids[i], hash);
+    if (slots_[s].index != kNoIndex) return false;
+    INVR_CHECK(ids_.size() < static_cast<std::size_t>(std::numeric_limits<Index>::max()));
+    slots_[s] = Slot{static_cast<std::uint32_t>(hash >> 32), static_cast<Index>(ids_.size())};
+    ids_.emplace_back(ids[i]);
+  }
+  return true;
+}
+
 Index IdMap::find(std::string_view id) const {
   if (slots_.empty()) return kNoIndex;
   return slots_[locate(id, data::hash_id(id))].index;

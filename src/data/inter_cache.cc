@@ -33,7 +33,7 @@ struct Head {
   FileStamp inter;
   std::uint64_t has_item, has_user;
   FileStamp item, user;
-  std::uint64_t users_before, items_before;
+  std::uint64_t items_before;
   std::uint64_t rows;
   std::uint64_t new_users, new_user_bytes, new_items, new_item_bytes;
 };
@@ -49,7 +49,6 @@ Head head_for(const InterCacheKey& key) {
   head.has_user = key.user.has_value();
   if (key.item) head.item = *key.item;
   if (key.user) head.user = *key.user;
-  head.users_before = key.users_before;
   head.items_before = key.items_before;
   return head;
 }
@@ -59,8 +58,7 @@ bool same_key(const Head& a, const Head& b) {
   return std::memcmp(a.magic, b.magic, sizeof a.magic) == 0 && a.byte_order == b.byte_order &&
          a.index_bytes == b.index_bytes && a.inter == b.inter && a.has_item == b.has_item &&
          a.has_user == b.has_user && (!a.has_item || a.item == b.item) &&
-         (!a.has_user || a.user == b.user) && a.users_before == b.users_before &&
-         a.items_before == b.items_before;
+         (!a.has_user || a.user == b.user) && a.items_before == b.items_before;
 }
 
 std::int64_t nanoseconds(const timespec& t) {
@@ -106,22 +104,30 @@ bool read_column(int fd, std::vector<T>& column, std::size_t rows, Check check) 
 // count ids, as their lengths (uint32) then their bytes back to back, added to
 // map; false when unreadable or when an id is already in map (a damaged cache).
 bool read_ids(int fd, std::size_t count, std::size_t bytes, IdMap& map) {
-  std::vector<std::uint32_t> lengths(count);
-  std::string text(bytes, '\0');
+  std::vector<std::uint32_t> lengths;
+  std::string text;
+  std::vector<std::string_view> ids;
+  // A million users' worth of these is 28 MB: fault it in at once.
+  lengths.reserve(count);
+  text.reserve(bytes);
+  ids.reserve(count);
+  prepare_for_writing(lengths.data(), count * sizeof(std::uint32_t));
+  prepare_for_writing(text.data(), bytes);
+  prepare_for_writing(ids.data(), count * sizeof(std::string_view));
+  lengths.resize(count);
+  text.resize(bytes);
   if (!read_exactly(fd, lengths.data(), count * sizeof(std::uint32_t)) ||
       !read_exactly(fd, text.data(), bytes))
     return false;
   std::uint64_t total = 0;
   for (std::uint32_t length : lengths) total += length;
   if (total != bytes) return false;
-  map.reserve(map.size() + count);
   std::size_t at = 0;
   for (std::uint32_t length : lengths) {
-    const auto expected = static_cast<Index>(map.size());
-    if (map.add(std::string_view(text).substr(at, length)) != expected) return false;
+    ids.push_back(std::string_view(text).substr(at, length));
     at += length;
   }
-  return true;
+  return map.add_new(ids);
 }
 
 void write_ids(AtomicOutput& out, const FastIdIndex& index, std::size_t from) {
@@ -216,11 +222,11 @@ std::optional<Interactions> read_inter_cache(const fs::path& cache, const InterC
       rows * (2 * sizeof(Index) + sizeof(double) + sizeof(EventType) + sizeof(float));
   if (static_cast<std::uint64_t>(s.st_size) != expected) return skip("wrong size");
 
-  if (users.size() != head.users_before || items.size() != head.items_before)
+  if (!users.empty() || items.size() != head.items_before)
     return skip("the maps it extends differ");
   Interactions x;
   // Unsigned compares: a negative index wraps past every limit.
-  const std::uint64_t user_limit = head.users_before + head.new_users;
+  const std::uint64_t user_limit = head.new_users;
   const std::uint64_t item_limit = head.items_before + head.new_items;
   const auto user_ok = [&](Index u) { return static_cast<std::uint64_t>(u) < user_limit; };
   const auto item_ok = [&](Index i) { return static_cast<std::uint64_t>(i) < item_limit; };
@@ -241,14 +247,14 @@ bool write_inter_cache(const fs::path& cache, const InterCacheKey& key, const Fa
                        const FastIdIndex& items, const Interactions& interactions) {
   Head head = head_for(key);
   head.rows = interactions.size();
-  head.new_users = users.size() - key.users_before;
-  head.new_user_bytes = id_bytes(users, key.users_before);
+  head.new_users = users.size();
+  head.new_user_bytes = id_bytes(users, 0);
   head.new_items = items.size() - key.items_before;
   head.new_item_bytes = id_bytes(items, key.items_before);
   try {
     AtomicOutput out(cache);
     out.write({reinterpret_cast<const char*>(&head), sizeof head});
-    write_ids(out, users, key.users_before);
+    write_ids(out, users, 0);
     write_ids(out, items, key.items_before);
     write_column(out, interactions.user);
     write_column(out, interactions.item);

@@ -1,6 +1,7 @@
-// The load cache: a binary copy of a parsed NAME.inter, kept next to it as
-// NAME.inter.cache, that load_atomic reads instead of parsing the text again
-// while NAME.inter, NAME.item and NAME.user are unchanged (the way RecBole's
+// The load cache: a binary copy of a parsed NAME.inter (and the user ids of
+// NAME.user), kept next to it as NAME.inter.cache, that load_atomic reads
+// instead of parsing the text again while NAME.inter, NAME.item and NAME.user
+// are unchanged (the way RecBole's
 // save_dataset or LightGBM's binary dataset spare a re-parse).
 //
 // Staleness: a cache records a stamp of each source file (size, inode,
@@ -39,30 +40,31 @@ std::optional<FileStamp> stamp_file(const std::filesystem::path& path);
 // True when the file changed less than kRacySeconds ago (by the system clock).
 bool changed_recently(const FileStamp& stamp);
 
-// Everything a parse of NAME.inter depends on: its own bytes and the ids the
-// .user and .item files defined before it (their number, and their files'
-// stamps, which fix their order).
+// Everything a load of NAME.inter and NAME.user depends on: their bytes, and
+// the items the .item file defined before them (their number, and its stamp,
+// which fixes their order).
 struct InterCacheKey {
   FileStamp inter;
   std::optional<FileStamp> item, user;
-  std::uint64_t users_before = 0, items_before = 0;
+  std::uint64_t items_before = 0;
 };
 
 // NAME.inter -> NAME.inter.cache
 std::filesystem::path inter_cache_path(const std::filesystem::path& inter_path);
 
 // The cached rows of NAME.inter when `cache` exists and matches key, after
-// adding the users and items the .inter met to users and items (which hold
-// those of the .user and .item files). nullopt, with the reason in the debug
-// log, when it is absent, stale or damaged; users and items may then hold
-// extra ids and must be dropped. Never throws for a bad cache file.
+// adding every user (those of NAME.user, then those NAME.inter met) to the
+// empty users, and the items NAME.inter met to items (which holds those of
+// NAME.item). nullopt, with the reason in the debug log, when it is absent,
+// stale or damaged; users and items may then hold extra ids and must be
+// dropped. Never throws for a bad cache file.
 std::optional<Interactions> read_inter_cache(const std::filesystem::path& cache,
                                              const InterCacheKey& key, IdMap& users, IdMap& items);
 
-// Writes the cache of a parse that added users [key.users_before, users.size())
-// and items [key.items_before, items.size()): to a temporary file, renamed into
-// place when complete. Returns false, logging why at debug level, when it
-// cannot (a read-only directory, a full disk); the load goes on either way.
+// Writes the cache of a load that found `users` (all of them) and added items
+// [key.items_before, items.size()): to a temporary file, renamed into place
+// when complete. Returns false, logging why at debug level, when it cannot (a
+// read-only directory, a full disk); the load goes on either way.
 bool write_inter_cache(const std::filesystem::path& cache, const InterCacheKey& key,
                        const FastIdIndex& users, const FastIdIndex& items,
                        const Interactions& interactions);
