@@ -207,6 +207,7 @@ int main(int argc, char** argv) try {
 
   invr::AtomicLoadOptions cache_options = parse_options;
   cache_options.cache = true;
+  cache_options.cache_min_bytes = 0;  // the cache path whatever the size
   const fs::path cache_path = fs::path(path) += ".cache";
   fs::remove(cache_path);
   const Timing first = best_of(

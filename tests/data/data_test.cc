@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace invr {
 
 TEST(IdMap, AssignsDenseIndicesInOrderOfFirstAppearance) {
@@ -19,6 +23,26 @@ TEST(IdMap, SurvivesRehashing) {
   IdMap map;
   for (int i = 0; i < 10000; ++i) map.add("id" + std::to_string(i));
   for (int i = 0; i < 10000; ++i) ASSERT_EQ(map.find("id" + std::to_string(i)), i);
+}
+
+TEST(IdMap, AddNewAddsInOrderAndStopsAtAnIdAlreadyThere) {
+  IdMap map;
+  map.add("a");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back("id" + std::to_string(i));
+  const std::vector<std::string_view> views(ids.begin(), ids.end());
+  ASSERT_TRUE(map.add_new(views));
+  ASSERT_EQ(map.size(), 5001u);
+  for (int i = 0; i < 5000; ++i) ASSERT_EQ(map.find(ids[static_cast<std::size_t>(i)]), i + 1);
+  EXPECT_EQ(map.find("a"), 0);
+
+  const std::vector<std::string_view> repeated{"x", "y", "a", "z"};
+  EXPECT_FALSE(map.add_new(repeated)) << "'a' is already there";
+  EXPECT_EQ(map.find("y"), 5002) << "ids before the repeat were added";
+  EXPECT_EQ(map.find("z"), kNoIndex) << "nothing after it";
+  IdMap fresh;
+  const std::vector<std::string_view> twice{"p", "q", "p"};
+  EXPECT_FALSE(fresh.add_new(twice)) << "a repeat within the list";
 }
 
 TEST(EventType, ParsesEveryNameAndRejectsUnknown) {

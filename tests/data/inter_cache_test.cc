@@ -145,6 +145,14 @@ TEST(LoadCache, AChangedItemOrderIsParsedAgain) {
   }
 }
 
+TEST(LoadCache, AChangedUserFileIsParsedAgain) {
+  const World w;
+  w.load(cached());
+  ASSERT_TRUE(fs::exists(w.cache));
+  write_file(w.dir / "w.user", "user_id:token\nu9\nu1\nu7\n");
+  EXPECT_EQ(w.load(cached()).users.ids(), (std::vector<std::string>{"u9", "u1", "u7", "u2", "u3"}));
+}
+
 TEST(LoadCache, ADamagedCacheIsIgnored) {
   const World w;
   const Dataset truth = w.load(parsed());
