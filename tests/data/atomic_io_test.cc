@@ -6,16 +6,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "data/expect_dataset.h"
 #include "invr/error.h"
 #include "test_util.h"
 
 namespace invr {
 namespace {
 
+using test::expect_same_dataset;
 using test::TempDir;
 using test::write_file;
 
@@ -23,31 +24,6 @@ std::vector<std::string> token_texts(const Dataset& d, Index item) {
   std::vector<std::string> out;
   for (Index t : d.item_table.item_tokens(item)) out.push_back(d.tokens.id(t));
   return out;
-}
-
-// Same bits, so kNoTime (NaN) equals itself and -0 differs from 0.
-bool same_double(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-void expect_same_dataset(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.users.ids(), b.users.ids());
-  EXPECT_EQ(a.items.ids(), b.items.ids());
-  EXPECT_EQ(a.producers.ids(), b.producers.ids());
-  EXPECT_EQ(a.tokens.ids(), b.tokens.ids());
-  EXPECT_EQ(a.item_table.producer, b.item_table.producer);
-  EXPECT_EQ(a.item_table.token_offsets, b.item_table.token_offsets);
-  EXPECT_EQ(a.item_table.tokens, b.item_table.tokens);
-  ASSERT_EQ(a.item_table.publish_time.size(), b.item_table.publish_time.size());
-  for (std::size_t i = 0; i < a.item_table.publish_time.size(); ++i)
-    EXPECT_TRUE(same_double(a.item_table.publish_time[i], b.item_table.publish_time[i])) << i;
-  const Interactions& x = a.interactions;
-  const Interactions& y = b.interactions;
-  EXPECT_EQ(x.user, y.user);
-  EXPECT_EQ(x.item, y.item);
-  EXPECT_EQ(x.event, y.event);
-  EXPECT_EQ(x.value, y.value);
-  ASSERT_EQ(x.timestamp.size(), y.timestamp.size());
-  for (std::size_t r = 0; r < x.timestamp.size(); ++r)
-    EXPECT_TRUE(same_double(x.timestamp[r], y.timestamp[r])) << "row " << r;
 }
 
 TEST(AtomicLoad, LoadsCheckedInTinyDataset) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "data/expect_dataset.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "test_util.h"
@@ -19,6 +20,7 @@ namespace invr {
 namespace {
 
 namespace fs = std::filesystem;
+using test::expect_same_dataset;
 using test::TempDir;
 using test::write_file;
 
@@ -52,18 +54,6 @@ AtomicLoadOptions parsed() {
   return options;
 }
 
-void expect_same(const Dataset& a, const Dataset& b) {
-  EXPECT_EQ(a.users.ids(), b.users.ids());
-  EXPECT_EQ(a.items.ids(), b.items.ids());
-  EXPECT_EQ(a.producers.ids(), b.producers.ids());
-  EXPECT_EQ(a.item_table.producer, b.item_table.producer);
-  EXPECT_EQ(a.interactions.user, b.interactions.user);
-  EXPECT_EQ(a.interactions.item, b.interactions.item);
-  EXPECT_EQ(a.interactions.timestamp, b.interactions.timestamp);
-  EXPECT_EQ(a.interactions.event, b.interactions.event);
-  EXPECT_EQ(a.interactions.value, b.interactions.value);
-}
-
 // A dataset folder with .user, .item and .inter, old enough to be cached.
 struct World {
   TempDir dir;
@@ -92,8 +82,8 @@ TEST(LoadCache, SecondLoadReadsTheCacheAndMatchesTheParse) {
   ASSERT_TRUE(fs::exists(w.cache));
   // Users of the .user file first, then those the .inter met.
   EXPECT_EQ(first.users.ids(), (std::vector<std::string>{"u9", "u1", "u2", "u3"}));
-  expect_same(w.load(cached()), first);
-  expect_same(w.load(cached()), w.load(parsed()));
+  expect_same_dataset(w.load(cached()), first);
+  expect_same_dataset(w.load(cached()), w.load(parsed()));
 
   // The value column ends the file: a value changed there shows the load really read it.
   patch_tail(w.cache, 42.0f);
@@ -106,7 +96,7 @@ TEST(LoadCache, DatasetWithoutItemFileRoundTrips) {
   const Dataset first = w.load(cached());
   ASSERT_TRUE(fs::exists(w.cache));
   const Dataset second = w.load(cached());
-  expect_same(second, first);
+  expect_same_dataset(second, first);
   EXPECT_EQ(second.items.ids(), (std::vector<std::string>{"i2", "i3", "i1"}));
   // Each item its own producer, as without a cache.
   EXPECT_EQ(second.producers.ids(), second.items.ids());
@@ -161,15 +151,15 @@ TEST(LoadCache, ADamagedCacheIsIgnored) {
 
   // Truncated.
   write_file(w.cache, good.substr(0, good.size() - 3));
-  expect_same(w.load(cached()), truth);
+  expect_same_dataset(w.load(cached()), truth);
   // Every byte after the head set: indices of -1 are out of range.
   std::string bad = good;
   std::memset(bad.data() + 200, 0xFF, bad.size() - 200);
   write_file(w.cache, bad);
-  expect_same(w.load(cached()), truth);
+  expect_same_dataset(w.load(cached()), truth);
   // Not a cache at all.
   write_file(w.cache, std::string(good.size(), 'x'));
-  expect_same(w.load(cached()), truth);
+  expect_same_dataset(w.load(cached()), truth);
   // Each of these loads parsed and wrote a fresh cache, which works again.
   EXPECT_EQ(test::read_file(w.cache), good);
 }
@@ -193,7 +183,7 @@ TEST(LoadCache, WrittenOnlyWhenOnLargeEnoughAndOldEnough) {
 TEST(LoadCache, AnUnwritableCacheStillLoads) {
   const World w;
   fs::create_directory(w.cache);  // renaming a file onto a folder fails
-  expect_same(w.load(cached()), w.load(parsed()));
+  expect_same_dataset(w.load(cached()), w.load(parsed()));
   EXPECT_TRUE(fs::is_directory(w.cache));
 }
 
