@@ -152,9 +152,23 @@ TEST(LoadCache, ADamagedCacheIsIgnored) {
   // Truncated.
   write_file(w.cache, good.substr(0, good.size() - 3));
   expect_same_dataset(w.load(cached()), truth);
-  // Every byte after the head set: indices of -1 are out of range.
+  // The first user index (the columns are the file's last 21 bytes per row) set to -1.
+  const std::size_t columns = good.size() - truth.interactions.size() * 21;
   std::string bad = good;
-  std::memset(bad.data() + 200, 0xFF, bad.size() - 200);
+  std::memset(bad.data() + columns, 0xFF, sizeof(Index));
+  write_file(w.cache, bad);
+  expect_same_dataset(w.load(cached()), truth);
+  // An item index past the items there are.
+  bad = good;
+  const Index past = 3;
+  std::memcpy(bad.data() + columns + truth.interactions.size() * sizeof(Index), &past, sizeof past);
+  write_file(w.cache, bad);
+  expect_same_dataset(w.load(cached()), truth);
+  // A user id repeated: u2 renamed u1 would shift every later index.
+  bad = good;
+  const std::size_t u2 = bad.find("u2");
+  ASSERT_NE(u2, std::string::npos);
+  bad[u2 + 1] = '1';
   write_file(w.cache, bad);
   expect_same_dataset(w.load(cached()), truth);
   // Not a cache at all.
