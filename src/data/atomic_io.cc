@@ -52,7 +52,6 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   const fs::path inter_path = dir / (dataset_name + ".inter");
   const fs::path item_path = dir / (dataset_name + ".item");
   const fs::path user_path = dir / (dataset_name + ".user");
-  std::error_code ec;
 
   // Stamps come before any read, so a file changed while it is read leaves a stale key.
   data::InterCacheKey key;

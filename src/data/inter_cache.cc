@@ -216,11 +216,16 @@ std::optional<Interactions> read_inter_cache(const fs::path& cache, const InterC
   if (!same_key(head, head_for(key))) return skip("stale (a source file changed)");
 
   const std::uint64_t rows = head.rows;
+  // Counts past the file's size are damage, and would overflow the sum below.
+  const auto size = static_cast<std::uint64_t>(s.st_size);
+  for (std::uint64_t count : {rows, head.new_users, head.new_user_bytes, head.new_items,
+                              head.new_item_bytes})
+    if (count > size) return skip("wrong size");
   const std::uint64_t expected =
       sizeof head + 4 * (head.new_users + head.new_items) + head.new_user_bytes +
       head.new_item_bytes +
       rows * (2 * sizeof(Index) + sizeof(double) + sizeof(EventType) + sizeof(float));
-  if (static_cast<std::uint64_t>(s.st_size) != expected) return skip("wrong size");
+  if (size != expected) return skip("wrong size");
 
   if (!users.empty() || items.size() != head.items_before)
     return skip("the maps it extends differ");
