@@ -268,10 +268,15 @@ bool write_inter_cache(const fs::path& cache, const InterCacheKey& key, const Fa
     write_column(out, interactions.value);
     out.commit();
   } catch (const IoError& e) {
-    spdlog::debug("no load cache written: {}", e.what());
+    spdlog::info("no load cache written: {}", e.what());
     return false;
   }
-  spdlog::debug("wrote the load cache {}", cache.string());
+  // Said once per dataset, since it puts a file the size of the columns next to the data.
+  std::error_code ec;
+  const auto bytes = fs::file_size(cache, ec);
+  spdlog::info("wrote the load cache {} ({:.0f} MB): later loads of these files read it instead "
+               "of parsing the text",
+               cache.string(), ec ? 0.0 : static_cast<double>(bytes) / 1e6);
   return true;
 }
 

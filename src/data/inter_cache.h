@@ -63,8 +63,8 @@ std::optional<Interactions> read_inter_cache(const std::filesystem::path& cache,
 
 // Writes the cache of a load that found `users` (all of them) and added items
 // [key.items_before, items.size()): to a temporary file, renamed into place
-// when complete. Returns false, logging why at debug level, when it cannot (a
-// read-only directory, a full disk); the load goes on either way.
+// when complete, and says so in the log (info). Returns false, logging why,
+// when it cannot (a read-only directory, a full disk); the load goes on either way.
 bool write_inter_cache(const std::filesystem::path& cache, const InterCacheKey& key,
                        const FastIdIndex& users, const FastIdIndex& items,
                        const Interactions& interactions);
