@@ -149,6 +149,7 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
   advise_huge_pages(out.user.data(), out.user.capacity() * sizeof(Index));
   advise_huge_pages(out.item.data(), out.item.capacity() * sizeof(Index));
   advise_huge_pages(out.timestamp.data(), out.timestamp.capacity() * sizeof(double));
+  advise_huge_pages(out.event.data(), out.event.capacity() * sizeof(EventType));
   advise_huge_pages(out.value.data(), out.value.capacity() * sizeof(float));
   std::optional<Progress> progress;
   if (options.progress && Progress::enabled() && reader.size_bytes() > kProgressMinBytes)

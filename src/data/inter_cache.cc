@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <span>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -22,7 +22,7 @@ namespace {
 
 // Bump the version whenever the layout or the meaning of a field changes.
 constexpr char kMagic[8] = {'I', 'N', 'V', 'R', 'I', 'C', '0', '1'};
-// Written as is: a cache read on a machine of the other byte order reads it swapped.
+// Written as is: on a machine of the other byte order it reads swapped, and the cache is ignored.
 constexpr std::uint64_t kByteOrder = 0x0102030405060708ULL;
 
 // The fixed-size head of a cache file, written and read as one block.
