@@ -56,6 +56,8 @@ class IdMap {
     Index index = kNoIndex;
   };
   std::size_t locate(std::string_view id, std::uint64_t hash) const;
+  // Puts a new id into the empty slot locate() found for it.
+  Index insert(std::size_t slot, std::uint64_t hash, std::string_view id);
   void rehash(std::size_t slot_count);
 
   std::vector<std::string> ids_;

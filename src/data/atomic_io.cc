@@ -58,6 +58,7 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   const auto inter_stamp = data::stamp_file(inter_path);
   key.item = data::stamp_file(item_path);
   key.user = data::stamp_file(user_path);
+  if (inter_stamp) key.inter = *inter_stamp;
   const bool use_cache = options.cache && inter_stamp && inter_stamp->size >= options.cache_min_bytes;
 
   std::optional<data::ItemFile> item_file;
@@ -65,7 +66,6 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   data::FastIdIndex inter_items;
   data::FastIdIndex& items = item_file ? item_file->items : inter_items;
   key.items_before = items.size();
-  if (inter_stamp) key.inter = *inter_stamp;
   const fs::path cache_path = data::inter_cache_path(inter_path);
 
   Dataset dataset;
@@ -87,12 +87,7 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
     Interactions interactions;
     data::read_inter_file(inter_path, item_file ? item_path.filename().string() : std::string(),
                           users, items, interactions, options);
-    // Only a parse of files that stayed the same throughout, and are not so new that a
-    // later change could keep their stamps, is worth keeping.
-    if (use_cache && data::stamp_file(inter_path) == inter_stamp &&
-        data::stamp_file(item_path) == key.item && data::stamp_file(user_path) == key.user &&
-        !data::changed_recently(*inter_stamp) && !(key.item && data::changed_recently(*key.item)) &&
-        !(key.user && data::changed_recently(*key.user)))
+    if (use_cache && data::settled(key, inter_path, item_path, user_path))
       data::write_inter_cache(cache_path, key, users, items, interactions);
     dataset.users = users.to_id_map();
     dataset.items = items.to_id_map();

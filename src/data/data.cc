@@ -12,11 +12,14 @@ Index IdMap::add(std::string_view id) {
   if (2 * (ids_.size() + 1) > slots_.size()) rehash(std::max<std::size_t>(64, 2 * slots_.size()));
   const std::uint64_t hash = data::hash_id(id);
   const std::size_t s = locate(id, hash);
-  if (slots_[s].index != kNoIndex) return slots_[s].index;
+  return slots_[s].index != kNoIndex ? slots_[s].index : insert(s, hash, id);
+}
+
+Index IdMap::insert(std::size_t slot, std::uint64_t hash, std::string_view id) {
   INVR_CHECK(ids_.size() < static_cast<std::size_t>(std::numeric_limits<Index>::max()));
   const auto index = static_cast<Index>(ids_.size());
   ids_.emplace_back(id);
-  slots_[s] = Slot{static_cast<std::uint32_t>(hash >> 32), index};
+  slots_[slot] = Slot{static_cast<std::uint32_t>(hash >> 32), index};
   return index;
 }
 
@@ -36,9 +39,7 @@ bool IdMap::add_new(std::span<const std::string_view> ids) {
     if (i + kAhead < ids.size()) hash_ahead(i + kAhead);
     const std::size_t s = locate(ids[i], hash);
     if (slots_[s].index != kNoIndex) return false;
-    INVR_CHECK(ids_.size() < static_cast<std::size_t>(std::numeric_limits<Index>::max()));
-    slots_[s] = Slot{static_cast<std::uint32_t>(hash >> 32), static_cast<Index>(ids_.size())};
-    ids_.emplace_back(ids[i]);
+    insert(s, hash, ids[i]);
   }
   return true;
 }

@@ -195,6 +195,15 @@ bool changed_recently(const FileStamp& stamp) {
   return now - std::max(stamp.modified_ns, stamp.changed_ns) < window;
 }
 
+bool settled(const InterCacheKey& key, const fs::path& inter, const fs::path& item,
+             const fs::path& user) {
+  auto settled_file = [](const fs::path& path, const std::optional<FileStamp>& stamp) {
+    return stamp_file(path) == stamp && !(stamp && changed_recently(*stamp));
+  };
+  return settled_file(inter, key.inter) && settled_file(item, key.item) &&
+         settled_file(user, key.user);
+}
+
 fs::path inter_cache_path(const fs::path& inter_path) {
   fs::path cache = inter_path;
   cache += ".cache";

@@ -49,6 +49,12 @@ struct InterCacheKey {
   std::uint64_t items_before = 0;
 };
 
+// True when the three files still have key's stamps (absent ones still
+// absent) and none changed in the last kRacySeconds: a parse of them is worth
+// caching.
+bool settled(const InterCacheKey& key, const std::filesystem::path& inter,
+             const std::filesystem::path& item, const std::filesystem::path& user);
+
 // NAME.inter -> NAME.inter.cache
 std::filesystem::path inter_cache_path(const std::filesystem::path& inter_path);
 
