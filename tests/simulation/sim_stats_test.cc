@@ -1,0 +1,350 @@
+// The simulator's statistics helpers against values computed independently
+// in Python (math, statistics.NormalDist; NumPy's percentile rule by hand),
+// closed forms, and A/A self-checks.
+#include "simulation/sim_stats.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "simulation/sim_rng.h"
+
+namespace invr::simulation {
+namespace {
+
+// Counts of `draws` users spread over arms with the given weights by uniform
+// draws of stream `key` (what a fair hash would do).
+std::vector<std::uint64_t> draw_counts(std::uint64_t key, std::size_t draws,
+                                       const std::vector<double>& weights) {
+  double total = 0;
+  for (double w : weights) total += w;
+  std::vector<std::uint64_t> counts(weights.size(), 0);
+  Stream stream(2024, Purpose::bootstrap, {key});
+  for (std::size_t d = 0; d < draws; ++d) {
+    const double u = stream.uniform() * total;
+    double cumulative = 0;
+    std::size_t arm = weights.size() - 1;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      cumulative += weights[i];
+      if (u < cumulative) {
+        arm = i;
+        break;
+      }
+    }
+    ++counts[arm];
+  }
+  return counts;
+}
+
+TEST(SimStats, NormalCdfMatchesErfcReference) {
+  EXPECT_NEAR(normal_cdf(1.96), 0.9750021048517795, 1e-15);
+  EXPECT_NEAR(normal_cdf(-1.96), 0.024997895148220435, 1e-16);
+  EXPECT_EQ(normal_cdf(0), 0.5);
+  EXPECT_NEAR(normal_cdf(1.0), 0.8413447460685429, 1e-15);
+  // The lower tail keeps relative precision (1 - erf would give 0 here).
+  EXPECT_NEAR(normal_cdf(-8) / 6.220960574271819e-16, 1, 1e-12);
+  EXPECT_EQ(normal_cdf(-INFINITY), 0);
+  EXPECT_EQ(normal_cdf(INFINITY), 1);
+}
+
+// statistics.NormalDist().inv_cdf (Wichura's AS241, ~1e-16). Acklam's
+// approximation alone is off by up to ~1e-8 in the tails, so the 1e-12
+// tolerance fails without the Halley step.
+TEST(SimStats, NormalQuantileMatchesReferenceAfterRefinement) {
+  struct Case {
+    double p, z;
+  };
+  const Case cases[] = {{1e-300, -37.0470962993612},    {1e-12, -7.034483825301132},
+                        {1e-6, -4.753424308822899},     {0.001, -3.090232306167813},
+                        {0.02425, -1.9729610513118845}, {0.025, -1.9599639845400538},
+                        {0.1, -1.2815515655446008},     {0.3, -0.5244005127080407},
+                        {0.5, 0.0},                     {0.7, 0.5244005127080407},
+                        {0.975, 1.959963984540054},     {0.999, 3.090232306167813},
+                        {1 - 1e-9, 5.997807019601638}};
+  for (const Case& c : cases) {
+    EXPECT_NEAR(normal_quantile(c.p), c.z, 1e-12 * std::max(1.0, std::abs(c.z))) << "p=" << c.p;
+  }
+  EXPECT_EQ(normal_quantile(0.5), 0.0);
+  EXPECT_EQ(normal_quantile(0.0), -INFINITY);
+  EXPECT_EQ(normal_quantile(1.0), INFINITY);
+  EXPECT_TRUE(std::isnan(normal_quantile(-0.1)));
+  EXPECT_TRUE(std::isnan(normal_quantile(1.5)));
+  EXPECT_TRUE(std::isnan(normal_quantile(NAN)));
+}
+
+TEST(SimStats, NormalQuantileInvertsCdfAcrossTheRange) {
+  for (double p = 1e-15; p < 0.5; p *= 1.7) {
+    const double z = normal_quantile(p);
+    EXPECT_NEAR(normal_cdf(z) / p, 1, 1e-12) << "p=" << p;
+    // Upper tail: 1 - upper is exact, and 1 - Phi(z) = Phi(-z) keeps precision.
+    const double upper = 1 - p;
+    EXPECT_NEAR(normal_cdf(-normal_quantile(upper)) / (1 - upper), 1, 1e-12) << "1-p=" << p;
+  }
+  for (double p = 0.01; p < 1; p += 0.01) {
+    EXPECT_NEAR(normal_cdf(normal_quantile(p)), p, 1e-14) << "p=" << p;
+  }
+}
+
+TEST(SimStats, ChiSquareSfMatchesReferenceValues) {
+  // dof 1: erfc(sqrt(x/2)); dof 3: erfc(sqrt(x/2)) + sqrt(2x/pi) exp(-x/2).
+  EXPECT_NEAR(chi_square_sf(3.841458820694124, 1), 0.05, 1e-14);
+  EXPECT_NEAR(chi_square_sf(0.5, 1), 0.4795001221869535, 1e-14);
+  EXPECT_NEAR(chi_square_sf(30, 1) / 4.320463057827492e-08, 1, 1e-11);
+  EXPECT_NEAR(chi_square_sf(14.3, 3) / 0.002523978493196882, 1, 1e-11);
+  EXPECT_NEAR(chi_square_sf(0.2, 3), 0.9775892977616494, 1e-14);
+  EXPECT_NEAR(chi_square_sf(2.0, 3), 0.5724067044708798, 1e-14);
+  // Even dof: exp(-x/2) sum_{j < dof/2} (x/2)^j / j!, in Python with fsum.
+  EXPECT_NEAR(chi_square_sf(9, 10), 0.5321035763747155, 1e-13);
+  EXPECT_NEAR(chi_square_sf(30, 10) / 0.0008566412107753004, 1, 1e-11);
+  EXPECT_NEAR(chi_square_sf(150, 200), 0.996647558501813, 1e-12);
+  EXPECT_NEAR(chi_square_sf(180, 200), 0.8417790108135698, 1e-12);
+  EXPECT_NEAR(chi_square_sf(250, 200) / 0.009379131668826096, 1, 1e-10);
+}
+
+TEST(SimStats, ChiSquareSfMatchesEvenDofClosedFormOnBothBranches) {
+  for (int dof = 2; dof <= 60; dof += 2) {
+    for (double x : {0.01, 0.5, 1.0, 3.0, 7.5, 20.0, 45.0, 90.0}) {
+      // Series for x < dof/2 + 1, continued fraction above: both are hit.
+      double term = 1, sum = 1;
+      for (int j = 1; j < dof / 2; ++j) {
+        term *= (x / 2) / j;
+        sum += term;
+      }
+      const double expected = std::exp(-x / 2) * sum;
+      EXPECT_NEAR(chi_square_sf(x, dof) / expected, 1, 1e-11) << "x=" << x << " dof=" << dof;
+    }
+  }
+}
+
+TEST(SimStats, ChiSquareSfEdges) {
+  EXPECT_EQ(chi_square_sf(0, 3), 1);
+  EXPECT_EQ(chi_square_sf(-2, 3), 1);
+  EXPECT_EQ(chi_square_sf(INFINITY, 3), 0);
+  EXPECT_TRUE(std::isnan(chi_square_sf(1, 0)));
+  EXPECT_TRUE(std::isnan(chi_square_sf(1, -1)));
+  EXPECT_TRUE(std::isnan(chi_square_sf(NAN, 2)));
+  // Decreasing in x, between 0 and 1, for a non-integer dof too.
+  double previous = 1;
+  for (double x = 0.1; x < 40; x += 0.1) {
+    const double sf = chi_square_sf(x, 2.5);
+    EXPECT_LE(sf, previous);
+    EXPECT_GE(sf, 0);
+    previous = sf;
+  }
+}
+
+// The split users reported (6,170 users, 4 equal arms).
+TEST(SimStats, SrmFlagsTheReportedSplit) {
+  const std::vector<std::uint64_t> observed = {1669, 1479, 1512, 1510};
+  const std::vector<double> weights = {1, 1, 1, 1};
+  const SrmTest test = srm_test(observed, weights);
+  EXPECT_EQ(test.observed, observed);
+  ASSERT_EQ(test.expected.size(), 4u);
+  for (double e : test.expected) EXPECT_DOUBLE_EQ(e, 1542.5);
+  EXPECT_EQ(test.dof, 3u);
+  EXPECT_NEAR(test.chi2, 14.27617504051864, 1e-10);  // Python: sum((o-e)^2/e)
+  EXPECT_NEAR(test.p_value, 0.002552345446894553, 1e-13);
+}
+
+TEST(SimStats, SrmPassesBalancedCounts) {
+  const std::vector<std::uint64_t> observed = {1543, 1542, 1543, 1542};
+  const std::vector<double> weights = {1, 1, 1, 1};
+  const SrmTest test = srm_test(observed, weights);
+  EXPECT_NEAR(test.chi2, 4 * 0.25 / 1542.5, 1e-12);
+  EXPECT_GT(test.p_value, 0.999);
+}
+
+TEST(SimStats, SrmUsesTheWeights) {
+  const std::vector<std::uint64_t> exact = {2000, 1000, 1000};
+  const std::vector<double> weights = {2, 1, 1};
+  const SrmTest test = srm_test(exact, weights);
+  EXPECT_EQ(test.expected, (std::vector<double>{2000, 1000, 1000}));
+  EXPECT_EQ(test.chi2, 0);
+  EXPECT_EQ(test.p_value, 1);
+
+  // Fair draws are not flagged against the weights they were drawn with, and
+  // are flagged against weights they were not drawn with.
+  const std::vector<std::uint64_t> drawn = draw_counts(1, 10000, {1, 1, 1, 1});
+  const std::vector<double> equal = {1, 1, 1, 1};
+  const std::vector<double> wrong = {2, 1, 1, 1};
+  EXPECT_GT(srm_test(drawn, equal).p_value, 0.01);
+  EXPECT_LT(srm_test(drawn, wrong).p_value, 1e-6);
+  const std::vector<std::uint64_t> drawn_2_1_1 = draw_counts(2, 10000, {2, 1, 1});
+  EXPECT_GT(srm_test(drawn_2_1_1, weights).p_value, 0.01);
+  EXPECT_LT(srm_test(drawn_2_1_1, std::vector<double>{1, 1, 1}).p_value, 1e-6);
+}
+
+TEST(SimStats, SrmDegenerateInputsCannotMismatch) {
+  const std::vector<std::uint64_t> one = {17};
+  const std::vector<double> one_weight = {3};
+  const SrmTest single = srm_test(one, one_weight);
+  EXPECT_EQ(single.dof, 0u);
+  EXPECT_EQ(single.chi2, 0);
+  EXPECT_EQ(single.p_value, 1);
+  EXPECT_EQ(single.expected, std::vector<double>{17});
+
+  const std::vector<std::uint64_t> none = {0, 0, 0};
+  const std::vector<double> weights = {1, 2, 3};
+  const SrmTest empty = srm_test(none, weights);
+  EXPECT_EQ(empty.dof, 2u);
+  EXPECT_EQ(empty.chi2, 0);
+  EXPECT_EQ(empty.p_value, 1);
+  EXPECT_EQ(empty.expected, (std::vector<double>{0, 0, 0}));
+
+  EXPECT_EQ(srm_test({}, {}).p_value, 1);
+}
+
+// A/A self-check (STYLE.md habit 13): under fair assignment the test flags
+// about its nominal share.
+TEST(SimStats, SrmFalsePositiveRateIsNominalUnderAA) {
+  constexpr int kRuns = 2000;
+  const std::vector<double> weights = {1, 1, 1, 1};
+  int below_5 = 0, below_1 = 0;
+  for (int run = 0; run < kRuns; ++run) {
+    const double p = srm_test(draw_counts(100 + run, 1000, weights), weights).p_value;
+    below_5 += p < 0.05;
+    below_1 += p < 0.01;
+  }
+  // Binomial standard errors are 0.0049 and 0.0022: about 3 either side.
+  EXPECT_NEAR(below_5 / double{kRuns}, 0.05, 0.015);
+  EXPECT_NEAR(below_1 / double{kRuns}, 0.01, 0.007);
+}
+
+TEST(SimStats, PercentileInterpolatesLikeNumPy) {
+  EXPECT_EQ(percentile({1, 2, 3, 4}, 0.5), 2.5);
+  EXPECT_EQ(percentile({10, 20, 30, 40, 50}, 0.1), 14.0);
+  EXPECT_EQ(percentile({3, 1, 2}, 0.75), 2.5);
+  EXPECT_NEAR(percentile({5, 1, 4, 2, 3, 10}, 0.33), 2.65, 1e-12);
+  EXPECT_EQ(percentile({5, 1, 4}, 0), 1);
+  EXPECT_EQ(percentile({5, 1, 4}, 1), 5);
+  EXPECT_EQ(percentile({7}, 0.3), 7);
+  EXPECT_EQ(percentile({5, 1, 4}, -1), 1);  // q is clamped
+  EXPECT_EQ(percentile({5, 1, 4}, 2), 5);
+  EXPECT_EQ(percentile({-INFINITY, 0}, 0.5), -INFINITY);
+  EXPECT_EQ(percentile({INFINITY, INFINITY}, 0.5), INFINITY);
+  EXPECT_TRUE(std::isnan(percentile({}, 0.5)));
+  EXPECT_TRUE(std::isnan(percentile({1, NAN, 3}, 0.5)));
+  EXPECT_TRUE(std::isnan(percentile({1, 2}, NAN)));
+}
+
+TEST(SimStats, PercentileIntervalIsTheTwoTails) {
+  std::vector<double> values;
+  for (int i = 100; i >= 0; --i) values.push_back(i);  // 0..100, unsorted
+  const Interval interval = percentile_interval(values, 0.05);
+  EXPECT_DOUBLE_EQ(interval.low, 2.5);
+  EXPECT_DOUBLE_EQ(interval.high, 97.5);
+  const Interval empty = percentile_interval({}, 0.05);
+  EXPECT_TRUE(std::isnan(empty.low));
+  EXPECT_TRUE(std::isnan(empty.high));
+}
+
+// Computed in Python with NormalDist and the formulas in sim_stats.h: share
+// 0.525 (two ties at the estimate count half), z0 = 0.0627..., a = -0.0824...,
+// levels 0.03947... and 0.94056...
+TEST(SimStats, BcaMatchesHandComputedReference) {
+  std::vector<double> resamples;
+  for (int k = 0; k < 40; ++k) resamples.push_back((k * k) % 37 * 0.25);
+  const std::vector<double> jackknife = {1.0, 1.5, 2.0, 4.0, 9.0};
+  const Interval bca = bca_interval(resamples, 4.0, jackknife, 0.1);
+  EXPECT_NEAR(bca.low, 0.13488356822179431, 1e-12);
+  EXPECT_NEAR(bca.high, 8.5, 1e-12);
+  const Interval plain = percentile_interval(resamples, 0.1);
+  EXPECT_NEAR(plain.low, 0.23750000000000004, 1e-12);
+  EXPECT_NEAR(plain.high, 8.524999999999999, 1e-12);
+}
+
+TEST(SimStats, BcaEqualsPercentileForSymmetricResamples) {
+  std::vector<double> resamples;
+  for (int k = 1; k <= 500; ++k) {
+    const double offset = 0.01 * k * k / 500;  // uneven spacing, mirrored
+    resamples.push_back(10 + offset);
+    resamples.push_back(10 - offset);
+  }
+  const std::vector<double> jackknife = {9, 9.5, 10, 10.5, 11};  // a = 0 exactly
+  const Interval bca = bca_interval(resamples, 10, jackknife, 0.05);
+  const Interval plain = percentile_interval(resamples, 0.05);
+  EXPECT_NEAR(bca.low, plain.low, 1e-12);
+  EXPECT_NEAR(bca.high, plain.high, 1e-12);
+}
+
+// The mean of 20 Exp(1) draws: the bootstrap distribution is right-skewed,
+// so the percentile interval sits too low. BCa must move both ends up,
+// towards the exact interval 2 n mean / chi2_{1-alpha/2, alpha/2}(2 n).
+TEST(SimStats, BcaShiftsTowardsTheExactIntervalForSkewedData) {
+  constexpr std::size_t n = 20;
+  constexpr std::size_t kResamples = 4000;
+  std::vector<double> data;
+  Stream draw(7, Purpose::bootstrap, {0});
+  for (std::size_t i = 0; i < n; ++i) data.push_back(-std::log(1 - draw.uniform()));
+  double sum = 0;
+  for (double x : data) sum += x;
+  const double mean = sum / n;
+  std::vector<double> resamples, jackknife;
+  for (std::size_t b = 0; b < kResamples; ++b) {
+    double resample = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      resample += data[static_cast<std::size_t>(draw.uniform() * n)];
+    resamples.push_back(resample / n);
+  }
+  for (std::size_t i = 0; i < n; ++i) jackknife.push_back((sum - data[i]) / (n - 1));
+
+  // chi2(2n) quantiles by bisection on chi_square_sf.
+  const auto upper_quantile = [](double tail, double dof) {
+    double low = 0, high = 10 * dof;
+    for (int step = 0; step < 200; ++step) {
+      const double middle = (low + high) / 2;
+      (chi_square_sf(middle, dof) > tail ? low : high) = middle;
+    }
+    return (low + high) / 2;
+  };
+  const double alpha = 0.05;
+  const Interval exact{2 * n * mean / upper_quantile(alpha / 2, 2 * n),
+                       2 * n * mean / upper_quantile(1 - alpha / 2, 2 * n)};
+  const Interval plain = percentile_interval(resamples, alpha);
+  const Interval bca = bca_interval(resamples, mean, jackknife, alpha);
+  EXPECT_GT(bca.low, plain.low);
+  EXPECT_GT(bca.high, plain.high);
+  EXPECT_LT(std::abs(bca.low - exact.low), std::abs(plain.low - exact.low));
+  EXPECT_LT(std::abs(bca.high - exact.high), std::abs(plain.high - exact.high));
+}
+
+TEST(SimStats, BcaStaysInsideTheResamplesRange) {
+  std::vector<double> resamples;
+  for (int k = 0; k < 200; ++k) resamples.push_back(std::sin(k) * 3 + 1);
+  const auto [lowest, highest] = std::minmax_element(resamples.begin(), resamples.end());
+  // From mild to extreme acceleration (one jackknife value far out), both
+  // signs, and estimates across the range.
+  for (double outlier : {1.0, 5.0, 50.0, 1e6, -1e6}) {
+    std::vector<double> jackknife(100, 0.0);
+    jackknife.push_back(outlier);
+    for (double estimate : {-1.9, 0.0, 1.0, 3.9}) {
+      for (double alpha : {0.01, 0.05, 0.32}) {
+        const Interval bca = bca_interval(resamples, estimate, jackknife, alpha);
+        EXPECT_LE(bca.low, bca.high);
+        EXPECT_GE(bca.low, *lowest);
+        EXPECT_LE(bca.high, *highest);
+      }
+    }
+  }
+}
+
+TEST(SimStats, BcaFallsBackToPercentileWhenTheEstimateIsOutside) {
+  const std::vector<double> resamples = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  const std::vector<double> jackknife = {1, 2, 7};
+  const Interval plain = percentile_interval(resamples, 0.1);
+  for (double estimate : {0.5, 10.5}) {  // share 0, share 1
+    const Interval bca = bca_interval(resamples, estimate, jackknife, 0.1);
+    EXPECT_EQ(bca.low, plain.low);
+    EXPECT_EQ(bca.high, plain.high);
+  }
+  const Interval empty = bca_interval({}, 1, jackknife, 0.1);
+  EXPECT_TRUE(std::isnan(empty.low) && std::isnan(empty.high));
+  const Interval no_estimate = bca_interval(resamples, NAN, jackknife, 0.1);
+  EXPECT_TRUE(std::isnan(no_estimate.low) && std::isnan(no_estimate.high));
+}
+
+}  // namespace
+}  // namespace invr::simulation
