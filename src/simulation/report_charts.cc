@@ -51,10 +51,11 @@ Json relative_chart(const std::vector<std::string>& arms,
     auto it = relative.find(arm);
     if (it == relative.end()) continue;
     auto c = it->second.find(metric.key);
-    if (c == it->second.end()) continue;
+    // An undefined change (control level 0) has no bar; the tables say n/a.
+    if (c == it->second.end() || !c->second.change) continue;
     labels.push_back(arm);
     colors_json.push_back(colors.of(arm));
-    values.push_back(c->second.change * 100.0);
+    values.push_back(*c->second.change * 100.0);
     low.push_back(optional_number(c->second.ci_low, 100.0));
     high.push_back(optional_number(c->second.ci_high, 100.0));
   }
@@ -63,7 +64,18 @@ Json relative_chart(const std::vector<std::string>& arms,
           {"values", values},   {"low", low},       {"high", high}};
 }
 
+bool has_producer_window(const Results& results) {
+  bool any = false;
+  for (const auto& [arm, points] : results.daily)
+    for (const auto& p : points) {
+      if (!p.producer_7d) return false;
+      any = true;
+    }
+  return any;
+}
+
 Json daily_chart(const Results& results, const std::string& metric, ArmColors& colors) {
+  const bool window = metric == "producer_b50ps" && has_producer_window(results);
   std::set<long long> day_set;
   for (const auto& [arm, points] : results.daily)
     for (const auto& p : points) day_set.insert(p.day);
@@ -87,7 +99,7 @@ Json daily_chart(const Results& results, const std::string& metric, ArmColors& c
       if (metric == "ctr")
         values.push_back(p.ctr * 100.0);
       else if (metric == "producer_b50ps")
-        values.push_back(p.producer_b50ps * 100.0);
+        values.push_back((window ? p.producer_7d->b50ps : p.producer_b50ps) * 100.0);
       else
         values.push_back(p.psei);
     }

@@ -34,7 +34,11 @@ Json lorenz_chart(const Results& results, ArmColors& colors);
 Json relative_chart(const std::vector<std::string>& arms,
                     const std::map<std::string, Changes>& relative, const RelativeMetric& metric,
                     ArmColors& colors);
-// A daily metric per arm: "ctr", "producer_b50ps" or "psei".
+// Whether every daily row has its 7-day producer window (version 2).
+bool has_producer_window(const Results& results);
+// A daily metric per arm: "ctr", "producer_b50ps" or "psei". Producer B50PS
+// is over the 7-day window ending each day when has_producer_window(): a
+// single day's impressions reach too few producers for a bottom half.
 Json daily_chart(const Results& results, const std::string& metric, ArmColors& colors);
 // Histograms, one series per arm, all with the same axis titles.
 Json histogram_chart(const std::vector<std::pair<std::string, const Histogram*>>& series,

@@ -126,6 +126,12 @@ long long Node::integer() const {
   return static_cast<long long>(x);
 }
 
+bool Node::boolean() const {
+  if (!value_->is_boolean())
+    fail("expected true or false, found " + with_article(value_->type_name()));
+  return value_->get<bool>();
+}
+
 std::string Node::string() const {
   if (!value_->is_string()) fail("expected a string, found " + with_article(value_->type_name()));
   return value_->get<std::string>();

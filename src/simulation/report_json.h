@@ -45,6 +45,7 @@ class Node {
   double number() const;  // a finite JSON number
   std::optional<double> number_or_null() const;
   long long integer() const;  // a number with no fractional part
+  bool boolean() const;       // true or false
   std::string string() const;
   std::optional<std::string> string_or_null() const;
   std::vector<double> numbers() const;  // an array of numbers

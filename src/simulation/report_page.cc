@@ -52,6 +52,13 @@ void relative_grid(Page& page, const std::string& id_prefix, const std::vector<s
   page.html("</div>\n");
 }
 
+std::vector<std::string> arm_names(const Results& r, bool with_control) {
+  std::vector<std::string> names;
+  for (const auto& arm : r.arms)
+    if (with_control || arm.name != r.control) names.push_back(arm.name);
+  return names;
+}
+
 std::string world_sentence(const Results& r) {
   const WorldInfo& w = r.world;
   const std::string what =
@@ -71,34 +78,85 @@ std::string world_sentence(const Results& r) {
       format_count(w.days));
 }
 
-constexpr const char* kHowToRead = R"(<details open><summary>How to read this report</summary><ul>
+std::string how_to_read(const Results& r) {
+  std::string html = R"HTML(<details open><summary>How to read this report</summary><ul>
 <li><b>B50PS</b> (bottom-50% producer share): share of impressions that went to the less exposed half of producers. Higher is fairer.</li>
 <li><b>T1PS</b> (top-1% producer share): share of impressions that went to the most exposed 1% of producers. Lower is fairer.</li>
 <li><b>PSEI</b> (percent of sufficiently exposed items): percentage of treated items (the items InvR works for) that reached the sufficient number of impressions. Higher is better.</li>
 <li><b>CTR</b>: clicks per impression. InvR aims to raise the first three at a small CTR cost.</li>
-<li><b>Δ</b> columns and the bar charts give the change relative to control (+33% means 1.33 × the control value) with a 95% bootstrap confidence interval over users in brackets and as whiskers. A green cell's interval excludes zero in the good direction, a red one in the bad direction.</li>
-<li>Arrows in chart titles give the good direction of each metric (↑ higher is better, ↓ lower is better).</li>
+)HTML";
+  if (r.version >= 2)
+    html +=
+        R"HTML(<li>Changes are given with their levels: <i>control → arm</i> above, then the change relative to control (+33% means 1.33 × the control level) and its 95% bootstrap interval over users in brackets; "n/a (control 0)" when the control level is 0. A cell is green or red only when it is the <b>primary</b> estimate and its interval excludes zero (in the good or bad direction).</li>
+<li>The primary estimate of CTR and clicks per user is the <b>paired counterfactual</b> when the simulator ran it (the same users' slates with and without InvR, in expected clicks: no click noise, so the narrowest interval), else <b>CUPED</b> (arm against control, adjusted by each user's pre-period CTR). The plain <b>arm-level</b> comparison is shown beside them; for every other metric it is the primary.</li>
+)HTML";
+  else
+    html +=
+        R"HTML(<li><b>Δ</b> columns and the bar charts give the change relative to control (+33% means 1.33 × the control value) with a 95% bootstrap confidence interval over users in brackets and as whiskers. A green cell's interval excludes zero in the good direction, a red one in the bad direction.</li>
+)HTML";
+  html +=
+      R"HTML(<li>Arrows in chart titles give the good direction of each metric (↑ higher is better, ↓ lower is better).</li>
 </ul></details>
-)";
+)HTML";
+  return html;
+}
+
+// Version 2's headline: the user-side effects, then exposure, for InvR arms.
+void headline_sections(Page& page, const Results& r) {
+  if (r.version < 2) return;
+  const std::vector<std::string> treatment = arm_names(r, false);
+  const std::string users = headline_table(treatment, r.analysis.effects);
+  if (!users.empty()) {
+    page.html(
+        "<section id=\"headline\"><h2>Effect on users: CTR and clicks per user</h2>\n<p>Per InvR "
+        "arm, the primary estimate first, then CUPED and the plain arm-level comparison. Levels "
+        "are <i>control → arm</i>; the paired counterfactual's control level is the expected "
+        "value of the same users' slates without InvR.</p>\n");
+    page.html(users);
+    page.html("</section>\n");
+  }
+  const std::string exposure = exposure_table(treatment, r.relative);
+  if (!exposure.empty()) {
+    page.html(
+        "<section id=\"exposure\"><h2>Effect on exposure</h2>\n<p>Arm-level changes against "
+        "control (the primary estimate for these metrics), with levels <i>control → "
+        "arm</i>.</p>\n");
+    page.html(exposure);
+    page.html("</section>\n");
+  }
+}
 
 void overview_section(Page& page, const Results& r) {
+  const std::map<std::string, Changes> shown = display_changes(r.relative, r.analysis.effects);
   page.html("<section id=\"summary\"><h2>The paper's metrics per arm</h2>\n");
-  std::vector<std::string> arms;
-  for (const auto& arm : r.arms) arms.push_back(arm.name);
-  page.html(metrics_table(arms, r.totals, r.relative, &r));
+  page.html(metrics_table(arm_names(r, true), r.totals, shown, &r));
+  if (!r.analysis.effects.empty())
+    page.html(
+        "<p class=\"muted\">Δ CTR is the primary estimate, as in the headline; the others are "
+        "arm-level.</p>\n");
   page.html("<details><summary>More concentration measures</summary>\n");
   page.html(concentration_table(r));
   page.html("</details></section>\n");
 
-  std::vector<std::string> treatment;
-  for (const auto& arm : r.arms)
-    if (arm.name != r.control) treatment.push_back(arm.name);
   page.html(
       "<section id=\"relative\"><h2>Change against control</h2>\n<p>Relative change of each "
       "treatment arm against control (%), with 95% bootstrap intervals as whiskers. Each "
       "metric has its own scale.</p>\n");
-  relative_grid(page, "chart-relative-", treatment, r.relative);
+  relative_grid(page, "chart-relative-", arm_names(r, false), shown);
   page.html("</section>\n");
+}
+
+// Version 2's checks of the run: SRM, A/A, CTR trends.
+void check_sections(Page& page, const Results& r) {
+  if (r.analysis.srm) {
+    page.html("<section id=\"srm\"><h2>Sample ratio</h2>\n<p>");
+    page.html(srm_summary(*r.analysis.srm));
+    page.html("</p>\n");
+    page.html(srm_table(r.analysis));
+    page.html("</section>\n");
+  }
+  if (r.aa) page.html(aa_section(*r.aa));
+  page.html(trend_section(r));
 }
 
 void exposure_sections(Page& page, const Results& r) {
@@ -113,12 +171,15 @@ void exposure_sections(Page& page, const Results& r) {
   }
 
   page.html("<section id=\"daily\"><h2>Metrics over days</h2>\n");
+  const bool window = has_producer_window(r);
   const struct {
     const char* metric;
     const char* title;
     const char* y_title;
   } daily[] = {{"ctr", "CTR per day", "CTR (%)"},
-               {"producer_b50ps", "Producer B50PS per day", "Producer B50PS (%)"},
+               {"producer_b50ps",
+                window ? "Producer B50PS over the 7 days up to each day" : "Producer B50PS per day",
+                "Producer B50PS (%)"},
                {"psei", "PSEI per day", "PSEI (%)"}};
   for (const auto& d : daily) {
     Json spec = daily_chart(r, d.metric, page.colors());
@@ -170,8 +231,12 @@ void experiment_sections(Page& page, const Results& r) {
     const ExperimentResult& e = r.experiments[i];
     page.html(fmt::format("<article id=\"experiment-{}\"><h3>{}</h3>\n", i, html_escape(e.name)));
     if (!e.description.empty()) page.html(fmt::format("<p>{}</p>\n", html_escape(e.description)));
-    page.html(metrics_table(e.arms, e.totals, e.relative, nullptr));
-    relative_grid(page, fmt::format("chart-experiment-{}-", i), e.arms, e.relative);
+    page.html(srm_warning(e.analysis, fmt::format("srm-warning-experiment-{}", i)));
+    if (e.analysis.srm) page.html("<p>" + srm_summary(*e.analysis.srm) + "</p>\n");
+    page.html(headline_table(e.arms, e.analysis.effects));
+    const std::map<std::string, Changes> shown = display_changes(e.relative, e.analysis.effects);
+    page.html(metrics_table(e.arms, e.totals, shown, nullptr));
+    relative_grid(page, fmt::format("chart-experiment-{}-", i), e.arms, shown);
     page.html("</article>\n");
   }
   page.html("</section>\n");
@@ -183,14 +248,19 @@ std::string render_page(const Results& r, std::string_view chartjs_source) {
   Page page(r);
   page.html(fmt::format("<header><h1>InvR A/B simulation: {}</h1>\n", html_escape(r.world.name)));
   page.html(world_sentence(r));
+  page.html(oracle_sentence(r.world));
   page.html(arms_table(r));
-  page.html(kHowToRead);
+  page.html(how_to_read(r));
   if (!r.config_text.empty())
     page.html(
         fmt::format("<details><summary>Simulation configuration</summary><pre>{}</pre></details>\n",
                     html_escape(r.config_text)));
   page.html("</header>\n<main>\n");
+  page.html(srm_warning(r.analysis, "srm-warning"));
+  headline_sections(page, r);
+  page.html(trust_section(r));
   overview_section(page, r);
+  check_sections(page, r);
   exposure_sections(page, r);
   user_section(page, r);
   experiment_sections(page, r);

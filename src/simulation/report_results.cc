@@ -5,12 +5,14 @@
 #include <algorithm>
 
 #include "simulation/report_json.h"
+#include "simulation/report_results_v2.h"
 
 namespace invr::report {
 namespace {
 
 constexpr std::string_view kFormat = "invr-simulation-results";
-constexpr long long kVersion = 1;
+constexpr long long kOldestVersion = 1;
+constexpr long long kNewestVersion = 2;
 
 Concentration read_concentration(const Node& node) {
   Concentration c;
@@ -33,24 +35,28 @@ ArmTotals read_totals(const Node& node) {
   return t;
 }
 
-// Known metrics only; other keys are tolerated and ignored.
-Changes read_changes(const Node& node) {
+// Version 1: known metrics only; other keys are tolerated and ignored.
+Changes read_changes_v1(const Node& node) {
   node.expect_object();
   Changes changes;
-  for (const auto& metric : relative_metrics()) {
+  for (const auto& metric : reported_metrics()) {
     auto entry = node.find(metric.key);
     if (!entry) continue;
     // null: undefined, e.g. a control value of 0 makes arm/control - 1 NaN,
     // which JSON writes as null. Shown like an absent metric.
     const std::optional<double> change = entry->at("change").number_or_null();
     if (!change) continue;
-    Change c;
+    Estimate c;
     c.change = *change;
     if (auto low = entry->find("ci_low")) c.ci_low = low->number();
     if (auto high = entry->find("ci_high")) c.ci_high = high->number();
     changes[metric.key] = c;
   }
   return changes;
+}
+
+Changes read_changes(const Node& node, long long version) {
+  return version >= 2 ? read_estimates(node) : read_changes_v1(node);
 }
 
 Histogram read_histogram(const Node& node) {
@@ -95,9 +101,10 @@ void read_header(const Node& root, Results& r) {
   if (format.string() != kFormat)
     format.fail(fmt::format("expected \"{}\", found \"{}\"", kFormat, format.string()));
   const Node version = root.at("version");
-  if (version.integer() != kVersion)
-    version.fail(fmt::format("unsupported version {} (this build reads version {})",
-                             version.integer(), kVersion));
+  r.version = version.integer();
+  if (r.version < kOldestVersion || r.version > kNewestVersion)
+    version.fail(fmt::format("unsupported version {} (this build reads versions {} to {})",
+                             r.version, kOldestVersion, kNewestVersion));
   if (auto config = root.find("config")) r.config_text = config->json().dump(2);
 
   const Node world = root.at("world");
@@ -107,6 +114,7 @@ void read_header(const Node& root, Results& r) {
   r.world.items = world.at("items").number();
   r.world.producers = world.at("producers").number();
   r.world.days = world.at("days").number();
+  if (r.version >= 2) r.world.oracle = read_oracle(world);
 }
 
 void read_arms(const Node& root, Results& r) {
@@ -145,6 +153,8 @@ void read_daily(const Node& root, Results& r) {
     p.ctr = row.at("ctr").number();
     p.psei = row.at("psei").number();
     p.producer_b50ps = row.at("producer").at("b50ps").number();
+    if (r.version >= 2)
+      if (auto window = row.find("producer_7d")) p.producer_7d = read_window(*window);
     r.daily[arm.string()].push_back(p);
   }
   for (auto& [arm, points] : r.daily)
@@ -152,7 +162,28 @@ void read_daily(const Node& root, Results& r) {
                      [](const DailyPoint& a, const DailyPoint& b) { return a.day < b.day; });
 }
 
-ExperimentResult read_experiment(const Node& node) {
+// Version 2's per-run statistics. `arms` are the run's arm names in order
+// (the SRM lists follow it); empty when the file does not list them.
+void read_analysis(const Node& node, const std::vector<std::string>& arms, bool required,
+                   RunAnalysis& analysis) {
+  const auto section = [&](std::string_view key) {
+    return required ? std::optional<Node>(node.at(key)) : node.find(key);
+  };
+  if (auto effects = section("effects"))
+    for (const auto& [arm, n] : effects->members())
+      if (!n.json().is_null()) analysis.effects[arm] = read_arm_effects(n);
+  if (auto srm = section("srm")) {
+    analysis.srm = read_srm(*srm, arms.size());
+    analysis.srm_arms = arms;
+    for (std::size_t i = analysis.srm_arms.size(); i < analysis.srm->users.observed.size(); ++i)
+      analysis.srm_arms.push_back(fmt::format("arm {}", i + 1));
+  }
+  if (auto trend = section("trend"))
+    for (const auto& [arm, n] : trend->members())
+      if (!n.json().is_null()) analysis.trend[arm] = read_trend(n);
+}
+
+ExperimentResult read_experiment(const Node& node, long long version) {
   ExperimentResult e;
   e.name = node.at("name").string();
   if (auto description = node.find("description")) e.description = description->string();
@@ -160,7 +191,7 @@ ExperimentResult read_experiment(const Node& node) {
     if (std::find(e.arms.begin(), e.arms.end(), arm) == e.arms.end()) e.arms.push_back(arm);
   };
   for (const auto& [arm, changes] : node.at("relative").members()) {
-    e.relative[arm] = read_changes(changes);
+    e.relative[arm] = read_changes(changes, version);
     remember(arm);
   }
   if (auto totals = node.find("totals"))
@@ -168,21 +199,69 @@ ExperimentResult read_experiment(const Node& node) {
       e.totals[arm] = read_totals(t);
       remember(arm);
     }
+  if (version >= 2) {
+    std::vector<std::string> listed;
+    if (auto arms = node.find("arms"))
+      for (std::size_t i = 0; i < arms->size(); ++i)
+        listed.push_back((*arms)[i].at("name").string());
+    read_analysis(node, listed, false, e.analysis);
+  }
   return e;
+}
+
+// The main run's version 2 sections: effects for every InvR arm, the SRM
+// test over the listed arms, trends of listed arms, and the optional A/A.
+void read_main_analysis(const Node& root, Results& r) {
+  std::vector<std::string> names;
+  for (const auto& arm : r.arms) names.push_back(arm.name);
+  for (const char* key : {"effects", "trend"})
+    read_per_arm(root.at(key), r, [](const std::string&, const Node&) {});
+  read_analysis(root, names, true, r.analysis);
+  const Node effects = root.at("effects");
+  for (const auto& arm : r.arms)
+    if (arm.name != r.control && !r.analysis.effects.count(arm.name))
+      effects.at(arm.name).fail("expected the effects of an InvR arm, found null");
+  if (auto aa = root.find("aa")) r.aa = read_aa(*aa, r.arms.size() - 1);
 }
 
 }  // namespace
 
 const std::vector<RelativeMetric>& relative_metrics() {
   static const std::vector<RelativeMetric> metrics = {
-      {"ctr", "CTR", true},
-      {"producer_b50ps", "Producer B50PS", true},
-      {"producer_t1ps", "Producer T1PS", false},
-      {"psei", "PSEI", true},
-      {"item_b50ps", "Item B50PS", true},
-      {"producer_gini", "Producer Gini", false},
+      {"ctr", "CTR", true, Unit::kShare},
+      {"producer_b50ps", "Producer B50PS", true, Unit::kShare},
+      {"producer_t1ps", "Producer T1PS", false, Unit::kShare},
+      {"psei", "PSEI", true, Unit::kPercent},
+      {"item_b50ps", "Item B50PS", true, Unit::kShare},
+      {"producer_gini", "Producer Gini", false, Unit::kIndex},
   };
   return metrics;
+}
+
+const std::vector<RelativeMetric>& reported_metrics() {
+  static const std::vector<RelativeMetric> metrics = {
+      {"ctr", "CTR", true, Unit::kShare},
+      {"clicks_per_user", "Clicks per user", true, Unit::kPerUser},
+      {"psei", "PSEI", true, Unit::kPercent},
+      {"producer_b50ps", "Producer B50PS", true, Unit::kShare},
+      {"producer_t1ps", "Producer T1PS", false, Unit::kShare},
+      {"producer_gini", "Producer Gini", false, Unit::kIndex},
+      {"item_b50ps", "Item B50PS", true, Unit::kShare},
+      {"item_gini", "Item Gini", false, Unit::kIndex},
+      {"producer_coverage", "Producer coverage", true, Unit::kShare},
+  };
+  return metrics;
+}
+
+const RelativeMetric* find_metric(std::string_view key) {
+  for (const auto& metric : reported_metrics())
+    if (key == metric.key) return &metric;
+  return nullptr;
+}
+
+const Estimate& Effect::pick(const std::string& primary) const {
+  // The reader guarantees a paired estimate whenever it is the primary.
+  return primary == "paired" && paired ? *paired : cuped;
 }
 
 const ArmInfo* Results::find_arm(std::string_view name) const {
@@ -205,8 +284,10 @@ Results read_results(std::string_view text, const std::string& file) {
   for (const auto& arm : r.arms) r.totals[arm.name] = read_totals(totals.at(arm.name));
   const Node relative = root.at("relative");
   for (const auto& arm : r.arms)
-    if (arm.name != r.control) r.relative[arm.name] = read_changes(relative.at(arm.name));
+    if (arm.name != r.control)
+      r.relative[arm.name] = read_changes(relative.at(arm.name), r.version);
   read_daily(root, r);
+  if (r.version >= 2) read_main_analysis(root, r);
 
   if (auto lorenz = root.find("lorenz"))
     read_per_arm(*lorenz, r,
@@ -225,7 +306,7 @@ Results read_results(std::string_view text, const std::string& file) {
     });
   if (auto experiments = root.find("experiments"))
     for (std::size_t i = 0; i < experiments->size(); ++i)
-      r.experiments.push_back(read_experiment((*experiments)[i]));
+      r.experiments.push_back(read_experiment((*experiments)[i], r.version));
   return r;
 }
 

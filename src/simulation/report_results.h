@@ -1,13 +1,17 @@
-// The part of results.json ("invr-simulation-results", version 1) that the
-// report shows, read and checked once so the page code never meets a bad
+// The part of results.json ("invr-simulation-results", versions 1 and 2) that
+// the report shows, read and checked once so the page code never meets a bad
 // value. Shares are fractions (0.05 = 5%), PSEI is a percentage (0-100), and
 // relative changes are fractions of the control value (0.33 = +33%).
+// Version 2 adds absolute levels to every estimate, the user-side effects
+// (paired counterfactual, CUPED, arm-level), the SRM test, CTR trends, the
+// A/A calibration and the oracle's fit; a version 1 file leaves them empty.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace invr::report {
@@ -29,24 +33,114 @@ struct ArmTotals {
   Concentration producer;
 };
 
-// A relative change against control with its 95% bootstrap interval; the
-// interval is absent when the simulator could not compute one (null).
-struct Change {
-  double change = 0;
-  std::optional<double> ci_low;
-  std::optional<double> ci_high;
-};
-
-// Relative changes by metric key ("ctr", "producer_b50ps", ...).
-using Changes = std::map<std::string, Change>;
+// How a metric's absolute level is written: a fraction shown as a percentage
+// (CTR, shares, coverage), a percentage already (PSEI), a count per user, or
+// an index in [0, 1] (Gini).
+enum class Unit { kShare, kPercent, kPerUser, kIndex };
 
 struct RelativeMetric {
   const char* key;
   const char* label;
   bool higher_is_better;
+  Unit unit = Unit::kShare;
 };
 // The metrics the report charts, in display order.
 const std::vector<RelativeMetric>& relative_metrics();
+// Every metric of version 2's "relative" (a superset of the charted ones), in
+// the file's order: ctr, clicks_per_user, then the exposure metrics.
+const std::vector<RelativeMetric>& reported_metrics();
+// nullptr for a key the report does not know.
+const RelativeMetric* find_metric(std::string_view key);
+
+// A relative change against control with its 95% bootstrap interval (the
+// schema's estimate object E). change is absent when it is undefined (the
+// control level is 0); the interval is absent when none was computed.
+// Version 2 adds the absolute levels, the interval's kind and whether this
+// is the primary estimator's significant result; version 1 leaves them empty
+// and the page shades by the interval alone.
+struct Estimate {
+  std::optional<double> change;
+  std::optional<double> ci_low;
+  std::optional<double> ci_high;
+  std::optional<double> control;  // level of the metric in control
+  std::optional<double> arm;      // level in the arm
+  std::string interval;           // "percentile" or "permutation"; "" in version 1
+  std::optional<bool> significant;
+};
+
+// Relative changes by metric key ("ctr", "producer_b50ps", ...).
+using Changes = std::map<std::string, Estimate>;
+
+// One user-side metric's three estimators (version 2, effects.ARM.METRIC).
+struct Effect {
+  std::optional<Estimate> paired;  // absent when the counterfactual was off
+  Estimate cuped;
+  Estimate arm_level;
+  // The estimate named by `primary` ("paired" or "cuped").
+  const Estimate& pick(const std::string& primary) const;
+};
+
+struct ArmEffects {
+  std::string primary;  // "paired" or "cuped"
+  Effect ctr;
+  Effect clicks_per_user;
+  const Estimate& primary_ctr() const { return ctr.pick(primary); }
+};
+
+// A chi-square test of observed against expected counts, one per arm in the
+// run's arm order.
+struct SampleRatio {
+  std::vector<double> observed;
+  std::vector<double> expected;
+  double chi2 = 0;
+  long long dof = 0;
+  double p_value = 1;
+};
+
+struct Srm {
+  double p_threshold = 0.001;
+  bool flagged = false;
+  SampleRatio users;
+  SampleRatio visiting_users;
+};
+
+// An arm's CTR over the run: the first and last three days' CTR and a
+// regression slope per day as a fraction of the run's mean CTR.
+struct Trend {
+  double first3 = 0;
+  double last3 = 0;
+  std::optional<double> change;  // last3 / first3 - 1; absent when first3 is 0
+  double slope_per_day = 0;
+  std::optional<double> ci_low;
+  std::optional<double> ci_high;
+};
+
+// The version 2 statistics every run carries (the main run and each
+// experiment): empty or absent in a version 1 file.
+struct RunAnalysis {
+  std::map<std::string, ArmEffects> effects;  // InvR arms
+  std::optional<Srm> srm;
+  std::vector<std::string> srm_arms;  // arm names matching srm's per-arm lists
+  std::map<std::string, Trend> trend;
+};
+
+struct AaSalt {
+  std::string salt;
+  double srm_p = 1;
+  std::vector<std::pair<std::string, double>> excluding;  // metric, intervals excluding 0
+};
+
+// The A/A calibration (version 2, "aa"): every arm serves control, the users
+// are bucketed with `salts` salts, and each 95% interval should exclude 0 in
+// about 5% of the comparisons.
+struct AaCalibration {
+  long long salts = 0;
+  long long comparisons = 0;
+  std::vector<std::pair<std::string, double>> false_positive_rate;  // file order
+  long long out_of_range = 0;
+  long long srm_flagged = 0;
+  std::vector<AaSalt> per_salt;
+};
 
 struct ArmInfo {
   std::string name;
@@ -60,6 +154,8 @@ struct DailyPoint {
   double ctr = 0;
   double psei = 0;
   double producer_b50ps = 0;
+  // Producer concentration over the 7-day window ending this day (version 2).
+  std::optional<Concentration> producer_7d;
 };
 
 struct Histogram {
@@ -83,6 +179,16 @@ struct ExperimentResult {
   std::vector<std::string> arms;  // first-seen order over relative, then totals
   std::map<std::string, Changes> relative;
   std::map<std::string, ArmTotals> totals;
+  RunAnalysis analysis;
+};
+
+// How well the dataset oracle that plays the users predicts held-out data.
+struct Oracle {
+  std::string kind;  // "two-tower", "ease" or "item-knn"
+  std::string protocol;
+  double test_users = 0;
+  double recall_at_20 = 0;
+  double most_popular_recall_at_20 = 0;
 };
 
 struct WorldInfo {
@@ -92,10 +198,12 @@ struct WorldInfo {
   double items = 0;
   double producers = 0;
   double days = 0;
+  std::optional<Oracle> oracle;  // version 2, dataset worlds
 };
 
 struct Results {
-  std::string file;         // where it was read from, for the page footer
+  std::string file;  // where it was read from, for the page footer
+  long long version = 1;
   std::string config_text;  // the "config" object, pretty-printed; "" if absent
   WorldInfo world;
   std::vector<ArmInfo> arms;
@@ -103,6 +211,8 @@ struct Results {
   std::map<std::string, ArmTotals> totals;
   std::map<std::string, Changes> relative;               // every arm but control
   std::map<std::string, std::vector<DailyPoint>> daily;  // by arm, by day
+  RunAnalysis analysis;                                  // version 2
+  std::optional<AaCalibration> aa;                       // version 2, when run
   // Optional sections: empty when absent from the file.
   std::map<std::string, Curve> lorenz;
   std::map<std::string, Histogram> treated_histogram;

@@ -263,8 +263,24 @@ th[scope=row], thead th:first-child, td.text { text-align: left; }
 thead th { background: #f5f5f7; white-space: normal; vertical-align: bottom; }
 td.better { background: #e3f4e6; }
 td.worse { background: #fbe4e2; }
-td.muted { color: #888; }
+td.muted, .muted { color: #888; }
+td.caution { background: #fdf3d8; }
 .ci { display: block; color: #666; font-size: .75rem; }
+.levels { display: block; color: #555; font-size: .75rem; }
+.estimator { display: block; color: #777; font-size: .7rem; }
+table.headline tr.primary td { font-weight: 600; }
+table.headline tr.primary td .levels, table.headline tr.primary td .ci, table.headline tr.primary td .estimator { font-weight: normal; }
+.warning { border: 1px solid #d9534f; border-left: 6px solid #d9534f; background: #fff1f0; padding: .7rem 1rem; margin: 1rem 0; }
+.trust { border: 1px solid #c9d3e0; background: #f7f9fc; padding: .2rem 1.2rem .6rem; margin-top: 1.5rem; }
+.trust h2 { border: none; margin-top: .8rem; }
+.trust ul { list-style: none; padding-left: 0; }
+.trust li { margin: .45rem 0; padding-left: 5.6rem; text-indent: -5.6rem; }
+.verdict { display: inline-block; width: 5rem; text-indent: 0; text-align: center; border-radius: 3px; font-size: .75rem; font-weight: 600; padding: .05rem 0; margin-right: .4rem; }
+.trust-ok .verdict { background: #e3f4e6; color: #1e6b2e; }
+.trust-caution .verdict { background: #fdf3d8; color: #7a5a00; }
+.trust-warning .verdict { background: #fbe4e2; color: #a11d12; }
+.trust-note .verdict { background: #eceff3; color: #444; }
+code { background: #f0f0f3; padding: 0 .2rem; border-radius: 2px; }
 figure { margin: 1rem 0 1.5rem; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 .chart { position: relative; width: 100%; }

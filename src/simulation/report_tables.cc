@@ -12,44 +12,35 @@ std::string percent_of_fraction(double x, int decimals = 2) {
   return fmt::format("{:.{}f}%", x * 100.0, decimals);
 }
 
-std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", fraction * 100.0); }
-
-// "+33.1% [+30.2, +36.0]", classed better/worse when the interval excludes 0.
+// "+33.1% [+30.2, +36.0]", with the levels above it when the file has them.
 std::string change_cell(const Changes* changes, const RelativeMetric& metric, bool is_control) {
   if (is_control) return "<td class=\"muted\">control</td>";
   if (!changes) return "<td class=\"muted\">–</td>";
   auto it = changes->find(metric.key);
   if (it == changes->end()) return "<td class=\"muted\">–</td>";
-  const Change& c = it->second;
-  std::string cls;
-  std::string interval;
-  if (c.ci_low && c.ci_high) {
-    interval = fmt::format(" <span class=\"ci\">[{:+.1f}, {:+.1f}]</span>", *c.ci_low * 100.0,
-                           *c.ci_high * 100.0);
-    const bool up = *c.ci_low > 0;
-    const bool down = *c.ci_high < 0;
-    if (up || down)
-      cls = (up == metric.higher_is_better) ? " class=\"better\"" : " class=\"worse\"";
-  }
-  return fmt::format("<td{}>{}{}</td>", cls, signed_percent(c.change), interval);
+  return estimate_cell(it->second, metric);
 }
 
 const RelativeMetric& metric(const char* key) {
-  for (const auto& m : relative_metrics())
-    if (std::string_view(m.key) == key) return m;
+  if (const RelativeMetric* m = find_metric(key)) return *m;
   throw std::logic_error("unknown relative metric");
 }
 
 }  // namespace
 
 std::string format_count(double x) {
-  if (x != std::floor(x) || std::fabs(x) >= 1e15) return fmt::format("{:.1f}", x);
-  std::string digits = fmt::format("{}", static_cast<long long>(std::fabs(x)));
+  if (std::fabs(x) >= 1e15) return fmt::format("{:.1f}", x);
+  const bool whole = x == std::floor(x);
+  // Non-integers keep one decimal: work in tenths so rounding carries over.
+  const long long tenths = std::llround(std::fabs(x) * 10);
+  const std::string digits =
+      fmt::format("{}", whole ? static_cast<long long>(std::fabs(x)) : tenths / 10);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
     out += digits[i];
   }
+  if (!whole) out += fmt::format(".{}", tenths % 10);
   return x < 0 ? "-" + out : out;
 }
 
@@ -126,6 +117,16 @@ std::string concentration_table(const Results& results) {
         format_count(t.clicks));
   }
   return html + "</tbody></table></div>\n";
+}
+
+std::map<std::string, Changes> display_changes(const std::map<std::string, Changes>& relative,
+                                               const std::map<std::string, ArmEffects>& effects) {
+  std::map<std::string, Changes> out = relative;
+  for (const auto& [arm, e] : effects) {
+    out[arm]["ctr"] = e.primary_ctr();
+    out[arm]["clicks_per_user"] = e.clicks_per_user.pick(e.primary);
+  }
+  return out;
 }
 
 std::string users_table(const Results& results) {

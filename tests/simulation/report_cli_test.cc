@@ -28,6 +28,39 @@ TEST(ReportCli, WritesOnePage) {
   EXPECT_NE(html.find("id=\"chart-lorenz\""), std::string::npos);
 }
 
+TEST(ReportCli, ReadsVersionTwo) {
+  REQUIRE_CLI();
+  test::TempDir tmp;
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  const fs::path fixture = test::testdata_dir() / "simulation" / "results_v2.json";
+  const auto result =
+      test::run_cli("report --results " + fixture.string() + " --out " +
+                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string html = test::read_file(tmp / "report.html");
+  EXPECT_NE(html.find("id=\"headline\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"trust\""), std::string::npos);
+}
+
+TEST(ReportCli, BadVersionTwoValueExitsOneNamingTheKey) {
+  REQUIRE_CLI();
+  test::TempDir tmp;
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  std::string text = test::read_file(test::testdata_dir() / "simulation" / "results_v2.json");
+  const std::string from = "\"p_threshold\": 0.001";
+  text.replace(text.find(from), from.size(), "\"p_threshold\": 5");
+  test::write_file(tmp / "results.json", text);
+  const auto result =
+      test::run_cli("report --results " + (tmp / "results.json").string() + " --out " +
+                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find((tmp / "results.json").string() +
+                            ": /srm/p_threshold: expected a number in (0, 1), found 5"),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(tmp / "report.html"));
+}
+
 TEST(ReportCli, MalformedResultsExitOneNamingTheKey) {
   REQUIRE_CLI();
   test::TempDir tmp;

@@ -53,7 +53,15 @@ TEST(ReportResults, ReadsTheFixture) {
   EXPECT_EQ(r.arms[3].ordering, "user_rank");
   EXPECT_EQ(r.arms[3].slots, (std::vector<long long>{3, 8}));
   EXPECT_DOUBLE_EQ(r.totals.at("invr-user-rank").producer.b50ps, 0.121);
-  EXPECT_DOUBLE_EQ(r.relative.at("invr-user-rank").at("psei").change, 0.5);
+  EXPECT_DOUBLE_EQ(*r.relative.at("invr-user-rank").at("psei").change, 0.5);
+  EXPECT_EQ(r.version, 1);
+  // Version 1 has no levels, estimators, SRM, trends, A/A or oracle.
+  EXPECT_FALSE(r.relative.at("invr-user-rank").at("psei").control.has_value());
+  EXPECT_FALSE(r.relative.at("invr-user-rank").at("psei").significant.has_value());
+  EXPECT_TRUE(r.analysis.effects.empty());
+  EXPECT_FALSE(r.analysis.srm.has_value());
+  EXPECT_FALSE(r.aa.has_value());
+  EXPECT_FALSE(r.world.oracle.has_value());
   // A null interval is read as "no interval", not an error.
   EXPECT_FALSE(r.relative.at("invr-user-rank").at("producer_gini").ci_low.has_value());
   ASSERT_EQ(r.daily.at("invr-score").size(), 3u);
@@ -123,8 +131,11 @@ TEST(ReportResults, WrongFormatAndVersion) {
   EXPECT_NE(data_error(json).find("/format: expected \"invr-simulation-results\""),
             std::string::npos);
   json = load_fixture();
-  json["version"] = 2;
-  EXPECT_NE(data_error(json).find("/version: unsupported version 2"), std::string::npos);
+  json["version"] = 3;
+  EXPECT_NE(data_error(json).find("/version: unsupported version 3 (this build reads versions 1 "
+                                  "to 2)"),
+            std::string::npos)
+      << data_error(json);
 }
 
 TEST(ReportResults, HistogramEdgesMustMatchCounts) {
