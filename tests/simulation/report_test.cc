@@ -155,6 +155,35 @@ TEST_F(ReportBrowserTest, FixtureRendersEveryChartWithoutErrors) {
   EXPECT_GT(png.size(), 100u * 1024) << "screenshot looks empty";
 }
 
+// Version 2: the headline, SRM, A/A, trend and trust sections add tables
+// only; every chart still draws and nothing logs an error. A flagged SRM
+// test shows its warning in the rendered page.
+TEST_F(ReportBrowserTest, VersionTwoFixtureRendersEveryChartWithoutErrors) {
+  const fs::path out = output_dir();
+  const fs::path page = out / "report_v2.html";
+  report::Json json =
+      report::Json::parse(test::read_file(test::testdata_dir() / "simulation" / "results_v2.json"));
+  json["srm"]["flagged"] = true;
+  json["srm"]["users"]["p_value"] = 2.1e-6;
+  test::write_file(tmp_ / "results_v2.json", json.dump());
+  write_report(tmp_ / "results_v2.json", page);
+
+  const fs::path screenshot = out / "report_v2.png";
+  fs::remove(screenshot);
+  const Status status = render_and_read(page, screenshot);
+  EXPECT_EQ(status.errors, "0") << status.error_list;
+  // 5 relative (item B50PS is n/a) + Lorenz + 3 daily + treated exposure +
+  // users + 5 in the experiment.
+  EXPECT_EQ(status.expected, "16");
+  EXPECT_EQ(status.drawn, "16");
+  EXPECT_EQ(status.ready, "true");
+  EXPECT_NE(dom_.find("id=\"srm-warning\" role=\"alert\""), std::string::npos);
+  EXPECT_NE(dom_.find("<h2>How much to trust this</h2>"), std::string::npos);
+  EXPECT_NE(dom_.find("0.15% → 1.27%"), std::string::npos);
+  std::cout << "version 2 report screenshot: " << screenshot.string() << "\n";
+  EXPECT_TRUE(fs::exists(screenshot)) << test::read_file(tmp_ / "chromium.log");
+}
+
 TEST_F(ReportBrowserTest, ScriptInNamesDoesNotBreakThePage) {
   const std::string hostile = "evil</script><script>document.title='pwned'</script><!--";
   std::string text = test::read_file(test::testdata_dir() / "simulation" / "results.json");
