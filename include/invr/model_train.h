@@ -30,6 +30,11 @@ struct TrainOptions {
   // Continue from out_dir/checkpoint: the checkpoint's config is used, except
   // `epochs` and `threads`, which come from the config passed in.
   bool resume = false;
+  // Start from this model directory's weights instead of random ones
+  // (incremental retraining). It must have the same model shape settings
+  // and list the dataset's users, items and producers in the same order;
+  // UsageError otherwise. Ignored with `resume`.
+  std::filesystem::path warm_start;
   bool progress = true;  // invr::Progress per epoch (honours Progress::enabled())
 };
 

@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -64,6 +65,10 @@ struct SimulationParams {
   // Full retraining of the two-tower model on the grown logs every this many
   // days; 0 = never (embeddings still refresh at every job run).
   double retrain_interval_days = 0;
+  // Epochs of each retraining, started from the previous model's weights
+  // (incremental, as production retrains); 0 = from scratch with the model
+  // config's epochs and early stopping.
+  std::int64_t retrain_epochs = 1;
   // Items older than this leave the catalog (publish time + age < now).
   double max_item_age_days = 14;
   // A user's visits per day = visits in this last window of history / its length.
@@ -74,6 +79,9 @@ struct SimulationParams {
   std::int64_t sufficient_impressions = 20;
   // Bootstrap resamples (Poisson weights over users) for the 95% intervals.
   std::int64_t bootstrap_samples = 200;
+  // A/A calibration: K extra assignments (salts) of one run whose arms all
+  // serve control; 0 = none. Reports each metric's false-positive rate.
+  std::int64_t aa_salts = 0;
   // Requests per SlateAssembler::assemble call. Part of the results' identity
   // (batches fix the retrieval's float rounding), so it is not a speed knob.
   std::int64_t batch_size = 256;
@@ -81,10 +89,16 @@ struct SimulationParams {
   // measure what the user lost or gained (users.* in the results). Costs one
   // more retrieval per InvR visit.
   bool counterfactual = true;
-  // Datasets only: the oracle's relevance is sigmoid(oracle_sharpness · dot +
-  // c), c calibrated so the control arm's expected CTR is base_ctr.
+  // Datasets only: the oracle's relevance is sigmoid(oracle_sharpness · z +
+  // c), z its score standardised per user over the catalogue (so the
+  // sharpness is logits per standard deviation, for every family), c
+  // calibrated so the control arm's expected CTR is base_ctr.
   double base_ctr = 0.05;
-  double oracle_sharpness = 10;
+  double oracle_sharpness = 2;
+  // Datasets only: the family that stands in for the truth: "item-knn",
+  // "ease" or "two-tower" (docs/simulation.md, "Real datasets"). A string,
+  // so it is a CLI option of its own, not a SimulationParamSpec.
+  std::string oracle = "item-knn";
   // Datasets only (a synthetic world carries its own): examination
   // P(examine 0-based position k) = (1/(k+1))^eta.
   double examination_eta = 0.7;
@@ -199,18 +213,43 @@ std::string resolve_timeline(std::string_view timeline, const Dataset& dataset);
 
 // ------------------------------------------------------------------ worlds
 
+namespace simulation {
+class Oracle;  // src/simulation/sim_oracle.h
+}
+
+// How well a dataset oracle's family fits the data: fitted on a split (each
+// user's latest 10% of rows held out when the data has timestamps, else a
+// seeded random 10% of rows), Recall@20 of its ranking of the held-out
+// positives, and most-popular's on the same split.
+struct OracleHoldout {
+  std::string protocol;  // "user_temporal" or "random"
+  std::size_t test_users = 0;  // users with a held-out positive
+  double recall_at_20 = 0;
+  double most_popular_recall_at_20 = 0;
+};
+struct OracleReport {
+  std::string kind;  // SimulationParams::oracle
+  OracleHoldout holdout;
+};
+
 // What a simulation runs on: the logs and the ground truth behind clicks.
-// Ground truth always has the synthetic world's form, so there is one click
-// formula (invr::click_probability): a dataset's oracle is written as a
-// WorldTruth whose user and item vectors are the oracle's embeddings.
+// A synthetic world clicks by its generator's truth
+// (invr::click_probability); a dataset by an oracle fitted on all its
+// interactions (relevance = sigmoid(oracle_sharpness · z + c), z the
+// oracle's score standardised per user; src/simulation/sim_oracle.h).
 struct SimulationWorld {
   std::string kind;  // "synthetic" or "dataset"
   std::string name;
   Dataset dataset;
+  // Synthetic: the generator's truth. Datasets: no vectors; relevance_weight
+  // = oracle_sharpness, relevance_bias = c, examination and the logs' span.
   WorldTruth truth;
   // Per dataset user / item index, its index in `truth`.
   std::vector<Index> truth_user;
   std::vector<Index> truth_item;
+  // Datasets: the oracle behind relevance; null = clicks from `truth`.
+  std::shared_ptr<const simulation::Oracle> oracle;
+  std::optional<OracleReport> oracle_report;  // datasets
   // Datasets: truth.relevance_bias is recalibrated at the start of
   // simulate() so the control arm's expected CTR is params.base_ctr.
   bool calibrate_bias = false;
@@ -225,11 +264,13 @@ struct SimulationWorld {
 SimulationWorld load_synthetic_world(const std::filesystem::path& dir);
 // The same from a world in memory.
 SimulationWorld synthetic_world(World world);
-// A real dataset: the oracle is a two-tower model trained on ALL its
-// interactions (config.model, written to work_dir/oracle); users embedded
-// after the last event, items at the median age of their events; relevance = sigmoid(oracle_sharpness · dot + c).
-// params.timeline picks the clock: logged (undated items are dated by their
-// first event, so they arrive in time) or synthetic (apply_synthetic_timeline).
+// A real dataset. params.timeline picks the clock: logged (undated items are
+// dated by their first event, so they arrive in time) or synthetic
+// (apply_synthetic_timeline). Every check that can fail on the data or the
+// settings (timeline, --oracle, --days, a live catalogue, the job's
+// selection at the start) runs before any training. Then the oracle family
+// params.oracle is fitted once on a split (oracle_report) and once on ALL
+// interactions (a two-tower oracle is written to work_dir/oracle).
 SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
                               const std::filesystem::path& work_dir);
 
@@ -246,11 +287,74 @@ struct ArmExposure {
   Concentration producers;  // producers owning at least one of them
 };
 
-// arm / control − 1 with a 95% percentile bootstrap interval over users.
+// arm / control − 1 with its 95% interval from a user-level Poisson
+// bootstrap (docs/simulation.md, "Estimators"). NaN change and interval when
+// the control level is 0. Never below −1: every resample is a ratio of
+// non-negative levels, and the interval is made of resamples.
 struct RelativeChange {
   double change = 0;
   double ci_low = 0;
   double ci_high = 0;
+  double control = 0;  // the metric's level in control ...
+  double arm = 0;      // ... and in the arm
+  const char* interval = "percentile";  // "percentile" or "bca"
+  // Set on the primary estimator only, when [ci_low, ci_high] excludes 0.
+  bool significant = false;
+};
+
+// One user-side metric (CTR or clicks per user) three ways: the paired
+// counterfactual (the same users' slates with and without insertion; absent
+// without params.counterfactual), arm-level with CUPED, and plain arm-level.
+struct Effect {
+  std::optional<RelativeChange> paired;
+  RelativeChange cuped;
+  RelativeChange arm_level;
+};
+struct ArmEffects {
+  const char* primary = "paired";  // "paired", or "cuped" without the counterfactual
+  Effect ctr;
+  Effect clicks_per_user;
+};
+
+// Pearson χ² test of arm sizes against the arms' weights.
+struct SampleRatio {
+  std::vector<std::uint64_t> observed;
+  std::vector<double> expected;
+  double chi2 = 0;
+  std::size_t dof = 0;
+  double p_value = 1;
+};
+// Sample-ratio mismatch check of a run (flagged when either p < threshold).
+struct SrmCheck {
+  double p_threshold = 0.001;
+  bool flagged = false;
+  SampleRatio users;           // bucketed users
+  SampleRatio visiting_users;  // users with at least one visit
+};
+
+// An arm's CTR over the run's days: first and last three days' means and the
+// least-squares slope per day as a fraction of the run's mean, with a
+// bootstrap interval. A stationary world has a slope near 0.
+struct Trend {
+  double first3 = 0, last3 = 0, change = 0;
+  double slope_per_day = 0, ci_low = 0, ci_high = 0;
+};
+
+// --aa-salts: K assignments of one run whose arms all serve control.
+struct AaResult {
+  std::int64_t salts = 0;
+  std::size_t comparisons = 0;  // salts × non-control arms
+  // Per metric (the relative keys, plus ctr_cuped and clicks_per_user_cuped):
+  // share of the 95% intervals that exclude 0.
+  std::vector<std::pair<std::string, double>> false_positive_rate;
+  std::size_t out_of_range = 0;  // intervals outside their metric's range
+  std::size_t srm_flagged = 0;
+  struct Salt {
+    std::string salt;
+    double srm_p = 1;
+    std::vector<std::pair<std::string, std::size_t>> excluding;  // per metric
+  };
+  std::vector<Salt> per_salt;
 };
 
 struct Histogram {
@@ -266,9 +370,15 @@ struct ArmResult {
   std::uint64_t invr_impressions = 0;  // slate items inserted by InvR
   ArmExposure totals;
   std::vector<ArmExposure> daily;  // one per simulated day (psei: cumulative)
-  // Keys: ctr, psei, producer_b50ps, producer_t1ps, producer_gini,
-  // item_b50ps, item_gini, producer_coverage. Empty for the control arm.
+  // Producer concentration over the 7-day window ending on each day, over
+  // producers with an item live in that window (one per simulated day).
+  std::vector<Concentration> producer_window;
+  // Arm-level changes, keys: ctr, clicks_per_user, psei, producer_b50ps,
+  // producer_t1ps, producer_gini, item_b50ps, item_gini, producer_coverage.
+  // Empty for the control arm.
   std::vector<std::pair<std::string, RelativeChange>> relative;
+  ArmEffects effects;  // InvR arms only
+  Trend ctr_trend;
   // Producer exposure Lorenz curve: share of producers (ascending exposure)
   // vs share of impressions, at most 101 points from (0,0) to (1,1).
   std::vector<double> lorenz_x, lorenz_y;
@@ -289,16 +399,19 @@ struct RunResult {
   std::vector<Index> population;   // the simulation's items, ascending
   ExposureLog log;                 // every simulated impression, arm column set
   std::size_t job_runs = 0, job_failures = 0, retrains = 0;
+  SrmCheck srm;
 };
 
 struct SimulationResult {
   SimulationConfig config;
   std::string world_kind, world_name;
   std::string world_timeline;  // SimulationWorld::timeline
+  std::optional<OracleReport> world_oracle;  // SimulationWorld::oracle_report
   std::size_t users = 0, items = 0, producers = 0;
   double start_time = 0;  // S
   RunResult main;
   std::vector<RunResult> experiments;
+  std::optional<AaResult> aa;  // params.aa_salts > 0
 };
 
 // Extra inputs and where to write working files.

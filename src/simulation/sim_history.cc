@@ -65,41 +65,29 @@ std::vector<double> visits_per_day(const Dataset& history, double start, double 
   return visits;
 }
 
+void pre_period(const Dataset& history, double start, double window_days,
+                std::vector<double>& clicks, std::vector<double>& impressions) {
+  const Interactions& in = history.interactions;
+  bool has_impressions = false;
+  for (EventType e : in.event) has_impressions = has_impressions || e == EventType::impression;
+  clicks.assign(history.users.size(), 0.0);
+  impressions.assign(history.users.size(), has_impressions ? 0.0 : 1.0);
+  const double from = start - window_days * kDay;
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    const double t = in.timestamp[r];
+    // Untimed rows (data without timestamps) count as pre-period activity.
+    if (has_time(t) && (t < from || t >= start)) continue;
+    const auto u = static_cast<std::size_t>(in.user[r]);
+    if (is_positive(in.event[r])) clicks[u] += 1.0;
+    else if (has_impressions && in.event[r] == EventType::impression) impressions[u] += 1.0;
+  }
+}
+
 std::vector<double> user_visit_rates(const SimulationWorld& world, const Dataset& history,
                                      double start, double window_days) {
   if (world.visits_per_day.empty()) return visits_per_day(history, start, window_days);
   INVR_CHECK(world.visits_per_day.size() == history.users.size());
   return world.visits_per_day;
-}
-
-std::vector<double> median_event_age(const Dataset& dataset) {
-  const auto& publish = dataset.item_table.publish_time;
-  std::vector<std::vector<double>> ages(dataset.items.size());
-  const Interactions& in = dataset.interactions;
-  for (std::size_t r = 0; r < in.size(); ++r) {
-    const auto i = static_cast<std::size_t>(in.item[r]);
-    if (i < publish.size() && has_time(publish[i]) && has_time(in.timestamp[r]))
-      ages[i].push_back(in.timestamp[r] - publish[i]);
-  }
-  std::vector<double> median(ages.size(), kNoTime);
-  for (std::size_t i = 0; i < ages.size(); ++i) {
-    auto& a = ages[i];
-    if (a.empty()) continue;
-    std::sort(a.begin(), a.end());
-    const std::size_t n = a.size();
-    median[i] = n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
-  }
-  return median;
-}
-
-Dataset aged_for_embedding(const Dataset& dataset, std::span<const double> age, double as_of) {
-  INVR_CHECK(age.size() == dataset.items.size());
-  Dataset copy = dataset;
-  auto& publish = copy.item_table.publish_time;
-  publish.resize(age.size(), kNoTime);
-  for (std::size_t i = 0; i < age.size(); ++i)
-    if (has_time(age[i])) publish[i] = as_of - age[i];
-  return copy;
 }
 
 std::vector<Index> population_items(const Dataset& dataset, double start, double end,

@@ -34,13 +34,11 @@ std::vector<double> visits_per_day(const Dataset& history, double start, double 
 std::vector<double> user_visit_rates(const SimulationWorld& world, const Dataset& history,
                                      double start, double window_days);
 
-// Per item, the median of (event time − publish time) over its timed events;
-// kNoTime for an item without a publish time or timed events.
-std::vector<double> median_event_age(const Dataset& dataset);
-// A copy of `dataset` whose items are published `age` before `as_of`, so
-// embedding its items as of `as_of` sees each item at its own age (items
-// with no age keep their publish time).
-Dataset aged_for_embedding(const Dataset& dataset, std::span<const double> age, double as_of);
+// Per user, the CUPED covariate from the last `window_days` of history
+// before `start`: clicks and impressions when the history has impressions,
+// else positive events and 1 (activity).
+void pre_period(const Dataset& history, double start, double window_days,
+                std::vector<double>& clicks, std::vector<double>& impressions);
 
 // Items the simulation can show at some point of [start, end): published
 // before end and not aged out before start (undated items: always).
@@ -91,6 +89,7 @@ struct RunInputs {
   const SimulationWorld* world = nullptr;
   SimulationConfig config;
   std::shared_ptr<const TwoTowerModel> initial_model;
+  std::filesystem::path initial_model_dir;  // its directory; retraining warm-starts from it
   std::filesystem::path work_dir;
   double start_time = 0;
   std::string name = "main";
@@ -98,7 +97,16 @@ struct RunInputs {
   bool progress = true;
 };
 
+// One run's traffic (RunResult without arms and srm) and what the log alone
+// does not say about users; run_simulation() adds the summary.
+struct UserOutcomes;
+RunResult simulate_traffic(const RunInputs& inputs, UserOutcomes& outcomes);
 RunResult run_simulation(const RunInputs& inputs);
+
+// --aa-salts: the run of `inputs` with every arm serving control, bucketed
+// with params.aa_salts salts ("SALT/aa0", "SALT/aa1", ...); per metric the
+// share of 95% intervals that exclude 0 (docs/simulation.md, "A/A").
+AaResult aa_calibration(const RunInputs& inputs);
 
 // Threads that run fn(0..tasks-1), each task exactly once; results go to
 // per-task slots, so their order never depends on scheduling.

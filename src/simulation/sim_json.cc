@@ -1,6 +1,8 @@
 // results.json (docs/simulation.md): format "invr-simulation-results",
-// version 1. Only results and settings go in, never timings, so the same
+// version 2. Only results and settings go in, never timings, so the same
 // seed gives the same bytes.
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "invr/atomic_file.h"
@@ -40,11 +42,76 @@ Json exposure_json(const ArmExposure& e) {
 
 Json histogram_json(const Histogram& h) { return {{"edges", h.edges}, {"counts", h.counts}}; }
 
+// NaN (a change against a control level of 0) is written as null.
+Json number(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+
+Json estimate_json(const RelativeChange& c) {
+  return {{"change", number(c.change)},   {"ci_low", number(c.ci_low)},
+          {"ci_high", number(c.ci_high)}, {"control", number(c.control)},
+          {"arm", number(c.arm)},         {"interval", c.interval},
+          {"significant", c.significant}};
+}
+
 Json relative_json(const ArmResult& arm) {
   Json out = Json::object();
-  for (const auto& [name, c] : arm.relative)
-    out[name] = {{"change", c.change}, {"ci_low", c.ci_low}, {"ci_high", c.ci_high}};
+  for (const auto& [name, c] : arm.relative) out[name] = estimate_json(c);
   return out;
+}
+
+Json effect_json(const Effect& e) {
+  return {{"paired", e.paired ? estimate_json(*e.paired) : Json(nullptr)},
+          {"cuped", estimate_json(e.cuped)},
+          {"arm_level", estimate_json(e.arm_level)}};
+}
+
+Json effects_json(const ArmResult& arm) {
+  return {{"primary", arm.effects.primary},
+          {"ctr", effect_json(arm.effects.ctr)},
+          {"clicks_per_user", effect_json(arm.effects.clicks_per_user)}};
+}
+
+Json sample_ratio_json(const SampleRatio& s) {
+  return {{"observed", s.observed}, {"expected", s.expected}, {"chi2", s.chi2},
+          {"dof", s.dof},           {"p_value", s.p_value}};
+}
+
+Json srm_json(const SrmCheck& s) {
+  return {{"p_threshold", s.p_threshold},
+          {"flagged", s.flagged},
+          {"users", sample_ratio_json(s.users)},
+          {"visiting_users", sample_ratio_json(s.visiting_users)}};
+}
+
+Json trend_json(const RunResult& run) {
+  Json out = Json::object();
+  for (const ArmResult& arm : run.arms) {
+    const Trend& t = arm.ctr_trend;
+    out[arm.arm.name] = {{"ctr",
+                          {{"first3", t.first3},
+                           {"last3", t.last3},
+                           {"change", number(t.change)},
+                           {"slope_per_day", t.slope_per_day},
+                           {"ci_low", number(t.ci_low)},
+                           {"ci_high", number(t.ci_high)}}}};
+  }
+  return out;
+}
+
+Json aa_json(const AaResult& aa) {
+  Json rates = Json::object();
+  for (const auto& [name, rate] : aa.false_positive_rate) rates[name] = rate;
+  Json salts = Json::array();
+  for (const AaResult::Salt& s : aa.per_salt) {
+    Json excluding = Json::object();
+    for (const auto& [name, n] : s.excluding) excluding[name] = n;
+    salts.push_back({{"salt", s.salt}, {"srm_p", s.srm_p}, {"excluding", excluding}});
+  }
+  return {{"salts", aa.salts},
+          {"comparisons", aa.comparisons},
+          {"false_positive_rate", rates},
+          {"out_of_range", aa.out_of_range},
+          {"srm_flagged", aa.srm_flagged},
+          {"per_salt", salts}};
 }
 
 Json arm_json(const Arm& arm) {
@@ -63,13 +130,16 @@ Json arm_json(const ArmResult& arm) {
   return out;
 }
 
-// totals and relative of a run, keyed by arm name.
-void run_tables(const RunResult& run, Json& totals, Json& relative) {
+// totals, relative and effects of a run, keyed by arm name.
+void run_tables(const RunResult& run, Json& totals, Json& relative, Json& effects) {
   totals = Json::object();
   relative = Json::object();
+  effects = Json::object();
   for (const ArmResult& arm : run.arms) {
     totals[arm.arm.name] = exposure_json(arm.totals);
-    if (arm.arm.ordering) relative[arm.arm.name] = relative_json(arm);
+    if (!arm.arm.ordering) continue;
+    relative[arm.arm.name] = relative_json(arm);
+    effects[arm.arm.name] = effects_json(arm);
   }
 }
 
@@ -95,6 +165,7 @@ Json config_json(const SimulationResult& r) {
   Json simulation = table(simulation_param_specs(), c.params);
   simulation.erase("threads");
   simulation["timeline"] = c.params.timeline;
+  simulation["oracle"] = c.params.oracle;
   return {{"simulation", simulation},
           {"experiment", {{"salt", c.experiment.salt}, {"arms", arms}}},
           {"job",
@@ -112,7 +183,7 @@ std::string results_json(const SimulationResult& r) {
   const RunResult& main = r.main;
   Json out;
   out["format"] = "invr-simulation-results";
-  out["version"] = 1;
+  out["version"] = 2;
   out["config"] = config_json(r);
   out["world"] = {{"kind", r.world_kind},
                   {"name", r.world_name},
@@ -123,21 +194,32 @@ std::string results_json(const SimulationResult& r) {
                   {"days", r.config.params.days},
                   {"start_time", r.start_time},
                   {"population_items", main.population.size()}};
+  if (const auto& oracle = r.world_oracle) {
+    const OracleHoldout& h = oracle->holdout;
+    out["world"]["oracle"] = {{"kind", oracle->kind},
+                              {"holdout",
+                               {{"protocol", h.protocol},
+                                {"test_users", h.test_users},
+                                {"recall_at_20", h.recall_at_20},
+                                {"most_popular_recall_at_20", h.most_popular_recall_at_20}}}};
+  }
   out["arms"] = Json::array();
   for (const ArmResult& arm : main.arms) out["arms"].push_back(arm_json(arm));
-  run_tables(main, out["totals"], out["relative"]);
-  // relative sits after daily in the documented shape; keep totals first.
-  Json relative = std::move(out["relative"]);
-  out.erase("relative");
+  Json relative, effects;
+  run_tables(main, out["totals"], relative, effects);
   out["daily"] = Json::array();
   for (std::size_t d = 0; d < static_cast<std::size_t>(r.config.params.days); ++d) {
     for (const ArmResult& arm : main.arms) {
       Json day = {{"day", d}, {"arm", arm.arm.name}};
       day.update(exposure_json(arm.daily[d]));
+      day["producer_7d"] = concentration_json(arm.producer_window[d]);
       out["daily"].push_back(day);
     }
   }
   out["relative"] = std::move(relative);
+  out["effects"] = std::move(effects);
+  out["srm"] = srm_json(main.srm);
+  out["trend"] = trend_json(main);
   out["lorenz"] = Json::object();
   out["treated_exposure_histogram"] = Json::object();
   out["users"] = Json::object();
@@ -152,17 +234,21 @@ std::string results_json(const SimulationResult& r) {
   out["run"] = run_json(main);
   out["experiments"] = Json::array();
   for (const RunResult& run : r.experiments) {
-    Json e = {{"name", run.name}, {"description", run.description}};
-    run_tables(run, e["totals"], e["relative"]);
+    Json totals, relative, effects;
+    run_tables(run, totals, relative, effects);
     Json relative_first = {{"name", run.name},
                            {"description", run.description},
-                           {"relative", e["relative"]},
-                           {"totals", e["totals"]},
+                           {"relative", relative},
+                           {"effects", effects},
+                           {"srm", srm_json(run.srm)},
+                           {"trend", trend_json(run)},
+                           {"totals", totals},
                            {"arms", Json::array()},
                            {"run", run_json(run)}};
     for (const ArmResult& arm : run.arms) relative_first["arms"].push_back(arm_json(arm));
     out["experiments"].push_back(std::move(relative_first));
   }
+  if (r.aa) out["aa"] = aa_json(*r.aa);
   return out.dump(1) + "\n";
 }
 

@@ -19,7 +19,7 @@ using P = SimulationParams;
 
 constexpr double kMaxInt = 9.2e18;
 
-const std::array<SimulationParamSpec, 17> kSpecs{{
+const std::array<SimulationParamSpec, 19> kSpecs{{
     {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
      1, 3650, &P::days},
     {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
@@ -31,6 +31,10 @@ const std::array<SimulationParamSpec, 17> kSpecs{{
     {"retrain_interval_days",
      "Retrain the two-tower model on the grown logs every this many days; 0 = never", 0, 3650,
      &P::retrain_interval_days},
+    {"retrain_epochs",
+     "Epochs of each retraining, from the previous model's weights; 0 = from scratch with the "
+     "model config's epochs",
+     0, 1000, &P::retrain_epochs},
     {"max_item_age_days", "Items older than this many days leave the catalog", 0.01, 36500,
      &P::max_item_age_days},
     {"activity_window_days", "A user's visits per day come from this last window of history",
@@ -40,6 +44,10 @@ const std::array<SimulationParamSpec, 17> kSpecs{{
      kMaxInt, &P::sufficient_impressions},
     {"bootstrap_samples", "Bootstrap resamples over users for the 95% intervals", 10, 100000,
      &P::bootstrap_samples},
+    {"aa_salts",
+     "A/A calibration: also bucket one all-control run with this many salts and report each "
+     "metric's false-positive rate; 0 = off",
+     0, 10000, &P::aa_salts},
     {"batch_size", "Requests per slate-assembly call (fixed, so results do not vary)", 1, 65536,
      &P::batch_size},
     {"counterfactual",
@@ -47,8 +55,10 @@ const std::array<SimulationParamSpec, 17> kSpecs{{
      &P::counterfactual},
     {"base_ctr", "Datasets: calibrate the oracle so the control arm's CTR is this", 1e-4, 0.9,
      &P::base_ctr},
-    {"oracle_sharpness", "Datasets: relevance = sigmoid(sharpness * oracle dot + c)", 0.01, 1000,
-     &P::oracle_sharpness},
+    {"oracle_sharpness",
+     "Datasets: relevance = sigmoid(sharpness * z + c), z = the oracle's score standardised per "
+     "user (logits per standard deviation)",
+     0.01, 1000, &P::oracle_sharpness},
     {"examination_eta", "Datasets: P(examine position k) = (1/(k+1))^eta", 0, 10,
      &P::examination_eta},
     {"history_days", "Synthetic timeline: days of history before the simulated days", 1, 36500,
@@ -211,6 +221,10 @@ void validate(const SimulationConfig& config) {
   if (timeline != "auto" && timeline != "logged" && timeline != "synthetic")
     throw UsageError(
         fmt::format("--timeline \"{}\": expected auto, logged or synthetic", timeline));
+  const std::string& oracle = config.params.oracle;
+  if (oracle != "item-knn" && oracle != "ease" && oracle != "two-tower")
+    throw UsageError(
+        fmt::format("--oracle \"{}\": expected item-knn, ease or two-tower", oracle));
   validate(config.experiment);
   std::size_t controls = 0;
   for (const Arm& arm : config.experiment.arms) controls += !arm.ordering;

@@ -18,6 +18,7 @@ enum class Purpose : std::uint64_t {
   calibration = 5,
   timeline_item = 6,   // synthetic timeline: item arrival order and time
   timeline_event = 7,  // synthetic timeline: a logged event's time
+  permutation = 8,     // estimators: the order of a permutation of users
 };
 
 inline std::uint64_t splitmix64(std::uint64_t x) {

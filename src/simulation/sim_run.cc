@@ -15,11 +15,22 @@ namespace invr::simulation {
 namespace {
 namespace fs = std::filesystem;
 
-std::shared_ptr<const TwoTowerModel> retrain(const Dataset& data, const ModelConfig& config,
+// Retrains on the grown logs: `epochs` epochs from the previous model's
+// weights when it has them (incremental, as production retrains; its own
+// config, since the weights fit only its shapes), else from scratch.
+std::shared_ptr<const TwoTowerModel> retrain(const Dataset& data, ModelConfig config,
+                                             const fs::path& previous, std::int64_t epochs,
                                              const fs::path& dir) {
   TrainOptions options;
   options.out_dir = dir;
   options.progress = false;
+  if (epochs > 0 && fs::exists(previous / "weights.pt") && fs::exists(previous / "config.toml")) {
+    read_model_config(previous / "config.toml", config);
+    config.epochs = epochs;
+    config.validation_fraction = 0;  // a short fine-tune: every event trains
+    config.threads = 1;              // deterministic
+    options.warm_start = previous;
+  }
   TrainResult trained = train_two_tower(data, config, options);
   return std::shared_ptr<const TwoTowerModel>(std::move(trained.model));
 }
@@ -38,7 +49,7 @@ void append(const std::vector<Impression>& impressions, std::span<const Index> u
 }
 }  // namespace
 
-RunResult run_simulation(const RunInputs& in) {
+RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
   const SimulationWorld& world = *in.world;
   const SimulationConfig& config = in.config;
   const SimulationParams& params = config.params;
@@ -57,12 +68,15 @@ RunResult run_simulation(const RunInputs& in) {
   run.population = population_items(world.dataset, start, end, params.max_item_age_days);
   run.log.users = data.users;
   for (const Arm& arm : config.experiment.arms) run.log.arms.add(arm.name);
-  UserOutcomes outcomes;
+  outcomes = {};
   outcomes.arm.resize(users);
   outcomes.expected_served.assign(users, 0.0);
   outcomes.expected_control.assign(users, 0.0);
   outcomes.visits.assign(users, 0);
   outcomes.invr_impressions.assign(users, 0);
+  outcomes.control_impressions.assign(users, 0.0);
+  pre_period(data, start, params.activity_window_days, outcomes.pre_clicks,
+             outcomes.pre_impressions);
   std::vector<const Arm*> user_arm(users);
   for (std::size_t u = 0; u < users; ++u) {
     const std::size_t a = config.experiment.assign(data.users.id(static_cast<Index>(u)));
@@ -77,6 +91,7 @@ RunResult run_simulation(const RunInputs& in) {
   auto store = open_store("rocksdb:" + store_dir.string(), store_options);
 
   std::shared_ptr<const TwoTowerModel> model = in.initial_model;
+  fs::path model_dir = in.initial_model_dir;
   std::string model_version = "initial";
   double trained_at = start;
   std::vector<std::uint8_t> treated(data.items.size(), 0);
@@ -109,7 +124,9 @@ RunResult run_simulation(const RunInputs& in) {
     if (params.retrain_interval_days > 0 && tick > 0 &&
         begin - trained_at >= params.retrain_interval_days * kDay - 1e-6) {
       spdlog::info("simulate {}: retraining the model on {} events", in.name, data.interactions.size());
-      model = retrain(data, config.model, in.work_dir / "models" / fmt::format("t{:05}", tick));
+      const fs::path dir = in.work_dir / "models" / fmt::format("t{:05}", tick);
+      model = retrain(data, config.model, model_dir, params.retrain_epochs, dir);
+      model_dir = dir;
       model_version = fmt::format("retrained-t{:05}", tick);
       trained_at = begin;
       ++run.retrains;
@@ -164,6 +181,7 @@ RunResult run_simulation(const RunInputs& in) {
     out.expected_control.assign(users, 0.0);
     out.visits_of_user.assign(users, 0);
     out.invr_impressions.assign(users, 0);
+    out.control_impressions.assign(users, 0);
     run_tick(setup, clicked, out, progress.get());
     append(out.impressions, outcomes.arm, data, run.log);
     for (std::size_t u = 0; u < users; ++u) {
@@ -171,12 +189,19 @@ RunResult run_simulation(const RunInputs& in) {
       outcomes.expected_control[u] += out.expected_control[u];
       outcomes.visits[u] += out.visits_of_user[u];
       outcomes.invr_impressions[u] += out.invr_impressions[u];
+      outcomes.control_impressions[u] += out.control_impressions[u];
     }
   }
   progress.reset();
   for (std::size_t i = 0; i < treated.size(); ++i)
     if (treated[i]) run.treated.push_back(static_cast<Index>(i));
-  summarize(run, world, config, start, outcomes);
+  return run;
+}
+
+RunResult run_simulation(const RunInputs& in) {
+  UserOutcomes outcomes;
+  RunResult run = simulate_traffic(in, outcomes);
+  summarize(run, *in.world, in.config, in.start_time, outcomes);
   return run;
 }
 

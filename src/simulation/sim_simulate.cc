@@ -1,6 +1,7 @@
 // simulate(): the initial model, the oracle's calibration, the main run and
 // one run per experiment variant.
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include "invr/model_train.h"
 #include "simulation/sim_calibrate.h"
 #include "simulation/sim_internal.h"
+#include "simulation/sim_preflight.h"
 
 namespace invr {
 namespace {
@@ -67,19 +69,15 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config
   const Dataset& dataset = world.dataset;
   const double end = world.truth.end_time;
   const double start = end - static_cast<double>(params.days) * kDay;
-  bool has_history = false;
-  for (double t : dataset.interactions.timestamp) has_history = has_history || t < start;
-  if (!has_history)
-    throw UsageError(fmt::format(
-        "--days {} leaves no history: the logs of {} span {:.1f} days and the simulation "
-        "replaces the last --days of them",
-        params.days, world.name, (end - world.truth.start_time) / kDay));
+  simulation::check_before_training(dataset, config, end, world.name);  // before any training
 
   // Initial models by cold-start mode, trained on the history when not given.
   std::map<std::string, std::shared_ptr<const TwoTowerModel>> models;
+  std::map<std::string, fs::path> model_dirs;  // where each lives (retraining warm-starts from it)
   std::string base_mode = config.model.cold_start;
   if (!options.model_dir.empty()) {
     models[""] = TwoTowerModel::load(options.model_dir);
+    model_dirs[""] = options.model_dir;
     ModelConfig given = config.model;
     if (fs::exists(options.model_dir / "config.toml"))
       read_model_config(options.model_dir / "config.toml", given);
@@ -87,19 +85,21 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config
   } else {
     models[""] = train_on_history(dataset, start, config.model, options.work_dir / "model",
                                   options.progress);
+    model_dirs[""] = options.work_dir / "model";
   }
   // A variant that asks for another cold-start mode gets a model trained for
   // it (content cold start needs id dropout in training).
   auto model_for = [&](const SimulationConfig& c) {
     const std::string& mode = c.job.job.cold_start;
-    if (mode.empty() || mode == base_mode) return models[""];
+    if (mode.empty() || mode == base_mode) return std::pair{models[""], model_dirs[""]};
     if (!models.count(mode)) {
       ModelConfig model_config = c.model;
       model_config.cold_start = mode;
       models[mode] = train_on_history(dataset, start, model_config,
                                       options.work_dir / ("model-" + mode), options.progress);
+      model_dirs[mode] = options.work_dir / ("model-" + mode);
     }
-    return models[mode];
+    return std::pair{models[mode], model_dirs[mode]};
   };
 
   if (world.calibrate_bias) simulation::calibrate_oracle(world, *models[""], config, start);
@@ -110,6 +110,7 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config
   result.world_kind = world.kind;
   result.world_name = world.name;
   result.world_timeline = world.timeline;
+  result.world_oracle = world.oracle_report;
   result.users = dataset.users.size();
   result.items = dataset.items.size();
   result.producers = dataset.producers.size();
@@ -119,7 +120,7 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config
   main.world = &world;
   main.config = config;
   main.config.experiments.clear();
-  main.initial_model = model_for(main.config);
+  std::tie(main.initial_model, main.initial_model_dir) = model_for(main.config);
   main.work_dir = options.work_dir / "runs" / "main";
   main.start_time = start;
   main.description = "The configured arms against control";
@@ -127,11 +128,12 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config
   spdlog::info("simulate: {} days from {} over {} users, {} items", params.days, start,
                result.users, result.items);
   result.main = simulation::run_simulation(main);
+  if (params.aa_salts > 0) result.aa = simulation::aa_calibration(main);
 
   for (const ExperimentVariant& variant : config.experiments) {
     simulation::RunInputs run = main;
     run.config = with_variant(config, variant);
-    run.initial_model = model_for(run.config);
+    std::tie(run.initial_model, run.initial_model_dir) = model_for(run.config);
     run.work_dir = options.work_dir / "runs" / variant.name;
     run.name = variant.name;
     run.description = variant.description;

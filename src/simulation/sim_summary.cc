@@ -89,6 +89,67 @@ ArmExposure arm_exposure(const ExposureLog& log, std::span<const std::size_t> ro
   return e;
 }
 
+UserPanel build_panel(const ExposureLog& log, double start, std::size_t days,
+                      const UserOutcomes& users) {
+  UserPanel p;
+  p.users = users.arm.size();
+  p.days = days;
+  p.impressions.assign(p.users, 0.0);
+  p.clicks.assign(p.users, 0.0);
+  p.day_impressions.assign(p.users * days, 0.0);
+  p.day_clicks.assign(p.users * days, 0.0);
+  std::vector<std::pair<Index, Index>> pairs;  // (user, item) of every impression
+  pairs.reserve(log.size());
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    const auto u = static_cast<std::size_t>(log.user[r]);
+    const auto d = static_cast<std::size_t>(std::clamp(
+        std::floor((log.timestamp[r] - start) / kDay), 0.0, static_cast<double>(days - 1)));
+    p.impressions[u] += 1;
+    p.clicks[u] += log.clicked[r];
+    p.day_impressions[u * days + d] += 1;
+    p.day_clicks[u * days + d] += log.clicked[r];
+    pairs.emplace_back(log.user[r], log.item[r]);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  p.offsets.assign(p.users + 1, 0);
+  for (std::size_t k = 0; k < pairs.size(); ++k) {
+    if (k > 0 && pairs[k] == pairs[k - 1]) {
+      ++p.count.back();
+      continue;
+    }
+    p.item.push_back(pairs[k].second);
+    p.count.push_back(1);
+    ++p.offsets[static_cast<std::size_t>(pairs[k].first) + 1];
+  }
+  for (std::size_t u = 0; u < p.users; ++u) p.offsets[u + 1] += p.offsets[u];
+  p.visits.assign(users.visits.begin(), users.visits.end());
+  p.expected_served = users.expected_served;
+  p.expected_control = users.expected_control;
+  p.control_impressions = users.control_impressions;
+  p.pre_clicks = users.pre_clicks;
+  p.pre_impressions = users.pre_impressions;
+  return p;
+}
+
+ExposureScope exposure_scope(const RunResult& run, const Dataset& dataset,
+                             const SimulationParams& params) {
+  ExposureScope scope;
+  scope.dataset = &dataset;
+  scope.population = run.population;
+  scope.population_producers = producers_of(dataset, run.population);
+  scope.treated = run.treated;
+  scope.sufficient = static_cast<std::uint64_t>(params.sufficient_impressions);
+  return scope;
+}
+
+Index control_arm(std::span<const Arm> arms) {
+  for (std::size_t a = 0; a < arms.size(); ++a)
+    if (!arms[a].ordering && arms[a].name == "control") return static_cast<Index>(a);
+  for (std::size_t a = 0; a < arms.size(); ++a)
+    if (!arms[a].ordering) return static_cast<Index>(a);
+  return 0;
+}
+
 void summarize(RunResult& run, const SimulationWorld& world, const SimulationConfig& config,
                double start, const UserOutcomes& users) {
   const SimulationParams& params = config.params;
@@ -108,11 +169,22 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
         std::floor((log.timestamp[r] - start) / kDay), 0.0, static_cast<double>(days - 1)));
     day_rows[a][d].push_back(r);
   }
-  std::size_t control = 0;
-  for (std::size_t a = 0; a < arms.size(); ++a)
-    if (!arms[a].ordering) control = a;
+  const Index control = control_arm(arms);
+  const UserPanel panel = build_panel(log, start, days, users);
+  const ExposureScope scope = exposure_scope(run, dataset, params);
+  run.srm = srm_check(panel, users.arm, arms);
 
-  const std::vector<Index> population_producers = producers_of(dataset, run.population);
+  // Rolling 7-day windows of producers with an item live in the window.
+  constexpr std::size_t kWindowDays = 7;
+  std::vector<std::vector<Index>> window_items(days), window_producers(days);
+  for (std::size_t d = 0; d < days; ++d) {
+    const std::size_t first = d + 1 >= kWindowDays ? d + 1 - kWindowDays : 0;
+    window_items[d] = population_items(dataset, start + static_cast<double>(first) * kDay,
+                                       start + static_cast<double>(d + 1) * kDay,
+                                       params.max_item_age_days);
+    window_producers[d] = producers_of(dataset, window_items[d]);
+  }
+
   run.arms.assign(arms.size(), {});
   for (std::size_t a = 0; a < arms.size(); ++a) {
     ArmResult& result = run.arms[a];
@@ -128,38 +200,52 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     result.totals = arm_exposure(log, rows[a], dataset, run.population, run.treated, sufficient);
 
     std::vector<std::uint64_t> cumulative(dataset.items.size(), 0);
+    std::vector<std::vector<std::uint64_t>> day_counts(days);
     for (std::size_t d = 0; d < days; ++d) {
       ArmExposure day =
           arm_exposure(log, day_rows[a][d], dataset, run.population, run.treated, sufficient);
-      for (std::size_t r : day_rows[a][d]) ++cumulative[static_cast<std::size_t>(log.item[r])];
+      day_counts[d].assign(dataset.items.size(), 0);
+      for (std::size_t r : day_rows[a][d]) {
+        ++cumulative[static_cast<std::size_t>(log.item[r])];
+        ++day_counts[d][static_cast<std::size_t>(log.item[r])];
+      }
       day.psei = psei(cumulative, run.treated, sufficient);  // exposure accumulates
       result.daily.push_back(day);
+      std::vector<std::uint64_t> window(window_items[d].size(), 0);
+      const std::size_t first = d + 1 >= kWindowDays ? d + 1 - kWindowDays : 0;
+      for (std::size_t k = 0; k < window_items[d].size(); ++k)
+        for (std::size_t w = first; w <= d; ++w)
+          window[k] += day_counts[w][static_cast<std::size_t>(window_items[d][k])];
+      result.producer_window.push_back(
+          concentration(producer_totals(window, window_producers[d])));
     }
     // cumulative now holds the arm's whole-run counts.
     const std::vector<std::uint64_t> population_counts = gather(cumulative, run.population);
-    lorenz(producer_totals(population_counts, population_producers), result.lorenz_x,
+    lorenz(producer_totals(population_counts, scope.population_producers), result.lorenz_x,
            result.lorenz_y);
     result.treated_exposure = doubling_histogram(gather(cumulative, run.treated));
+    result.ctr_trend = ctr_trend(panel, users.arm, static_cast<Index>(a), params);
 
-    if (a != control) {
-      result.relative = relative_changes(log, rows[a], rows[control], dataset, run.population,
-                                         run.treated, params);
-      std::vector<double> changes;
-      double served = 0, counterfactual = 0;
-      std::size_t lost = 0;
-      for (std::size_t u = 0; u < users.arm.size(); ++u) {
-        if (users.arm[u] != static_cast<Index>(a) || !(users.expected_control[u] > 0)) continue;
-        changes.push_back(users.expected_served[u] / users.expected_control[u] - 1);
-        lost += users.expected_served[u] < users.expected_control[u] * (1 - 1e-12);
-        served += users.expected_served[u];
-        counterfactual += users.expected_control[u];
-      }
-      if (params.counterfactual) {
-        result.ctr_change = change_histogram(changes);
-        result.share_lost_relevance =
-            changes.empty() ? 0.0 : static_cast<double>(lost) / static_cast<double>(changes.size());
-        result.expected_ctr_change = counterfactual > 0 ? served / counterfactual - 1 : 0.0;
-      }
+    if (!arms[a].ordering) continue;
+    Comparison comparison =
+        compare_arms(panel, users.arm, static_cast<Index>(a), control, scope, params);
+    result.relative = std::move(comparison.relative);
+    result.effects = comparison.effects;
+    std::vector<double> changes;
+    double served = 0, counterfactual = 0;
+    std::size_t lost = 0;
+    for (std::size_t u = 0; u < users.arm.size(); ++u) {
+      if (users.arm[u] != static_cast<Index>(a) || !(users.expected_control[u] > 0)) continue;
+      changes.push_back(users.expected_served[u] / users.expected_control[u] - 1);
+      lost += users.expected_served[u] < users.expected_control[u] * (1 - 1e-12);
+      served += users.expected_served[u];
+      counterfactual += users.expected_control[u];
+    }
+    if (params.counterfactual) {
+      result.ctr_change = change_histogram(changes);
+      result.share_lost_relevance =
+          changes.empty() ? 0.0 : static_cast<double>(lost) / static_cast<double>(changes.size());
+      result.expected_ctr_change = counterfactual > 0 ? served / counterfactual - 1 : 0.0;
     }
   }
 }

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "simulation/sim_estimate.h"
 #include "simulation/sim_internal.h"
 
 namespace invr::simulation {
@@ -16,9 +17,22 @@ struct UserOutcomes {
   std::vector<double> expected_control;  // ... of the control slates (counterfactual)
   std::vector<std::uint64_t> visits;            // per user
   std::vector<std::uint64_t> invr_impressions;  // per user: InvR items served
+  std::vector<double> control_impressions;      // per user: the control slates' items
+  std::vector<double> pre_clicks, pre_impressions;  // CUPED covariate (pre_period())
 };
 
-// Fills run.arms. `start` is the simulation start (days are counted from it).
+// The estimators' per-user panel of a run (sim_estimate.h).
+UserPanel build_panel(const ExposureLog& log, double start, std::size_t days,
+                      const UserOutcomes& users);
+// The items, producers and treated items exposure metrics are computed over.
+ExposureScope exposure_scope(const RunResult& run, const Dataset& dataset,
+                             const SimulationParams& params);
+// The experiment's control arm: the arm called "control" without an
+// ordering, else the first arm without one.
+Index control_arm(std::span<const Arm> arms);
+
+// Fills run.arms and run.srm. `start` is the simulation start (days are
+// counted from it). InvR arms are compared with control (sim_estimate.h).
 void summarize(RunResult& run, const SimulationWorld& world, const SimulationConfig& config,
                double start, const UserOutcomes& users);
 
@@ -28,13 +42,5 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
 ArmExposure arm_exposure(const ExposureLog& log, std::span<const std::size_t> rows,
                          const Dataset& dataset, std::span<const Index> population,
                          std::span<const Index> treated, std::uint64_t sufficient);
-
-// Relative changes of `arm` against `control` with Poisson-bootstrap
-// intervals over users (seeded, deterministic, parallel over resamples).
-std::vector<std::pair<std::string, RelativeChange>> relative_changes(
-    const ExposureLog& log, std::span<const std::size_t> arm_rows,
-    std::span<const std::size_t> control_rows, const Dataset& dataset,
-    std::span<const Index> population, std::span<const Index> treated,
-    const SimulationParams& params);
 
 }  // namespace invr::simulation

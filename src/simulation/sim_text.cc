@@ -3,35 +3,56 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "invr/simulation.h"
 
 namespace invr {
 namespace {
 
+std::string format_change(const RelativeChange& c) {
+  if (!std::isfinite(c.change)) return "n/a (control is 0)";
+  return fmt::format("{:+.1f}% [{:+.1f}, {:+.1f}]{}", 100 * c.change, 100 * c.ci_low,
+                     100 * c.ci_high, c.significant ? "*" : "");
+}
+
 std::string percent_change(const ArmResult& arm, const char* key) {
-  for (const auto& [name, c] : arm.relative) {
-    if (name != key) continue;
-    if (!std::isfinite(c.change)) return "n/a (control is 0)";
-    return fmt::format("{:+.1f}% [{:+.1f}, {:+.1f}]", 100 * c.change, 100 * c.ci_low,
-                       100 * c.ci_high);
-  }
+  for (const auto& [name, c] : arm.relative)
+    if (name == key) return format_change(c);
   return "";
 }
 
 void run_table(const RunResult& run, std::string& out) {
-  out += fmt::format("{:<16} {:>9} {:>6} {:>7} {:>8} {:>7} {:>7}   {:<24} {:<24} {:<24}\n",
+  out += fmt::format("{:<16} {:>9} {:>6} {:>7} {:>8} {:>7} {:>7}   {:<24} {:<24} {:<26} {:<24}\n",
                      "arm", "impr.", "InvR%", "CTR%", "prodB50%", "prodT1%", "PSEI%",
-                     "CTR change [95% CI]", "producer B50PS change", "PSEI change");
+                     "CTR paired [95% CI]", "CTR CUPED", "producer B50PS change", "PSEI change");
   for (const ArmResult& arm : run.arms) {
     const ArmExposure& t = arm.totals;
     const double invr_share =
         t.impressions ? 100.0 * static_cast<double>(arm.invr_impressions) / static_cast<double>(t.impressions) : 0.0;
-    out += fmt::format("{:<16} {:>9} {:>6.1f} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<24}\n",
+    const bool invr = arm.arm.ordering.has_value();
+    const Effect& ctr = arm.effects.ctr;
+    out += fmt::format("{:<16} {:>9} {:>6.1f} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<26} {:<24}\n",
                        arm.arm.name, t.impressions, invr_share, 100 * t.ctr,
                        100 * t.producers.bottom50_share, 100 * t.producers.top1_share, t.psei,
-                       percent_change(arm, "ctr"), percent_change(arm, "producer_b50ps"),
+                       invr && ctr.paired ? format_change(*ctr.paired) : "",
+                       invr ? format_change(ctr.cuped) : "", percent_change(arm, "producer_b50ps"),
                        percent_change(arm, "psei"));
+  }
+  const SrmCheck& srm = run.srm;
+  out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}){}\n",
+                     fmt::join(srm.users.observed, "/"), srm.users.p_value,
+                     fmt::join(srm.visiting_users.observed, "/"), srm.visiting_users.p_value,
+                     srm.flagged ? "  WARNING: sample ratio mismatch (p < 0.001); do not trust "
+                                   "these arms' comparisons"
+                                 : "");
+  for (const ArmResult& arm : run.arms) {
+    if (arm.arm.ordering) continue;
+    const Trend& t = arm.ctr_trend;
+    out += fmt::format("{} CTR: first 3 days {:.3f}%, last 3 {:.3f}% ({:+.1f}%), slope {:+.2f}% "
+                       "per day [{:+.2f}, {:+.2f}]\n",
+                       arm.arm.name, 100 * t.first3, 100 * t.last3, 100 * t.change,
+                       100 * t.slope_per_day, 100 * t.ci_low, 100 * t.ci_high);
   }
 }
 }  // namespace
@@ -48,6 +69,16 @@ std::string summary_text(const SimulationResult& result) {
     out += fmt::format("\nExperiment {}: {} ({} treated items)\n", run.name, run.description,
                        run.treated.size());
     run_table(run, out);
+  }
+  out += "* the primary estimator's 95% interval excludes 0 (docs/simulation.md, \"Estimators\")\n";
+  if (result.aa) {
+    out += fmt::format("\nA/A: {} salts, {} comparisons; share of 95% intervals excluding 0 "
+                       "(nominal 5%):\n",
+                       result.aa->salts, result.aa->comparisons);
+    for (const auto& [name, rate] : result.aa->false_positive_rate)
+      out += fmt::format("  {:<24} {:5.1f}%\n", name, 100 * rate);
+    out += fmt::format("  intervals out of range: {}; salts with SRM flagged: {}\n",
+                       result.aa->out_of_range, result.aa->srm_flagged);
   }
   return out;
 }

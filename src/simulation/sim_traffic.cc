@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "invr/slate.h"
+#include "simulation/sim_oracle.h"
 #include "simulation/sim_rng.h"
 #include "simulation/sim_traffic.h"
 
@@ -17,6 +18,7 @@ struct ChunkResult {
     Index user;
     double served;
     double control;
+    std::uint32_t control_items;  // the control slate's length
     std::uint32_t invr_items;
   };
   std::vector<Expectation> expectations;
@@ -25,9 +27,7 @@ struct ChunkResult {
 double slate_click_probability(const SimulationWorld& world, const TickCatalog& catalog,
                                Index user, const SlateItem& item) {
   const Index dataset_item = catalog.item_of_row[static_cast<std::size_t>(item.item)];
-  return click_probability(world.truth, world.truth_user[static_cast<std::size_t>(user)],
-                           world.truth_item[static_cast<std::size_t>(dataset_item)],
-                           item.position - 1);
+  return world_click_probability(world, user, dataset_item, item.position - 1);
 }
 
 void serve_chunk(const TickSetup& setup, std::size_t round, std::span<const Index> users,
@@ -85,13 +85,16 @@ void serve_chunk(const TickSetup& setup, std::size_t round, std::span<const Inde
                                  item.position - 1, click, requests[j].now});
     }
     double control = served;
+    auto control_items = static_cast<std::uint32_t>(slates[j].items.size());
     if (control_request[j] >= 0) {
       control = 0;
-      for (const SlateItem& item : slates[static_cast<std::size_t>(control_request[j])].items)
+      const Slate& slate = slates[static_cast<std::size_t>(control_request[j])];
+      for (const SlateItem& item : slate.items)
         control += slate_click_probability(*setup.world, catalog, user, item);
+      control_items = static_cast<std::uint32_t>(slate.items.size());
     }
-    out.expectations.push_back(
-        {user, served, control, static_cast<std::uint32_t>(slates[j].invr_items)});
+    out.expectations.push_back({user, served, control, control_items,
+                                static_cast<std::uint32_t>(slates[j].invr_items)});
   }
 }
 
@@ -150,6 +153,7 @@ void run_tick(const TickSetup& setup, std::vector<std::vector<Index>>& clicked, 
       for (const auto& e : result.expectations) {
         out.expected_served[static_cast<std::size_t>(e.user)] += e.served;
         out.expected_control[static_cast<std::size_t>(e.user)] += e.control;
+        out.control_impressions[static_cast<std::size_t>(e.user)] += e.control_items;
         out.invr_impressions[static_cast<std::size_t>(e.user)] += e.invr_items;
         ++out.visits_of_user[static_cast<std::size_t>(e.user)];
       }

@@ -44,6 +44,7 @@ struct TickOutput {
   // Per dataset user: visits and InvR-inserted impressions. Sized by the caller.
   std::vector<std::uint32_t> visits_of_user;
   std::vector<std::uint32_t> invr_impressions;
+  std::vector<std::uint32_t> control_impressions;  // the control slates' items
 };
 
 // Draws the tick's visits and serves them. `clicked` (per user, sorted

@@ -80,6 +80,35 @@ TEST(Train, ResumeWithoutCheckpointIsAUsageError) {
   EXPECT_THROW(train_toy(dir.path(), test::toy_config(), /*resume=*/true), UsageError);
 }
 
+TEST(Train, WarmStartContinuesFromThePreviousWeights) {
+  ModelConfig config = test::toy_config();
+  config.epochs = 3;
+  config.patience = 100;
+  test::TempDir first, warm, cold;
+  train_toy(first.path(), config);
+  config.epochs = 1;
+  Progress::set_enabled(false);
+  TrainOptions options;
+  options.out_dir = warm.path();
+  options.warm_start = first.path();
+  const TrainResult warmed = train_two_tower(test::make_toy_dataset(), config, options);
+  const TrainResult fresh = train_toy(cold.path(), config);
+  // One epoch from trained weights starts where three epochs ended.
+  EXPECT_LT(warmed.report.epochs.front().loss, 0.9 * fresh.report.epochs.front().loss);
+  EXPECT_GT(warmed.report.best_recall, fresh.report.best_recall);
+  // Other shapes do not fit the weights: a usage error naming the setting.
+  ModelConfig other = config;
+  other.dim = 8;
+  test::TempDir bad;
+  options.out_dir = bad.path();
+  try {
+    train_two_tower(test::make_toy_dataset(), other, options);
+    FAIL() << "a warm start with another dim was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("dim"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Train, DatasetWithoutPositivesIsAUsageError) {
   Dataset data;
   data.users.add("u");

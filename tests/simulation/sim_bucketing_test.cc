@@ -34,7 +34,7 @@ TEST(SimBucketing, InvrArmsAreComparedWithControlAndTheJobRunsEveryTick) {
   EXPECT_FALSE(result.main.treated.empty());
   for (const ArmResult& arm : result.main.arms) {
     if (arm.arm.ordering) {
-      ASSERT_EQ(arm.relative.size(), 8u);
+      ASSERT_EQ(arm.relative.size(), 9u);
     } else {
       EXPECT_TRUE(arm.relative.empty());
     }

@@ -9,6 +9,7 @@
 
 #include "invr/exposure_log.h"
 #include "sim_fixture.h"
+#include "simulation/sim_estimate.h"
 
 namespace invr {
 namespace {
@@ -67,16 +68,18 @@ TEST(SimMetrics, TotalsEqualMetricsOfTheWrittenExposureLog) {
   }
 }
 
-TEST(SimMetrics, BootstrapIntervalsContainThePointEstimate) {
+TEST(SimMetrics, BootstrapIntervalsRespectRangesAndContainTheEstimate) {
   test::TempDir dir;
   const SimulationResult result = test::simulate_tiny(test::tiny_config(), dir / "work");
   std::size_t checked = 0;
   for (const ArmResult& arm : result.main.arms) {
     for (const auto& [name, c] : arm.relative) {
+      EXPECT_TRUE(simulation::in_range(name, c)) << arm.arm.name << " " << name;
       if (!std::isfinite(c.change)) continue;
+      EXPECT_LE(c.ci_low, c.ci_high) << arm.arm.name << " " << name;
+      // Percentile and permutation intervals keep the estimate on this world.
       EXPECT_LE(c.ci_low, c.change) << arm.arm.name << " " << name;
       EXPECT_GE(c.ci_high, c.change) << arm.arm.name << " " << name;
-      EXPECT_LE(c.ci_low, c.ci_high) << arm.arm.name << " " << name;
       ++checked;
     }
   }
@@ -110,9 +113,10 @@ TEST(SimMetrics, ResultsJsonHasTheDocumentedShape) {
   const SimulationResult result = test::simulate_tiny(config, dir / "work");
   const auto j = nlohmann::json::parse(results_json(result));
   EXPECT_EQ(j["format"], "invr-simulation-results");
-  EXPECT_EQ(j["version"], 1);
-  for (const char* key : {"config", "world", "arms", "totals", "daily", "relative", "lorenz",
-                          "treated_exposure_histogram", "users", "experiments"})
+  EXPECT_EQ(j["version"], 2);
+  for (const char* key : {"config", "world", "arms", "totals", "daily", "relative", "effects",
+                          "srm", "trend", "lorenz", "treated_exposure_histogram", "users",
+                          "experiments"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["world"]["kind"], "synthetic");
   EXPECT_EQ(j["arms"].size(), 4u);
@@ -120,7 +124,15 @@ TEST(SimMetrics, ResultsJsonHasTheDocumentedShape) {
   EXPECT_EQ(j["arms"][3]["slots"], nlohmann::json({3, 8}));
   EXPECT_EQ(j["daily"].size(), 2u * 4u);
   const auto& ctr = j["relative"]["invr-user-rank"]["ctr"];
-  EXPECT_TRUE(ctr.contains("change") && ctr.contains("ci_low") && ctr.contains("ci_high"));
+  for (const char* key : {"change", "ci_low", "ci_high", "control", "arm", "interval", "significant"})
+    EXPECT_TRUE(ctr.contains(key)) << key;
+  EXPECT_EQ(j["effects"]["invr-user-rank"]["primary"], "paired");
+  for (const char* key : {"paired", "cuped", "arm_level"})
+    EXPECT_TRUE(j["effects"]["invr-user-rank"]["ctr"][key].is_object()) << key;
+  EXPECT_EQ(j["srm"]["users"]["observed"].size(), 4u);
+  EXPECT_TRUE(j["daily"][0]["producer_7d"].contains("b50ps"));
+  EXPECT_TRUE(j["trend"]["control"]["ctr"].contains("slope_per_day"));
+  EXPECT_FALSE(j.contains("aa"));
   EXPECT_FALSE(j["relative"].contains("control"));
   EXPECT_LE(j["lorenz"]["control"]["x"].size(), 101u);
   const auto& h = j["treated_exposure_histogram"]["invr-score"];
@@ -129,6 +141,7 @@ TEST(SimMetrics, ResultsJsonHasTheDocumentedShape) {
   ASSERT_EQ(j["experiments"].size(), 1u);
   EXPECT_EQ(j["experiments"][0]["name"], "slots_1_2");
   EXPECT_TRUE(j["experiments"][0]["relative"].contains("invr-user-rank"));
+  EXPECT_TRUE(j["experiments"][0]["srm"].contains("flagged"));
   EXPECT_TRUE(j["experiments"][0]["totals"].contains("control"));
 }
 

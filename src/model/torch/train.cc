@@ -276,6 +276,38 @@ json summary(const RunState& state, const TrainReport& report) {
 }
 }  // namespace
 
+namespace {
+// Starts from a previous model's weights (incremental retraining, as the
+// simulator does every --retrain-interval-days). The weights only mean the
+// same thing for the same shapes and the same ids in the same rows.
+void warm_start(TwoTowerNet& net, const ModelConfig& config, const Dataset& dataset,
+                const fs::path& dir) {
+  ModelConfig previous;
+  read_model_config(dir / "config.toml", previous);
+  for (const ModelConfigSpec& spec : model_config_specs()) {
+    if (spec.training_only) continue;
+    const bool same = std::visit([&](auto member) { return previous.*member == config.*member; },
+                                 spec.field);
+    if (!same)
+      throw UsageError(fmt::format("warm start from {}: its {} differs from this training's",
+                                   dir.string(), spec.name));
+  }
+  auto same_ids = [&](const char* file, const IdMap& ids) {
+    const IdMap stored = read_id_file(dir / file);
+    bool same = stored.size() == ids.size();
+    for (std::size_t i = 0; same && i < ids.size(); ++i)
+      same = stored.id(static_cast<Index>(i)) == ids.id(static_cast<Index>(i));
+    if (!same)
+      throw UsageError(fmt::format("warm start from {}: {} lists other ids than the dataset",
+                                   dir.string(), file));
+  };
+  same_ids("users.txt", dataset.users);
+  same_ids("items.txt", dataset.items);
+  same_ids("producers.txt", dataset.producers);
+  load_weights(net, dir / "weights.pt");
+}
+}  // namespace
+
 TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
                          const TrainOptions& options) {
   const fs::path checkpoint = options.out_dir / kCheckpointDir;
@@ -315,6 +347,8 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
   if (options.resume) {
     load_weights(net, checkpoint / "weights.pt");
     optimizer.load(checkpoint);
+  } else if (!options.warm_start.empty()) {
+    warm_start(net, config, dataset, options.warm_start);
   }
   const torch::Tensor log_q = to_tensor(data.log_q);
 

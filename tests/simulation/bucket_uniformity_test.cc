@@ -17,11 +17,8 @@
 #include <vector>
 
 #include "simulation/sim_stats.h"
-// srm_test lives in the simulation stage, which the serving test binary does
-// not link (tests/CMakeLists.txt: serving tests link invr_serving and
-// invr_synth); compiling its one source file here keeps this test on the one
-// implementation until that link line names invr_simulation.
-#include "simulation/sim_stats.cc"  // NOLINT(bugprone-suspicious-include)
+// Lives with the simulator's tests because it checks the hash with the
+// simulator's own SRM test (the server's function is the simulator's).
 
 namespace invr {
 namespace {

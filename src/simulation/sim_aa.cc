@@ -1,0 +1,85 @@
+// A/A calibration (docs/simulation.md, "A/A"): the standard self-check of an
+// experimentation platform. Every arm serves control, so the traffic does not
+// depend on who is in which arm; one simulated run is therefore bucketed with
+// K salts, and each salt's comparisons should exclude 0 about 5% of the time.
+#include <cmath>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "invr/progress.h"
+#include "simulation/sim_summary.h"
+
+namespace invr::simulation {
+
+AaResult aa_calibration(const RunInputs& inputs) {
+  RunInputs aa = inputs;
+  aa.name = "aa";
+  aa.work_dir = inputs.work_dir.parent_path() / "aa";
+  for (Arm& arm : aa.config.experiment.arms) {
+    arm.ordering.reset();
+    arm.slots.clear();
+  }
+  const SimulationParams& params = aa.config.params;
+  spdlog::info("simulate: A/A run ({} arms, all serving control) for {} salts",
+               aa.config.experiment.arms.size(), params.aa_salts);
+  UserOutcomes outcomes;
+  const RunResult run = simulate_traffic(aa, outcomes);
+  const auto days = static_cast<std::size_t>(params.days);
+  const UserPanel panel = build_panel(run.log, aa.start_time, days, outcomes);
+  const ExposureScope scope = exposure_scope(run, aa.world->dataset, params);
+  const Dataset& dataset = aa.world->dataset;
+  const std::span<const Arm> arms = aa.config.experiment.arms;
+  const Index control = control_arm(arms);
+
+  AaResult result;
+  result.salts = params.aa_salts;
+  std::vector<std::pair<std::string, std::size_t>> excluding;
+  auto count = [&](std::vector<std::pair<std::string, std::size_t>>& into, const std::string& name,
+                   const RelativeChange& change) {
+    const bool excludes = std::isfinite(change.ci_low) && std::isfinite(change.ci_high) &&
+                          (change.ci_low > 0 || change.ci_high < 0);
+    for (auto& [key, n] : into)
+      if (key == name) {
+        n += excludes;
+        return;
+      }
+    into.emplace_back(name, excludes ? 1 : 0);
+  };
+  Progress progress("A/A salts", static_cast<std::uint64_t>(params.aa_salts), "salts");
+  for (std::int64_t k = 0; k < params.aa_salts; ++k) {
+    Experiment experiment = aa.config.experiment;
+    experiment.salt = fmt::format("{}/aa{}", aa.config.experiment.salt, k);
+    std::vector<Index> assignment(panel.users);
+    for (std::size_t u = 0; u < panel.users; ++u)
+      assignment[u] = static_cast<Index>(experiment.assign(dataset.users.id(static_cast<Index>(u))));
+    AaResult::Salt salt;
+    salt.salt = experiment.salt;
+    const SrmCheck srm = srm_check(panel, assignment, arms);
+    salt.srm_p = srm.users.p_value;
+    result.srm_flagged += srm.flagged;
+    for (std::size_t a = 0; a < arms.size(); ++a) {
+      if (static_cast<Index>(a) == control) continue;
+      const Comparison c = compare_arms(panel, assignment, static_cast<Index>(a), control, scope, params);
+      ++result.comparisons;
+      for (const auto& [name, change] : c.relative) {
+        count(salt.excluding, name, change);
+        result.out_of_range += !in_range(name, change);
+      }
+      count(salt.excluding, "ctr_cuped", c.effects.ctr.cuped);
+      count(salt.excluding, "clicks_per_user_cuped", c.effects.clicks_per_user.cuped);
+      result.out_of_range += !in_range("ctr_cuped", c.effects.ctr.cuped);
+      result.out_of_range += !in_range("clicks_per_user_cuped", c.effects.clicks_per_user.cuped);
+    }
+    for (const auto& [name, n] : salt.excluding) count(excluding, name, {});
+    for (std::size_t m = 0; m < salt.excluding.size(); ++m) excluding[m].second += salt.excluding[m].second;
+    result.per_salt.push_back(std::move(salt));
+    progress.add(1);
+  }
+  for (const auto& [name, n] : excluding)
+    result.false_positive_rate.emplace_back(
+        name, result.comparisons ? static_cast<double>(n) / static_cast<double>(result.comparisons) : 0.0);
+  return result;
+}
+
+}  // namespace invr::simulation
