@@ -29,51 +29,7 @@ std::string read_whole_file(const fs::path& path, std::string_view role) {
   return std::move(buffer).str();
 }
 
-bool is_ascii(std::string_view text) {
-  for (unsigned char c : text)
-    if (c >= 0x80) return false;
-  return true;
-}
-
 }  // namespace
-
-bool is_valid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length;
-    std::uint32_t code;
-    if ((c & 0xE0) == 0xC0) {
-      length = 2;
-      code = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      length = 3;
-      code = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      length = 4;
-      code = c & 0x07;
-    } else {
-      return false;  // a continuation byte or 0xF8..0xFF where a lead byte belongs
-    }
-    if (i + length > n) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      code = (code << 6) | (s[i + k] & 0x3F);
-    }
-    // Reject overlong forms, UTF-16 surrogates and values past Unicode.
-    static constexpr std::uint32_t kMinimum[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kMinimum[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-      return false;
-    i += length;
-  }
-  return true;
-}
 
 std::string latin1_to_utf8(std::string_view text) {
   std::string out;
@@ -167,7 +123,7 @@ bool CsvReader::next() {
       while (pos_ < n && text_[pos_] != delimiter && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
       field.assign(text_, start, pos_ - start);
     }
-    if (options_.latin1_fallback && !is_ascii(field) && !is_valid_utf8(field)) {
+    if (options_.latin1_fallback && !is_valid_utf8(field)) {
       field = latin1_to_utf8(field);
       ++transcoded_;
     }

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"  // is_valid_utf8, which decides when a field is transcoded
+
 namespace invr::data {
 
 struct CsvOptions {
@@ -92,9 +94,6 @@ class CsvReader {
   std::uint64_t transcoded_ = 0;
 };
 
-// True if text is well-formed UTF-8 (no overlong forms, surrogates or code
-// points above U+10FFFF).
-bool is_valid_utf8(std::string_view text);
 // Each byte of text as the ISO-8859-1 code point of the same value, in UTF-8.
 std::string latin1_to_utf8(std::string_view text);
 

@@ -264,57 +264,11 @@ std::size_t TextReader::estimate_lines() const {
 }
 
 void TextReader::validate_line(std::string_view line) const {
-  // Fast path: eight bytes at a time while everything is ASCII.
-  const char* p = line.data();
-  const char* end = p + line.size();
-  while (end - p >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    if (word & 0x8080808080808080ULL) break;
-    p += 8;
-  }
-  while (p != end && static_cast<unsigned char>(*p) < 0x80) ++p;
-  if (p == end) return;
-  const std::size_t bad = find_invalid_utf8({p, static_cast<std::size_t>(end - p)});
+  const std::size_t bad = find_invalid_utf8(line);
   if (bad == std::string_view::npos) return;
-  const char* at = p + bad;
+  const char* at = line.data() + bad;
   fail(column_of(at), fmt::format("invalid UTF-8 byte 0x{:02X}; files must be UTF-8 encoded",
                                   static_cast<unsigned char>(*at)));
-}
-
-std::size_t find_invalid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // Length and the valid range of the second byte (RFC 3629, table 3-7 of Unicode).
-    std::size_t length;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;   // no overlong forms
-      if (c == 0xED) high = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;   // no overlong forms
-      if (c == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-    } else {
-      return i;  // stray continuation byte, C0/C1 or F5..FF
-    }
-    if (i + length > n) return i;
-    if (s[i + 1] < low || s[i + 1] > high) return i;
-    for (std::size_t k = 2; k < length; ++k)
-      if ((s[i + k] & 0xC0) != 0x80) return i;
-    i += length;
-  }
-  return std::string_view::npos;
 }
 
 std::size_t split_tabs(std::string_view line, std::string_view* out, std::size_t capacity) {

@@ -24,6 +24,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.h"  // find_invalid_utf8, the check behind validate_line
+
 namespace invr::data {
 
 class TextReader {
@@ -131,10 +133,6 @@ std::size_t split_tabs(std::string_view line, std::string_view* out, std::size_t
 // Throws "expected tab-separated columns" when a header line has no tab but
 // contains ',', ';', '|' or ' ' (a CSV or space-separated file given as TSV).
 void check_tab_separated(const TextReader& reader, std::string_view header);
-
-// Offset of the first byte that is not valid UTF-8 (overlong forms, surrogates
-// and code points above U+10FFFF are invalid), or npos.
-std::size_t find_invalid_utf8(std::string_view text);
 
 // Strict number parsing: the whole field must be the number, no spaces, no
 // leading '+'. Doubles and floats must be finite (NaN and Inf are refused).

@@ -25,6 +25,5 @@ void reply_error(httplib::Response& res, int status, std::string_view message);
 // UTF-8 with no control characters (so they are safe as .inter fields, log
 // lines and JSON). Returns what is wrong, or an empty string.
 std::string id_problem(std::string_view id);
-bool valid_utf8(std::string_view text);
 
 }  // namespace invr::serving
