@@ -7,8 +7,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
+
+#include "invr/read_file.h"
 
 namespace invr::test {
 namespace fs = std::filesystem;
@@ -42,13 +43,7 @@ void write_file(const fs::path& path, const std::string& content) {
   out << content;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+std::string read_file(const fs::path& path) { return read_whole_file(path); }
 
 CommandResult run_cli(const std::string& args) {
   return run_shell(std::string(INVR_CLI_PATH) + " " + args);

@@ -7,9 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,8 +19,10 @@
 #include "command.h"
 #include "invr/atomic_io.h"
 #include "invr/convert.h"
+#include "invr/error.h"
 #include "invr/evaluate.h"
 #include "invr/model_train.h"
+#include "invr/read_file.h"
 
 namespace invr::cli {
 namespace {
@@ -59,8 +59,12 @@ void keep_freed_memory() {
 // Results do not depend on it; a single thread never waits, so it is skipped.
 void wait_passively_in_openmp(std::int64_t threads) {
   if (threads == 1 || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  std::ifstream file("/proc/self/cmdline", std::ios::binary);
-  const std::string cmdline((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::string cmdline;
+  try {
+    cmdline = read_whole_file("/proc/self/cmdline");
+  } catch (const IoError&) {
+    return;  // no /proc: run as is
+  }
   std::vector<char*> argv;
   for (std::size_t begin = 0; begin < cmdline.size();) {
     argv.push_back(const_cast<char*>(cmdline.data() + begin));

@@ -1,32 +1,25 @@
 #include "data/csv_reader.h"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "invr/read_file.h"
 
 namespace invr::data {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_whole_file(const fs::path& path, std::string_view role) {
+// A missing input is the likely mistake (a wrong --in folder), so it is named as such.
+std::string read_input(const fs::path& path, std::string_view role) {
   std::error_code ec;
   if (!fs::exists(path, ec))
     throw IoError(fmt::format("missing input file {}: expected {}", path.string(), role));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw IoError(fmt::format("cannot open {} ({}): {}", path.string(), role, std::strerror(errno)));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("cannot read {} ({})", path.string(), role));
-  return std::move(buffer).str();
+  return read_whole_file(path, role);
 }
 
 }  // namespace
@@ -46,7 +39,7 @@ std::string latin1_to_utf8(std::string_view text) {
 }
 
 CsvReader::CsvReader(const fs::path& path, std::string_view role, CsvOptions options)
-    : CsvReader(FromText{}, path.string(), read_whole_file(path, role), options) {}
+    : CsvReader(FromText{}, path.string(), read_input(path, role), options) {}
 
 CsvReader CsvReader::from_text(std::string name, std::string text, CsvOptions options) {
   return CsvReader(FromText{}, std::move(name), std::move(text), options);

@@ -1,10 +1,9 @@
 // invr.toml for the job: [selection], [retrieval], [inversion] and [job], each
 // read through the one spec table of its settings.
 #include <array>
-#include <fstream>
-#include <sstream>
 
 #include "invr/job.h"
+#include "invr/read_file.h"
 #include "job/spec_table.h"
 
 namespace invr {
@@ -35,12 +34,9 @@ constexpr std::array<std::string_view, 5> kOtherSections = {"serve", "slate", "e
 std::span<const JobSettingsSpec> job_settings_specs() { return kJobSpecs; }
 
 toml::table job::parse_toml_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open config file", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = read_whole_file(path, "config file");
   try {
-    return toml::parse(text.str(), path.string());
+    return toml::parse(text, path.string());
   } catch (const toml::parse_error& e) {
     throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
                     std::string(e.description()));

@@ -6,7 +6,6 @@
 #include <limits>
 #include <fstream>
 #include <functional>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,15 +13,19 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/job.h"
+#include "invr/read_file.h"
 #include "job/peak_rss.h"
 
 namespace invr {
 
 std::string model_version(const std::filesystem::path& model_dir) {
-  std::ifstream in(model_dir / "manifest.json", std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return fmt::format("{}@{:016x}", model_dir.string(), std::hash<std::string>{}(text.str()));
+  std::string text;
+  try {
+    text = read_whole_file(model_dir / "manifest.json");
+  } catch (const IoError&) {
+    // A model kind without a manifest is identified by its folder alone.
+  }
+  return fmt::format("{}@{:016x}", model_dir.string(), std::hash<std::string>{}(text));
 }
 
 std::vector<double> read_producer_quality(const std::filesystem::path& path,

@@ -1,7 +1,5 @@
 #include "store/rocksdb_store.h"
 
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -12,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/read_file.h"
 #include "store/generation_rules.h"
 #include "store/rocksdb_layout.h"
 #include "store/rocksdb_writer.h"
@@ -159,10 +158,8 @@ class RocksDbStore final : public CandidateStore {
   std::string manifest(std::string_view generation) const override {
     require_committed(read_state(paths_), generation);
     const fs::path file = paths_.manifest(generation);
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw IoError(fmt::format("{}: cannot read {}", uri_, file.string()));
-    if (text.empty()) throw IoError(fmt::format("{}: cannot read {}: missing or empty", uri_, file.string()));
+    std::string text = read_whole_file(file, "generation manifest");
+    if (text.empty()) throw IoError(fmt::format("{}: cannot read {}: it is empty", uri_, file.string()));
     return text;
   }
 

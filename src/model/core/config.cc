@@ -135,7 +135,7 @@ void validate(const ModelConfig& config) {
 }
 
 void read_model_config(const std::filesystem::path& path, ModelConfig& config) {
-  const std::string text = model::read_whole_file(path);
+  const std::string text = read_whole_file(path);
   toml::table table;
   try {
     table = toml::parse(text, path.string());

@@ -1,11 +1,5 @@
 #include "model/core/model_files.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -22,15 +16,6 @@ std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
     hash *= 1099511628211ull;
   }
   return hash;
-}
-
-std::string read_whole_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("{}: cannot read", path.string()));
-  return std::move(buffer).str();
 }
 
 void write_id_file(const fs::path& path, const IdMap& ids) {

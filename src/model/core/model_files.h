@@ -4,6 +4,7 @@
 #pragma once
 
 #include "invr/atomic_file.h"  // save_atomically, write_text_atomically
+#include "invr/read_file.h"    // read_whole_file
 
 #include <cstdint>
 #include <filesystem>
@@ -20,9 +21,6 @@ namespace invr::model {
 // FNV-1a, 64 bit. Stable across platforms and runs, so token hashes and
 // checksums written today still match tomorrow.
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 14695981039346656037ull);
-
-// The whole file; IoError naming it if it cannot be read.
-std::string read_whole_file(const std::filesystem::path& path);
 
 // One id per line, in index order.
 void write_id_file(const std::filesystem::path& path, const IdMap& ids);
