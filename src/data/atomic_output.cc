@@ -3,10 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
+#include "common/durable_file.h"
 #include "data/text_reader.h"
 #include "invr/error.h"
 
@@ -18,10 +18,8 @@ namespace {
 }  // namespace
 
 AtomicOutput::AtomicOutput(std::filesystem::path path) : path_(std::move(path)) {
-  static std::atomic<unsigned> counter{0};
   // A name unique per process and call; O_EXCL guards against anything left over.
-  temp_path_ = path_;
-  temp_path_ += fmt::format(".tmp.{}.{}", ::getpid(), counter++);
+  temp_path_ = temporary_path_next_to(path_);
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw_io("create", temp_path_);
 }
@@ -58,7 +56,7 @@ void AtomicOutput::finish() {
 
 void AtomicOutput::commit() {
   finish();
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) throw_io("rename onto", path_);
+  publish_file(temp_path_, path_);
   committed_ = true;
 }
 

@@ -1,6 +1,7 @@
 // Writing user-facing text files atomically: everything goes to a temporary
-// file in the destination folder, which is renamed over the destination only
-// when complete, so a reader never sees half a file.
+// file in the destination folder, which is fsynced and renamed over the
+// destination only when complete (then the folder is fsynced), so a reader
+// never sees half a file. The steps are common/durable_file.h's, streamed.
 #pragma once
 
 #include <filesystem>
@@ -27,7 +28,8 @@ class AtomicOutput {
   }
   // Writes everything, syncs and closes the temporary file.
   void finish();
-  // finish() if needed, then renames the temporary file onto the destination.
+  // finish() if needed, then renames the temporary file onto the destination
+  // and fsyncs its folder (publish_file: IoError only if the rename fails).
   void commit();
 
  private:

@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <rocksdb/convenience.h>
@@ -94,64 +93,14 @@ StoreState read_state(const RocksDbPaths& paths) {
   return state;
 }
 
-void fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) io_failure(dir, "open folder for fsync");
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0) io_failure(dir, "fsync folder");
-}
-
-namespace {
-// Temp file + fsync + rename: throws only before the rename, so a caller knows
-// that an exception means the old content is still in place.
-void replace_file_synced(const fs::path& path, std::string_view content) {
-  save_atomically(path, [&](const fs::path& tmp) {
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) io_failure(path, "write");
-    std::size_t done = 0;
-    while (done < content.size()) {
-      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
-        io_failure(path, "write");
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      io_failure(path, "fsync");
-    }
-    if (::close(fd) != 0) io_failure(path, "close");
-  });
-}
-}  // namespace
-
-void write_file_durably(const fs::path& path, std::string_view content) {
-  // The fsyncs make the new content survive a power loss, not just a crash.
-  replace_file_synced(path, content);
-  fsync_directory(path.parent_path());
-}
-
 void write_state(const RocksDbPaths& paths, const StoreState& state) {
   std::string text = std::string(kStateMagic) + "\n";
   if (state.current) text += fmt::format("current {}\n", *state.current);
   for (const GenerationInfo& g : state.committed) text += fmt::format("generation {} {}\n", g.id, g.commit_time_ms);
-  replace_file_synced(paths.current_file(), text);
-  // Past the rename the commit is visible; a failed folder fsync only weakens
-  // power-loss durability, so it must not make the caller undo the commit.
-  try {
-    fsync_directory(paths.root);
-  } catch (const IoError& e) {
-    spdlog::warn("{} (the new state is in place but may not survive a power loss)", e.what());
-  }
+  // Temp file, fsync, rename, fsync of the folder. It throws only before the
+  // rename (the commit point), so an exception means the old state is in place;
+  // a failed folder fsync after it is logged, not thrown.
+  write_text_atomically(paths.current_file(), text);
 }
 
 std::optional<WriterLock> WriterLock::try_acquire(const RocksDbPaths& paths, std::string_view uri) {

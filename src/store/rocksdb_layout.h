@@ -47,10 +47,6 @@ StoreState read_state(const RocksDbPaths& paths);
 // Throws only if the old state is still in place (the rename is the commit).
 void write_state(const RocksDbPaths& paths, const StoreState& state);
 
-// Atomic and durable: temp file + fsync + rename + fsync of the folder. IoError.
-void write_file_durably(const std::filesystem::path& path, std::string_view content);
-void fsync_directory(const std::filesystem::path& dir);
-
 // The store-wide writer lock (flock on ROOT/LOCK). The kernel drops it when the
 // holder dies, so a SIGKILLed writer never blocks the next one.
 class WriterLock {

@@ -7,6 +7,8 @@
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
+#include "common/durable_file.h"
+#include "invr/atomic_file.h"
 #include "invr/error.h"
 #include "store/generation_rules.h"
 #include "store/sst_builder.h"
@@ -62,8 +64,8 @@ class RocksDbWriter final : public GenerationWriter {
       // if the wall clock steps back.
       std::int64_t now = unix_time_ms();
       if (!state.committed.empty()) now = std::max(now, state.committed.back().commit_time_ms);
-      write_file_durably(paths_.manifest(id_), stamp_manifest(manifest_json, id_, now, users_written_));
-      fsync_directory(paths_.generation(id_));
+      write_text_atomically(paths_.manifest(id_), stamp_manifest(manifest_json, id_, now, users_written_));
+      sync_directory(paths_.generation(id_));  // throws: the generation must be durable before CURRENT names it
       state.committed.push_back({id_, now});
       state.current = id_;
       const auto removed = expired_generations(state.committed, id_, now, options_.grace_seconds);
@@ -110,7 +112,7 @@ class RocksDbWriter final : public GenerationWriter {
       check(db->IngestExternalFile(files, ingest), "ingest the sorted files of");
     }
     check(db->Close(), "close the database of");
-    fsync_directory(paths_.db(id_));
+    sync_directory(paths_.db(id_));
   }
 
   std::string uri_;
