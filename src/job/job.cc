@@ -81,11 +81,18 @@ std::uint64_t bytes_of(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 
+// IdMap stores each id once, in its ids() vector (a std::string, plus a heap
+// buffer for ids longer than the 15 bytes kept inline), and indexes it with an
+// open-addressing table of 8-byte slots at most half full: the smallest power
+// of two holding 2 slots per id, at least 64 (invr/data.h).
 std::uint64_t id_map_bytes(const IdMap& map) {
-  std::uint64_t bytes = 0;
-  // Each id is stored twice (vector and hash map key) plus a hash node.
-  for (const auto& id : map.ids()) bytes += 2 * (sizeof(std::string) + (id.size() > 15 ? id.size() + 1 : 0)) + 32;
-  return bytes;
+  const auto& ids = map.ids();
+  std::uint64_t bytes = ids.capacity() * sizeof(std::string);
+  for (const auto& id : ids) bytes += id.size() > 15 ? id.size() + 1 : 0;
+  if (ids.empty()) return bytes;
+  std::uint64_t slots = 64;
+  while (slots < 2 * ids.size()) slots *= 2;
+  return bytes + slots * (sizeof(std::uint32_t) + sizeof(Index));
 }
 }  // namespace
 
