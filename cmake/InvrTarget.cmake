@@ -1,4 +1,4 @@
-# Warnings live on targets, not in global flags (STYLE.md habit 10).
+# Warnings live on targets, not in global flags (CONTRIBUTING.md, convention 10).
 # -Wno-restrict: GCC 12 false positive on `"literal" + std::string&&` (GCC PR 105651).
 function(invr_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter -Wno-restrict)

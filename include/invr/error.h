@@ -1,4 +1,4 @@
-// Errors. Two channels (STYLE.md habit 8):
+// Errors. Two channels (CONTRIBUTING.md, convention 3):
 //  - expected failures (bad input, I/O, corrupt file, bad arguments) throw a
 //    subclass of invr::Error whose message names the file, line, column or
 //    parameter at fault;

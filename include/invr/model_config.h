@@ -1,8 +1,8 @@
 // Configuration of the two-tower model and its training, declared once
-// (STYLE.md habit 7): model_config_specs() gives every field's name, default
-// (the initialiser below), bounds and help text. The `invr train` flags, the
-// config.toml a model directory carries and docs/model.md all follow that
-// table, and a test checks they agree.
+// (CONTRIBUTING.md, convention 4): model_config_specs() gives every field's
+// name, default (the initialiser below), bounds and help text. The `invr
+// train` flags, the config.toml a model directory carries and docs/model.md
+// all follow that table, and a test checks they agree.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The one declaration of the inverse stage's parameters: bounds and help.
 // The job's TOML config and CLI are built from these tables, and a test
-// checks docs/inverse.md names every entry (STYLE.md habit 7).
+// checks docs/inverse.md names every entry (CONTRIBUTING.md, convention 4).
 #include <array>
 #include <cmath>
 #include <string>

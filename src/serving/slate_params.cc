@@ -1,5 +1,5 @@
 // The one declaration of the slate-assembly parameters: bounds and help.
-// A test checks docs/serving.md names every entry (STYLE.md habit 7).
+// A test checks docs/serving.md names every entry (CONTRIBUTING.md, convention 4).
 #include <array>
 #include <string>
 

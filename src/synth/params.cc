@@ -1,6 +1,6 @@
 // The one declaration of the synthetic world's parameters: bounds and help.
 // The CLI builds its flags from this table and a test checks the docs name
-// every entry (STYLE.md habit 7).
+// every entry (CONTRIBUTING.md, convention 4).
 #include <array>
 #include <string>
 

@@ -86,7 +86,7 @@ TEST(ModelConfig, ValidateNamesTheFlag) {
   }
 }
 
-// The docs and the declaration agree (STYLE.md habit 7).
+// The docs and the declaration agree (CONTRIBUTING.md, convention 4).
 TEST(ModelConfig, DocsNameEverySetting) {
   const std::string docs = test::read_file(std::filesystem::path(INVR_TESTDATA_DIR) / ".." /
                                            ".." / "docs" / "model.md");

@@ -26,7 +26,8 @@ test::ToyParams fixture_params() {
 
 fs::path fixture_dir() { return test::testdata_dir() / "model" / "v1"; }
 
-// Old model directories keep loading and embedding the same (STYLE.md habit 6).
+// Old model directories keep loading and embedding the same (CONTRIBUTING.md,
+// convention 5).
 TEST(ModelFormat, Version1DirectoryStillLoads) {
   const auto model = TwoTowerModel::load(fixture_dir());
   const Dataset data = test::make_toy_dataset(fixture_params());

@@ -197,8 +197,8 @@ TEST(SimStats, SrmDegenerateInputsCannotMismatch) {
   EXPECT_EQ(srm_test({}, {}).p_value, 1);
 }
 
-// A/A self-check (STYLE.md habit 13): under fair assignment the test flags
-// about its nominal share.
+// A/A self-check (CONTRIBUTING.md, convention 11): under fair assignment the
+// test flags about its nominal share.
 TEST(SimStats, SrmFalsePositiveRateIsNominalUnderAA) {
   constexpr int kRuns = 2000;
   const std::vector<double> weights = {1, 1, 1, 1};
