@@ -96,6 +96,10 @@ std::function<int()> setup(CLI::App& app) {
                  "of --history-days + --days; docs/simulation.md). auto = synthetic when the "
                  "data has no timestamps")
       ->capture_default_str();
+  app.add_option("--oracle", args->params.oracle,
+                 "Datasets: the truth behind clicks, fitted on all interactions: item-knn, ease "
+                 "or two-tower (docs/simulation.md, \"Real datasets\")")
+      ->capture_default_str();
   app.add_option("--producer-column", args->producer_column, "Column of NAME.item holding the producer")
       ->capture_default_str();
   app.add_option("--out", args->out, "Output folder")->capture_default_str();

@@ -94,7 +94,7 @@ struct SimulationParams {
   // sharpness is logits per standard deviation, for every family), c
   // calibrated so the control arm's expected CTR is base_ctr.
   double base_ctr = 0.05;
-  double oracle_sharpness = 2;
+  double oracle_sharpness = 1.5;
   // Datasets only: the family that stands in for the truth: "item-knn",
   // "ease" or "two-tower" (docs/simulation.md, "Real datasets"). A string,
   // so it is a CLI option of its own, not a SimulationParamSpec.

@@ -1,17 +1,19 @@
 // A dataset oracle's bias, calibrated so the control arm's expected CTR at
-// the simulation start is params.base_ctr. Clicks still come from
-// invr::click_probability; only its bias is searched.
+// the simulation start is params.base_ctr. The relevance formula is the
+// clicks' own (oracle_relevance); only its bias is searched.
 #include <algorithm>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
 
+#include "invr/error.h"
 #include "simulation/sim_calibrate.h"
+#include "simulation/sim_oracle.h"
 
 namespace invr::simulation {
 
-void calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
-                      const SimulationConfig& config, double start) {
+double calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
+                        const SimulationConfig& config, double start) {
   const SimulationParams& params = config.params;
   const Dataset history = history_before(world.dataset, start);
   const std::vector<std::vector<Index>> positives = positive_items(history);
@@ -49,19 +51,29 @@ void calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
   }
   const std::vector<Slate> slates = assembler.assemble(requests);
 
+  // The oracle's z of every shown item, once; the bisection only moves c.
+  INVR_CHECK(world.oracle);
+  struct Shown {
+    double weight;  // the user's visit rate
+    double z;
+    int position;  // 0-based
+  };
+  std::vector<Shown> shown;
+  for (std::size_t j = 0; j < slates.size(); ++j) {
+    const auto u = static_cast<std::size_t>(request_user[j]);
+    for (const SlateItem& item : slates[j].items)
+      shown.push_back({rates[u],
+                       world.oracle->z(request_user[j],
+                                       catalog.item_of_row[static_cast<std::size_t>(item.item)]),
+                       item.position - 1});
+  }
   WorldTruth& truth = world.truth;
   auto expected_ctr = [&](double bias) {
     truth.relevance_bias = bias;
     double clicks = 0, impressions = 0;
-    for (std::size_t j = 0; j < slates.size(); ++j) {
-      const auto u = static_cast<std::size_t>(request_user[j]);
-      for (const SlateItem& item : slates[j].items) {
-        const Index dataset_item = catalog.item_of_row[static_cast<std::size_t>(item.item)];
-        clicks += rates[u] * click_probability(truth, world.truth_user[u],
-                                               world.truth_item[static_cast<std::size_t>(dataset_item)],
-                                               item.position - 1);
-        impressions += rates[u];
-      }
+    for (const Shown& s : shown) {
+      clicks += s.weight * oracle_relevance(truth, s.z) * truth.examination.at(s.position);
+      impressions += s.weight;
     }
     return impressions > 0 ? clicks / impressions : 0.0;
   };
@@ -70,9 +82,10 @@ void calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
     const double mid = 0.5 * (low + high);
     (expected_ctr(mid) < params.base_ctr ? low : high) = mid;
   }
-  truth.relevance_bias = 0.5 * (low + high);
+  const double ctr = expected_ctr(0.5 * (low + high));
   spdlog::info("simulate: oracle bias {:.4f} gives a control CTR of {:.4f} at the start",
-               truth.relevance_bias, expected_ctr(truth.relevance_bias));
+               truth.relevance_bias, ctr);
+  return ctr;
 }
 
 }  // namespace invr::simulation

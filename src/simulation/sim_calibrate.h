@@ -7,8 +7,9 @@ namespace invr::simulation {
 
 // Sets world.truth.relevance_bias so that the control slates the initial
 // model serves at `start` (up to 2000 users, weighted by activity) have
-// expected CTR params.base_ctr.
-void calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
-                      const SimulationConfig& config, double start);
+// expected CTR params.base_ctr, for a world with an oracle; returns the
+// expected CTR reached.
+double calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
+                        const SimulationConfig& config, double start);
 
 }  // namespace invr::simulation

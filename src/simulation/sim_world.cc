@@ -1,6 +1,5 @@
 // Simulation worlds: a synthetic world with its generator's truth, or a real
-// dataset with an oracle written in the same WorldTruth form, so one click
-// formula (invr::click_probability) serves both.
+// dataset with an oracle fitted on all its interactions (sim_oracle.h).
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -9,14 +8,18 @@
 #include <spdlog/spdlog.h>
 
 #include "invr/atomic_io.h"
+#include "invr/baselines.h"
 #include "invr/error.h"
-#include "invr/model_train.h"
 #include "invr/simulation.h"
+#include "invr/split.h"
 #include "simulation/sim_internal.h"
+#include "simulation/sim_oracle.h"
+#include "simulation/sim_preflight.h"
 
 namespace invr {
 namespace {
 namespace fs = std::filesystem;
+constexpr double kOracleTestFraction = 0.1;
 
 SimulationWorld from_parts(Dataset dataset, WorldTruth truth, const std::string& source) {
   SimulationWorld world;
@@ -61,56 +64,61 @@ SimulationWorld synthetic_world(World world) {
 
 SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
                               const fs::path& work_dir) {
-  const std::string timeline = resolve_timeline(config.params.timeline, dataset);
+  // Everything that can fail on the data or the flags, before any training.
+  validate(config);
+  const SimulationParams& params = config.params;
+  const std::string timeline = resolve_timeline(params.timeline, dataset);
+  const EaseParams ease;
+  if (params.oracle == "ease")
+    if (const std::string why = ease_refusal(dataset.items.size(), ease); !why.empty())
+      throw UsageError(fmt::format("--oracle ease: {}; use --oracle item-knn or two-tower", why));
+  // The oracle's holdout, chosen on the logs' own clock (before a synthetic
+  // timeline rewrites it): each user's latest 10%, or a seeded random 10%.
+  const bool timed = dataset.has_timestamps();
+  const std::vector<bool> test_rows =
+      timed ? user_temporal_test_rows(dataset.interactions, kOracleTestFraction)
+            : random_test_rows(dataset.interactions, kOracleTestFraction, params.seed);
   std::optional<SyntheticTimeline> synthetic;
   if (timeline == "synthetic") {
-    synthetic = apply_synthetic_timeline(dataset, config.params);
+    synthetic = apply_synthetic_timeline(dataset, params);
     spdlog::info("simulate: synthetic timeline for {}: {} days of history, {} simulated, {:.2f} "
                  "visits per user per day on average",
-                 dataset.name, config.params.history_days, config.params.days,
-                 config.params.visits_per_day);
+                 dataset.name, params.history_days, params.days, params.visits_per_day);
   } else {
     date_undated_items(dataset);
   }
-
-  // The oracle sees every interaction: nothing held out.
-  ModelConfig oracle_config = config.model;
-  oracle_config.validation_fraction = 0;
-  TrainOptions options;
-  options.out_dir = work_dir / "oracle";
-  spdlog::info("simulate: fitting the oracle on all {} interactions of {}",
-               dataset.interactions.size(), dataset.name);
-  const TrainResult trained = train_two_tower(dataset, oracle_config, options);
-  const Matrix users = trained.model->embed_users(dataset);
-  // Each item at the age its training events had, not at the end of the logs:
-  // an age no training event had (older than --max-item-age-days on the
-  // synthetic timeline) reads an untrained age embedding, which made the
-  // truth of old items noise and the control CTR climb as the catalogue
-  // turned over (docs/simulation.md, "Synthetic timeline").
-  const double last_time = latest_timestamp(dataset);
-  const Matrix items = trained.model->embed_items(
-      simulation::aged_for_embedding(dataset, simulation::median_event_age(dataset), last_time));
+  // The synthetic timeline ends exactly where it says, so the simulation
+  // starts after exactly history_days.
+  const double last = latest_timestamp(dataset);
+  const double end = synthetic ? synthetic->end : last + 1;
+  simulation::check_before_training(dataset, config, end, dataset.name);
 
   SimulationWorld world;
   world.kind = "dataset";
   world.name = dataset.name;
+  OracleReport report;
+  report.kind = params.oracle;
+  spdlog::info("simulate: fitting the {} oracle of {} on 90% of its interactions (its holdout "
+               "fit)",
+               params.oracle, dataset.name);
+  report.holdout = simulation::oracle_holdout(params.oracle, dataset, test_rows,
+                                              timed ? "user_temporal" : "random", config,
+                                              work_dir / "oracle-holdout");
+  spdlog::info("simulate: {} oracle holdout ({}, {} users): Recall@20 {:.4f}, most popular {:.4f}",
+               report.kind, report.holdout.protocol, report.holdout.test_users,
+               report.holdout.recall_at_20, report.holdout.most_popular_recall_at_20);
+  spdlog::info("simulate: fitting the {} oracle on all {} interactions of {}", params.oracle,
+               dataset.interactions.size(), dataset.name);
+  world.oracle = simulation::fit_oracle(params.oracle, dataset, config, work_dir / "oracle");
+  world.oracle_report = std::move(report);
+
   WorldTruth& truth = world.truth;
-  truth.dim = static_cast<std::uint32_t>(users.cols);
-  truth.user_interest = users.data;
-  truth.item_topic = items.data;
-  truth.item_quality.assign(items.rows, 0.0f);
-  truth.item_publisher = dataset.item_table.producer;
-  truth.publisher_quality.assign(dataset.producers.size(), 0.0f);
-  truth.relevance_weight = config.params.oracle_sharpness;
-  truth.quality_weight = 0;
+  truth.relevance_weight = params.oracle_sharpness;
   truth.relevance_bias = 0;  // calibrated by simulate()
-  truth.examination.eta = config.params.examination_eta;
-  const double last = latest_timestamp(dataset);
+  truth.examination.eta = params.examination_eta;
   truth.start_time = last;
-  // The synthetic timeline ends exactly where it says, so the simulation
-  // starts after exactly history_days.
-  truth.end_time = synthetic ? synthetic->end : last + 1;
-  truth.seed = config.params.seed;
+  truth.end_time = end;
+  truth.seed = params.seed;
   for (const auto& t : dataset.interactions.timestamp)
     if (has_time(t) && t < truth.start_time) truth.start_time = t;
   world.truth_user.resize(dataset.users.size());

@@ -116,33 +116,6 @@ TEST(SimTimeline, VisitsAreProportionalToActivity) {
   EXPECT_NEAR(mean_rate, 4.0, 1e-9);
 }
 
-// Regression: the oracle embedded every item at the end of the logs, where
-// items older than --max-item-age-days had an age no training event had (an
-// untrained age embedding), so the truth of old items was noise and the
-// control CTR climbed from 3% to 28% as the catalogue turned over.
-TEST(SimTimeline, OracleItemsAreEmbeddedAtTheirMedianEventAge) {
-  Dataset d;
-  for (int i = 0; i < 3; ++i) d.items.add("i" + std::to_string(i));
-  d.producers.add("p");
-  d.item_table.push_back(0, 1000, {});
-  d.item_table.push_back(0, 5000, {});
-  d.item_table.push_back(0, kNoTime, {});
-  d.users.add("u");
-  for (double t : {1100.0, 1500.0, 1200.0}) d.interactions.push_back(0, 0, t, EventType::interaction, 1);
-  for (double t : {5010.0, 5030.0}) d.interactions.push_back(0, 1, t, EventType::interaction, 1);
-  d.interactions.push_back(0, 2, 7000, EventType::interaction, 1);
-  const std::vector<double> age = simulation::median_event_age(d);
-  ASSERT_EQ(age.size(), 3u);
-  EXPECT_EQ(age[0], 200);  // ages 100, 500, 200
-  EXPECT_EQ(age[1], 20);   // ages 10, 30
-  EXPECT_TRUE(std::isnan(age[2]));  // no publish time
-  const Dataset aged = simulation::aged_for_embedding(d, age, 7000);
-  EXPECT_EQ(aged.item_table.publish_time[0], 6800);
-  EXPECT_EQ(aged.item_table.publish_time[1], 6980);
-  EXPECT_TRUE(std::isnan(aged.item_table.publish_time[2]));
-  EXPECT_EQ(aged.interactions.timestamp, d.interactions.timestamp);
-}
-
 TEST(SimTimeline, ResolvesAutoAndRejectsLoggedWithoutTimestamps) {
   const Dataset d = untimed();
   EXPECT_EQ(resolve_timeline("auto", d), "synthetic");
