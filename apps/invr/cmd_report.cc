@@ -35,9 +35,11 @@ int run_report(const ReportArgs& args) {
 std::function<int()> setup_report(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   app.footer(
-      "The page holds Lorenz curves of producer exposure, relative changes against control\n"
-      "with 95% CIs, metrics over days, treated-item exposure, user-side effects, the paper's\n"
-      "metrics table and one section per open-question experiment (docs/report.md).\n"
+      "The page opens with a sample-ratio warning when arms are unbalanced, the headline\n"
+      "effects (paired counterfactual, CUPED, arm-level) with levels beside every change, and a\n"
+      "'How much to trust this' box; then the SRM and A/A checks, the control CTR trend,\n"
+      "Lorenz curves of producer exposure, relative changes with 95% CIs, metrics over days,\n"
+      "treated-item exposure, user-side effects and one section per experiment (docs/report.md).\n"
       "Chart.js comes from Debian's libjs-chart.js; INVR_CHARTJS or --chartjs overrides it.\n"
       "Example: invr report --results sim/results.json --out sim/report.html");
   app.add_option("--results", args->results, "results.json written by invr simulate")->required();

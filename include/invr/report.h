@@ -1,6 +1,6 @@
 // The A/B simulation report: one self-contained HTML page made from the
-// simulator's results.json (format "invr-simulation-results", version 1;
-// docs/report.md lists every key the report reads).
+// simulator's results.json (format "invr-simulation-results", version 2 or
+// 1; docs/report.md lists every key the report reads).
 //
 // Contract:
 //  - The page works offline: Chart.js is inlined from Debian's libjs-chart.js
