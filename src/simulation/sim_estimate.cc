@@ -360,19 +360,9 @@ SrmCheck srm_check(const UserPanel& panel, std::span<const Index> assignment,
     ++users[a];
     visiting[a] += panel.visits[u] > 0;
   }
-  auto test = [&](const std::vector<std::uint64_t>& observed) {
-    const SrmTest t = srm_test(observed, weights);
-    SampleRatio s;
-    s.observed = t.observed;
-    s.expected = t.expected;
-    s.chi2 = t.chi2;
-    s.dof = t.dof;
-    s.p_value = t.p_value;
-    return s;
-  };
   SrmCheck check;
-  check.users = test(users);
-  check.visiting_users = test(visiting);
+  check.users = srm_test(users, weights);
+  check.visiting_users = srm_test(visiting, weights);
   check.flagged = check.users.p_value < check.p_threshold ||
                   check.visiting_users.p_value < check.p_threshold;
   return check;

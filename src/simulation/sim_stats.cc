@@ -134,25 +134,6 @@ Interval sorted_interval(std::span<const double> sorted, double low_level, doubl
   return {sorted_percentile(sorted, low_level), sorted_percentile(sorted, high_level)};
 }
 
-// Efron's acceleration from jackknife values: the skewness of their
-// influence, 0 when it cannot be estimated.
-double acceleration(std::span<const double> jackknife) {
-  if (jackknife.size() < 2) return 0;
-  double mean = 0;
-  for (double t : jackknife) mean += t;
-  mean /= static_cast<double>(jackknife.size());
-  double squares = 0, cubes = 0;
-  for (double t : jackknife) {
-    const double deviation = mean - t;
-    squares += deviation * deviation;
-    cubes += deviation * deviation * deviation;
-  }
-  const double denominator = 6 * std::pow(squares, 1.5);
-  if (!(denominator > 0)) return 0;
-  const double a = cubes / denominator;
-  return std::isfinite(a) ? a : 0;
-}
-
 }  // namespace
 
 double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
@@ -211,31 +192,6 @@ double percentile(std::vector<double> values, double q) {
 Interval percentile_interval(std::span<const double> resamples, double alpha) {
   const std::vector<double> sorted = sorted_copy(resamples);
   return sorted_interval(sorted, alpha / 2, 1 - alpha / 2);
-}
-
-Interval bca_interval(std::span<const double> resamples, double estimate,
-                      std::span<const double> jackknife, double alpha) {
-  const std::vector<double> sorted = sorted_copy(resamples);
-  if (sorted.empty() || std::isnan(estimate)) return {kNaN, kNaN};
-  const auto below = std::lower_bound(sorted.begin(), sorted.end(), estimate);
-  const auto above = std::upper_bound(below, sorted.end(), estimate);
-  // Ties count half so a discrete metric whose resamples often equal the
-  // estimate is not pushed to one side.
-  const double share =
-      (static_cast<double>(below - sorted.begin()) + 0.5 * static_cast<double>(above - below)) /
-      static_cast<double>(sorted.size());
-  if (!(share > 0 && share < 1)) return sorted_interval(sorted, alpha / 2, 1 - alpha / 2);
-  const double z0 = normal_quantile(share);
-  const double a = acceleration(jackknife);
-  const auto level = [&](double z) {
-    const double shifted = z0 + z;
-    const double denominator = 1 - a * shifted;
-    // Past the pole the map decreases again; its limit keeps levels ordered.
-    if (!(denominator > 0)) return shifted > 0 ? 1.0 : 0.0;
-    return std::clamp(normal_cdf(z0 + shifted / denominator), 0.0, 1.0);
-  };
-  return sorted_interval(sorted, level(normal_quantile(alpha / 2)),
-                         level(normal_quantile(1 - alpha / 2)));
 }
 
 }  // namespace invr::simulation

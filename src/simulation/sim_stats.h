@@ -1,6 +1,6 @@
 // Statistics helpers for the A/B simulator: the normal distribution, the
 // chi-square tail, the sample-ratio-mismatch (SRM) test of arm sizes, and
-// percentile / BCa bootstrap intervals.
+// percentile intervals of resampled statistics.
 //
 // Contract:
 //  - Pure functions of their arguments: no state, no allocation beyond the
@@ -22,6 +22,8 @@
 #include <span>
 #include <vector>
 
+#include "invr/simulation.h"
+
 namespace invr::simulation {
 
 // P(Z <= z) for Z ~ N(0, 1), via std::erfc so the lower tail keeps its
@@ -38,13 +40,9 @@ double normal_quantile(double p);
 double chi_square_sf(double x, double dof);
 
 // Pearson chi-square test that arm sizes match their traffic weights.
-struct SrmTest {
-  std::vector<std::uint64_t> observed;
-  std::vector<double> expected;  // total * weight_i / sum(weights)
-  double chi2 = 0;
-  std::size_t dof = 0;  // arms - 1
-  double p_value = 1;
-};
+// invr::SampleRatio (include/invr/simulation.h): observed, expected
+// (total * weight_i / sum(weights)), chi2, dof (arms - 1) and p_value.
+using SrmTest = SampleRatio;
 
 // One arm, no arm or a zero total cannot mismatch: chi2 = 0, p = 1.
 // Requires observed.size() == weights.size() and every weight finite > 0.
@@ -62,21 +60,5 @@ struct Interval {
 // [percentile(alpha / 2), percentile(1 - alpha / 2)] of the resamples; NaN,
 // NaN when empty. alpha in (0, 1): 0.05 gives the 95% interval.
 Interval percentile_interval(std::span<const double> resamples, double alpha);
-
-// Bias-corrected and accelerated interval (Efron 1987):
-//   z0 = normal_quantile(share of resamples < estimate, ties counting half);
-//   a  = sum((mean - t_i)^3) / (6 * sum((mean - t_i)^2)^1.5) over the
-//        jackknife values t_i (0 when fewer than 2 values or the denominator
-//        is 0 or the result is not finite);
-//   level_k = normal_cdf(z0 + (z0 + z_k) / (1 - a (z0 + z_k))) for
-//        z_k = normal_quantile(alpha / 2) and normal_quantile(1 - alpha / 2),
-//        clamped to [0, 1] (and taking its limit, 0 or 1, where
-//        1 - a (z0 + z_k) <= 0, past which the formula turns back);
-// and the interval is the resamples' percentiles at those levels, so it lies
-// inside the resamples' range (hence inside the metric's range). Falls back
-// to percentile_interval when the share is 0 or 1 (z0 infinite). NaN, NaN
-// when resamples is empty or the estimate is NaN.
-Interval bca_interval(std::span<const double> resamples, double estimate,
-                      std::span<const double> jackknife, double alpha);
 
 }  // namespace invr::simulation
