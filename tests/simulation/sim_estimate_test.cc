@@ -209,10 +209,7 @@ TEST(SimRetrain, RetrainingWarmStartsFromThePreviousModel) {
   test::TempDir dir;
   SimulationConfig config = test::tiny_config();
   config.params.retrain_interval_days = 1;
-  config.model.epochs = 2;
-  config.model.dim = 8;
-  config.model.embedding_dim = 8;
-  config.model.hidden_dim = 16;
+  test::use_small_model(config.model, 2);
   SimulationOptions options;
   options.work_dir = dir / "work";
   options.progress = false;  // no --model: the initial model is trained on the history

@@ -44,10 +44,7 @@ SimulationConfig config_for_oracle(const std::string& oracle = "two-tower") {
   config.params.oracle = oracle;
   config.params.days = 2;
   config.params.max_item_age_days = 30;
-  config.model.dim = 8;
-  config.model.embedding_dim = 8;
-  config.model.hidden_dim = 16;
-  config.model.epochs = 1;
+  test::use_small_model(config.model, 1);
   return config;
 }
 

@@ -48,6 +48,15 @@ inline void write_truth_model(const WorldTruth& truth, const std::filesystem::pa
 }
 
 // A simulation config small and fast enough for unit tests.
+// Model settings that train in about a second on the tiny test data.
+inline void use_small_model(ModelConfig& model, std::int64_t epochs) {
+  model.dim = 8;
+  model.embedding_dim = 8;
+  model.hidden_dim = 16;
+  model.epochs = epochs;
+  model.batch_size = 64;
+}
+
 inline SimulationConfig tiny_config() {
   SimulationConfig config;
   config.params.days = 2;

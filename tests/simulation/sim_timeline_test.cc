@@ -142,11 +142,7 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
   config.job.retrieval.top_users_per_item = 10;
   config.job.selection.window_days = 3;
   config.job.selection.max_item_age_days = 3;
-  config.model.dim = 8;
-  config.model.embedding_dim = 8;
-  config.model.hidden_dim = 16;
-  config.model.epochs = 3;
-  config.model.batch_size = 64;
+  test::use_small_model(config.model, 3);
   SimulationWorld world = dataset_world(untimed(), config, dir / "work");
   EXPECT_EQ(world.timeline, "synthetic");
   SimulationOptions options;
