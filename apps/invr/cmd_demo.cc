@@ -146,11 +146,14 @@ int run_demo(const DemoArgs& args) {
     if (arm.arm.name != "invr-user-rank") continue;
     const RelativeChange* b50 = find_change(arm, "producer_b50ps");
     const RelativeChange* psei = find_change(arm, "psei");
-    const RelativeChange* ctr = find_change(arm, "ctr");
-    if (b50 && psei && ctr)
+    // CTR's headline is the primary estimator (paired, else CUPED).
+    const Effect& effect = arm.effects.ctr;
+    const RelativeChange& ctr = effect.paired ? *effect.paired : effect.cuped;
+    if (b50 && psei)
       std::cout << fmt::format(
-          "invr-user-rank vs control: producer B50PS {:+.1f}%, PSEI {:+.1f}%, CTR {:+.1f}%\n",
-          100 * b50->change, 100 * psei->change, 100 * ctr->change);
+          "invr-user-rank vs control: producer B50PS {:+.1f}%, PSEI {:+.1f}%, CTR {:+.1f}% "
+          "({})\n",
+          100 * b50->change, 100 * psei->change, 100 * ctr.change, arm.effects.primary);
   }
   std::cout << fmt::format("Report: {}\nResults: {}\nDone in {:.1f}s\n", report_path.string(),
                            results_path.string(), seconds);
