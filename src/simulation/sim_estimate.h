@@ -4,11 +4,14 @@
 // arms under K salts.
 //
 // Contract:
-//  - Intervals come from a Poisson bootstrap over users: resample b gives
-//    user u the weight Poisson(1) drawn from (seed, b, u), the same in every
-//    metric, so metrics of one resample are consistent and reproducible.
+//  - CTR and clicks per user: percentile intervals of a Poisson bootstrap
+//    over users (resample b gives user u the weight Poisson(1) drawn from
+//    (seed, b, u), the same in every metric). Exposure metrics: a permutation
+//    test inverted on the log scale (users of both groups reshuffled,
+//    seeded by (seed, k, user)). Both reproducible resample by resample.
 //  - Every reported level is >= 0, so every relative change and interval is
-//    >= -1 (intervals are quantiles of resampled changes, never re-centred).
+//    >= -1: percentile intervals are quantiles of resampled ratios, and
+//    permutation intervals are exp() of a log-scale interval, minus 1.
 //  - Deterministic for any thread count (resamples go to their own slots).
 #pragma once
 
