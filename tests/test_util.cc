@@ -45,6 +45,12 @@ void write_file(const fs::path& path, const std::string& content) {
 
 std::string read_file(const fs::path& path) { return read_whole_file(path); }
 
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 CommandResult run_cli(const std::string& args) {
   return run_shell(std::string(INVR_CLI_PATH) + " " + args);
 }

@@ -30,6 +30,8 @@ class TempDir {
 
 void write_file(const std::filesystem::path& path, const std::string& content);
 std::string read_file(const std::filesystem::path& path);
+// Occurrences of `what` in `text`, overlapping ones included.
+int count(const std::string& text, const std::string& what);
 
 struct CommandResult {
   int exit_code;

@@ -34,18 +34,17 @@ AaResult aa_calibration(const RunInputs& inputs) {
 
   AaResult result;
   result.salts = params.aa_salts;
-  std::vector<std::pair<std::string, std::size_t>> excluding;
-  auto count = [&](std::vector<std::pair<std::string, std::size_t>>& into, const std::string& name,
-                   const RelativeChange& change) {
-    const bool excludes = std::isfinite(change.ci_low) && std::isfinite(change.ci_high) &&
-                          (change.ci_low > 0 || change.ci_high < 0);
-    for (auto& [key, n] : into)
+  // Per metric, in first-seen order: how many intervals excluded 0.
+  using Counts = std::vector<std::pair<std::string, std::size_t>>;
+  auto add = [](Counts& into, const std::string& name, std::size_t n) {
+    for (auto& [key, total] : into)
       if (key == name) {
-        n += excludes;
+        total += n;
         return;
       }
-    into.emplace_back(name, excludes ? 1 : 0);
+    into.emplace_back(name, n);
   };
+  Counts excluding;
   Progress progress("A/A salts", static_cast<std::uint64_t>(params.aa_salts), "salts");
   for (std::int64_t k = 0; k < params.aa_salts; ++k) {
     Experiment experiment = aa.config.experiment;
@@ -62,17 +61,16 @@ AaResult aa_calibration(const RunInputs& inputs) {
       if (static_cast<Index>(a) == control) continue;
       const Comparison c = compare_arms(panel, assignment, static_cast<Index>(a), control, scope, params);
       ++result.comparisons;
-      for (const auto& [name, change] : c.relative) {
-        count(salt.excluding, name, change);
-        result.out_of_range += !in_range(name, change);
+      std::vector<std::pair<std::string, const RelativeChange*>> checked;
+      for (const auto& [name, change] : c.relative) checked.emplace_back(name, &change);
+      checked.emplace_back("ctr_cuped", &c.effects.ctr.cuped);
+      checked.emplace_back("clicks_per_user_cuped", &c.effects.clicks_per_user.cuped);
+      for (const auto& [name, change] : checked) {
+        add(salt.excluding, name, excludes_zero(*change) ? 1 : 0);
+        result.out_of_range += !in_range(name, *change);
       }
-      count(salt.excluding, "ctr_cuped", c.effects.ctr.cuped);
-      count(salt.excluding, "clicks_per_user_cuped", c.effects.clicks_per_user.cuped);
-      result.out_of_range += !in_range("ctr_cuped", c.effects.ctr.cuped);
-      result.out_of_range += !in_range("clicks_per_user_cuped", c.effects.clicks_per_user.cuped);
     }
-    for (const auto& [name, n] : salt.excluding) count(excluding, name, {});
-    for (std::size_t m = 0; m < salt.excluding.size(); ++m) excluding[m].second += salt.excluding[m].second;
+    for (const auto& [name, n] : salt.excluding) add(excluding, name, n);
     result.per_salt.push_back(std::move(salt));
     progress.add(1);
   }

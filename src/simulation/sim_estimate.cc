@@ -237,10 +237,11 @@ RelativeChange estimate(std::size_t m, double point, double arm_level, double co
   return r;
 }
 
+}  // namespace
+
 bool excludes_zero(const RelativeChange& r) {
   return std::isfinite(r.ci_low) && std::isfinite(r.ci_high) && (r.ci_low > 0 || r.ci_high < 0);
 }
-}  // namespace
 
 Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignment, Index arm,
                         Index control, const ExposureScope& scope, const SimulationParams& params) {

@@ -68,6 +68,9 @@ Trend ctr_trend(const UserPanel& panel, std::span<const Index> assignment, Index
 SrmCheck srm_check(const UserPanel& panel, std::span<const Index> assignment,
                    std::span<const Arm> arms);
 
+// Whether the 95% interval excludes 0 (false without an interval).
+bool excludes_zero(const RelativeChange& change);
+
 // False when a change or its interval lies outside what `metric` can take:
 // below -1, or a level outside [0, 1] (shares) or [0, 100] (PSEI).
 bool in_range(const std::string& metric, const RelativeChange& change);

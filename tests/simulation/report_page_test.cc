@@ -13,6 +13,7 @@
 
 namespace invr::report {
 namespace {
+using test::count;
 
 const std::string kHostile = "evil</script><script>document.title='pwned'</script><!--&\"'";
 
@@ -28,12 +29,6 @@ std::string rename(std::string text, const std::string& from, const std::string&
        at = text.find(quoted_from, at + quoted_to.size()))
     text.replace(at, quoted_from.size(), quoted_to);
   return text;
-}
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 TEST(ReportEscape, Html) {

@@ -14,6 +14,7 @@
 
 namespace invr::report {
 namespace {
+using test::count;
 namespace fs = std::filesystem;
 
 fs::path fixture() { return test::testdata_dir() / "simulation" / "results.json"; }
@@ -35,12 +36,6 @@ std::string data_error(const Json& json, std::size_t* line = nullptr) {
     return e.what();
   }
   return "";
-}
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 TEST(ReportResults, ReadsTheFixture) {

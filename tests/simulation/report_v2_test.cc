@@ -20,6 +20,7 @@
 
 namespace invr::report {
 namespace {
+using test::count;
 
 Json load_v2() {
   return Json::parse(test::read_file(test::testdata_dir() / "simulation" / "results_v2.json"));
@@ -40,12 +41,6 @@ std::string read_error(const Json& json) {
     return e.what();
   }
   return "";
-}
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 // The HTML of the element that starts with `open` (up to its closing tag).
