@@ -62,13 +62,24 @@ struct SimulationParams {
   // The InvR job (and the user/item embedding refresh) runs every this many
   // hours of simulated time; the paper's cadence is 1.
   double job_interval_hours = 24;
-  // Full retraining of the two-tower model on the grown logs every this many
-  // days; 0 = never (embeddings still refresh at every job run).
-  double retrain_interval_days = 0;
+  // Retraining of the two-tower model on the grown logs every this many
+  // days; 0 = never (embeddings still refresh at every job run); -1 = auto:
+  // daily on a dataset (it must learn the items that arrive during the run),
+  // never on a generated world (its new items are embedded by content).
+  double retrain_interval_days = -1;
   // Epochs of each retraining, started from the previous model's weights
   // (incremental, as production retrains); 0 = from scratch with the model
   // config's epochs and early stopping.
   std::int64_t retrain_epochs = 1;
+  // Datasets only: the logs' own events during the simulated days join the
+  // logs as they happen, as traffic from the platform's other surfaces
+  // (search, links, other feeds): the model retrains on them and a user who
+  // consumed an item there does not click it in the feed again. Without it
+  // the model would learn the items that arrive during the run only from the
+  // feed's clicks (docs/simulation.md, "Stationarity"). A generated world's
+  // logs of those days are its legacy feed's traffic, which the simulation
+  // replaces, so it never adds them.
+  bool background = true;
   // Items older than this leave the catalog (publish time + age < now).
   double max_item_age_days = 14;
   // A user's visits per day = visits in this last window of history / its length.
@@ -399,6 +410,7 @@ struct RunResult {
   std::vector<Index> population;   // the simulation's items, ascending
   ExposureLog log;                 // every simulated impression, arm column set
   std::size_t job_runs = 0, job_failures = 0, retrains = 0;
+  std::size_t background_events = 0;  // logged events added (SimulationParams::background)
   SrmCheck srm;
 };
 

@@ -149,6 +149,7 @@ Json run_json(const RunResult& run) {
   return {{"job_runs", run.job_runs},
           {"job_failures", run.job_failures},
           {"retrains", run.retrains},
+          {"background_events", run.background_events},
           {"treated_items", run.treated.size()},
           {"population_items", run.population.size()},
           {"impressions", impressions}};

@@ -19,7 +19,7 @@ using P = SimulationParams;
 
 constexpr double kMaxInt = 9.2e18;
 
-const std::array<SimulationParamSpec, 19> kSpecs{{
+const std::array<SimulationParamSpec, 20> kSpecs{{
     {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
      1, 3650, &P::days},
     {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
@@ -29,12 +29,18 @@ const std::array<SimulationParamSpec, 19> kSpecs{{
      "Run the InvR job and refresh embeddings every this many simulated hours (paper: 1)", 0.25,
      24 * 365, &P::job_interval_hours},
     {"retrain_interval_days",
-     "Retrain the two-tower model on the grown logs every this many days; 0 = never", 0, 3650,
+     "Retrain the two-tower model on the grown logs every this many days; 0 = never; -1 = "
+     "auto: daily on a dataset, never on a generated world",
+     -1, 3650,
      &P::retrain_interval_days},
     {"retrain_epochs",
      "Epochs of each retraining, from the previous model's weights; 0 = from scratch with the "
      "model config's epochs",
      0, 1000, &P::retrain_epochs},
+    {"background",
+     "Datasets: the logs' events during the simulated days join the logs as they happen, as "
+     "traffic from other surfaces (1) or not at all (0)",
+     0, 1, &P::background},
     {"max_item_age_days", "Items older than this many days leave the catalog", 0.01, 36500,
      &P::max_item_age_days},
     {"activity_window_days", "A user's visits per day come from this last window of history",
@@ -217,6 +223,11 @@ void validate(const SimulationConfig& config) {
         },
         spec.field);
   }
+  const double retrain = config.params.retrain_interval_days;
+  if (retrain < 0 && retrain != -1)
+    throw UsageError(fmt::format("--retrain-interval-days must be -1 (auto), 0 (never) or a "
+                                 "positive number of days, got {}",
+                                 retrain));
   const std::string& timeline = config.params.timeline;
   if (timeline != "auto" && timeline != "logged" && timeline != "synthetic")
     throw UsageError(

@@ -47,6 +47,35 @@ void append(const std::vector<Impression>& impressions, std::span<const Index> u
                   user_arm[static_cast<std::size_t>(i.user)]);
   }
 }
+
+// The world's logged events in [start, end), by time: the background traffic
+// (SimulationParams::background). Empty for a generated world.
+std::vector<std::size_t> background_rows(const SimulationWorld& world, const SimulationParams& params,
+                                         double start, double end) {
+  std::vector<std::size_t> rows;
+  if (!params.background || world.kind != "dataset") return rows;
+  const Interactions& in = world.dataset.interactions;
+  for (std::size_t r = 0; r < in.size(); ++r)
+    if (in.timestamp[r] >= start && in.timestamp[r] < end) rows.push_back(r);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](std::size_t a, std::size_t b) { return in.timestamp[a] < in.timestamp[b]; });
+  return rows;
+}
+
+// Appends the background rows before `until` from `next` on; their positives
+// join the users' consumed items. Returns the new cursor.
+std::size_t append_background(const Interactions& logged, std::span<const std::size_t> rows,
+                              std::size_t next, double until, Dataset& data,
+                              std::vector<std::vector<Index>>& clicked) {
+  for (; next < rows.size() && logged.timestamp[rows[next]] < until; ++next) {
+    const std::size_t r = rows[next];
+    data.interactions.push_back(logged.user[r], logged.item[r], logged.timestamp[r],
+                                logged.event[r], logged.value[r]);
+    if (is_positive(logged.event[r]))
+      add_click(clicked[static_cast<std::size_t>(logged.user[r])], logged.item[r]);
+  }
+  return next;
+}
 }  // namespace
 
 RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
@@ -58,6 +87,8 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
 
   Dataset data = history_before(world.dataset, start);
   std::vector<std::vector<Index>> clicked = positive_items(data);
+  const std::vector<std::size_t> background = background_rows(world, params, start, end);
+  std::size_t background_next = 0;
   const std::vector<double> rates =
       user_visit_rates(world, data, start, params.activity_window_days);
   const std::size_t users = data.users.size();
@@ -121,6 +152,9 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
       progress = std::make_unique<Progress>(
           fmt::format("simulate {} day {}/{}", in.name, day + 1, params.days), expected, "visits");
     }
+    background_next = append_background(world.dataset.interactions, background, background_next,
+                                        begin, data, clicked);
+    run.background_events = background_next;
     if (params.retrain_interval_days > 0 && tick > 0 &&
         begin - trained_at >= params.retrain_interval_days * kDay - 1e-6) {
       spdlog::info("simulate {}: retraining the model on {} events", in.name, data.interactions.size());

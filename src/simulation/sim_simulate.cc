@@ -62,9 +62,16 @@ SimulationConfig with_variant(const SimulationConfig& base, const ExperimentVari
 }
 }  // namespace
 
-SimulationResult simulate(SimulationWorld& world, const SimulationConfig& config,
+SimulationResult simulate(SimulationWorld& world, const SimulationConfig& requested,
                           const SimulationOptions& options) {
-  validate(config);
+  validate(requested);
+  // "auto" retraining: daily on a dataset, whose items arriving during the run
+  // the model learns only by retraining on the background traffic
+  // (docs/simulation.md, "Stationarity"); never on a generated world, whose
+  // new items the model embeds from their (truthful) content.
+  SimulationConfig config = requested;
+  if (config.params.retrain_interval_days < 0)
+    config.params.retrain_interval_days = world.kind == "dataset" ? 1 : 0;
   const SimulationParams& params = config.params;
   const Dataset& dataset = world.dataset;
   const double end = world.truth.end_time;

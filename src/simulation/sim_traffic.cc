@@ -98,11 +98,12 @@ void serve_chunk(const TickSetup& setup, std::size_t round, std::span<const Inde
   }
 }
 
+}  // namespace
+
 void add_click(std::vector<Index>& items, Index item) {
   const auto at = std::lower_bound(items.begin(), items.end(), item);
   if (at == items.end() || *at != item) items.insert(at, item);
 }
-}  // namespace
 
 std::vector<double> visit_times(std::uint64_t seed, Index user, std::uint64_t tick, double begin,
                                 double end, double visits_per_day) {

@@ -53,6 +53,9 @@ struct TickOutput {
 void run_tick(const TickSetup& setup, std::vector<std::vector<Index>>& clicked, TickOutput& out,
               Progress* progress);
 
+// Adds `item` to a user's sorted clicked items (no duplicates).
+void add_click(std::vector<Index>& items, Index item);
+
 // Visits of `user` in the tick, as sorted times in [begin, end).
 std::vector<double> visit_times(std::uint64_t seed, Index user, std::uint64_t tick, double begin,
                                 double end, double visits_per_day);

@@ -36,6 +36,16 @@ TEST(SimParams, OutOfBoundsValuesNameTheFlag) {
             std::string::npos);
   EXPECT_NE(flag_of([](SimulationParams& p) { p.timeline = "wallclock"; }).find("--timeline"),
             std::string::npos);
+  // -1 is "auto"; other negative cadences are refused.
+  EXPECT_NE(flag_of([](SimulationParams& p) { p.retrain_interval_days = -0.5; })
+                .find("--retrain-interval-days"),
+            std::string::npos);
+  EXPECT_NE(flag_of([](SimulationParams& p) { p.retrain_interval_days = -2; })
+                .find("--retrain-interval-days"),
+            std::string::npos);
+  SimulationConfig automatic;
+  automatic.params.retrain_interval_days = -1;
+  EXPECT_NO_THROW(validate(automatic));
 }
 
 TEST(SimParams, ArmsSlotsAndExperimentListsAreChecked) {

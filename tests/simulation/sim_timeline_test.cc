@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -86,18 +87,34 @@ TEST(SimTimeline, ItemsArriveOverTheWholeSpanAndEventsFollowThem) {
   EXPECT_LT(history, in.size());
 }
 
-TEST(SimTimeline, ItemsArriveInTheOrderOfTheirPublishTimes) {
+// Arrival order is a seeded permutation, blind to the data's own publish
+// times: each day's arrivals are a sample of the same catalogue (dating by
+// release year made MovieLens' truth drift; docs/simulation.md).
+TEST(SimTimeline, ItemsArriveInASeededOrderBlindToPublishTimes) {
+  constexpr int n = 400;
   Dataset d;
-  for (int i = 0; i < 4; ++i) d.items.add("i" + std::to_string(i));
+  for (int i = 0; i < n; ++i) d.items.add("i" + std::to_string(i));
   d.producers.add("p");
-  for (double p : {300.0, 100.0, kNoTime, 200.0}) d.item_table.push_back(0, p, {});
+  for (int i = 0; i < n; ++i) d.item_table.push_back(0, 1000.0 * i, {});
   d.users.add("u");
-  for (Index i = 0; i < 4; ++i) d.interactions.push_back(0, i, kNoTime, EventType::interaction, 1);
+  for (Index i = 0; i < n; ++i) d.interactions.push_back(0, i, kNoTime, EventType::interaction, 1);
+  Dataset again = d;
   apply_synthetic_timeline(d, timeline_params());
+  apply_synthetic_timeline(again, timeline_params());
+  EXPECT_EQ(d.item_table.publish_time, again.item_table.publish_time);  // seeded
+
+  // Rank correlation of the old publish order (the index) with the new time.
   const auto& p = d.item_table.publish_time;
-  EXPECT_LT(p[1], p[3]);  // 100 before 200
-  EXPECT_LT(p[3], p[0]);  // 200 before 300
-  EXPECT_LT(p[0], p[2]);  // undated last
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return p[a] < p[b]; });
+  double sum = 0;
+  for (int rank = 0; rank < n; ++rank) {
+    const double diff = rank - order[rank];
+    sum += diff * diff;
+  }
+  const double spearman = 1 - 6 * sum / (double(n) * (double(n) * n - 1));
+  EXPECT_LT(std::abs(spearman), 0.15);  // about N(0, 0.05) for a random order
 }
 
 TEST(SimTimeline, VisitsAreProportionalToActivity) {
@@ -152,6 +169,22 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
   EXPECT_EQ(result.world_timeline, "synthetic");
   EXPECT_EQ(result.start_time, SyntheticTimeline::kOrigin + 6 * kDay);
   EXPECT_EQ(result.main.job_runs + result.main.job_failures, 2u);
+  EXPECT_EQ(result.main.retrains, 1u);  // auto: daily on a dataset
+
+  // Background traffic: the logged events of day 1 joined the logs before
+  // the day-2 tick, and nobody was shown an item they consumed there.
+  const double day2 = result.start_time + kDay;
+  std::set<std::pair<std::string, std::string>> consumed;
+  std::size_t day1_events = 0;
+  const Interactions& logged = world.dataset.interactions;
+  for (std::size_t r = 0; r < logged.size(); ++r) {
+    if (!(logged.timestamp[r] >= result.start_time && logged.timestamp[r] < day2)) continue;
+    ++day1_events;
+    if (is_positive(logged.event[r]))
+      consumed.emplace(world.dataset.users.id(logged.user[r]), world.dataset.items.id(logged.item[r]));
+  }
+  ASSERT_GT(day1_events, 0u);
+  EXPECT_EQ(result.main.background_events, day1_events);
 
   // Every impression lies in the simulated days; every arm got traffic.
   const ExposureLog& log = result.main.log;
@@ -161,6 +194,14 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
     EXPECT_LT(time, result.start_time + 2 * kDay);
   }
   for (const ArmResult& arm : result.main.arms) EXPECT_GT(arm.totals.impressions, 0u) << arm.arm.name;
+  std::size_t day2_impressions = 0;
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    if (log.timestamp[r] < day2) continue;
+    ++day2_impressions;
+    EXPECT_FALSE(consumed.count({log.users.id(log.user[r]), world.dataset.items.id(log.item[r])}))
+        << "row " << r;
+  }
+  EXPECT_GT(day2_impressions, 0u);
 
   // Visits follow activity: users with 12 events (u % 3 == 2) make about 4x
   // the visits of users with 3 (u % 3 == 0). A visit is one (user, time) slate.
@@ -180,6 +221,7 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
   EXPECT_EQ(json["world"]["timeline"], "synthetic");
   EXPECT_EQ(json["config"]["simulation"]["timeline"], "auto");
   EXPECT_EQ(json["config"]["simulation"]["history_days"], 6.0);
+  EXPECT_EQ(json["run"]["background_events"], day1_events);
 }
 
 TEST(SimTimeline, CliRejectsLoggedTimelineOnUntimedData) {
