@@ -76,29 +76,33 @@ std::size_t append_background(const Interactions& logged, std::span<const std::s
   }
   return next;
 }
-}  // namespace
-
-RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
-  const SimulationWorld& world = *in.world;
-  const SimulationConfig& config = in.config;
-  const SimulationParams& params = config.params;
-  const double start = in.start_time, end = start + static_cast<double>(params.days) * kDay;
-  const double interval = params.job_interval_hours * 3600.0;
-
-  Dataset data = history_before(world.dataset, start);
-  std::vector<std::vector<Index>> clicked = positive_items(data);
-  const std::vector<std::size_t> background = background_rows(world, params, start, end);
+// What a run carries from tick to tick: the grown logs, who clicked what,
+// the served model and the candidate store.
+struct RunState {
+  Dataset data;
+  std::vector<std::vector<Index>> clicked;  // per user, sorted dataset items
+  std::vector<double> rates;                // visits per day per user
+  std::vector<const Arm*> user_arm;         // per user
+  std::vector<std::size_t> background;      // background_rows()
   std::size_t background_next = 0;
-  const std::vector<double> rates =
-      user_visit_rates(world, data, start, params.activity_window_days);
-  const std::size_t users = data.users.size();
+  std::unique_ptr<CandidateStore> store;
+  std::shared_ptr<const TwoTowerModel> model;
+  fs::path model_dir;
+  std::string model_version = "initial";
+  double trained_at = 0;
+  std::vector<std::uint8_t> treated;  // per item: selected by some job run
+};
 
-  RunResult run;
-  run.name = in.name;
-  run.description = in.description;
-  run.population = population_items(world.dataset, start, end, params.max_item_age_days);
-  run.log.users = data.users;
-  for (const Arm& arm : config.experiment.arms) run.log.arms.add(arm.name);
+// The history at `start`, the users' arms (into outcomes) and an empty store.
+RunState start_run(const RunInputs& in, double start, double end, UserOutcomes& outcomes) {
+  const SimulationWorld& world = *in.world;
+  const SimulationParams& params = in.config.params;
+  RunState state;
+  state.data = history_before(world.dataset, start);
+  state.clicked = positive_items(state.data);
+  state.background = background_rows(world, params, start, end);
+  state.rates = user_visit_rates(world, state.data, start, params.activity_window_days);
+  const std::size_t users = state.data.users.size();
   outcomes = {};
   outcomes.arm.resize(users);
   outcomes.expected_served.assign(users, 0.0);
@@ -106,32 +110,153 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
   outcomes.visits.assign(users, 0);
   outcomes.invr_impressions.assign(users, 0);
   outcomes.control_impressions.assign(users, 0.0);
-  pre_period(data, start, params.activity_window_days, outcomes.pre_clicks,
+  pre_period(state.data, start, params.activity_window_days, outcomes.pre_clicks,
              outcomes.pre_impressions);
-  std::vector<const Arm*> user_arm(users);
+  state.user_arm.resize(users);
   for (std::size_t u = 0; u < users; ++u) {
-    const std::size_t a = config.experiment.assign(data.users.id(static_cast<Index>(u)));
+    const std::size_t a = in.config.experiment.assign(state.data.users.id(static_cast<Index>(u)));
     outcomes.arm[u] = static_cast<Index>(a);
-    user_arm[u] = &config.experiment.arms[a];
+    state.user_arm[u] = &in.config.experiment.arms[a];
   }
-
   const fs::path store_dir = in.work_dir / "store";
   fs::remove_all(store_dir);
   StoreOptions store_options;
   store_options.grace_seconds = 0;  // only the current generation is kept
-  auto store = open_store("rocksdb:" + store_dir.string(), store_options);
+  state.store = open_store("rocksdb:" + store_dir.string(), store_options);
+  state.model = in.initial_model;
+  state.model_dir = in.initial_model_dir;
+  state.trained_at = start;
+  state.treated.assign(state.data.items.size(), 0);
+  return state;
+}
 
-  std::shared_ptr<const TwoTowerModel> model = in.initial_model;
-  fs::path model_dir = in.initial_model_dir;
-  std::string model_version = "initial";
-  double trained_at = start;
-  std::vector<std::uint8_t> treated(data.items.size(), 0);
-  const auto ticks = static_cast<std::uint64_t>(std::ceil(static_cast<double>(params.days) * kDay / interval - 1e-9));
+// A progress bar for the simulated day that `tick` opens, sized by its visits.
+std::unique_ptr<Progress> day_progress(const RunInputs& in, const RunState& state,
+                                       std::uint64_t tick, std::uint64_t ticks, std::int64_t day) {
+  const SimulationParams& params = in.config.params;
+  const double interval = params.job_interval_hours * 3600.0;
+  const double start = in.start_time, end = start + static_cast<double>(params.days) * kDay;
+  std::uint64_t expected = 0;
+  for (std::uint64_t t = tick; t < ticks; ++t) {
+    const double b = start + static_cast<double>(t) * interval;
+    if (std::floor((b - start) / kDay + 1e-9) != static_cast<double>(day)) break;
+    for (std::size_t u = 0; u < state.rates.size(); ++u)
+      expected += visit_times(params.seed, static_cast<Index>(u), t, b,
+                              std::min(b + interval, end), state.rates[u]).size();
+  }
+  return std::make_unique<Progress>(
+      fmt::format("simulate {} day {}/{}", in.name, day + 1, params.days), expected, "visits");
+}
+
+// Retrains when the cadence is due (tick 0 serves the initial model).
+void maybe_retrain(const RunInputs& in, RunState& state, std::uint64_t tick, double begin,
+                   RunResult& run) {
+  const SimulationParams& params = in.config.params;
+  if (!(params.retrain_interval_days > 0 && tick > 0 &&
+        begin - state.trained_at >= params.retrain_interval_days * kDay - 1e-6))
+    return;
+  spdlog::info("simulate {}: retraining the model on {} events", in.name,
+               state.data.interactions.size());
+  const fs::path dir = in.work_dir / "models" / fmt::format("t{:05}", tick);
+  state.model = retrain(state.data, in.config.model, state.model_dir, params.retrain_epochs, dir);
+  state.model_dir = dir;
+  state.model_version = fmt::format("retrained-t{:05}", tick);
+  state.trained_at = begin;
+  ++run.retrains;
+}
+
+// The InvR job as of `begin`; a failed run leaves the previous generation
+// served, as in production.
+void run_tick_job(const RunInputs& in, RunState& state, const TwoTowerModel& model,
+                  std::uint64_t tick, double begin, RunResult& run) {
+  const SimulationParams& params = in.config.params;
+  JobConfig job = in.config.job;
+  job.job.as_of = begin;
+  job.retrieval.threads = params.threads;
+  job.inversion.threads = params.threads;
+  JobInputs job_inputs;
+  job_inputs.dataset = &state.data;
+  job_inputs.model = &model;
+  job_inputs.model_version = state.model_version;
+  try {
+    const JobResult result = run_job(job_inputs, job, state.store.get(), fmt::format("t{:05}", tick));
+    for (Index item : result.selection.items) state.treated[static_cast<std::size_t>(item)] = 1;
+    ++run.job_runs;
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    ++run.job_failures;
+    spdlog::warn("simulate {}: job at tick {} failed, previous candidates stay: {}", in.name, tick,
+                 e.what());
+  }
+}
+
+// Embeds as of `begin` (the embedding the job used), serves the tick's
+// visits, and grows the logs and the per-user outcomes with them.
+void serve_tick(const RunInputs& in, RunState& state, const TwoTowerModel& model,
+                const CandidateReader* candidates, std::uint64_t tick, double begin,
+                double tick_end, Progress* progress, RunResult& run, UserOutcomes& outcomes) {
+  const SimulationParams& params = in.config.params;
   // The job's embedding options, so the job and the slates share one embedding.
   EmbedOptions embed_options;
-  if (!config.job.job.cold_start.empty())
-    embed_options.cold_start = parse_cold_start(config.job.job.cold_start);
+  if (!in.config.job.job.cold_start.empty())
+    embed_options.cold_start = parse_cold_start(in.config.job.job.cold_start);
+  embed_options.as_of = begin;
+  const Matrix item_embeddings = model.embed_items(state.data, embed_options);
+  const Matrix user_embeddings = model.embed_users(state.data, embed_options);
+  TickCatalog catalog = tick_catalog(state.data, item_embeddings, item_popularity(state.data, begin),
+                                     begin, tick_end, params.max_item_age_days);
+  SlateParams slate_params = in.config.slate;
+  slate_params.threads = 1;  // the simulator parallelises over batches itself
+  const SlateAssembler assembler(std::move(catalog.catalog), slate_params, "exact");
 
+  TickSetup setup;
+  setup.world = in.world;
+  setup.params = &params;
+  setup.assembler = &assembler;
+  setup.catalog = &catalog;
+  setup.user_embeddings = &user_embeddings;
+  setup.candidates = candidates;
+  setup.user_arm = state.user_arm;
+  setup.visits_per_day = state.rates;
+  setup.tick = tick;
+  setup.begin = begin;
+  setup.end = tick_end;
+  const std::size_t users = state.data.users.size();
+  TickOutput out;
+  out.expected_served.assign(users, 0.0);
+  out.expected_control.assign(users, 0.0);
+  out.visits_of_user.assign(users, 0);
+  out.invr_impressions.assign(users, 0);
+  out.control_impressions.assign(users, 0);
+  run_tick(setup, state.clicked, out, progress);
+  append(out.impressions, outcomes.arm, state.data, run.log);
+  for (std::size_t u = 0; u < users; ++u) {
+    outcomes.expected_served[u] += out.expected_served[u];
+    outcomes.expected_control[u] += out.expected_control[u];
+    outcomes.visits[u] += out.visits_of_user[u];
+    outcomes.invr_impressions[u] += out.invr_impressions[u];
+    outcomes.control_impressions[u] += out.control_impressions[u];
+  }
+}
+}  // namespace
+
+RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
+  const SimulationWorld& world = *in.world;
+  const SimulationParams& params = in.config.params;
+  const double start = in.start_time, end = start + static_cast<double>(params.days) * kDay;
+  const double interval = params.job_interval_hours * 3600.0;
+  RunState state = start_run(in, start, end, outcomes);
+
+  RunResult run;
+  run.name = in.name;
+  run.description = in.description;
+  run.population = population_items(world.dataset, start, end, params.max_item_age_days);
+  run.log.users = state.data.users;
+  for (const Arm& arm : in.config.experiment.arms) run.log.arms.add(arm.name);
+
+  const auto ticks = static_cast<std::uint64_t>(
+      std::ceil(static_cast<double>(params.days) * kDay / interval - 1e-9));
   std::unique_ptr<Progress> progress;
   std::int64_t day = -1;
   for (std::uint64_t tick = 0; tick < ticks; ++tick) {
@@ -141,94 +266,22 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
     if (tick_day != day && in.progress) {
       day = tick_day;
       progress.reset();
-      std::uint64_t expected = 0;  // the day's visits, for the bar's total
-      for (std::uint64_t t = tick; t < ticks; ++t) {
-        const double b = start + static_cast<double>(t) * interval;
-        if (std::floor((b - start) / kDay + 1e-9) != static_cast<double>(day)) break;
-        for (std::size_t u = 0; u < users; ++u)
-          expected += visit_times(params.seed, static_cast<Index>(u), t, b,
-                                  std::min(b + interval, end), rates[u]).size();
-      }
-      progress = std::make_unique<Progress>(
-          fmt::format("simulate {} day {}/{}", in.name, day + 1, params.days), expected, "visits");
+      progress = day_progress(in, state, tick, ticks, day);
     }
-    background_next = append_background(world.dataset.interactions, background, background_next,
-                                        begin, data, clicked);
-    run.background_events = background_next;
-    if (params.retrain_interval_days > 0 && tick > 0 &&
-        begin - trained_at >= params.retrain_interval_days * kDay - 1e-6) {
-      spdlog::info("simulate {}: retraining the model on {} events", in.name, data.interactions.size());
-      const fs::path dir = in.work_dir / "models" / fmt::format("t{:05}", tick);
-      model = retrain(data, config.model, model_dir, params.retrain_epochs, dir);
-      model_dir = dir;
-      model_version = fmt::format("retrained-t{:05}", tick);
-      trained_at = begin;
-      ++run.retrains;
-    }
-    CachingModel cached(*model);
-
-    JobConfig job = config.job;
-    job.job.as_of = begin;
-    job.retrieval.threads = params.threads;
-    job.inversion.threads = params.threads;
-    JobInputs job_inputs;
-    job_inputs.dataset = &data;
-    job_inputs.model = &cached;
-    job_inputs.model_version = model_version;
-    try {
-      const JobResult result = run_job(job_inputs, job, store.get(), fmt::format("t{:05}", tick));
-      for (Index item : result.selection.items) treated[static_cast<std::size_t>(item)] = 1;
-      ++run.job_runs;
-    } catch (const UsageError&) {
-      throw;
-    } catch (const Error& e) {
-      // As in production: a failed run leaves the previous generation served.
-      ++run.job_failures;
-      spdlog::warn("simulate {}: job at tick {} failed, previous candidates stay: {}", in.name,
-                   tick, e.what());
-    }
-    const auto reader = store->reader();
-
-    embed_options.as_of = begin;
-    const Matrix item_embeddings = cached.embed_items(data, embed_options);
-    const Matrix user_embeddings = cached.embed_users(data, embed_options);
-    TickCatalog catalog = tick_catalog(data, item_embeddings, item_popularity(data, begin), begin,
-                                       tick_end, params.max_item_age_days);
-    SlateParams slate_params = config.slate;
-    slate_params.threads = 1;  // the simulator parallelises over batches itself
-    const SlateAssembler assembler(std::move(catalog.catalog), slate_params, "exact");
-
-    TickSetup setup;
-    setup.world = &world;
-    setup.params = &params;
-    setup.assembler = &assembler;
-    setup.catalog = &catalog;
-    setup.user_embeddings = &user_embeddings;
-    setup.candidates = reader->generation() ? reader.get() : nullptr;
-    setup.user_arm = user_arm;
-    setup.visits_per_day = rates;
-    setup.tick = tick;
-    setup.begin = begin;
-    setup.end = tick_end;
-    TickOutput out;
-    out.expected_served.assign(users, 0.0);
-    out.expected_control.assign(users, 0.0);
-    out.visits_of_user.assign(users, 0);
-    out.invr_impressions.assign(users, 0);
-    out.control_impressions.assign(users, 0);
-    run_tick(setup, clicked, out, progress.get());
-    append(out.impressions, outcomes.arm, data, run.log);
-    for (std::size_t u = 0; u < users; ++u) {
-      outcomes.expected_served[u] += out.expected_served[u];
-      outcomes.expected_control[u] += out.expected_control[u];
-      outcomes.visits[u] += out.visits_of_user[u];
-      outcomes.invr_impressions[u] += out.invr_impressions[u];
-      outcomes.control_impressions[u] += out.control_impressions[u];
-    }
+    state.background_next = append_background(world.dataset.interactions, state.background,
+                                              state.background_next, begin, state.data,
+                                              state.clicked);
+    run.background_events = state.background_next;
+    maybe_retrain(in, state, tick, begin, run);
+    CachingModel cached(*state.model);
+    run_tick_job(in, state, cached, tick, begin, run);
+    const auto reader = state.store->reader();
+    serve_tick(in, state, cached, reader->generation() ? reader.get() : nullptr, tick, begin,
+               tick_end, progress.get(), run, outcomes);
   }
   progress.reset();
-  for (std::size_t i = 0; i < treated.size(); ++i)
-    if (treated[i]) run.treated.push_back(static_cast<Index>(i));
+  for (std::size_t i = 0; i < state.treated.size(); ++i)
+    if (state.treated[i]) run.treated.push_back(static_cast<Index>(i));
   return run;
 }
 
