@@ -1,0 +1,6 @@
+// The distributed stage's public API, whole: The job over MPI ranks.
+// Each public header is listed in exactly one stage umbrella; the stage order
+// is src/CMakeLists.txt's, and scripts/check_layers.py (a test) enforces it.
+#pragma once
+
+#include "invr/distributed.h"
