@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/random.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -82,12 +83,9 @@ double temporal_cutoff(const Interactions& interactions, double test_fraction) {
 }
 
 double split_draw(std::uint64_t seed, std::uint64_t row) {
-  // splitmix64: a uniform draw per (seed, row) that no library version changes.
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (row + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
+  // Value row + 1 of SplitMix64(seed) (common/random.h), read directly: a
+  // uniform draw per (seed, row) that no library version changes.
+  return unit_interval(splitmix64_finalise(seed + kSplitMix64Increment * (row + 1)));
 }
 
 std::vector<bool> random_test_rows(const Interactions& interactions, double test_fraction,

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/random.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -24,29 +25,20 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
   }
   return h;
 }
-
-// FNV-1a's low bits mix poorly for short, similar ids; the splitmix64
-// finaliser spreads every input bit over the whole word.
-std::uint64_t splitmix_finalise(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
 }  // namespace
 
 std::uint64_t bucket_hash(std::string_view salt, std::string_view user_id) {
   std::uint64_t h = fnv1a(kFnvOffset, salt);
   h = fnv1a(h, ":");
   h = fnv1a(h, user_id);
-  return splitmix_finalise(h);
+  // FNV-1a's low bits mix poorly for short, similar ids; the SplitMix64
+  // finaliser (common/random.h) spreads every input bit over the whole word.
+  return splitmix64_finalise(h);
 }
 
 double bucket_point(std::string_view salt, std::string_view user_id) {
   // The top 53 bits fill a double's mantissa exactly: u in [0, 1).
-  return static_cast<double>(bucket_hash(salt, user_id) >> 11) * 0x1.0p-53;
+  return unit_interval(bucket_hash(salt, user_id));
 }
 
 std::size_t Experiment::assign(std::string_view user_id) const {

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "common/random.h"
+
 namespace invr::synth {
 
 // What a stream is for; part of its key so streams never collide.
@@ -25,20 +27,14 @@ enum class Stream : std::uint64_t {
   slates,
 };
 
-// SplitMix64 finaliser: a bijective 64-bit mix.
-inline std::uint64_t mix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 class Rng {
  public:
   Rng(std::uint64_t seed, Stream stream, std::uint64_t a = 0, std::uint64_t b = 0) {
-    std::uint64_t key =
-        mix64(seed ^ mix64(static_cast<std::uint64_t>(stream) ^ mix64(a ^ mix64(b + 0x51ed27ULL))));
-    for (auto& word : state_) word = key = mix64(key);
+    // The key and the four state words are chained SplitMix64 hashes (common/random.h).
+    std::uint64_t key = splitmix64_hash(
+        seed ^ splitmix64_hash(static_cast<std::uint64_t>(stream) ^
+                               splitmix64_hash(a ^ splitmix64_hash(b + 0x51ed27ULL))));
+    for (auto& word : state_) word = key = splitmix64_hash(key);
   }
 
   std::uint64_t next() {
@@ -54,7 +50,7 @@ class Rng {
   }
 
   // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform() { return unit_interval(next()); }
   // Uniform in (0, 1): safe to take the log of.
   double open_uniform() { return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53; }
   // Uniform integer in [0, n), n > 0.
@@ -68,17 +64,16 @@ class Rng {
     return std::sqrt(-2.0 * std::log(open_uniform())) * std::cos(6.283185307179586 * uniform());
   }
   double gumbel() { return -std::log(-std::log(open_uniform())); }
-  // Poisson: exact (Knuth) for small means, rounded normal approximation above 30.
+  // Poisson: exact (Knuth, common/random.h) for small means, rounded normal
+  // approximation above 30. The simulator's Poisson splits large means
+  // instead (simulation/sim_rng.h); both are kept, as each fixes its streams.
   std::int64_t poisson(double mean) {
     if (mean <= 0) return 0;
     if (mean > 30) {
       double x = std::round(mean + std::sqrt(mean) * normal());
       return x < 0 ? 0 : static_cast<std::int64_t>(x);
     }
-    const double limit = std::exp(-mean);
-    std::int64_t k = 0;
-    for (double product = uniform(); product > limit; product *= uniform()) ++k;
-    return k;
+    return static_cast<std::int64_t>(poisson_knuth(mean, [this] { return uniform(); }));
   }
 
  private:
