@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "simulation/report_json.h"
-#include "simulation/report_results.h"
+#include "report/report_json.h"
+#include "report/report_results.h"
 
 namespace invr::report {
 

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "invr/report.h"
-#include "simulation/report_charts.h"
-#include "simulation/report_html.h"
-#include "simulation/report_results.h"
+#include "report/report_charts.h"
+#include "report/report_html.h"
+#include "report/report_results.h"
 #include "test_util.h"
 
 namespace invr::report {

@@ -11,11 +11,11 @@
 
 #include "invr/error.h"
 #include "invr/report.h"
-#include "simulation/report_charts.h"
-#include "simulation/report_html.h"
-#include "simulation/report_json.h"
-#include "simulation/report_results.h"
-#include "simulation/report_trust.h"
+#include "report/report_charts.h"
+#include "report/report_html.h"
+#include "report/report_json.h"
+#include "report/report_results.h"
+#include "report/report_trust.h"
 #include "test_util.h"
 
 namespace invr::report {
@@ -424,7 +424,7 @@ TEST(ReportV2Page, TrustBoxLinesQuoteTheirFigures) {
   EXPECT_NE(box.find("<h2>How much to trust this</h2>"), std::string::npos);
 }
 
-TEST(ReportV2Page, TrustBoxTurnsOnItsThresholds) {
+TEST(ReportV2Page, TrustBoxTurnsOnItsAaThresholds) {
   // No A/A run: say how to run one.
   Json json = load_v2();
   json.erase("aa");
@@ -469,14 +469,16 @@ TEST(ReportV2Page, TrustBoxTurnsOnItsThresholds) {
       << line.html;
   EXPECT_NE(section(page(json), "<section id=\"aa\"").find("Only 15 comparisons"),
             std::string::npos);
+}
 
+TEST(ReportV2Page, TrustBoxTurnsOnItsOtherThresholds) {
   // A wide headline CTR interval: cannot resolve a 1% change; borderline at ±0.9%.
-  json = load_v2();
+  Json json = load_v2();
   auto& paired = json["effects"]["invr-score"]["ctr"]["paired"];
   paired["ci_low"] = -0.056;
   paired["ci_high"] = 0.014;
   paired["significant"] = false;
-  line = trust_line(read(json), "ctr_resolution");
+  TrustLine line = trust_line(read(json), "ctr_resolution");
   EXPECT_EQ(line.verdict, Verdict::kWarning);
   EXPECT_NE(line.html.find("are ±0.50% to ±3.50% wide; widest: invr-score"), std::string::npos)
       << line.html;

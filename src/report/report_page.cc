@@ -4,9 +4,9 @@
 // no canvas for.
 #include <fmt/format.h>
 
-#include "simulation/report_charts.h"
-#include "simulation/report_html.h"
-#include "simulation/report_script.h"
+#include "report/report_charts.h"
+#include "report/report_html.h"
+#include "report/report_script.h"
 
 namespace invr::report {
 namespace {

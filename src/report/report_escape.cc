@@ -1,6 +1,6 @@
 #include <cctype>
 
-#include "simulation/report_html.h"
+#include "report/report_html.h"
 
 namespace invr::report {
 namespace {

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <optional>
 
-#include "simulation/report_json.h"
-#include "simulation/report_results.h"
+#include "report/report_json.h"
+#include "report/report_results.h"
 
 namespace invr::report {
 

@@ -3,13 +3,12 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "invr/atomic_file.h"
 #include "invr/error.h"
-#include "simulation/report_html.h"
-#include "simulation/report_results.h"
+#include "invr/read_file.h"
+#include "report/report_html.h"
+#include "report/report_results.h"
 
 #ifndef INVR_CHARTJS_PATH
 #define INVR_CHARTJS_PATH ""
@@ -17,18 +16,6 @@
 
 namespace invr {
 namespace fs = std::filesystem;
-namespace {
-
-std::string read_whole_file(const fs::path& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot read {}", path.string(), what));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("{}: cannot read {}", path.string(), what));
-  return buffer.str();
-}
-
-}  // namespace
 
 fs::path chartjs_path(const ReportOptions& options) {
   std::string source;

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "simulation/report_html.h"
-#include "simulation/report_trust.h"
+#include "report/report_html.h"
+#include "report/report_trust.h"
 
 namespace invr::report {
 namespace {

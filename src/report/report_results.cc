@@ -1,11 +1,11 @@
-#include "simulation/report_results.h"
+#include "report/report_results.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "simulation/report_json.h"
-#include "simulation/report_results_v2.h"
+#include "report/report_json.h"
+#include "report/report_results_v2.h"
 
 namespace invr::report {
 namespace {

@@ -1,4 +1,4 @@
-#include "simulation/report_charts.h"
+#include "report/report_charts.h"
 
 #include <set>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "simulation/report_results.h"
+#include "report/report_results.h"
 
 namespace invr::report {
 

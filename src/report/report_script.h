@@ -13,6 +13,7 @@ const char* error_capture_script();
 // Runs last: reads #report-data and draws every chart with Chart.js; counts
 // drawn charts in #report-status (data-charts-drawn) and sets
 // data-ready="true" once all data-charts-expected charts have rendered.
+// Its code is src/report/charts.js, embedded at build time.
 const char* charts_script();
 
 const char* page_style();

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "simulation/report_html.h"
+#include "report/report_html.h"
 
 namespace invr::report {
 

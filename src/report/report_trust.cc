@@ -1,4 +1,4 @@
-#include "simulation/report_trust.h"
+#include "report/report_trust.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "simulation/report_html.h"
+#include "report/report_html.h"
 
 namespace invr::report {
 namespace {

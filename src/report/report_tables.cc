@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "simulation/report_html.h"
+#include "report/report_html.h"
 
 namespace invr::report {
 namespace {

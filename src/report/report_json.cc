@@ -1,4 +1,4 @@
-#include "simulation/report_json.h"
+#include "report/report_json.h"
 
 #include <fmt/format.h>
 

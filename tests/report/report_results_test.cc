@@ -1,6 +1,6 @@
 // results.json reading: every malformed file names the file and the JSON path
 // at fault; optional sections only drop their charts.
-#include "simulation/report_results.h"
+#include "report/report_results.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "invr/error.h"
 #include "invr/report.h"
-#include "simulation/report_json.h"
+#include "report/report_json.h"
 #include "test_util.h"
 
 namespace invr::report {

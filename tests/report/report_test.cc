@@ -15,7 +15,7 @@
 #include <string>
 
 #include "invr/error.h"
-#include "simulation/report_json.h"
+#include "report/report_json.h"
 #include "test_util.h"
 
 namespace invr {

@@ -1,4 +1,4 @@
-#include "simulation/report_results_v2.h"
+#include "report/report_results_v2.h"
 
 #include <fmt/format.h>
 
