@@ -2,8 +2,6 @@
 // generate -> train -> job -> simulate -> report, printing where the report
 // is. The world's last --sim-days days are replaced by the A/B simulation;
 // the model and the first job see only the days before (docs/simulation.md).
-#include <malloc.h>
-
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "allocator.h"
 #include "command.h"
 #include "invr/atomic_file.h"
 #include "invr/error.h"
@@ -57,9 +56,7 @@ const RelativeChange* find_change(const ArmResult& arm, std::string_view key) {
 }
 
 int run_demo(const DemoArgs& args) {
-  // LibTorch reallocates large activations every batch (see cmd_train.cc).
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  keep_freed_memory();  // the demo trains (allocator.h)
   const auto started = std::chrono::steady_clock::now();
   const fs::path out = args.out;
   validate(args.world);

@@ -1,13 +1,12 @@
 // invr simulate: the A/B simulator (docs/simulation.md). Parses flags, loads
 // the world or dataset, and calls invr::simulate; results.json and the
 // exposure log go to --out, a summary table to stdout.
-#include <malloc.h>
-
 #include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "allocator.h"
 #include "command.h"
 #include "invr/flags.h"
 #include "invr/atomic_io.h"
@@ -29,13 +28,6 @@ struct SimulateArgs {
   std::string cold_start, top_users, slots;
   SimulationParams params;
 };
-
-// LibTorch frees and reallocates large activations every training batch;
-// keeping freed memory is 4-5x faster (see cmd_train.cc). A process policy.
-void keep_freed_memory() {
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
 
 int run_simulate(const SimulateArgs& args) {
   if (args.world.empty() == args.data.empty())

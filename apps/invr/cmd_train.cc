@@ -2,7 +2,6 @@
 // model directory (docs/model.md). Settings come from the defaults, then
 // --config FILE.toml, then flags; every setting flag is generated from
 // model_config_specs().
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "allocator.h"
 #include "command.h"
 #include "invr/atomic_io.h"
 #include "invr/convert.h"
@@ -38,16 +38,6 @@ struct TrainArgs {
   ModelConfig flags;                  // values given on the command line
   std::vector<CLI::Option*> options;  // one per spec, same order
 };
-
-// LibTorch allocates and frees multi-megabyte activations every batch. With
-// glibc's defaults each such block is mmap'ed and returned to the OS, so every
-// batch page-faults its memory back in; keeping it is 4-5x faster (measured
-// on a 13k-example world: 1.9k -> 8.6k examples/s). A process-wide policy,
-// hence set here, in the app, not in the library.
-void keep_freed_memory() {
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
 
 // LibTorch runs its ops on OpenMP threads, and libgomp's default makes a
 // thread that finished its share spin for a while before sleeping. On a
