@@ -55,10 +55,8 @@ const RelativeChange* find_change(const ArmResult& arm, std::string_view key) {
   return nullptr;
 }
 
-int run_demo(const DemoArgs& args) {
-  keep_freed_memory();  // the demo trains (allocator.h)
-  const auto started = std::chrono::steady_clock::now();
-  const fs::path out = args.out;
+// The simulation's settings from the flags, checked before any work starts.
+SimulationConfig demo_config(const DemoArgs& args) {
   validate(args.world);
   SimulationConfig config;
   config.params.days = args.sim_days;
@@ -68,17 +66,33 @@ int run_demo(const DemoArgs& args) {
     throw UsageError(fmt::format("--sim-days {} must be smaller than --days {}: the days before "
                                  "the simulation are the model's training history",
                                  args.sim_days, args.world.days));
+  return config;
+}
 
+// Step 1's world, with what the summary reports of it: the legacy
+// recommender's exposure and the dataset's stats, measured before the world
+// moves into the simulator.
+struct DemoWorld {
+  SimulationWorld world;
+  ExposureMetrics legacy;
+  DatasetStats stats;
+};
+
+// Step 1: the synthetic world, saved to OUT/world.
+DemoWorld generate_demo_world(const DemoArgs& args, const fs::path& out) {
   spdlog::info("demo 1/5: generating the synthetic world ({} users, {} items, {} publishers)",
                args.world.users, args.world.items, args.world.publishers);
   World generated = generate_world(args.world);
   save_world(generated, out / "world");
   const ExposureMetrics legacy = exposure_metrics(generated.exposures, generated.dataset.item_table);
   const DatasetStats stats = dataset_stats(generated.dataset);
-  SimulationWorld world = synthetic_world(std::move(generated));
-  const double start = world.truth.end_time - static_cast<double>(args.sim_days) * 86400.0;
-  const Dataset history = history_of(world.dataset, start);
+  return {synthetic_world(std::move(generated)), legacy, stats};
+}
 
+// Steps 2 and 3: the model trained on the history before `start` (OUT/model),
+// then the InvR job on the same history into a fresh store (OUT/store).
+JobResult train_and_run_first_job(const DemoArgs& args, const SimulationConfig& config,
+                                  const Dataset& history, double start, const fs::path& out) {
   spdlog::info("demo 2/5: training the two-tower model on the {} days before the simulation",
                args.world.days - args.sim_days);
   TrainOptions train_options;
@@ -96,26 +110,37 @@ int run_demo(const DemoArgs& args) {
   inputs.dataset = &history;
   inputs.model = model.get();
   inputs.model_version = model_version(out / "model");
-  const JobResult first_job = run_job(inputs, job, store.get(), "demo-initial");
+  return run_job(inputs, job, store.get(), "demo-initial");
+}
 
+fs::path results_path(const fs::path& out) { return out / "simulation" / "results.json"; }
+fs::path report_path(const fs::path& out) { return out / "report.html"; }
+
+// Steps 4 and 5: the A/B simulation (OUT/simulation) and its report.
+SimulationResult simulate_and_report(const DemoArgs& args, SimulationWorld& world,
+                                     const SimulationConfig& config, const fs::path& out) {
   spdlog::info("demo 4/5: simulating {} days of A/B traffic", args.sim_days);
   SimulationOptions options;
   options.work_dir = out / "simulation" / "work";
   options.model_dir = out / "model";
-  const SimulationResult result = simulate(world, config, options);
+  SimulationResult result = simulate(world, config, options);
   write_simulation_outputs(result, world, out / "simulation");
 
   spdlog::info("demo 5/5: writing the report");
-  const fs::path results_path = out / "simulation" / "results.json";
-  const fs::path report_path = out / "report.html";
-  write_report(results_path, report_path);
+  write_report(results_path(out), report_path(out));
+  return result;
+}
 
+// OUT/demo_summary.json: the world, the legacy recommender's exposure, the
+// first job, and where the results and the report are.
+void write_demo_summary(const fs::path& out, const DemoWorld& demo, const JobResult& first_job) {
+  const ExposureMetrics& legacy = demo.legacy;
   nlohmann::ordered_json summary = {
       {"world", (out / "world").string()},
-      {"users", stats.users},
-      {"items", stats.items},
-      {"producers", stats.producers},
-      {"interactions", stats.interactions},
+      {"users", demo.stats.users},
+      {"items", demo.stats.items},
+      {"producers", demo.stats.producers},
+      {"interactions", demo.stats.interactions},
       {"legacy",
        {{"impressions", legacy.impressions},
         {"clicks", legacy.clicks},
@@ -124,18 +149,22 @@ int run_demo(const DemoArgs& args) {
         {"items", concentration_json(legacy.items)},
         {"producers", concentration_json(legacy.producers)}}},
       {"initial_job", nlohmann::ordered_json::parse(job_summary_json(first_job))},
-      {"results", results_path.string()},
-      {"report", report_path.string()},
+      {"results", results_path(out).string()},
+      {"report", report_path(out).string()},
   };
   write_text_atomically(out / "demo_summary.json", summary.dump(2) + "\n");
+}
 
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+// The headline on stdout: the legacy exposure, the simulation's summary table,
+// invr-user-rank's main changes, and where everything is.
+void print_demo_headline(const fs::path& out, const DemoWorld& demo,
+                         const SimulationResult& result, double seconds) {
+  const ExposureMetrics& legacy = demo.legacy;
   std::cout << fmt::format(
       "Synthetic world in {} ({} users, {} items, {} publishers)\n"
       "  Legacy recommender exposure by publisher: top-1% share {:.1f}%, bottom-50% share "
       "{:.1f}%, Gini {:.3f}\n",
-      (out / "world").string(), stats.users, stats.items, stats.producers,
+      (out / "world").string(), demo.stats.users, demo.stats.items, demo.stats.producers,
       100 * legacy.producers.top1_share, 100 * legacy.producers.bottom50_share,
       legacy.producers.gini);
   std::cout << summary_text(result);
@@ -152,8 +181,24 @@ int run_demo(const DemoArgs& args) {
           "({})\n",
           100 * b50->change, 100 * psei->change, 100 * ctr.change, arm.effects.primary);
   }
-  std::cout << fmt::format("Report: {}\nResults: {}\nDone in {:.1f}s\n", report_path.string(),
-                           results_path.string(), seconds);
+  std::cout << fmt::format("Report: {}\nResults: {}\nDone in {:.1f}s\n", report_path(out).string(),
+                           results_path(out).string(), seconds);
+}
+
+int run_demo(const DemoArgs& args) {
+  keep_freed_memory();  // the demo trains (allocator.h)
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path out = args.out;
+  const SimulationConfig config = demo_config(args);
+  DemoWorld demo = generate_demo_world(args, out);
+  const double start = demo.world.truth.end_time - static_cast<double>(args.sim_days) * 86400.0;
+  const Dataset history = history_of(demo.world.dataset, start);
+  const JobResult first_job = train_and_run_first_job(args, config, history, start, out);
+  const SimulationResult result = simulate_and_report(args, demo.world, config, out);
+  write_demo_summary(out, demo, first_job);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_demo_headline(out, demo, result, seconds);
   return 0;
 }
 
