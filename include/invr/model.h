@@ -28,7 +28,11 @@
 #include <string_view>
 #include <vector>
 
+#include "invr/atomic_io.h"
+#include "invr/baselines.h"
 #include "invr/data.h"
+#include "invr/evaluate.h"
+#include "invr/metrics.h"
 
 namespace invr {
 
@@ -92,5 +96,85 @@ double latest_timestamp(const Dataset& dataset);
 // Both files are written atomically; IoError on failure.
 std::filesystem::path ids_sidecar(const std::filesystem::path& npy_path);
 void write_embeddings(const std::filesystem::path& npy_path, const Matrix& matrix, const IdMap& ids);
+
+// ---------------------------------------------------------------------------
+// Offline evaluation: `invr evaluate` as a library call. The two-tower model
+// and the baselines (baselines.h) are scored on one holdout by the protocol
+// of evaluate.h (docs/metrics.md, "Model evaluation"). It lives in the model
+// stage because the holdout follows the model directory's config.toml and
+// two_tower ranks by the model's embeddings (exact top-k, retrieval.h).
+// Logs through spdlog; bad options throw UsageError naming the flag of
+// `invr evaluate`, bad files IoError or DataError.
+
+// The methods in their default order.
+inline constexpr const char* kEvaluationMethods[] = {"two_tower", "most_popular", "item_knn",
+                                                     "ease"};
+
+struct EvaluationOptions {
+  std::filesystem::path model_dir;  // the model for two_tower; empty = baselines only
+  std::size_t k = 20;               // list length of every metric@k, >= 1
+  // Subset of kEvaluationMethods, scored in this order. Empty = all of them
+  // (two_tower only with a model_dir).
+  std::vector<std::string> methods;
+  // Holdout (evaluation_holdout_options): a NAME.split file if set;
+  // test_fraction and seed left unset follow the model's own validation
+  // (its config.toml), else HoldoutOptions' defaults.
+  std::optional<std::filesystem::path> split_file;
+  std::optional<double> test_fraction;
+  std::optional<std::uint64_t> seed;
+  ItemKnnParams item_knn;
+  EaseParams ease;
+};
+
+// One method's scores: `overall` and `cold` as score_method returns them.
+struct MethodEvaluation {
+  std::string method;
+  std::string skipped;  // why the method did not run (ease_refusal); "" = it ran
+  MethodAccuracy accuracy;
+  // two_tower only: the cold items ranked alone, scored against relevant_cold
+  // (the cold-start protocol of DropoutNet, Volkovs et al. 2017).
+  std::optional<AccuracyMetrics> cold_only;
+  double seconds = 0;  // wall time of ranking and scoring (model loading included)
+};
+
+struct EvaluationReport {
+  HoldoutOptions holdout_options;  // as resolved (split file, cutoff, fraction, seed)
+  std::string protocol;            // Holdout::protocol
+  double cutoff = kNoTime;         // Holdout::cutoff
+  std::size_t train_rows = 0;
+  std::size_t test_rows = 0;
+  std::size_t cold_test_rows = 0;  // EvaluationSets::cold_test_rows
+  std::size_t users = 0;
+  std::size_t items = 0;
+  std::vector<MethodEvaluation> methods;  // in EvaluationOptions::methods' order
+};
+
+// The holdout `invr evaluate` uses: options' split file, fraction and seed,
+// and, with a model_dir whose config.toml validated on part of the data
+// (validation_fraction > 0) and no split file, the rows `invr train`
+// validated on (validation_protocol): its temporal cutoff, each user's
+// latest rows, or its seeded random rows. Explicit test_fraction and seed win.
+HoldoutOptions evaluation_holdout_options(const Dataset& dataset, const EvaluationOptions& options);
+
+// Each user's top k items by the model's scores, training items dropped
+// (`overall`), and the cold items ranked alone (`cold_only`), for the users
+// with relevant (resp. relevant cold) items. Users are embedded from the
+// holdout's training rows only, as of its cutoff.
+struct TwoTowerLists {
+  ItemLists overall;
+  ItemLists cold_only;
+};
+TwoTowerLists two_tower_lists(const TwoTowerModel& model, const Dataset& dataset,
+                              const Holdout& holdout, const EvaluationSets& sets, std::size_t k);
+
+// Scores options.methods on the holdout of evaluation_holdout_options.
+EvaluationReport evaluate_methods(const Dataset& dataset, const EvaluationOptions& options);
+
+// `invr evaluate --data data_dir --name name`: loads the dataset
+// (load_atomic; name "" = the folder's single NAME.inter) and, unless
+// options.split_file is set, uses data_dir/NAME.split when it exists.
+EvaluationReport evaluate_methods(const std::filesystem::path& data_dir, const std::string& name,
+                                  const AtomicLoadOptions& load_options,
+                                  EvaluationOptions options);
 
 }  // namespace invr
