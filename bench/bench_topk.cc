@@ -372,7 +372,7 @@ int main(int argc, char** argv) {
   app.add_option("--nprobe", opt.nprobe, "IVF nprobe values")->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 
-  const int threads = invr::retrieval::resolve_threads(opt.threads);
+  const int threads = invr::resolve_threads(opt.threads);
   g_cpu_clock = clock == "cpu";
   g_threads = threads;
   // OpenBLAS picks its sgemm kernel from the CPU (or OPENBLAS_CORETYPE); a

@@ -11,7 +11,7 @@
 
 #include "invr/error.h"
 #include "invr/inverse.h"
-#include "parallel.h"
+#include "common/parallel.h"
 #include "user_shuffle.h"
 
 namespace invr {
@@ -62,7 +62,7 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
 
   // (1) Resolve slots to dataset users; kNoIndex = empty or already seen.
   std::vector<Index> slot_user(top_users.users.size(), kNoIndex);
-  inverse::parallel_chunks(rows, params.threads, 512, [&](std::int64_t b, std::int64_t e) {
+  parallel_ranges(rows, params.threads, 512, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t r = b; r < e; ++r) {
       const Index item = item_index_of_row[static_cast<std::size_t>(r)];
       for (std::int64_t j = 0; j < n; ++j) {
@@ -113,7 +113,7 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
     const auto o = static_cast<std::size_t>(ordering);
     return lists.lists[o].data() + offsets[u];
   };
-  inverse::parallel_chunks(
+  parallel_ranges(
       static_cast<std::int64_t>(total_users), params.threads, 1024,
       [&](std::int64_t b, std::int64_t e) {
         std::vector<Candidate> scratch;

@@ -11,7 +11,7 @@
 #include "invr/inverse.h"
 #include "invr/progress.h"
 #include "certified_topk.h"
-#include "parallel.h"
+#include "common/parallel.h"
 
 namespace invr {
 namespace {
@@ -113,7 +113,7 @@ ItemTopUsers top_users_per_item(MatrixView items, MatrixView users,
   for (std::int64_t first = 0; first < items.rows; first += block) {
     const std::int64_t count = std::min(block, items.rows - first);
     search(items.row(first), count, pool, scores.data(), ids.data());
-    inverse::parallel_chunks(count, settings.threads, 256, [&](std::int64_t b, std::int64_t e) {
+    parallel_ranges(count, settings.threads, 256, [&](std::int64_t b, std::int64_t e) {
       std::vector<std::pair<float, RowId>> scratch;
       for (std::int64_t q = b; q < e; ++q) {
         const float* query = items.row(first + q);
@@ -154,7 +154,7 @@ ItemTopUsers merge_top_users(std::span<const ItemTopUsers> shards,
   }
   ItemTopUsers out = empty_result(items, n);
   // k-way merge of sorted lists: adding a shard's offset keeps its order.
-  inverse::parallel_chunks(items, 0, 1024, [&](std::int64_t b, std::int64_t e) {
+  parallel_ranges(items, 0, 1024, [&](std::int64_t b, std::int64_t e) {
     std::vector<std::int64_t> head(shards.size());
     for (std::int64_t item = b; item < e; ++item) {
       std::fill(head.begin(), head.end(), 0);

@@ -64,7 +64,7 @@ struct Plan {
 
 Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params, bool warm_start) {
   Plan plan;
-  plan.threads = retrieval::resolve_threads(params.threads);
+  plan.threads = resolve_threads(params.threads);
   plan.base_block = std::min<std::int64_t>(m, params.base_block > 0 ? params.base_block
                                                                     : kDefaultBaseBlock);
   std::int64_t qb = params.query_block > 0 ? params.query_block : kDefaultQueryBlock;

@@ -12,11 +12,6 @@ int openblas_get_num_threads(void);
 
 namespace invr::retrieval {
 
-int resolve_threads(int requested) {
-  if (requested > 0) return requested;
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 void set_blas_threads(int threads) {
   if (openblas_get_num_threads() != threads) openblas_set_num_threads(threads);
 }

@@ -1,11 +1,11 @@
-// Thread counts for retrieval: resolving "0 = all cores" and steering the
-// thread pools of OpenBLAS and OpenMP (FAISS), which are process-wide.
+// Thread counts for retrieval: steering the thread pools of OpenBLAS and
+// OpenMP (FAISS), which are process-wide. "0 = all cores" is resolved by
+// common/parallel.h's resolve_threads.
 #pragma once
 
-namespace invr::retrieval {
+#include "common/parallel.h"
 
-// requested > 0 as is; 0 (or less) = std::thread::hardware_concurrency().
-int resolve_threads(int requested);
+namespace invr::retrieval {
 
 // Sets OpenBLAS's worker count (process-wide) if it differs, so concurrent
 // callers that agree do not race on the setter.

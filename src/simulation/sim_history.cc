@@ -1,9 +1,7 @@
 // What a run starts from: the history, users' activity, the population of
-// items, the per-tick catalog, and a small deterministic task runner.
+// items and the per-tick catalog.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -136,38 +134,6 @@ TickCatalog tick_catalog(const Dataset& dataset, const Matrix& item_embeddings,
                 c.embeddings.data.begin() + static_cast<std::ptrdiff_t>(r * cols));
   }
   return out;
-}
-
-int resolve_threads(std::int64_t requested) {
-  if (requested > 0) return static_cast<int>(requested);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-void parallel_tasks(std::size_t tasks, int threads, const std::function<void(std::size_t)>& fn) {
-  const auto workers = static_cast<std::size_t>(std::max(1, threads));
-  if (workers == 1 || tasks <= 1) {
-    for (std::size_t t = 0; t < tasks; ++t) fn(t);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto work = [&] {
-    for (std::size_t t = next++; t < tasks; t = next++) {
-      try {
-        fn(t);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = tasks;  // stop handing out work
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t w = 1; w < std::min(workers, tasks); ++w) pool.emplace_back(work);
-  work();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace invr::simulation

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "common/parallel.h"
 #include "invr/simulation.h"
 
 namespace invr::simulation {
@@ -108,9 +109,7 @@ RunResult run_simulation(const RunInputs& inputs);
 // share of 95% intervals that exclude 0 (docs/simulation.md, "A/A").
 AaResult aa_calibration(const RunInputs& inputs);
 
-// Threads that run fn(0..tasks-1), each task exactly once; results go to
-// per-task slots, so their order never depends on scheduling.
-void parallel_tasks(std::size_t tasks, int threads, const std::function<void(std::size_t)>& fn);
-int resolve_threads(std::int64_t requested);
+// parallel_tasks and resolve_threads: common/parallel.h (results go to
+// per-task slots, so their order never depends on scheduling).
 
 }  // namespace invr::simulation

@@ -19,7 +19,7 @@
 #include "invr/progress.h"
 #include "invr/synth.h"
 #include "alias_table.h"
-#include "parallel_chunks.h"
+#include "common/parallel.h"
 #include "rng.h"
 #include "world_internal.h"
 
@@ -82,7 +82,7 @@ Visits draw_visits(const WorldParams& params, const std::vector<double>& activit
   auto count_of = [&](Rng& rng, std::size_t u) {
     return static_cast<std::uint64_t>(1 + rng.poisson(extra_visits * activity[u]));
   };
-  parallel_chunks(chunks, threads, [&](std::size_t chunk) {
+  parallel_tasks(chunks, threads, [&](std::size_t chunk) {
     const std::size_t end = std::min(n_users, (chunk + 1) * kUsersPerChunk);
     for (std::size_t u = chunk * kUsersPerChunk; u < end; ++u) {
       Rng rng(params.seed, Stream::visits, u);
@@ -91,7 +91,7 @@ Visits draw_visits(const WorldParams& params, const std::vector<double>& activit
   });
   for (std::size_t u = 0; u < n_users; ++u) visits.offsets[u + 1] += visits.offsets[u];
   visits.time.resize(visits.offsets.back());
-  parallel_chunks(chunks, threads, [&](std::size_t chunk) {
+  parallel_tasks(chunks, threads, [&](std::size_t chunk) {
     const std::size_t end = std::min(n_users, (chunk + 1) * kUsersPerChunk);
     for (std::size_t u = chunk * kUsersPerChunk; u < end; ++u) {
       Rng rng(params.seed, Stream::visits, u);
@@ -296,7 +296,7 @@ void run_legacy_recommender(const WorldParams& params, const std::vector<double>
                                                   : day_start + kSecondsPerDay;
     recommender.take_snapshot(day_start, day_end);
     std::vector<ChunkLog> logs(chunks);
-    parallel_chunks(chunks, static_cast<int>(params.threads), [&](std::size_t chunk) {
+    parallel_tasks(chunks, static_cast<int>(params.threads), [&](std::size_t chunk) {
       const std::size_t end = std::min(n_users, (chunk + 1) * kUsersPerChunk);
       ChunkLog& log = logs[chunk];
       std::vector<Candidate> scratch;

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "invr/synth.h"
-#include "parallel_chunks.h"
+#include "common/parallel.h"
 #include "rng.h"
 #include "world_internal.h"
 
@@ -139,7 +139,7 @@ std::vector<double> draw_users(const WorldParams& params, World& world) {
   // Mean-one lognormal: exp(sigma·z - sigma²/2).
   const double sigma = params.activity_sigma;
   constexpr std::size_t kChunk = 16384;
-  parallel_chunks((n_users + kChunk - 1) / kChunk, static_cast<int>(params.threads),
+  parallel_tasks((n_users + kChunk - 1) / kChunk, static_cast<int>(params.threads),
                   [&](std::size_t chunk) {
                     const std::size_t end = std::min(n_users, (chunk + 1) * kChunk);
                     for (std::size_t u = chunk * kChunk; u < end; ++u) {
