@@ -80,6 +80,13 @@ struct SimulationParams {
   // logs of those days are its legacy feed's traffic, which the simulation
   // replaces, so it never adds them.
   bool background = true;
+  // Days served as control to everyone before the measured `days`, nothing
+  // measured: the run starts in the steady state of a feed that has been
+  // serving, not with the pool of relevant items the logs left unconsumed,
+  // which the first days would drain (docs/simulation.md, "Stationarity").
+  // The warm-up's feed CTR per user is the CUPED covariate. -1 = auto: 7 on
+  // a dataset, 0 on a generated world (its logs come from a feed already).
+  double warmup_days = -1;
   // Items older than this leave the catalog (publish time + age < now).
   double max_item_age_days = 14;
   // A user's visits per day = visits in this last window of history / its length.
@@ -189,15 +196,21 @@ struct SimulationConfig {
 // an experiment variant with a bad value.
 void validate(const SimulationConfig& config);
 
+// `params` with its -1 (auto) settings resolved for a dataset world
+// (`dataset` true) or a generated one: retrain_interval_days (daily / never)
+// and warmup_days (7 / 0).
+SimulationParams resolve_auto(SimulationParams params, bool dataset);
+
 // ------------------------------------------------------------------ timeline
 
 // A seeded clock for a dataset whose timestamps are missing or unusable
 // (docs/simulation.md, "Synthetic timeline"). The timeline spans
-// [origin, end) = history_days + days; the simulation covers its last days.
+// [origin, end) = history_days + warmup_days + days; the simulation covers
+// its last warmup_days + days (warmup_days resolved as for a dataset).
 //  - Items arrive one by one, evenly over the whole span with a seeded
-//    jitter, in the order of their dataset publish time (ties and undated
-//    items in seeded random order), so items keep arriving during the
-//    simulation (cold start).
+//    jitter, in a seeded random order blind to the data's publish times, so
+//    items keep arriving during the simulation (cold start) and every day's
+//    arrivals are a sample of the same catalogue.
 //  - Each logged event of an item happens while the item is live: uniformly
 //    in [publish, publish + min(max_item_age_days, end - publish)). Events
 //    after the simulation start are replaced by simulated traffic, as with
@@ -209,8 +222,8 @@ void validate(const SimulationConfig& config);
 struct SyntheticTimeline {
   static constexpr double kOrigin = 1577836800;  // 2020-01-01T00:00:00Z
   double origin = kOrigin;
-  double start = 0;  // simulation start: origin + history_days
-  double end = 0;    // origin + history_days + days
+  double start = 0;  // end of the logged history: origin + history_days
+  double end = 0;    // start + warmup_days + days
   std::vector<double> visits_per_day;  // per dataset user
 };
 

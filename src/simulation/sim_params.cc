@@ -19,7 +19,7 @@ using P = SimulationParams;
 
 constexpr double kMaxInt = 9.2e18;
 
-const std::array<SimulationParamSpec, 20> kSpecs{{
+const std::array<SimulationParamSpec, 21> kSpecs{{
     {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
      1, 3650, &P::days},
     {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
@@ -37,6 +37,10 @@ const std::array<SimulationParamSpec, 20> kSpecs{{
      "Epochs of each retraining, from the previous model's weights; 0 = from scratch with the "
      "model config's epochs",
      0, 1000, &P::retrain_epochs},
+    {"warmup_days",
+     "Days served as control to everyone before the measured days (nothing measured); -1 = "
+     "auto: 7 on a dataset, 0 on a generated world",
+     -1, 3650, &P::warmup_days},
     {"background",
      "Datasets: the logs' events during the simulated days join the logs as they happen, as "
      "traffic from other surfaces (1) or not at all (0)",
@@ -212,6 +216,18 @@ std::vector<ExperimentVariant> slot_variants(std::string_view slot_sets) {
   return out;
 }
 
+SimulationParams resolve_auto(SimulationParams params, bool dataset) {
+  // Daily retraining on a dataset: the model learns the items that arrive
+  // during the run only by retraining on the background traffic; a generated
+  // world's new items are embedded from their (truthful) content.
+  if (params.retrain_interval_days < 0) params.retrain_interval_days = dataset ? 1 : 0;
+  // A 7-day warm-up on a dataset: its logs leave each user a pool of relevant
+  // items never consumed, which a feed drains in its first days; a generated
+  // world's logs come from a feed that was already serving.
+  if (params.warmup_days < 0) params.warmup_days = dataset ? 7 : 0;
+  return params;
+}
+
 void validate(const SimulationConfig& config) {
   for (const auto& spec : kSpecs) {
     std::visit(
@@ -223,6 +239,11 @@ void validate(const SimulationConfig& config) {
         },
         spec.field);
   }
+  const double warmup = config.params.warmup_days;
+  if (warmup < 0 && warmup != -1)
+    throw UsageError(fmt::format("--warmup-days must be -1 (auto), 0 or a positive number of days, "
+                                 "got {}",
+                                 warmup));
   const double retrain = config.params.retrain_interval_days;
   if (retrain < 0 && retrain != -1)
     throw UsageError(fmt::format("--retrain-interval-days must be -1 (auto), 0 (never) or a "

@@ -38,13 +38,14 @@ std::shared_ptr<const TwoTowerModel> retrain(const Dataset& data, ModelConfig co
 // Appends one tick's impressions (and click rows, 1 + position seconds
 // later, as the generator writes them) to the logs the next tick learns from.
 void append(const std::vector<Impression>& impressions, std::span<const Index> user_arm,
-            Dataset& data, ExposureLog& log) {
+            Dataset& data, ExposureLog* log) {
   for (const Impression& i : impressions) {
     data.interactions.push_back(i.user, i.item, i.time, EventType::impression, 1.0f);
     if (i.clicked)
       data.interactions.push_back(i.user, i.item, i.time + 1 + i.position, EventType::click, 1.0f);
-    log.push_back(i.user, i.item, i.position, i.clicked, i.time,
-                  user_arm[static_cast<std::size_t>(i.user)]);
+    if (log)
+      log->push_back(i.user, i.item, i.position, i.clicked, i.time,
+                     user_arm[static_cast<std::size_t>(i.user)]);
   }
 }
 
@@ -76,6 +77,10 @@ std::size_t append_background(const Interactions& logged, std::span<const std::s
   }
   return next;
 }
+// Warm-up ticks draw their visits from streams of their own, so the measured
+// days draw the same visits with or without a warm-up.
+constexpr std::uint64_t kWarmupTick = std::uint64_t{1} << 40;
+
 // What a run carries from tick to tick: the grown logs, who clicked what,
 // the served model and the candidate store.
 struct RunState {
@@ -110,8 +115,6 @@ RunState start_run(const RunInputs& in, double start, double end, UserOutcomes& 
   outcomes.visits.assign(users, 0);
   outcomes.invr_impressions.assign(users, 0);
   outcomes.control_impressions.assign(users, 0.0);
-  pre_period(state.data, start, params.activity_window_days, outcomes.pre_clicks,
-             outcomes.pre_impressions);
   state.user_arm.resize(users);
   for (std::size_t u = 0; u < users; ++u) {
     const std::size_t a = in.config.experiment.assign(state.data.users.id(static_cast<Index>(u)));
@@ -152,15 +155,17 @@ std::unique_ptr<Progress> day_progress(const RunInputs& in, const RunState& stat
 void maybe_retrain(const RunInputs& in, RunState& state, std::uint64_t tick, double begin,
                    RunResult& run) {
   const SimulationParams& params = in.config.params;
-  if (!(params.retrain_interval_days > 0 && tick > 0 &&
+  if (!(params.retrain_interval_days > 0 &&
         begin - state.trained_at >= params.retrain_interval_days * kDay - 1e-6))
     return;
   spdlog::info("simulate {}: retraining the model on {} events", in.name,
                state.data.interactions.size());
-  const fs::path dir = in.work_dir / "models" / fmt::format("t{:05}", tick);
+  const std::string label = tick >= kWarmupTick ? fmt::format("w{:05}", tick - kWarmupTick)
+                                                : fmt::format("t{:05}", tick);
+  const fs::path dir = in.work_dir / "models" / label;
   state.model = retrain(state.data, in.config.model, state.model_dir, params.retrain_epochs, dir);
   state.model_dir = dir;
-  state.model_version = fmt::format("retrained-t{:05}", tick);
+  state.model_version = "retrained-" + label;
   state.trained_at = begin;
   ++run.retrains;
 }
@@ -191,11 +196,20 @@ void run_tick_job(const RunInputs& in, RunState& state, const TwoTowerModel& mod
   }
 }
 
+// Who is served what in a tick, and where it is recorded: `log` and
+// `outcomes` null in the warm-up, whose traffic only grows the logs.
+struct ServedTick {
+  std::span<const Arm* const> user_arm;  // per user
+  std::span<const Index> arm_index;      // per user, for the log
+  ExposureLog* log = nullptr;
+  UserOutcomes* outcomes = nullptr;
+};
+
 // Embeds as of `begin` (the embedding the job used), serves the tick's
 // visits, and grows the logs and the per-user outcomes with them.
 void serve_tick(const RunInputs& in, RunState& state, const TwoTowerModel& model,
                 const CandidateReader* candidates, std::uint64_t tick, double begin,
-                double tick_end, Progress* progress, RunResult& run, UserOutcomes& outcomes) {
+                double tick_end, Progress* progress, const ServedTick& served) {
   const SimulationParams& params = in.config.params;
   // The job's embedding options, so the job and the slates share one embedding.
   EmbedOptions embed_options;
@@ -217,7 +231,7 @@ void serve_tick(const RunInputs& in, RunState& state, const TwoTowerModel& model
   setup.catalog = &catalog;
   setup.user_embeddings = &user_embeddings;
   setup.candidates = candidates;
-  setup.user_arm = state.user_arm;
+  setup.user_arm = served.user_arm;
   setup.visits_per_day = state.rates;
   setup.tick = tick;
   setup.begin = begin;
@@ -230,13 +244,58 @@ void serve_tick(const RunInputs& in, RunState& state, const TwoTowerModel& model
   out.invr_impressions.assign(users, 0);
   out.control_impressions.assign(users, 0);
   run_tick(setup, state.clicked, out, progress);
-  append(out.impressions, outcomes.arm, state.data, run.log);
+  append(out.impressions, served.arm_index, state.data, served.log);
+  if (!served.outcomes) return;
+  UserOutcomes& outcomes = *served.outcomes;
   for (std::size_t u = 0; u < users; ++u) {
     outcomes.expected_served[u] += out.expected_served[u];
     outcomes.expected_control[u] += out.expected_control[u];
     outcomes.visits[u] += out.visits_of_user[u];
     outcomes.invr_impressions[u] += out.invr_impressions[u];
     outcomes.control_impressions[u] += out.control_impressions[u];
+  }
+}
+// The warm-up (SimulationParams::warmup_days): [first, start) served as
+// control to everyone, the job idle, nothing measured; the logs, the users'
+// consumed items and the model move on as in the run. Each user's feed clicks
+// and impressions of these days are the CUPED covariate.
+void warm_up(const RunInputs& in, RunState& state, double first, double start, RunResult& run,
+             UserOutcomes& outcomes) {
+  const SimulationParams& params = in.config.params;
+  const double interval = params.job_interval_hours * 3600.0;
+  const auto ticks = static_cast<std::uint64_t>(std::ceil((start - first) / interval - 1e-9));
+  const std::vector<Arm>& arms = in.config.experiment.arms;
+  const Index control = control_arm(arms);
+  const std::size_t users = state.data.users.size();
+  const std::vector<const Arm*> everyone(users, &arms[static_cast<std::size_t>(control)]);
+  const std::vector<Index> arm_index(users, control);
+  outcomes.pre_clicks.assign(users, 0.0);
+  outcomes.pre_impressions.assign(users, 0.0);
+  std::unique_ptr<Progress> progress;
+  if (in.progress)
+    progress = std::make_unique<Progress>(
+        fmt::format("simulate {} warm-up ({} days, control only)", in.name, params.warmup_days),
+        ticks, "ticks");
+  ServedTick served;
+  served.user_arm = everyone;
+  served.arm_index = arm_index;
+  for (std::uint64_t k = 0; k < ticks; ++k) {
+    const double begin = first + static_cast<double>(k) * interval;
+    const double tick_end = std::min(begin + interval, start);
+    state.background_next = append_background(in.world->dataset.interactions, state.background,
+                                              state.background_next, begin, state.data,
+                                              state.clicked);
+    maybe_retrain(in, state, kWarmupTick + k, begin, run);
+    CachingModel cached(*state.model);
+    const std::size_t before = state.data.interactions.size();
+    serve_tick(in, state, cached, nullptr, kWarmupTick + k, begin, tick_end, nullptr, served);
+    const Interactions& grown = state.data.interactions;
+    for (std::size_t r = before; r < grown.size(); ++r) {
+      const auto u = static_cast<std::size_t>(grown.user[r]);
+      if (grown.event[r] == EventType::impression) outcomes.pre_impressions[u] += 1;
+      else if (grown.event[r] == EventType::click) outcomes.pre_clicks[u] += 1;
+    }
+    if (progress) progress->add();
   }
 }
 }  // namespace
@@ -246,7 +305,8 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
   const SimulationParams& params = in.config.params;
   const double start = in.start_time, end = start + static_cast<double>(params.days) * kDay;
   const double interval = params.job_interval_hours * 3600.0;
-  RunState state = start_run(in, start, end, outcomes);
+  const double first = start - params.warmup_days * kDay;
+  RunState state = start_run(in, first, end, outcomes);
 
   RunResult run;
   run.name = in.name;
@@ -254,6 +314,17 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
   run.population = population_items(world.dataset, start, end, params.max_item_age_days);
   run.log.users = state.data.users;
   for (const Arm& arm : in.config.experiment.arms) run.log.arms.add(arm.name);
+  if (first < start) {
+    warm_up(in, state, first, start, run, outcomes);
+  } else {
+    pre_period(state.data, start, params.activity_window_days, outcomes.pre_clicks,
+               outcomes.pre_impressions);
+  }
+  ServedTick served;
+  served.user_arm = state.user_arm;
+  served.arm_index = outcomes.arm;
+  served.log = &run.log;
+  served.outcomes = &outcomes;
 
   const auto ticks = static_cast<std::uint64_t>(
       std::ceil(static_cast<double>(params.days) * kDay / interval - 1e-9));
@@ -277,7 +348,7 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
     run_tick_job(in, state, cached, tick, begin, run);
     const auto reader = state.store->reader();
     serve_tick(in, state, cached, reader->generation() ? reader.get() : nullptr, tick, begin,
-               tick_end, progress.get(), run, outcomes);
+               tick_end, progress.get(), served);
   }
   progress.reset();
   for (std::size_t i = 0; i < state.treated.size(); ++i)

@@ -65,17 +65,13 @@ SimulationConfig with_variant(const SimulationConfig& base, const ExperimentVari
 SimulationResult simulate(SimulationWorld& world, const SimulationConfig& requested,
                           const SimulationOptions& options) {
   validate(requested);
-  // "auto" retraining: daily on a dataset, whose items arriving during the run
-  // the model learns only by retraining on the background traffic
-  // (docs/simulation.md, "Stationarity"); never on a generated world, whose
-  // new items the model embeds from their (truthful) content.
   SimulationConfig config = requested;
-  if (config.params.retrain_interval_days < 0)
-    config.params.retrain_interval_days = world.kind == "dataset" ? 1 : 0;
+  config.params = resolve_auto(requested.params, world.kind == "dataset");
   const SimulationParams& params = config.params;
   const Dataset& dataset = world.dataset;
   const double end = world.truth.end_time;
   const double start = end - static_cast<double>(params.days) * kDay;
+  const double first = start - params.warmup_days * kDay;  // the warm-up's start
   simulation::check_before_training(dataset, config, end, world.name);  // before any training
 
   // Initial models by cold-start mode, trained on the history when not given.
@@ -90,7 +86,7 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& reques
       read_model_config(options.model_dir / "config.toml", given);
     base_mode = given.cold_start;
   } else {
-    models[""] = train_on_history(dataset, start, config.model, options.work_dir / "model",
+    models[""] = train_on_history(dataset, first, config.model, options.work_dir / "model",
                                   options.progress);
     model_dirs[""] = options.work_dir / "model";
   }
@@ -102,15 +98,15 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& reques
     if (!models.count(mode)) {
       ModelConfig model_config = c.model;
       model_config.cold_start = mode;
-      models[mode] = train_on_history(dataset, start, model_config,
+      models[mode] = train_on_history(dataset, first, model_config,
                                       options.work_dir / ("model-" + mode), options.progress);
       model_dirs[mode] = options.work_dir / ("model-" + mode);
     }
     return std::pair{models[mode], model_dirs[mode]};
   };
 
-  if (world.calibrate_bias) simulation::calibrate_oracle(world, *models[""], config, start);
-  warn_if_thin(world, start, params);
+  if (world.calibrate_bias) simulation::calibrate_oracle(world, *models[""], config, first);
+  warn_if_thin(world, first, params);
 
   SimulationResult result;
   result.config = config;

@@ -54,7 +54,8 @@ std::string resolve_timeline(std::string_view timeline, const Dataset& dataset) 
 SyntheticTimeline apply_synthetic_timeline(Dataset& dataset, const SimulationParams& params) {
   SyntheticTimeline timeline;
   timeline.start = timeline.origin + params.history_days * kDay;
-  timeline.end = timeline.start + static_cast<double>(params.days) * kDay;
+  const double warmup = resolve_auto(params, true).warmup_days;
+  timeline.end = timeline.start + (warmup + static_cast<double>(params.days)) * kDay;
   const double span = timeline.end - timeline.origin;
   const std::uint64_t seed = params.seed;
 

@@ -65,6 +65,7 @@ inline SimulationConfig tiny_config() {
   config.params.batch_size = 16;
   config.params.sufficient_impressions = 5;
   config.params.threads = 1;
+  config.params.warmup_days = 0;  // the tests' scenarios start at S; SimWarmup tests the warm-up
   config.job.retrieval.top_users_per_item = 20;
   return config;
 }

@@ -30,6 +30,7 @@ void set_timeline(SimulationParams& p) {
   p.days = 2;
   p.visits_per_day = 4;
   p.max_item_age_days = 3;
+  p.warmup_days = 0;
 }
 
 SimulationParams timeline_params() {
@@ -222,6 +223,55 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
   EXPECT_EQ(json["config"]["simulation"]["timeline"], "auto");
   EXPECT_EQ(json["config"]["simulation"]["history_days"], 6.0);
   EXPECT_EQ(json["run"]["background_events"], day1_events);
+}
+
+// The warm-up: days served as control to everyone before the measured days,
+// on the synthetic clock after the history; nothing of it is measured, the
+// job idles, and the model keeps retraining on its traffic.
+TEST(SimWarmup, WarmupDaysRunBeforeTheMeasuredDaysAndAreNotMeasured) {
+  Progress::set_enabled(false);
+  test::TempDir dir;
+  SimulationConfig config = test::tiny_config();
+  config.params.timeline = "auto";
+  set_timeline(config.params);
+  config.params.warmup_days = 2;
+  config.params.sufficient_impressions = 3;
+  config.job.retrieval.top_users_per_item = 10;
+  config.job.selection.window_days = 3;
+  config.job.selection.max_item_age_days = 3;
+  test::use_small_model(config.model, 3);
+  SimulationWorld world = dataset_world(untimed(), config, dir / "work");
+  SimulationOptions options;
+  options.work_dir = dir / "work";
+  options.progress = false;
+  const SimulationResult result = simulate(world, config, options);
+  // history 6 days, warm-up 2, measured 2: S after 8 days.
+  EXPECT_EQ(result.start_time, SyntheticTimeline::kOrigin + 8 * kDay);
+  EXPECT_EQ(world.truth.end_time, SyntheticTimeline::kOrigin + 10 * kDay);
+  EXPECT_EQ(result.main.job_runs + result.main.job_failures, 2u);  // measured ticks only
+  // Daily retraining (auto on a dataset) from the warm-up's second day on.
+  EXPECT_EQ(result.main.retrains, 3u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "work" / "runs" / "main" / "models" / "w00001" / "weights.pt"));
+  const ExposureLog& log = result.main.log;
+  ASSERT_GT(log.size(), 0u);
+  for (double time : log.timestamp) EXPECT_GE(time, result.start_time);
+  const auto json = nlohmann::json::parse(results_json(result));
+  EXPECT_EQ(json["config"]["simulation"]["warmup_days"], 2.0);
+  EXPECT_EQ(json["config"]["simulation"]["retrain_interval_days"], 1.0);
+}
+
+TEST(SimWarmup, AutoIsSevenDaysOnADatasetAndNoneOnAGeneratedWorld) {
+  SimulationParams p;
+  EXPECT_EQ(p.warmup_days, -1);
+  EXPECT_EQ(resolve_auto(p, true).warmup_days, 7);
+  EXPECT_EQ(resolve_auto(p, false).warmup_days, 0);
+  EXPECT_EQ(resolve_auto(p, true).retrain_interval_days, 1);
+  EXPECT_EQ(resolve_auto(p, false).retrain_interval_days, 0);
+  p.warmup_days = 3;
+  EXPECT_EQ(resolve_auto(p, false).warmup_days, 3);  // an explicit value stays
+  SimulationConfig config;
+  config.params.warmup_days = -2;
+  EXPECT_THROW(validate(config), UsageError);
 }
 
 TEST(SimTimeline, CliRejectsLoggedTimelineOnUntimedData) {
