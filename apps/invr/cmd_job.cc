@@ -1,6 +1,6 @@
 // invr job: the offline InvR job (docs/job.md). Settings come from the
-// defaults, then --config invr.toml, then flags generated from the spec
-// tables. --every repeats it, reloading data and model each time.
+// defaults, then --config invr.toml, then flags generated from the settings
+// tables (setting_flags.h). --every repeats it, reloading data and model each time.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -14,11 +14,11 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
-#include "invr/flags.h"
 #include "invr/atomic_io.h"
+#include "invr/distributed.h"
 #include "invr/error.h"
 #include "invr/job.h"
-#include "invr/distributed.h"
+#include "setting_flags.h"
 
 namespace invr::cli {
 namespace {
@@ -28,37 +28,10 @@ struct JobArgs {
   bool distributed = false;
   std::string every;
   bool print_config = false;
-  JobConfig flags;                    // values given on the command line
-  std::vector<std::function<void(JobConfig&)>> apply;  // one per given flag
+  JobConfig flags;  // values given on the command line
+  // One option per setting of each table, in table order.
+  std::vector<CLI::Option*> selection, retrieval, inversion, job;
 };
-
-// One CLI flag per spec entry; bools are flags ("--all-items").
-template <class Spec, class Params>
-void add_spec_flags(CLI::App& app, std::span<const Spec> specs, Params JobConfig::*section,
-                    const std::shared_ptr<JobArgs>& args,
-                    std::vector<std::pair<CLI::Option*, std::function<void(JobConfig&)>>>& out) {
-  const Params defaults = JobConfig{}.*section;
-  for (const auto& spec : specs) {
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_cvref_t<decltype(defaults.*member)>;
-          auto* target = &((args->flags.*section).*member);
-          std::string help = spec.help;
-          if (spec.choices) help += fmt::format(" ({})", spec.choices);
-          CLI::Option* option = nullptr;
-          if constexpr (std::is_same_v<T, bool>) {
-            option = app.add_flag(flag_name(spec.name), *target, help);
-          } else {
-            option = app.add_option(flag_name(spec.name), *target, help);
-            option->default_str(fmt::format("{}", defaults.*member));
-          }
-          out.emplace_back(option, [section, member, args](JobConfig& config) {
-            (config.*section).*member = (args->flags.*section).*member;
-          });
-        },
-        spec.field);
-  }
-}
 
 std::atomic<bool> stop_requested{false};
 extern "C" void request_stop(int) { stop_requested = true; }
@@ -86,12 +59,14 @@ double parse_interval(const std::string& text) {
   return value * scale;
 }
 
-int run_job_command(JobArgs& args,
-                    const std::vector<std::pair<CLI::Option*, std::function<void(JobConfig&)>>>& flags) {
+int run_job_command(JobArgs& args) {
   JobConfig config;
   if (!args.runner.config_file.empty()) read_job_config(args.runner.config_file, config);
-  for (const auto& [option, apply] : flags)
-    if (option->count() > 0) apply(config);
+  const JobConfig& given = args.flags;
+  apply_given_flags(selection_param_specs(), args.selection, given.selection, config.selection);
+  apply_given_flags(retrieval_settings_specs(), args.retrieval, given.retrieval, config.retrieval);
+  apply_given_flags(inversion_param_specs(), args.inversion, given.inversion, config.inversion);
+  apply_given_flags(job_settings_specs(), args.job, given.job, config.job);
   validate(config);
   if (args.print_config) {
     std::cout << job_config_toml(config);
@@ -137,7 +112,6 @@ int run_job_command(JobArgs& args,
 
 std::function<int()> setup_job(CLI::App& app) {
   auto args = std::make_shared<JobArgs>();
-  auto flags = std::make_shared<std::vector<std::pair<CLI::Option*, std::function<void(JobConfig&)>>>>();
   app.footer(
       "Selects long-tail items and active users, retrieves each item's top-N users, inverts\n"
       "them into per-user candidate lists (random, score and user_rank orderings) and commits\n"
@@ -165,11 +139,17 @@ std::function<int()> setup_job(CLI::App& app) {
                "Print the resolved configuration as TOML and exit");
   app.add_flag("--distributed", args->distributed,
                "Under mpirun: shard users across ranks (docs/job.md)");
-  add_spec_flags(app, selection_param_specs(), &JobConfig::selection, args, *flags);
-  add_spec_flags(app, retrieval_settings_specs(), &JobConfig::retrieval, args, *flags);
-  add_spec_flags(app, inversion_param_specs(), &JobConfig::inversion, args, *flags);
-  add_spec_flags(app, job_settings_specs(), &JobConfig::job, args, *flags);
-  return [args, flags] { return run_job_command(*args, *flags); };
+  const JobConfig defaults;
+  JobConfig& values = args->flags;
+  args->selection = add_setting_flags(app, selection_param_specs(), values.selection,
+                                      defaults.selection, BoolFlag::kSwitch);
+  args->retrieval = add_setting_flags(app, retrieval_settings_specs(), values.retrieval,
+                                      defaults.retrieval, BoolFlag::kSwitch);
+  args->inversion = add_setting_flags(app, inversion_param_specs(), values.inversion,
+                                      defaults.inversion, BoolFlag::kSwitch);
+  args->job = add_setting_flags(app, job_settings_specs(), values.job, defaults.job,
+                                BoolFlag::kSwitch);
+  return [args] { return run_job_command(*args); };
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // invr serve: the online recommendation service (docs/serving_http.md).
 // Settings come from the defaults, then --config invr.toml, then flags
-// generated from the [serve] and [slate] spec tables. SIGINT/SIGTERM stop it
+// generated from the [serve] and [slate] settings tables (setting_flags.h). SIGINT/SIGTERM stop it
 // gracefully (in-flight requests finish).
 #include <pthread.h>
 #include <signal.h>
@@ -12,52 +12,25 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
-#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/server.h"
+#include "setting_flags.h"
 
 namespace invr::cli {
 namespace {
-
-using Apply = std::function<void(ServerConfig&)>;
 
 struct ServeArgs {
   std::string config_file;
   bool print_config = false;
   ServerConfig flags;  // values given on the command line
-  std::vector<std::pair<CLI::Option*, Apply>> given;
+  std::vector<CLI::Option*> serve, slate;  // one per setting, in table order
 };
-
-// One flag per spec entry; bools are flags ("--embedded-job").
-template <class Specs, class Params>
-void add_spec_flags(CLI::App& app, const Specs& specs, Params ServerConfig::*section,
-                    const std::shared_ptr<ServeArgs>& args) {
-  const Params defaults = ServerConfig{}.*section;
-  for (const auto& spec : specs) {
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_cvref_t<decltype(defaults.*member)>;
-          auto* target = &((args->flags.*section).*member);
-          CLI::Option* option = nullptr;
-          if constexpr (std::is_same_v<T, bool>) {
-            option = app.add_flag(flag_name(spec.name), *target, spec.help);
-          } else {
-            option = app.add_option(flag_name(spec.name), *target, spec.help);
-            option->default_str(fmt::format("{}", defaults.*member));
-          }
-          args->given.emplace_back(option, [section, member, args](ServerConfig& config) {
-            (config.*section).*member = (args->flags.*section).*member;
-          });
-        },
-        spec.field);
-  }
-}
 
 int run_serve(ServeArgs& args) {
   ServerConfig config;
   if (!args.config_file.empty()) read_server_config(args.config_file, config);
-  for (const auto& [option, apply] : args.given)
-    if (option->count() > 0) apply(config);
+  apply_given_flags(serve_setting_specs(), args.serve, args.flags.serve, config.serve);
+  apply_given_flags(slate_param_specs(), args.slate, args.flags.slate, config.slate);
   if (args.print_config) {
     std::cout << server_config_toml(config);
     return 0;
@@ -94,8 +67,11 @@ std::function<int()> setup_serve(CLI::App& app) {
                  "invr.toml with [serve], [slate], [experiment] (and the job's tables)");
   app.add_flag("--print-config", args->print_config,
                "Print the resolved [serve], [slate] and [experiment] as TOML and exit");
-  add_spec_flags(app, serve_setting_specs(), &ServerConfig::serve, args);
-  add_spec_flags(app, slate_param_specs(), &ServerConfig::slate, args);
+  const ServerConfig defaults;
+  args->serve = add_setting_flags(app, serve_setting_specs(), args->flags.serve, defaults.serve,
+                                  BoolFlag::kSwitch);
+  args->slate = add_setting_flags(app, slate_param_specs(), args->flags.slate, defaults.slate,
+                                  BoolFlag::kSwitch);
   return [args] { return run_serve(*args); };
 }
 

@@ -1,19 +1,11 @@
 #include "world_options.h"
 
-#include <fmt/format.h>
-
-#include "invr/flags.h"
+#include "setting_flags.h"
 
 namespace invr::cli {
 
 void add_world_options(CLI::App& app, WorldParams& params) {
-  for (const auto& spec : world_param_specs()) {
-    std::visit(
-        [&](auto member) {
-          auto& value = params.*member;
-          app.add_option(flag_name(spec.name), value, spec.help)->default_str(fmt::format("{}", value));
-        },
-        spec.field);
-  }
+  const WorldParams defaults = params;
+  add_setting_flags(app, world_param_specs(), params, defaults, BoolFlag::kValue);
 }
 }  // namespace invr::cli

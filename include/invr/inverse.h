@@ -39,13 +39,13 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "invr/candidates.h"
 #include "invr/data.h"
 #include "invr/model.h"
 #include "invr/retrieval.h"
+#include "invr/settings.h"
 
 namespace invr {
 
@@ -110,20 +110,12 @@ struct InversionParams {
   std::int64_t threads = 0;
 };
 
-// One declared field: name (snake_case in TOML; the CLI flag is --kebab-case),
-// help, inclusive bounds for numbers (bools are 0..1), allowed values for
-// strings (nullptr = any non-empty string), and the member it sets.
+// One declared field (invr/settings.h): name (snake_case in TOML; the CLI
+// flag is --kebab-case), help, inclusive bounds for numbers (bools are 0..1),
+// allowed values for strings (nullptr = free text; validate() requires a
+// non-empty index), and the member it sets.
 template <class Params>
-struct InverseParamSpec {
-  using Field = std::variant<std::int64_t Params::*, std::uint64_t Params::*, double Params::*,
-                             bool Params::*, std::string Params::*>;
-  const char* name;
-  const char* help;
-  double min;
-  double max;
-  const char* choices;
-  Field field;
-};
+using InverseParamSpec = Setting<Params>;
 using SelectionParamSpec = InverseParamSpec<SelectionParams>;
 using RetrievalSettingsSpec = InverseParamSpec<RetrievalSettings>;
 using InversionParamSpec = InverseParamSpec<InversionParams>;

@@ -23,13 +23,13 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "invr/candidates.h"
 #include "invr/data.h"
 #include "invr/inverse.h"
 #include "invr/model.h"
+#include "invr/settings.h"
 #include "invr/store.h"
 
 namespace invr {
@@ -51,16 +51,8 @@ struct JobSettings {
   bool allow_dim_change = false;
 };
 
-struct JobSettingsSpec {
-  using Field =
-      std::variant<std::string JobSettings::*, double JobSettings::*, bool JobSettings::*>;
-  const char* name;
-  const char* help;
-  double min;
-  double max;
-  const char* choices;
-  Field field;
-};
+// One declared setting (invr/settings.h).
+using JobSettingsSpec = Setting<JobSettings>;
 std::span<const JobSettingsSpec> job_settings_specs();
 
 // Everything one job run is configured with.

@@ -9,7 +9,8 @@
 #include <filesystem>
 #include <span>
 #include <string>
-#include <variant>
+
+#include "invr/settings.h"
 
 namespace invr {
 
@@ -53,21 +54,11 @@ struct ModelConfig {
   std::int64_t threads = 0;  // 0 = LibTorch's default (all cores)
 };
 
-// One declared field: name (snake_case in TOML; the CLI flag is --kebab-case),
-// help, inclusive bounds for numbers, allowed values for strings
-// ("attention|decay"), and the member it sets.
-struct ModelConfigSpec {
-  using Field = std::variant<std::int64_t ModelConfig::*, std::uint64_t ModelConfig::*,
-                             double ModelConfig::*, bool ModelConfig::*,
-                             std::string ModelConfig::*>;
-  const char* name;
-  const char* help;
-  double min;
-  double max;
-  const char* choices;  // strings only; nullptr otherwise
-  Field field;
-  bool training_only;  // true: changes how a model is trained, not what it computes
-};
+// One declared field (invr/settings.h): name (snake_case in TOML; the CLI
+// flag is --kebab-case), help, inclusive bounds for numbers, allowed values
+// for strings ("attention|decay"), the member it sets, and training_only
+// (true: changes how a model is trained, not what it computes).
+using ModelConfigSpec = Setting<ModelConfig>;
 std::span<const ModelConfigSpec> model_config_specs();
 
 // "--history-length" for "history_length".

@@ -33,10 +33,10 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <variant>
 
 #include "invr/arms.h"
 #include "invr/job.h"
+#include "invr/settings.h"
 #include "invr/slate.h"
 
 namespace invr {
@@ -82,16 +82,10 @@ struct ServeSettings {
   std::string access_log;  // one JSON line per request: "" = stderr, "off", or a file
 };
 
-struct ServeSettingSpec {
-  using Field = std::variant<std::string ServeSettings::*, std::int64_t ServeSettings::*,
-                             double ServeSettings::*, bool ServeSettings::*>;
-  const char* name;  // snake_case; the CLI flag is --kebab-case
-  const char* help;
-  double min;  // inclusive bounds for numbers
-  double max;
-  const char* choices;  // strings: "a|b|c", or nullptr for free text
-  Field field;
-};
+// One declared setting (invr/settings.h): name (snake_case; the CLI flag is
+// --kebab-case), help, inclusive bounds for numbers, choices for strings
+// ("a|b|c", or nullptr for free text), and the member it sets.
+using ServeSettingSpec = Setting<ServeSettings>;
 std::span<const ServeSettingSpec> serve_setting_specs();
 
 // Everything `invr serve` is configured with: one invr.toml holds it all.

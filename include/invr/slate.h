@@ -33,7 +33,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "invr/arms.h"
@@ -41,6 +40,7 @@
 #include "invr/data.h"
 #include "invr/model.h"
 #include "invr/retrieval.h"
+#include "invr/settings.h"
 
 namespace invr {
 
@@ -65,14 +65,9 @@ struct SlateParams {
   std::int64_t threads = 0;
 };
 
-struct SlateParamSpec {
-  using Field = std::variant<std::int64_t SlateParams::*, double SlateParams::*>;
-  const char* name;  // snake_case; the CLI flag is --kebab-case
-  const char* help;
-  double min;        // inclusive bounds
-  double max;
-  Field field;
-};
+// One declared parameter (invr/settings.h): name (snake_case; the CLI flag
+// is --kebab-case), help, inclusive bounds, and the member it sets.
+using SlateParamSpec = Setting<SlateParams>;
 std::span<const SlateParamSpec> slate_param_specs();
 // Throws UsageError naming the flag ("--retrieve-k must be ...") if a value is
 // out of bounds or max_n > retrieve_k.

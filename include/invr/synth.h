@@ -28,10 +28,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "invr/data.h"
+#include "invr/settings.h"
 
 namespace invr {
 
@@ -80,17 +80,9 @@ struct WorldParams {
   std::int64_t threads = 2;
 };
 
-// One declared parameter: name (snake_case; the CLI flag is --kebab-case),
-// help text, inclusive bounds, and the field it sets.
-struct WorldParamSpec {
-  using Field = std::variant<std::int64_t WorldParams::*, std::uint64_t WorldParams::*,
-                             double WorldParams::*>;
-  const char* name;
-  const char* help;
-  double min;
-  double max;
-  Field field;
-};
+// One declared parameter (invr/settings.h): name (snake_case; the CLI flag
+// is --kebab-case), help text, inclusive bounds, and the field it sets.
+using WorldParamSpec = Setting<WorldParams>;
 std::span<const WorldParamSpec> world_param_specs();
 // Throws UsageError naming the flag ("--users must be ...") if a value is out
 // of bounds or the combination is impossible (more publishers than items).

@@ -2,12 +2,10 @@
 // The job's TOML config and CLI are built from these tables, and a test
 // checks docs/inverse.md names every entry (CONTRIBUTING.md, convention 4).
 #include <array>
-#include <cmath>
 #include <string>
 
 #include <fmt/format.h>
 
-#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/inverse.h"
 
@@ -81,29 +79,6 @@ const std::array kInversionSpecs = {
                        "Worker threads for the inversion; 0 = all cores (same output)", 0, 4096,
                        nullptr, &I::threads},
 };
-
-template <class Params>
-void validate_against(std::span<const InverseParamSpec<Params>> specs, const Params& params) {
-  for (const auto& spec : specs) {
-    if (const auto* text = std::get_if<std::string Params::*>(&spec.field)) {
-      if ((params.**text).empty())
-        throw UsageError(fmt::format("{} must not be empty", flag_name(spec.name)));
-      continue;
-    }
-    const double value = std::visit(
-        [&](auto member) -> double {
-          if constexpr (std::is_same_v<decltype(member), std::string Params::*>) {
-            return 0;
-          } else {
-            return static_cast<double>(params.*member);
-          }
-        },
-        spec.field);
-    if (!(value >= spec.min && value <= spec.max))
-      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name), spec.min,
-                                   spec.max, value));
-  }
-}
 }  // namespace
 
 std::span<const SelectionParamSpec> selection_param_specs() { return kSelectionSpecs; }
@@ -111,11 +86,12 @@ std::span<const RetrievalSettingsSpec> retrieval_settings_specs() { return kRetr
 std::span<const InversionParamSpec> inversion_param_specs() { return kInversionSpecs; }
 
 void validate(const SelectionParams& params) {
-  validate_against(selection_param_specs(), params);
+  validate_settings(selection_param_specs(), params);
 }
 
 void validate(const RetrievalSettings& settings, int dim) {
-  validate_against(retrieval_settings_specs(), settings);
+  validate_settings(retrieval_settings_specs(), settings);
+  if (settings.index.empty()) throw UsageError("--index must not be empty");
   if (dim <= 0) return;
   try {
     // An empty index is cheap, and make_index is the one authority on specs.
@@ -126,6 +102,6 @@ void validate(const RetrievalSettings& settings, int dim) {
   }
 }
 
-void validate(const InversionParams& params) { validate_against(inversion_param_specs(), params); }
+void validate(const InversionParams& params) { validate_settings(inversion_param_specs(), params); }
 
 }  // namespace invr

@@ -1,10 +1,12 @@
 // invr.toml for the job: [selection], [retrieval], [inversion] and [job], each
 // read through the one spec table of its settings.
+#include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+
+#include "common/settings_toml.h"
 #include "invr/job.h"
-#include "invr/read_file.h"
-#include "job/spec_table.h"
 
 namespace invr {
 namespace {
@@ -33,22 +35,8 @@ constexpr std::array<std::string_view, 5> kOtherSections = {"serve", "slate", "e
 
 std::span<const JobSettingsSpec> job_settings_specs() { return kJobSpecs; }
 
-toml::table job::parse_toml_file(const std::filesystem::path& path) {
-  const std::string text = read_whole_file(path, "config file");
-  try {
-    return toml::parse(text, path.string());
-  } catch (const toml::parse_error& e) {
-    throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
-                    std::string(e.description()));
-  }
-}
-
 void read_job_config(const std::filesystem::path& path, JobConfig& config) {
-  job::read_job_tables(job::parse_toml_file(path), path, config);
-}
-
-void job::read_job_tables(const toml::table& root, const std::filesystem::path& path,
-                          JobConfig& config) {
+  const toml::table root = parse_toml_file(path, "config file");
   for (auto&& [key, node] : root) {
     const std::string_view name = key.str();
     const auto& where = key.source().begin;
@@ -60,13 +48,13 @@ void job::read_job_tables(const toml::table& root, const std::filesystem::path& 
       throw DataError(path.string(), where.line, where.column,
                       fmt::format("'{}' must be a table such as [{}]", name, name));
     if (name == "selection") {
-      job::read_spec_table(*table, path, name, selection_param_specs(), config.selection);
+      read_toml_settings(*table, path, selection_param_specs(), config.selection, name);
     } else if (name == "retrieval") {
-      job::read_spec_table(*table, path, name, retrieval_settings_specs(), config.retrieval);
+      read_toml_settings(*table, path, retrieval_settings_specs(), config.retrieval, name);
     } else if (name == "inversion") {
-      job::read_spec_table(*table, path, name, inversion_param_specs(), config.inversion);
+      read_toml_settings(*table, path, inversion_param_specs(), config.inversion, name);
     } else if (name == "job") {
-      job::read_spec_table(*table, path, name, job_settings_specs(), config.job);
+      read_toml_settings(*table, path, job_settings_specs(), config.job, name);
     } else {
       throw DataError(path.string(), where.line, where.column,
                       fmt::format("unknown section [{}]; expected selection, retrieval, "
@@ -80,18 +68,15 @@ void validate(const JobConfig& config) {
   validate(config.selection);
   validate(config.retrieval);
   validate(config.inversion);
-  for (const auto& spec : kJobSpecs) {
-    const std::string problem = job::spec_problem(spec, config.job);
-    if (!problem.empty()) throw UsageError(job::flag_name(spec.name) + " " + problem);
-  }
+  validate_settings(job_settings_specs(), config.job);
 }
 
 std::string job_config_toml(const JobConfig& config) {
   std::string text = "# invr job configuration; see docs/job.md\n\n";
-  text += job::spec_table_toml("selection", selection_param_specs(), config.selection) + "\n";
-  text += job::spec_table_toml("retrieval", retrieval_settings_specs(), config.retrieval) + "\n";
-  text += job::spec_table_toml("inversion", inversion_param_specs(), config.inversion) + "\n";
-  text += job::spec_table_toml("job", job_settings_specs(), config.job);
+  text += "[selection]\n" + settings_toml(selection_param_specs(), config.selection) + "\n";
+  text += "[retrieval]\n" + settings_toml(retrieval_settings_specs(), config.retrieval) + "\n";
+  text += "[inversion]\n" + settings_toml(inversion_param_specs(), config.inversion) + "\n";
+  text += "[job]\n" + settings_toml(job_settings_specs(), config.job);
   return text;
 }
 

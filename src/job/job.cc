@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/settings_json.h"
 #include "invr/error.h"
 #include "invr/job.h"
 #include "invr/progress.h"
 #include "job/peak_rss.h"
-#include "job/spec_table.h"
 
 namespace invr {
 namespace {
@@ -198,10 +198,10 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
                          {"interactions", dataset.interactions.size()}};
   manifest["model"] = {{"kind", model.kind()}, {"dim", model.dim()}, {"version", inputs.model_version}};
   manifest["config"] = {
-      {"selection", job::spec_table_json(selection_param_specs(), config.selection)},
-      {"retrieval", job::spec_table_json(retrieval_settings_specs(), config.retrieval)},
-      {"inversion", job::spec_table_json(inversion_param_specs(), config.inversion)},
-      {"job", job::spec_table_json(job_settings_specs(), config.job)}};
+      {"selection", settings_json(selection_param_specs(), config.selection)},
+      {"retrieval", settings_json(retrieval_settings_specs(), config.retrieval)},
+      {"inversion", settings_json(inversion_param_specs(), config.inversion)},
+      {"job", settings_json(job_settings_specs(), config.job)}};
   manifest["counts"] = counts_json(selection);
   manifest["counts"]["users_with_candidates"] = result.users_with_candidates;
   for (Ordering o : kAllOrderings)

@@ -1,17 +1,17 @@
-// invr.toml for the server: [serve] and [slate] through their spec tables (the
-// same generic readers the job uses for its tables), [experiment] by hand
-// (arms are an array of tables), and the job's tables through read_job_config.
+// invr.toml for the server: [serve] and [slate] through their settings tables
+// (the generic reader of common/settings_toml.h, as the job's tables),
+// [experiment] by hand (arms are an array of tables), and the job's tables
+// through read_job_config.
 #include <array>
-#include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "common/settings_toml.h"
 #include "invr/error.h"
 #include "invr/server.h"
-#include "job/spec_table.h"
 
 namespace invr {
 namespace {
@@ -156,17 +156,17 @@ std::span<const ServeSettingSpec> serve_setting_specs() { return kServeSpecs; }
 
 void read_server_config(const fs::path& path, ServerConfig& config) {
   // The job's reader checks the whole file's sections and the job's tables.
-  const toml::table root = job::parse_toml_file(path);
-  job::read_job_tables(root, path, config.job);
+  read_job_config(path, config.job);
+  const toml::table root = parse_toml_file(path, "config file");
   for (auto&& [key, node] : root) {
     const std::string_view name = key.str();
     if (name != "serve" && name != "slate" && name != "experiment") continue;
     const toml::table* table = node.as_table();
     if (!table) throw error_at(path, node, fmt::format("'{}' must be a table such as [{}]", name, name));
     if (name == "serve")
-      job::read_spec_table(*table, path, name, serve_setting_specs(), config.serve);
+      read_toml_settings(*table, path, serve_setting_specs(), config.serve, name);
     else if (name == "slate")
-      job::read_spec_table(*table, path, name, slate_param_specs(), config.slate);
+      read_toml_settings(*table, path, slate_param_specs(), config.slate, name);
     else
       read_experiment(path, *table, config.experiment);
   }
@@ -174,10 +174,7 @@ void read_server_config(const fs::path& path, ServerConfig& config) {
 }
 
 void validate(const ServerConfig& config) {
-  for (const auto& spec : kServeSpecs) {
-    const std::string problem = job::spec_problem(spec, config.serve);
-    if (!problem.empty()) throw UsageError(job::flag_name(spec.name) + " " + problem);
-  }
+  validate_settings(serve_setting_specs(), config.serve);
   const ServeSettings& serve = config.serve;
   if (serve.now != -1 && serve.now < 0)
     throw UsageError(fmt::format("--now must be 0 (wall clock), -1 (data's last timestamp) or "
@@ -198,8 +195,8 @@ void validate(const ServerConfig& config) {
 
 std::string server_config_toml(const ServerConfig& config) {
   std::string text = "# invr serve configuration; see docs/serving_http.md\n\n";
-  text += job::spec_table_toml("serve", serve_setting_specs(), config.serve) + "\n";
-  text += job::spec_table_toml("slate", slate_param_specs(), config.slate) + "\n";
+  text += "[serve]\n" + settings_toml(serve_setting_specs(), config.serve) + "\n";
+  text += "[slate]\n" + settings_toml(slate_param_specs(), config.slate) + "\n";
   text += fmt::format("[experiment]\n# Mixed into the bucketing hash\nsalt = {}\n",
                       toml_string(config.experiment.salt));
   for (const Arm& arm : config.experiment.arms) {
@@ -207,7 +204,7 @@ std::string server_config_toml(const ServerConfig& config) {
                         "weight = {}\n",
                         toml_string(arm.name),
                         arm.ordering ? ordering_name(*arm.ordering) : "control",
-                        fmt::join(arm.slots, ", "), job::toml_number(arm.weight));
+                        fmt::join(arm.slots, ", "), toml_number(arm.weight));
   }
   return text;
 }

@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/slate.h"
 
@@ -41,13 +40,7 @@ const std::array kSpecs = {
 std::span<const SlateParamSpec> slate_param_specs() { return kSpecs; }
 
 void validate(const SlateParams& params) {
-  for (const auto& spec : kSpecs) {
-    double value = std::visit(
-        [&](auto member) { return static_cast<double>(params.*member); }, spec.field);
-    if (!(value >= spec.min && value <= spec.max))
-      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name), spec.min,
-                                   spec.max, value));
-  }
+  validate_settings(slate_param_specs(), params);
   if (params.max_n > params.retrieve_k)
     throw UsageError(fmt::format("--max-n ({}) must not exceed --retrieve-k ({}): a slate is "
                                  "ranked from the retrieved items",

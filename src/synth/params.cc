@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/synth.h"
 
@@ -89,13 +88,7 @@ const std::array kSpecs = {
 std::span<const WorldParamSpec> world_param_specs() { return kSpecs; }
 
 void validate(const WorldParams& params) {
-  for (const auto& spec : kSpecs) {
-    double value = std::visit(
-        [&](auto member) { return static_cast<double>(params.*member); }, spec.field);
-    if (!(value >= spec.min && value <= spec.max))
-      throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name), spec.min,
-                                   spec.max, value));
-  }
+  validate_settings(world_param_specs(), params);
   if (params.publishers > params.items)
     throw UsageError(fmt::format("--publishers ({}) must not exceed --items ({}): every publisher "
                                  "has at least one item",

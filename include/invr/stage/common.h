@@ -9,3 +9,4 @@
 #include "invr/npy.h"
 #include "invr/progress.h"
 #include "invr/read_file.h"
+#include "invr/settings.h"

@@ -2,17 +2,12 @@
 // `invr train` builds its flags from this table, config.toml is read and
 // written from it, and a test checks docs/model.md names every entry.
 #include <array>
-#include <cmath>
-#include <sstream>
 #include <string>
 
-#include <fmt/format.h>
-#include <toml++/toml.h>
-
+#include "common/settings_toml.h"
+#include "invr/atomic_file.h"
 #include "invr/flags.h"
-#include "invr/error.h"
 #include "invr/model_config.h"
-#include "model/core/model_files.h"
 
 namespace invr {
 namespace {
@@ -81,41 +76,6 @@ const std::array kSpecs = {
                     0, 1024, nullptr, &C::threads, true},
 };
 
-bool is_choice(const char* choices, const std::string& value) {
-  std::string_view rest(choices);
-  while (!rest.empty()) {
-    const auto bar = rest.find('|');
-    if (rest.substr(0, bar) == value) return true;
-    if (bar == std::string_view::npos) break;
-    rest.remove_prefix(bar + 1);
-  }
-  return false;
-}
-
-// Empty when the value is fine, else what is wrong with it.
-std::string check_value(const ModelConfigSpec& spec, const ModelConfig& config) {
-  return std::visit(
-      [&](auto member) -> std::string {
-        using T = std::remove_cvref_t<decltype(config.*member)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          if (is_choice(spec.choices, config.*member)) return {};
-          return fmt::format("must be one of {}, got '{}'", spec.choices, config.*member);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return {};
-        } else {
-          const double value = static_cast<double>(config.*member);
-          if (value >= spec.min && value <= spec.max) return {};
-          return fmt::format("must be in [{}, {}], got {}", spec.min, spec.max, config.*member);
-        }
-      },
-      spec.field);
-}
-
-std::string toml_double(double value) {
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".en") == std::string::npos) text += ".0";
-  return text;
-}
 }  // namespace
 
 std::span<const ModelConfigSpec> model_config_specs() { return kSpecs; }
@@ -127,82 +87,16 @@ std::string validation_protocol(const ModelConfig& config, bool has_timestamps) 
   return has_timestamps ? "temporal" : "random";
 }
 
-void validate(const ModelConfig& config) {
-  for (const auto& spec : kSpecs) {
-    const std::string problem = check_value(spec, config);
-    if (!problem.empty()) throw UsageError(fmt::format("{} {}", config_flag(spec.name), problem));
-  }
-}
+void validate(const ModelConfig& config) { validate_settings(model_config_specs(), config); }
 
 void read_model_config(const std::filesystem::path& path, ModelConfig& config) {
-  const std::string text = read_whole_file(path);
-  toml::table table;
-  try {
-    table = toml::parse(text, path.string());
-  } catch (const toml::parse_error& e) {
-    throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
-                    std::string(e.description()));
-  }
-  for (auto&& [key, node] : table) {
-    const auto& where = node.source().begin;
-    const ModelConfigSpec* spec = nullptr;
-    for (const auto& s : kSpecs)
-      if (key.str() == s.name) spec = &s;
-    if (!spec)
-      throw DataError(path.string(), key.source().begin.line, key.source().begin.column,
-                      fmt::format("unknown setting '{}' (see docs/model.md)", key.str()));
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_cvref_t<decltype(config.*member)>;
-          auto fail = [&](const char* expected) {
-            throw DataError(path.string(), where.line, where.column,
-                            fmt::format("{}: expected {}", spec->name, expected));
-          };
-          if constexpr (std::is_same_v<T, std::string>) {
-            if (!node.is_string()) fail("a string");
-            config.*member = node.template value<std::string>().value();
-          } else if constexpr (std::is_same_v<T, bool>) {
-            if (!node.is_boolean()) fail("true or false");
-            config.*member = node.template value<bool>().value();
-          } else if constexpr (std::is_same_v<T, double>) {
-            if (!node.is_number()) fail("a number");
-            config.*member = node.template value<double>().value();
-          } else {
-            if (!node.is_integer()) fail("an integer");
-            const std::int64_t value = node.template value<std::int64_t>().value();
-            if (std::is_unsigned_v<T> && value < 0) fail("a non-negative integer");
-            config.*member = static_cast<T>(value);
-          }
-        },
-        spec->field);
-    const std::string problem = check_value(*spec, config);
-    if (!problem.empty())
-      throw DataError(path.string(), where.line, where.column,
-                      fmt::format("{} {}", spec->name, problem));
-  }
+  read_toml_settings(parse_toml_file(path), path, model_config_specs(), config, "",
+                     "docs/model.md");
 }
 
 void write_model_config(const std::filesystem::path& path, const ModelConfig& config) {
-  std::string text = "# invr two-tower model configuration; see docs/model.md\n";
-  for (const auto& spec : kSpecs) {
-    text += fmt::format("\n# {}\n{} = ", spec.help, spec.name);
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_cvref_t<decltype(config.*member)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            text += fmt::format("\"{}\"", config.*member);  // choices never need escaping
-          } else if constexpr (std::is_same_v<T, bool>) {
-            text += config.*member ? "true" : "false";
-          } else if constexpr (std::is_same_v<T, double>) {
-            text += toml_double(config.*member);
-          } else {
-            text += fmt::format("{}", config.*member);
-          }
-        },
-        spec.field);
-    text += '\n';
-  }
-  write_text_atomically(path, text);
+  write_text_atomically(path, "# invr two-tower model configuration; see docs/model.md\n" +
+                                  settings_toml(model_config_specs(), config, true));
 }
 
 }  // namespace invr
