@@ -1,7 +1,7 @@
 // invr train: trains the two-tower model on an atomic dataset and writes a
 // model directory (docs/model.md). Settings come from the defaults, then
 // --config FILE.toml, then flags; every setting flag is generated from
-// model_config_specs().
+// model_config_specs() (setting_flags.h).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -23,6 +23,7 @@
 #include "invr/evaluate.h"
 #include "invr/model_train.h"
 #include "invr/read_file.h"
+#include "setting_flags.h"
 
 namespace invr::cli {
 namespace {
@@ -36,7 +37,7 @@ struct TrainArgs {
   std::string config_file;
   bool resume = false;
   ModelConfig flags;                  // values given on the command line
-  std::vector<CLI::Option*> options;  // one per spec, same order
+  std::vector<CLI::Option*> options;  // one per setting, in table order
 };
 
 // LibTorch runs its ops on OpenMP threads, and libgomp's default makes a
@@ -91,10 +92,7 @@ void drop_split_test_rows(const TrainArgs& args, Dataset& dataset) {
 int run_train(const TrainArgs& args) {
   ModelConfig config;
   if (!args.config_file.empty()) read_model_config(args.config_file, config);
-  const auto specs = model_config_specs();
-  for (std::size_t s = 0; s < specs.size(); ++s)
-    if (args.options[s]->count() > 0)
-      std::visit([&](auto member) { config.*member = args.flags.*member; }, specs[s].field);
+  apply_given_flags(model_config_specs(), args.options, args.flags, config);
   validate(config);
   // --resume takes threads from the flags too, so this is the run's count.
   wait_passively_in_openmp(config.threads);
@@ -146,20 +144,8 @@ std::function<int()> setup_train(CLI::App& app) {
                  "TOML file of settings (any subset); flags override it");
   app.add_flag("--resume", args->resume,
                "Continue from OUT/checkpoint (its settings, except --epochs and --threads)");
-  const ModelConfig defaults;
-  for (const auto& spec : model_config_specs()) {
-    std::string names = config_flag(spec.name);
-    if (std::string_view(spec.name) == "learning_rate") names = "--lr," + names;
-    std::visit(
-        [&](auto member) {
-          std::string help = spec.help;
-          if (spec.choices) help += fmt::format(" ({})", spec.choices);
-          CLI::Option* option = app.add_option(names, args->flags.*member, help);
-          option->default_str(fmt::format("{}", defaults.*member));
-          args->options.push_back(option);
-        },
-        spec.field);
-  }
+  args->options = add_setting_flags(app, model_config_specs(), args->flags, ModelConfig{},
+                                    BoolFlag::kValue, {{"learning_rate", "--lr"}});
   return [args] { return run_train(*args); };
 }
 
