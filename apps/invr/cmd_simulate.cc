@@ -8,10 +8,10 @@
 
 #include "allocator.h"
 #include "command.h"
-#include "invr/flags.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/simulation.h"
+#include "setting_flags.h"
 
 namespace invr::cli {
 namespace {
@@ -115,15 +115,8 @@ std::function<int()> setup(CLI::App& app) {
                  "Experiment per N (users per item), comma-separated, e.g. 50,200");
   app.add_option("--slots", args->slots,
                  "Experiment per slot set, sets separated by ';', e.g. \"1,2;5,10\"");
-  const SimulationParams defaults;
-  for (const auto& spec : simulation_param_specs()) {
-    std::visit(
-        [&](auto member) {
-          app.add_option(flag_name(spec.name), args->params.*member, spec.help)
-              ->default_str(fmt::format("{}", defaults.*member));
-        },
-        spec.field);
-  }
+  add_setting_flags(app, simulation_param_specs(), args->params, SimulationParams{},
+                    BoolFlag::kValue);
   return [args] { return run_simulate(*args); };
 }
 }  // namespace

@@ -34,7 +34,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "invr/arms.h"
@@ -43,6 +42,7 @@
 #include "invr/metrics.h"
 #include "invr/model.h"
 #include "invr/model_config.h"
+#include "invr/settings.h"
 #include "invr/slate.h"
 #include "invr/synth.h"
 
@@ -133,15 +133,9 @@ struct SimulationParams {
   double visits_per_day = 1;
 };
 
-struct SimulationParamSpec {
-  using Field = std::variant<std::int64_t SimulationParams::*, std::uint64_t SimulationParams::*,
-                             double SimulationParams::*, bool SimulationParams::*>;
-  const char* name;  // snake_case; the CLI flag is --kebab-case
-  const char* help;
-  double min;  // inclusive bounds (bools: 0..1)
-  double max;
-  Field field;
-};
+// One declared parameter (invr/settings.h): name (snake_case; the CLI flag
+// is --kebab-case), help, inclusive bounds (bools: 0..1), the member it sets.
+using SimulationParamSpec = Setting<SimulationParams>;
 std::span<const SimulationParamSpec> simulation_param_specs();
 
 // One extra run for an open question of the paper, compared arm by arm with

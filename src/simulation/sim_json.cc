@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/settings_json.h"
 #include "invr/atomic_file.h"
 #include "invr/exposure_log.h"
 #include "invr/simulation.h"
@@ -12,15 +13,6 @@
 namespace invr {
 namespace {
 using Json = nlohmann::ordered_json;
-
-// Every field of a declared settings table, by its snake_case name.
-template <class Specs, class Params>
-Json table(const Specs& specs, const Params& params) {
-  Json out = Json::object();
-  for (const auto& spec : specs)
-    std::visit([&](auto member) { out[spec.name] = params.*member; }, spec.field);
-  return out;
-}
 
 Json concentration_json(const Concentration& c) {
   return {{"b50ps", c.bottom50_share},
@@ -163,19 +155,19 @@ Json config_json(const SimulationResult& r) {
   for (const auto& v : c.experiments) experiments.push_back(v.name);
   // Threads change speed only; leaving them out keeps results.json
   // byte-identical at any thread count.
-  Json simulation = table(simulation_param_specs(), c.params);
+  Json simulation = settings_json(simulation_param_specs(), c.params);
   simulation.erase("threads");
   simulation["timeline"] = c.params.timeline;
   simulation["oracle"] = c.params.oracle;
   return {{"simulation", simulation},
           {"experiment", {{"salt", c.experiment.salt}, {"arms", arms}}},
           {"job",
-           {{"selection", table(selection_param_specs(), c.job.selection)},
-            {"retrieval", table(retrieval_settings_specs(), c.job.retrieval)},
-            {"inversion", table(inversion_param_specs(), c.job.inversion)},
-            {"job", table(job_settings_specs(), c.job.job)}}},
-          {"slate", table(slate_param_specs(), c.slate)},
-          {"model", table(model_config_specs(), c.model)},
+           {{"selection", settings_json(selection_param_specs(), c.job.selection)},
+            {"retrieval", settings_json(retrieval_settings_specs(), c.job.retrieval)},
+            {"inversion", settings_json(inversion_param_specs(), c.job.inversion)},
+            {"job", settings_json(job_settings_specs(), c.job.job)}}},
+          {"slate", settings_json(slate_param_specs(), c.slate)},
+          {"model", settings_json(model_config_specs(), c.model)},
           {"experiments", experiments}};
 }
 }  // namespace

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "invr/flags.h"
 #include "invr/error.h"
 #include "invr/simulation.h"
 
@@ -229,16 +228,7 @@ SimulationParams resolve_auto(SimulationParams params, bool dataset) {
 }
 
 void validate(const SimulationConfig& config) {
-  for (const auto& spec : kSpecs) {
-    std::visit(
-        [&](auto member) {
-          const double value = static_cast<double>(config.params.*member);
-          if (!(value >= spec.min && value <= spec.max))
-            throw UsageError(fmt::format("{} must be in [{}, {}], got {}", flag_name(spec.name),
-                                         spec.min, spec.max, value));
-        },
-        spec.field);
-  }
+  validate_settings(simulation_param_specs(), config.params);
   const double warmup = config.params.warmup_days;
   if (warmup < 0 && warmup != -1)
     throw UsageError(fmt::format("--warmup-days must be -1 (auto), 0 or a positive number of days, "
