@@ -6,8 +6,9 @@ The order is the one src/CMakeLists.txt adds the stage folders in. A public
 header's stage is the umbrella header include/invr/stage/<stage>.h that lists
 it (each public header in exactly one); a private header's stage is its first
 path component under src/ ("simulation/sim_internal.h" is simulation's).
-Checked: every file under src/<stage>/ and every public header. Apps and tests
-sit above every stage and are not checked.
+Checked: every file under src/<stage>/ and every public header (apps and
+tests sit above every stage and are not checked), and that README.md's layout
+table lists each stage's public headers as its umbrella does.
 
   scripts/check_layers.py [ROOT]     exit 1 and one line per violation
   scripts/check_layers.py --self-test  the check fails on a planted violation
@@ -58,11 +59,29 @@ def stage_of(name, owner, order):
     return first if first in order else None
 
 
+def check_readme(root, owner, problems):
+    """README's layout table lists each stage's public headers, as its umbrella does."""
+    readme = os.path.join(root, "README.md")
+    if not os.path.exists(readme):
+        return
+    listed = {}
+    for line in open(readme):
+        m = re.match(r"\|[^|]*\|\s*`src/(\w+)`\s*\|(.*)\|\s*$", line)
+        if m:
+            listed[m.group(1)] = set(re.findall(r"`([\w.]+\.h)`", m.group(2)))
+    for stage in set(owner.values()):
+        want = {n[len("invr/"):] for n, s in owner.items() if s == stage}
+        if listed.get(stage) != want:
+            problems.append(f"README.md layout table, src/{stage}: lists {sorted(listed.get(stage, []))}, "
+                            f"the umbrella has {sorted(want)}")
+
+
 def check(root):
     problems = []
     order = stage_order(root)
     rank = {s: i for i, s in enumerate(order)}
     owner = public_stages(root, order, problems)
+    check_readme(root, owner, problems)
     files = []  # (path relative to root, stage of the file)
     for stage in order:
         for dirpath, _, names in os.walk(os.path.join(root, "src", stage)):
@@ -93,13 +112,16 @@ def self_test():
         write("include/invr/stage/low.h", '#include "invr/low.h"\n')
         write("include/invr/stage/high.h", '#include "invr/high.h"\n')
         write("src/high/ok.cc", '#include "invr/low.h"\n#include "invr/high.h"\n')
+        write("README.md", "| low | `src/low` | `low.h` |\n| high | `src/high` | `high.h` |\n")
         _, clean = check(root)
         write("src/low/bad.cc", '#include "invr/high.h"\n')
         write("src/low/bad2.cc", '#include "high/private.h"\n')
         write("include/invr/orphan.h", "")
+        write("README.md", "| low | `src/low` | `low.h`, `high.h` |\n| high | `src/high` | `high.h` |\n")
         _, dirty = check(root)
-    ok = (clean == [] and len(dirty) == 3 and any("bad.cc" in p for p in dirty)
-          and any("bad2.cc" in p for p in dirty) and any("orphan.h" in p for p in dirty))
+    ok = (clean == [] and len(dirty) == 4 and any("bad.cc" in p for p in dirty)
+          and any("bad2.cc" in p for p in dirty) and any("orphan.h" in p for p in dirty)
+          and any(p.startswith("README.md") for p in dirty))
     print("self-test", "passed" if ok else f"FAILED: clean={clean} dirty={dirty}")
     return 0 if ok else 1
 

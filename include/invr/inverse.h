@@ -251,10 +251,7 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
 
 // ------------------------------------------------------ single process
 
-// The rows of `matrix` listed in `rows`, in that order.
-Matrix gather_rows(const Matrix& matrix, std::span<const Index> rows);
-// A borrowed view of a whole matrix.
-MatrixView view_of(const Matrix& matrix);
+// gather_rows and view_of: invr/matrix.h.
 
 // (a) then (c) for one process: item_embeddings has one row per dataset item,
 // user_embeddings one per dataset user (as TwoTowerModel::embed_* return);

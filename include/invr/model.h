@@ -31,21 +31,11 @@
 #include "invr/atomic_io.h"
 #include "invr/baselines.h"
 #include "invr/data.h"
+#include "invr/matrix.h"
 #include "invr/evaluate.h"
 #include "invr/metrics.h"
 
 namespace invr {
-
-struct Matrix {
-  std::size_t rows = 0;
-  std::size_t cols = 0;
-  std::vector<float> data;  // rows × cols, row-major
-
-  Matrix() = default;
-  Matrix(std::size_t r, std::size_t c) : rows(r), cols(c), data(r * c, 0.0f) {}
-  std::span<float> row(std::size_t r) { return {data.data() + r * cols, cols}; }
-  std::span<const float> row(std::size_t r) const { return {data.data() + r * cols, cols}; }
-};
 
 // How items without training interactions (cold items) are embedded.
 //  random:  the InvR paper's: the item tower on their own id embedding,

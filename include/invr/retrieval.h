@@ -31,19 +31,12 @@
 #include <string>
 #include <string_view>
 
+#include "invr/matrix.h"
+
 namespace invr {
 
 using RowId = std::int64_t;
 constexpr RowId kNoRow = -1;
-
-// A borrowed row-major float matrix; valid while its owner lives.
-struct MatrixView {
-  const float* data = nullptr;
-  std::int64_t rows = 0;
-  std::int64_t cols = 0;
-
-  const float* row(std::int64_t i) const { return data + i * cols; }
-};
 
 // Per-call settings: one index serves many threads with different settings.
 struct SearchParams {

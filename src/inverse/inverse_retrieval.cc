@@ -6,21 +6,6 @@
 
 namespace invr {
 
-Matrix gather_rows(const Matrix& matrix, std::span<const Index> rows) {
-  Matrix out(rows.size(), matrix.cols);
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    INVR_CHECK(rows[r] >= 0 && static_cast<std::size_t>(rows[r]) < matrix.rows);
-    const auto source = matrix.row(static_cast<std::size_t>(rows[r]));
-    std::copy(source.begin(), source.end(), out.row(r).begin());
-  }
-  return out;
-}
-
-MatrixView view_of(const Matrix& matrix) {
-  return {matrix.data.data(), static_cast<std::int64_t>(matrix.rows),
-          static_cast<std::int64_t>(matrix.cols)};
-}
-
 CandidateLists inverse_retrieval(const Selection& selection, const Matrix& item_embeddings,
                                  const Matrix& user_embeddings, const SeenItems& seen,
                                  const RetrievalSettings& settings,
