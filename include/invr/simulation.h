@@ -84,8 +84,10 @@ struct SimulationParams {
   // measured: the run starts in the steady state of a feed that has been
   // serving, not with the pool of relevant items the logs left unconsumed,
   // which the first days would drain (docs/simulation.md, "Stationarity").
-  // The warm-up's feed CTR per user is the CUPED covariate. -1 = auto: 7 on
-  // a dataset, 0 on a generated world (its logs come from a feed already).
+  // The warm-up's feed CTR per user is the CUPED covariate. -1 = auto: on a
+  // dataset max_item_age_days, the catalogue's lifetime, so every live item
+  // arrived under the feed (SimulationWorld::auto_warmup_days); 0 on a
+  // generated world (its logs come from a feed already).
   double warmup_days = -1;
   // Items older than this leave the catalog (publish time + age < now).
   double max_item_age_days = 14;
@@ -192,7 +194,8 @@ void validate(const SimulationConfig& config);
 
 // `params` with its -1 (auto) settings resolved for a dataset world
 // (`dataset` true) or a generated one: retrain_interval_days (daily / never)
-// and warmup_days (7 / 0).
+// and warmup_days (max_item_age_days / 0; simulate() uses the world's
+// auto_warmup_days, which caps it on a short logged history).
 SimulationParams resolve_auto(SimulationParams params, bool dataset);
 
 // ------------------------------------------------------------------ timeline
@@ -276,6 +279,11 @@ struct SimulationWorld {
   // Per dataset user, visits per simulated day; empty = estimated from the
   // history's last activity_window_days (the synthetic timeline sets it).
   std::vector<double> visits_per_day;
+  // The warm-up an auto --warmup-days (-1) gets in this world:
+  // max_item_age_days on a dataset's synthetic timeline; on its logged clock
+  // that, capped at half the logged history before the measured days; 0 on a
+  // generated world.
+  double auto_warmup_days = 0;
 };
 
 // dir/world.{inter,item,user} and dir/world.truth, as `invr generate` writes.

@@ -38,7 +38,8 @@ const std::array<SimulationParamSpec, 21> kSpecs{{
      0, 1000, &P::retrain_epochs},
     {"warmup_days",
      "Days served as control to everyone before the measured days (nothing measured); -1 = "
-     "auto: 7 on a dataset, 0 on a generated world",
+     "auto: --max-item-age-days on a dataset (capped at half a short logged history), 0 on a "
+     "generated world",
      -1, 3650, &P::warmup_days},
     {"background",
      "Datasets: the logs' events during the simulated days join the logs as they happen, as "
@@ -220,10 +221,12 @@ SimulationParams resolve_auto(SimulationParams params, bool dataset) {
   // during the run only by retraining on the background traffic; a generated
   // world's new items are embedded from their (truthful) content.
   if (params.retrain_interval_days < 0) params.retrain_interval_days = dataset ? 1 : 0;
-  // A 7-day warm-up on a dataset: its logs leave each user a pool of relevant
-  // items never consumed, which a feed drains in its first days; a generated
-  // world's logs come from a feed that was already serving.
-  if (params.warmup_days < 0) params.warmup_days = dataset ? 7 : 0;
+  // A warm-up of one catalogue lifetime on a dataset: its logs leave each user
+  // a pool of relevant items never consumed, which a feed drains in its first
+  // days, and the model learns the items that arrive under the feed only as
+  // they come; after max_item_age_days every live item arrived that way. A
+  // generated world's logs come from a feed that was already serving.
+  if (params.warmup_days < 0) params.warmup_days = dataset ? params.max_item_age_days : 0;
   return params;
 }
 

@@ -66,7 +66,8 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& reques
                           const SimulationOptions& options) {
   validate(requested);
   SimulationConfig config = requested;
-  config.params = resolve_auto(requested.params, world.kind == "dataset");
+  if (config.params.warmup_days < 0) config.params.warmup_days = world.auto_warmup_days;
+  config.params = resolve_auto(config.params, world.kind == "dataset");
   const SimulationParams& params = config.params;
   const Dataset& dataset = world.dataset;
   const double end = world.truth.end_time;

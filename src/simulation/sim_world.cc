@@ -45,6 +45,20 @@ void date_undated_items(Dataset& dataset) {
   for (std::size_t i = 0; i < publish.size(); ++i)
     if (!has_time(publish[i])) publish[i] = first[i];
 }
+// The warm-up this dataset gets: the setting, or for auto one catalogue
+// lifetime (the synthetic timeline adds it to the span), capped on the logged
+// clock at half the history before the measured days, so short logs keep a
+// history.
+double auto_warmup(const Dataset& dataset, const SimulationParams& params, bool synthetic,
+                   double end) {
+  const double warmup = resolve_auto(params, true).warmup_days;
+  if (params.warmup_days >= 0 || synthetic) return warmup;
+  double first = end;
+  for (double t : dataset.interactions.timestamp)
+    if (has_time(t) && t < first) first = t;
+  const double history = (end - static_cast<double>(params.days) * simulation::kDay - first) / simulation::kDay;
+  return std::clamp(std::min(warmup, history / 2), 0.0, warmup);
+}
 }  // namespace
 
 SimulationWorld load_synthetic_world(const fs::path& dir) {
@@ -91,7 +105,9 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
   // starts after exactly history_days.
   const double last = latest_timestamp(dataset);
   const double end = synthetic ? synthetic->end : last + 1;
-  simulation::check_before_training(dataset, config, end, dataset.name);
+  SimulationConfig checked = config;
+  checked.params.warmup_days = auto_warmup(dataset, params, synthetic.has_value(), end);
+  simulation::check_before_training(dataset, checked, end, dataset.name);
 
   SimulationWorld world;
   world.kind = "dataset";
@@ -128,6 +144,7 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
   world.dataset = std::move(dataset);
   world.calibrate_bias = true;
   world.timeline = timeline;
+  world.auto_warmup_days = checked.params.warmup_days;
   if (synthetic) world.visits_per_day = std::move(synthetic->visits_per_day);
   return world;
 }

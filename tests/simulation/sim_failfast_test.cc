@@ -155,5 +155,24 @@ TEST(SimFailFast, CliRefusesBeforeWritingAnything) {
   EXPECT_FALSE(fs::exists(dir / "out" / "work" / "model"));
 }
 
+// An auto warm-up on the logged clock is one catalogue lifetime capped at half
+// the history before the measured days, so short logs keep a history.
+TEST(SimWarmup, AutoWarmupIsCappedOnAShortLoggedHistory) {
+  Progress::set_enabled(false);
+  SimulationConfig config = config_for_oracle("item-knn");
+  config.params.warmup_days = -1;  // auto; max_item_age_days is 30 here
+  test::TempDir dir;
+  const SimulationWorld world = dataset_world(timed_dataset(), config, dir / "work");
+  EXPECT_EQ(world.timeline, "logged");
+  // Events on days 0..9 (the last at 9 days + 11 h), 2 measured days: the
+  // history before them is about 7.5 days, so the warm-up is about 3.7.
+  EXPECT_GT(world.auto_warmup_days, 3.0);
+  EXPECT_LT(world.auto_warmup_days, 4.5);
+  config.params.warmup_days = 9;  // an explicit setting is taken as it is
+  test::TempDir other;
+  expect_refused_before_training([&] { dataset_world(timed_dataset(), config, other / "work"); },
+                                 "--days", other / "work");
+}
+
 }  // namespace
 }  // namespace invr

@@ -260,10 +260,10 @@ TEST(SimWarmup, WarmupDaysRunBeforeTheMeasuredDaysAndAreNotMeasured) {
   EXPECT_EQ(json["config"]["simulation"]["retrain_interval_days"], 1.0);
 }
 
-TEST(SimWarmup, AutoIsSevenDaysOnADatasetAndNoneOnAGeneratedWorld) {
+TEST(SimWarmup, AutoIsOneCatalogueLifetimeOnADatasetAndNoneOnAGeneratedWorld) {
   SimulationParams p;
   EXPECT_EQ(p.warmup_days, -1);
-  EXPECT_EQ(resolve_auto(p, true).warmup_days, 7);
+  EXPECT_EQ(resolve_auto(p, true).warmup_days, p.max_item_age_days);
   EXPECT_EQ(resolve_auto(p, false).warmup_days, 0);
   EXPECT_EQ(resolve_auto(p, true).retrain_interval_days, 1);
   EXPECT_EQ(resolve_auto(p, false).retrain_interval_days, 0);
