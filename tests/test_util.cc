@@ -4,11 +4,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
+#include "invr/npy.h"
 #include "invr/read_file.h"
 
 namespace invr::test {
@@ -66,6 +70,29 @@ CommandResult run_shell(const std::string& shell_command) {
   result.out = read_file(out_path);
   result.err = read_file(err_path);
   return result;
+}
+
+void write_circle_model(const std::filesystem::path& dir, std::size_t items, std::size_t users) {
+  std::filesystem::create_directories(dir);
+  std::vector<float> item_rows, user_rows;
+  std::string item_ids, user_ids;
+  for (std::size_t i = 0; i < items; ++i) {
+    const double a = 2 * M_PI * static_cast<double>(i % 20) / 20;
+    item_rows.insert(item_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
+    item_ids += fmt::format("i{}\n", i);
+  }
+  for (std::size_t u = 0; u < users; ++u) {
+    const double a = 2 * M_PI * (static_cast<double>(u % 20) + 3) / 20;
+    user_rows.insert(user_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
+    user_ids += fmt::format("u{}\n", u);
+  }
+  const std::vector<std::size_t> item_shape = {items, 2}, user_shape = {users, 2};
+  write_npy(dir / "item_embeddings.npy", std::span<const float>(item_rows), item_shape);
+  write_npy(dir / "user_embeddings.npy", std::span<const float>(user_rows), user_shape);
+  write_file(dir / "item_embeddings.ids", item_ids);
+  write_file(dir / "user_embeddings.ids", user_ids);
+  write_file(dir / "manifest.json",
+             R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 2})");
 }
 
 }  // namespace invr::test

@@ -43,6 +43,11 @@ CommandResult run_cli(const std::string& args);
 // Runs a shell command line (for tools around invr: mpirun, timeout).
 CommandResult run_shell(const std::string& command);
 
+// A precomputed model in `dir` (invr's precomputed format): item i at angle
+// 2π·(i mod 20)/20 on the unit circle, user u 3 steps ahead of item u mod 20,
+// ids "i<n>" and "u<n>", so each user's nearest items are known by hand.
+void write_circle_model(const std::filesystem::path& dir, std::size_t items, std::size_t users);
+
 }  // namespace invr::test
 
 #define INVR_REQUIRE_DATASETS(var)                                                        \

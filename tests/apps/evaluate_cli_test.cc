@@ -38,26 +38,7 @@ TEST(EvaluateCli, JsonKeysAndRanges) {
   save_atomic(d, dir / "data", "tiny");
   // Precomputed model: user u and item i on a circle; close angles score high.
   const std::filesystem::path model = dir / "model";
-  std::filesystem::create_directories(model);
-  std::vector<float> item_rows, user_rows;
-  std::string item_ids, user_ids;
-  for (std::size_t i = 0; i < items; ++i) {
-    const double a = 2 * M_PI * static_cast<double>(i % 20) / 20;
-    item_rows.insert(item_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
-    item_ids += fmt::format("i{}\n", i);
-  }
-  for (std::size_t u = 0; u < users; ++u) {
-    const double a = 2 * M_PI * (static_cast<double>(u % 20) + 3) / 20;
-    user_rows.insert(user_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
-    user_ids += fmt::format("u{}\n", u);
-  }
-  const std::vector<std::size_t> item_shape = {items, 2}, user_shape = {users, 2};
-  write_npy(model / "item_embeddings.npy", std::span<const float>(item_rows), item_shape);
-  write_npy(model / "user_embeddings.npy", std::span<const float>(user_rows), user_shape);
-  test::write_file(model / "item_embeddings.ids", item_ids);
-  test::write_file(model / "user_embeddings.ids", user_ids);
-  test::write_file(model / "manifest.json",
-                   R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 2})");
+  test::write_circle_model(model, items, users);
 
   const auto result = test::run_cli("evaluate --model " + model.string() + " --data " +
                                     (dir / "data").string() + " --k 5 --test-fraction 0.3");

@@ -40,31 +40,6 @@ Dataset circle_dataset() {
   return d;
 }
 
-// A precomputed model: user u and item i on a circle, user u pointing 3 steps
-// ahead of the items they started on.
-void write_circle_model(const fs::path& model) {
-  fs::create_directories(model);
-  std::vector<float> item_rows, user_rows;
-  std::string item_ids, user_ids;
-  for (std::size_t i = 0; i < kItems; ++i) {
-    const double a = 2 * M_PI * static_cast<double>(i % 20) / 20;
-    item_rows.insert(item_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
-    item_ids += fmt::format("i{}\n", i);
-  }
-  for (std::size_t u = 0; u < kUsers; ++u) {
-    const double a = 2 * M_PI * (static_cast<double>(u % 20) + 3) / 20;
-    user_rows.insert(user_rows.end(), {static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a))});
-    user_ids += fmt::format("u{}\n", u);
-  }
-  const std::vector<std::size_t> item_shape = {kItems, 2}, user_shape = {kUsers, 2};
-  write_npy(model / "item_embeddings.npy", std::span<const float>(item_rows), item_shape);
-  write_npy(model / "user_embeddings.npy", std::span<const float>(user_rows), user_shape);
-  test::write_file(model / "item_embeddings.ids", item_ids);
-  test::write_file(model / "user_embeddings.ids", user_ids);
-  test::write_file(model / "manifest.json",
-                   R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 2})");
-}
-
 const MethodEvaluation& method(const EvaluationReport& report, const std::string& name) {
   for (const MethodEvaluation& m : report.methods)
     if (m.method == name) return m;
@@ -74,7 +49,7 @@ const MethodEvaluation& method(const EvaluationReport& report, const std::string
 TEST(EvaluateMethods, ScoresTheCircleWorldOnATemporalHoldout) {
   test::TempDir dir;
   save_atomic(circle_dataset(), dir / "data", "tiny");
-  write_circle_model(dir / "model");
+  test::write_circle_model(dir / "model", kItems, kUsers);
   EvaluationOptions options;
   options.model_dir = dir / "model";
   options.k = 5;
@@ -193,7 +168,7 @@ TEST(EvaluateMethods, InvrEvaluatePrintsTheLibrarysNumbers) {
   if (!fs::exists(INVR_CLI_PATH)) GTEST_SKIP() << INVR_CLI_PATH << " not built (build invr_cli)";
   test::TempDir dir;
   save_atomic(circle_dataset(), dir / "data", "tiny");
-  write_circle_model(dir / "model");
+  test::write_circle_model(dir / "model", kItems, kUsers);
   EvaluationOptions options;
   options.model_dir = dir / "model";
   options.k = 5;

@@ -150,9 +150,8 @@ TEST(SimTimeline, ResolvesAutoAndRejectsLoggedWithoutTimestamps) {
 
 // The whole path on data with no timestamps: oracle, synthetic clock,
 // calibration, traffic. Small models keep it to a few seconds.
-TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
-  Progress::set_enabled(false);
-  test::TempDir dir;
+// The untimed dataset's run: 6 days of history, 2 simulated, small models.
+SimulationConfig untimed_run_config() {
   SimulationConfig config = test::tiny_config();
   config.params.timeline = "auto";
   set_timeline(config.params);
@@ -161,6 +160,13 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
   config.job.selection.window_days = 3;
   config.job.selection.max_item_age_days = 3;
   test::use_small_model(config.model, 3);
+  return config;
+}
+
+TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
+  Progress::set_enabled(false);
+  test::TempDir dir;
+  const SimulationConfig config = untimed_run_config();
   SimulationWorld world = dataset_world(untimed(), config, dir / "work");
   EXPECT_EQ(world.timeline, "synthetic");
   SimulationOptions options;
@@ -231,15 +237,8 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
 TEST(SimWarmup, WarmupDaysRunBeforeTheMeasuredDaysAndAreNotMeasured) {
   Progress::set_enabled(false);
   test::TempDir dir;
-  SimulationConfig config = test::tiny_config();
-  config.params.timeline = "auto";
-  set_timeline(config.params);
+  SimulationConfig config = untimed_run_config();
   config.params.warmup_days = 2;
-  config.params.sufficient_impressions = 3;
-  config.job.retrieval.top_users_per_item = 10;
-  config.job.selection.window_days = 3;
-  config.job.selection.max_item_age_days = 3;
-  test::use_small_model(config.model, 3);
   SimulationWorld world = dataset_world(untimed(), config, dir / "work");
   SimulationOptions options;
   options.work_dir = dir / "work";
