@@ -1,5 +1,6 @@
 // The stage order (docs/architecture.md): scripts/check_layers.py run on the
-// tree, and every stage's umbrella header compiling on its own in one unit.
+// tree, and every stage's umbrella header compiling on its own in one unit;
+// and the size limits of scripts/check_sizes.py (CONTRIBUTING.md).
 #include <gtest/gtest.h>
 
 #include "invr/stage/common.h"
@@ -31,6 +32,18 @@ TEST(Layering, NoStageIncludesAHeaderOfALaterStage) {
 // The check can fail: planted violations in a scratch tree are reported.
 TEST(Layering, TheCheckReportsPlantedViolations) {
   const auto r = test::run_shell("python3 " + source_root() + "/scripts/check_layers.py --self-test");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("self-test passed"), std::string::npos) << r.out;
+}
+
+TEST(Sizes, NoFileOver600LinesNoFunctionOver100) {
+  const auto r = test::run_shell("python3 " + source_root() + "/scripts/check_sizes.py " + source_root());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 violation(s)"), std::string::npos) << r.out;
+}
+
+TEST(Sizes, TheCheckReportsPlantedViolations) {
+  const auto r = test::run_shell("python3 " + source_root() + "/scripts/check_sizes.py --self-test");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("self-test passed"), std::string::npos) << r.out;
 }
