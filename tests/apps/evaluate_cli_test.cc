@@ -15,7 +15,7 @@
 #include "invr/evaluate.h"
 #include "invr/npy.h"
 #include "invr/split.h"
-#include "evaluation/tiny_dataset.h"
+#include "baselines/tiny_dataset.h"
 #include "test_util.h"
 
 namespace invr {

@@ -3,12 +3,13 @@
 // and the size limits of scripts/check_sizes.py (CONTRIBUTING.md).
 #include <gtest/gtest.h>
 
+#include "invr/stage/baselines.h"
 #include "invr/stage/common.h"
 #include "invr/stage/data.h"
 #include "invr/stage/distributed.h"
-#include "invr/stage/evaluation.h"
 #include "invr/stage/inverse.h"
 #include "invr/stage/job.h"
+#include "invr/stage/metrics.h"
 #include "invr/stage/model.h"
 #include "invr/stage/report.h"
 #include "invr/stage/retrieval.h"

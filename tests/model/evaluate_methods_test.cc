@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "evaluation/tiny_dataset.h"
+#include "baselines/tiny_dataset.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/evaluate.h"

@@ -13,7 +13,7 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/npy.h"
-#include "evaluation/tiny_dataset.h"
+#include "baselines/tiny_dataset.h"
 #include "test_util.h"
 
 namespace invr {
