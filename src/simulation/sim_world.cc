@@ -56,8 +56,9 @@ double auto_warmup(const Dataset& dataset, const SimulationParams& params, bool 
   double first = end;
   for (double t : dataset.interactions.timestamp)
     if (has_time(t) && t < first) first = t;
-  const double history = (end - static_cast<double>(params.days) * simulation::kDay - first) / simulation::kDay;
-  return std::clamp(std::min(warmup, history / 2), 0.0, warmup);
+  using simulation::kDay;
+  const double history = (end - static_cast<double>(params.days) * kDay - first) / kDay;
+  return std::clamp(history / 2, 0.0, warmup);
 }
 }  // namespace
 
