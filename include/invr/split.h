@@ -14,6 +14,10 @@ struct Split {
   Interactions test;
 };
 
+// `dataset` with its interactions replaced by `interactions` (a split's train
+// part, the history before a time): the same name, ids, items and tokens.
+Dataset with_interactions(const Dataset& dataset, Interactions interactions);
+
 // Rows with timestamp < cutoff train; the rest test. Rows without a timestamp train.
 Split temporal_split(const Interactions& interactions, double cutoff);
 

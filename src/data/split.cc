@@ -124,4 +124,16 @@ Split user_temporal_split(const Interactions& interactions, double test_fraction
   return split_by(interactions, user_temporal_test_rows(interactions, test_fraction));
 }
 
+Dataset with_interactions(const Dataset& dataset, Interactions interactions) {
+  Dataset out;
+  out.name = dataset.name;
+  out.users = dataset.users;
+  out.items = dataset.items;
+  out.producers = dataset.producers;
+  out.tokens = dataset.tokens;
+  out.item_table = dataset.item_table;
+  out.interactions = std::move(interactions);
+  return out;
+}
+
 }  // namespace invr

@@ -16,6 +16,7 @@
 #include "invr/model.h"
 #include "invr/model_config.h"
 #include "invr/retrieval.h"
+#include "invr/split.h"
 
 namespace invr {
 namespace {
@@ -139,13 +140,7 @@ TwoTowerLists two_tower_lists(const TwoTowerModel& model, const Dataset& dataset
   EmbedOptions options;
   options.as_of = holdout.cutoff;  // kNoTime (every event) for untimed data
   // Users embedded from training events only: test rows must not leak in.
-  Dataset train_view;
-  train_view.users = dataset.users;
-  train_view.items = dataset.items;
-  train_view.producers = dataset.producers;
-  train_view.tokens = dataset.tokens;
-  train_view.item_table = dataset.item_table;
-  train_view.interactions = holdout.train;
+  const Dataset train_view = with_interactions(dataset, holdout.train);
   const Matrix items = model.embed_items(train_view, options);
   const Matrix users = model.embed_users(train_view, options);
   std::vector<Index> evaluated, evaluated_cold;

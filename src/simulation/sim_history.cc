@@ -6,23 +6,16 @@
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "invr/split.h"
 #include "simulation/sim_internal.h"
 
 namespace invr::simulation {
 
 Dataset history_before(const Dataset& full, double start) {
-  Dataset history;
-  history.name = full.name;
-  history.users = full.users;
-  history.items = full.items;
-  history.producers = full.producers;
-  history.tokens = full.tokens;
-  history.item_table = full.item_table;
   const Interactions& in = full.interactions;
   std::vector<bool> keep(in.size());
   for (std::size_t r = 0; r < in.size(); ++r) keep[r] = !(in.timestamp[r] >= start);
-  history.interactions = in.select(keep);
-  return history;
+  return with_interactions(full, in.select(keep));
 }
 
 std::vector<std::vector<Index>> positive_items(const Dataset& dataset) {
