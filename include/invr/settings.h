@@ -17,7 +17,8 @@
 //  - Tables are immutable after static initialisation, so reading them from
 //    many threads is safe. The functions here are pure.
 //
-// The generic parts: validate_settings() here; TOML reading and writing in
+// The generic parts: validate_settings() and settings_markdown() (the docs
+// tables, `invr settings NAME`) here; TOML reading and writing in
 // src/common/settings_toml.h, JSON in src/common/settings_json.h (header-only,
 // for the stages that link toml++ / nlohmann_json); CLI binding in
 // apps/invr/setting_flags.h (CLI11 stays out of the library).
@@ -73,6 +74,20 @@ std::string range_problem(double min, double max, double value);
 // "" when value is one of choices ("a|b"; nullptr = anything), else
 // "must be one of a|b, got \"value\"".
 std::string choice_problem(const char* choices, const std::string& value);
+
+// The cells of settings_markdown(): a default (14, 0.5, true, "exact");
+// numeric bounds ("0–1", "1–1e6", "≥ 0", "any"); string choices
+// ("`a` \| `b`", or "text" for free text); one whole row.
+std::string markdown_value(std::int64_t value);
+std::string markdown_value(std::uint64_t value);
+std::string markdown_value(double value);
+std::string markdown_value(bool value);
+std::string markdown_value(const std::string& value);
+std::string markdown_bounds(double min, double max);
+std::string markdown_choices(const char* choices);
+std::string markdown_row(const char* name, const std::string& value, const std::string& bounds,
+                         const char* help, bool training_only);
+extern const char* const kMarkdownHeader;
 }  // namespace detail
 
 // "" when params' value of `setting` is acceptable, else what is wrong with it
@@ -103,6 +118,38 @@ void validate_settings(std::span<const Setting<P>> settings, const P& params) {
     const std::string problem = setting_problem(setting, params);
     if (!problem.empty()) throw UsageError(flag_name(setting.name) + " " + problem);
   }
+}
+
+// One Markdown table, | name | flag | default | bounds | meaning |, a row per
+// setting in table order: name, flag and default in backticks (defaults
+// from `defaults`: integers plain, doubles shortest round-trip, bools
+// true/false, strings quoted); bounds "MIN–MAX", "≥ MIN" or "≤ MAX" (9e15
+// or more in size is unbounded), "any"; "bool"; choices as `a` \| `b` (the empty
+// alternative as `""`) or "text"; meaning = help, '|' escaped, with
+// " (training only)" where training_only. The docs' tables are this text
+// (`invr settings NAME`, scripts/settings_docs.py).
+template <class P>
+std::string settings_markdown(std::span<const Setting<P>> settings, const P& defaults) {
+  std::string text = detail::kMarkdownHeader;
+  for (const Setting<P>& setting : settings) {
+    std::visit(
+        [&](auto member) {
+          const auto& value = defaults.*member;
+          using T = std::remove_cvref_t<decltype(value)>;
+          std::string bounds;
+          if constexpr (std::is_same_v<T, std::string>) {
+            bounds = detail::markdown_choices(setting.choices);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            bounds = "bool";
+          } else {
+            bounds = detail::markdown_bounds(setting.min, setting.max);
+          }
+          text += detail::markdown_row(setting.name, detail::markdown_value(value), bounds,
+                                       setting.help, setting.training_only);
+        },
+        setting.field);
+  }
+  return text;
 }
 
 // The row named `name`, or nullptr.

@@ -95,5 +95,65 @@ TEST(Settings, TheFirstProblemInTableOrderIsReported) {
   EXPECT_EQ(usage_error(e), "--top-users-per-item must be in [1, 1000000], got 0");
 }
 
+// settings_markdown: the docs' tables (docs/*.md, `invr settings NAME`).
+TEST(SettingsMarkdown, OneRowPerSettingWithFlagDefaultBoundsAndHelp) {
+  Example defaults;
+  defaults.store = "rocksdb:out/store";
+  EXPECT_EQ(settings_markdown(example(), defaults),
+            "| name | flag | default | bounds | meaning |\n"
+            "| --- | --- | --- | --- | --- |\n"
+            "| `top_users_per_item` | `--top-users-per-item` | `100` | 1–1e6 | N |\n"
+            "| `seed` | `--seed` | `42` | ≥ 0 | Seed |\n"
+            "| `share` | `--share` | `0.5` | 0–1 | Share |\n"
+            "| `all_items` | `--all-items` | `false` | bool | All |\n"
+            "| `cold_start` | `--cold-start` | `\"\"` | `\"\"` \\| `random` \\| `content` | "
+            "Cold start (training only) |\n"
+            "| `store` | `--store` | `\"rocksdb:out/store\"` | text | Store |\n");
+}
+
+TEST(SettingsMarkdown, DefaultsInTheirOwnType) {
+  using detail::markdown_value;
+  EXPECT_EQ(markdown_value(std::int64_t{-1}), "-1");
+  EXPECT_EQ(markdown_value(std::uint64_t{18446744073709551615ull}), "18446744073709551615");
+  EXPECT_EQ(markdown_value(14.0), "14");   // shortest round-trip: no ".0"
+  EXPECT_EQ(markdown_value(0.1), "0.1");   // not 0.10000000000000001
+  EXPECT_EQ(markdown_value(1e-4), "0.0001");
+  EXPECT_EQ(markdown_value(true), "true");
+  EXPECT_EQ(markdown_value(std::string("exact")), "\"exact\"");
+  EXPECT_EQ(markdown_value(std::string()), "\"\"");
+}
+
+TEST(SettingsMarkdown, BoundsUnboundedPastTwoToThe53) {
+  using detail::markdown_bounds;
+  EXPECT_EQ(markdown_bounds(0, 1), "0–1");
+  EXPECT_EQ(markdown_bounds(0.001, 3600), "0.001–3600");
+  EXPECT_EQ(markdown_bounds(1e-7, 10), "1e-7–10");    // fmt's 1e-07, exponent tidied
+  EXPECT_EQ(markdown_bounds(-1, 1e11), "-1–1e11");    // six or more zeros: 1eN
+  EXPECT_EQ(markdown_bounds(1, 600000), "1–600000");  // five: written out
+  EXPECT_EQ(markdown_bounds(0, 1073741824), "0–1073741824");
+  EXPECT_EQ(markdown_bounds(2, 4e9), "2–4e9");
+  EXPECT_EQ(markdown_bounds(-1e12, 1e12), "-1e12–1e12");
+  EXPECT_EQ(markdown_bounds(0, 9.2e18), "≥ 0");  // the seed bounds
+  EXPECT_EQ(markdown_bounds(1, 18446744073709551615.0), "≥ 1");
+  EXPECT_EQ(markdown_bounds(-1e300, 5), "≤ 5");
+  EXPECT_EQ(markdown_bounds(-1e300, 1e300), "any");
+  EXPECT_EQ(markdown_bounds(0, 8e15), "0–8e15");  // still bounded
+}
+
+TEST(SettingsMarkdown, ChoicesAndFreeText) {
+  using detail::markdown_choices;
+  EXPECT_EQ(markdown_choices("attention|decay"), "`attention` \\| `decay`");
+  EXPECT_EQ(markdown_choices("|random|content"), "`\"\"` \\| `random` \\| `content`");
+  EXPECT_EQ(markdown_choices("only"), "`only`");
+  EXPECT_EQ(markdown_choices(nullptr), "text");
+}
+
+TEST(SettingsMarkdown, PipesInHelpAreEscapedAndTrainingOnlyIsSaid) {
+  EXPECT_EQ(detail::markdown_row("pooling", "\"a|b\"", "text", "Mean | max", false),
+            "| `pooling` | `--pooling` | `\"a\\|b\"` | text | Mean \\| max |\n");
+  EXPECT_EQ(detail::markdown_row("epochs", "10", "1–100", "Epochs", true),
+            "| `epochs` | `--epochs` | `10` | 1–100 | Epochs (training only) |\n");
+}
+
 }  // namespace
 }  // namespace invr
