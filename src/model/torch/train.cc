@@ -391,9 +391,15 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
     } else {
       ++state.epochs_without_improvement;
     }
-    spdlog::info("epoch {}: loss {:.4f}, Recall@{} {:.4f}{}, {} examples/s", epoch, e.loss,
-                 config.eval_k, e.recall, improved ? " (best)" : "",
-                 human_count(e.examples_per_second));
+    // Without validation there is no recall to print (a "Recall@20 0.0000
+    // (best)" line read as a broken model).
+    if (validating)
+      spdlog::info("epoch {}: loss {:.4f}, Recall@{} {:.4f}{}, {} examples/s", epoch, e.loss,
+                   config.eval_k, e.recall, improved ? " (best)" : "",
+                   human_count(e.examples_per_second));
+    else
+      spdlog::info("epoch {}: loss {:.4f} (no validation), {} examples/s", epoch, e.loss,
+                   human_count(e.examples_per_second));
     if (improved) save_model_dir(options.out_dir, config, vocabulary, net, summary(state, report));
     // Checkpoint after the model directory, so a resumed run never lacks the best weights.
     write_model_config(checkpoint / "config.toml", config);
