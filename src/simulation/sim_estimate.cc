@@ -212,7 +212,7 @@ Interval permutation_interval(std::span<const double> changes, double estimate) 
     if (v > -1 && std::isfinite(v)) logs.push_back(std::log1p(v));
   if (logs.empty() || !(estimate >= -1)) return {kNaN, kNaN};
   if (estimate == -1) return {-1, -1};
-  const Interval null = percentile_interval(logs, kAlpha);
+  const Interval null = mid_quantile_interval(logs, kAlpha);  // ties: mid-p
   const double at = std::log1p(estimate);
   return {std::expm1(at - null.high), std::expm1(at - null.low)};
 }

@@ -194,4 +194,28 @@ Interval percentile_interval(std::span<const double> resamples, double alpha) {
   return sorted_interval(sorted, alpha / 2, 1 - alpha / 2);
 }
 
+Interval mid_quantile_interval(std::span<const double> values, double alpha) {
+  const std::vector<double> sorted = sorted_copy(values);
+  if (sorted.empty() || has_nan(sorted)) return {kNaN, kNaN};
+  // The distinct values and their mid-distribution positions F(v).
+  std::vector<std::pair<double, double>> points;
+  const auto n = static_cast<double>(sorted.size());
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    points.emplace_back(sorted[i], (static_cast<double>(i) + static_cast<double>(j - i) / 2) / n);
+    i = j;
+  }
+  auto quantile = [&](double q) {
+    if (q <= points.front().second) return points.front().first;
+    if (q >= points.back().second) return points.back().first;
+    std::size_t k = 1;
+    while (points[k].second < q) ++k;
+    const auto& [v0, f0] = points[k - 1];
+    const auto& [v1, f1] = points[k];
+    return interpolate(v0, v1, (q - f0) / (f1 - f0));
+  };
+  return {quantile(alpha / 2), quantile(1 - alpha / 2)};
+}
+
 }  // namespace invr::simulation

@@ -61,4 +61,14 @@ struct Interval {
 // NaN when empty. alpha in (0, 1): 0.05 gives the 95% interval.
 Interval percentile_interval(std::span<const double> resamples, double alpha);
 
+// [Q(alpha / 2), Q(1 - alpha / 2)] of the mid-distribution of `values`: each
+// distinct value v sits at F(v) = (#below + #equal / 2) / n and Q interpolates
+// linearly between those points (the first and last value beyond them). For
+// a permutation distribution with ties this is the mid-p test (Lancaster
+// 1961): a value tied with the quantile counts half, where the plain
+// percentile counts it fully and the test runs conservative (MovieLens' A/A:
+// PSEI intervals excluded 0 in 0.8% of 120 comparisons). Without ties it is
+// the percentile at the Hazen positions (i - 1/2) / n. NaN, NaN when empty.
+Interval mid_quantile_interval(std::span<const double> values, double alpha);
+
 }  // namespace invr::simulation

@@ -241,5 +241,40 @@ TEST(SimStats, PercentileIntervalIsTheTwoTails) {
   EXPECT_TRUE(std::isnan(empty.high));
 }
 
+// Without ties: the percentile at the Hazen positions (i - 1/2) / n.
+TEST(SimStats, MidQuantileIntervalWithoutTiesIsHazen) {
+  std::vector<double> values;
+  for (int i = 99; i >= 0; --i) values.push_back(i);  // 0..99, unsorted
+  const Interval interval = mid_quantile_interval(values, 0.05);
+  EXPECT_DOUBLE_EQ(interval.low, 2.0);    // F(2) = 2.5 / 100
+  EXPECT_DOUBLE_EQ(interval.high, 97.0);  // F(97) = 97.5 / 100
+  const Interval empty = mid_quantile_interval({}, 0.05);
+  EXPECT_TRUE(std::isnan(empty.low) && std::isnan(empty.high));
+  const Interval nan = mid_quantile_interval(std::vector<double>{1, NAN}, 0.05);
+  EXPECT_TRUE(std::isnan(nan.low) && std::isnan(nan.high));
+}
+
+// Ties count half: 4 of 100 at +1 put F(1) at 0.98, so the 97.5% point lies
+// below 1 and a statistic of 1 (mid-p 0.02) is outside; the plain percentile
+// puts the point at 1 itself (p 0.04), which made the test conservative.
+TEST(SimStats, MidQuantileIntervalCountsTiesHalf) {
+  std::vector<double> values(92, 0.0);
+  for (int i = 0; i < 4; ++i) {
+    values.push_back(1);
+    values.push_back(-1);
+  }
+  const Interval plain = percentile_interval(values, 0.05);
+  EXPECT_DOUBLE_EQ(plain.high, 1.0);
+  EXPECT_DOUBLE_EQ(plain.low, -1.0);
+  const Interval mid = mid_quantile_interval(values, 0.05);
+  EXPECT_NEAR(mid.high, 0.475 / 0.48, 1e-12);  // between F(0) = 0.5 and F(1) = 0.98
+  EXPECT_NEAR(mid.low, -0.475 / 0.48, 1e-12);
+  EXPECT_LT(mid.high, 1.0);
+  // One value everywhere: nothing lies outside it.
+  const Interval flat = mid_quantile_interval(std::vector<double>(50, 3.0), 0.05);
+  EXPECT_EQ(flat.low, 3.0);
+  EXPECT_EQ(flat.high, 3.0);
+}
+
 }  // namespace
 }  // namespace invr::simulation
