@@ -13,9 +13,10 @@ namespace {
 using J = JobSettings;
 const std::array kJobSpecs = {
     JobSettingsSpec{"store",
-                    "Candidate store: \"rocksdb:PATH\", a PATH, or \"redis://HOST:PORT[/DB]\"", 0,
-                    0, nullptr, &J::store},
-    JobSettingsSpec{"as_of", "Run as of this Unix time (seconds); 0 = after the last event", 0,
+                    "Candidate store: \"rocksdb:PATH\", a PATH, or "
+                    "\"redis://HOST:PORT[/DB][?prefix=NAME]\"",
+                    0, 0, nullptr, &J::store},
+    JobSettingsSpec{"as_of", "Run as of this Unix time (seconds); 0 = one second after the last event", 0,
                     1e11, nullptr, &J::as_of},
     JobSettingsSpec{"cold_start",
                     "Embedding of items without interactions; empty = the model's setting", 0, 0,

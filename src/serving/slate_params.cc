@@ -22,7 +22,7 @@ const std::array kSpecs = {
                    "Ranking: hours after which an item's freshness bonus halves", 1e-3, 1e6,
                    &P::freshness_half_life_hours},
     SlateParamSpec{"freshness_weight",
-                   "Ranking: bonus of a brand-new item, added to dot(user, item)", 0, 1e6,
+                   "Ranking: bonus of a brand-new item, added to dot(user, item); 0 = rank by dot alone", 0, 1e6,
                    &P::freshness_weight},
     SlateParamSpec{"fallback_window_hours",
                    "History-less users: popular items published this many hours before now", 0,

@@ -19,9 +19,9 @@ constexpr double kMaxSeed = 9.2e18;
 const std::array kSpecs = {
     ModelConfigSpec{"dim", "Output embedding size d of both towers", 1, 4096, nullptr, &C::dim,
                     false},
-    ModelConfigSpec{"embedding_dim", "Size of the id, producer, token and age embeddings", 1, 4096,
+    ModelConfigSpec{"embedding_dim", "E: size of the id, producer, token and age embeddings", 1, 4096,
                     nullptr, &C::embedding_dim, false},
-    ModelConfigSpec{"hidden_dim", "Hidden layer size of each tower's MLP", 1, 65536, nullptr,
+    ModelConfigSpec{"hidden_dim", "H: hidden layer size of each tower's MLP", 1, 65536, nullptr,
                     &C::hidden_dim, false},
     ModelConfigSpec{"history_length", "L: most recent positive items the user tower reads", 1,
                     10000, nullptr, &C::history_length, false},
@@ -48,7 +48,7 @@ const std::array kSpecs = {
     ModelConfigSpec{"logq_correction", "Subtract log(sampling probability) from in-batch logits", 0,
                     1, nullptr, &C::logq_correction, true},
     ModelConfigSpec{"uniform_negatives",
-                    "Extra negatives per batch drawn uniformly from the trained items", 0,
+                    "M: extra negatives per batch drawn uniformly from the trained items", 0,
                     1 << 20, nullptr, &C::uniform_negatives, true},
     ModelConfigSpec{"train_history",
                     "Training histories: positives before the example, or a sample of the "
@@ -56,10 +56,11 @@ const std::array kSpecs = {
                     0, 0, "auto|before|others", &C::train_history, true},
     ModelConfigSpec{"cold_start", "How items without interactions are embedded", 0, 0,
                     "random|content", &C::cold_start, false},
-    ModelConfigSpec{"id_dropout", "P(item id replaced by the unknown id) when cold_start = content",
+    ModelConfigSpec{"id_dropout", "P(item id replaced by the unknown id) per training positive, when cold_start = content",
                     0, 1, nullptr, &C::id_dropout, true},
     ModelConfigSpec{"validation_fraction",
-                    "Share of positives held out for early stopping (see validation_split); 0 = none", 0, 0.9,
+                    "Share of positives held out for early stopping (see validation_split); 0 = none, the "
+                    "last epoch wins", 0, 0.9,
                     nullptr, &C::validation_fraction, true},
     ModelConfigSpec{"validation_split",
                     "Validation rows: one temporal cutoff, each user's latest rows, or seeded "
@@ -72,7 +73,7 @@ const std::array kSpecs = {
                     nullptr, &C::max_validation_users, true},
     ModelConfigSpec{"seed", "Random seed (initialisation, shuffling, dropout)", 0, kMaxSeed, nullptr,
                     &C::seed, true},
-    ModelConfigSpec{"threads", "LibTorch threads; 0 = all cores. 1 makes training deterministic",
+    ModelConfigSpec{"threads", "LibTorch and OpenBLAS threads; 0 = their defaults. 1 makes training deterministic",
                     0, 1024, nullptr, &C::threads, true},
 };
 
