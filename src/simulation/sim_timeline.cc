@@ -71,14 +71,18 @@ SyntheticTimeline apply_synthetic_timeline(Dataset& dataset, const SimulationPar
     publish[item] = std::floor(timeline.origin + slot * span);
   }
 
-  // Events: while their item is live, whole seconds, never at or after end.
+  // Events: while their item is live, whole seconds. Those of items published
+  // near the end fall after it: the logs' future, which the oracle knows and
+  // the run never reveals, as on a logged clock. Squeezing them into
+  // [publish, end) made the last days' background traffic denser than the
+  // first's, and with it what the model knew of the live items: Last.fm's
+  // control CTR climbed 29% over 14 days (docs/simulation.md, "Stationarity").
   const double max_age = params.max_item_age_days * kDay;
   Interactions& in = dataset.interactions;
   for (std::size_t r = 0; r < in.size(); ++r) {
     const double p = publish[static_cast<std::size_t>(in.item[r])];
-    const double life = std::min(max_age, timeline.end - p);
     Stream draw(seed, Purpose::timeline_event, {r});
-    in.timestamp[r] = std::clamp(std::floor(p + draw.uniform() * life), p, timeline.end - 1);
+    in.timestamp[r] = std::max(std::floor(p + draw.uniform() * max_age), p);
   }
 
   // Users: visits proportional to their positive events.

@@ -73,19 +73,53 @@ TEST(SimTimeline, ItemsArriveOverTheWholeSpanAndEventsFollowThem) {
     EXPECT_GE(sorted[k], std::floor(t.origin + k * 8 * kDay / 36)) << k;
     EXPECT_LT(sorted[k], t.origin + (k + 1) * 8 * kDay / 36) << k;
   }
-  std::size_t history = 0;
+  std::size_t history = 0, future = 0;
   const Interactions& in = d.interactions;
   for (std::size_t r = 0; r < in.size(); ++r) {
     const double p_item = publish[static_cast<std::size_t>(in.item[r])];
     EXPECT_GE(in.timestamp[r], p_item) << r;
     EXPECT_LT(in.timestamp[r], p_item + 3 * kDay) << r;  // max_item_age_days
-    EXPECT_LT(in.timestamp[r], t.end) << r;
     EXPECT_EQ(in.timestamp[r], std::floor(in.timestamp[r])) << r;
     history += in.timestamp[r] < t.start;
+    // Items live at the end keep their whole lifetime: events after the end
+    // (never revealed) rather than squeezed into the last days.
+    if (p_item + 3 * kDay <= t.end) EXPECT_LT(in.timestamp[r], t.end) << r;
+    future += in.timestamp[r] >= t.end;
   }
   // Items published during the simulation have no history: the cold start.
   EXPECT_GT(history, in.size() / 2);
   EXPECT_LT(history, in.size());
+  EXPECT_GT(future, 0u);
+}
+
+// The event rate is level once the first items have aged: squeezing the
+// events of the last items into the days before the end made those days'
+// background traffic denser than the first's (docs/simulation.md,
+// "Stationarity").
+TEST(SimTimeline, EventsPerDayAreLevelUpToTheEnd) {
+  Dataset d;
+  constexpr int items = 2000, per_item = 20;
+  for (int i = 0; i < items; ++i) d.items.add("i" + std::to_string(i));
+  d.producers.add("p");
+  for (int i = 0; i < items; ++i) d.item_table.push_back(0, kNoTime, {});
+  d.users.add("u");
+  for (int i = 0; i < items; ++i)
+    for (int k = 0; k < per_item; ++k) d.interactions.push_back(0, i, kNoTime, EventType::click, 1.0f);
+  SimulationParams p;
+  p.history_days = 28;
+  p.warmup_days = 0;
+  p.days = 14;
+  p.max_item_age_days = 14;
+  const SyntheticTimeline t = apply_synthetic_timeline(d, p);
+  auto events_in = [&](double from, double to) {
+    return std::count_if(d.interactions.timestamp.begin(), d.interactions.timestamp.end(),
+                         [&](double x) { return x >= from && x < to; });
+  };
+  // 40,000 events over 42 days, about 952 a day once items have aged (day 14).
+  const auto middle = events_in(t.origin + 20 * kDay, t.origin + 27 * kDay);
+  const auto last_week = events_in(t.end - 7 * kDay, t.end);
+  EXPECT_NEAR(static_cast<double>(last_week) / static_cast<double>(middle), 1.0, 0.1)
+      << middle << " events in days 20-26, " << last_week << " in the last 7";
 }
 
 // Arrival order is a seeded permutation, blind to the data's own publish
