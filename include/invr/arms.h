@@ -63,7 +63,8 @@ Experiment default_experiment();
 // Throws UsageError (naming the arm and what is wrong) for: no arms, an empty
 // or duplicate name, an ordering that is not a known Ordering, a slot < 1, a
 // duplicate slot, a control arm with slots, a weight that is not finite and
-// > 0. Slots need not be sorted; insertion sorts them.
+// > 0, weights whose sum is not finite (assign() divides by it). Slots need
+// not be sorted; insertion sorts them.
 void validate(const Experiment& experiment);
 
 // "control" (or "none", "") -> nullopt; otherwise parse_ordering(name);

@@ -138,7 +138,8 @@ class CandidateStore {
 // Opens a store:
 //   "rocksdb:PATH" or a plain PATH            → RocksDB directory
 //   "redis://HOST:PORT[/DB][?prefix=NAME]"    → Redis (default db 0, prefix "invr")
-// UsageError for a malformed URI; IoError naming the URI and the reason when
+// UsageError for a malformed URI, and for a bare "none" (it reads as "no
+// store"; rocksdb:none is the directory); IoError naming the URI and the reason when
 // the directory cannot be created or opened, or Redis cannot be reached.
 std::unique_ptr<CandidateStore> open_store(std::string_view uri, const StoreOptions& options = {});
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
 #include "invr/flags.h"
 
 namespace invr::detail {
@@ -40,7 +41,7 @@ std::string choice_problem(const char* choices, const std::string& value) {
   bool found = false;
   for_each_choice(choices, [&](std::string_view choice) { found = found || choice == value; });
   if (found) return {};
-  return fmt::format("must be one of {}, got \"{}\"", choices, value);
+  return fmt::format("must be one of {}, got \"{}\"", choices, excerpt(value));
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "common/excerpt.h"
 #include "invr/error.h"
 #include "invr/read_file.h"
 #include "invr/settings.h"
@@ -40,6 +42,15 @@ inline toml::table parse_toml_file(const std::filesystem::path& path, std::strin
     throw DataError(path.string(), e.source().begin.line, e.source().begin.column,
                     std::string(e.description()));
   }
+}
+
+// A TOML number as a double, or nullopt for anything else. An integer a double
+// cannot hold exactly (9223372036854775807) is rounded to the nearest double,
+// where toml++'s value<double>() gives no value at all.
+inline std::optional<double> toml_double(const toml::node& node) {
+  if (const auto* number = node.as_floating_point()) return number->get();
+  if (const auto* number = node.as_integer()) return static_cast<double>(number->get());
+  return std::nullopt;
 }
 
 // Reads `table` into params; keys not given keep their value. An unknown key,
@@ -59,8 +70,8 @@ void read_toml_settings(const toml::table& table, const std::filesystem::path& p
       const auto& at = key.source().begin;
       throw DataError(path.string(), at.line, at.column,
                       section.empty()
-                          ? fmt::format("unknown setting '{}' (see {})", key.str(), docs)
-                          : fmt::format("unknown setting '{}' in [{}]", key.str(), section));
+                          ? fmt::format("unknown setting '{}' (see {})", excerpt(key.str()), docs)
+                          : fmt::format("unknown setting '{}' in [{}]", excerpt(key.str()), section));
     }
     const std::string label =
         section.empty() ? std::string(setting->name) : fmt::format("{}.{}", section, setting->name);
@@ -79,8 +90,9 @@ void read_toml_settings(const toml::table& table, const std::filesystem::path& p
             if (!node.is_boolean()) fail("true or false");
             params.*member = node.template value<bool>().value();
           } else if constexpr (std::is_floating_point_v<T>) {
-            if (!node.is_number()) fail("a number");
-            params.*member = node.template value<double>().value();
+            const std::optional<double> number = toml_double(node);
+            if (!number) fail("a number");
+            params.*member = *number;
           } else {
             if (!node.is_integer()) fail("an integer");
             const std::int64_t value = node.template value<std::int64_t>().value();

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
 #include "invr/error.h"
 #include "invr/inverse.h"
 
@@ -98,7 +99,7 @@ void validate(const RetrievalSettings& settings, int dim) {
     (void)make_index(settings.index, dim);
   } catch (const Error& e) {
     throw UsageError(fmt::format("--index \"{}\" is not an index spec for dimension {}: {}",
-                                 settings.index, dim, e.what()));
+                                 excerpt(settings.index), dim, excerpt(e.what(), 300)));
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
 #include "common/random.h"
 #include "invr/error.h"
 
@@ -78,7 +79,7 @@ void validate(const Experiment& experiment) {
   std::set<std::string> names;
   for (std::size_t i = 0; i < experiment.arms.size(); ++i) {
     const Arm& arm = experiment.arms[i];
-    const std::string where = fmt::format("experiment arm {} (\"{}\")", i + 1, arm.name);
+    const std::string where = fmt::format("experiment arm {} (\"{}\")", i + 1, excerpt(arm.name));
     if (arm.name.empty()) throw UsageError(where + ": name must not be empty");
     if (!names.insert(arm.name).second)
       throw UsageError(where + ": duplicate arm name; names must be unique");
@@ -99,13 +100,21 @@ void validate(const Experiment& experiment) {
       throw UsageError(fmt::format("{}: weight must be a finite number > 0, got {}", where,
                                    arm.weight));
   }
+  // assign() divides by the total: an infinite one (two weights of 1e308)
+  // would send every user to the last arm.
+  double total = 0;
+  for (const Arm& arm : experiment.arms) total += arm.weight;
+  if (!std::isfinite(total))
+    throw UsageError(fmt::format("experiment arms: weights must sum to a finite number, got {}; "
+                                 "weights are relative shares, so scale them down",
+                                 total));
 }
 
 std::optional<Ordering> parse_arm_ordering(std::string_view name) {
   if (name.empty() || name == "control" || name == "none") return std::nullopt;
   if (auto ordering = parse_ordering(name)) return ordering;
   throw UsageError(fmt::format(
-      "unknown arm ordering \"{}\"; expected control, random, score or user_rank", name));
+      "unknown arm ordering \"{}\"; expected control, random, score or user_rank", excerpt(name)));
 }
 
 }  // namespace invr

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "common/excerpt.h"
 #include "common/settings_toml.h"
 #include "invr/error.h"
 #include "invr/server.h"
@@ -111,13 +112,14 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
     } else if (k == "slots") {
       slots = &node;
     } else if (k == "weight") {
-      if (!node.is_number()) throw error_at(path, node, fmt::format("arm {}: weight must be a number", label));
-      arm.weight = *node.value<double>();
+      const std::optional<double> weight = toml_double(node);
+      if (!weight) throw error_at(path, node, fmt::format("arm {}: weight must be a number", label));
+      arm.weight = *weight;
     } else {
       const auto& where = key.source().begin;
       throw DataError(path.string(), where.line, where.column,
                       fmt::format("arm {}: unknown key '{}'; expected name, ordering, slots, weight",
-                                  label, k));
+                                  label, excerpt(k)));
     }
   }
   if (!has_name || !has_ordering)
@@ -143,7 +145,7 @@ void read_experiment(const fs::path& path, const toml::table& table, Experiment&
     } else {
       const auto& where = key.source().begin;
       throw DataError(path.string(), where.line, where.column,
-                      fmt::format("unknown key '{}' in [experiment]; expected salt, arms", k));
+                      fmt::format("unknown key '{}' in [experiment]; expected salt, arms", excerpt(k)));
     }
   }
   try {

@@ -4,20 +4,21 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
 #include "invr/error.h"
 
 namespace invr::store {
 namespace {
 
 [[noreturn]] void bad_uri(std::string_view uri, std::string_view expected) {
-  throw UsageError(fmt::format("store URI \"{}\": {}", uri, expected));
+  throw UsageError(fmt::format("store URI \"{}\": {}", excerpt(uri), expected));
 }
 
 int parse_int(std::string_view uri, std::string_view text, int low, int high, const char* what) {
   int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-    bad_uri(uri, fmt::format("expected {} to be an integer in [{}, {}], got \"{}\"", what, low, high, text));
+    bad_uri(uri, fmt::format("expected {} to be an integer in [{}, {}], got \"{}\"", what, low, high, excerpt(text)));
   }
   return value;
 }
@@ -63,11 +64,11 @@ RedisLocation parse_redis(std::string_view uri, std::string_view rest) {
     const auto eq = pair.find('=');
     const std::string_view key = pair.substr(0, eq);
     if (key != "prefix" || eq == std::string_view::npos) {
-      bad_uri(uri, fmt::format("unknown query parameter \"{}\" (expected prefix=NAME)", pair));
+      bad_uri(uri, fmt::format("unknown query parameter \"{}\" (expected prefix=NAME)", excerpt(pair)));
     }
     const std::string_view prefix = pair.substr(eq + 1);
     if (!valid_redis_prefix(prefix)) {
-      bad_uri(uri, fmt::format("invalid prefix \"{}\": expected 1 to 64 characters of A-Z a-z 0-9 . _ : -", prefix));
+      bad_uri(uri, fmt::format("invalid prefix \"{}\": expected 1 to 64 characters of A-Z a-z 0-9 . _ : -", excerpt(prefix)));
     }
     location.prefix = std::string(prefix);
   }
@@ -88,6 +89,11 @@ bool valid_redis_prefix(std::string_view prefix) {
 
 StoreLocation parse_store_uri(std::string_view uri) {
   if (uri.empty()) bad_uri(uri, "empty; expected rocksdb:PATH, a directory path or redis://HOST:PORT");
+  // "none" reads as "no store" but would be a RocksDB directory ./none: the
+  // way to have no store is an empty setting ([serve]; a job needs one).
+  if (uri == "none")
+    bad_uri(uri, "not a store; leave the store empty for none (invr serve only: invr job needs "
+                 "one), or write rocksdb:none for a directory called none");
   if (uri.starts_with("redis://")) return parse_redis(uri, uri.substr(8));
   if (uri.starts_with("rocksdb:")) {
     std::string_view path = uri.substr(8);
@@ -96,7 +102,7 @@ StoreLocation parse_store_uri(std::string_view uri) {
     return RocksDbLocation{std::filesystem::path(path)};
   }
   if (const auto scheme = uri.find("://"); scheme != std::string_view::npos) {
-    bad_uri(uri, fmt::format("unknown scheme \"{}\" (expected rocksdb: or redis://)", uri.substr(0, scheme)));
+    bad_uri(uri, fmt::format("unknown scheme \"{}\" (expected rocksdb: or redis://)", excerpt(uri.substr(0, scheme))));
   }
   return RocksDbLocation{std::filesystem::path(uri)};
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/excerpt.h"
 #include "invr/progress.h"
 
 namespace invr {
@@ -21,6 +22,15 @@ TEST(DataError, WholeFileProblemOmitsLine) {
 
 TEST(DataError, IsAnInvrError) {
   EXPECT_THROW(throw DataError("f", 1, 1, "m"), Error);
+}
+
+TEST(Excerpt, ShortTextIsKeptLongTextIsCutAtACharacterBoundary) {
+  EXPECT_EQ(excerpt("short"), "short");
+  EXPECT_EQ(excerpt(std::string(80, 'a')), std::string(80, 'a'));
+  EXPECT_EQ(excerpt(std::string(81, 'a')), std::string(80, 'a') + "…(81 bytes)");
+  // "é" is two bytes: a cut after 3 bytes would split the second one.
+  EXPECT_EQ(excerpt("éé-tail", 3), "é…(9 bytes)");
+  EXPECT_EQ(excerpt("ééé", 4), "éé…(6 bytes)");
 }
 
 TEST(InvariantCheck, AbortsOnBrokenInvariant) {

@@ -55,6 +55,19 @@ TEST(JobConfig, BadInputNamesLineAndColumn) {
   EXPECT_EQ(error_of("[selection\n").substr(0, 2), "1:");
 }
 
+// Regression: a 100 kB bad value (or key) was echoed whole in the message.
+TEST(JobConfig, LongBadValuesAndKeysAreCutInTheMessage) {
+  const std::string huge(100000, 'w');
+  const std::string value_error = error_of("[job]\ncold_start = \"" + huge + "\"\n");
+  EXPECT_EQ(value_error.rfind("2:14 job.cold_start must be one of |random|content, got \"www", 0), 0u)
+      << value_error.substr(0, 300);
+  EXPECT_NE(value_error.find("…(100000 bytes)"), std::string::npos) << value_error.substr(0, 300);
+  EXPECT_LT(value_error.size(), 300u);
+  const std::string key_error = error_of("[job]\n" + huge + " = 1\n");
+  EXPECT_NE(key_error.find("unknown setting 'www"), std::string::npos) << key_error.substr(0, 300);
+  EXPECT_LT(key_error.size(), 300u);
+}
+
 TEST(JobConfig, TomlOfAConfigReadsBackToTheSameConfig) {
   JobConfig config;
   config.selection.long_tail_share = 0.25;

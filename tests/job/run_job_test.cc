@@ -141,6 +141,24 @@ TEST(JobFiles, UnreachableRedisAndUnwritableStoreAreIoErrors) {
   EXPECT_THROW(run_job_from_files(files, config), IoError);
 }
 
+// Regression: store = "none" in [job] made a RocksDB store in ./none.
+TEST(JobFiles, StoreNoneIsAUsageErrorAndCreatesNoDirectory) {
+  test::TempDir dir;
+  const Dataset dataset = test::job_world();
+  save_atomic(dataset, dir / "data", "jobworld");
+  test::write_job_model(dataset, dir / "model");
+  JobFiles files;
+  files.data = (dir / "data").string();
+  files.model = (dir / "model").string();
+  const JobConfig config = test::job_world_config("none");
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());  // where ./none would appear
+  EXPECT_THROW(run_job_from_files(files, config), UsageError);
+  const bool created = std::filesystem::exists("none");
+  std::filesystem::current_path(cwd);
+  EXPECT_FALSE(created);
+}
+
 TEST(ShardRows, CoversEveryRowOnce) {
   std::int64_t next = 0;
   for (int r = 0; r < 3; ++r) {

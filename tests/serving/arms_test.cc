@@ -142,6 +142,29 @@ TEST(Experiment, ValidationNamesTheProblem) {
   expect_usage_error(empty_name, "name must not be empty");
 }
 
+TEST(Experiment, WeightsWhoseSumOverflowsAreRejected) {
+  // Each weight is finite, but their sum is inf: assign() would put every
+  // user in the last arm (u < 1e308 / inf is never true).
+  Experiment huge = default_experiment();
+  huge.arms.resize(2);
+  huge.arms[0].weight = 1e308;
+  huge.arms[1].weight = 1e308;
+  expect_usage_error(huge, "weights must sum to a finite number, got inf");
+  // Scaled down, the same shares are fine.
+  huge.arms[0].weight = huge.arms[1].weight = 1e307;
+  EXPECT_NO_THROW(validate(huge));
+}
+
+TEST(ArmOrdering, LongUnknownNamesAreCutInTheMessage) {
+  try {
+    parse_arm_ordering(std::string(100000, 'x'));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 300u);
+    EXPECT_NE(std::string(e.what()).find("…(100000 bytes)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ArmOrdering, ParsesNamesAndRejectsUnknown) {
   EXPECT_EQ(parse_arm_ordering("control"), std::nullopt);
   EXPECT_EQ(parse_arm_ordering("none"), std::nullopt);

@@ -115,6 +115,39 @@ TEST(ServerConfig, MistakesAreDataErrorsWithTheirPosition) {
   }
 }
 
+// Regression: a float setting given an integer a double cannot hold exactly
+// threw std::bad_optional_access ("unexpected error: bad optional access",
+// no position); it is a number like any other, out of bounds here.
+TEST(ServerConfig, AHugeIntegerInAFloatSettingIsADataErrorAtItsPosition) {
+  test::TempDir dir;
+  try {
+    read_text(dir, "[serve]\nread_timeout_seconds = 9223372036854775807\n");
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.line(), 2u) << e.what();
+    EXPECT_EQ(e.column(), 24u) << e.what();
+    EXPECT_NE(e.message().find("serve.read_timeout_seconds must be in [0.001, 3600], got 9.2"),
+              std::string::npos)
+        << e.what();
+  }
+  // An arm weight read the same way is a number, not an error.
+  const ServerConfig config = read_text(
+      dir, "[[experiment.arms]]\nname = \"a\"\nordering = \"control\"\nweight = 9223372036854775807\n");
+  EXPECT_DOUBLE_EQ(config.experiment.arms[0].weight, 9223372036854775807.0);
+}
+
+TEST(ServerConfig, ArmWeightsSummingToInfinityAreADataError) {
+  test::TempDir dir;
+  try {
+    read_text(dir, "[[experiment.arms]]\nname = \"a\"\nordering = \"control\"\nweight = 1e308\n"
+                   "[[experiment.arms]]\nname = \"b\"\nordering = \"score\"\nweight = 1e308\n");
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(e.message().find("weights must sum to a finite number"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ServerConfig, ValidateNamesTheFlag) {
   ServerConfig config;
   EXPECT_THROW(validate(config), UsageError);  // no data or model

@@ -60,6 +60,31 @@ TEST(StoreUri, BadUrisAreUsageErrorsSayingWhatWasExpected) {
   EXPECT_THROW(open_store("redis://h:0"), UsageError);
 }
 
+// Regression: [job] store = "none" created a RocksDB store in ./none while an
+// empty [serve] store means no store; "none" is refused everywhere.
+TEST(StoreUri, NoneIsRefusedNotADirectoryCalledNone) {
+  try {
+    parse_store_uri("none");
+    FAIL() << "\"none\" parsed as a store";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("store URI \"none\": not a store"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(rocks("rocksdb:none"), "none");
+  EXPECT_EQ(rocks("./none"), "./none");
+  EXPECT_EQ(rocks("nonexistent"), "nonexistent");
+}
+
+TEST(StoreUri, LongBadUrisAreCutInTheMessage) {
+  try {
+    parse_store_uri("s3://" + std::string(100000, 'b'));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 300u);
+    EXPECT_NE(std::string(e.what()).find("…(100005 bytes)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(StoreUri, BadOptionsAreUsageErrors) {
   StoreOptions options;
   options.grace_seconds = -1;
