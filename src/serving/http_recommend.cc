@@ -1,4 +1,4 @@
-// GET /v1/recommend?user=ID[&n=N][&arm=NAME]: parameters -> user lookup ->
+// GET /v1/recommend?user=ID[&n=N][&arm=NAME]: parameters (http_query.h) -> user lookup ->
 // arm -> the user's InvR candidates (InvR arms only) -> SlateAssembler -> JSON.
 #include <httplib.h>
 
@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/excerpt.h"
+#include "serving/http_query.h"
 #include "serving/http_util.h"
 #include "serving/server_context.h"
 
@@ -19,15 +21,10 @@ std::int64_t micros(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
 }
 
-// The single value of `key`, or nullptr if absent; a repeated key is an error.
-const std::string* single_param(const httplib::Request& req, const char* key, std::string& error) {
-  const auto count = req.params.count(key);
-  if (count == 0) return nullptr;
-  if (count > 1) {
-    error = fmt::format("query parameter '{}' is given {} times; give it once", key, count);
-    return nullptr;
-  }
-  return &req.params.find(key)->second;
+// The value of `key`, or nullptr if absent (parse_query refused repeats).
+const std::string* param(const QueryParams& params, std::string_view key) {
+  const auto found = params.find(key);
+  return found == params.end() ? nullptr : &found->second;
 }
 
 void append_slate_json(std::string& out, const ServingWorld& world, const Slate& slate) {
@@ -56,18 +53,18 @@ void append_slate_json(std::string& out, const ServingWorld& world, const Slate&
 void handle_recommend(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
   const auto started = Clock::now();
   const ServerConfig& config = context.config;
-  for (const auto& [key, value] : req.params)
-    if (key != "user" && key != "n" && key != "arm")
-      return reply_error(res, 400, fmt::format("unknown query parameter '{}'; expected user, n, arm",
-                                               key));
-  std::string error;
-  const std::string* user = single_param(req, "user", error);
-  const std::string* n_text = single_param(req, "n", error);
-  const std::string* arm_name = single_param(req, "arm", error);
-  if (!error.empty()) return reply_error(res, 400, error);
-  if (!user) return reply_error(res, 400, "missing query parameter 'user'");
+  QueryParams params;
+  try {
+    params = parse_query(query_of(req.target), query_parameters(Route::recommend));
+  } catch (const QueryError& e) {
+    return reply_query_error(res, e);
+  }
+  const std::string* user = param(params, "user");
+  const std::string* n_text = param(params, "n");
+  const std::string* arm_name = param(params, "arm");
+  if (!user) return reply_query_error(res, QueryError("user", "missing query parameter 'user'"));
   if (const std::string problem = id_problem(*user); !problem.empty())
-    return reply_error(res, 400, "query parameter 'user' " + problem);
+    return reply_query_error(res, QueryError("user", "query parameter 'user' " + problem));
 
   std::int64_t n = config.serve.default_n;
   if (n_text) {
@@ -75,9 +72,9 @@ void handle_recommend(ServerContext& context, const httplib::Request& req, httpl
     const char* last = first + n_text->size();
     const auto [end, ec] = std::from_chars(first, last, n);
     if (n_text->empty() || ec != std::errc() || end != last || n < 1 || n > config.slate.max_n)
-      return reply_error(res, 400,
-                         fmt::format("query parameter 'n' must be an integer in [1, {}], got {}",
-                                     config.slate.max_n, json_string(*n_text)));
+      return reply_query_error(
+          res, QueryError("n", fmt::format("query parameter 'n' must be an integer in [1, {}], got {}",
+                                           config.slate.max_n, json_string(excerpt(*n_text)))));
   }
 
   const Experiment& experiment = config.experiment;
@@ -85,8 +82,9 @@ void handle_recommend(ServerContext& context, const httplib::Request& req, httpl
   if (arm_name) {
     const Arm* arm = experiment.find(*arm_name);
     if (!arm)
-      return reply_error(res, 400, fmt::format("unknown arm {}; configured arms: {}",
-                                               json_string(*arm_name), context.arm_names()));
+      return reply_query_error(
+          res, QueryError("arm", fmt::format("unknown arm {}; configured arms: {}",
+                                             json_string(excerpt(*arm_name)), context.arm_names())));
     arm_index = static_cast<std::size_t>(arm - experiment.arms.data());
   } else {
     arm_index = experiment.assign(*user);

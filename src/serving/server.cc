@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "serving/http_query.h"
 #include "serving/http_util.h"
 #include "serving/server_context.h"
 #include "serving/server_periodic.h"
@@ -68,6 +69,31 @@ const char* rejection_message(int status) {
     case 416: return "bad Range header";
     default: return "request failed";
   }
+}
+// Answers what is wrong with a request that needs no body to tell: an unknown
+// path (404), a wrong method (405), a bad query (400). False: route it.
+bool refused_before_body(const httplib::Request& req, httplib::Response& res) {
+  const Route route = serving::route_of(req.path);
+  if (route == Route::other) {
+    serving::reply_error(res, 404, fmt::format("no endpoint {} {}; see docs/serving_http.md",
+                                               req.method, req.path));
+    return true;
+  }
+  const std::string allowed = route == Route::events ? "POST" : "GET";
+  if (req.method != allowed && !(allowed == "GET" && req.method == "HEAD")) {
+    res.set_header("Allow", allowed);
+    serving::reply_error(res, 405, fmt::format("{} takes {}, not {}", req.path, allowed, req.method));
+    return true;
+  }
+  // Every endpoint's query goes through the one strict parser; httplib's
+  // req.params is never read.
+  try {
+    serving::parse_query(serving::query_of(req.target), serving::query_parameters(route));
+  } catch (const serving::QueryError& e) {
+    serving::reply_query_error(res, e);
+    return true;
+  }
+  return false;
 }
 }  // namespace
 
@@ -154,23 +180,17 @@ void Server::Impl::install_routes() {
   // sockets inherit it from the listening socket on Linux.
   http.set_tcp_nodelay(true);
 
-  // Unknown paths and wrong methods are answered before any body is read.
+  // Unknown paths, wrong methods and bad queries are answered before any body is read.
   http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     t_request_start = Clock::now();
     t_request_started = true;
-    const Route route = serving::route_of(req.path);
-    if (route == Route::other) {
-      serving::reply_error(res, 404, fmt::format("no endpoint {} {}; see docs/serving_http.md",
-                                                 req.method, req.path));
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    const std::string allowed = route == Route::events ? "POST" : "GET";
-    if (req.method != allowed && !(allowed == "GET" && req.method == "HEAD")) {
-      res.set_header("Allow", allowed);
-      serving::reply_error(res, 405, fmt::format("{} takes {}, not {}", req.path, allowed, req.method));
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (!refused_before_body(req, res)) return httplib::Server::HandlerResponse::Unhandled;
+    // The body stays unread, and httplib would read it as the next request
+    // on this connection: tell the client (or proxy) not to reuse it. httplib
+    // 0.11 adds the header itself only when the client asked to close.
+    const bool body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+    if (body && req.get_header_value("Connection") != "close") res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
   });
   http.Get("/v1/recommend", [&ctx](const httplib::Request& req, httplib::Response& res) {
     serving::handle_recommend(ctx, req, res);

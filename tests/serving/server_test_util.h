@@ -143,6 +143,15 @@ inline Reply http_get(int port, const std::string& target) {
   return to_reply(client.Get(target));
 }
 
+// The target sent byte for byte: httplib's client would otherwise encode a
+// raw '+' (as %2B), spaces and non-ASCII bytes.
+inline Reply http_get_verbatim(int port, const std::string& target) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(10, 0);
+  client.set_url_encode(false);
+  return to_reply(client.Get(target));
+}
+
 inline Reply http_post(int port, const std::string& target, const std::string& body,
                        const std::string& content_type = "application/x-ndjson") {
   httplib::Client client("127.0.0.1", port);
