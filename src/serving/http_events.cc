@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/excerpt.h"
 #include "serving/http_util.h"
 #include "serving/server_context.h"
 
@@ -74,7 +75,7 @@ LoggedEvent parse_event(const json& object, std::size_t line, const IdMap& items
         throw fail(key, fmt::format("field 'arm' must name a configured arm, got {}", describe(value)));
     } else {
       throw fail(key, fmt::format("unknown field {}; expected user, item, event, timestamp, position, arm",
-                                  json_string(key)));
+                                  json_string(excerpt(key))));
     }
   }
   if (!has_user) throw fail("user", "missing field 'user'");
@@ -103,7 +104,12 @@ std::vector<LoggedEvent> parse_event_lines(std::string_view body, const IdMap& i
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    const json object = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    std::optional<std::string> duplicate;
+    const json object = parse_client_json(line, duplicate);
+    if (duplicate)
+      throw EventInputError(line_number, *duplicate,
+                            fmt::format("field {} is given twice; give each field once",
+                                        json_string(excerpt(*duplicate))));
     if (object.is_discarded())
       throw EventInputError(line_number, "", "not valid JSON (one JSON object per line)");
     events.push_back(parse_event(object, line_number, items, experiment, now));
@@ -142,7 +148,7 @@ void handle_events(ServerContext& context, const httplib::Request& req, httplib:
   } catch (const EventInputError& e) {
     std::string out = "{\"error\":" + json_string(e.what());
     if (e.line() > 0) out += fmt::format(",\"line\":{}", e.line());
-    if (!e.field().empty()) out += ",\"field\":" + json_string(e.field());
+    if (!e.field().empty()) out += ",\"field\":" + json_string(excerpt(e.field()));
     return reply_json(res, 400, out + "}");
   }
   try {

@@ -3,7 +3,11 @@
 
 #include <httplib.h>
 
+#include <set>
+#include <vector>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "common/utf8.h"
 
@@ -43,6 +47,26 @@ void reply_json(httplib::Response& res, int status, std::string body) {
 
 void reply_error(httplib::Response& res, int status, std::string_view message) {
   reply_json(res, status, "{\"error\":" + json_string(message) + "}");
+}
+
+nlohmann::json parse_client_json(std::string_view text, std::optional<std::string>& duplicate_key) {
+  using nlohmann::json;
+  duplicate_key.reset();
+  std::vector<std::set<std::string>> open_objects;  // keys seen, one set per open object
+  const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      open_objects.pop_back();
+    } else if (event == json::parse_event_t::key && !duplicate_key) {
+      std::string key = parsed.get<std::string>();
+      if (!open_objects.back().insert(key).second) duplicate_key = std::move(key);
+    }
+    return true;
+  };
+  json value = json::parse(text, callback, /*allow_exceptions=*/false);
+  if (duplicate_key) return json(json::value_t::discarded);
+  return value;
 }
 
 std::string id_problem(std::string_view id) {

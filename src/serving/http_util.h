@@ -1,9 +1,13 @@
 // Small pieces every HTTP handler uses: JSON string escaping, JSON replies,
-// and the rule for ids that come from clients.
+// strict JSON parsing of request bodies, and the rule for ids that come from
+// clients.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace httplib {
 struct Response;
@@ -20,6 +24,13 @@ std::string json_string(std::string_view text);
 void reply_json(httplib::Response& res, int status, std::string body);
 // {"error": message} with the given status.
 void reply_error(httplib::Response& res, int status, std::string_view message);
+
+// Parses client JSON (every JSON body the server accepts comes through here),
+// refusing an object that gives a key twice at any depth: nlohmann::json
+// keeps the last, so {"user":"u1","user":"u2"} would silently be u2. Returns
+// a discarded value for text that is not JSON and for a repeated key; then
+// `duplicate_key` holds the first key repeated (else nullopt).
+nlohmann::json parse_client_json(std::string_view text, std::optional<std::string>& duplicate_key);
 
 // Client-supplied ids (users, items, arms) must be 1..256 bytes of valid
 // UTF-8 with no control characters (so they are safe as .inter fields, log

@@ -12,6 +12,7 @@
 #include "invr/server.h"
 #include "serving/event_log.h"
 #include "serving/http_events.h"
+#include "serving/http_util.h"
 #include "serving/server_test_util.h"
 
 namespace invr {
@@ -109,6 +110,55 @@ TEST(ServerEvents, EveryBadLineIsA400NamingTheLineAndFieldAndNothingIsWritten) {
   // All or nothing: not even the good lines before a bad one were logged.
   EXPECT_FALSE(fs::exists(tiny.config.serve.event_log) &&
                fs::file_size(tiny.config.serve.event_log) > 0);
+}
+
+// Regression (issue 17, item 3): nlohmann::json keeps a repeated key's last
+// value, so {"user":"u1","user":"u2",...} was logged as u2.
+TEST(ServerEvents, ADuplicateKeyIsA400NamingItAndNothingIsWritten) {
+  test::TinyServing tiny;
+  Server server(tiny.config);
+  server.start();
+  const std::string good = R"({"user":"u1","item":"i1","event":"click"})";
+  struct Case {
+    std::string body;
+    int line;
+    std::string key;
+  };
+  const std::vector<Case> cases = {
+      {R"({"user":"u1","user":"u2","item":"i1","event":"click"})", 1, "user"},
+      {R"({"user":"u1","item":"i1","event":"click","user":"u1"})", 1, "user"},  // same value too
+      {good + "\n" + R"({"user":"u1","item":"i1","item":"i2","event":"click"})", 2, "item"},
+      {R"({"user":"u1","item":"i1","event":"click","timestamp":1,"timestamp":2})", 1, "timestamp"},
+      {R"({"user":"u1","item":"i1","event":"impression","event":"click"})", 1, "event"},
+  };
+  for (const auto& c : cases) {
+    const auto reply = http_post(server.port(), "/v1/events", c.body);
+    EXPECT_EQ(reply.status, 400) << c.body << ": " << reply.body;
+    ASSERT_TRUE(reply.json.is_object()) << reply.body;
+    EXPECT_NE(reply.json["error"].get<std::string>().find(
+                  fmt::format("line {}: field \"{}\" is given twice", c.line, c.key)),
+              std::string::npos)
+        << c.body << ": " << reply.body;
+    EXPECT_EQ(reply.json["line"], c.line) << c.body;
+    EXPECT_EQ(reply.json["field"], c.key) << c.body;
+  }
+  EXPECT_FALSE(fs::exists(tiny.config.serve.event_log) &&
+               fs::file_size(tiny.config.serve.event_log) > 0);
+  // The same keys once each are accepted.
+  EXPECT_EQ(http_post(server.port(), "/v1/events", good).status, 200);
+}
+
+TEST(ClientJson, RepeatedKeysAreFoundAtAnyDepthAndOnlyWithinOneObject) {
+  std::optional<std::string> duplicate;
+  EXPECT_TRUE(serving::parse_client_json(R"({"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]})", duplicate)
+                  .is_object());
+  EXPECT_FALSE(duplicate);
+  EXPECT_TRUE(serving::parse_client_json(R"({"a":{"x":1,"x":2}})", duplicate).is_discarded());
+  EXPECT_EQ(duplicate, "x");
+  EXPECT_TRUE(serving::parse_client_json(R"([{"k":1},{"":1,"":2}])", duplicate).is_discarded());
+  EXPECT_EQ(duplicate, "");
+  EXPECT_TRUE(serving::parse_client_json("{\"a\":", duplicate).is_discarded());
+  EXPECT_FALSE(duplicate);  // not JSON, no repeat
 }
 
 TEST(ServerEvents, OversizedBodiesGet413WithOrWithoutContentLength) {
