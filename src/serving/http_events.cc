@@ -155,8 +155,10 @@ void handle_events(ServerContext& context, const httplib::Request& req, httplib:
     context.events->append(events);
   } catch (const Error& e) {
     context.metrics.add_event_log_error();
+    // The reason names the log's absolute path: the log gets it, the client
+    // a short reason (issue 17, item 9).
     spdlog::error("serve: {}", e.what());
-    return reply_error(res, 503, fmt::format("event log unavailable: {}", e.what()));
+    return reply_error(res, 503, "event log unavailable (the reason is in the server log)");
   }
   std::uint64_t clicks = 0;
   for (const auto& event : events) clicks += event.event == EventType::click;

@@ -105,8 +105,10 @@ void handle_recommend(ServerContext& context, const httplib::Request& req, httpl
         candidates = context.feed->get(*user);
       } catch (const std::exception& e) {
         context.metrics.add_store_error(StoreOp::get);
+        // The reason names the store's URI or path: the log gets it, the
+        // client a short reason (issue 17, item 9).
         spdlog::warn("serve: candidate store get for user {} failed: {}", *user, e.what());
-        return reply_error(res, 503, fmt::format("candidate store unavailable: {}", e.what()));
+        return reply_error(res, 503, "candidate store unavailable (the reason is in the server log)");
       }
     }
   }

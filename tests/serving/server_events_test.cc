@@ -205,6 +205,24 @@ TEST(ServerEvents, WithoutAnEventLogPostsGet503) {
   EXPECT_NE(reply.json["error"].get<std::string>().find("no event log configured"), std::string::npos);
 }
 
+// Regression (issue 17, item 9): the 503 of a failed append carried the
+// IoError's text, the event log's absolute path included. /dev/full opens as
+// an empty log and refuses every write (ENOSPC), as a full disk would.
+TEST(ServerEvents, AFailedAppendsReplyHidesTheLogsPath) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full to make writes fail";
+  test::TinyServing tiny;
+  tiny.config.serve.event_log = "/dev/full";
+  Server server(tiny.config);
+  server.start();
+  const auto reply =
+      http_post(server.port(), "/v1/events", R"({"user":"u1","item":"i1","event":"click"})");
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  ASSERT_TRUE(reply.json.is_object()) << reply.body;
+  EXPECT_EQ(reply.json["error"], "event log unavailable (the reason is in the server log)");
+  EXPECT_EQ(reply.body.find("/dev/full"), std::string::npos) << reply.body;
+  EXPECT_EQ(reply.body.find("No space"), std::string::npos) << reply.body;
+}
+
 TEST(EventLog, HeaderComesWithTheFirstEventAndReopeningAppends) {
   test::TempDir dir;
   const fs::path path = dir / "events.inter";

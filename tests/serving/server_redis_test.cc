@@ -107,6 +107,27 @@ TEST(ServerRedis, AStalledStoreGives503OnInvrArmsAndTheServerRecovers) {
   EXPECT_NE(metrics.find("invr_store_errors_total{op=\"refresh\"} 1\n"), std::string::npos) << metrics;
 }
 
+// Regression (issue 17, item 9): the 503 carried the store error's text, the
+// Redis URI (host, port, prefix) included. The log keeps it; the client gets
+// a short reason.
+TEST(ServerRedis, AStoreOutages503DoesNotRevealTheRedisUri) {
+  INVR_REQUIRE_REDIS();
+  RedisTiny setup;
+  Server server(setup.tiny.config);
+  server.start();
+  ASSERT_EQ(::kill(setup.redis.pid(), SIGSTOP), 0);
+  const auto stalled = http_get(server.port(), "/v1/recommend?user=u1&n=8&arm=invr-user-rank");
+  ASSERT_EQ(::kill(setup.redis.pid(), SIGCONT), 0);
+  EXPECT_EQ(stalled.status, 503) << stalled.body;
+  ASSERT_TRUE(stalled.json.is_object()) << stalled.body;
+  EXPECT_EQ(stalled.json["error"], "candidate store unavailable (the reason is in the server log)");
+  const std::string uri = setup.tiny.config.serve.store;  // redis://127.0.0.1:PORT?prefix=serve
+  const std::string port = uri.substr(uri.rfind(':') + 1, uri.find('?') - uri.rfind(':') - 1);
+  for (const std::string& secret : {std::string("redis://"), std::string("127.0.0.1"), port,
+                                    std::string("prefix")})
+    EXPECT_EQ(stalled.body.find(secret), std::string::npos) << secret << " in " << stalled.body;
+}
+
 TEST(ServerRedis, StopLetsAnInFlightRequestFinish) {
   INVR_REQUIRE_REDIS();
   RedisTiny setup;
