@@ -164,6 +164,10 @@ void maybe_retrain(const RunInputs& in, RunState& state, std::uint64_t tick, dou
                                                 : fmt::format("t{:05}", tick);
   const fs::path dir = in.work_dir / "models" / label;
   state.model = retrain(state.data, in.config.model, state.model_dir, params.retrain_epochs, dir);
+  // The served model is in memory and the next retraining starts from `dir`,
+  // so a superseded retrained model's files go: daily retraining kept every
+  // one (about 100 MB each on Last.fm) and filled the disk in long runs.
+  if (state.model_dir != in.initial_model_dir) fs::remove_all(state.model_dir);
   state.model_dir = dir;
   state.model_version = "retrained-" + label;
   state.trained_at = begin;

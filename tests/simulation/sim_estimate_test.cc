@@ -129,7 +129,12 @@ TEST(SimEstimate, IntervalsNeverLeaveTheMetricsRange) {
   EXPECT_FALSE(simulation::in_range("item_b50ps", impossible));
   EXPECT_EQ(std::string(metric(c, "psei").interval), "permutation");
   EXPECT_EQ(std::string(metric(c, "producer_t1ps").interval), "permutation");
-  EXPECT_EQ(std::string(metric(c, "ctr").interval), "percentile");
+  // Arm against control is randomization inference for every metric; the
+  // paired effect compares users with themselves and keeps the bootstrap.
+  EXPECT_EQ(std::string(metric(c, "ctr").interval), "permutation");
+  EXPECT_EQ(std::string(c.effects.ctr.cuped.interval), "permutation");
+  ASSERT_TRUE(c.effects.ctr.paired.has_value());
+  EXPECT_EQ(std::string(c.effects.ctr.paired->interval), "percentile");
 }
 
 TEST(SimEstimate, TrendSeesADriftAndNotAStationaryRun) {
@@ -221,6 +226,26 @@ TEST(SimRetrain, RetrainingWarmStartsFromThePreviousModel) {
   read_model_config(retrained / "config.toml", written);
   EXPECT_EQ(written.epochs, 1);  // --retrain-epochs, from the initial model's weights
   EXPECT_EQ(written.validation_fraction, 0.0);
+}
+
+// Each retraining replaces the served model; the one before it is deleted
+// (daily retraining kept every model, about 100 MB each on Last.fm, and
+// filled the disk), while the initial model stays.
+TEST(SimRetrain, OnlyTheServedRetrainedModelStaysOnDisk) {
+  test::TempDir dir;
+  SimulationConfig config = test::tiny_config();
+  config.params.days = 3;
+  config.params.retrain_interval_days = 1;
+  test::use_small_model(config.model, 2);
+  SimulationOptions options;
+  options.work_dir = dir / "work";
+  options.progress = false;
+  const SimulationResult result = simulate(test::tiny_world().world, config, options);
+  EXPECT_EQ(result.main.retrains, 2u);
+  const auto models = dir / "work" / "runs" / "main" / "models";
+  EXPECT_FALSE(std::filesystem::exists(models / "t00001"));
+  EXPECT_TRUE(std::filesystem::exists(models / "t00002" / "weights.pt"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "work" / "model" / "weights.pt"));
 }
 
 }  // namespace

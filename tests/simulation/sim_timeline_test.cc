@@ -284,7 +284,10 @@ TEST(SimWarmup, WarmupDaysRunBeforeTheMeasuredDaysAndAreNotMeasured) {
   EXPECT_EQ(result.main.job_runs + result.main.job_failures, 2u);  // measured ticks only
   // Daily retraining (auto on a dataset) from the warm-up's second day on.
   EXPECT_EQ(result.main.retrains, 3u);
-  EXPECT_TRUE(std::filesystem::exists(dir / "work" / "runs" / "main" / "models" / "w00001" / "weights.pt"));
+  // w00001 was retrained in the warm-up and superseded; the served one stays.
+  const auto models = dir / "work" / "runs" / "main" / "models";
+  EXPECT_FALSE(std::filesystem::exists(models / "w00001"));
+  EXPECT_TRUE(std::filesystem::exists(models / "t00001" / "weights.pt"));
   const ExposureLog& log = result.main.log;
   ASSERT_GT(log.size(), 0u);
   for (double time : log.timestamp) EXPECT_GE(time, result.start_time);
