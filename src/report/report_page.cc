@@ -87,7 +87,7 @@ std::string how_to_read(const Results& r) {
 )HTML";
   if (r.version >= 2)
     html +=
-        R"HTML(<li>Changes are given with their levels: <i>control → arm</i> above, then the change relative to control (+33% means 1.33 × the control level) and its 95% bootstrap interval over users in brackets; "n/a (control 0)" when the control level is 0. A cell is green or red only when it is the <b>primary</b> estimate and its interval excludes zero (in the good or bad direction).</li>
+        R"HTML(<li>Changes are given with their levels: <i>control → arm</i> above, then the change relative to control (+33% means 1.33 × the control level) and its 95% interval in brackets (users reshuffled between the two arms, a permutation test; for the paired effect, a bootstrap over users); "n/a (control 0)" when the control level is 0. A cell is green or red only when it is the <b>primary</b> estimate and its interval excludes zero (in the good or bad direction).</li>
 <li>The primary estimate of CTR and clicks per user is the <b>paired counterfactual</b> when the simulator ran it (the same users' slates with and without InvR, in expected clicks: no click noise, so the narrowest interval), else <b>CUPED</b> (arm against control, adjusted by each user's pre-period CTR). The plain <b>arm-level</b> comparison is shown beside them; for every other metric it is the primary.</li>
 )HTML";
   else
@@ -140,7 +140,7 @@ void overview_section(Page& page, const Results& r) {
 
   page.html(
       "<section id=\"relative\"><h2>Change against control</h2>\n<p>Relative change of each "
-      "treatment arm against control (%), with 95% bootstrap intervals as whiskers. Each "
+      "treatment arm against control (%), with 95% intervals as whiskers. Each "
       "metric has its own scale.</p>\n");
   relative_grid(page, "chart-relative-", arm_names(r, false), shown);
   page.html("</section>\n");

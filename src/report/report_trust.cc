@@ -47,7 +47,7 @@ TrustLine users_line(const Results& r) {
   if (smallest->users < trust::kFewUsersPerArm)
     return {"users", "Users per arm", Verdict::kCaution,
             html + fmt::format(". Fewer than {} users in an arm: a few heavy users can move its "
-                               "CTR, and the bootstrap intervals are rough.",
+                               "CTR, and the intervals are rough.",
                                format_count(trust::kFewUsersPerArm))};
   return {"users", "Users per arm", Verdict::kOk, html + "."};
 }
