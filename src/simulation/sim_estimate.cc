@@ -38,11 +38,13 @@ struct GroupSums {
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+// `exposure` false skips the item counts and their metrics (left 0): the
+// bootstrap resamples feed only the paired effects, which need none of them.
 GroupSums group_sums(const UserPanel& p, std::span<const Index> users,
                      std::span<const double> weights, const ExposureScope& scope,
-                     std::vector<std::uint64_t>& counts) {
+                     std::vector<std::uint64_t>& counts, bool exposure = true) {
   GroupSums s;
-  counts.assign(scope.dataset->items.size(), 0);
+  if (exposure) counts.assign(scope.dataset->items.size(), 0);
   for (std::size_t k = 0; k < users.size(); ++k) {
     const double w = weights.empty() ? 1.0 : weights[k];
     if (w == 0) continue;
@@ -58,10 +60,12 @@ GroupSums group_sums(const UserPanel& p, std::span<const Index> users,
     s.served += w * p.expected_served[u];
     s.control += w * p.expected_control[u];
     s.control_impressions += w * p.control_impressions[u];
+    if (!exposure) continue;
     const auto iw = static_cast<std::uint64_t>(w);
     for (std::size_t r = p.offsets[u]; r < p.offsets[u + 1]; ++r)
       counts[static_cast<std::size_t>(p.item[r])] += iw * p.count[r];
   }
+  if (!exposure) return s;
   std::vector<std::uint64_t> population_counts;
   population_counts.reserve(scope.population.size());
   for (Index i : scope.population) population_counts.push_back(counts[static_cast<std::size_t>(i)]);
@@ -259,20 +263,24 @@ Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignmen
   std::vector<Index> pooled(a);
   pooled.insert(pooled.end(), c.begin(), c.end());
   const std::span<const Index> pooled_span(pooled);
-  std::vector<Values> resamples(samples), permutations(samples);
+  // Bootstrap resamples serve only the paired effects (uses_permutation()):
+  // none without the counterfactual, and never with exposure metrics.
+  const std::size_t resampled = params.counterfactual ? samples : 0;
+  std::vector<Values> resamples(resampled), permutations(samples);
   const int threads = resolve_threads(params.threads);
-  parallel_tasks(2 * samples, threads, [&](std::size_t t) {
+  parallel_tasks(resampled + samples, threads, [&](std::size_t t) {
     std::vector<std::uint64_t> counts;
-    if (t < samples) {
+    if (t < resampled) {
       const std::vector<double> wa = poisson_weights(params.seed, t, a);
       const std::vector<double> wc = poisson_weights(params.seed, t, c);
-      resamples[t] = changes(group_sums(panel, a, wa, scope, counts),
-                             group_sums(panel, c, wc, scope, counts), cuped, nullptr, nullptr);
+      resamples[t] = changes(group_sums(panel, a, wa, scope, counts, false),
+                             group_sums(panel, c, wc, scope, counts, false), cuped, nullptr,
+                             nullptr);
       return;
     }
     std::vector<double> wa, wc;
-    permutation_weights(params.seed, t - samples, pooled_span, a.size(), wa, wc);
-    permutations[t - samples] =
+    permutation_weights(params.seed, t - resampled, pooled_span, a.size(), wa, wc);
+    permutations[t - resampled] =
         changes(group_sums(panel, pooled_span, wa, scope, counts),
                 group_sums(panel, pooled_span, wc, scope, counts), cuped, nullptr, nullptr);
   });

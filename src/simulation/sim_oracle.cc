@@ -12,6 +12,7 @@
 #include "invr/evaluate.h"
 #include "invr/model_train.h"
 #include "invr/retrieval.h"
+#include "invr/split.h"
 #include "simulation/sim_internal.h"
 #include "simulation/sim_stats.h"
 
@@ -343,9 +344,7 @@ OracleHoldout oracle_holdout(const std::string& kind, const Dataset& dataset,
   } else if (kind == "ease") {
     ranked = ease_top_k(sets.train_items, num_items, kHoldoutK);
   } else {
-    Dataset train_view = without_time(dataset);
-    train_view.interactions = holdout.train;
-    for (double& t : train_view.interactions.timestamp) t = kNoTime;
+    const Dataset train_view = without_time(with_interactions(dataset, holdout.train));
     ranked =
         two_tower_ranking(*train_oracle_model(train_view, config.model, dir), train_view, sets);
   }
