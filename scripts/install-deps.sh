@@ -9,12 +9,13 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libopenblas-dev libfaiss-dev
   librocksdb-dev libhiredis-dev redis-server
-  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  libboost-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev python3-numpy pybind11-dev
   libopenmpi-dev openmpi-bin
   libtorch-dev python3-torch
   wrk chromium libjs-chart.js
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
