@@ -14,7 +14,10 @@ find_path(CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)
 find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)
 find_library(HIREDIS_LIBRARY NAMES hiredis REQUIRED)
-# HTTP server: cpp-httplib ships a compiled library in Debian.
+# HTTP server: Boost.Beast on Asio, header-only (libboost-dev); linked
+# privately by invr_serving (docs/serving_http.md, "Why Boost.Beast").
+find_package(Boost 1.74 REQUIRED)
+# HTTP client of the server tests: cpp-httplib ships a compiled library in Debian.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 # Distributed job: OpenMPI.
 find_package(MPI REQUIRED COMPONENTS CXX)
