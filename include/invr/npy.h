@@ -7,8 +7,12 @@
 //    element). Format versions 1.0, 2.0 and 3.0 are read; 1.0 is written
 //    (2.0 only when the header would not fit 1.0's 16-bit length).
 //  - Reading is all-or-nothing: a wrong dtype, Fortran order, a bad header or
-//    a truncated or over-long file throws DataError naming the file (line and
-//    column are 0: these are whole-file problems).
+//    a truncated or over-long file throws DataError naming the file. Whole-file
+//    problems (size, dtype, order) have line and column 0; a header numpy
+//    itself would refuse (docs/formats.md, ".npy": a version other than 1.0,
+//    2.0, 3.0; anything but a dict literal with exactly the keys descr,
+//    fortran_order and shape, each once) is reported on line 1 at the byte's
+//    1-based offset in the file.
 //  - Writing is atomic: a temporary file in the same folder, then a rename,
 //    so a reader never sees half an array. Failures throw IoError.
 #pragma once

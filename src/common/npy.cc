@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -55,39 +57,69 @@ constexpr NpyDtype dtype_of<std::int64_t>() { return NpyDtype::int64; }
   throw DataError(path.string(), 0, 0, message);
 }
 
-// A tiny reader for the Python dict literal NumPy writes, e.g.
-// {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+// The header dict, parsed the way numpy's own reader (ast.literal_eval, then
+// a check of the keys) accepts it, restricted to what a writer can mean:
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+// exactly the keys descr, fortran_order and shape, each once, separated by
+// commas (one trailing comma allowed), strings in '' or "" without escapes,
+// True/False, a tuple of decimal integers ((2,) for one dimension), and
+// nothing after the '}' but spaces and line ends (docs/formats.md, ".npy").
+// Errors are DataErrors on line 1 whose column is the byte's offset in the
+// file (the header is the file's first line).
 class HeaderParser {
  public:
-  HeaderParser(std::string_view text, const fs::path& path) : text_(text), path_(path) {}
+  HeaderParser(std::string_view text, std::size_t offset, const fs::path& path)
+      : text_(text), offset_(offset), path_(path) {}
 
   NpyHeader parse() {
     std::optional<std::string> descr;
     std::optional<bool> fortran;
     std::optional<std::vector<std::size_t>> shape;
-    expect('{');
-    while (true) {
+    skip_space(" \t");  // what literal_eval strips before the expression
+    expect('{', "the header dict");
+    skip_space();
+    while (peek("'}' or a key") != '}') {
+      const std::size_t key_at = pos_;
+      const std::string key = parse_string("a key");
       skip_space();
-      if (peek() == '}') break;
-      const std::string key = parse_string();
-      expect(':');
-      if (key == "descr") {
-        descr = parse_string();
-      } else if (key == "fortran_order") {
+      expect(':', fmt::format("':' after the key '{}'", key));
+      skip_space();
+      const bool repeated = (key == "descr" && descr) || (key == "fortran_order" && fortran) ||
+                            (key == "shape" && shape);
+      if (repeated) fail_at(key_at, fmt::format("the key '{}' is repeated", key));
+      if (key == "descr")
+        descr = parse_string("the dtype string");
+      else if (key == "fortran_order")
         fortran = parse_bool();
-      } else if (key == "shape") {
+      else if (key == "shape")
         shape = parse_shape();
-      } else {
-        fail(path_, fmt::format("unexpected key '{}' in the .npy header", key));
-      }
+      else
+        fail_at(key_at, fmt::format("unexpected key '{}' (numpy's header has exactly 'descr', "
+                                    "'fortran_order' and 'shape')",
+                                    excerpt(key, 40)));
       skip_space();
-      if (peek() == ',') ++pos_;
+      if (peek("',' or '}'") == ',') {
+        ++pos_;
+        skip_space();
+      } else if (peek("',' or '}'") != '}') {
+        fail_at(pos_, fmt::format("expected ',' or '}}' after the value of '{}', found {}", key,
+                                  found()));
+      }
     }
+    const std::size_t close = pos_++;
+    skip_space();
+    if (pos_ < text_.size())
+      fail_at(pos_, fmt::format("unexpected {} after the header dict's closing '}}'", found()));
     if (!descr || !fortran || !shape)
-      fail(path_, "the .npy header must have 'descr', 'fortran_order' and 'shape'");
+      fail_at(close, fmt::format("the .npy header must have the keys 'descr', 'fortran_order' and "
+                                 "'shape'; '{}' is missing",
+                                 !descr     ? "descr"
+                                 : !fortran ? "fortran_order"
+                                            : "shape"));
     if (*fortran)
-      fail(path_, "array is in Fortran order; invr reads C order only "
-                  "(save np.ascontiguousarray(a) instead)");
+      fail(path_,
+           "array is in Fortran order; invr reads C order only "
+           "(save np.ascontiguousarray(a) instead)");
     NpyHeader header;
     header.shape = std::move(*shape);
     bool known = false;
@@ -100,71 +132,110 @@ class HeaderParser {
     if (!known)
       fail(path_, fmt::format("unsupported dtype '{}': invr reads little-endian float32 ('<f4'), "
                               "int32 ('<i4') or int64 ('<i8'); convert with a.astype(...)",
-                              *descr));
+                              excerpt(*descr, 40)));
     return header;
   }
 
  private:
-  char peek() {
-    if (pos_ >= text_.size()) fail(path_, "the .npy header ends early");
+  [[noreturn]] void fail_at(std::size_t pos, const std::string& message) const {
+    throw DataError(path_.string(), 1, offset_ + pos + 1, "bad .npy header: " + message);
+  }
+  // The byte at pos_ for a message: 'x', byte 0xNN, or the end of the header.
+  std::string found() const {
+    if (pos_ >= text_.size()) return "the end of the header";
+    const auto c = static_cast<unsigned char>(text_[pos_]);
+    if (c == '\'') return "\"'\"";
+    if (c > 0x20 && c < 0x7F) return fmt::format("'{}'", static_cast<char>(c));
+    return fmt::format("byte 0x{:02X}", c);
+  }
+  char peek(std::string_view expected) const {
+    if (pos_ >= text_.size())
+      fail_at(pos_, fmt::format("expected {}, found the end of the header", expected));
     return text_[pos_];
   }
-  void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+  // Python's whitespace inside brackets (a line end is whitespace there).
+  void skip_space(std::string_view space = " \t\n\r\f") {
+    while (pos_ < text_.size() && space.find(text_[pos_]) != std::string_view::npos) ++pos_;
   }
-  void expect(char c) {
-    skip_space();
-    if (peek() != c)
-      fail(path_, fmt::format("bad .npy header: expected '{}' at byte {} of \"{}\"", c, pos_ + 1,
-                              text_));
+  void expect(char c, const std::string& what) {
+    if (peek(what) != c)
+      fail_at(pos_, fmt::format("expected '{}' ({}), found {}", c, what, found()));
     ++pos_;
   }
-  std::string parse_string() {
-    skip_space();
-    const char quote = peek();
+  std::string parse_string(const std::string& what) {
+    const char quote = peek(what);
     if (quote != '\'' && quote != '"')
-      fail(path_, fmt::format("bad .npy header: expected a quoted string at byte {}", pos_ + 1));
-    const std::size_t end = text_.find(quote, pos_ + 1);
-    if (end == std::string_view::npos) fail(path_, "bad .npy header: unterminated string");
-    std::string s(text_.substr(pos_ + 1, end - pos_ - 1));
-    pos_ = end + 1;
-    return s;
+      fail_at(pos_, fmt::format("expected {} (a quoted string), found {}", what, found()));
+    const std::size_t start = pos_;
+    for (++pos_; pos_ < text_.size() && text_[pos_] != quote; ++pos_)
+      if (text_[pos_] == '\\' || text_[pos_] == '\n')
+        fail_at(pos_, "escapes and line breaks are not allowed in a header string");
+    if (pos_ >= text_.size()) fail_at(start, "unterminated string");
+    ++pos_;
+    return std::string(text_.substr(start + 1, pos_ - start - 2));
   }
   bool parse_bool() {
-    skip_space();
-    if (text_.substr(pos_, 4) == "True") {
-      pos_ += 4;
-      return true;
+    const auto word_is = [&](std::string_view word) {
+      const std::size_t end = pos_ + word.size();
+      return text_.substr(pos_, word.size()) == word &&
+             (end == text_.size() ||
+              !(std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_'));
+    };
+    for (const bool value : {true, false}) {
+      const std::string_view word = value ? "True" : "False";
+      if (word_is(word)) {
+        pos_ += word.size();
+        return value;
+      }
     }
-    if (text_.substr(pos_, 5) == "False") {
-      pos_ += 5;
-      return false;
+    fail_at(pos_, fmt::format("'fortran_order' must be True or False, found {}", found()));
+  }
+  std::size_t parse_dimension() {
+    const std::size_t start = pos_;
+    if (peek("a dimension") == '-') fail_at(pos_, "a dimension must not be negative");
+    if (text_[pos_] < '0' || text_[pos_] > '9')
+      fail_at(pos_, fmt::format("expected a dimension (a decimal integer), found {}", found()));
+    std::size_t value = 0;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
+      const auto digit = static_cast<std::size_t>(text_[pos_++] - '0');
+      if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, digit, &value))
+        fail_at(start, "dimension too large");
     }
-    fail(path_, "bad .npy header: 'fortran_order' must be True or False");
+    if (text_[start] == '0' && pos_ - start > 1)
+      fail_at(start, "a dimension has a leading zero (Python rejects 007)");
+    if (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                text_[pos_] == '_' || text_[pos_] == '.'))
+      fail_at(start, "expected a dimension (a decimal integer)");
+    return value;
   }
   std::vector<std::size_t> parse_shape() {
     std::vector<std::size_t> shape;
-    expect('(');
-    while (true) {
+    const std::size_t open = pos_;
+    if (peek("the shape tuple") != '(')
+      fail_at(pos_, fmt::format("'shape' must be a tuple such as (2, 3), found {}", found()));
+    ++pos_;
+    skip_space();
+    bool trailing_comma = false;
+    while (peek("')' or a dimension") != ')') {
+      shape.push_back(parse_dimension());
       skip_space();
-      if (peek() == ')') break;
-      if (peek() < '0' || peek() > '9')
-        fail(path_, fmt::format("bad .npy header: expected a dimension at byte {}", pos_ + 1));
-      std::size_t value = 0;
-      while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
-        const auto digit = static_cast<std::size_t>(text_[pos_++] - '0');
-        if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, digit, &value))
-          fail(path_, "bad .npy header: dimension too large");
+      trailing_comma = peek("',' or ')'") == ',';
+      if (trailing_comma) {
+        ++pos_;
+        skip_space();
+      } else if (peek("',' or ')'") != ')') {
+        fail_at(pos_, fmt::format("expected ',' or ')' in the shape, found {}", found()));
       }
-      shape.push_back(value);
-      skip_space();
-      if (peek() == ',') ++pos_;
     }
     ++pos_;
+    if (shape.size() == 1 && !trailing_comma)
+      fail_at(open, fmt::format("'shape' must be a tuple: ({}) is a number in Python; write ({},)",
+                                shape[0], shape[0]));
     return shape;
   }
 
   std::string_view text_;
+  std::size_t offset_;  // bytes of the file before text_
   const fs::path& path_;
   std::size_t pos_ = 0;
 };
@@ -195,20 +266,24 @@ NpyHeader read_header(std::ifstream& in, const fs::path& path, std::uintmax_t fi
     fail(path, "not a .npy file: shorter than the 10-byte preamble");
   if (std::memcmp(preamble, kMagic, kMagicSize) != 0)
     fail(path, "not a .npy file: missing the \\x93NUMPY magic");
+  // numpy reads exactly these versions (format.py's _header_size_info): 1.1 is refused too.
   const auto major = static_cast<unsigned char>(preamble[6]);
+  const auto minor = static_cast<unsigned char>(preamble[7]);
+  if ((major != 1 && major != 2 && major != 3) || minor != 0)
+    throw DataError(path.string(), 1, 7,
+                    fmt::format("unsupported .npy format version {}.{} (numpy and invr read 1.0, "
+                                "2.0 and 3.0)",
+                                major, minor));
   std::size_t header_len = 0;
   std::size_t preamble_len = 10;
   if (major == 1) {
     header_len = static_cast<unsigned char>(preamble[8]) |
                  (static_cast<std::size_t>(static_cast<unsigned char>(preamble[9])) << 8);
-  } else if (major == 2 || major == 3) {
+  } else {
     if (!in.read(preamble + 10, 2)) fail(path, "file is truncated inside the .npy preamble");
     preamble_len = 12;
     for (int i = 3; i >= 0; --i)
       header_len = (header_len << 8) | static_cast<unsigned char>(preamble[8 + i]);
-  } else {
-    fail(path, fmt::format("unsupported .npy format version {}.{} (invr reads 1.0, 2.0 and 3.0)",
-                           major, static_cast<unsigned char>(preamble[7])));
   }
   if (preamble_len + header_len > file_size)
     fail(path, fmt::format("file is truncated: the header says it is {} bytes long but the file "
@@ -217,9 +292,7 @@ NpyHeader read_header(std::ifstream& in, const fs::path& path, std::uintmax_t fi
   std::string text(header_len, '\0');
   if (!in.read(text.data(), static_cast<std::streamsize>(header_len)))
     fail(path, "file is truncated inside the .npy header");
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\0'))
-    text.pop_back();
-  NpyHeader header = HeaderParser(text, path).parse();
+  NpyHeader header = HeaderParser(text, preamble_len, path).parse();
   header.data_offset = preamble_len + header_len;
   const std::size_t expected = checked_bytes(header, path);
   const std::uintmax_t actual = file_size - header.data_offset;

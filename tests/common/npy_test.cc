@@ -198,6 +198,89 @@ TEST(Npy, MalformedHeadersAreErrors) {
   }
 }
 
+// The header rules follow numpy's reader (docs/formats.md, ".npy"): what
+// numpy itself refuses is refused, with the header byte's column.
+TEST(Npy, HeadersNumpyRefusesAreErrorsAtTheirByte) {
+  test::TempDir dir;
+  using namespace std::string_literals;
+  struct Case {
+    std::string dict;
+    std::string expected;
+    std::string at;  // the header text from the reported byte on
+  };
+  const Case cases[] = {
+      {"{'descr': '<f4' 'fortran_order': False, 'shape': (2,), }", "expected ',' or '}'",
+       "'fortran_order'"},
+      {"{'descr': '<f4', 'fortran_order': False 'shape': (2,), }", "expected ',' or '}'", "'shape'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }{'descr': '<i4'}",
+       "after the header dict's closing '}'", "{'descr': '<i4'}"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'descr': '<i4'}", "repeated",
+       "'descr': '<i4'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", "write (2,)", "(2)"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2 3), }", "expected ',' or ')'", "3)"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", "negative", "-2"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (02,), }", "leading zero", "02"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,,), }", "expected a dimension", ",)"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), ,}", "expected a key", ",}"},
+      {"{'descr': '<f4', 'fortran_order': Falsey, 'shape': (2,), }", "True or False", "Falsey"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,) # c\n}", "expected ',' or '}'",
+       "# c"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\0\0"s, "byte 0x00", "\0"s},
+      {"{'descr': '<f\\x34', 'fortran_order': False, 'shape': (2,), }", "escapes", "\\x34"},
+      {"{'descr': '<f4', 'fortran_order': False, }", "'shape' is missing", "}"},
+  };
+  for (const auto& c : cases) {
+    test::write_file(dir / "m.npy", npy_bytes(c.dict, 8));
+    try {
+      read_npy<float>(dir / "m.npy");
+      ADD_FAILURE() << "accepted " << c.dict;
+    } catch (const DataError& e) {
+      EXPECT_NE(e.message().find(c.expected), std::string::npos) << c.dict << " -> " << e.what();
+      EXPECT_EQ(e.line(), 1u) << e.what();
+      ASSERT_GE(e.column(), 11u) << e.what();  // after the 10-byte preamble
+      EXPECT_EQ(npy_bytes(c.dict, 0).substr(e.column() - 1, c.at.size()), c.at)
+          << c.dict << " -> " << e.what();
+    }
+  }
+}
+
+TEST(Npy, VersionsOtherThan1020And30AreRefused) {
+  test::TempDir dir;
+  const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
+  std::string bytes = npy_bytes(dict, 4);
+  bytes[7] = 1;  // version 1.1
+  test::write_file(dir / "v.npy", bytes);
+  try {
+    read_npy<float>(dir / "v.npy");
+    FAIL() << "version 1.1 accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(e.message().find("version 1.1"), std::string::npos) << e.what();
+    EXPECT_EQ(e.line(), 1u);
+    EXPECT_EQ(e.column(), 7u);
+  }
+  test::write_file(dir / "v0.npy", npy_bytes(dict, 4, 0));
+  EXPECT_NE(read_error<float>(dir / "v0.npy").find("version 0.0"), std::string::npos);
+}
+
+TEST(Npy, HeadersNumpyAcceptsAreRead) {
+  test::TempDir dir;
+  const char* dicts[] = {
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}",
+      "{\"shape\": (2, ), \"descr\": \"<f4\", \"fortran_order\": False}",
+      "  {'descr':'<f4','fortran_order':False,'shape':(2,),}",
+      "{'descr': '<f4',\n 'fortran_order': False,\n 'shape': (\n2,\n),\n}",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2,), }",
+  };
+  for (const char* dict : dicts) {
+    test::write_file(dir / "ok.npy", npy_bytes(dict, 8));
+    const auto array = read_npy<float>(dir / "ok.npy");
+    EXPECT_EQ(array.data.size(), 2u) << dict;
+  }
+  test::write_file(dir / "scalar.npy",
+                   npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': ()}", 4));
+  EXPECT_TRUE(read_npy<float>(dir / "scalar.npy").shape.empty());
+}
+
 TEST(Npy, MatrixReaderRejectsOtherRanks) {
   try {
     read_npy_matrix<std::int32_t>(fixture("int32_4.npy"));
