@@ -38,4 +38,16 @@ inline bool is_valid_utf8(std::string_view text) {
   return find_invalid_utf8(text) == std::string_view::npos;
 }
 
+// Offset of the first control character (a byte 0x00-0x1F or 0x7F: C0
+// controls and DEL, tab and line ends included), or std::string_view::npos.
+// Ids hold none (docs/formats.md, "Ids"): the HTTP API refuses them in a
+// request, so an id holding one could never be asked for.
+inline std::size_t find_control_character(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7F) return i;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace invr

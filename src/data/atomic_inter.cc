@@ -173,16 +173,20 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     const std::string_view user = fields[c.user];
     if (last_user_index == kNoIndex || !same_id(user, users.id(last_user_index))) {
       if (user.empty()) reader.fail_at(row.position, user, "empty user_id; expected a user id");
-      last_user_index = users.add(user);
+      bool added;
+      last_user_index = users.add(user, added);
+      if (added) check_id(reader, row.position, user, "user_id");
     }
 
     const std::string_view item = fields[c.item];
     if (item.empty()) reader.fail_at(row.position, item, "empty item_id; expected an item id");
+    bool added = false;
     const Index item_index =
-        items_fixed ? items.find(item, row.item_hash) : items.add(item, row.item_hash);
+        items_fixed ? items.find(item, row.item_hash) : items.add(item, row.item_hash, added);
     if (item_index == kNoIndex)
       reader.fail_at(row.position, item,
                      fmt::format("unknown item {} (not in {})", quote_value(item), item_file));
+    if (added) check_id(reader, row.position, item, "item_id");
 
     double timestamp = kNoTime;
     if (c.timestamp != kNone && !fields[c.timestamp].empty() &&

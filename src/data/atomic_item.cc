@@ -104,6 +104,7 @@ ItemFile read_item_file(const std::filesystem::path& path, const AtomicLoadOptio
       reader.fail_at(item,
                      fmt::format("duplicate item {} (first defined on line {})", quote_value(item),
                                  first_line[static_cast<std::size_t>(item_index)]));
+    check_id(reader, reader.position(), item, "item_id");
     first_line.push_back(reader.line_number());
 
     // No producer column: the item is its own producer, with the item's id.
@@ -115,6 +116,7 @@ ItemFile read_item_file(const std::filesystem::path& path, const AtomicLoadOptio
                                              "(leave the column out to make every item its own "
                                              "producer)",
                                              options.producer_column));
+      check_id(reader, reader.position(), producer, options.producer_column);
     }
 
     double publish_time = kNoTime;
@@ -156,6 +158,7 @@ void read_user_file(const std::filesystem::path& path, FastIdIndex& users) {
       reader.fail_at(user,
                      fmt::format("duplicate user {} (first defined on line {})", quote_value(user),
                                  first_line[static_cast<std::size_t>(index)]));
+    check_id(reader, reader.position(), user, "user_id");
     first_line.push_back(reader.line_number());
   }
 }

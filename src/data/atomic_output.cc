@@ -62,6 +62,13 @@ void AtomicOutput::commit() {
 
 void check_writable(std::string_view id, std::string_view what, bool allow_space) {
   if (id.empty()) throw UsageError(fmt::format("cannot save an empty {}", what));
+  // Ids load only without control characters (docs/formats.md, "Ids"): what
+  // is saved must load again.
+  const std::size_t control = find_control_character(id);
+  if (allow_space && control != std::string_view::npos && id[control] != '\t' &&
+      id[control] != '\r' && id[control] != '\n')
+    throw UsageError(fmt::format("cannot save {} {}: it contains the control character 0x{:02X}",
+                                 what, quote_value(id), static_cast<unsigned char>(id[control])));
   const char* forbidden = allow_space ? "\t\r\n" : "\t\r\n ";
   if (id.find_first_of(forbidden) == std::string_view::npos) return;
   throw UsageError(fmt::format("cannot save {} {}: it contains {}", what, quote_value(id),

@@ -43,7 +43,8 @@ class AtomicOutput {
 };
 
 // Throws UsageError unless id can be written as a field of a tab-separated
-// file: not empty, no tab, CR or LF, and (for token_seq items) no space.
+// file: not empty, no tab, CR or LF, and (for token_seq items) no space. An
+// id (allow_space) holds no control character at all, as the loaders demand.
 // `what` names it in the message, e.g. "item id" or "token of item 'i7'".
 void check_writable(std::string_view id, std::string_view what, bool allow_space = true);
 

@@ -14,6 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
 // A missing input is the likely mistake (a wrong --in folder), so it is named as such.
 std::string read_input(const fs::path& path, std::string_view role) {
   std::error_code ec;
@@ -48,7 +50,7 @@ CsvReader CsvReader::from_text(std::string name, std::string text, CsvOptions op
 CsvReader::CsvReader(FromText, std::string name, std::string text, CsvOptions options)
     : name_(std::move(name)), text_(std::move(text)), options_(options) {
   // A UTF-8 byte-order mark is not part of the first field.
-  if (text_.size() >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = line_start_ = 3;
+  if (std::string_view(text_).starts_with(kByteOrderMark)) pos_ = line_start_ = 3;
 }
 
 std::string& CsvReader::next_slot() {
@@ -84,7 +86,8 @@ bool CsvReader::next() {
   while (true) {
     std::string& field = next_slot();
     const std::size_t field_index = count_ - 1;
-    if (options_.quoted && pos_ < n && text_[pos_] == '"') {
+    const bool quoted = options_.quoted && pos_ < n && text_[pos_] == '"';
+    if (quoted) {
       ++pos_;
       while (true) {
         if (pos_ >= n)
@@ -116,6 +119,13 @@ bool CsvReader::next() {
       while (pos_ < n && text_[pos_] != delimiter && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
       field.assign(text_, start, pos_ - start);
     }
+    // A byte-order mark is skipped at the start of the file only; anywhere
+    // else (files concatenated with `cat`) it would become part of a value.
+    if (const std::size_t mark = field.find(kByteOrderMark); mark != std::string::npos)
+      throw DataError(name_, field_lines_[field_index],
+                      columns_[field_index] + (quoted ? 0 : mark),
+                      "byte-order mark (U+FEFF) inside the file; only the file's first bytes may "
+                      "hold one (were files concatenated?)");
     if (options_.latin1_fallback && !is_valid_utf8(field)) {
       field = latin1_to_utf8(field);
       ++transcoded_;

@@ -3,7 +3,9 @@
 // Contract:
 //  - RFC 4180 style: with `quoted` on, a field that starts with '"' runs to the
 //    matching closing quote, may hold delimiters and line breaks, and writes a
-//    quote as "". Lines end in LF, CRLF or CR; a UTF-8 byte-order mark is skipped.
+//    quote as "". Lines end in LF, CRLF or CR; a UTF-8 byte-order mark is skipped
+//    at the start of the file and a DataError anywhere else (at its column; at
+//    the opening quote of a quoted field).
 //  - Every field handed out is UTF-8: a field that is not valid UTF-8 is read as
 //    ISO-8859-1 (Latin-1) and transcoded, because the HetRec files mix the two.
 //  - Positions are 1-based: line() is the line where the current record starts;

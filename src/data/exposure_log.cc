@@ -82,6 +82,7 @@ ExposureLog read_exposure_log(const std::filesystem::path& path, const IdMap& it
     const std::string_view user = fields[c.user];
     if (last_user_index == kNoIndex || user != log.users.id(last_user_index)) {
       if (user.empty()) reader.fail_at(user, "empty user_id; expected a user id");
+      data::check_id(reader, reader.position(), user, "user_id");
       last_user_index = log.users.add(user);
     }
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.h"
 #include "data/atomic_output.h"
 #include "invr/error.h"
 
@@ -122,6 +123,8 @@ bool read_ids(int fd, std::size_t count, std::size_t bytes, IdMap& map) {
   std::uint64_t total = 0;
   for (std::uint32_t length : lengths) total += length;
   if (total != bytes) return false;
+  // A cache from before ids were checked may hold one the text load refuses.
+  if (find_control_character(text) != std::string_view::npos) return false;
   std::size_t at = 0;
   for (std::uint32_t length : lengths) {
     ids.push_back(std::string_view(text).substr(at, length));

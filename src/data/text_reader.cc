@@ -265,10 +265,29 @@ std::size_t TextReader::estimate_lines() const {
 
 void TextReader::validate_line(std::string_view line) const {
   const std::size_t bad = find_invalid_utf8(line);
+  if (bad != std::string_view::npos) {
+    const char* at = line.data() + bad;
+    fail(column_of(at), fmt::format("invalid UTF-8 byte 0x{:02X}; files must be UTF-8 encoded",
+                                    static_cast<unsigned char>(*at)));
+  }
+  // Only the file's first bytes may hold a byte-order mark (stripped there);
+  // one later on, usually from files concatenated with `cat`, would become
+  // part of an id. (next_row checks only rows that hold a non-ASCII byte.)
+  const std::size_t mark = line.find(kByteOrderMark);
+  if (mark != std::string_view::npos)
+    fail(column_of(line.data() + mark),
+         "byte-order mark (U+FEFF) inside the file; only the file's first bytes may hold one "
+         "(were files concatenated?)");
+}
+
+void check_id(const TextReader& reader, const TextReader::RowPosition& row, std::string_view id,
+              std::string_view column) {
+  const std::size_t bad = find_control_character(id);
   if (bad == std::string_view::npos) return;
-  const char* at = line.data() + bad;
-  fail(column_of(at), fmt::format("invalid UTF-8 byte 0x{:02X}; files must be UTF-8 encoded",
-                                  static_cast<unsigned char>(*at)));
+  reader.fail_at(row, id.substr(bad),
+                 fmt::format("column {}: id {} holds the control character 0x{:02X}; ids may not "
+                             "hold control characters (the HTTP API could never ask for them)",
+                             column, quote_value(id), static_cast<unsigned char>(id[bad])));
 }
 
 std::size_t split_tabs(std::string_view line, std::string_view* out, std::size_t capacity) {

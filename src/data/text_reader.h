@@ -59,7 +59,8 @@ class TextReader {
   }
 
   // Next line without its line end, validated as UTF-8 (DataError naming the
-  // byte column otherwise). false at end of text.
+  // byte column otherwise; a byte-order mark anywhere but at the very start of
+  // the text is an error too). false at end of text.
   bool next_line(std::string_view& line);
   // Reads the next data row and splits it at tabs into exactly `expected`
   // fields (fields must hold that many), validating UTF-8 as next_line does.
@@ -129,6 +130,12 @@ class TextReader {
 // Splits line at tabs. Stores at most `capacity` fields in out and returns the
 // number of fields the line has (which may exceed capacity).
 std::size_t split_tabs(std::string_view line, std::string_view* out, std::size_t capacity);
+
+// Throws DataError at the first control character of an id (user, item or
+// producer id; find_control_character), naming `column`. Loaders call it once
+// per new id, so the hot loop pays nothing for ids it has seen.
+void check_id(const TextReader& reader, const TextReader::RowPosition& row, std::string_view id,
+              std::string_view column);
 
 // Throws "expected tab-separated columns" when a header line has no tab but
 // contains ',', ';', '|' or ' ' (a CSV or space-separated file given as TSV).

@@ -302,5 +302,45 @@ TEST_F(AtomicErrors, ErrorFarIntoALargeFileNamesItsLine) {
                "expected 3 tab-separated fields (as in the header), found 4");
 }
 
+// docs/formats.md, "Ids": ids hold no control character, since the HTTP API
+// refuses them in a request; each file's ids are checked, at the bad byte.
+TEST_F(AtomicErrors, IdsWithControlCharactersAreRefused) {
+  const std::string refused = "holds the control character";
+  auto e = inter_error(dir, kHeader + "u1\ti1\t1\nu\x01\ti1\t2\n");
+  expect_error(e, inter(), 3, 2,
+               "column user_id: id 'u\\x01' holds the control character 0x01; ids may not hold "
+               "control characters (the HTTP API could never ask for them)");
+  e = inter_error(dir, kHeader + "u1\ti1\t1\nu1\ti\r2\t2\n");  // a CR inside, not a CRLF
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.column(), 5u);
+  EXPECT_NE(e.message().find("column item_id: id 'i\\r2' " + refused), std::string::npos);
+  e = load_error(dir, Files{.inter = kHeader + "u1\ti1\t1\n",
+                            .item = "item_id:token\tproducer_id:token\ni1\tp\x7F\n",
+                            .write_item = true});
+  EXPECT_EQ(e.file(), item());
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 5u);
+  EXPECT_NE(e.message().find("column producer_id: id 'p\\x7F' " + refused), std::string::npos);
+  e = load_error(dir, Files{.inter = kHeader + "u1\ti1\t1\n", .item = "item_id:token\n\x1Fi1\n",
+                            .write_item = true});
+  EXPECT_EQ(e.file(), item());
+  EXPECT_EQ(e.column(), 1u);
+  std::filesystem::remove(dir / "x.item");
+  e = load_error(dir, Files{.inter = kHeader + "u1\ti1\t1\n", .user = "user_id:token\nu\x02\n",
+                            .write_user = true});
+  EXPECT_EQ(e.file(), user());
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 2u);
+}
+
+TEST_F(AtomicErrors, ByteOrderMarkStartingALaterRowIsNotPartOfAnId) {
+  // A file made by concatenating two files that each start with a mark.
+  const std::string bom = "\xEF\xBB\xBF";
+  expect_error(inter_error(dir, bom + kHeader + "u1\ti1\t1\n" + bom + "u2\ti1\t2\n"), inter(), 3,
+               1,
+               "byte-order mark (U+FEFF) inside the file; only the file's first bytes may hold "
+               "one (were files concatenated?)");
+}
+
 }  // namespace
 }  // namespace invr

@@ -347,6 +347,21 @@ TEST(AtomicSave, RejectsIdsThatCannotBeFieldsAndWritesNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
+TEST(AtomicSave, RejectsIdsWithControlCharactersAndWritesNothing) {
+  // They would not load again (docs/formats.md, "Ids").
+  TempDir dir;
+  Dataset d = tricky_dataset();
+  d.items.add("bell\x07");
+  d.item_table.push_back(0, kNoTime, {});
+  try {
+    save_atomic(d, dir.path(), "t");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "cannot save item id 'bell\\x07': it contains the control character 0x07");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
 TEST(AtomicSave, RejectsTokensWithSpacesAndWritesNothing) {
   TempDir dir;
   Dataset d = tricky_dataset();

@@ -111,6 +111,35 @@ TEST(CsvReader, SkipsBlankLinesAndByteOrderMark) {
   EXPECT_FALSE(reader.next());
 }
 
+TEST(CsvReader, ByteOrderMarkAfterTheStartIsDataError) {
+  auto reader = CsvReader::from_text("t.csv", "\xEF\xBB\xBFid,x\n5,y\n\xEF\xBB\xBFid,x\n");
+  ASSERT_TRUE(reader.next());
+  ASSERT_TRUE(reader.next());
+  try {
+    reader.next();
+    FAIL() << "a second byte-order mark was accepted";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.line(), 3u);
+    EXPECT_EQ(e.column(), 1u);
+    EXPECT_NE(e.message().find("byte-order mark (U+FEFF) inside the file"), std::string::npos);
+  }
+  auto quoted = CsvReader::from_text("q.csv", "a,\"x\xEF\xBB\xBFy\"\n");
+  try {
+    quoted.next();
+    FAIL() << "a byte-order mark inside a quoted field was accepted";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.line(), 1u);
+    EXPECT_EQ(e.column(), 3u);  // the opening quote
+  }
+  auto unquoted = CsvReader::from_text("u.csv", "a,xy\xEF\xBB\xBF\n");
+  try {
+    unquoted.next();
+    FAIL() << "a byte-order mark inside a field was accepted";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.column(), 5u);
+  }
+}
+
 TEST(CsvReader, EmptyFieldsAreKept) {
   auto reader = CsvReader::from_text("t.csv", "a,,\"\",d\n");
   ASSERT_TRUE(reader.next());

@@ -122,6 +122,17 @@ TEST_F(ExposureLogTest, WriterRejectsIdsWithTabs) {
   EXPECT_FALSE(std::filesystem::exists(path()));
 }
 
+TEST_F(ExposureLogTest, UserIdsWithControlCharactersAreRefused) {
+  auto e = read_error("user_id\titem_id\tposition\tclicked\nu\ti1\t0\t0\nab\x1B[1m\ti1\t0\t0\n");
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.column(), 3u);
+  EXPECT_NE(e.message().find("control character 0x1B"), std::string::npos) << e.what();
+  ExposureLog log;
+  log.users.add("a\x01");
+  log.push_back(0, 0, 0, false, kNoTime, kNoIndex);
+  EXPECT_THROW(write_exposure_log(path(), log, items), UsageError);
+}
+
 TEST_F(ExposureLogTest, HeaderOnlyLogIsEmpty) {
   write_file(path(), "user_id\titem_id\tposition\tclicked\n");
   EXPECT_EQ(read_exposure_log(path(), items).size(), 0u);

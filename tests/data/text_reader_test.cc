@@ -55,6 +55,53 @@ TEST(TextReader, StripsCarriageReturnsAndByteOrderMark) {
   EXPECT_EQ(all_lines(reader), (std::vector<std::string>{"h1\th2", "x\ty", "last"}));
 }
 
+// docs/formats.md, "Common rules": a byte-order mark is skipped at the start
+// of the file only; one anywhere else (files concatenated) is an error at its
+// byte, not part of an id.
+TEST(TextReader, ByteOrderMarkAnywhereButTheStartIsAnError) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string message =
+      "byte-order mark (U+FEFF) inside the file; only the file's first bytes may hold one (were "
+      "files concatenated?)";
+  std::string_view fields[2];
+  // The reader borrows its text: each lives as long as its reader.
+  const std::string rows_text = bom + "h1\th2\nu1\ti1\n" + bom + "u2\ti1\n";
+  const std::string inside_text = "h1\th2\nu1\ti" + bom + "1\n";
+  const std::string doubled_text = bom + bom + "h1\th2\n";
+  TextReader rows("rows.tsv", rows_text);
+  ASSERT_TRUE(rows.next_row(fields, 2));
+  ASSERT_TRUE(rows.next_row(fields, 2));
+  auto e = catch_data_error([&] { rows.next_row(fields, 2); });
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.column(), 1u);
+  EXPECT_EQ(e.message(), message);
+
+  TextReader inside("mid.tsv", inside_text);
+  ASSERT_TRUE(inside.next_row(fields, 2));
+  e = catch_data_error([&] { inside.next_row(fields, 2); });
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 5u);
+
+  TextReader doubled("two.tsv", doubled_text);  // only the first mark is skipped
+  e = catch_data_error([&] { doubled.read_header_line(); });
+  EXPECT_EQ(e.line(), 1u);
+  EXPECT_EQ(e.column(), 1u);
+
+  // The same from a file read through a small buffer: the mark starts a later refill.
+  TempDir dir;
+  std::string text = bom + "h1\th2\n";
+  for (int i = 0; i < 20; ++i) text += "u\ti\n";
+  write_file(dir / "f.tsv", text + bom + "u\ti\n");
+  TextReader file(dir / "f.tsv", 16);
+  file.read_header_line();
+  e = catch_data_error([&] {
+    while (file.next_row(fields, 2)) {
+    }
+  });
+  EXPECT_EQ(e.line(), 22u);
+  EXPECT_EQ(e.column(), 1u);
+}
+
 TEST(TextReader, KeepsCarriageReturnInsideALine) {
   TextReader reader("mem", "a\rb\n");
   EXPECT_EQ(all_lines(reader), (std::vector<std::string>{"a\rb"}));
