@@ -371,8 +371,13 @@ struct AaResult {
   std::int64_t salts = 0;
   std::size_t comparisons = 0;  // salts × non-control arms
   // Per metric (the relative keys, plus ctr_cuped and clicks_per_user_cuped):
-  // share of the 95% intervals that exclude 0.
+  // share of the 95% intervals that exclude 0 among the comparisons where the
+  // change is defined (control level > 0; `defined` counts them). NaN when no
+  // comparison is defined: a metric that is 0 in control every time says
+  // nothing about calibration, and counting it as "did not exclude 0" would
+  // pull the rate towards 0.
   std::vector<std::pair<std::string, double>> false_positive_rate;
+  std::vector<std::pair<std::string, std::size_t>> defined;
   std::size_t out_of_range = 0;  // intervals outside their metric's range
   std::size_t srm_flagged = 0;
   struct Salt {

@@ -136,7 +136,11 @@ struct AaSalt {
 struct AaCalibration {
   long long salts = 0;
   long long comparisons = 0;
-  std::vector<std::pair<std::string, double>> false_positive_rate;  // file order
+  // File order; NaN where no comparison was defined (null in the file).
+  std::vector<std::pair<std::string, double>> false_positive_rate;
+  // Comparisons with a defined change per metric, in the same order (files
+  // before "defined" existed: every comparison).
+  std::vector<long long> defined;
   long long out_of_range = 0;
   long long srm_flagged = 0;
   std::vector<AaSalt> per_salt;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -227,8 +228,14 @@ AaCalibration read_aa(const Node& node, std::size_t treatment_arms) {
   if (aa.comparisons != expected)
     comparisons.fail(fmt::format("expected {} (salts x non-control arms = {} x {}), found {}",
                                  expected, aa.salts, treatment_arms, aa.comparisons));
-  for (const auto& [metric, rate] : node.at("false_positive_rate").members())
-    aa.false_positive_rate.emplace_back(metric, fraction(rate));
+  const std::optional<Node> defined = node.find("defined");
+  for (const auto& [metric, rate] : node.at("false_positive_rate").members()) {
+    const long long n = defined ? count(defined->at(metric), aa.comparisons) : aa.comparisons;
+    if (n > 0 && !rate.number_or_null())
+      rate.fail(fmt::format("expected a rate: {} comparisons are defined", n));
+    aa.false_positive_rate.emplace_back(metric, n > 0 ? fraction(rate) : std::nan(""));
+    aa.defined.push_back(n);
+  }
   aa.out_of_range = count(node.at("out_of_range"));
   aa.srm_flagged = count(node.at("srm_flagged"), aa.salts);
   const Node per_salt = node.at("per_salt");

@@ -187,19 +187,28 @@ std::string aa_section(const AaCalibration& aa) {
   html +=
       "<div class=\"table-wrap\"><table class=\"aa\"><thead><tr><th>Metric</th><th>Intervals "
       "excluding 0</th><th>False-positive rate</th><th>Verdict</th></tr></thead><tbody>\n";
-  for (const auto& [metric, rate] : aa.false_positive_rate) {
-    const char* cls = rate > trust::kAaHigh ? "worse" : rate < trust::kAaLow ? "caution" : "";
-    const char* verdict = rate > trust::kAaHigh  ? "too many"
-                          : rate < trust::kAaLow ? "too few (conservative)"
-                                                 : "as expected";
+  for (std::size_t i = 0; i < aa.false_positive_rate.size(); ++i) {
+    const auto& [metric, rate] = aa.false_positive_rate[i];
+    const long long defined = i < aa.defined.size() ? aa.defined[i] : aa.comparisons;
     std::string label = metric;
     if (const RelativeMetric* m = find_metric(metric)) label = m->label;
     if (metric == "ctr_cuped") label = "CTR (CUPED)";
     if (metric == "clicks_per_user_cuped") label = "Clicks per user (CUPED)";
+    if (defined == 0) {
+      html += fmt::format(
+          "<tr><th scope=\"row\">{}</th><td>0 of 0</td><td>n/a</td><td class=\"text\">not "
+          "measured: 0 in control in every comparison</td></tr>\n",
+          html_escape(label));
+      continue;
+    }
+    const char* cls = rate > trust::kAaHigh ? "worse" : rate < trust::kAaLow ? "caution" : "";
+    const char* verdict = rate > trust::kAaHigh  ? "too many"
+                          : rate < trust::kAaLow ? "too few (conservative)"
+                                                 : "as expected";
     html += fmt::format(
         "<tr><th scope=\"row\">{}</th><td>{} of {}</td><td{}>{:.1f}%</td><td class=\"text\">{}"
         "</td></tr>\n",
-        html_escape(label), std::lround(rate * static_cast<double>(aa.comparisons)), aa.comparisons,
+        html_escape(label), std::lround(rate * static_cast<double>(defined)), defined,
         *cls ? fmt::format(" class=\"{}\"", cls) : "", rate * 100, verdict);
   }
   html += "</tbody></table></div>\n";

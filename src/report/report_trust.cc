@@ -76,8 +76,14 @@ TrustLine aa_line(const Results& r) {
   }
   const AaCalibration& aa = *r.aa;
   double low = 1, high = 0;
-  std::vector<std::string> too_often, too_rarely;
+  std::vector<std::string> too_often, too_rarely, undefined;
+  std::size_t measured = 0;
   for (const auto& [metric, rate] : aa.false_positive_rate) {
+    if (std::isnan(rate)) {
+      undefined.push_back(html_escape(metric_label(metric)));
+      continue;
+    }
+    ++measured;
     low = std::min(low, rate);
     high = std::max(high, rate);
     const std::string item = fmt::format("{} {}", html_escape(metric_label(metric)), percent(rate));
@@ -85,15 +91,15 @@ TrustLine aa_line(const Results& r) {
     if (rate < trust::kAaLow) too_rarely.push_back(item);
   }
   std::string html = fmt::format("{} salts, {} comparisons: ", aa.salts, aa.comparisons);
-  if (aa.false_positive_rate.empty())
+  if (measured == 0)
     html += "no false-positive rates in the file";
   else
     html += fmt::format(
         "95% intervals excluded 0 in {} to {} of comparisons over {} metrics (nominal {}, "
         "acceptable {} to {})",
-        percent(low), percent(high), aa.false_positive_rate.size(), percent(trust::kAaNominal, 0),
+        percent(low), percent(high), measured, percent(trust::kAaNominal, 0),
         percent(trust::kAaLow, 0), percent(trust::kAaHigh, 0));
-  Verdict verdict = aa.false_positive_rate.empty() ? Verdict::kCaution : Verdict::kOk;
+  Verdict verdict = measured == 0 ? Verdict::kCaution : Verdict::kOk;
   auto join = [](const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -108,6 +114,9 @@ TrustLine aa_line(const Results& r) {
     html += "; rarely for " + join(too_rarely) + ": those intervals are wider than they need be";
     if (verdict == Verdict::kOk) verdict = Verdict::kCaution;
   }
+  if (!undefined.empty())
+    html += "; not measured for " + join(undefined) +
+            " (0 in control in every comparison, so there was no change to test)";
   if (aa.out_of_range > 0) {
     html += fmt::format("; {} intervals fell outside their metric's range (must be 0)",
                         aa.out_of_range);

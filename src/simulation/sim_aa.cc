@@ -44,7 +44,7 @@ AaResult aa_calibration(const RunInputs& inputs) {
       }
     into.emplace_back(name, n);
   };
-  Counts excluding;
+  Counts excluding, defined;
   Progress progress("A/A salts", static_cast<std::uint64_t>(params.aa_salts), "salts");
   for (std::int64_t k = 0; k < params.aa_salts; ++k) {
     Experiment experiment = aa.config.experiment;
@@ -67,6 +67,7 @@ AaResult aa_calibration(const RunInputs& inputs) {
       checked.emplace_back("clicks_per_user_cuped", &c.effects.clicks_per_user.cuped);
       for (const auto& [name, change] : checked) {
         add(salt.excluding, name, excludes_zero(*change) ? 1 : 0);
+        add(defined, name, std::isfinite(change->change) ? 1 : 0);
         result.out_of_range += !in_range(name, *change);
       }
     }
@@ -74,9 +75,14 @@ AaResult aa_calibration(const RunInputs& inputs) {
     result.per_salt.push_back(std::move(salt));
     progress.add(1);
   }
-  for (const auto& [name, n] : excluding)
+  for (const auto& [name, n] : excluding) {
+    std::size_t d = 0;
+    for (const auto& [key, count] : defined)
+      if (key == name) d = count;
     result.false_positive_rate.emplace_back(
-        name, result.comparisons ? static_cast<double>(n) / static_cast<double>(result.comparisons) : 0.0);
+        name, d ? static_cast<double>(n) / static_cast<double>(d) : std::nan(""));
+    result.defined.emplace_back(name, d);
+  }
   return result;
 }
 

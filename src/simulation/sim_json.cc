@@ -91,7 +91,9 @@ Json trend_json(const RunResult& run) {
 
 Json aa_json(const AaResult& aa) {
   Json rates = Json::object();
-  for (const auto& [name, rate] : aa.false_positive_rate) rates[name] = rate;
+  for (const auto& [name, rate] : aa.false_positive_rate) rates[name] = number(rate);
+  Json defined = Json::object();
+  for (const auto& [name, n] : aa.defined) defined[name] = n;
   Json salts = Json::array();
   for (const AaResult::Salt& s : aa.per_salt) {
     Json excluding = Json::object();
@@ -101,6 +103,7 @@ Json aa_json(const AaResult& aa) {
   return {{"salts", aa.salts},
           {"comparisons", aa.comparisons},
           {"false_positive_rate", rates},
+          {"defined", defined},
           {"out_of_range", aa.out_of_range},
           {"srm_flagged", aa.srm_flagged},
           {"per_salt", salts}};

@@ -75,8 +75,17 @@ std::string summary_text(const SimulationResult& result) {
     out += fmt::format("\nA/A: {} salts, {} comparisons; share of 95% intervals excluding 0 "
                        "(nominal 5%):\n",
                        result.aa->salts, result.aa->comparisons);
-    for (const auto& [name, rate] : result.aa->false_positive_rate)
-      out += fmt::format("  {:<24} {:5.1f}%\n", name, 100 * rate);
+    for (std::size_t i = 0; i < result.aa->false_positive_rate.size(); ++i) {
+      const auto& [name, rate] = result.aa->false_positive_rate[i];
+      const std::size_t defined = result.aa->defined[i].second;
+      if (defined == 0)
+        out += fmt::format("  {:<24}   n/a (0 in control in every comparison)\n", name);
+      else if (defined < result.aa->comparisons)
+        out += fmt::format("  {:<24} {:5.1f}% (of the {} comparisons where control is not 0)\n",
+                           name, 100 * rate, defined);
+      else
+        out += fmt::format("  {:<24} {:5.1f}%\n", name, 100 * rate);
+    }
     out += fmt::format("  intervals out of range: {}; salts with SRM flagged: {}\n",
                        result.aa->out_of_range, result.aa->srm_flagged);
   }

@@ -447,6 +447,27 @@ TEST(ReportV2Page, TrustBoxTurnsOnItsAaThresholds) {
   EXPECT_NE(aa.find("<td>15 of 120</td><td class=\"worse\">12.5%</td><td class=\"text\">too many"),
             std::string::npos)
       << aa;
+  // A metric never defined (0 in control every time) is not measured: no
+  // rate, no verdict, said in the line; a partly defined one is a share of
+  // its defined comparisons.
+  json = load_v2();
+  json["aa"]["defined"] = nlohmann::json::object();
+  for (auto& [metric, rate] : json["aa"]["false_positive_rate"].items())
+    json["aa"]["defined"][metric] = json["aa"]["comparisons"];
+  json["aa"]["false_positive_rate"]["producer_b50ps"] = nullptr;
+  json["aa"]["defined"]["producer_b50ps"] = 0;
+  json["aa"]["false_positive_rate"]["psei"] = 0.05;
+  json["aa"]["defined"]["psei"] = 60;
+  line = trust_line(read(json), "aa");
+  EXPECT_NE(line.html.find("not measured for Producer B50PS (0 in control in every comparison"),
+            std::string::npos)
+      << line.html;
+  const std::string partly = section(page(json), "<section id=\"aa\"");
+  EXPECT_NE(partly.find("<td>0 of 0</td><td>n/a</td>"), std::string::npos) << partly;
+  EXPECT_NE(partly.find("<td>3 of 60</td><td>5.0%</td>"), std::string::npos) << partly;
+  // A null rate where comparisons are defined is a broken file.
+  json["aa"]["defined"]["producer_b50ps"] = 3;
+  EXPECT_THROW(read(json), DataError);
   json = load_v2();
   json["aa"]["out_of_range"] = 2;
   line = trust_line(read(json), "aa");

@@ -191,13 +191,27 @@ TEST(SimEstimate, AaCalibrationOnTheTinyWorld) {
   EXPECT_EQ(aa.per_salt.size(), 6u);
   EXPECT_EQ(aa.out_of_range, 0u);
   bool has_ctr = false, has_cuped = false;
-  for (const auto& [name, rate] : aa.false_positive_rate) {
+  ASSERT_EQ(aa.defined.size(), aa.false_positive_rate.size());
+  for (std::size_t i = 0; i < aa.false_positive_rate.size(); ++i) {
+    const auto& [name, rate] = aa.false_positive_rate[i];
+    EXPECT_EQ(aa.defined[i].first, name);
+    EXPECT_LE(aa.defined[i].second, aa.comparisons) << name;
+    // A rate is a share of the defined comparisons, NaN when none is.
+    if (aa.defined[i].second == 0) {
+      EXPECT_TRUE(std::isnan(rate)) << name;
+      continue;
+    }
     EXPECT_GE(rate, 0.0) << name;
     EXPECT_LE(rate, 1.0) << name;
+    const double excluded = rate * static_cast<double>(aa.defined[i].second);
+    EXPECT_NEAR(excluded, std::round(excluded), 1e-9) << name;
     has_ctr = has_ctr || name == "ctr";
     has_cuped = has_cuped || name == "ctr_cuped";
   }
   EXPECT_TRUE(has_ctr && has_cuped);
+  // CTR is defined in every comparison of the tiny world (control has clicks).
+  EXPECT_EQ(aa.defined[0].first, "ctr");
+  EXPECT_EQ(aa.defined[0].second, aa.comparisons);
   EXPECT_NE(aa.per_salt[0].salt, aa.per_salt[1].salt);
   // The A/A run leaves the main run untouched.
   EXPECT_EQ(result.main.arms.size(), 4u);
