@@ -24,6 +24,7 @@ struct ConvertArgs {
   std::string out_dir;
   std::string producers;
   std::string producer_kind = "director";
+  std::string unknown_producer;
   std::string name;
 };
 
@@ -33,12 +34,15 @@ int run_convert(const ConvertArgs& args, bool producer_kind_given) {
     throw UsageError(fmt::format("unknown --from '{}': expected one of {}", args.from, source_format_names()));
   if (producer_kind_given && args.producers.empty())
     throw UsageError("--producer-kind needs --producers FILE");
+  if (!args.unknown_producer.empty() && args.producers.empty())
+    throw UsageError("--unknown-producer needs --producers FILE");
   if (args.name.find('/') != std::string::npos)
     throw UsageError(fmt::format("--name '{}' must be a plain file stem, without '/'", args.name));
 
   ConvertOptions options;
   options.producers = args.producers;
   options.producer_kind = args.producer_kind;
+  options.unknown_producer = args.unknown_producer;
 
   const auto start = std::chrono::steady_clock::now();
   DatasetWithSplit converted;
@@ -82,7 +86,8 @@ std::function<int()> setup_convert(CLI::App& app) {
       "  movielens  ml-latest-small: ratings.csv, movies.csv, tags.csv. Producer: with\n"
       "             --producers hetrec2011-movielens-2k/movie_directors.dat the director\n"
       "             (or movie_countries.dat with --producer-kind country); movies without\n"
-      "             one, or all without --producers, are their own producer.\n"
+      "             one, or all without --producers, are their own producer (or, with\n"
+      "             --unknown-producer NAME, all share the producer NAME).\n"
       "  lastfm     hetrec2011-lastfm-2k: user_artists.dat, artists.dat, tags.dat,\n"
       "             user_taggedartists.dat. Each artist is its own producer.\n"
       "  gowalla    LightGCN split: train.txt, valid.txt, test.txt. Also writes\n"
@@ -100,6 +105,9 @@ std::function<int()> setup_convert(CLI::App& app) {
                               "What --producers holds: director or country")
                    ->check(CLI::IsMember({"director", "country"}))
                    ->capture_default_str();
+  app.add_option("--unknown-producer", args->unknown_producer,
+                 "With --producers: one producer id for the movies the file does not list "
+                 "(default: each is its own producer)");
   app.add_option("--name", args->name, "Dataset name, the stem of the output files (default: input folder name)");
   return [args, kind] { return run_convert(*args, kind->count() > 0); };
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/excerpt.h"
 #include "data/csv_reader.h"
 #include "invr/convert.h"
 #include "invr/error.h"
@@ -137,6 +138,12 @@ Dataset convert_movielens(const fs::path& in_dir, const ConvertOptions& options)
   if (options.producer_kind != "director" && options.producer_kind != "country")
     throw UsageError(fmt::format("unknown producer kind '{}': expected director or country",
                                  options.producer_kind));
+  if (!options.unknown_producer.empty() && options.producers.empty())
+    throw UsageError("unknown_producer needs a producers file");
+  for (const unsigned char c : options.unknown_producer)
+    if (c < 0x20 || c == 0x7f)
+      throw UsageError(fmt::format("the unknown producer id '{}' holds a control character",
+                                   excerpt(options.unknown_producer)));
   std::unordered_map<std::int64_t, Index> movie_index;
   std::vector<Movie> movies = read_movies(in_dir / "movies.csv", movie_index);
   read_tags(in_dir / "tags.csv", movie_index, movies);
@@ -156,7 +163,8 @@ Dataset convert_movielens(const fs::path& in_dir, const ConvertOptions& options)
       producer = dataset.producers.add(found->second);
       ++with_producer;
     } else {
-      producer = dataset.producers.add("item:" + id);
+      producer = dataset.producers.add(options.unknown_producer.empty() ? "item:" + id
+                                                                        : options.unknown_producer);
     }
     tokens.clear();
     for (const auto& genre : movie.genres) tokens.push_back(dataset.tokens.add("genre=" + genre));

@@ -103,6 +103,22 @@ TEST(ConvertMovieLens, CountriesAndProducerFolder) {
   EXPECT_EQ(producer_of(by_folder, "1"), "john_lasseter");
 }
 
+TEST(ConvertMovieLens, UnknownProducerGroupsTheUnlistedMovies) {
+  const Dataset d = convert_movielens(
+      fixture("movielens"),
+      {.producers = fixture("hetrec"), .producer_kind = "country", .unknown_producer = "unknown"});
+  // The three movies without a country share one producer instead of three.
+  EXPECT_EQ(d.producers.ids(), (Strings{"USA", "France", "unknown"}));
+  EXPECT_EQ(producer_of(d, "50"), "unknown");
+  EXPECT_EQ(producer_of(d, "99"), "unknown");
+  EXPECT_EQ(producer_of(d, "11"), "USA");
+  // It needs a producers file, and an id the atomic files can hold.
+  EXPECT_THROW(convert_movielens(fixture("movielens"), {.unknown_producer = "unknown"}), UsageError);
+  EXPECT_THROW(convert_movielens(fixture("movielens"),
+                                 {.producers = fixture("hetrec"), .unknown_producer = "a\tb"}),
+               UsageError);
+}
+
 TEST(ConvertMovieLens, UnknownProducerKindIsUsageError) {
   EXPECT_THROW(convert_movielens(fixture("movielens"), {.producers = fixture("hetrec"), .producer_kind = "studio"}),
                UsageError);
