@@ -16,9 +16,14 @@
 //    embedded scheduler runs the job every job_interval_seconds and then
 //    refreshes. A request pins the generation it started on, so a switch
 //    never fails or mixes generations within one slate.
-//  - Requests run on a pool of http_threads threads; each request's work is
-//    const on the shared state (SlateAssembler is thread-safe).
-//  - Errors never crash the process: bad requests get 400/404/405/413 with a
+//  - Connections are served by an event-driven front end (Boost.Beast on
+//    Asio, io_threads threads) that reads a request whole, within deadlines and
+//    size limits, before a handler sees it; handlers run on a pool of
+//    http_threads workers, and each request's work is const on the shared
+//    state (SlateAssembler is thread-safe). Open connections are capped in
+//    total and per peer address (docs/serving_http.md, "Connections and slow
+//    clients").
+//  - Errors never crash the process: bad requests get 400/404/405/413/431 with a
 //    JSON body {"error": ...}; a store or event-log failure gets 503 with the
 //    reason. Startup errors (bad config, unreadable data or model, store
 //    unreachable) throw from the constructor or start().
@@ -46,14 +51,34 @@ struct ServeSettings {
   // Listening. Loopback by default: put a proxy in front to expose it.
   std::string host = "127.0.0.1";
   std::int64_t port = 8080;  // 0 = any free port (Server::port() tells which)
-  // Worker threads. httplib gives each open connection a thread while it is
-  // in use (including keep-alive waits), so this bounds concurrent clients.
+  // Threads. io_threads do every connection's network I/O (accept, read,
+  // write) asynchronously, so an open connection holds no thread; the
+  // handlers run on http_threads workers, where a Redis read may block one
+  // for up to store_timeout_ms without stopping reads.
+  std::int64_t io_threads = 1;
   std::int64_t http_threads = 16;
-  double read_timeout_seconds = 5;   // a slow client loses its connection after this
+  // Deadlines. A request's headers and body must all arrive within
+  // request_timeout_seconds of its first byte, however steadily they trickle
+  // in (a slowloris is cut there); a response must be written within
+  // write_timeout_seconds; a connection waiting for a request's first byte
+  // (a new one, or kept alive between requests) closes after
+  // keep_alive_seconds.
+  double request_timeout_seconds = 5;
   double write_timeout_seconds = 5;
-  std::int64_t keep_alive_seconds = 2;  // idle keep-alive connections close after this
+  std::int64_t keep_alive_seconds = 2;
   std::int64_t keep_alive_requests = 1000;
-  std::int64_t max_body_bytes = 1 << 20;  // larger request bodies get 413
+  // Sizes. A Content-Length over max_body_bytes is a 413 before any body is
+  // read (a chunked body is counted as it arrives); a request line and
+  // headers over max_header_bytes are a 431.
+  std::int64_t max_body_bytes = 1 << 20;
+  std::int64_t max_header_bytes = 16384;
+  // Connection caps. At a cap the oldest idle keep-alive connection (of that
+  // peer, for the per-peer cap) is closed to make room, else the new
+  // connection is closed at once; both are counted in /metrics. Loopback is a
+  // peer like any other: a local proxy or load generator needs a larger
+  // max_connections_per_peer.
+  std::int64_t max_connections = 1024;
+  std::int64_t max_connections_per_peer = 256;
 
   // What is served.
   std::string data;  // atomic dataset folder (users, seen items, item catalog)
@@ -129,11 +154,14 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds host:port, starts the HTTP workers, the refresher and the scheduler,
-  // and returns once connections are accepted. IoError if binding fails.
+  // Binds host:port, starts the I/O threads, the HTTP workers, the refresher
+  // and the scheduler, and returns once connections are accepted. IoError if
+  // binding fails.
   void start();
-  // Graceful: stops accepting, lets in-flight requests finish, stops the
-  // background threads, fsyncs the event log. Idempotent.
+  // Graceful: stops accepting, closes idle connections and those still
+  // sending a request, lets requests already in a handler finish and their
+  // responses be written, stops the background threads, fsyncs the event
+  // log. Idempotent.
   void stop();
   // Blocks until the server has stopped (after stop() from another thread).
   void wait();

@@ -1,8 +1,6 @@
-// POST /v1/events: read the body (bounded), validate every line, append them
-// all to the event log in one write.
+// POST /v1/events: validate every line of the body, append them all to the
+// event log in one write.
 #include "serving/http_events.h"
-
-#include <httplib.h>
 
 #include <cmath>
 
@@ -119,25 +117,11 @@ std::vector<LoggedEvent> parse_event_lines(std::string_view body, const IdMap& i
   return events;
 }
 
-void handle_events(ServerContext& context, const httplib::Request& req, httplib::Response& res,
-                   const httplib::ContentReader& content) {
-  const auto limit = static_cast<std::size_t>(context.config.serve.max_body_bytes);
-  std::string body;
-  bool too_large = false;
-  // httplib bounds bodies with a Content-Length; this bounds chunked ones too.
-  const bool read = content([&](const char* data, std::size_t size) {
-    if (body.size() + size > limit) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, size);
-    return true;
-  });
-  if (too_large || res.status == 413) {
-    res.set_header("Connection", "close");
-    return reply_error(res, 413, fmt::format("request body larger than max_body_bytes ({} bytes)", limit));
-  }
-  if (!read) return reply_error(res, 400, "could not read the request body");
+void handle_events(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
+  // The front end has read the whole body, bounded by max_body_bytes (a
+  // larger one got its 413 there, from the Content-Length before reading, or
+  // counted as chunks arrived).
+  const std::string& body = req.body;
   if (!context.events)
     return reply_error(res, 503, "no event log configured ([serve] event_log)");
 
@@ -165,7 +149,6 @@ void handle_events(ServerContext& context, const httplib::Request& req, httplib:
   context.metrics.add_events(EventType::click, clicks);
   context.metrics.add_events(EventType::impression, events.size() - clicks);
   reply_json(res, 200, fmt::format("{{\"accepted\":{}}}", events.size()));
-  (void)req;
 }
 
 }  // namespace invr::serving

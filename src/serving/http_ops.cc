@@ -1,6 +1,4 @@
 // GET /healthz and GET /metrics, and the ServerContext basics they share.
-#include <httplib.h>
-
 #include <chrono>
 
 #include <fmt/format.h>
@@ -54,7 +52,7 @@ std::string ServerContext::arm_names() const {
   return fmt::format("{}", fmt::join(names_of(config.experiment), ", "));
 }
 
-void handle_healthz(const ServerContext& context, httplib::Response& res) {
+void handle_healthz(const ServerContext& context, HttpResponse& res) {
   const MetricsSnapshot snapshot = snapshot_of(context);
   std::string store = "none";
   if (context.feed) {
@@ -81,7 +79,7 @@ void handle_healthz(const ServerContext& context, httplib::Response& res) {
   reply_json(res, 200, std::move(out));
 }
 
-void handle_metrics(const ServerContext& context, httplib::Response& res) {
+void handle_metrics(const ServerContext& context, HttpResponse& res) {
   res.status = 200;
   res.body = context.metrics.render(snapshot_of(context));
   res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");

@@ -113,7 +113,7 @@ std::span<const std::string_view> query_parameters(Route route) {
   return {};
 }
 
-void reply_query_error(httplib::Response& res, const QueryError& error) {
+void reply_query_error(HttpResponse& res, const QueryError& error) {
   std::string body = "{\"error\":" + json_string(error.what());
   if (!error.parameter().empty()) body += ",\"parameter\":" + json_string(excerpt(error.parameter()));
   reply_json(res, 400, body + "}");

@@ -1,8 +1,8 @@
 // Query strings, parsed strictly (docs/serving_http.md, "Query strings"):
 // '&'-separated NAME=VALUE pairs, exactly one raw '=' in each, %XX escapes
-// decoded, every name at most once. cpp-httplib's own parser keeps the text
-// after the last '=' of a pair and lets repeats through, which served
-// `?user=u2=u1` as user u1; every endpoint's query goes through this instead.
+// decoded, every name at most once. cpp-httplib's parser (the server's HTTP
+// library until issue 17) kept the text after the last '=' of a pair and let
+// repeats through, which served `?user=u2=u1` as user u1.
 #pragma once
 
 #include <map>
@@ -11,11 +11,8 @@
 #include <string_view>
 
 #include "invr/error.h"
+#include "serving/http_message.h"
 #include "serving/prom_metrics.h"
-
-namespace httplib {
-struct Response;
-}
 
 namespace invr::serving {
 
@@ -51,6 +48,6 @@ QueryParams parse_query(std::string_view query, std::span<const std::string_view
 std::span<const std::string_view> query_parameters(Route route);
 
 // 400 {"error": what, "parameter": name} (no "parameter" when it is empty).
-void reply_query_error(httplib::Response& res, const QueryError& error);
+void reply_query_error(HttpResponse& res, const QueryError& error);
 
 }  // namespace invr::serving

@@ -1,7 +1,5 @@
 // GET /v1/recommend?user=ID[&n=N][&arm=NAME]: parameters (http_query.h) -> user lookup ->
 // arm -> the user's InvR candidates (InvR arms only) -> SlateAssembler -> JSON.
-#include <httplib.h>
-
 #include <charconv>
 #include <chrono>
 
@@ -50,7 +48,7 @@ void append_slate_json(std::string& out, const ServingWorld& world, const Slate&
 
 }  // namespace
 
-void handle_recommend(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+void handle_recommend(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
   const auto started = Clock::now();
   const ServerConfig& config = context.config;
   QueryParams params;

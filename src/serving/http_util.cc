@@ -1,8 +1,6 @@
 // JSON escaping, JSON replies and client id rules for the HTTP handlers.
 #include "serving/http_util.h"
 
-#include <httplib.h>
-
 #include <set>
 #include <vector>
 
@@ -39,13 +37,13 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-void reply_json(httplib::Response& res, int status, std::string body) {
+void reply_json(HttpResponse& res, int status, std::string body) {
   res.status = status;
   res.body = std::move(body);
   res.set_header("Content-Type", "application/json");
 }
 
-void reply_error(httplib::Response& res, int status, std::string_view message) {
+void reply_error(HttpResponse& res, int status, std::string_view message) {
   reply_json(res, status, "{\"error\":" + json_string(message) + "}");
 }
 

@@ -9,9 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace httplib {
-struct Response;
-}
+#include "serving/http_message.h"
 
 namespace invr::serving {
 
@@ -21,9 +19,9 @@ void append_json_string(std::string& out, std::string_view text);
 std::string json_string(std::string_view text);
 
 // Sets status, body and Content-Type: application/json.
-void reply_json(httplib::Response& res, int status, std::string body);
+void reply_json(HttpResponse& res, int status, std::string body);
 // {"error": message} with the given status.
-void reply_error(httplib::Response& res, int status, std::string_view message);
+void reply_error(HttpResponse& res, int status, std::string_view message);
 
 // Parses client JSON (every JSON body the server accepts comes through here),
 // refusing an object that gives a key twice at any depth: nlohmann::json

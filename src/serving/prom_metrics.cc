@@ -79,6 +79,21 @@ void Metrics::add_job_run(bool ok, double seconds) {
   last_job_seconds_.store(seconds, kRelaxed);
 }
 
+void Metrics::add_connection_opened() { connections_open_.fetch_add(1, kRelaxed); }
+void Metrics::add_connection_closed() { connections_open_.fetch_sub(1, kRelaxed); }
+void Metrics::add_connection_refused(Refusal reason) {
+  connections_refused_[static_cast<std::size_t>(reason)].fetch_add(1, kRelaxed);
+}
+void Metrics::add_connection_shed() { connections_shed_.fetch_add(1, kRelaxed); }
+void Metrics::add_request_timeout() { request_timeouts_.fetch_add(1, kRelaxed); }
+
+std::uint64_t Metrics::connections_open() const { return connections_open_.load(kRelaxed); }
+std::uint64_t Metrics::connections_refused(Refusal reason) const {
+  return connections_refused_[static_cast<std::size_t>(reason)].load(kRelaxed);
+}
+std::uint64_t Metrics::connections_shed() const { return connections_shed_.load(kRelaxed); }
+std::uint64_t Metrics::request_timeouts() const { return request_timeouts_.load(kRelaxed); }
+
 std::uint64_t Metrics::requests(Route route, int status) const {
   if (status < kMinStatus || status > kMaxStatus) return 0;
   return routes_[static_cast<std::size_t>(route)]
@@ -87,6 +102,23 @@ std::uint64_t Metrics::requests(Route route, int status) const {
 }
 std::uint64_t Metrics::store_errors(StoreOp op) const {
   return store_errors_[static_cast<std::size_t>(op)].load(kRelaxed);
+}
+
+void Metrics::render_connections(std::string& out) const {
+  header(out, "invr_http_connections_open", "gauge", "Open HTTP connections.");
+  out += fmt::format("invr_http_connections_open {}\n", connections_open());
+  header(out, "invr_http_connections_refused_total", "counter",
+         "New connections closed at once because a connection cap was reached.");
+  out += fmt::format("invr_http_connections_refused_total{{reason=\"max_connections\"}} {}\n",
+                     connections_refused(Refusal::max_connections));
+  out += fmt::format("invr_http_connections_refused_total{{reason=\"max_connections_per_peer\"}} {}\n",
+                     connections_refused(Refusal::max_connections_per_peer));
+  header(out, "invr_http_connections_shed_total", "counter",
+         "Idle keep-alive connections closed to make room for a new connection.");
+  out += fmt::format("invr_http_connections_shed_total {}\n", connections_shed());
+  header(out, "invr_http_request_timeouts_total", "counter",
+         "Connections closed because a request's headers and body missed request_timeout_seconds.");
+  out += fmt::format("invr_http_request_timeouts_total {}\n", request_timeouts());
 }
 
 std::string Metrics::render(const MetricsSnapshot& snapshot) const {
@@ -116,6 +148,7 @@ std::string Metrics::render(const MetricsSnapshot& snapshot) const {
     out += fmt::format("invr_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
                        cumulative);
   }
+  render_connections(out);
   header(out, "invr_slates_total", "counter", "Slates served per arm.");
   for (std::size_t a = 0; a < arms_.size(); ++a)
     out += fmt::format("invr_slates_total{{arm=\"{}\"}} {}\n", label(arms_[a]),

@@ -24,6 +24,10 @@ Route route_of(std::string_view path);
 
 enum class StoreOp : std::uint8_t { get = 0, refresh = 1 };
 
+// Why the front end turned a new connection away (docs/serving_http.md,
+// "Connections and slow clients").
+enum class Refusal : std::uint8_t { max_connections = 0, max_connections_per_peer = 1 };
+
 // Gauges the server computes at scrape time.
 struct MetricsSnapshot {
   std::optional<std::string> generation;
@@ -50,14 +54,25 @@ class Metrics {
   void add_events(EventType type, std::uint64_t count);
   void add_event_log_error();
   void add_job_run(bool ok, double seconds);
+  // Connections (the HTTP front end): opened and closed move the open gauge.
+  void add_connection_opened();
+  void add_connection_closed();
+  void add_connection_refused(Refusal reason);
+  void add_connection_shed();    // an idle connection closed to make room for a new one
+  void add_request_timeout();    // a request's headers and body missed the deadline
 
   std::uint64_t requests(Route route, int status) const;
   std::uint64_t store_errors(StoreOp op) const;
+  std::uint64_t connections_open() const;
+  std::uint64_t connections_refused(Refusal reason) const;
+  std::uint64_t connections_shed() const;
+  std::uint64_t request_timeouts() const;
 
   std::string render(const MetricsSnapshot& snapshot) const;
 
  private:
   using Counter = std::atomic<std::uint64_t>;
+  void render_connections(std::string& out) const;
   static constexpr int kMinStatus = 100, kMaxStatus = 599;
   struct RouteCounters {
     std::array<Counter, kMaxStatus - kMinStatus + 1> by_status{};
@@ -80,6 +95,10 @@ class Metrics {
   Counter event_log_errors_{0};
   std::array<Counter, 2> job_runs_{};  // ok, error
   std::atomic<double> last_job_seconds_{-1};
+  Counter connections_open_{0};
+  std::array<Counter, 2> connections_refused_{};
+  Counter connections_shed_{0};
+  Counter request_timeouts_{0};
 };
 
 }  // namespace invr::serving

@@ -1,11 +1,10 @@
-// Server: wires the loaded state (ServerContext) to cpp-httplib, and runs the
-// background threads (store refresher, embedded job scheduler). Handlers live
-// in http_*.cc; this file is lifecycle, routing, access logs and metrics.
+// Server: wires the loaded state (ServerContext) to the HTTP front end
+// (http_front.h), and runs the background threads (store refresher, embedded
+// job scheduler). Handlers live in http_*.cc; this file is lifecycle, routing,
+// access logs and metrics.
 #include "invr/server.h"
 
-#include <httplib.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "serving/http_front.h"
 #include "serving/http_query.h"
 #include "serving/http_util.h"
 #include "serving/server_context.h"
@@ -30,12 +30,9 @@
 namespace invr {
 namespace {
 using Clock = std::chrono::steady_clock;
+using serving::HttpRequest;
+using serving::HttpResponse;
 using serving::Route;
-
-// Set by the pre-routing handler and read by the logger, which httplib calls
-// on the same worker thread once the response is written.
-thread_local Clock::time_point t_request_start;
-thread_local bool t_request_started = false;
 
 std::string effective_store(const ServerConfig& config) {
   return config.serve.store.empty() ? config.job.job.store : config.serve.store;
@@ -60,19 +57,22 @@ std::string utc_timestamp() {
                      fmt::gmtime(std::chrono::system_clock::to_time_t(now)), millis);
 }
 
-const char* rejection_message(int status) {
-  switch (status) {
-    case 400: return "malformed HTTP request";
-    case 404: return "not found";
-    case 413: return "request body too large";
-    case 414: return "request URI too long";
-    case 416: return "bad Range header";
-    default: return "request failed";
-  }
+// Each connection is a descriptor: with a soft limit below max_connections,
+// accept fails (and is retried) before the cap is reached. Raising the limit
+// is the process's business (CONTRIBUTING.md, convention 7), so only warn.
+void warn_if_few_descriptors(const ServeSettings& serve) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  const auto wanted = static_cast<rlim_t>(serve.max_connections) + 64;
+  if (limit.rlim_cur < wanted)
+    spdlog::warn("serve: the open-file limit ({}) is below max_connections ({}) plus files; "
+                 "raise it (ulimit -n) or lower max_connections",
+                 limit.rlim_cur, serve.max_connections);
 }
+
 // Answers what is wrong with a request that needs no body to tell: an unknown
 // path (404), a wrong method (405), a bad query (400). False: route it.
-bool refused_before_body(const httplib::Request& req, httplib::Response& res) {
+bool refused_before_body(const HttpRequest& req, HttpResponse& res) {
   const Route route = serving::route_of(req.path);
   if (route == Route::other) {
     serving::reply_error(res, 404, fmt::format("no endpoint {} {}; see docs/serving_http.md",
@@ -85,8 +85,7 @@ bool refused_before_body(const httplib::Request& req, httplib::Response& res) {
     serving::reply_error(res, 405, fmt::format("{} takes {}, not {}", req.path, allowed, req.method));
     return true;
   }
-  // Every endpoint's query goes through the one strict parser; httplib's
-  // req.params is never read.
+  // Every endpoint's query goes through the one strict parser.
   try {
     serving::parse_query(serving::query_of(req.target), serving::query_parameters(route));
   } catch (const serving::QueryError& e) {
@@ -100,9 +99,7 @@ bool refused_before_body(const httplib::Request& req, httplib::Response& res) {
 struct Server::Impl {
   std::unique_ptr<serving::ServerContext> context;
   std::string store_uri;
-  httplib::Server http;
-  std::thread listener;
-  std::atomic<bool> listener_ended{false};  // listen_after_bind returned
+  std::unique_ptr<serving::HttpFrontEnd> http;
   std::shared_ptr<spdlog::logger> access_log;
   std::unique_ptr<serving::PeriodicTask> refresher;
   std::unique_ptr<serving::PeriodicTask> scheduler;
@@ -117,8 +114,10 @@ struct Server::Impl {
   bool stopping = false;
   bool stopped = false;
 
-  void install_routes();
-  void log_request(const httplib::Request& req, const httplib::Response& res);
+  serving::FrontEndHandlers handlers();
+  void handle(const HttpRequest& req, HttpResponse& res);
+  void log_request(const HttpRequest& req, const HttpResponse& res, std::size_t body_bytes,
+                   double seconds);
   bool refresh_now(bool rethrow);
   void run_embedded_job();
 };
@@ -154,88 +153,38 @@ Server::Server(const ServerConfig& config) : impl_(std::make_unique<Impl>()) {
 
 Server::~Server() { stop(); }
 
-void Server::Impl::install_routes() {
-  serving::ServerContext& ctx = *context;
-  const ServeSettings& serve = ctx.config.serve;
-  const auto threads = static_cast<std::size_t>(serve.http_threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto split = [](double seconds, auto&& set) {
-    const auto whole = static_cast<time_t>(seconds);
-    set(whole, static_cast<time_t>((seconds - static_cast<double>(whole)) * 1e6));
+serving::FrontEndHandlers Server::Impl::handlers() {
+  serving::FrontEndHandlers out;
+  // Unknown paths, wrong methods and bad queries are answered before any body
+  // is read (the front end then closes a connection whose body it left unread).
+  out.refuse = [](const HttpRequest& req, HttpResponse& res) { return refused_before_body(req, res); };
+  out.handle = [this](const HttpRequest& req, HttpResponse& res) { handle(req, res); };
+  out.log = [this](const HttpRequest& req, const HttpResponse& res, std::size_t bytes, double seconds) {
+    log_request(req, res, bytes, seconds);
   };
-  split(serve.read_timeout_seconds, [&](time_t s, time_t us) { http.set_read_timeout(s, us); });
-  split(serve.write_timeout_seconds, [&](time_t s, time_t us) { http.set_write_timeout(s, us); });
-  http.set_keep_alive_timeout(static_cast<time_t>(serve.keep_alive_seconds));
-  http.set_keep_alive_max_count(static_cast<std::size_t>(serve.keep_alive_requests));
-  http.set_payload_max_length(static_cast<std::size_t>(serve.max_body_bytes));
-  // httplib's default sets SO_REUSEPORT, which lets a second server bind the
-  // same port and silently take half the traffic; SO_REUSEADDR alone still
-  // allows a quick restart.
-  http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  // Headers and body go out in two writes: without this, Nagle's algorithm
-  // holds the body until the client's delayed ACK (tens of ms). Accepted
-  // sockets inherit it from the listening socket on Linux.
-  http.set_tcp_nodelay(true);
-
-  // Unknown paths, wrong methods and bad queries are answered before any body is read.
-  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    t_request_start = Clock::now();
-    t_request_started = true;
-    if (!refused_before_body(req, res)) return httplib::Server::HandlerResponse::Unhandled;
-    // The body stays unread, and httplib would read it as the next request
-    // on this connection: tell the client (or proxy) not to reuse it. httplib
-    // 0.11 adds the header itself only when the client asked to close.
-    const bool body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
-    if (body && req.get_header_value("Connection") != "close") res.set_header("Connection", "close");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  http.Get("/v1/recommend", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    serving::handle_recommend(ctx, req, res);
-  });
-  http.Post("/v1/events", [&ctx](const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader& content) {
-    serving::handle_events(ctx, req, res, content);
-  });
-  http.Get("/healthz", [&ctx](const httplib::Request&, httplib::Response& res) {
-    serving::handle_healthz(ctx, res);
-  });
-  http.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
-    serving::handle_metrics(ctx, res);
-  });
-  // Rejections httplib makes itself (malformed request, 413 by Content-Length)
-  // get the same JSON body as ours.
-  http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        serving::reply_error(res, res.status, rejection_message(res.status));
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  http.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        spdlog::error("serve: {} {} failed: {}", req.method, req.path, what);
-        serving::reply_error(res, 500, "internal error: " + what);
-      });
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    log_request(req, res);
-  });
+  return out;
 }
 
-void Server::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
-  double seconds = 0;  // requests httplib rejected before routing have no start
-  if (t_request_started) {
-    seconds = std::chrono::duration<double>(Clock::now() - t_request_start).count();
-    t_request_started = false;
+void Server::Impl::handle(const HttpRequest& req, HttpResponse& res) {
+  serving::ServerContext& ctx = *context;
+  try {
+    switch (serving::route_of(req.path)) {
+      case Route::recommend: return serving::handle_recommend(ctx, req, res);
+      case Route::events: return serving::handle_events(ctx, req, res);
+      case Route::healthz: return serving::handle_healthz(ctx, res);
+      case Route::metrics: return serving::handle_metrics(ctx, res);
+      case Route::other: break;  // refused_before_body answered it
+    }
+    serving::reply_error(res, 404, "not found");
+  } catch (const std::exception& e) {
+    spdlog::error("serve: {} {} failed: {}", req.method, req.path, e.what());
+    res = HttpResponse();
+    serving::reply_error(res, 500, std::string("internal error: ") + e.what());
   }
+}
+
+void Server::Impl::log_request(const HttpRequest& req, const HttpResponse& res,
+                               std::size_t body_bytes, double seconds) {
   context->metrics.observe_request(serving::route_of(req.path), res.status, seconds);
   if (!access_log) return;
   std::string line = "{\"time\":\"" + utc_timestamp() + "\",\"remote\":";
@@ -245,10 +194,10 @@ void Server::Impl::log_request(const httplib::Request& req, const httplib::Respo
   line += ",\"target\":";
   serving::append_json_string(line, req.target);
   line += fmt::format(",\"status\":{},\"duration_us\":{},\"bytes\":{}", res.status,
-                      std::llround(seconds * 1e6), res.body.size());
-  if (res.has_header("X-Invr-Arm")) {
+                      std::llround(seconds * 1e6), body_bytes);
+  if (const std::string* arm = res.header("X-Invr-Arm")) {
     line += ",\"arm\":";
-    serving::append_json_string(line, res.get_header_value("X-Invr-Arm"));
+    serving::append_json_string(line, *arm);
   }
   line += '}';
   access_log->info(line);
@@ -314,28 +263,10 @@ void Server::start() {
     std::lock_guard lock(impl.state_mutex);
     if (impl.running || impl.stopped) throw UsageError("Server::start: already started");
   }
-  impl.install_routes();
   const ServeSettings& serve = impl.context->config.serve;
-  if (serve.port == 0) {
-    impl.port = impl.http.bind_to_any_port(serve.host);
-  } else {
-    impl.port = impl.http.bind_to_port(serve.host, static_cast<int>(serve.port))
-                    ? static_cast<int>(serve.port)
-                    : -1;
-  }
-  if (impl.port < 0)
-    throw IoError(fmt::format("cannot listen on {}:{} (address in use, or not an address of "
-                              "this host)", serve.host, serve.port));
-  impl.listener = std::thread([&impl] {
-    impl.http.listen_after_bind();
-    impl.listener_ended = true;
-  });
-  while (!impl.http.is_running() && !impl.listener_ended)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (!impl.http.is_running()) {
-    impl.listener.join();
-    throw IoError(fmt::format("the listener on {}:{} stopped at once", serve.host, impl.port));
-  }
+  impl.http = std::make_unique<serving::HttpFrontEnd>(serve, impl.handlers(), impl.context->metrics);
+  impl.port = impl.http->start();
+  warn_if_few_descriptors(serve);
   impl.context->started = Clock::now();
   if (impl.context->feed && serve.refresh_seconds > 0)
     impl.refresher = std::make_unique<serving::PeriodicTask>(
@@ -347,8 +278,8 @@ void Server::start() {
     std::lock_guard lock(impl.state_mutex);
     impl.running = true;
   }
-  spdlog::info("serve: listening on http://{}:{} with {} threads", serve.host, impl.port,
-               serve.http_threads);
+  spdlog::info("serve: listening on http://{}:{} with {} I/O and {} worker threads", serve.host,
+               impl.port, serve.io_threads, serve.http_threads);
 }
 
 void Server::stop() {
@@ -366,10 +297,9 @@ void Server::stop() {
     }
     impl.stopping = true;
   }
-  // Closing the listening socket ends the accept loop; listen_after_bind then
-  // joins the workers, which finish the requests they are serving.
-  impl.http.stop();
-  if (impl.listener.joinable()) impl.listener.join();
+  // Stops accepting, closes idle connections, lets requests in a handler
+  // finish and be written, then joins the I/O and worker threads.
+  impl.http->stop();
   impl.refresher.reset();
   impl.scheduler.reset();  // waits for a job run in progress
   if (impl.context->events) {

@@ -22,19 +22,29 @@ using S = ServeSettings;
 const std::array kServeSpecs = {
     ServeSettingSpec{"host", "Address to listen on; loopback by default, put a proxy in front to expose it", 0, 0, nullptr, &S::host},
     ServeSettingSpec{"port", "TCP port; 0 = any free port", 0, 65535, nullptr, &S::port},
-    ServeSettingSpec{"http_threads", "Worker threads; each holds one connection while it is open (keep-alive "
-                     "waits included), so this bounds concurrent connections", 1,
+    ServeSettingSpec{"io_threads", "Threads doing every connection's network I/O (accept, read, write), "
+                     "asynchronously: an open connection holds no thread", 1, 64, nullptr, &S::io_threads},
+    ServeSettingSpec{"http_threads", "Worker threads running request handlers (a Redis read may hold one "
+                     "for up to store_timeout_ms); connections do not hold them", 1,
                      1024, nullptr, &S::http_threads},
-    ServeSettingSpec{"read_timeout_seconds", "A client slower than this to send is dropped", 0.001,
-                     3600, nullptr, &S::read_timeout_seconds},
-    ServeSettingSpec{"write_timeout_seconds", "A client slower than this to read is dropped",
-                     0.001, 3600, nullptr, &S::write_timeout_seconds},
-    ServeSettingSpec{"keep_alive_seconds", "Idle keep-alive connections close after this (frees their thread)", 1,
-                     3600, nullptr, &S::keep_alive_seconds},
+    ServeSettingSpec{"request_timeout_seconds", "Deadline for a request's headers and body from its first "
+                     "byte; a client slower than this, however steady, is disconnected", 0.001,
+                     3600, nullptr, &S::request_timeout_seconds},
+    ServeSettingSpec{"write_timeout_seconds", "Deadline for writing a response; a client slower than this to "
+                     "read is disconnected", 0.001, 3600, nullptr, &S::write_timeout_seconds},
+    ServeSettingSpec{"keep_alive_seconds", "A connection idle this long before a request's first byte (new, "
+                     "or kept alive after a response) is closed", 1, 3600, nullptr, &S::keep_alive_seconds},
     ServeSettingSpec{"keep_alive_requests", "Requests per connection before it is closed", 1, 1e9,
                      nullptr, &S::keep_alive_requests},
-    ServeSettingSpec{"max_body_bytes", "Largest request body; larger ones get 413", 1,
-                     1073741824, nullptr, &S::max_body_bytes},
+    ServeSettingSpec{"max_body_bytes", "Largest request body: a larger Content-Length gets 413 before the body "
+                     "is read, a chunked body when it passes this", 1, 1073741824, nullptr, &S::max_body_bytes},
+    ServeSettingSpec{"max_header_bytes", "Largest request line plus headers; larger ones get 431", 1024,
+                     1048576, nullptr, &S::max_header_bytes},
+    ServeSettingSpec{"max_connections", "Open connections at most; at the cap the oldest idle one is closed "
+                     "for a new one, else the new one is refused", 1, 1e6, nullptr, &S::max_connections},
+    ServeSettingSpec{"max_connections_per_peer", "Open connections per client IP address (loopback "
+                     "included), idle ones shed first as for max_connections", 1, 1e6, nullptr,
+                     &S::max_connections_per_peer},
     ServeSettingSpec{"data", "Atomic dataset folder: users, their seen items, the item catalog; required", 0,
                      0, nullptr, &S::data},
     ServeSettingSpec{"name", "Dataset name in data (default: the single NAME.inter)", 0, 0,

@@ -9,15 +9,10 @@
 
 #include "invr/server.h"
 #include "serving/event_log.h"
+#include "serving/http_message.h"
 #include "serving/prom_metrics.h"
 #include "serving/server_candidates.h"
 #include "serving/server_world.h"
-
-namespace httplib {
-struct Request;
-struct Response;
-class ContentReader;
-}  // namespace httplib
 
 namespace invr::serving {
 
@@ -37,10 +32,11 @@ struct ServerContext {
   std::string arm_names() const;
 };
 
-void handle_recommend(ServerContext& context, const httplib::Request& req, httplib::Response& res);
-void handle_events(ServerContext& context, const httplib::Request& req, httplib::Response& res,
-                   const httplib::ContentReader& content);
-void handle_healthz(const ServerContext& context, httplib::Response& res);
-void handle_metrics(const ServerContext& context, httplib::Response& res);
+// The handlers run on the worker pool with the whole body read (the front
+// end answered 413 for a body over max_body_bytes).
+void handle_recommend(ServerContext& context, const HttpRequest& req, HttpResponse& res);
+void handle_events(ServerContext& context, const HttpRequest& req, HttpResponse& res);
+void handle_healthz(const ServerContext& context, HttpResponse& res);
+void handle_metrics(const ServerContext& context, HttpResponse& res);
 
 }  // namespace invr::serving

@@ -121,12 +121,12 @@ TEST(ServerConfig, MistakesAreDataErrorsWithTheirPosition) {
 TEST(ServerConfig, AHugeIntegerInAFloatSettingIsADataErrorAtItsPosition) {
   test::TempDir dir;
   try {
-    read_text(dir, "[serve]\nread_timeout_seconds = 9223372036854775807\n");
+    read_text(dir, "[serve]\nrequest_timeout_seconds = 9223372036854775807\n");
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_EQ(e.line(), 2u) << e.what();
-    EXPECT_EQ(e.column(), 24u) << e.what();
-    EXPECT_NE(e.message().find("serve.read_timeout_seconds must be in [0.001, 3600], got 9.2"),
+    EXPECT_EQ(e.column(), 27u) << e.what();
+    EXPECT_NE(e.message().find("serve.request_timeout_seconds must be in [0.001, 3600], got 9.2"),
               std::string::npos)
         << e.what();
   }

@@ -264,7 +264,8 @@ TEST(ServerStartup, ASlowClientDoesNotBlockOthers) {
   tiny.config.serve.http_threads = 2;
   Server server(tiny.config);
   server.start();
-  // A client that sends half a request and then stalls holds one thread...
+  // A client that sends half a request and then stalls holds no thread (the
+  // front end is event-driven; server_slow_clients_test.cc has 120 of them)...
   const int slow = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -274,7 +275,7 @@ TEST(ServerStartup, ASlowClientDoesNotBlockOthers) {
   const std::string half = "GET /v1/recommend?user=u1 HTTP/1.1\r\nHost: x\r\n";
   ASSERT_EQ(::send(slow, half.data(), half.size(), 0), static_cast<ssize_t>(half.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  // ... and the other serves everyone else meanwhile.
+  // ... and the two workers serve everyone else meanwhile.
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(http_get(server.port(), "/v1/recommend?user=u0&n=3&arm=control").status, 200);
   ::close(slow);

@@ -90,11 +90,10 @@ TEST_F(ServerQuery, EndpointsWithoutParametersRefuseAnyQuery) {
   EXPECT_EQ(test::read_file(tiny_.dir / "events" / "events.inter"), "");  // nothing logged
 }
 
-// A request refused before its body was read leaves the body unread, and
-// httplib reads it as the next request on a kept-alive connection: a proxy
+// A request refused before its body was read leaves the body unread, which
+// must not be read as the next request on a kept-alive connection: a proxy
 // reusing the connection would get a response to bytes that were a body.
-// Refusals with a body tell the client to close (httplib 0.11 offers no way to
-// close from a handler; answering without reading is issue 17, items 1 and 4).
+// Refusals with a body say Connection: close, and the server closes.
 TEST_F(ServerQuery, ARefusalLeavingABodyUnreadSaysConnectionClose) {
   httplib::Client client("127.0.0.1", port_);
   client.set_keep_alive(true);  // no "Connection: close" from the client
