@@ -33,15 +33,12 @@ struct TopkArgs {
   IndexParams index;
 };
 
-// Embeddings must be finite: a NaN would silently sort anywhere.
-void check_finite(const NpyArray<float>& m, const std::string& path) {
-  const std::size_t cols = m.cols();
-  for (std::size_t i = 0; i < m.data.size(); ++i) {
-    if (std::isfinite(m.data[i])) continue;
-    throw DataError(path, 0, 0,
-                    fmt::format("row {}, column {} (1-based) is {}: embeddings must be finite",
-                                i / cols + 1, i % cols + 1, std::isnan(m.data[i]) ? "NaN" : "infinite"));
-  }
+// Embeddings must be finite (a NaN would silently sort anywhere) and of a
+// norm whose inner products stay finite (FAISS aborts on infinities).
+void check_loaded(const NpyArray<float>& m, const std::string& path) {
+  check_embeddings(MatrixView{m.data.data(), static_cast<std::int64_t>(m.rows()),
+                              static_cast<std::int64_t>(m.cols())},
+                   path);
 }
 
 int run_topk(const TopkArgs& args) {
@@ -55,8 +52,8 @@ int run_topk(const TopkArgs& args) {
                                 queries.cols(), queries.rows(), queries.cols(), args.base,
                                 base.cols(), base.rows(), base.cols()));
   if (queries.cols() == 0) throw DataError(args.queries, 0, 0, "embeddings have 0 columns");
-  check_finite(queries, args.queries);
-  check_finite(base, args.base);
+  check_loaded(queries, args.queries);
+  check_loaded(base, args.base);
   const auto n = static_cast<std::int64_t>(queries.rows());
   const auto m = static_cast<std::int64_t>(base.rows());
   const auto dim = static_cast<std::int64_t>(queries.cols());

@@ -18,8 +18,15 @@
 //  - search() is const and thread-safe: per-call settings come in
 //    SearchParams, scratch memory belongs to the calling thread. add() and
 //    save() must not run concurrently with anything else on the same index.
-//  - Expected failures (bad spec, bad file) throw invr::Error subclasses;
-//    wrong sizes passed by code are invariants (INVR_CHECK).
+//  - Embeddings meet the magnitude rule of check_embeddings (below): finite,
+//    every row's norm at most kMaxEmbeddingNorm. The places embeddings enter
+//    (.npy loaders, models) check it with the file's name; add() and search()
+//    check their rows and queries again, and exact_search its queries (its
+//    base is the caller's to check: it is searched again and again), so no
+//    FAISS index ever sees a value that would make it abort.
+//  - Expected failures (bad spec, bad file, embeddings that break the rule)
+//    throw invr::Error subclasses; wrong sizes passed by code are invariants
+//    (INVR_CHECK).
 //  - Exact search sets OpenBLAS to one thread per worker (process-wide) and
 //    parallelises itself; FAISS searches set OpenBLAS and OpenMP to
 //    SearchParams::threads. See docs/retrieval.md.
@@ -37,6 +44,20 @@ namespace invr {
 
 using RowId = std::int64_t;
 constexpr RowId kNoRow = -1;
+
+// The largest L2 norm an embedding row may have. By Cauchy-Schwarz any inner
+// product of two rows, and every partial sum of one, is then at most 1e36 in
+// magnitude, well inside float32 (3.4e38), and so are the squared norms
+// FAISS's k-means computes; values near float's limit make infinities
+// there, and FAISS aborts the process on them. docs/retrieval.md,
+// "Embedding magnitudes".
+inline constexpr double kMaxEmbeddingNorm = 1e18;
+
+// Throws DataError(source, row, column, ...) at the first row (numbered from
+// first_row + 1) that holds a NaN or an infinity (at that column) or whose
+// norm exceeds kMaxEmbeddingNorm (at its largest value); `source` names the
+// file or what the rows are ("queries"). Reads each value once.
+void check_embeddings(MatrixView rows, const std::string& source, std::int64_t first_row = 0);
 
 // Per-call settings: one index serves many threads with different settings.
 struct SearchParams {

@@ -5,6 +5,7 @@
 
 #include "invr/error.h"
 #include "invr/npy.h"
+#include "invr/retrieval.h"
 #include "model/loaders.h"
 #include "model/core/model_files.h"
 
@@ -36,6 +37,10 @@ Table read_table(const fs::path& dir, const Manifest& manifest, const char* matr
     throw DataError(matrix_path.string(), 0, 0,
                     fmt::format("has {} columns; the manifest says dim {}", array.cols(),
                                 manifest.dim));
+  // At load, so the error names the file's row (docs/retrieval.md, "Embedding magnitudes").
+  check_embeddings(MatrixView{array.data.data(), static_cast<std::int64_t>(array.rows()),
+                              static_cast<std::int64_t>(array.cols())},
+                   matrix_path.string());
   table.matrix.rows = array.rows();
   table.matrix.cols = array.cols();
   table.matrix.data = std::move(array.data);

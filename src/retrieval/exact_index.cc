@@ -21,6 +21,7 @@ class ExactIndex final : public VectorIndex {
 
   void add(std::int64_t n, const float* rows) override {
     INVR_CHECK(n >= 0 && (n == 0 || rows != nullptr));
+    check_embeddings(MatrixView{rows, n, dim_}, "rows added to index 'exact'", size());
     rows_.insert(rows_.end(), rows, rows + n * dim_);
   }
 
@@ -65,6 +66,7 @@ std::unique_ptr<VectorIndex> load_exact_index(IndexFileReader& reader,
   index->rows().resize(floats);
   if (floats > 0 && std::fread(index->rows().data(), sizeof(float), floats, reader.file.get()) != floats)
     throw IoError(fmt::format("{}: read failed", path.string()));
+  check_embeddings(MatrixView{index->rows().data(), header.rows, header.dim}, path.string());
   return index;
 }
 

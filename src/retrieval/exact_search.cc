@@ -305,6 +305,8 @@ void exact_search(MatrixView queries, MatrixView base, int k, float* scores, Row
   INVR_CHECK(queries.cols == base.cols && queries.cols >= 1);
   INVR_CHECK(scores != nullptr && ids != nullptr && queries.data != nullptr);
   INVR_CHECK(base.rows < (std::int64_t{1} << 32));  // TopkBlock packs ids into 32 bits
+  // The queries only: the base is searched again and again (docs/retrieval.md).
+  check_embeddings(queries, "queries");
   if (base.rows == 0) {
     std::fill(scores, scores + n * k, kMinusInf);
     std::fill(ids, ids + n * k, kNoRow);

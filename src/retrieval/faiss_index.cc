@@ -49,6 +49,9 @@ class FaissIndex final : public VectorIndex {
   void add(std::int64_t n, const float* rows) override {
     INVR_CHECK(n >= 0 && (n == 0 || rows != nullptr));
     if (n == 0) return;
+    // FAISS aborts (k-means) on the infinities huge values make: refuse them first.
+    check_embeddings(MatrixView{rows, n, dim_}, fmt::format("rows added to index '{}'", spec_),
+                     size());
     if (!index_) create(fmt::format("IVF{},Flat", auto_nlist(n)));
     omp_set_num_threads(resolve_threads(params_.threads));  // this thread's OpenMP setting only
     set_blas_threads(resolve_threads(params_.threads));
@@ -64,6 +67,7 @@ class FaissIndex final : public VectorIndex {
               const SearchParams& params) const override {
     INVR_CHECK(k >= 1 && n >= 0);
     if (n == 0) return;
+    check_embeddings(MatrixView{queries, n, dim_}, fmt::format("queries to index '{}'", spec_));
     if (size() == 0) {
       std::fill(scores, scores + n * k, -std::numeric_limits<float>::infinity());
       std::fill(ids, ids + n * k, kNoRow);

@@ -102,6 +102,21 @@ TEST_F(JobCli, TwoMpiRanksWriteExactlyTheSingleProcessLists) {
   EXPECT_EQ(ma["counts"], mb["counts"]);
 }
 
+// Issue 17, item 7: finite but huge embeddings would abort FAISS; the job
+// refuses them as a data error naming the file and row, and commits nothing.
+TEST_F(JobCli, HugeEmbeddingsAreADataErrorNotAnAbort) {
+  Matrix users(dataset.users.size(), 8);
+  for (float& x : users.data) x = 1;
+  for (float& x : users.row(3)) x = 3e38f;
+  write_embeddings(fs::path(model) / "user_embeddings.npy", users, dataset.users);
+  for (const std::string backend : {"exact", "ivf4"}) {
+    const auto r = run_cli("-q " + job((dir / "store").string(), "--index " + backend));
+    EXPECT_EQ(r.exit_code, 1) << backend << ": " << r.err;
+    EXPECT_NE(r.err.find("user_embeddings.npy:4:1: row 4 has norm"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "store"));  // failed before the store was opened
+}
+
 TEST_F(JobCli, BadConfigNamesFileLineAndColumn) {
   test::write_file(dir / "invr.toml", "[retrieval]\ntop_users_per_item = -5\n");
   const auto r = run_cli(job((dir / "store").string(), "--config " + (dir / "invr.toml").string()));

@@ -98,6 +98,33 @@ TEST(TopkCli, NanOrInfIsAnErrorNamingFileRowAndColumn) {
   EXPECT_NE(r.err.find("infinite"), std::string::npos) << r.err;
 }
 
+// Issue 17, item 7: a base of 3e38s (finite, but every score overflows float)
+// made FAISS's k-means abort the process (rc 134). The norm rule
+// (docs/retrieval.md, "Embedding magnitudes") refuses it at load, naming the
+// file, row and value, with the data-error exit code, for every backend.
+TEST(TopkCli, HugeFiniteEmbeddingsAreADataErrorNotAnAbort) {
+  Fixture f;
+  f.write("huge.npy", std::vector<float>(64 * 2, 3e38f), 64);
+  for (const std::string backend : {"exact", "ivf4", "hnsw"}) {
+    const auto r = test::run_cli("-q topk --queries " + f.path("q.npy") + " --base " +
+                                 f.path("huge.npy") + " --out " + f.path("out") + " --k 2 --backend " +
+                                 backend);
+    EXPECT_EQ(r.exit_code, 1) << backend << ": " << r.err;
+    EXPECT_NE(r.err.find(f.path("huge.npy") + ":1:1: row 1 has norm 4.24e+38 (column 1 is 3e+38)"),
+              std::string::npos)
+        << backend << ": " << r.err;
+    EXPECT_NE(r.err.find("at most 1e+18"), std::string::npos) << r.err;
+  }
+  // Queries too; a norm just inside the bound is fine.
+  f.write("q.npy", {1, 0, 0, 1, 2e18f, 1}, 3);
+  auto r = test::run_cli(f.args("--k 1 --backend ivf2"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(f.path("q.npy") + ":3:1: row 3 has norm 2e+18"), std::string::npos) << r.err;
+  f.write("q.npy", {1, 0, 0, 1, 7e17f, 7e17f}, 3);
+  r = test::run_cli(f.args("--k 1 --backend ivf2 --nprobe 2"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST(TopkCli, WrongDtypeIsAnError) {
   Fixture f;
   const std::vector<std::int64_t> ints = {1, 2, 3, 4};

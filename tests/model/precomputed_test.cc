@@ -72,6 +72,23 @@ TEST(Precomputed, MismatchedIdsAndRowsNameTheFile) {
   }
 }
 
+// docs/retrieval.md, "Embedding magnitudes": checked at load, naming the file's row.
+TEST(Precomputed, HugeOrNonFiniteEmbeddingsAreRefusedAtLoad) {
+  test::TempDir dir;
+  write_items(dir.path());
+  const std::vector<float> items = {1, 2, 3e38f, 3e38f, 5, 6};
+  const std::vector<std::size_t> shape = {3, 2};
+  write_npy(dir / "item_embeddings.npy", items, shape);
+  try {
+    TwoTowerModel::load(dir.path());
+    FAIL() << "3e38s accepted";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), (dir / "item_embeddings.npy").string());
+    EXPECT_EQ(e.line(), 2u);
+    EXPECT_NE(e.message().find("norm must be at most 1e+18"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Precomputed, DimMustAgreeWithTheManifest) {
   test::TempDir dir;
   write_items(dir.path());
