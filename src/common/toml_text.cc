@@ -1,0 +1,146 @@
+// The pre-parse check of TOML text (toml_text.h): a scan that knows just
+// enough TOML (comments and the four kinds of string) to tell where toml++
+// tests characters for whitespace.
+#include "common/toml_text.h"
+
+#include <fmt/format.h>
+
+#include "invr/error.h"
+
+namespace invr {
+namespace {
+
+struct CodePoint {
+  char32_t value;
+  std::size_t bytes;
+};
+
+// The UTF-8 sequence at text[i] (ASCII and up to three bytes; a byte that
+// starts no such sequence reads as U+FFFD, one byte: toml++ refuses those).
+CodePoint code_point_at(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) {
+    return k < text.size() ? static_cast<unsigned>(static_cast<unsigned char>(text[k])) : 0u;
+  };
+  const unsigned lead = byte(i);
+  const auto tail = [&](std::size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
+  if (lead < 0x80) return {lead, 1};
+  if (lead >= 0xC2 && lead <= 0xDF && tail(i + 1))
+    return {((lead & 0x1Fu) << 6) | (byte(i + 1) & 0x3Fu), 2};
+  if (lead >= 0xE0 && lead <= 0xEF && tail(i + 1) && tail(i + 2))
+    return {((lead & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu), 3};
+  return {U'\uFFFD', 1};
+}
+
+// toml++'s is_whitespace where it is defined.
+bool toml_whitespace(char32_t c) {
+  return c == U'\t' || c == U' ' || (c >= U'\n' && c <= U'\r') || c == U'\x85' || c == U'\xA0' ||
+         c == U'\u1680' || c == U'\u180E' || (c >= U'\u2000' && c <= U'\u200B') ||
+         c == U'\u2028' || c == U'\u2029' || c == U'\u202F' || c == U'\u205F' || c == U'\u2060' ||
+         c == U'\u3000' || c == U'\uFEFF';
+}
+
+class Scan {
+ public:
+  Scan(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+
+  void run() {
+    if (text_.starts_with("\xEF\xBB\xBF")) advance(3);
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (c == '#') {
+        skip_line();
+      } else if (c == '"' || c == '\'') {
+        string(c);
+      } else if (static_cast<unsigned char>(c) >= 0x80) {
+        fail(fmt::format("byte 0x{:02X}: TOML allows non-ASCII text only inside strings and "
+                         "comments",
+                         static_cast<unsigned char>(c)));
+      } else {
+        advance(1);
+      }
+    }
+  }
+
+ private:
+  void advance(std::size_t n) {
+    for (; n > 0 && i_ < text_.size(); --n, ++i_) {
+      if (text_[i_] == '\n') {
+        ++line_;
+        line_start_ = i_ + 1;
+      }
+    }
+  }
+  bool at(std::string_view s) const { return text_.substr(i_).starts_with(s); }
+  void skip_line() {
+    while (i_ < text_.size() && text_[i_] != '\n') advance(1);
+  }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw DataError(file_, line_, i_ - line_start_ + 1, message);
+  }
+  // toml++ tests the character after a backslash in a multi-line basic
+  // string for whitespace and, if it is, trims whitespace and line breaks,
+  // testing each character up to the first that is not: these must all have
+  // an answer. Returns whether any was trimmed.
+  bool trim_after_backslash() {
+    const std::size_t start = i_;
+    for (;;) {
+      const CodePoint c = code_point_at(text_, i_);
+      if (i_ >= text_.size()) break;
+      if (toml_whitespace_test_undefined(c.value))
+        fail(fmt::format("U+{:04X} after a backslash in a multi-line string: write it as \\u{:04X} "
+                         "(toml++ 3.3 cannot read it there)",
+                         static_cast<unsigned>(c.value), static_cast<unsigned>(c.value)));
+      if (!toml_whitespace(c.value)) break;
+      advance(c.bytes);
+    }
+    return i_ != start;
+  }
+
+  // From the opening quote to past the closing one (or the end of the line
+  // for an unterminated one-line string, which toml++ refuses).
+  void string(char quote) {
+    const std::string_view triple = quote == '"' ? "\"\"\"" : "'''";
+    const bool multi_line = at(triple);
+    advance(multi_line ? 3 : 1);
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (!multi_line && c == '\n') return;
+      if (c == '\\' && quote == '"') {
+        advance(1);
+        if (multi_line && trim_after_backslash()) continue;
+        advance(1);
+        continue;
+      }
+      if (c == quote) {
+        if (!multi_line) return advance(1);
+        if (at(triple)) {
+          std::size_t run = 3;  // up to two quotes before the closing three belong to the string
+          while (run < 5 && i_ + run < text_.size() && text_[i_ + run] == quote) ++run;
+          return advance(run);
+        }
+      }
+      advance(1);
+    }
+  }
+
+  std::string_view text_;
+  const std::string& file_;
+  std::size_t i_ = 0;
+  std::size_t line_ = 1;
+  std::size_t line_start_ = 0;
+};
+
+}  // namespace
+
+bool toml_whitespace_test_undefined(char32_t c) {
+  // toml++'s is_non_ascii_horizontal_whitespace: 64 chunks of 0x3FA code
+  // points from U+00A0; chunks 0, 11 and 63 fall through its switch except
+  // for the three code points it compares first.
+  if (c <= U'\xA0' || c >= U'\uFEFF' || c == U'\u3000') return false;
+  const auto chunk = (static_cast<unsigned long long>(c) - 0xA0ull) / 0x3FAull;
+  return chunk == 0 || chunk == 11 || chunk == 63;
+}
+
+void check_toml_text(std::string_view text, const std::string& file) { Scan(text, file).run(); }
+
+}  // namespace invr
