@@ -200,7 +200,8 @@ std::vector<Index> users_of(std::span<const Index> assignment, Index arm) {
 
 // How each metric's interval is made (docs/simulation.md, "Estimators").
 // Every comparison of two arms' users (arm-level and CUPED, all metrics)
-// inverts a permutation test on the log scale: the randomization
+// inverts a permutation test on the log scale (on the difference scale where
+// some level is 0: permutation_interval() in sim_stats.h): the randomization
 // distribution of log(arm / control) when the two groups' users are
 // reshuffled, so it is calibrated by construction and, in log space, never
 // below a change of -100%. The user bootstrap was not: for exposure metrics
@@ -212,19 +213,13 @@ std::vector<Index> users_of(std::span<const Index> assignment, Index arm) {
 // reshuffle: they keep the bootstrap's percentile interval.
 bool uses_permutation(std::size_t m) { return m != ctr_paired && m != cpu_paired; }
 
-Interval permutation_interval(std::span<const double> changes, double estimate) {
-  std::vector<double> logs;
-  for (double v : changes)
-    if (v > -1 && std::isfinite(v)) logs.push_back(std::log1p(v));
-  if (logs.empty() || !(estimate >= -1)) return {kNaN, kNaN};
-  if (estimate == -1) return {-1, -1};
-  const Interval null = mid_quantile_interval(logs, kAlpha);  // ties: mid-p
-  const double at = std::log1p(estimate);
-  return {std::expm1(at - null.high), std::expm1(at - null.low)};
-}
+// The arm's and control's levels of one metric vector under one reshuffle.
+struct Reshuffle {
+  Values arm{}, control{};
+};
 
 RelativeChange estimate(std::size_t m, double point, double arm_level, double control_level,
-                        const std::vector<Values>& resamples, const std::vector<Values>& permutations) {
+                        const std::vector<Values>& resamples, std::span<const Reshuffle> reshuffles) {
   RelativeChange r;
   r.change = point;
   r.arm = arm_level;
@@ -233,11 +228,21 @@ RelativeChange estimate(std::size_t m, double point, double arm_level, double co
   r.interval = permutation ? "permutation" : "percentile";
   r.ci_low = r.ci_high = kNaN;
   if (!std::isfinite(point)) return r;
-  std::vector<double> values;
-  for (const Values& v : permutation ? permutations : resamples)
-    if (std::isfinite(v[m])) values.push_back(v[m]);
-  if (values.empty()) return r;
-  const Interval i = permutation ? permutation_interval(values, point) : percentile_interval(values, kAlpha);
+  Interval i{kNaN, kNaN};
+  if (permutation) {
+    std::vector<double> arms(reshuffles.size()), controls(reshuffles.size());
+    for (std::size_t k = 0; k < reshuffles.size(); ++k) {
+      arms[k] = reshuffles[k].arm[m];
+      controls[k] = reshuffles[k].control[m];
+    }
+    i = permutation_interval(arm_level, control_level, arms, controls, kAlpha);
+  } else {
+    std::vector<double> values;
+    for (const Values& v : resamples)
+      if (std::isfinite(v[m])) values.push_back(v[m]);
+    if (values.empty()) return r;
+    i = percentile_interval(values, kAlpha);
+  }
   r.ci_low = i.low;
   r.ci_high = i.high;
   return r;
@@ -266,7 +271,8 @@ Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignmen
   // Bootstrap resamples serve only the paired effects (uses_permutation()):
   // none without the counterfactual, and never with exposure metrics.
   const std::size_t resampled = params.counterfactual ? samples : 0;
-  std::vector<Values> resamples(resampled), permutations(samples);
+  std::vector<Values> resamples(resampled);
+  std::vector<Reshuffle> permutations(samples);
   const int threads = resolve_threads(params.threads);
   parallel_tasks(resampled + samples, threads, [&](std::size_t t) {
     std::vector<std::uint64_t> counts;
@@ -280,9 +286,9 @@ Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignmen
     }
     std::vector<double> wa, wc;
     permutation_weights(params.seed, t - resampled, pooled_span, a.size(), wa, wc);
-    permutations[t - resampled] =
-        changes(group_sums(panel, pooled_span, wa, scope, counts),
-                group_sums(panel, pooled_span, wc, scope, counts), cuped, nullptr, nullptr);
+    Reshuffle& r = permutations[t - resampled];
+    changes(group_sums(panel, pooled_span, wa, scope, counts),
+            group_sums(panel, pooled_span, wc, scope, counts), cuped, &r.arm, &r.control);
   });
 
   Comparison out;

@@ -254,6 +254,45 @@ TEST(SimStats, MidQuantileIntervalWithoutTiesIsHazen) {
   EXPECT_TRUE(std::isnan(nan.low) && std::isnan(nan.high));
 }
 
+// Every level positive: the log scale. Reshuffled log ratios -0.495..0.495
+// put the mid-quantiles at -0.475 and 0.475 (Hazen positions 2 and 97).
+TEST(SimStats, PermutationIntervalIsOnTheLogScaleWhenEveryLevelIsPositive) {
+  std::vector<double> arms, controls;
+  for (int k = 0; k < 100; ++k) {
+    arms.push_back(std::exp((k - 49.5) / 100));
+    controls.push_back(1.0);
+  }
+  const Interval i = permutation_interval(2.0, 1.0, arms, controls, 0.05);
+  EXPECT_NEAR(i.low, std::exp(std::log(2.0) - 0.475) - 1, 1e-12);
+  EXPECT_NEAR(i.high, std::exp(std::log(2.0) + 0.475) - 1, 1e-12);
+}
+
+// A sparse share: the arm gave the bottom half nothing (level 0) and control
+// a little. The log is undefined, so the test is on the difference: 30 of 100
+// reshuffles at -0.01, 40 at 0, 30 at +0.01 put the mid-quantiles at -0.01
+// and +0.01, so the observed -0.01 is not rejected and the interval, divided
+// by control's 0.01, is [-100% (cut), 0%]: it does not exclude 0. (Taking the
+// observed 0 as the interval [-100%, -100%] had it "significant" every time.)
+TEST(SimStats, PermutationIntervalFallsBackToTheDifferenceWhereALevelIsZero) {
+  std::vector<double> arms, controls;
+  for (int k = 0; k < 100; ++k) {
+    const double d = k < 30 ? -0.01 : k < 70 ? 0.0 : 0.01;
+    arms.push_back(d > 0 ? d : 0.0);
+    controls.push_back(d < 0 ? -d : 0.0);
+  }
+  const Interval i = permutation_interval(0.0, 0.01, arms, controls, 0.05);
+  EXPECT_DOUBLE_EQ(i.low, -1.0);
+  EXPECT_NEAR(i.high, 0.0, 1e-12);
+  // The same null with an observed arm far above it: excludes 0, and the
+  // interval is the difference's, over control's level.
+  const Interval up = permutation_interval(0.05, 0.01, arms, controls, 0.05);
+  EXPECT_NEAR(up.low, (0.04 - 0.01) / 0.01, 1e-12);
+  EXPECT_NEAR(up.high, (0.04 + 0.01) / 0.01, 1e-12);
+  // No control level, no relative change; nothing reshuffled, no interval.
+  EXPECT_TRUE(std::isnan(permutation_interval(0.01, 0.0, arms, controls, 0.05).low));
+  EXPECT_TRUE(std::isnan(permutation_interval(0.01, 0.01, {}, {}, 0.05).high));
+}
+
 // Ties count half: 4 of 100 at +1 put F(1) at 0.98, so the 97.5% point lies
 // below 1 and a statistic of 1 (mid-p 0.02) is outside; the plain percentile
 // puts the point at 1 itself (p 0.04), which made the test conservative.
