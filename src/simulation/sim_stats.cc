@@ -221,19 +221,25 @@ Interval mid_quantile_interval(std::span<const double> values, double alpha) {
 Interval permutation_interval(double arm, double control, std::span<const double> arm_reshuffled,
                               std::span<const double> control_reshuffled, double alpha) {
   INVR_CHECK(arm_reshuffled.size() == control_reshuffled.size());
-  if (!(control > 0) || !(arm >= 0) || arm_reshuffled.empty()) return {kNaN, kNaN};
-  const std::size_t n = arm_reshuffled.size();
+  if (!(control > 0) || !(arm >= 0)) return {kNaN, kNaN};
+  // The reference set: reshuffles where the change is defined, as it is for
+  // the observed assignment (conditioning on control > 0 keeps the test exact).
+  std::vector<std::pair<double, double>> defined;
+  for (std::size_t k = 0; k < arm_reshuffled.size(); ++k)
+    if (control_reshuffled[k] > 0 && arm_reshuffled[k] >= 0)
+      defined.emplace_back(arm_reshuffled[k], control_reshuffled[k]);
+  if (defined.empty()) return {kNaN, kNaN};
   bool positive = arm > 0;
-  for (std::size_t k = 0; k < n && positive; ++k)
-    positive = arm_reshuffled[k] > 0 && control_reshuffled[k] > 0;
-  std::vector<double> null(n);
+  for (const auto& [a, c] : defined) positive = positive && a > 0;
+  std::vector<double> null;
+  null.reserve(defined.size());
   if (positive) {
-    for (std::size_t k = 0; k < n; ++k) null[k] = std::log(arm_reshuffled[k] / control_reshuffled[k]);
+    for (const auto& [a, c] : defined) null.push_back(std::log(a / c));
     const Interval q = mid_quantile_interval(null, alpha);
     const double at = std::log(arm / control);
     return {std::expm1(at - q.high), std::expm1(at - q.low)};
   }
-  for (std::size_t k = 0; k < n; ++k) null[k] = arm_reshuffled[k] - control_reshuffled[k];
+  for (const auto& [a, c] : defined) null.push_back(a - c);
   const Interval q = mid_quantile_interval(null, alpha);
   const double d = arm - control;
   return {std::max(-1.0, (d - q.high) / control), std::max(-1.0, (d - q.low) / control)};

@@ -71,20 +71,25 @@ Interval percentile_interval(std::span<const double> resamples, double alpha);
 // the percentile at the Hazen positions (i - 1/2) / n. NaN, NaN when empty.
 Interval mid_quantile_interval(std::span<const double> values, double alpha);
 
-// The 95%-style interval (1 - alpha) of a relative change arm / control - 1
-// by inverting a permutation test: `arm` and `control` are the observed
-// levels (control > 0), the spans the two groups' levels under each reshuffle
-// of their users (same length). On the log scale when every level, observed
-// and reshuffled, is positive: [exp(log(a/c) - q_high) - 1, exp(log(a/c) -
-// q_low) - 1] with q the mid-quantiles of the reshuffled log ratios (a
-// constant multiplicative effect; never below -1 in log space). Where some
-// level is 0 the log is undefined (sparse shares such as producer B50PS: a
-// group may give the bottom half no impression at all); there the test is on
-// the difference a - c (a constant additive effect, every reshuffle counts),
-// its interval divided by c and cut at -1, as no level is below 0. Dropping
-// the undefined reshuffles instead, and taking an observed 0 as the interval
-// [-1, -1], had the MovieLens-by-country A/A exclude 0 in 27% of its
-// producer-B50PS intervals. NaN, NaN when control <= 0 or nothing reshuffled.
+// The (1 - alpha) interval of a relative change arm / control - 1 by
+// inverting a permutation test: `arm` and `control` are the observed levels
+// (control > 0), the spans the two groups' levels under each reshuffle of
+// their users (same length). The reference set is the reshuffles where the
+// change is defined too (control > 0): the observed change is only reported
+// when it is, and conditioning the test on the same event keeps it exact.
+// On the log scale when every level in that set and the observed arm's are
+// positive: [exp(log(a/c) - q_high) - 1, exp(log(a/c) - q_low) - 1] with q
+// the mid-quantiles of the reshuffled log ratios (a constant multiplicative
+// effect; never below -1 in log space). Where some arm level is 0 the log is
+// undefined (sparse shares such as producer B50PS: a group may give the
+// bottom half of the producers no impression at all); there the test is on
+// the difference a - c (a constant additive effect), its interval divided by
+// c and cut at -1, as no level is below 0. MovieLens by country, A/A, producer
+// B50PS intervals excluding 0 among the 117 of 600 comparisons with control
+// > 0: 27.4% when the undefined reshuffles were dropped and an observed 0 was
+// taken as the interval [-1, -1]; 17.1% on the difference scale over every
+// reshuffle (not conditioned on control > 0). NaN, NaN when control <= 0 or
+// no reshuffle has control > 0.
 Interval permutation_interval(double arm, double control, std::span<const double> arm_reshuffled,
                               std::span<const double> control_reshuffled, double alpha);
 

@@ -268,17 +268,25 @@ TEST(SimStats, PermutationIntervalIsOnTheLogScaleWhenEveryLevelIsPositive) {
 }
 
 // A sparse share: the arm gave the bottom half nothing (level 0) and control
-// a little. The log is undefined, so the test is on the difference: 30 of 100
-// reshuffles at -0.01, 40 at 0, 30 at +0.01 put the mid-quantiles at -0.01
-// and +0.01, so the observed -0.01 is not rejected and the interval, divided
-// by control's 0.01, is [-100% (cut), 0%]: it does not exclude 0. (Taking the
-// observed 0 as the interval [-100%, -100%] had it "significant" every time.)
+// a little, so the log is undefined and the test is on the difference, over
+// the reshuffles where control > 0 too (the change is only reported then).
+// Of 100 reshuffles: 40 with control 0 (left out), 20 at -0.01 (arm 0,
+// control 0.01), 30 at 0 (both 0.01) and 10 at +0.01 (arm 0.02, control
+// 0.01): the mid-quantiles of the 60 are -0.01 and +0.01, so the observed
+// -0.01 is not rejected and the interval, over control's 0.01, is [-100%
+// (cut), 0%]. (Taking the observed 0 as the interval [-100%, -100%] had it
+// "significant" every time.)
 TEST(SimStats, PermutationIntervalFallsBackToTheDifferenceWhereALevelIsZero) {
   std::vector<double> arms, controls;
   for (int k = 0; k < 100; ++k) {
-    const double d = k < 30 ? -0.01 : k < 70 ? 0.0 : 0.01;
-    arms.push_back(d > 0 ? d : 0.0);
-    controls.push_back(d < 0 ? -d : 0.0);
+    if (k < 40) {
+      arms.push_back(k % 2 ? 0.02 : 0.0);  // whatever the arm: control is 0
+      controls.push_back(0.0);
+    } else {
+      const double d = k < 60 ? -0.01 : k < 90 ? 0.0 : 0.01;
+      arms.push_back(0.01 + d);
+      controls.push_back(0.01);
+    }
   }
   const Interval i = permutation_interval(0.0, 0.01, arms, controls, 0.05);
   EXPECT_DOUBLE_EQ(i.low, -1.0);
@@ -288,8 +296,10 @@ TEST(SimStats, PermutationIntervalFallsBackToTheDifferenceWhereALevelIsZero) {
   const Interval up = permutation_interval(0.05, 0.01, arms, controls, 0.05);
   EXPECT_NEAR(up.low, (0.04 - 0.01) / 0.01, 1e-12);
   EXPECT_NEAR(up.high, (0.04 + 0.01) / 0.01, 1e-12);
-  // No control level, no relative change; nothing reshuffled, no interval.
+  // No control level, no relative change; no reshuffle with one, no interval.
   EXPECT_TRUE(std::isnan(permutation_interval(0.01, 0.0, arms, controls, 0.05).low));
+  const std::vector<double> zeros(10, 0.0), some(10, 0.01);
+  EXPECT_TRUE(std::isnan(permutation_interval(0.01, 0.01, some, zeros, 0.05).high));
   EXPECT_TRUE(std::isnan(permutation_interval(0.01, 0.01, {}, {}, 0.05).high));
 }
 
