@@ -1,6 +1,7 @@
 // invr command line: parses global flags, dispatches to a registered subcommand,
 // and maps errors to exit codes (0 ok, 1 runtime error, 2 usage error).
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -20,6 +21,15 @@ std::vector<Command>& registry() {
 }  // namespace invr::cli
 
 int main(int argc, char** argv) {
+  // A write past the file-size limit (RLIMIT_FSIZE, `ulimit -f`) kills the
+  // process with SIGXFSZ by default, in the middle of whatever it wrote (an
+  // event log line, a store batch, a model file) and with no message. Ignored,
+  // the same write fails with EFBIG instead, which every writer reports as an
+  // error naming its file, as it does a full disk (issue 17, item 5). Set
+  // here, for every command, because a library must not change process-wide
+  // signal handling (CONTRIBUTING.md, convention 7).
+  std::signal(SIGXFSZ, SIG_IGN);
+
   // Logs go to stderr; stdout carries results only.
   auto logger = spdlog::stderr_color_mt("invr");
   spdlog::set_default_logger(logger);

@@ -36,7 +36,10 @@ void AtomicOutput::flush() {
     ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw_io("write", temp_path_);
+      // Named by its destination: the temporary file is removed anyway.
+      const int error = errno;
+      throw IoError(fmt::format("cannot write {}: {}{}", path_.string(), std::strerror(error),
+                                error == EFBIG ? " (the process's file-size limit, ulimit -f)" : ""));
     }
     p += n;
     left -= static_cast<std::size_t>(n);

@@ -3,6 +3,7 @@
 #include "serving/event_log.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,24 @@ namespace invr::serving {
 namespace {
 
 std::string os_error(int error) { return std::strerror(error); }
+
+// A failed append, the same error for a full disk (ENOSPC) and the file-size
+// limit (EFBIG): the server answers both with 503.
+IoError append_error(const std::filesystem::path& path, int error) {
+  std::string reason = os_error(error);
+  if (error == EFBIG) reason += " (the process's file-size limit, RLIMIT_FSIZE / ulimit -f)";
+  return IoError(fmt::format("{}: cannot append to the event log: {}", path.string(), reason));
+}
+
+// Whether appending `bytes` to a file of `size` bytes passes RLIMIT_FSIZE. A
+// write that does is cut short at the limit (a torn line) and the next one
+// raises SIGXFSZ, which kills a process that does not ignore it: such an
+// append is refused before anything is written.
+bool over_file_size_limit(std::uint64_t size, std::size_t bytes) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
+  return size + bytes > static_cast<std::uint64_t>(limit.rlim_cur);
+}
 
 // Reads `size` bytes at `offset` (fewer at the end of the file).
 std::string read_at(int fd, std::uint64_t offset, std::size_t size) {
@@ -106,6 +125,7 @@ void EventLog::append(std::span<const LoggedEvent> events) {
   for (const auto& event : events) text += event_line(event);
   std::unique_lock lock(mutex_);
   if (size_ == 0) text.insert(0, kHeader);
+  if (over_file_size_limit(size_, text.size())) throw append_error(path_, EFBIG);
   std::size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = ::write(fd_, text.data() + written, text.size() - written);
@@ -115,8 +135,7 @@ void EventLog::append(std::span<const LoggedEvent> events) {
       // Leave no partial line behind: later appends and readers stay whole.
       if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
         spdlog::error("{}: cannot truncate a failed append: {}", path_.string(), os_error(errno));
-      throw IoError(fmt::format("{}: cannot append to the event log: {}", path_.string(),
-                                os_error(error)));
+      throw append_error(path_, error);
     }
     written += static_cast<std::size_t>(n);
   }

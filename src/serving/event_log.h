@@ -9,6 +9,10 @@
 //  - Append-only. One append() is one write(2) of whole lines under a mutex, so
 //    concurrent requests never interleave within a line and a reader (or a
 //    crash) sees whole requests only; a failed write is truncated back.
+//  - A full disk (ENOSPC) and the file-size limit (RLIMIT_FSIZE: EFBIG) are the
+//    same IoError, and leave no partial line. An append that would pass the
+//    limit is refused before writing, so no line is torn even in a process
+//    that does not ignore SIGXFSZ (the `invr` CLI ignores it).
 //  - The header is written with the first event, so an empty log is an empty
 //    file (load_atomic refuses a header without rows).
 //  - Opening an existing log checks its header and drops a torn last line (a

@@ -56,11 +56,11 @@ void LazyAdam::step() {
   }
 }
 
-void LazyAdam::save(const std::filesystem::path& path) const {
+void LazyAdam::save(const std::function<std::size_t(const void*, std::size_t)>& writer) const {
   std::vector<torch::Tensor> state = first_moment_;
   state.insert(state.end(), second_moment_.begin(), second_moment_.end());
   state.push_back(torch::tensor({steps_}, torch::kLong));
-  torch::save(state, path.string());
+  torch::save(state, writer);
 }
 
 void LazyAdam::load(const std::filesystem::path& path) {

@@ -5,7 +5,9 @@
 // touches. Internal (LibTorch types).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -23,8 +25,9 @@ class LazyAdam {
   // Applies the parameters' sparse gradients.
   void step();
 
-  // The moments and step count; load expects the same parameter shapes.
-  void save(const std::filesystem::path& path) const;
+  // The moments and step count, written through writer (torch_file.h);
+  // load expects the same parameter shapes.
+  void save(const std::function<std::size_t(const void*, std::size_t)>& writer) const;
   void load(const std::filesystem::path& path);
 
  private:

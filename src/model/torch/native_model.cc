@@ -1,7 +1,6 @@
 #include "model/torch/native_model.h"
 
 #include <random>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +8,7 @@
 #include "invr/error.h"
 #include "model/core/model_files.h"
 #include "model/torch/plugin.h"
+#include "model/torch/torch_file.h"
 
 namespace invr::model {
 namespace fs = std::filesystem;
@@ -132,16 +132,10 @@ Matrix NativeModel::embed_users(const Dataset& dataset, const EmbedOptions& opti
 }
 
 void save_weights(TwoTowerNet& net, const fs::path& path) {
-  // Through a stream, so the archive's inner folder is "archive" rather than
-  // the temporary file's name: the same weights give the same bytes.
-  std::ostringstream bytes;
-  try {
-    torch::save(net, bytes);
-  } catch (const c10::Error& e) {
-    throw IoError(fmt::format("{}: cannot write weights: {}", path.string(),
-                              e.what_without_backtrace()));
-  }
-  write_text_atomically(path, bytes.str());
+  // Through a writer function, so the archive's inner folder is "archive"
+  // rather than the temporary file's name (the same weights give the same
+  // bytes), and a failed write is an IoError rather than an abort.
+  save_torch_file(path, "weights", [&](const TorchWriter& writer) { torch::save(net, writer); });
 }
 
 void load_weights(TwoTowerNet& net, const fs::path& path) {

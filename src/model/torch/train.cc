@@ -19,6 +19,7 @@
 #include "model/torch/lazy_adam.h"
 #include "model/core/model_files.h"
 #include "model/torch/native_model.h"
+#include "model/torch/torch_file.h"
 #include "model/core/training_data.h"
 #include "model/torch/validation.h"
 
@@ -148,15 +149,12 @@ struct Optimizers {
     sparse.step();
   }
   void save(const fs::path& dir) {
-    try {
-      save_atomically(dir / "optimizer.pt",
-                      [&](const fs::path& tmp) { torch::save(dense, tmp.string()); });
-      save_atomically(dir / "sparse_optimizer.pt",
-                      [&](const fs::path& tmp) { sparse.save(tmp); });
-    } catch (const c10::Error& e) {
-      throw IoError(fmt::format("{}: cannot write the optimizer state: {}", dir.string(),
-                                e.what_without_backtrace()));
-    }
+    // Not torch::save(value, file name): LibTorch's file writer aborts the
+    // process on a failed write (torch_file.h).
+    save_torch_file(dir / "optimizer.pt", "the optimizer state",
+                    [&](const TorchWriter& writer) { torch::save(dense, writer); });
+    save_torch_file(dir / "sparse_optimizer.pt", "the optimizer state",
+                    [&](const TorchWriter& writer) { sparse.save(writer); });
   }
   void load(const fs::path& dir) {
     try {
