@@ -4,11 +4,11 @@
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]     (targets: fuzz/fuzz_<TARGET>.cc; default all)
 #
-# Configures and builds ./build-fuzz (clang, -fsanitize=fuzzer,address,undefined;
-# INVR_FUZZ=ON builds nothing else) when needed. New inputs go to
-# build-fuzz/corpus/<target>/ (kept between runs; fuzz/corpus/<target>/ is only
-# read, so the checked-in seeds stay as they are), findings to
-# build-fuzz/findings/<target>/. Prints executions, exec/s and the outcome per
+# Configures and builds ./build-fuzz (or $INVR_FUZZ_BUILD; clang,
+# -fsanitize=fuzzer,address,undefined; INVR_FUZZ=ON builds nothing else) when
+# needed. New inputs go to build-fuzz/corpus/<target>/ (kept between runs;
+# fuzz/corpus/<target>/ is only read, so the checked-in seeds stay as they
+# are), findings to build-fuzz/findings/<target>/. Prints executions, exec/s and the outcome per
 # target, and exits 1 if any target found a crash, a sanitizer report, an
 # unexpected exception, a leak, a timeout (FUZZ_TIMEOUT seconds for one input,
 # default 20) or an out-of-memory (FUZZ_RSS_MB, default 2048).
@@ -39,7 +39,7 @@ for target in "${targets[@]}"; do
   fi
 done
 
-build=build-fuzz
+build=${INVR_FUZZ_BUILD:-build-fuzz}
 if [[ ! -f $build/build.ninja ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DINVR_FUZZ=ON >/dev/null

@@ -11,7 +11,7 @@ namespace invr {
 // validate(RetrievalSettings, dim) builds an index only for dim > 0; the
 // config readers validate with dim 0 (no model loaded yet). FAISS stays out.
 std::unique_ptr<VectorIndex> make_index(std::string_view, int, const IndexParams&) {
-  std::fputs("fuzz_stubs.cc: make_index reached; the fuzz build has no retrieval stage\n", stderr);
+  std::fputs("stubs.cc: make_index reached; the fuzz build has no retrieval stage\n", stderr);
   std::abort();
 }
 
