@@ -13,6 +13,8 @@
 #      of wrk while an external `invr job` commits a new generation; then
 #      again with the embedded scheduler;
 #   6. a table of req/s, p50/p90/p99/p99.9 and non-2xx counts.
+# BENCH_SETUP_ONLY=1 stops after step 3 (scripts/bench_slowloris.sh serves the
+# same world).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 INVR=${INVR:-$root/build/bin/invr}
@@ -25,7 +27,7 @@ DIM=${BENCH_DIM:-16}
 N=${BENCH_N:-20}
 SECONDS_PER_RUN=${BENCH_SECONDS:-20}
 SWAP_SECONDS=${BENCH_SWAP_SECONDS:-30}
-CONNECTIONS=${BENCH_CONNECTIONS:-8}     # <= HTTP_THREADS: httplib holds a thread per connection
+CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 RATE=${BENCH_RATE:-1000}                # paced runs; 0 = skip them
 PACED_ROUNDS=${BENCH_PACED_ROUNDS:-3}   # alternating control / invr-user-rank rounds
@@ -81,6 +83,11 @@ if [[ ! -s "$DIR/store/CURRENT" ]]; then
   /usr/bin/time -f "job: %e s, %M KB peak" "$INVR" -q job --model "$DIR/model" --data "$DIR/world" \
     --store "$store" --generation bench-1 --grace-seconds 600 >"$DIR/job-1.json"
   cat "$DIR/job-1.json" >&2
+fi
+
+if [[ -n "${BENCH_SETUP_ONLY:-}" ]]; then
+  echo "$DIR"
+  exit 0
 fi
 
 write_config() {  # $1 = embedded_job (true|false)

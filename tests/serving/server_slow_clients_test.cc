@@ -324,5 +324,31 @@ TEST(ServerSlowClients, AnIdleConnectionClosesAfterKeepAliveSeconds) {
   EXPECT_EQ(status_line(pipelined.read_response(2000ms)), "HTTP/1.1 404 Not Found");
 }
 
+TEST(ServerSlowClients, HeadGetsHeadersOnlyAndExpectContinueGetsA100) {
+  test::TinyServing tiny;
+  Server server(tiny.config);
+  server.start();
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string head = connection.read_until_closed(500ms);
+  EXPECT_EQ(status_line(head), "HTTP/1.1 200 OK");
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "a body after the headers: " << head;
+  EXPECT_EQ(head.find("Content-Length: 0\r\n"), std::string::npos) << head;  // the GET body's length
+  // The connection is still in step: the next request gets its own answer.
+  ASSERT_TRUE(connection.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(status_line(connection.read_response(2000ms)), "HTTP/1.1 404 Not Found");
+
+  const std::string body = R"({"user":"u1","item":"i1","event":"click"})" "\n";
+  RawConnection expecting(server.port());
+  ASSERT_TRUE(expecting.send(fmt::format(
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+      body.size())));
+  EXPECT_EQ(status_line(expecting.read_response(2000ms)), "HTTP/1.1 100 Continue");
+  ASSERT_TRUE(expecting.send(body));
+  const std::string reply = expecting.read_response(2000ms);
+  EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");
+  EXPECT_NE(reply.find("{\"accepted\":1}"), std::string::npos) << reply;
+}
+
 }  // namespace
 }  // namespace invr
