@@ -12,14 +12,25 @@ function(invr_stage name)
   if(NOT sources)
     # A stage not written yet: an empty interface so dependants still link.
     add_library(invr_${name} INTERFACE)
-    target_include_directories(invr_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)
+    invr_public_target(invr_${name} ${name} INTERFACE)
     target_link_libraries(invr_${name} INTERFACE ${ARG_DEPS})
     return()
   endif()
   add_library(invr_${name} STATIC ${sources})
-  target_include_directories(invr_${name}
-    PUBLIC ${PROJECT_SOURCE_DIR}/include
-    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  invr_public_target(invr_${name} ${name} PUBLIC)
+  target_include_directories(invr_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(invr_${name} PUBLIC ${ARG_DEPS})
   invr_warnings(invr_${name})
+endfunction()
+
+# A library target a user may link: include/ from the source tree or the
+# installed prefix, the name invr::<export_name> in the build tree
+# (an alias) and in an installed package (cmake/InvrInstall.cmake exports
+# every target listed in the INVR_EXPORTED_TARGETS global property).
+function(invr_public_target target export_name scope)
+  target_include_directories(${target} ${scope}
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${export_name})
+  add_library(invr::${export_name} ALIAS ${target})
+  set_property(GLOBAL APPEND PROPERTY INVR_EXPORTED_TARGETS ${target})
 endfunction()

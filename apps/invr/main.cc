@@ -12,6 +12,7 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/progress.h"
+#include "invr/version.h"
 
 namespace invr::cli {
 std::vector<Command>& registry() {
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-load-cache", no_load_cache,
                "Parse NAME.inter every time: neither read nor write its load cache NAME.inter.cache "
                "(docs/formats.md, \"Load cache\")");
-  app.set_version_flag("--version", "invr 0.1.0");
+  app.set_version_flag("--version", "invr " INVR_VERSION_STRING);
 
   auto& commands = invr::cli::registry();
   std::sort(commands.begin(), commands.end(),

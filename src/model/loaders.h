@@ -16,7 +16,9 @@ std::unique_ptr<TwoTowerModel> load_precomputed_model(const std::filesystem::pat
 
 // Loads libinvr_torch.so once (thread-safe) and returns its API. Looks at
 // $INVR_TORCH_PLUGIN, then ../lib/ next to the running executable, then the
-// build tree. Throws Error naming every path tried if none loads.
+// installed library folder (a program built against an installed invr), then
+// the build tree. Throws Error naming every path tried if none loads, or
+// saying so if invr was built with INVR_WITH_TORCH=OFF.
 const TorchPluginApi& torch_plugin();
 
 }  // namespace invr::model

@@ -11,8 +11,22 @@
 #include "invr/error.h"
 #include "model/loaders.h"
 
+// Defined (weakly) in a program built against an installed invr: invrConfig.cmake
+// adds a generated source returning <prefix>/<libdir>/libinvr_torch.so to
+// every target linking invr::model (docs/library.md, "The Torch plugin").
+// Null in the build tree and in programs linked another way.
+extern "C" __attribute__((weak)) const char* invr_torch_plugin_installed_path();
+
 namespace invr::model {
 namespace fs = std::filesystem;
+
+#ifdef INVR_WITHOUT_TORCH
+const TorchPluginApi& torch_plugin() {
+  throw Error(
+      "this invr was built without LibTorch (INVR_WITH_TORCH=OFF): two-tower and TorchScript "
+      "models cannot be trained, loaded or embedded with; rebuild with INVR_WITH_TORCH=ON");
+}
+#else
 
 namespace {
 constexpr const char* kPluginFile = "libinvr_torch.so";
@@ -26,6 +40,8 @@ std::vector<fs::path> candidates() {
     paths.push_back(exe.parent_path() / ".." / "lib" / kPluginFile);
     paths.push_back(exe.parent_path() / kPluginFile);
   }
+  // Installed: <prefix>/<libdir>, next to the libraries.
+  if (invr_torch_plugin_installed_path) paths.emplace_back(invr_torch_plugin_installed_path());
   paths.emplace_back(INVR_TORCH_PLUGIN_BUILD_PATH);  // the build tree, for tests and dev runs
   return paths;
 }
@@ -61,5 +77,6 @@ const TorchPluginApi& torch_plugin() {
   static const TorchPluginApi& api = load();
   return api;
 }
+#endif  // INVR_WITHOUT_TORCH
 
 }  // namespace invr::model

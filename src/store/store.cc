@@ -2,10 +2,13 @@
 
 #include <variant>
 
+#include "invr/error.h"
 #include "store/generation_rules.h"
-#include "store/redis_store.h"
 #include "store/rocksdb_store.h"
 #include "store/store_uri.h"
+#ifndef INVR_WITHOUT_REDIS
+#include "store/redis_store.h"
+#endif
 
 namespace invr {
 
@@ -15,7 +18,11 @@ std::unique_ptr<CandidateStore> open_store(std::string_view uri, const StoreOpti
   if (const auto* rocks = std::get_if<store::RocksDbLocation>(&location)) {
     return store::open_rocksdb_store(std::string(uri), rocks->path, options);
   }
+#ifdef INVR_WITHOUT_REDIS
+  throw UsageError("store " + std::string(uri) + ": this invr was built without Redis (INVR_WITH_REDIS=OFF)");
+#else
   return store::open_redis_store(std::string(uri), std::get<store::RedisLocation>(location), options);
+#endif
 }
 
 }  // namespace invr
