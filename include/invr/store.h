@@ -87,20 +87,45 @@ class GenerationWriter {
   virtual void abort() = 0;
 };
 
-// A server's view: pins one generation; refresh() moves to a newer commit.
+// What one CandidateReader::read returns: a user's lists and the generation
+// they were read from, both taken from one pin, so they always agree.
+struct PinnedCandidates {
+  std::optional<std::string> generation;     // nullopt: no generation pinned
+  std::optional<StoredCandidates> candidates;  // nullopt: the user has none
+
+  friend bool operator==(const PinnedCandidates&, const PinnedCandidates&) = default;
+};
+
+// A server's view: pins one generation; refresh() moves to a newer commit, or
+// back to the newest readable one when the current one is lost.
 class CandidateReader {
  public:
   virtual ~CandidateReader() = default;
-  // The pinned generation; nullopt when the store had none at the last refresh.
+  // The pinned generation; nullopt when the store had none (or none that could
+  // be read) at the last refresh.
   virtual std::optional<std::string> generation() const = 0;
-  // The user's lists in the pinned generation; nullopt if the user has none or
-  // no generation is pinned. A get that runs while refresh() switches finishes
-  // on the generation it started on. DataError for a corrupt value, IoError
-  // for a backend failure (including a pinned generation removed after grace).
-  virtual std::optional<StoredCandidates> get(std::string_view user_id) const = 0;
-  // Re-reads the current generation and pins it if it changed. True if the
-  // pinned generation changed. On failure throws and keeps the old pin.
+  // The user's lists and the generation they come from, from one pin: a
+  // refresh that switches meanwhile changes neither (issue 16, item 2). Lists
+  // are nullopt if the user has none or no generation is pinned. DataError
+  // for a corrupt value, IoError for a backend failure (including a pinned
+  // generation whose data is gone: removed after grace, a flushed Redis).
+  virtual PinnedCandidates read(std::string_view user_id) const = 0;
+  // read(user_id).candidates. Callers that also need the generation call
+  // read(): generation() and then get() are two pins.
+  std::optional<StoredCandidates> get(std::string_view user_id) const { return read(user_id).candidates; }
+  // Re-reads the current generation and pins it if it changed. When the
+  // generation to serve (the current one, or the pinned one if the store names
+  // none) cannot be read because its data is gone (Redis flushed or restarted
+  // without persistence, its keys deleted; a RocksDB generation folder removed
+  // or corrupt), the reader pins the newest committed generation that can be
+  // read, or none, and unreadable() names the lost one. True if the pinned
+  // generation changed. On failure (store unreachable) throws and keeps the
+  // old pin.
   virtual bool refresh() = 0;
+  // The generation the last refresh() found unreadable; nullopt once a
+  // readable current generation is pinned again. It stays set while the store
+  // names nothing readable (a flushed Redis) until a new commit.
+  virtual std::optional<std::string> unreadable() const = 0;
 };
 
 class CandidateStore {
@@ -126,7 +151,8 @@ class CandidateStore {
   virtual std::optional<StoredCandidates> get(std::string_view generation,
                                               std::string_view user_id) const = 0;
 
-  // A reader pinned to the current generation.
+  // A reader pinned to the current generation (or, when that cannot be read,
+  // the newest one that can: CandidateReader::refresh).
   virtual std::unique_ptr<CandidateReader> reader() const = 0;
 
   // Removes generations whose grace has passed and leftovers of dead writers.

@@ -52,24 +52,49 @@ std::string ServerContext::arm_names() const {
   return fmt::format("{}", fmt::join(names_of(config.experiment), ", "));
 }
 
+namespace {
+
+// Short reasons for /healthz: generation ids, never the store's URI or path
+// nor a backend's error text (those name it; the server log has them).
+std::vector<std::string> store_problems(const FeedStatus& status) {
+  std::vector<std::string> reasons;
+  if (status.unreadable) {
+    reasons.push_back(
+        status.generation
+            ? fmt::format("generation {} can no longer be read; serving {}, the newest readable generation",
+                          *status.unreadable, *status.generation)
+            : fmt::format("generation {} can no longer be read and no other generation can; InvR arms serve "
+                          "without candidates",
+                          *status.unreadable));
+  }
+  if (!status.last_error.empty())
+    reasons.emplace_back("the last store refresh failed; the pinned generation is still served (the reason is in "
+                         "the server log)");
+  if (status.reads_failing)
+    reasons.emplace_back("candidate reads are failing; InvR arms get 503 (the reason is in the server log)");
+  return reasons;
+}
+
+}  // namespace
+
 void handle_healthz(const ServerContext& context, HttpResponse& res) {
   const MetricsSnapshot snapshot = snapshot_of(context);
-  std::string store = "none";
-  if (context.feed) {
-    const std::string error = context.feed->status().last_error;
-    store = error.empty() ? "ok" : "refresh failing: " + error;
-  }
-  std::string out = fmt::format("{{\"status\":\"{}\",\"generation\":",
-                                store == "ok" || store == "none" ? "ok" : "degraded");
+  std::vector<std::string> reasons;
+  if (context.feed) reasons = store_problems(context.feed->status());
+  const char* store = !context.feed ? "none" : reasons.empty() ? "ok" : "degraded";
+  std::string out = fmt::format("{{\"status\":\"{}\",\"generation\":", reasons.empty() ? "ok" : "degraded");
   if (snapshot.generation) append_json_string(out, *snapshot.generation);
   else out += "null";
   out += ",\"generation_age_seconds\":";
   out += snapshot.generation_age_seconds >= 0
              ? fmt::format("{:.3f}", snapshot.generation_age_seconds)
              : "null";
-  out += ",\"store\":";
-  append_json_string(out, store);
-  out += fmt::format(",\"users\":{},\"items\":{},\"uptime_seconds\":{:.3f},\"arms\":[",
+  out += fmt::format(",\"store\":\"{}\",\"reasons\":[", store);
+  for (std::size_t r = 0; r < reasons.size(); ++r) {
+    if (r > 0) out += ',';
+    append_json_string(out, reasons[r]);
+  }
+  out += fmt::format("],\"users\":{},\"items\":{},\"uptime_seconds\":{:.3f},\"arms\":[",
                      snapshot.users, snapshot.items, snapshot.uptime_seconds);
   for (std::size_t a = 0; a < context.config.experiment.arms.size(); ++a) {
     if (a > 0) out += ',';

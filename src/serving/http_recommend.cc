@@ -97,10 +97,15 @@ void handle_recommend(ServerContext& context, const HttpRequest& req, HttpRespon
   std::optional<StoredCandidates> candidates;
   std::optional<std::string> generation;
   if (context.feed) {
-    generation = context.feed->generation();
-    if (arm.ordering) {
+    if (!arm.ordering) {
+      generation = context.feed->generation();
+    } else {
       try {
-        candidates = context.feed->get(*user);
+        // One pin for both (issue 16, item 2): reading the generation and then
+        // the lists let a refresh in between make them disagree.
+        PinnedCandidates pinned = context.feed->read(*user);
+        generation = std::move(pinned.generation);
+        candidates = std::move(pinned.candidates);
       } catch (const std::exception& e) {
         context.metrics.add_store_error(StoreOp::get);
         // The reason names the store's URI or path: the log gets it, the

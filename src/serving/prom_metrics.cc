@@ -70,6 +70,12 @@ void Metrics::add_store_error(StoreOp op) {
   store_errors_[static_cast<std::size_t>(op)].fetch_add(1, kRelaxed);
 }
 void Metrics::add_generation_switch() { generation_switches_.fetch_add(1, kRelaxed); }
+void Metrics::add_generation_fallback(bool to_older) {
+  generation_fallbacks_[to_older ? 1 : 0].fetch_add(1, kRelaxed);
+}
+std::uint64_t Metrics::generation_fallbacks(bool to_older) const {
+  return generation_fallbacks_[to_older ? 1 : 0].load(kRelaxed);
+}
 void Metrics::add_events(EventType type, std::uint64_t count) {
   events_[type == EventType::click ? 1 : 0].fetch_add(count, kRelaxed);
 }
@@ -168,8 +174,13 @@ std::string Metrics::render(const MetricsSnapshot& snapshot) const {
   out += fmt::format("invr_store_errors_total{{op=\"get\"}} {}\n", store_errors(StoreOp::get));
   out += fmt::format("invr_store_errors_total{{op=\"refresh\"}} {}\n", store_errors(StoreOp::refresh));
   header(out, "invr_generation_switches_total", "counter",
-         "Times the server switched to a newer candidate generation.");
+         "Times the pinned candidate generation changed (a newer one, or a fallback).");
   out += fmt::format("invr_generation_switches_total {}\n", generation_switches_.load(kRelaxed));
+  header(out, "invr_generation_fallbacks_total", "counter",
+         "Times the generation to serve could not be read and the server fell back to the newest "
+         "readable one (to=older) or to none.");
+  out += fmt::format("invr_generation_fallbacks_total{{to=\"older\"}} {}\n", generation_fallbacks(true));
+  out += fmt::format("invr_generation_fallbacks_total{{to=\"none\"}} {}\n", generation_fallbacks(false));
   if (snapshot.generation) {
     header(out, "invr_generation_info", "gauge", "The candidate generation being served.");
     out += fmt::format("invr_generation_info{{generation=\"{}\"}} 1\n", label(*snapshot.generation));

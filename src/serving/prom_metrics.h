@@ -51,6 +51,9 @@ class Metrics {
   void add_slate(std::size_t arm, int invr_items, bool fallback);
   void add_store_error(StoreOp op);
   void add_generation_switch();
+  // The generation to serve was found unreadable (its data is gone) and the
+  // server fell back to an older readable one (to_older) or to none.
+  void add_generation_fallback(bool to_older);
   void add_events(EventType type, std::uint64_t count);
   void add_event_log_error();
   void add_job_run(bool ok, double seconds);
@@ -63,6 +66,7 @@ class Metrics {
 
   std::uint64_t requests(Route route, int status) const;
   std::uint64_t store_errors(StoreOp op) const;
+  std::uint64_t generation_fallbacks(bool to_older) const;
   std::uint64_t connections_open() const;
   std::uint64_t connections_refused(Refusal reason) const;
   std::uint64_t connections_shed() const;
@@ -91,6 +95,7 @@ class Metrics {
   std::vector<ArmCounters> arm_counters_;
   std::array<Counter, 2> store_errors_{};
   Counter generation_switches_{0};
+  std::array<Counter, 2> generation_fallbacks_{};  // none, older
   std::array<Counter, 2> events_{};  // impression, click
   Counter event_log_errors_{0};
   std::array<Counter, 2> job_runs_{};  // ok, error

@@ -119,6 +119,7 @@ struct Server::Impl {
   void log_request(const HttpRequest& req, const HttpResponse& res, std::size_t body_bytes,
                    double seconds);
   bool refresh_now(bool rethrow);
+  void note_unreadable(const std::optional<std::string>& before, bool pin_moved);
   void run_embedded_job();
 };
 
@@ -142,6 +143,7 @@ Server::Server(const ServerConfig& config) : impl_(std::make_unique<Impl>()) {
     const auto generation = context.feed->generation();
     spdlog::info("serve: candidate store {} at generation {}", impl_->store_uri,
                  generation.value_or("(none yet)"));
+    impl_->note_unreadable(std::nullopt, false);
   } else {
     spdlog::warn("serve: no candidate store configured; InvR arms serve the main slate only");
   }
@@ -177,9 +179,11 @@ void Server::Impl::handle(const HttpRequest& req, HttpResponse& res) {
     }
     serving::reply_error(res, 404, "not found");
   } catch (const std::exception& e) {
+    // The text may name files or the store's URI: the log gets it, the client
+    // a generic reason (issue 17, item 9).
     spdlog::error("serve: {} {} failed: {}", req.method, req.path, e.what());
     res = HttpResponse();
-    serving::reply_error(res, 500, std::string("internal error: ") + e.what());
+    serving::reply_error(res, 500, "internal error (the reason is in the server log)");
   }
 }
 
@@ -207,7 +211,9 @@ bool Server::Impl::refresh_now(bool rethrow) {
   if (!context->feed) return false;
   std::lock_guard lock(refresh_mutex);
   try {
+    const std::optional<std::string> unreadable_before = context->feed->status().unreadable;
     const bool changed = context->feed->refresh();
+    note_unreadable(unreadable_before, changed);
     if (changed) {
       context->metrics.add_generation_switch();
       spdlog::info("serve: now serving generation {}",
@@ -226,6 +232,28 @@ bool Server::Impl::refresh_now(bool rethrow) {
     if (rethrow) throw;
     return false;
   }
+}
+
+// Logs and counts a fallback: the generation to serve was found unreadable
+// (Redis flushed, a generation folder removed): once per lost generation and
+// once per pin it moves to.
+void Server::Impl::note_unreadable(const std::optional<std::string>& before, bool pin_moved) {
+  const serving::FeedStatus status = context->feed->status();
+  if (status.unreadable == before && !(status.unreadable && pin_moved)) return;
+  if (!status.unreadable) {
+    spdlog::info("serve: the current generation can be read again; serving {}",
+                 status.generation.value_or("(none)"));
+    return;
+  }
+  context->metrics.add_generation_fallback(status.generation.has_value());
+  if (status.generation)
+    spdlog::warn("serve: store {}: generation {} can no longer be read; falling back to {}, the newest "
+                 "readable generation",
+                 store_uri, *status.unreadable, *status.generation);
+  else
+    spdlog::error("serve: store {}: generation {} can no longer be read and no other generation can; "
+                  "InvR arms serve without candidates until a generation is committed",
+                  store_uri, *status.unreadable);
 }
 
 void Server::Impl::run_embedded_job() {

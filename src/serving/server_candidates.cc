@@ -8,7 +8,20 @@ namespace invr::serving {
 CandidateFeed::CandidateFeed(const std::string& uri, const StoreOptions& options)
     : store_(open_store(uri, options)), reader_(store_->reader()) {
   status_.generation = reader_->generation();
+  status_.unreadable = reader_->unreadable();
   update_commit_time();
+}
+
+PinnedCandidates CandidateFeed::read(std::string_view user) const {
+  try {
+    PinnedCandidates out = reader_->read(user);
+    // A load first: the common case (nothing failing) writes nothing shared.
+    if (reads_failing_.load(std::memory_order_relaxed)) reads_failing_.store(false, std::memory_order_relaxed);
+    return out;
+  } catch (...) {
+    reads_failing_.store(true, std::memory_order_relaxed);
+    throw;
+  }
 }
 
 bool CandidateFeed::refresh() {
@@ -25,7 +38,9 @@ bool CandidateFeed::refresh() {
   {
     std::lock_guard lock(mutex_);
     status_.last_error.clear();
+    status_.unreadable = reader_->unreadable();
     need_time = changed || status_.generation != generation || status_.commit_time_ms == 0;
+    if (status_.generation != generation) status_.commit_time_ms = 0;
     status_.generation = generation;
   }
   if (need_time) update_commit_time();
@@ -54,7 +69,9 @@ void CandidateFeed::update_commit_time() {
 
 FeedStatus CandidateFeed::status() const {
   std::lock_guard lock(mutex_);
-  return status_;
+  FeedStatus out = status_;
+  out.reads_failing = reads_failing_.load(std::memory_order_relaxed);
+  return out;
 }
 
 }  // namespace invr::serving

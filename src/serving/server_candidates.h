@@ -1,10 +1,12 @@
 // The server's view of the candidate store: a reader pinned to one generation,
 // refreshed by the server's background thread (or after an embedded job run),
 // plus what /metrics and /healthz report about it (generation, commit time,
-// the last refresh error). Thread-safe: requests call get() while the
-// refresher calls refresh(); a get finishes on the generation it started on.
+// the last refresh error, a generation found unreadable, failing reads).
+// Thread-safe: requests call read() while the refresher calls refresh(); a
+// read returns its lists and their generation from one pin.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,7 +20,11 @@ namespace invr::serving {
 struct FeedStatus {
   std::optional<std::string> generation;
   std::int64_t commit_time_ms = 0;  // 0 = unknown
-  std::string last_error;           // of the last refresh; empty = it succeeded
+  std::string last_error;           // of the last refresh; empty = it succeeded (log only: names the store)
+  // The generation the last refresh found unreadable (its data is gone); the
+  // pin is then the newest readable one, or none.
+  std::optional<std::string> unreadable;
+  bool reads_failing = false;  // the last read threw (until a read succeeds)
 };
 
 class CandidateFeed {
@@ -27,13 +33,15 @@ class CandidateFeed {
   // generation. IoError/UsageError as open_store throws them.
   CandidateFeed(const std::string& uri, const StoreOptions& options);
 
-  // The user's lists in the pinned generation; nullopt if none. Throws the
-  // store's IoError/DataError.
-  std::optional<StoredCandidates> get(std::string_view user) const { return reader_->get(user); }
+  // The user's lists (nullopt if none) and the generation they come from, from
+  // one pin. Throws the store's IoError/DataError.
+  PinnedCandidates read(std::string_view user) const;
   // The pinned generation (nullopt: the store has none yet).
   std::optional<std::string> generation() const { return reader_->generation(); }
-  // Re-reads the current generation; true if the pin moved. On failure
-  // records the error in status() and rethrows (the old pin stays).
+  // Re-reads the current generation; true if the pin moved (to a newer
+  // generation, or back to an older readable one when the current one cannot
+  // be read: status().unreadable). On failure records the error in status()
+  // and rethrows (the old pin stays).
   bool refresh();
   FeedStatus status() const;
   const std::string& uri() const { return store_->uri(); }
@@ -45,6 +53,7 @@ class CandidateFeed {
   std::unique_ptr<CandidateReader> reader_;
   mutable std::mutex mutex_;
   FeedStatus status_;
+  mutable std::atomic<bool> reads_failing_{false};
 };
 
 }  // namespace invr::serving

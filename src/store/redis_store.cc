@@ -10,6 +10,7 @@
 
 #include "invr/error.h"
 #include "store/generation_rules.h"
+#include "store/read_hook.h"
 #include "store/value_codec.h"
 
 namespace invr::store {
@@ -43,6 +44,13 @@ std::optional<StoredCandidates> read_user(RedisConnection& connection, const Red
                            fmt::format("{} generation {} user {}", connection.uri(), id, user_id));
 }
 
+// A generation can be read while its manifest exists: commit writes it
+// before EXEC and removal deletes it with the rest of the generation's keys; a
+// flushed or restarted-empty Redis has none.
+bool is_readable(RedisConnection& connection, const RedisKeys& keys, std::string_view id) {
+  return connection.run({"EXISTS", keys.manifest(id)})->integer != 0;
+}
+
 class RedisReader final : public CandidateReader {
  public:
   RedisReader(std::shared_ptr<RedisPool> pool, RedisKeys keys) : pool_(std::move(pool)), keys_(std::move(keys)) {}
@@ -53,30 +61,51 @@ class RedisReader final : public CandidateReader {
     return *pin;
   }
 
-  std::optional<StoredCandidates> get(std::string_view user_id) const override {
-    const auto pin = pinned();  // the id this get reads, whatever refresh does meanwhile
-    if (!pin) return std::nullopt;
+  PinnedCandidates read(std::string_view user_id) const override {
+    run_read_hook(ReadPoint::before_pin, {});
+    const auto pin = pinned();  // the id this read uses, whatever refresh does meanwhile
+    if (!pin) return {};
+    run_read_hook(ReadPoint::after_pin, *pin);
     auto connection = pool_->acquire();
     auto candidates = read_user(*connection, keys_, *pin, user_id);
-    // A miss is either a user without candidates or a generation removed
-    // after grace; the second must not pass for "no candidates".
-    if (!candidates && connection->run({"EXISTS", keys_.manifest(*pin)})->integer == 0) {
-      throw IoError(fmt::format("{}: generation {} is no longer in the store (removed after grace); refresh the reader",
+    // A miss is either a user without candidates or a generation whose data is
+    // gone (removed after grace, a flushed Redis); the second must not pass
+    // for "no candidates".
+    if (!candidates && !is_readable(*connection, keys_, *pin)) {
+      throw IoError(fmt::format("{}: generation {} is no longer in the store (removed after grace, or the "
+                                "Redis data was lost); refresh the reader",
                                 pool_->uri(), *pin));
     }
-    return candidates;
+    return {*pin, std::move(candidates)};
   }
 
   bool refresh() override {
-    std::optional<std::string> current;
+    const auto old = pinned();
+    std::optional<std::string> lost;
+    std::shared_ptr<const std::string> fresh;
     {
       auto connection = pool_->acquire();
-      current = current_generation(*connection, keys_);
+      std::optional<std::string> target = current_generation(*connection, keys_);
+      // With no current generation named (a flushed Redis), the pin is what to serve.
+      if (!target && old) target = *old;
+      if (!target) return false;  // nothing committed yet
+      if (is_readable(*connection, keys_, *target)) {
+        fresh = old && *old == *target ? old : std::make_shared<const std::string>(std::move(*target));
+      } else {
+        lost = target;
+        fresh = newest_readable(*connection, *target, old);
+      }
     }
     std::lock_guard lock(mutex_);
-    if (!current || (pin_ && *pin_ == *current)) return false;
-    pin_ = std::make_shared<const std::string>(std::move(*current));
+    unreadable_ = lost;
+    if (fresh == old) return false;
+    pin_ = std::move(fresh);
     return true;
+  }
+
+  std::optional<std::string> unreadable() const override {
+    std::lock_guard lock(mutex_);
+    return unreadable_;
   }
 
  private:
@@ -85,10 +114,24 @@ class RedisReader final : public CandidateReader {
     return pin_;
   }
 
+  // The newest committed generation other than `lost` whose data is there;
+  // null if none is.
+  std::shared_ptr<const std::string> newest_readable(RedisConnection& connection, const std::string& lost,
+                                                     const std::shared_ptr<const std::string>& old) const {
+    const std::vector<GenerationInfo> committed = committed_generations(connection, keys_);  // oldest first
+    for (auto it = committed.rbegin(); it != committed.rend(); ++it) {
+      if (it->id == lost || !is_readable(connection, keys_, it->id)) continue;
+      if (old && *old == it->id) return old;
+      return std::make_shared<const std::string>(it->id);
+    }
+    return nullptr;
+  }
+
   std::shared_ptr<RedisPool> pool_;
   RedisKeys keys_;
   mutable std::mutex mutex_;
   std::shared_ptr<const std::string> pin_;
+  std::optional<std::string> unreadable_;
 };
 
 class RedisStore final : public CandidateStore {

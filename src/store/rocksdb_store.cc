@@ -1,5 +1,6 @@
 #include "store/rocksdb_store.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -12,6 +13,7 @@
 #include "invr/error.h"
 #include "invr/read_file.h"
 #include "store/generation_rules.h"
+#include "store/read_hook.h"
 #include "store/rocksdb_layout.h"
 #include "store/rocksdb_writer.h"
 #include "store/value_codec.h"
@@ -87,21 +89,6 @@ class OpenGeneration {
 
 using Pin = std::shared_ptr<const OpenGeneration>;
 
-// Opens the generation CURRENT names. If it vanished between reading CURRENT
-// and opening it (a commit with grace 0 removed it), reads CURRENT again.
-Pin open_current(const std::string& uri, const RocksDbPaths& paths, const Pin& pinned) {
-  for (int attempt = 0;; ++attempt) {
-    const StoreState state = read_state(paths);
-    if (!state.current) return nullptr;
-    if (pinned && pinned->id() == *state.current) return pinned;
-    try {
-      return std::make_shared<const OpenGeneration>(uri, paths, *state.current);
-    } catch (const IoError&) {
-      if (attempt == 2) throw;
-    }
-  }
-}
-
 class RocksDbReader final : public CandidateReader {
  public:
   RocksDbReader(std::string uri, RocksDbPaths paths) : uri_(std::move(uri)), paths_(std::move(paths)) {}
@@ -112,20 +99,49 @@ class RocksDbReader final : public CandidateReader {
     return pin->id();
   }
 
-  std::optional<StoredCandidates> get(std::string_view user_id) const override {
-    const Pin pin = pinned();  // the copy keeps this generation open for the whole get
-    if (!pin) return std::nullopt;
-    return pin->get(user_id);
+  PinnedCandidates read(std::string_view user_id) const override {
+    run_read_hook(ReadPoint::before_pin, {});
+    const Pin pin = pinned();  // the copy keeps this generation open for the whole read
+    if (!pin) return {};
+    run_read_hook(ReadPoint::after_pin, pin->id());
+    return {pin->id(), pin->get(user_id)};
   }
 
   bool refresh() override {
-    std::lock_guard refreshing(refresh_mutex_);  // one open at a time; gets never wait on it
+    std::lock_guard refreshing(refresh_mutex_);  // one open at a time; reads never wait on it
     const Pin old = pinned();
-    Pin fresh = open_current(uri_, paths_, old);
-    if (!fresh || fresh == old) return false;  // nothing committed yet, or no change
+    Pin fresh;
+    std::optional<std::string> lost;
+    // If the generation CURRENT names vanished between reading CURRENT and
+    // opening it (a commit with grace 0 in another process removed it),
+    // CURRENT has changed: read it again, up to three times.
+    for (int attempt = 0;; ++attempt) {
+      const StoreState state = read_state(paths_);
+      // With no current generation named (CURRENT removed), the pin is what to serve.
+      const std::optional<std::string> target = state.current ? state.current
+                                                : old ? std::optional<std::string>(old->id())
+                                                      : std::nullopt;
+      if (!target) return false;  // nothing committed yet
+      if (old && old->id() == *target) {
+        fresh = old;  // open descriptors keep a pinned generation readable
+        break;
+      }
+      if ((fresh = try_open(*target))) break;
+      if (attempt < 2 && read_state(paths_).current != state.current) continue;
+      lost = target;
+      fresh = newest_readable(state, *target, old);
+      break;
+    }
     std::lock_guard lock(pin_mutex_);
+    unreadable_ = lost;
+    if (fresh == old) return false;
     pin_ = std::move(fresh);
     return true;
+  }
+
+  std::optional<std::string> unreadable() const override {
+    std::lock_guard lock(pin_mutex_);
+    return unreadable_;
   }
 
  private:
@@ -134,11 +150,39 @@ class RocksDbReader final : public CandidateReader {
     return pin_;
   }
 
+  // The newest committed generation other than `lost` that opens (the pinned
+  // one counts as readable); else the pinned one; null if there is none.
+  Pin newest_readable(const StoreState& state, const std::string& lost, const Pin& old) {
+    std::vector<GenerationInfo> committed = state.committed;
+    std::stable_sort(committed.begin(), committed.end(),
+                     [](const GenerationInfo& a, const GenerationInfo& b) { return a.commit_time_ms > b.commit_time_ms; });
+    for (const GenerationInfo& info : committed) {
+      if (info.id == lost) continue;
+      if (old && old->id() == info.id) return old;
+      if (Pin pin = try_open(info.id)) return pin;
+    }
+    return old;  // still readable through its open files, though no longer listed
+  }
+
+  // Opens generation `id`, or returns null when it cannot be opened (its
+  // folder was removed or is corrupt), logging why once per distinct reason.
+  Pin try_open(const std::string& id) {
+    try {
+      return std::make_shared<const OpenGeneration>(uri_, paths_, id);
+    } catch (const IoError& e) {
+      if (last_open_error_ != e.what()) spdlog::warn("{}", e.what());
+      last_open_error_ = e.what();
+      return nullptr;
+    }
+  }
+
   std::string uri_;
   RocksDbPaths paths_;
   std::mutex refresh_mutex_;
   mutable std::mutex pin_mutex_;
   Pin pin_;
+  std::optional<std::string> unreadable_;
+  std::string last_open_error_;  // guarded by refresh_mutex_
 };
 
 class RocksDbStore final : public CandidateStore {

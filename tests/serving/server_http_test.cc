@@ -170,6 +170,7 @@ TEST_F(ServerHttp, HealthzReportsTheGenerationAndSizes) {
   EXPECT_EQ(reply.json["status"], "ok");
   EXPECT_EQ(reply.json["generation"], "g1");
   EXPECT_EQ(reply.json["store"], "ok");
+  EXPECT_EQ(reply.json["reasons"], nlohmann::json::array());
   EXPECT_EQ(reply.json["users"], 6);
   EXPECT_EQ(reply.json["items"], 12);
   EXPECT_EQ(reply.json["arms"].size(), 4u);
