@@ -45,17 +45,24 @@ class Scan {
 
   void run() {
     if (text_.starts_with("\xEF\xBB\xBF")) advance(3);
+    // The last character outside strings that is not a space or tab. toml++
+    // opens a string only where a key or value starts; a quote inside a bare
+    // key or a number ("0x1F"...) is read as part of it, and what follows is
+    // tested as outside a string.
+    char last = '\n';
     while (i_ < text_.size()) {
       const char c = text_[i_];
       if (c == '#') {
         skip_line();
-      } else if (c == '"' || c == '\'') {
+      } else if ((c == '"' || c == '\'') && std::string_view("\n=[{,.").find(last) != std::string_view::npos) {
         string(c);
+        last = c;
       } else if (static_cast<unsigned char>(c) >= 0x80) {
         fail(fmt::format("byte 0x{:02X}: TOML allows non-ASCII text only inside strings and "
                          "comments",
                          static_cast<unsigned char>(c)));
       } else {
+        if (c != ' ' && c != '\t') last = c;
         advance(1);
       }
     }

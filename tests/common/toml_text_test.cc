@@ -71,5 +71,18 @@ TEST(TomlText, StringsEndWhereTomlEndsThem) {
   expect_refused_at("s = \"x\n\xC3\xA9\n", 2, 1);
 }
 
+TEST(TomlText, AQuoteInsideANumberOrBareKeyOpensNoString) {
+  // fuzz_toml's second find: toml++ reads `0x1F_1"r` as one number token and
+  // tests each character after the quote as a possible value terminator.
+  expect_refused_at("serve = {dita = 0x1F_____1\"r\xEF\xBB\xBD\nue\n\n", 1, 29);
+  expect_refused_at("a\"\xC3\xA9\" = 1\n", 1, 3);
+  // Where a key or value starts, a quote opens one: after =, [, {, ',', '.' and at a line start.
+  const char* accepted[] = {
+      "a = \"\xC3\xA9\"\n", "a = [\"\xC3\xA9\", '\xC3\xA9']\n", "a = [\n  \"\xC3\xA9\", # c\n  \"x\"]\n",
+      "a = { b = \"\xC3\xA9\" }\n", "a . \"\xC3\xA9\" = 1\n", "[ \"\xC3\xA9\" ]\n", "[[\"\xC3\xA9\"]]\n",
+      "  \"\xC3\xA9\" = 1\n"};
+  for (const char* text : accepted) EXPECT_NO_THROW(check_toml_text(text, "x.toml")) << text;
+}
+
 }  // namespace
 }  // namespace invr
