@@ -34,7 +34,11 @@ LoggedEvent parse_event(const json& object, std::size_t line, const IdMap& items
   LoggedEvent event;
   event.timestamp = now;
   bool has_user = false, has_item = false, has_event = false;
-  for (const auto& [key, value] : object.items()) {
+  for (const auto& entry : object.items()) {
+    // Named, not a structured binding: the lambda below captures them, which
+    // clang 14 (the fuzz build's compiler) cannot do with a binding.
+    const std::string& key = entry.key();
+    const nlohmann::json& value = entry.value();
     auto id_field = [&] {
       if (!value.is_string()) throw fail(key, fmt::format("field '{}' must be a string, got {}", key, describe(value)));
       const std::string& text = value.get_ref<const std::string&>();

@@ -96,10 +96,12 @@ QueryParams parse_query(std::string_view query, std::span<const std::string_view
     pairs.emplace_back(std::move(name), std::move(value));
   }
   QueryParams params;
+  // (The lambda below names the binding through an init-capture: clang 14,
+  // which builds the fuzz targets, cannot capture a structured binding.)
   for (auto& [name, value] : pairs) {
     if (params.contains(name)) {
       const auto times = std::count_if(pairs.begin(), pairs.end(),
-                                       [&](const auto& other) { return other.first == name; });
+                                       [&key = name](const auto& other) { return other.first == key; });
       throw QueryError(name, fmt::format("query parameter '{}' is given {} times; give it once",
                                          name, times));
     }
