@@ -40,11 +40,21 @@ for target in "${targets[@]}"; do
 done
 
 build=${INVR_FUZZ_BUILD:-build-fuzz}
+mkdir -p "$build"
+# The build's output goes to a log, shown when the build fails (a compiler
+# error must not end the run silently).
+build_step() {
+  if ! "$@" >"$build/build.log" 2>&1; then
+    tail -n 40 "$build/build.log" >&2
+    echo "scripts/fuzz.sh: the fuzz build failed (whole log: $build/build.log)" >&2
+    exit 1
+  fi
+}
 if [[ ! -f $build/build.ninja ]]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DINVR_FUZZ=ON >/dev/null
+  build_step cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DINVR_FUZZ=ON
 fi
-ninja -C "$build" -j "${INVR_BUILD_JOBS:-2}" "${targets[@]/#/fuzz/fuzz_}" >/dev/null
+build_step ninja -C "$build" -j "${INVR_BUILD_JOBS:-2}" "${targets[@]/#/fuzz/fuzz_}"
 
 run_target() {
   local target=$1 work=$build/corpus/$1 findings=$build/findings/$1
