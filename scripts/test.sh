@@ -2,8 +2,8 @@
 # One command: install dependencies, build, and run every test (CTest), then
 # a short fuzzing run (scripts/fuzz.sh, INVR_FUZZ_SECONDS per target, default
 # 10; 0 skips it): about 4 minutes on 2 cores, most of it the clang build;
-# then the ASan + UBSan run of six stages' tests (scripts/test_sanitize.sh,
-# INVR_SANITIZE_TESTS=0 skips it): about 14 minutes on 2 cores.
+# then the ASan + UBSan run of eight stages' tests (scripts/test_sanitize.sh,
+# INVR_SANITIZE_TESTS=0 skips it): about 15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

@@ -2,7 +2,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer run of a subset of the test
 # suite (issue 17; docs/fuzzing.md, "Sanitizers").
 #
-#   scripts/test_sanitize.sh [STAGE...]   (default: common data metrics retrieval inverse store)
+#   scripts/test_sanitize.sh [STAGE...]   (default: common data synth metrics baselines retrieval inverse store)
 #
 # Configures ./build-asan (or $INVR_SANITIZE_BUILD) with g++, -DINVR_SANITIZE=ON
 # (cmake/InvrSanitize.cmake), -O1 -g, and without LibTorch, MPI and the
@@ -10,14 +10,14 @@
 # ctest by label, with leak detection on and UBSan aborting on the first report.
 # Leaks inside uninstrumented third-party libraries are suppressed by
 # scripts/lsan.supp (a leak in invr code is still reported).
-# About 14 minutes on the 2-core development machine from an empty build-asan
-# (12.5 min build, 1 min tests). Environment: CXX (default g++), INVR_BUILD_JOBS (default 2), INVR_TEST_JOBS
+# About 15 minutes on the 2-core development machine from an empty build-asan
+# (13.5 min build, 1 to 2 min tests). Environment: CXX (default g++), INVR_BUILD_JOBS (default 2), INVR_TEST_JOBS
 # (default 2). Exits non-zero on any failed test or sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${INVR_SANITIZE_BUILD:-build-asan}
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(common data metrics retrieval inverse store)
+[[ ${#stages[@]} -gt 0 ]] || stages=(common data synth metrics baselines retrieval inverse store)
 for stage in "${stages[@]}"; do
   if [[ ! -d tests/$stage ]]; then
     echo "scripts/test_sanitize.sh: no test stage '$stage' (tests/<stage>/)" >&2
