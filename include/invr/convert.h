@@ -72,13 +72,13 @@ struct ConvertOptions {
   // (first listed director when a movie has several) or the country name;
   // movies the file does not list get themselves ("item:<movieId>"), or
   // unknown_producer when it is set.
-  std::filesystem::path producers;
+  std::filesystem::path producers{};
   // "director" (default) or "country": what `producers` holds.
   std::string producer_kind = "director";
   // With `producers`: one shared producer id for the movies the file does not
   // list (a platform's "unknown publisher"), instead of one producer per such
   // movie. Empty (default): each is its own producer.
-  std::string unknown_producer;
+  std::string unknown_producer{};
 };
 
 // How many of an artist's tags become tokens in the lastfm conversion.
