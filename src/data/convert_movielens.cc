@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/excerpt.h"
+#include "common/utf8.h"
 #include "data/csv_reader.h"
 #include "invr/convert.h"
 #include "invr/error.h"
@@ -140,10 +141,9 @@ Dataset convert_movielens(const fs::path& in_dir, const ConvertOptions& options)
                                  options.producer_kind));
   if (!options.unknown_producer.empty() && options.producers.empty())
     throw UsageError("unknown_producer needs a producers file");
-  for (const unsigned char c : options.unknown_producer)
-    if (c < 0x20 || c == 0x7f)
-      throw UsageError(fmt::format("the unknown producer id '{}' holds a control character",
-                                   excerpt(options.unknown_producer)));
+  if (find_control_character(options.unknown_producer) != std::string_view::npos)
+    throw UsageError(fmt::format("the unknown producer id '{}' holds a control character",
+                                 excerpt(options.unknown_producer)));
   std::unordered_map<std::int64_t, Index> movie_index;
   std::vector<Movie> movies = read_movies(in_dir / "movies.csv", movie_index);
   read_tags(in_dir / "tags.csv", movie_index, movies);

@@ -70,10 +70,8 @@ nlohmann::json parse_client_json(std::string_view text, std::optional<std::strin
 std::string id_problem(std::string_view id) {
   if (id.empty()) return "must not be empty";
   if (id.size() > kMaxIdBytes) return fmt::format("is longer than {} bytes", kMaxIdBytes);
-  for (char c : id) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) return "must not contain control characters (tab, line break, ...)";
-  }
+  if (find_control_character(id) != std::string_view::npos)
+    return "must not contain control characters (tab, line break, ...)";
   if (!is_valid_utf8(id)) return "must be valid UTF-8";
   return {};
 }
