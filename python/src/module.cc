@@ -1,0 +1,92 @@
+// The extension module invr._invr; python/invr/__init__.py re-exports it
+// with the Python-side conveniences. docs/python.md is its manual.
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <string>
+
+#include "arrays.h"
+#include "invr/error.h"
+#include "invr/progress.h"
+#include "invr/version.h"
+
+// The Torch plugin sits next to the module in an installed wheel (setup.py
+// copies it there). torch_plugin.cc reads this weak hook, as it does for a
+// program built against an installed invr; in the build tree the file is
+// absent and the loader goes on to the build path.
+extern "C" const char* invr_torch_plugin_installed_path() {
+  static const std::string path = [] {
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void*>(&invr_torch_plugin_installed_path), &info) == 0 ||
+        info.dli_fname == nullptr)
+      return std::string("libinvr_torch.so");
+    return (std::filesystem::path(info.dli_fname).parent_path() / "libinvr_torch.so").string();
+  }();
+  return path.c_str();
+}
+
+namespace invr::python {
+namespace {
+
+// invr.Error and its subclasses, which are also the builtin exceptions a
+// Python caller expects: UsageError and DataError are ValueErrors, IoError
+// an OSError.
+struct ExceptionTypes {
+  py::object error, usage, data, io;
+};
+
+py::object new_exception(py::module_& m, const char* name, py::tuple bases, const char* doc) {
+  const std::string qualified = std::string("invr.") + name;
+  PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases.ptr(), nullptr);
+  if (!type) throw py::error_already_set();
+  auto object = py::reinterpret_steal<py::object>(type);
+  m.attr(name) = object;
+  return object;
+}
+
+void register_exceptions(py::module_& m) {
+  static ExceptionTypes types;  // lives as long as the module (never unloaded)
+  types.error = new_exception(m, "Error", py::make_tuple(py::reinterpret_borrow<py::object>(PyExc_Exception)),
+                              "Base of every error invr raises on purpose.");
+  types.usage = new_exception(m, "UsageError",
+                              py::make_tuple(types.error, py::reinterpret_borrow<py::object>(PyExc_ValueError)),
+                              "A bad argument or setting; the message names it.");
+  types.data = new_exception(m, "DataError",
+                             py::make_tuple(types.error, py::reinterpret_borrow<py::object>(PyExc_ValueError)),
+                             "Bad content in a file or array: FILE:LINE:COLUMN: MESSAGE.");
+  types.io = new_exception(m, "IoError",
+                           py::make_tuple(types.error, py::reinterpret_borrow<py::object>(PyExc_OSError)),
+                           "A file or store could not be read or written.");
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const UsageError& e) {
+      PyErr_SetString(types.usage.ptr(), e.what());
+    } catch (const DataError& e) {
+      PyErr_SetString(types.data.ptr(), e.what());
+    } catch (const IoError& e) {
+      PyErr_SetString(types.io.ptr(), e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(types.error.ptr(), e.what());
+    }
+  });
+}
+
+}  // namespace
+}  // namespace invr::python
+
+PYBIND11_MODULE(_invr, m) {
+  using namespace invr::python;
+  m.doc() = "invr: inverse retrieval for long-tail exposure (C++ core; docs/python.md)";
+  m.attr("__version__") = INVR_VERSION_STRING;
+  register_exceptions(m);
+  // A library call draws no progress bars unless asked (the CLI's are on).
+  invr::Progress::set_enabled(false);
+  m.def("set_progress", &invr::Progress::set_enabled, py::arg("enabled"),
+        "Show progress bars on stderr during long calls (off by default in Python; process-wide).");
+  bind_retrieval(m);
+  bind_data(m);
+  bind_store(m);
+  bind_model(m);
+  bind_simulation(m);
+}
