@@ -123,7 +123,8 @@ std::unique_ptr<Ranker> make_freshness_ranker(const SlateParams& params);
 //  popular: the popularity fallback (history-less user, or retrieval could
 //           not fill the slate)
 //  invr:    an InvR candidate inserted at one of the arm's slots
-enum class SlateSource : std::uint8_t { main = 0, popular = 1, invr = 2 };
+//  platform: an item of a slate ranked outside invr (SlateAssembler::insert)
+enum class SlateSource : std::uint8_t { main = 0, popular = 1, invr = 2, platform = 3 };
 const char* slate_source_name(SlateSource source);
 
 struct SlateItem {
@@ -206,6 +207,17 @@ class SlateAssembler {
   // for all requests with a user embedding (plus refill calls for those that
   // lost too many items to exclusion). Result i is request i's slate.
   std::vector<Slate> assemble(std::span<const SlateRequest> requests) const;
+  // InvR insertion into a slate ranked elsewhere (a platform's own ranking
+  // stage; POST /v1/insert): the step assemble() ends with, on `ranked`
+  // instead of the main slate. `ranked` is best first; an index >=
+  // catalog().items() stands for an item the catalog lacks (kept, never equal
+  // to a candidate). Candidates are dropped as in assemble() (in `ranked`,
+  // seen, repeated, published after `now`); `ranked` items are kept as given.
+  // request.n is the returned slate's length bound (>= 1, may exceed max_n);
+  // request.user_embedding is not used. A control arm returns `ranked` cut
+  // at n. UsageError as assemble() for bad seen items or arm, or a negative
+  // index in `ranked`.
+  Slate insert(std::span<const SlateItem> ranked, const SlateRequest& request) const;
 
   const SlateCatalog& catalog() const;
   const SlateParams& params() const;

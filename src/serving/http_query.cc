@@ -15,6 +15,7 @@ namespace invr::serving {
 namespace {
 
 constexpr std::array<std::string_view, 3> kRecommendParameters = {"user", "n", "arm"};
+constexpr std::array<std::string_view, 3> kCandidatesParameters = {"user", "ordering", "n"};
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -112,6 +113,7 @@ QueryParams parse_query(std::string_view query, std::span<const std::string_view
 
 std::span<const std::string_view> query_parameters(Route route) {
   if (route == Route::recommend) return kRecommendParameters;
+  if (route == Route::candidates) return kCandidatesParameters;
   return {};
 }
 

@@ -43,8 +43,8 @@ std::string_view query_of(std::string_view target);
 // given twice (even with the same value).
 QueryParams parse_query(std::string_view query, std::span<const std::string_view> allowed);
 
-// The parameters a route takes: user, n, arm for /v1/recommend; none for the
-// others.
+// The parameters a route takes: user, n, arm for /v1/recommend; user,
+// ordering, n for /v1/candidates; none for the others.
 std::span<const std::string_view> query_parameters(Route route);
 
 // 400 {"error": what, "parameter": name} (no "parameter" when it is empty).

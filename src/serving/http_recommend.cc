@@ -1,15 +1,15 @@
 // GET /v1/recommend?user=ID[&n=N][&arm=NAME]: parameters (http_query.h) -> user lookup ->
 // arm -> the user's InvR candidates (InvR arms only) -> SlateAssembler -> JSON.
-#include <charconv>
+// POST /v1/recommend/batch: the same for up to 1,000 users, assembled in one
+// SlateAssembler::assemble call (one index search for all of them).
 #include <chrono>
+#include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
-#include "common/excerpt.h"
 #include "serving/http_query.h"
+#include "serving/http_slate.h"
 #include "serving/http_util.h"
-#include "serving/server_context.h"
 
 namespace invr::serving {
 namespace {
@@ -25,25 +25,65 @@ const std::string* param(const QueryParams& params, std::string_view key) {
   return found == params.end() ? nullptr : &found->second;
 }
 
-void append_slate_json(std::string& out, const ServingWorld& world, const Slate& slate) {
-  const SlateCatalog& catalog = world.assembler->catalog();
-  out += "\"items\":[";
-  for (std::size_t i = 0; i < slate.items.size(); ++i) {
-    const SlateItem& item = slate.items[i];
-    if (i > 0) out += ',';
-    out += "{\"id\":";
-    append_json_string(out, catalog.item_ids.id(item.item));
-    out += ",\"producer\":";
-    if (item.producer >= 0 && static_cast<std::size_t>(item.producer) < world.producers.size())
-      append_json_string(out, world.producers.id(item.producer));
-    else
-      out += "null";
-    if (std::isfinite(item.score)) out += fmt::format(",\"score\":{}", item.score);
-    else out += ",\"score\":null";
-    out += fmt::format(",\"source\":\"{}\",\"position\":{}}}", slate_source_name(item.source),
-                       item.position);
+// One user's request, resolved up to the store read.
+struct RecommendEntry {
+  std::string user;
+  std::int64_t n = 0;
+  std::size_t arm = 0;
+  ServingWorld::UserView view;
+  PinnedCandidates pinned;
+};
+
+SlateRequest slate_request(const ServerContext& context, const RecommendEntry& entry) {
+  SlateRequest request;
+  request.user_embedding = entry.view.embedding;
+  request.seen_items = entry.view.seen;
+  request.n = static_cast<int>(entry.n);
+  request.arm = &context.config.experiment.arms[entry.arm];
+  request.invr = entry.pinned.candidates ? &*entry.pinned.candidates : nullptr;
+  request.now = context.now();
+  return request;
+}
+
+// The reply's fields up to the items, without the closing brace.
+void append_reply(std::string& out, ServerContext& context, const RecommendEntry& entry, const Slate& slate) {
+  context.metrics.add_slate(entry.arm, slate.invr_items, slate.fallback);
+  out += "{\"user\":";
+  append_json_string(out, entry.user);
+  out += ",\"arm\":";
+  append_json_string(out, context.config.experiment.arms[entry.arm].name);
+  out += ',';
+  append_generation(out, entry.pinned.generation);
+  out += fmt::format(",\"fallback\":{},\"known_user\":{},", slate.fallback, entry.view.known);
+  append_slate_items(out, context.world, slate);
+}
+
+// A batch entry {"user": ..., "n": ..., "arm": ...}; RequestError naming the field.
+RecommendEntry parse_batch_entry(ServerContext& context, const nlohmann::json& object) {
+  if (!object.is_object())
+    throw RequestError("", "each request must be a JSON object such as {\"user\": \"u1\", \"n\": 10}");
+  RecommendEntry entry;
+  entry.n = context.config.serve.default_n;
+  const std::string* arm_name = nullptr;
+  bool has_user = false;
+  for (const auto& field : object.items()) {
+    const std::string& key = field.key();
+    if (key == "user") {
+      entry.user = json_id(field.value(), key);
+      has_user = true;
+    } else if (key == "n") {
+      entry.n = json_n(field.value(), context.config.slate.max_n, key);
+    } else if (key == "arm") {
+      if (!field.value().is_string())
+        throw RequestError(key, fmt::format("field 'arm' must be a string, got {}", describe_json(field.value())));
+      arm_name = &field.value().get_ref<const std::string&>();
+    } else {
+      throw RequestError(key, fmt::format("unknown field {}; expected user, n, arm", json_string(key)));
+    }
   }
-  out += ']';
+  if (!has_user) throw RequestError("user", "missing field 'user'");
+  entry.arm = choose_arm(context, entry.user, arm_name, "arm");
+  return entry;
 }
 
 }  // namespace
@@ -51,100 +91,89 @@ void append_slate_json(std::string& out, const ServingWorld& world, const Slate&
 void handle_recommend(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
   const auto started = Clock::now();
   const ServerConfig& config = context.config;
-  QueryParams params;
+  RecommendEntry entry;
   try {
-    params = parse_query(query_of(req.target), query_parameters(Route::recommend));
+    const QueryParams params = parse_query(query_of(req.target), query_parameters(Route::recommend));
+    const std::string* user = param(params, "user");
+    if (!user) throw RequestError("user", "missing query parameter 'user'");
+    if (const std::string problem = id_problem(*user); !problem.empty())
+      throw RequestError("user", "query parameter 'user' " + problem);
+    entry.user = *user;
+    const std::string* n_text = param(params, "n");
+    entry.n = n_text ? parse_n(*n_text, config.slate.max_n, "n") : config.serve.default_n;
+    entry.arm = choose_arm(context, entry.user, param(params, "arm"), "arm");
   } catch (const QueryError& e) {
     return reply_query_error(res, e);
+  } catch (const RequestError& e) {
+    return reply_request_error(res, e, "parameter");
   }
-  const std::string* user = param(params, "user");
-  const std::string* n_text = param(params, "n");
-  const std::string* arm_name = param(params, "arm");
-  if (!user) return reply_query_error(res, QueryError("user", "missing query parameter 'user'"));
-  if (const std::string problem = id_problem(*user); !problem.empty())
-    return reply_query_error(res, QueryError("user", "query parameter 'user' " + problem));
-
-  std::int64_t n = config.serve.default_n;
-  if (n_text) {
-    const char* first = n_text->data();
-    const char* last = first + n_text->size();
-    const auto [end, ec] = std::from_chars(first, last, n);
-    if (n_text->empty() || ec != std::errc() || end != last || n < 1 || n > config.slate.max_n)
-      return reply_query_error(
-          res, QueryError("n", fmt::format("query parameter 'n' must be an integer in [1, {}], got {}",
-                                           config.slate.max_n, json_string(excerpt(*n_text)))));
-  }
-
-  const Experiment& experiment = config.experiment;
-  std::size_t arm_index = 0;
-  if (arm_name) {
-    const Arm* arm = experiment.find(*arm_name);
-    if (!arm)
-      return reply_query_error(
-          res, QueryError("arm", fmt::format("unknown arm {}; configured arms: {}",
-                                             json_string(excerpt(*arm_name)), context.arm_names())));
-    arm_index = static_cast<std::size_t>(arm - experiment.arms.data());
-  } else {
-    arm_index = experiment.assign(*user);
-  }
-  const Arm& arm = experiment.arms[arm_index];
-
-  const ServingWorld& world = context.world;
-  const ServingWorld::UserView view = world.user(*user);
+  entry.view = context.world.user(entry.user);
   const auto looked_up = Clock::now();
-
-  // Control arms never touch the store, so a store outage leaves them serving.
-  std::optional<StoredCandidates> candidates;
-  std::optional<std::string> generation;
-  if (context.feed) {
-    if (!arm.ordering) {
-      generation = context.feed->generation();
-    } else {
-      try {
-        // One pin for both (issue 16, item 2): reading the generation and then
-        // the lists let a refresh in between make them disagree.
-        PinnedCandidates pinned = context.feed->read(*user);
-        generation = std::move(pinned.generation);
-        candidates = std::move(pinned.candidates);
-      } catch (const std::exception& e) {
-        context.metrics.add_store_error(StoreOp::get);
-        // The reason names the store's URI or path: the log gets it, the
-        // client a short reason (issue 17, item 9).
-        spdlog::warn("serve: candidate store get for user {} failed: {}", *user, e.what());
-        return reply_error(res, 503, "candidate store unavailable (the reason is in the server log)");
-      }
-    }
+  try {
+    entry.pinned = read_for_arm(context, entry.user, config.experiment.arms[entry.arm]);
+  } catch (const StoreUnavailable& e) {
+    return reply_error(res, 503, e.what());
   }
   const auto fetched = Clock::now();
-
-  SlateRequest request;
-  request.user_embedding = view.embedding;
-  request.seen_items = view.seen;
-  request.n = static_cast<int>(n);
-  request.arm = &arm;
-  request.invr = candidates ? &*candidates : nullptr;
-  request.now = context.now();
-  const Slate slate = world.assembler->assemble(request);
+  const Slate slate = context.world.assembler->assemble(slate_request(context, entry));
   const auto assembled = Clock::now();
-  context.metrics.add_slate(arm_index, slate.invr_items, slate.fallback);
 
   std::string out;
   out.reserve(256 + slate.items.size() * 96);
-  out += "{\"user\":";
-  append_json_string(out, *user);
-  out += ",\"arm\":";
-  append_json_string(out, arm.name);
-  out += ",\"generation\":";
-  if (generation) append_json_string(out, *generation);
-  else out += "null";
-  out += fmt::format(",\"fallback\":{},\"known_user\":{},", slate.fallback, view.known);
-  append_slate_json(out, world, slate);
+  append_reply(out, context, entry, slate);
   const auto finished = Clock::now();
   out += fmt::format(
       ",\"timing\":{{\"lookup_us\":{},\"candidates_us\":{},\"assemble_us\":{},\"total_us\":{}}}}}",
       micros(started, looked_up), micros(looked_up, fetched), micros(fetched, assembled),
       micros(started, finished));
-  res.set_header("X-Invr-Arm", arm.name);
+  res.set_header("X-Invr-Arm", config.experiment.arms[entry.arm].name);
+  reply_json(res, 200, std::move(out));
+}
+
+void handle_recommend_batch(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
+  const auto started = Clock::now();
+  const nlohmann::json* entries = nullptr;
+  nlohmann::json body;
+  try {
+    body = parse_body_object(req.body);
+    entries = &batch_entries(body);
+  } catch (const RequestError& e) {
+    return reply_request_error(res, e);
+  } catch (const BatchTooLarge& e) {
+    return reply_error(res, 413, e.what());
+  }
+  // Per entry: a resolved request, or the error that entry gets.
+  std::vector<RecommendEntry> resolved(entries->size());
+  std::vector<std::string> errors(entries->size());
+  std::vector<SlateRequest> requests;
+  std::vector<std::size_t> positions;  // requests[k] is entry positions[k]
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    try {
+      resolved[i] = parse_batch_entry(context, (*entries)[i]);
+      resolved[i].view = context.world.user(resolved[i].user);
+      resolved[i].pinned = read_for_arm(context, resolved[i].user, context.config.experiment.arms[resolved[i].arm]);
+      requests.push_back(slate_request(context, resolved[i]));
+      positions.push_back(i);
+    } catch (const RequestError& e) {
+      append_entry_error(errors[i], 400, e.what(), e.field());
+    } catch (const StoreUnavailable& e) {
+      append_entry_error(errors[i], 503, e.what(), "");
+    }
+  }
+  const std::vector<Slate> slates = context.world.assembler->assemble(requests);
+  std::string out = "{\"results\":[";
+  out.reserve(64 + entries->size() * 2048);
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    if (i > 0) out += ',';
+    if (next < positions.size() && positions[next] == i) {
+      append_reply(out, context, resolved[i], slates[next++]);
+      out += ",\"status\":200}";
+    } else {
+      out += errors[i];
+    }
+  }
+  out += fmt::format("],\"timing\":{{\"total_us\":{}}}}}", micros(started, Clock::now()));
   reply_json(res, 200, std::move(out));
 }
 

@@ -32,9 +32,23 @@ const char* route_label(Route route) {
     case Route::events: return "/v1/events";
     case Route::healthz: return "/healthz";
     case Route::metrics: return "/metrics";
+    case Route::insert: return "/v1/insert";
+    case Route::candidates: return "/v1/candidates";
+    case Route::recommend_batch: return "/v1/recommend/batch";
+    case Route::insert_batch: return "/v1/insert/batch";
     case Route::other: break;
   }
   return "other";
+}
+
+const char* route_method(Route route) {
+  switch (route) {
+    case Route::events:
+    case Route::insert:
+    case Route::recommend_batch:
+    case Route::insert_batch: return "POST";
+    default: return "GET";
+  }
 }
 
 Route route_of(std::string_view path) {
@@ -42,6 +56,10 @@ Route route_of(std::string_view path) {
   if (path == "/v1/events") return Route::events;
   if (path == "/healthz") return Route::healthz;
   if (path == "/metrics") return Route::metrics;
+  if (path == "/v1/insert") return Route::insert;
+  if (path == "/v1/candidates") return Route::candidates;
+  if (path == "/v1/recommend/batch") return Route::recommend_batch;
+  if (path == "/v1/insert/batch") return Route::insert_batch;
   return Route::other;
 }
 

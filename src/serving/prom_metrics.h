@@ -17,10 +17,22 @@ namespace invr::serving {
 
 // Routes get their own label value; anything else is "other", so a scan of
 // random paths cannot blow up the label set.
-enum class Route : std::uint8_t { recommend = 0, events, healthz, metrics, other };
-constexpr std::size_t kRoutes = 5;
+enum class Route : std::uint8_t {
+  recommend = 0,
+  events,
+  healthz,
+  metrics,
+  insert,
+  candidates,
+  recommend_batch,
+  insert_batch,
+  other
+};
+constexpr std::size_t kRoutes = 9;
 const char* route_label(Route route);
 Route route_of(std::string_view path);
+// The method a route takes ("GET" routes also answer HEAD).
+const char* route_method(Route route);
 
 enum class StoreOp : std::uint8_t { get = 0, refresh = 1 };
 

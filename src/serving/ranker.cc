@@ -52,6 +52,8 @@ const char* slate_source_name(SlateSource source) {
       return "popular";
     case SlateSource::invr:
       return "invr";
+    case SlateSource::platform:
+      return "platform";
   }
   return "?";
 }

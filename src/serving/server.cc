@@ -79,7 +79,7 @@ bool refused_before_body(const HttpRequest& req, HttpResponse& res) {
                                                req.method, req.path));
     return true;
   }
-  const std::string allowed = route == Route::events ? "POST" : "GET";
+  const std::string allowed = serving::route_method(route);
   if (req.method != allowed && !(allowed == "GET" && req.method == "HEAD")) {
     res.set_header("Allow", allowed);
     serving::reply_error(res, 405, fmt::format("{} takes {}, not {}", req.path, allowed, req.method));
@@ -175,6 +175,10 @@ void Server::Impl::handle(const HttpRequest& req, HttpResponse& res) {
       case Route::events: return serving::handle_events(ctx, req, res);
       case Route::healthz: return serving::handle_healthz(ctx, res);
       case Route::metrics: return serving::handle_metrics(ctx, res);
+      case Route::insert: return serving::handle_insert(ctx, req, res);
+      case Route::candidates: return serving::handle_candidates(ctx, req, res);
+      case Route::recommend_batch: return serving::handle_recommend_batch(ctx, req, res);
+      case Route::insert_batch: return serving::handle_insert_batch(ctx, req, res);
       case Route::other: break;  // refused_before_body answered it
     }
     serving::reply_error(res, 404, "not found");

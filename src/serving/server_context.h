@@ -35,6 +35,10 @@ struct ServerContext {
 // The handlers run on the worker pool with the whole body read (the front
 // end answered 413 for a body over max_body_bytes).
 void handle_recommend(ServerContext& context, const HttpRequest& req, HttpResponse& res);
+void handle_recommend_batch(ServerContext& context, const HttpRequest& req, HttpResponse& res);
+void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse& res);
+void handle_insert_batch(ServerContext& context, const HttpRequest& req, HttpResponse& res);
+void handle_candidates(ServerContext& context, const HttpRequest& req, HttpResponse& res);
 void handle_events(ServerContext& context, const HttpRequest& req, HttpResponse& res);
 void handle_healthz(const ServerContext& context, HttpResponse& res);
 void handle_metrics(const ServerContext& context, HttpResponse& res);

@@ -89,6 +89,7 @@ struct SlateAssembler::Impl {
   }
 
   void check_request(const SlateRequest& request, std::size_t position, std::size_t batch) const;
+  void check_insertion(const SlateRequest& request, const std::string& where) const;
   std::vector<std::vector<Index>> retrieve(std::span<const SlateRequest> requests) const;
   std::vector<SlateItem> rank(const SlateRequest& request, std::span<const Index> items) const;
   Slate finish(const SlateRequest& request, std::vector<SlateItem> main, bool fallback) const;
@@ -104,6 +105,11 @@ void SlateAssembler::Impl::check_request(const SlateRequest& request, std::size_
       request.user_embedding.size() != static_cast<std::size_t>(dim()))
     throw UsageError(fmt::format("{}user_embedding has {} floats, expected {} (or none)", where,
                                  request.user_embedding.size(), dim()));
+  check_insertion(request, where);
+}
+
+// What insertion reads: the seen items and the arm.
+void SlateAssembler::Impl::check_insertion(const SlateRequest& request, const std::string& where) const {
   const auto& seen = request.seen_items;
   for (std::size_t i = 0; i < seen.size(); ++i) {
     if (seen[i] < 0 || seen[i] >= items())
@@ -203,6 +209,9 @@ Slate SlateAssembler::Impl::finish(const SlateRequest& request, std::vector<Slat
     slate.items = insert_candidates(main, candidates, arm->slots, request.seen_items, request.n);
   } else {
     slate.items = std::move(main);
+    // Only a slate ranked elsewhere (insert()) can be longer than n.
+    if (slate.items.size() > static_cast<std::size_t>(request.n))
+      slate.items.resize(static_cast<std::size_t>(request.n));
     for (std::size_t i = 0; i < slate.items.size(); ++i)
       slate.items[i].position = static_cast<int>(i) + 1;
   }
@@ -270,6 +279,18 @@ std::vector<Slate> SlateAssembler::assemble(std::span<const SlateRequest> reques
     slates.push_back(impl_->finish(request, std::move(main), fallback));
   }
   return slates;
+}
+
+Slate SlateAssembler::insert(std::span<const SlateItem> ranked, const SlateRequest& request) const {
+  if (request.n < 1) throw UsageError(fmt::format("n must be at least 1, got {}", request.n));
+  impl_->check_insertion(request, "");
+  for (std::size_t i = 0; i < ranked.size(); ++i)
+    if (ranked[i].item < 0)
+      throw UsageError(fmt::format("ranked[{}] has a negative item index {}", i, ranked[i].item));
+  // The same insertion step as assemble()'s, so server, simulator and
+  // platform slates follow one rule.
+  return impl_->finish(request, std::vector<SlateItem>(ranked.begin(), ranked.end()),
+                       /*fallback=*/false);
 }
 
 const SlateCatalog& SlateAssembler::catalog() const { return impl_->catalog; }

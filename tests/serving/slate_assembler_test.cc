@@ -228,6 +228,49 @@ TEST(SlateAssembler, FallbackUsersStillGetInvrCandidates) {
   EXPECT_EQ(slate.popular_items, 2);
 }
 
+// POST /v1/insert's library step: insert() into a slate ranked elsewhere is
+// the insertion assemble() ends with (one piece of code for both).
+TEST(SlateAssembler, InsertIntoARankedSlateIsAssemblesInsertionStep) {
+  const SlateAssembler assembler(tiny_catalog(), no_freshness());
+  const Arm arm{"invr-score", Ordering::score, {3, 8}, 1.0};
+  const Arm control{"control", std::nullopt, {}, 1.0};
+  const StoredCandidates stored = candidates_for(Ordering::score, {"zzz", "f", "h", "c", "g"});
+  const std::vector<Index> seen = {0};
+  SlateRequest request;
+  request.user_embedding = kUser;
+  request.seen_items = seen;
+  request.n = 5;
+  request.now = kNow;
+  request.invr = &stored;
+  request.arm = &control;
+  const Slate main = assembler.assemble(request);
+  request.arm = &arm;
+  EXPECT_EQ(assembler.insert(main.items, request), assembler.assemble(request));
+
+  // A platform slate: indices past the catalog (8) are items it lacks, kept
+  // as given; c is dropped from the candidates (in the slate), f (future), zzz.
+  const std::vector<SlateItem> platform = {{100, kNoIndex, 3.0, SlateSource::platform, 0},
+                                           {2, 0, 2.0, SlateSource::platform, 0},
+                                           {101, kNoIndex, 1.0, SlateSource::platform, 0}};
+  Slate slate = assembler.insert(platform, request);
+  EXPECT_EQ(items_of(slate), (std::vector<Index>{100, 2, 7, 101}));  // slot 8 is past the slate's end
+  EXPECT_EQ(sources_of(slate), "ppip");
+  EXPECT_EQ(slate.invr_items, 1);
+  EXPECT_EQ(slate.items[3].position, 4);
+  EXPECT_EQ(slate.items[0].score, 3.0);
+  request.arm = &control;
+  request.n = 2;
+  EXPECT_EQ(items_of(assembler.insert(platform, request)), (std::vector<Index>{100, 2}));
+  // n may exceed max_n (a platform slate may be long); not below 1.
+  request.n = 500;
+  EXPECT_EQ(assembler.insert(platform, request).items.size(), 3u);
+  request.n = 0;
+  EXPECT_THROW(assembler.insert(platform, request), UsageError);
+  request.n = 3;
+  const std::vector<SlateItem> negative = {{-5, kNoIndex, 0.0, SlateSource::platform, 0}};
+  EXPECT_THROW(assembler.insert(negative, request), UsageError);
+}
+
 template <typename F>
 void expect_usage_error(F&& f, const std::string& fragment) {
   try {

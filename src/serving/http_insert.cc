@@ -1,0 +1,190 @@
+// POST /v1/insert: the platform's own ranked slate in, the same slate out with
+// the user's InvR candidates at the arm's slots (SlateAssembler::insert, the
+// insertion step /v1/recommend and the simulator run). POST /v1/insert/batch:
+// the same for up to 1,000 users. docs/serving_http.md, "Insertion API".
+#include <chrono>
+#include <cmath>
+#include <unordered_set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "serving/http_slate.h"
+#include "serving/http_util.h"
+
+namespace invr::serving {
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// reply n at most this: a full platform slate plus slots to spare.
+constexpr std::int64_t kMaxInsertN = 2000;
+
+// One user's insert request, parsed and resolved up to the store read.
+struct InsertEntry {
+  std::string user;
+  std::optional<std::int64_t> n;  // nullopt: every platform item plus what is inserted
+  std::size_t arm = 0;
+  std::vector<SlateItem> ranked;  // the platform slate, source platform
+  std::vector<std::string> extra_ids;  // ids of platform items the catalog lacks
+  ServingWorld::UserView view;
+  PinnedCandidates pinned;
+};
+
+// The platform slate: [{"id": ..., "score": ...}, ...], ids unique.
+void parse_platform_slate(const nlohmann::json& value, const SlateCatalog& catalog, InsertEntry& entry) {
+  if (!value.is_array())
+    throw RequestError("slate", fmt::format("field 'slate' must be an array of {{\"id\": ..., \"score\": ...}}, "
+                                            "got {}", describe_json(value)));
+  if (value.empty()) throw RequestError("slate", "field 'slate' is empty; send the platform's ranked items");
+  if (value.size() > kMaxPlatformSlate)
+    throw RequestError("slate", fmt::format("field 'slate' has {} items; at most {}", value.size(), kMaxPlatformSlate));
+  const auto catalog_items = static_cast<Index>(catalog.items());
+  std::unordered_set<std::string> ids;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const nlohmann::json& item = value[i];
+    const std::string at = fmt::format("slate[{}]", i);
+    if (!item.is_object())
+      throw RequestError(at, fmt::format("{} must be an object {{\"id\": ..., \"score\": ...}}, got {}", at,
+                                         describe_json(item)));
+    std::string id;
+    double score = std::nan("");
+    bool has_id = false;
+    for (const auto& field : item.items()) {
+      const std::string name = at + "." + field.key();
+      if (field.key() == "id") {
+        id = json_id(field.value(), name);
+        has_id = true;
+      } else if (field.key() == "score") {
+        if (!field.value().is_number())
+          throw RequestError(name, fmt::format("field '{}' must be a number, got {}", name, describe_json(field.value())));
+        score = field.value().get<double>();
+      } else {
+        throw RequestError(name, fmt::format("unknown field {}; a slate item has id and score",
+                                             json_string(field.key())));
+      }
+    }
+    if (!has_id) throw RequestError(at + ".id", fmt::format("missing field '{}.id'", at));
+    if (!ids.insert(id).second)
+      throw RequestError(at + ".id", fmt::format("item {} appears twice in 'slate'; a slate lists each item once",
+                                                 json_string(id)));
+    Index index = catalog.item_ids.find(id);
+    Index producer = kNoIndex;
+    if (index == kNoIndex) {
+      // The platform owns items invr never loaded: kept, under an index past the catalog.
+      index = catalog_items + static_cast<Index>(entry.extra_ids.size());
+      entry.extra_ids.push_back(id);
+    } else {
+      producer = catalog.producer[static_cast<std::size_t>(index)];
+    }
+    entry.ranked.push_back({index, producer, score, SlateSource::platform, 0});
+  }
+}
+
+InsertEntry parse_insert(ServerContext& context, const nlohmann::json& object) {
+  if (!object.is_object())
+    throw RequestError("", "each request must be a JSON object {\"user\": ..., \"slate\": [...]}");
+  InsertEntry entry;
+  const std::string* arm_name = nullptr;
+  bool has_user = false, has_slate = false;
+  for (const auto& field : object.items()) {
+    const std::string& key = field.key();
+    if (key == "user") {
+      entry.user = json_id(field.value(), key);
+      has_user = true;
+    } else if (key == "slate") {
+      parse_platform_slate(field.value(), context.world.assembler->catalog(), entry);
+      has_slate = true;
+    } else if (key == "n") {
+      entry.n = json_n(field.value(), kMaxInsertN, key);
+    } else if (key == "arm") {
+      if (!field.value().is_string())
+        throw RequestError(key, fmt::format("field 'arm' must be a string, got {}", describe_json(field.value())));
+      arm_name = &field.value().get_ref<const std::string&>();
+    } else {
+      throw RequestError(key, fmt::format("unknown field {}; expected user, slate, arm, n", json_string(key)));
+    }
+  }
+  if (!has_user) throw RequestError("user", "missing field 'user'");
+  if (!has_slate) throw RequestError("slate", "missing field 'slate' (the platform's ranked items)");
+  entry.arm = choose_arm(context, entry.user, arm_name, "arm");
+  entry.view = context.world.user(entry.user);
+  entry.pinned = read_for_arm(context, entry.user, context.config.experiment.arms[entry.arm]);
+  return entry;
+}
+
+// The reply without its closing brace.
+void append_insert_reply(std::string& out, ServerContext& context, const InsertEntry& entry) {
+  const Arm& arm = context.config.experiment.arms[entry.arm];
+  SlateRequest request;
+  request.seen_items = entry.view.seen;
+  // Default: room for every platform item and every slot.
+  request.n = static_cast<int>(entry.n.value_or(static_cast<std::int64_t>(entry.ranked.size() + arm.slots.size())));
+  request.arm = &arm;
+  request.invr = entry.pinned.candidates ? &*entry.pinned.candidates : nullptr;
+  request.now = context.now();
+  const Slate slate = context.world.assembler->insert(entry.ranked, request);
+  context.metrics.add_slate(entry.arm, slate.invr_items, false);
+  out += "{\"user\":";
+  append_json_string(out, entry.user);
+  out += ",\"arm\":";
+  append_json_string(out, arm.name);
+  out += ',';
+  append_generation(out, entry.pinned.generation);
+  out += fmt::format(",\"inserted\":{},\"known_user\":{},", slate.invr_items, entry.view.known);
+  append_slate_items(out, context.world, slate, entry.extra_ids);
+}
+
+std::int64_t micros_since(Clock::time_point from) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - from).count();
+}
+
+}  // namespace
+
+void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
+  const auto started = Clock::now();
+  InsertEntry entry;
+  try {
+    entry = parse_insert(context, parse_body_object(req.body));
+  } catch (const RequestError& e) {
+    return reply_request_error(res, e);
+  } catch (const StoreUnavailable& e) {
+    return reply_error(res, 503, e.what());
+  }
+  std::string out;
+  out.reserve(256 + entry.ranked.size() * 96);
+  append_insert_reply(out, context, entry);
+  out += fmt::format(",\"timing\":{{\"total_us\":{}}}}}", micros_since(started));
+  res.set_header("X-Invr-Arm", context.config.experiment.arms[entry.arm].name);
+  reply_json(res, 200, std::move(out));
+}
+
+void handle_insert_batch(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
+  const auto started = Clock::now();
+  nlohmann::json body;
+  const nlohmann::json* entries = nullptr;
+  try {
+    body = parse_body_object(req.body);
+    entries = &batch_entries(body);
+  } catch (const RequestError& e) {
+    return reply_request_error(res, e);
+  } catch (const BatchTooLarge& e) {
+    return reply_error(res, 413, e.what());
+  }
+  std::string out = "{\"results\":[";
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    if (i > 0) out += ',';
+    try {
+      const InsertEntry entry = parse_insert(context, (*entries)[i]);
+      append_insert_reply(out, context, entry);
+      out += ",\"status\":200}";
+    } catch (const RequestError& e) {
+      append_entry_error(out, 400, e.what(), e.field());
+    } catch (const StoreUnavailable& e) {
+      append_entry_error(out, 503, e.what(), "");
+    }
+  }
+  out += fmt::format("],\"timing\":{{\"total_us\":{}}}}}", micros_since(started));
+  reply_json(res, 200, std::move(out));
+}
+
+}  // namespace invr::serving
