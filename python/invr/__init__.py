@@ -59,10 +59,14 @@ def inverse_retrieve(item_embeddings, user_embeddings, *, top_users_per_item: in
     any of "random", "score", "user_rank" (default all). Other settings are
     the [retrieval] and [inversion] settings of docs/inverse.md
     (max_candidates_per_user, seed, index, item_block, ef_search, nprobe,
-    threads). Returns {ordering: {"offsets", "items", "scores", "user_ranks"}}:
+    retrieval_threads, inversion_threads; threads sets both). Returns {ordering: {"offsets", "items", "scores", "user_ranks"}}:
     user u's list is items[offsets[u]:offsets[u+1]]. The GIL is released
     while it runs.
     """
+    if "threads" in settings:
+        threads = settings.pop("threads")
+        settings.setdefault("retrieval_threads", threads)
+        settings.setdefault("inversion_threads", threads)
     users = getattr(user_embeddings, "shape", (len(user_embeddings),))[0]
     seen_offsets, seen_items = _seen_csr(seen, users)
     return _invr._inverse_retrieve(item_embeddings, user_embeddings, seen_offsets, seen_items,

@@ -34,8 +34,10 @@ FloatMatrix float_matrix(py::handle obj, const char* name) {
     if (!numeric_kind(array.dtype().kind(), /*allow_float=*/true))
       throw py::value_error(fmt::format("{}: expected a numeric array (float32 best), got dtype {}",
                                         name, dtype_name(array)));
-    out.array = FloatArray::ensure(array);  // the one conversion
-    if (!out.array) throw py::error_already_set();
+    // The one conversion (forcecast: float64 and integers become float32).
+    auto converted = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
+    if (!converted) throw py::error_already_set();
+    out.array = py::reinterpret_borrow<FloatArray>(converted);
     out.copied = true;
   }
   if (out.array.ndim() != 2)
