@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "invr/store.h"
+#include "job_cli_world.h"
 #include "redis_server.h"
 #include "test_util.h"
 
@@ -38,8 +39,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kUsers = 1500;
-constexpr int kItems = 400;
 constexpr int kKills = 15;
 // What the job logs as its stages end (docs/job.md, "Stages"; loading the
 // data and the model logs nothing, so the first span is start-up to select).
@@ -116,17 +115,14 @@ struct JobProcess {
   }
 };
 
-using Lists = std::map<std::string, StoredCandidates>;  // users with candidates only
-
 class JobKill : public ::testing::TestWithParam<std::string> {
  protected:
   test::TempDir dir;
-  std::string world = (dir / "world").string();
-  std::string model = (dir / "model").string();
+  test::JobCliWorld world;
   std::unique_ptr<test::RedisServer> redis;
   std::string uri;
   std::unique_ptr<CandidateStore> store;
-  Lists reference;  // the lists of the reference run, which every generation must hold
+  test::UserLists reference;  // the lists of the reference run, which every generation must hold
 
   void SetUp() override {
     if (GetParam() == "redis") {
@@ -136,45 +132,15 @@ class JobKill : public ::testing::TestWithParam<std::string> {
     } else {
       uri = "rocksdb:" + (dir / "store").string();
     }
-    const auto generated = test::run_cli(
-        "-q generate --users " + std::to_string(kUsers) + " --items " + std::to_string(kItems) +
-        " --publishers 40 --days 7 --seed 5 --out " + world);
-    ASSERT_EQ(generated.exit_code, 0) << generated.err;
-    test::write_circle_model(model, kItems, kUsers);  // ids u<n>, i<n>: the generated world's
+    std::string failure;
+    ASSERT_TRUE(world.write(dir.path(), failure)) << failure;
   }
 
   std::vector<std::string> job_args(const std::string& generation, bool grace_zero) const {
-    return {"job", "--model", model, "--data", world, "--store", uri, "--max-item-age-days", "0",
-            "--top-users-per-item", "80", "--max-candidates-per-user", "20", "--generation", generation,
-            "--grace-seconds", grace_zero ? "0" : "3600"};
+    return world.job_args(uri, generation, grace_zero ? "0" : "3600");
   }
-  std::string job_command(const std::string& generation) const {
-    std::string out = "-q";
-    for (const std::string& arg : job_args(generation, false)) out += " " + arg;
-    return out;
-  }
-
-  // The lists of every `stride`-th user in `generation` equal the
-  // reference's; with stride 1 also the manifest's user count (complete).
-  ::testing::AssertionResult holds_reference(const std::string& generation, int stride = 1) {
-    try {
-      const auto manifest = nlohmann::json::parse(store->manifest(generation));
-      std::size_t stored = 0;
-      for (int u = 0; u < kUsers; u += stride) {
-        const std::string user = "u" + std::to_string(u);
-        const auto got = store->get(generation, user);
-        const auto expected = reference.find(user);
-        stored += got.has_value();
-        if (got.has_value() != (expected != reference.end()) || (got && *got != expected->second))
-          return ::testing::AssertionFailure() << generation << ": " << user << "'s lists differ from the reference run's";
-      }
-      if (stride == 1 && manifest.at("stored_users").get<std::size_t>() != stored)
-        return ::testing::AssertionFailure() << generation << ": the manifest says " << manifest.at("stored_users")
-                                             << " users, " << stored << " read";
-    } catch (const std::exception& e) {
-      return ::testing::AssertionFailure() << generation << ": " << e.what();
-    }
-    return ::testing::AssertionSuccess();
+  ::testing::AssertionResult holds_reference(const std::string& generation, int stride = 1) const {
+    return test::holds_lists(*store, generation, reference, stride);
   }
 
   // The store after a kill (or a run): the current generation complete and
@@ -212,8 +178,7 @@ TEST_P(JobKill, SigkillAtRandomPointsLeavesACompleteGenerationAndARerunPublishes
     ASSERT_EQ(job.kill_and_wait(), 0) << job.log;
   }
   store = open_store(uri);
-  for (int u = 0; u < kUsers; ++u)
-    if (auto got = store->get("base", "u" + std::to_string(u))) reference.emplace("u" + std::to_string(u), *got);
+  reference = test::read_generation(*store, "base");
   ASSERT_TRUE(holds_reference("base"));
   ASSERT_GT(reference.size(), 100u) << "too few users with candidates for a meaningful check";
 
@@ -274,7 +239,7 @@ TEST_P(JobKill, SigkillAtRandomPointsLeavesACompleteGenerationAndARerunPublishes
     expect_store_sound(committed);
 
     const std::string rerun = "rerun-" + std::to_string(trial);
-    const auto again = test::run_cli(job_command(rerun));
+    const auto again = test::run_cli(world.job_command(uri, rerun));
     ASSERT_EQ(again.exit_code, 0) << again.err;
     committed.insert(rerun);
     served = rerun;
