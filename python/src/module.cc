@@ -2,6 +2,7 @@
 // with the Python-side conveniences. docs/python.md is its manual.
 #include <dlfcn.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -84,6 +85,13 @@ PYBIND11_MODULE(_invr, m) {
   invr::Progress::set_enabled(false);
   m.def("set_progress", &invr::Progress::set_enabled, py::arg("enabled"),
         "Show progress bars on stderr during long calls (off by default in Python; process-wide).");
+  // For the tests: how an embedding argument is taken (copied or the caller's buffer).
+  m.def("_matrix_input", [](py::handle obj) {
+    const FloatMatrix matrix = float_matrix(obj, "matrix");
+    return py::make_tuple(matrix.copied, reinterpret_cast<std::uintptr_t>(matrix.view.data));
+  });
+  m.def("_torch_plugin_path", [] { return std::string(invr_torch_plugin_installed_path()); },
+        "Where this module looks first for the LibTorch plugin (next to itself).");
   bind_retrieval(m);
   bind_data(m);
   bind_store(m);

@@ -142,3 +142,13 @@ def test_equal_cli_on_shared_datasets(shared_datasets, tmp_path, name):
         f"{user_ids[u]}\t{item_ids[i]}\t{p}\t{int(c)}\n" for u, i, p, c in rows))
     check_metrics(log, data_dir, dataset, ("--interactions", data_dir),
                   popularity=dataset.item_popularity(dataset))
+
+
+def test_float32_c_contiguous_inputs_are_not_copied():
+    """docs/python.md, "Copies": the caller's buffer is read in place; other layouts are converted once."""
+    a = np.ones((10, 4), dtype=np.float32)
+    copied, address = invr._invr._matrix_input(a)
+    assert not copied and address == a.ctypes.data
+    for other in (a.astype(np.float64), np.asfortranarray(a), a[:, ::2], a.astype(np.int32)):
+        copied, address = invr._invr._matrix_input(other)
+        assert copied and address != other.ctypes.data

@@ -26,10 +26,14 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
             "print(invr.__file__); "
             "ids, _ = invr.topk(np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32), 1); "
             "assert ids.ravel().tolist() == [0, 1, 2]; "
-            "print(sorted(os.listdir(os.path.dirname(invr.__file__))))")
+            "print(sorted(os.listdir(os.path.dirname(invr.__file__)))); "
+            "print(invr._invr._torch_plugin_path())")
     run = subprocess.run([str(python), "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-3000:]
     location = Path(run.stdout.splitlines()[0])
     assert location.is_relative_to(venv), location
     files = run.stdout.splitlines()[1]
     assert "__init__.pyi" in files and "py.typed" in files
+    # The model plugin travels with the module and is looked for there first.
+    plugin = Path(run.stdout.splitlines()[2])
+    assert plugin.parent == location.parent and plugin.exists(), plugin
