@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
+#include "serving/http_insert.h"
 #include "serving/http_slate.h"
 #include "serving/http_util.h"
 
@@ -16,22 +18,16 @@ namespace invr::serving {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-// reply n at most this: a full platform slate plus slots to spare.
-constexpr std::int64_t kMaxInsertN = 2000;
-
 // One user's insert request, parsed and resolved up to the store read.
 struct InsertEntry {
-  std::string user;
-  std::optional<std::int64_t> n;  // nullopt: every platform item plus what is inserted
+  InsertBody body;
   std::size_t arm = 0;
-  std::vector<SlateItem> ranked;  // the platform slate, source platform
-  std::vector<std::string> extra_ids;  // ids of platform items the catalog lacks
   ServingWorld::UserView view;
   PinnedCandidates pinned;
 };
 
 // The platform slate: [{"id": ..., "score": ...}, ...], ids unique.
-void parse_platform_slate(const nlohmann::json& value, const SlateCatalog& catalog, InsertEntry& entry) {
+void parse_platform_slate(const nlohmann::json& value, const SlateCatalog& catalog, InsertBody& body) {
   if (!value.is_array())
     throw RequestError("slate", fmt::format("field 'slate' must be an array of {{\"id\": ..., \"score\": ...}}, "
                                             "got {}", describe_json(value)));
@@ -60,7 +56,7 @@ void parse_platform_slate(const nlohmann::json& value, const SlateCatalog& catal
         score = field.value().get<double>();
       } else {
         throw RequestError(name, fmt::format("unknown field {}; a slate item has id and score",
-                                             json_string(field.key())));
+                                             json_string(excerpt(field.key()))));
       }
     }
     if (!has_id) throw RequestError(at + ".id", fmt::format("missing field '{}.id'", at));
@@ -71,44 +67,23 @@ void parse_platform_slate(const nlohmann::json& value, const SlateCatalog& catal
     Index producer = kNoIndex;
     if (index == kNoIndex) {
       // The platform owns items invr never loaded: kept, under an index past the catalog.
-      index = catalog_items + static_cast<Index>(entry.extra_ids.size());
-      entry.extra_ids.push_back(id);
+      index = catalog_items + static_cast<Index>(body.extra_ids.size());
+      body.extra_ids.push_back(id);
     } else {
       producer = catalog.producer[static_cast<std::size_t>(index)];
     }
-    entry.ranked.push_back({index, producer, score, SlateSource::platform, 0});
+    body.ranked.push_back({index, producer, score, SlateSource::platform, 0});
   }
 }
 
-InsertEntry parse_insert(ServerContext& context, const nlohmann::json& object) {
-  if (!object.is_object())
-    throw RequestError("", "each request must be a JSON object {\"user\": ..., \"slate\": [...]}");
+// Parsed, its arm chosen, its candidates read (StoreUnavailable if that fails).
+InsertEntry resolve_insert(ServerContext& context, const nlohmann::json& object) {
   InsertEntry entry;
-  const std::string* arm_name = nullptr;
-  bool has_user = false, has_slate = false;
-  for (const auto& field : object.items()) {
-    const std::string& key = field.key();
-    if (key == "user") {
-      entry.user = json_id(field.value(), key);
-      has_user = true;
-    } else if (key == "slate") {
-      parse_platform_slate(field.value(), context.world.assembler->catalog(), entry);
-      has_slate = true;
-    } else if (key == "n") {
-      entry.n = json_n(field.value(), kMaxInsertN, key);
-    } else if (key == "arm") {
-      if (!field.value().is_string())
-        throw RequestError(key, fmt::format("field 'arm' must be a string, got {}", describe_json(field.value())));
-      arm_name = &field.value().get_ref<const std::string&>();
-    } else {
-      throw RequestError(key, fmt::format("unknown field {}; expected user, slate, arm, n", json_string(key)));
-    }
-  }
-  if (!has_user) throw RequestError("user", "missing field 'user'");
-  if (!has_slate) throw RequestError("slate", "missing field 'slate' (the platform's ranked items)");
-  entry.arm = choose_arm(context, entry.user, arm_name, "arm");
-  entry.view = context.world.user(entry.user);
-  entry.pinned = read_for_arm(context, entry.user, context.config.experiment.arms[entry.arm]);
+  entry.body = parse_insert_body(object, context.world.assembler->catalog());
+  const std::string* arm_name = entry.body.arm ? &*entry.body.arm : nullptr;
+  entry.arm = choose_arm(context, entry.body.user, arm_name, "arm");
+  entry.view = context.world.user(entry.body.user);
+  entry.pinned = read_for_arm(context, entry.body.user, context.config.experiment.arms[entry.arm]);
   return entry;
 }
 
@@ -118,20 +93,21 @@ void append_insert_reply(std::string& out, ServerContext& context, const InsertE
   SlateRequest request;
   request.seen_items = entry.view.seen;
   // Default: room for every platform item and every slot.
-  request.n = static_cast<int>(entry.n.value_or(static_cast<std::int64_t>(entry.ranked.size() + arm.slots.size())));
+  const InsertBody& body = entry.body;
+  request.n = static_cast<int>(body.n.value_or(static_cast<std::int64_t>(body.ranked.size() + arm.slots.size())));
   request.arm = &arm;
   request.invr = entry.pinned.candidates ? &*entry.pinned.candidates : nullptr;
   request.now = context.now();
-  const Slate slate = context.world.assembler->insert(entry.ranked, request);
+  const Slate slate = context.world.assembler->insert(body.ranked, request);
   context.metrics.add_slate(entry.arm, slate.invr_items, false);
   out += "{\"user\":";
-  append_json_string(out, entry.user);
+  append_json_string(out, body.user);
   out += ",\"arm\":";
   append_json_string(out, arm.name);
   out += ',';
   append_generation(out, entry.pinned.generation);
   out += fmt::format(",\"inserted\":{},\"known_user\":{},", slate.invr_items, entry.view.known);
-  append_slate_items(out, context.world, slate, entry.extra_ids);
+  append_slate_items(out, context.world, slate, body.extra_ids);
 }
 
 std::int64_t micros_since(Clock::time_point from) {
@@ -140,18 +116,46 @@ std::int64_t micros_since(Clock::time_point from) {
 
 }  // namespace
 
+InsertBody parse_insert_body(const nlohmann::json& object, const SlateCatalog& catalog) {
+  if (!object.is_object())
+    throw RequestError("", "each request must be a JSON object {\"user\": ..., \"slate\": [...]}");
+  InsertBody body;
+  bool has_user = false, has_slate = false;
+  for (const auto& field : object.items()) {
+    const std::string& key = field.key();
+    if (key == "user") {
+      body.user = json_id(field.value(), key);
+      has_user = true;
+    } else if (key == "slate") {
+      parse_platform_slate(field.value(), catalog, body);
+      has_slate = true;
+    } else if (key == "n") {
+      body.n = json_n(field.value(), kMaxInsertN, key);
+    } else if (key == "arm") {
+      if (!field.value().is_string())
+        throw RequestError(key, fmt::format("field 'arm' must be a string, got {}", describe_json(field.value())));
+      body.arm = field.value().get<std::string>();
+    } else {
+      throw RequestError(key, fmt::format("unknown field {}; expected user, slate, arm, n", json_string(excerpt(key))));
+    }
+  }
+  if (!has_user) throw RequestError("user", "missing field 'user'");
+  if (!has_slate) throw RequestError("slate", "missing field 'slate' (the platform's ranked items)");
+  return body;
+}
+
 void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
   const auto started = Clock::now();
   InsertEntry entry;
   try {
-    entry = parse_insert(context, parse_body_object(req.body));
+    entry = resolve_insert(context, parse_body_object(req.body));
   } catch (const RequestError& e) {
     return reply_request_error(res, e);
   } catch (const StoreUnavailable& e) {
     return reply_error(res, 503, e.what());
   }
   std::string out;
-  out.reserve(256 + entry.ranked.size() * 96);
+  out.reserve(256 + entry.body.ranked.size() * 96);
   append_insert_reply(out, context, entry);
   out += fmt::format(",\"timing\":{{\"total_us\":{}}}}}", micros_since(started));
   res.set_header("X-Invr-Arm", context.config.experiment.arms[entry.arm].name);
@@ -174,7 +178,7 @@ void handle_insert_batch(ServerContext& context, const HttpRequest& req, HttpRes
   for (std::size_t i = 0; i < entries->size(); ++i) {
     if (i > 0) out += ',';
     try {
-      const InsertEntry entry = parse_insert(context, (*entries)[i]);
+      const InsertEntry entry = resolve_insert(context, (*entries)[i]);
       append_insert_reply(out, context, entry);
       out += ",\"status\":200}";
     } catch (const RequestError& e) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/excerpt.h"
 #include "serving/http_query.h"
 #include "serving/http_slate.h"
 #include "serving/http_util.h"
@@ -78,7 +79,7 @@ RecommendEntry parse_batch_entry(ServerContext& context, const nlohmann::json& o
         throw RequestError(key, fmt::format("field 'arm' must be a string, got {}", describe_json(field.value())));
       arm_name = &field.value().get_ref<const std::string&>();
     } else {
-      throw RequestError(key, fmt::format("unknown field {}; expected user, n, arm", json_string(key)));
+      throw RequestError(key, fmt::format("unknown field {}; expected user, n, arm", json_string(excerpt(key))));
     }
   }
   if (!has_user) throw RequestError("user", "missing field 'user'");
