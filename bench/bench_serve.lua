@@ -1,5 +1,7 @@
 -- wrk script for bench/bench_serve.sh: GET /v1/recommend for random users, one
--- arm per run (BENCH_ARM), slate length BENCH_N.
+-- arm per run (BENCH_ARM), slate length BENCH_N; or, with BENCH_ENDPOINT=insert,
+-- POST /v1/insert with a platform slate of BENCH_N random items of the world
+-- (ids i0 .. i(BENCH_ITEMS-1), decreasing scores), no n (every item back).
 --   users: uniformly u0 .. u(BENCH_USERS-1), or, with BENCH_USERS_FILE, uniformly
 --          from the ids in that file (one per line);
 --   BENCH_DELAY_MS > 0 paces each connection (wrk has no rate control:
@@ -23,6 +25,8 @@ local arm = os.getenv("BENCH_ARM") or "control"
 local n = os.getenv("BENCH_N") or "20"
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local probe_out = env("BENCH_PROBE_OUT")
+local endpoint = env("BENCH_ENDPOINT") or "recommend"
+local items = tonumber(os.getenv("BENCH_ITEMS") or "100000")
 
 local threads = {}
 function setup(thread)
@@ -48,6 +52,19 @@ end
 function request()
   local user
   if ids then user = ids[math.random(1, #ids)] else user = "u" .. math.random(0, users - 1) end
+  if endpoint == "insert" then
+    -- Distinct random items: a repeated id is a 400 by contract.
+    local slate, used = {}, {}
+    while #slate < tonumber(n) do
+      local item = math.random(0, items - 1)
+      if not used[item] then
+        used[item] = true
+        slate[#slate + 1] = string.format('{"id":"i%d","score":%d}', item, 100 - #slate)
+      end
+    end
+    local body = '{"user":"' .. user .. '","arm":"' .. arm .. '","slate":[' .. table.concat(slate, ",") .. ']}'
+    return wrk.format("POST", "/v1/insert", {["Content-Type"] = "application/json"}, body)
+  end
   return wrk.format("GET", "/v1/recommend?user=" .. user .. "&n=" .. n .. "&arm=" .. arm)
 end
 
@@ -60,6 +77,9 @@ end
 function response(status, headers, body)
   if status ~= 200 then return end
   local c, t = string.match(body, '"candidates_us":(%d+),"assemble_us":%d+,"total_us":(%d+)')
+  if not t then  -- /v1/insert: the store read and the whole handler
+    c, t = string.match(body, '"timing":{"candidates_us":(%d+),"total_us":(%d+)}')
+  end
   if t then
     totals[#totals + 1] = tonumber(t)
     candidates[#candidates + 1] = tonumber(c)

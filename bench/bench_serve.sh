@@ -12,7 +12,11 @@
 #   5. hot swap, paced at BENCH_RATE so the job gets CPU: BENCH_SWAP_SECONDS
 #      of wrk while an external `invr job` commits a new generation; then
 #      again with the embedded scheduler;
-#   6. a table of req/s, p50/p90/p99/p99.9 and non-2xx counts.
+#   6. the insertion API (issue 16): POST /v1/insert with a 20-item platform
+#      slate (BENCH_N random items) for the users with candidates, control and
+#      invr-user-rank, at full load and paced at BENCH_INSERT_RATE (2000);
+#   7. a table of req/s, p50/p90/p99/p99.9 and non-2xx counts.
+# BENCH_ONLY=insert runs step 6 alone (after the setup and a warm-up).
 # BENCH_SETUP_ONLY=1 stops after step 3 (scripts/bench_slowloris.sh serves the
 # same world).
 set -euo pipefail
@@ -30,6 +34,8 @@ SWAP_SECONDS=${BENCH_SWAP_SECONDS:-30}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 RATE=${BENCH_RATE:-1000}                # paced runs; 0 = skip them
+INSERT_RATE=${BENCH_INSERT_RATE:-2000}  # paced /v1/insert runs; 0 = skip them
+ONLY=${BENCH_ONLY:-}                    # "insert": only the /v1/insert runs
 PACED_ROUNDS=${BENCH_PACED_ROUNDS:-3}   # alternating control / invr-user-rank rounds
 HTTP_THREADS=${BENCH_HTTP_THREADS:-16}
 RETRIEVAL=${BENCH_RETRIEVAL:-exact}
@@ -133,6 +139,7 @@ run_wrk() {
   local label=$1 arm=$2 seconds=$3 delay=$4 users_file=${5:-}
   local out
   out=$(BENCH_USERS=$USERS BENCH_USERS_FILE=$users_file BENCH_ARM=$arm BENCH_N=$N BENCH_DELAY_MS=$delay \
+        BENCH_ENDPOINT=$endpoint BENCH_ITEMS=$ITEMS \
         wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s -s "$LUA" "$URL")
   local line
   line=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; exit 1; }
@@ -151,18 +158,51 @@ run_wrk() {
 # the rate is CONNECTIONS / (DELAY + response time). Calibrated: start at the
 # nominal CONNECTIONS / RATE and shorten it (3 s probes on the users with
 # candidates, the slower population) until the achieved rate reaches RATE.
-calibrate_delay() {
-  local d=$(( CONNECTIONS * 1000 / RATE ))
+calibrate_delay() {  # [RATE] (default BENCH_RATE) -> delay
+  local rate=${1:-$RATE}
+  local d=$(( CONNECTIONS * 1000 / rate ))
   while (( d > 1 )); do
     run_wrk calibration invr-user-rank 3 "$d" "$DIR/invr_users.txt"
     unset 'rows[-1]'
     log "pacing: $d ms per connection -> $last_rate req/s"
-    (( last_rate >= RATE )) && break
+    (( last_rate >= rate )) && break
     d=$(( d - 1 ))
   done
   delay=$d
 }
 delay=0
+endpoint=recommend
+
+# Step 6: POST /v1/insert, the users with candidates (issue 16's bar: p99 <=
+# 5 ms at 2,000 req/s, server median <= 0.2 ms). Rows are labelled "insert".
+insert_runs() {
+  endpoint=insert
+  local saved_delay=$delay
+  for arm in control invr-user-rank; do
+    log "insert, full load, users with candidates: $arm"
+    run_wrk "insert, full load" "$arm" "$SECONDS_PER_RUN" 0 "$DIR/invr_users.txt"
+  done
+  if [[ "$INSERT_RATE" -gt 0 ]]; then
+    calibrate_delay "$INSERT_RATE"
+    for arm in control invr-user-rank; do
+      log "insert, paced ~$INSERT_RATE req/s ($delay ms per connection): $arm"
+      run_wrk "insert, paced" "$arm" "$SECONDS_PER_RUN" "$delay" "$DIR/invr_users.txt"
+    done
+  fi
+  endpoint=recommend
+  delay=$saved_delay
+}
+
+print_table() {
+  echo
+  echo "invr serve, $USERS users x $ITEMS items (dim $DIM, retrieval $RETRIEVAL, n=$N), $HTTP_THREADS HTTP threads;"
+  echo "wrk $WRK_THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, on $(nproc) cores shared with wrk;"
+  echo "load average before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| run | arm | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | server p50 ms | store read p50 ms | non-2xx | socket errors |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+}
 unset BENCH_USERS_FILE BENCH_PROBE_OUT
 
 write_config false
@@ -170,6 +210,18 @@ start_server
 log "warm-up"
 run_wrk warm-up control 5 0
 rows=()
+if [[ "$ONLY" == insert ]]; then
+  if [[ ! -s "$DIR/invr_users.txt" ]]; then
+    BENCH_PROBE_OUT="$DIR/probe.txt" run_wrk probe invr-user-rank 10 0
+    unset 'rows[-1]'
+    sort -u "$DIR/probe.txt" >"$DIR/invr_users.txt"
+  fi
+  log "$(wc -l <"$DIR/invr_users.txt") users with InvR candidates"
+  insert_runs
+  stop_server
+  print_table
+  exit 0
+fi
 # Uniformly random users: most have no click in the world, so they get the
 # (cheap) popularity fallback, and most have no InvR candidates.
 for arm in control invr-user-rank control invr-user-rank; do
@@ -218,6 +270,8 @@ if [[ "$RATE" -gt 0 ]]; then
       printf " server total p50 %.3f ms vs %.3f ms, %+.1f%%", msi / 1000, ms / 1000, (msi / ms - 1) * 100 }')
 fi
 
+insert_runs
+
 # Hot swap 1: an external job commits while wrk runs.
 before=$(curl -s "$URL/healthz")
 log "hot swap (external job) for ${SWAP_SECONDS}s"
@@ -249,14 +303,7 @@ log "after:  $after"
 log "embedded job runs: $jobs"
 stop_server
 
-echo
-echo "invr serve, $USERS users x $ITEMS items (dim $DIM, retrieval $RETRIEVAL, n=$N), $HTTP_THREADS HTTP threads;"
-echo "wrk $WRK_THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, on $(nproc) cores shared with wrk;"
-echo "load average before the run: $load_before"
-echo
-echo "| run | arm | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | server p50 ms | store read p50 ms | non-2xx | socket errors |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-printf '%s\n' "${rows[@]}"
+print_table
 echo
 echo "$overhead_note"
 echo

@@ -18,12 +18,17 @@ namespace invr::serving {
 namespace {
 using Clock = std::chrono::steady_clock;
 
+std::int64_t micros_since(Clock::time_point from) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - from).count();
+}
+
 // One user's insert request, parsed and resolved up to the store read.
 struct InsertEntry {
   InsertBody body;
   std::size_t arm = 0;
   ServingWorld::UserView view;
   PinnedCandidates pinned;
+  std::int64_t read_us = 0;  // the store read
 };
 
 // The platform slate: [{"id": ..., "score": ...}, ...], ids unique.
@@ -83,7 +88,9 @@ InsertEntry resolve_insert(ServerContext& context, const nlohmann::json& object)
   const std::string* arm_name = entry.body.arm ? &*entry.body.arm : nullptr;
   entry.arm = choose_arm(context, entry.body.user, arm_name, "arm");
   entry.view = context.world.user(entry.body.user);
+  const auto read_started = Clock::now();
   entry.pinned = read_for_arm(context, entry.body.user, context.config.experiment.arms[entry.arm]);
+  entry.read_us = micros_since(read_started);
   return entry;
 }
 
@@ -108,10 +115,6 @@ void append_insert_reply(std::string& out, ServerContext& context, const InsertE
   append_generation(out, entry.pinned.generation);
   out += fmt::format(",\"inserted\":{},\"known_user\":{},", slate.invr_items, entry.view.known);
   append_slate_items(out, context.world, slate, body.extra_ids);
-}
-
-std::int64_t micros_since(Clock::time_point from) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - from).count();
 }
 
 }  // namespace
@@ -157,7 +160,8 @@ void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse&
   std::string out;
   out.reserve(256 + entry.body.ranked.size() * 96);
   append_insert_reply(out, context, entry);
-  out += fmt::format(",\"timing\":{{\"total_us\":{}}}}}", micros_since(started));
+  out += fmt::format(",\"timing\":{{\"candidates_us\":{},\"total_us\":{}}}}}", entry.read_us,
+                     micros_since(started));
   res.set_header("X-Invr-Arm", context.config.experiment.arms[entry.arm].name);
   reply_json(res, 200, std::move(out));
 }

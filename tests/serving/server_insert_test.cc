@@ -63,6 +63,8 @@ TEST_F(ServerInsert, KeepsEveryPlatformItemInOrderAndInsertsOnlyAtTheSlots) {
   EXPECT_EQ(items[2]["producer"], "p3");
   for (std::size_t i = 0; i < items.size(); ++i) EXPECT_EQ(items[i]["position"], i + 1);
   EXPECT_EQ(reply.headers.find("X-Invr-Arm")->second, "invr-user-rank");
+  EXPECT_GE(reply.json["timing"]["total_us"].get<std::int64_t>(),
+            reply.json["timing"]["candidates_us"].get<std::int64_t>());
 }
 
 TEST_F(ServerInsert, CandidatesInTheSlateOrSeenAreNotInserted) {
