@@ -2,16 +2,18 @@
 through the LibTorch plugin, and simulate() against the results.json the
 CLI writes."""
 import json
+import os
 import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import invr
-from conftest import run_cli, write_precomputed_model
+from conftest import ROOT, run_cli, write_precomputed_model
 
 
 def roundtrip(store):
@@ -100,6 +102,9 @@ def test_precomputed_model_embeds_by_id(world, tmp_path):
 
 def test_two_tower_model_matches_cli_embed(world, tmp_path):
     """A trained two-tower model goes through the LibTorch plugin, as `invr embed` does."""
+    build = Path(os.environ.get("INVR_BUILD_DIR", ROOT / "build"))
+    if not (build / "lib" / "libinvr_torch.so").exists():
+        pytest.skip(f"no LibTorch plugin in {build}/lib (built with INVR_WITH_TORCH=OFF)")
     run_cli("train", "--data", world, "--out", tmp_path / "model", "--epochs", 1, "--dim", 8,
             "--threads", 1)
     run_cli("embed", "--model", tmp_path / "model", "--data", world, "--what", "items",
