@@ -166,14 +166,28 @@ int unused_loopback_port() {
   return ntohs(address.sin_port);
 }
 
-RedisServer::RedisServer(std::vector<std::string> extra_args) : dir_(std::make_unique<TempDir>()) {
+RedisServer::RedisServer(std::vector<std::string> extra_args)
+    : dir_(std::make_unique<TempDir>()), extra_args_(std::move(extra_args)) {
   if (!available()) throw std::runtime_error("redis-server not found");
   std::string failure;
   // Another process may take the free port before redis binds it; try again.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (start(extra_args, failure)) return;
+    if (start(extra_args_, failure)) return;
   }
   throw std::runtime_error("redis-server did not start: " + failure);
+}
+
+void RedisServer::crash() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void RedisServer::restart() {
+  crash();
+  std::string failure;
+  if (!start(extra_args_, failure, port_)) throw std::runtime_error("redis-server did not restart: " + failure);
 }
 
 RedisServer::~RedisServer() { stop(); }
@@ -184,8 +198,8 @@ std::string RedisServer::uri(std::string_view suffix) const {
 
 std::string RedisServer::command(const std::vector<std::string>& args) const { return send_command(port_, args); }
 
-bool RedisServer::start(const std::vector<std::string>& extra_args, std::string& failure) {
-  port_ = unused_loopback_port();
+bool RedisServer::start(const std::vector<std::string>& extra_args, std::string& failure, int port) {
+  port_ = port ? port : unused_loopback_port();
   const auto log = dir_->path() / "redis.log";
   // No persistence (no RDB snapshots, no AOF), loopback only.
   std::vector<std::string> args = {binary(),   "--port", std::to_string(port_), "--bind",    "127.0.0.1",

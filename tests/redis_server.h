@@ -44,11 +44,19 @@ class RedisServer {
   // errors as "(error) MESSAGE", arrays as their elements joined by '\n'.
   std::string command(const std::vector<std::string>& args) const;
 
+  // Kills the server with SIGKILL (as a crash: nothing saved) and waits for it.
+  void crash();
+  // Crashes it if it runs, then starts it again on the same port, folder and
+  // arguments (a new pid); without persistence it comes back empty.
+  // std::runtime_error if it does not start.
+  void restart();
+
  private:
-  bool start(const std::vector<std::string>& extra_args, std::string& failure);
+  bool start(const std::vector<std::string>& extra_args, std::string& failure, int port = 0);
   void stop();
 
   std::unique_ptr<TempDir> dir_;
+  std::vector<std::string> extra_args_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

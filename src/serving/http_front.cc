@@ -245,8 +245,11 @@ class Connection : public Sheddable, public std::enable_shared_from_this<Connect
       try {
         self->shared_.handlers.handle(self->request_, res);
       } catch (const std::exception& e) {
+        // A last resort (handlers must not throw). The text may name files or
+        // a store's URI: the log gets it, the client a generic reason.
+        spdlog::error("serve: {} {} failed: {}", self->request_.method, self->request_.path, e.what());
         res = HttpResponse();
-        reply_error(res, 500, std::string("internal error: ") + e.what());
+        reply_error(res, 500, "internal error (the reason is in the server log)");
       }
       asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         self->respond(std::move(res), false);

@@ -12,7 +12,6 @@
 // complete generation, and the earlier one is intact.
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -22,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "invr/store.h"
+#include "fault_util.h"
 #include "job_cli_world.h"
 #include "redis_server.h"
 #include "test_util.h"
@@ -29,30 +29,6 @@
 namespace invr {
 namespace {
 namespace fs = std::filesystem;
-
-// A tmpfs mounted on `path`, unmounted at destruction.
-struct SmallTmpfs {
-  fs::path path;
-  int error = 0;  // errno of a refused mount
-  SmallTmpfs(fs::path where, const char* size) : path(std::move(where)) {
-    fs::create_directories(path);
-    const std::string options = std::string("size=") + size;
-    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) error = errno;
-  }
-  ~SmallTmpfs() {
-    if (!error) ::umount2(path.c_str(), MNT_DETACH);
-  }
-};
-
-// Writes `path` until the disk is full.
-void fill(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ASSERT_GE(fd, 0) << std::strerror(errno);
-  const std::string chunk(4096, 'x');
-  while (::write(fd, chunk.data(), chunk.size()) > 0) {
-  }
-  ::close(fd);
-}
 
 std::string used_memory(const test::RedisServer& redis) {
   const std::string info = redis.command({"INFO", "memory"});
@@ -65,7 +41,7 @@ class JobStoreFull : public ::testing::TestWithParam<std::string> {};
 TEST_P(JobStoreFull, TheJobFailsCleanlyTheServedGenerationStaysAndARerunPublishes) {
   const std::string kind = GetParam();
   test::TempDir dir;
-  std::unique_ptr<SmallTmpfs> disk;
+  std::unique_ptr<test::SmallTmpfs> disk;
   std::unique_ptr<test::RedisServer> redis;
   std::string uri;
   fs::path store_dir;
@@ -74,8 +50,7 @@ TEST_P(JobStoreFull, TheJobFailsCleanlyTheServedGenerationStaysAndARerunPublishe
     redis = std::make_unique<test::RedisServer>();
     uri = redis->uri("?prefix=full");
   } else if (kind == "full_disk") {
-    if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root; file_size_limit covers the same path";
-    disk = std::make_unique<SmallTmpfs>(dir / "disk", "4m");
+    disk = std::make_unique<test::SmallTmpfs>(dir / "disk", "4m");
     if (disk->error)
       GTEST_SKIP() << "mounting a tmpfs is not permitted here (" << std::strerror(disk->error)
                    << "); file_size_limit covers the same path";
@@ -97,7 +72,7 @@ TEST_P(JobStoreFull, TheJobFailsCleanlyTheServedGenerationStaysAndARerunPublishe
   // Out of room.
   std::string reason;
   if (kind == "full_disk") {
-    fill(disk->path / "filler");
+    ASSERT_TRUE(test::fill_disk(disk->path / "filler"));
     r = test::run_cli(world.job_command(uri, "failed"));
     reason = "No space left on device";
   } else if (kind == "file_size_limit") {
