@@ -104,16 +104,23 @@ def simulate(out: str, *, world: str = "", data: str = "", model: str = "",
              arms: str = "control,invr-random,invr-score,invr-user-rank",
              invr_slots: str = "3,8", salt: str = "invr", job_config: str = "",
              model_config: str = "", name: str = "", producer_column: str = "producer_id",
-             **settings: Any) -> dict:
+             all_items: bool = False, cold_start_variants: str = "", top_users_variants: str = "",
+             slot_variants: str = "", **settings: Any) -> dict:
     """The A/B simulator (`invr simulate`): writes OUT/results.json and
     OUT/exposures.tsv and returns results.json as a dict. Give world= (a
     folder from `invr generate`) or data= (an atomic dataset). settings: the
     simulate settings of docs/simulation.md (days, seed, threads, ...).
+    Experiment variants, as the CLI's flags: all_items (--all-items),
+    cold_start_variants ("random,content", --cold-start), top_users_variants
+    ("50,200", --top-users-per-item), slot_variants ("1,2;5,10", --slots).
     """
     text = _invr._simulate(out, world=world, data=data, name=name,
                            producer_column=producer_column, model=model, arms=arms,
                            invr_slots=invr_slots, salt=salt, job_config=job_config,
-                           model_config=model_config, **settings)
+                           model_config=model_config, all_items=all_items,
+                           cold_start_variants=cold_start_variants,
+                           top_users_variants=top_users_variants, slot_variants=slot_variants,
+                           **settings)
     return _json.loads(text)
 
 

@@ -135,4 +135,6 @@ class CandidateStore:
 def simulate(out: str, *, world: str = "", data: str = "", model: str = "",
              arms: str = "control,invr-random,invr-score,invr-user-rank", invr_slots: str = "3,8",
              salt: str = "invr", job_config: str = "", model_config: str = "", name: str = "",
-             producer_column: str = "producer_id", **settings: Any) -> dict[str, Any]: ...
+             producer_column: str = "producer_id", all_items: bool = False,
+             cold_start_variants: str = "", top_users_variants: str = "", slot_variants: str = "",
+             **settings: Any) -> dict[str, Any]: ...

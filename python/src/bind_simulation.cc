@@ -20,6 +20,10 @@ namespace {
 
 struct SimulateArgs {
   std::string out, world, data, name, producer_column, model, arms, invr_slots, salt, job_config, model_config;
+  // The experiment variants of `invr simulate` (--all-items, --cold-start,
+  // --top-users-per-item, --slots), the same text.
+  bool all_items = false;
+  std::string cold_start_variants, top_users_variants, slot_variants;
 };
 
 std::string simulate_call(const SimulateArgs& args, const py::kwargs& settings) {
@@ -41,6 +45,13 @@ std::string simulate_call(const SimulateArgs& args, const py::kwargs& settings) 
     read_model_config(args.model_config, config.model);
     config.model.threads = 1;  // deterministic training, as the CLI
   }
+  if (args.all_items) config.experiments.push_back(all_items_variant());
+  if (!args.cold_start_variants.empty())
+    for (auto& v : cold_start_variants(args.cold_start_variants)) config.experiments.push_back(std::move(v));
+  if (!args.top_users_variants.empty())
+    for (auto& v : top_users_variants(args.top_users_variants)) config.experiments.push_back(std::move(v));
+  if (!args.slot_variants.empty())
+    for (auto& v : slot_variants(args.slot_variants)) config.experiments.push_back(std::move(v));
   validate(config);
 
   py::gil_scoped_release release;
@@ -70,14 +81,18 @@ void bind_simulation(py::module_& m) {
         [](const std::string& out, const std::string& world, const std::string& data, const std::string& name,
            const std::string& producer_column, const std::string& model, const std::string& arms,
            const std::string& invr_slots, const std::string& salt, const std::string& job_config,
-           const std::string& model_config, const py::kwargs& settings) {
+           const std::string& model_config, bool all_items, const std::string& cold_start_variants,
+           const std::string& top_users_variants, const std::string& slot_variants, const py::kwargs& settings) {
           return simulate_call({out, world, data, name, producer_column, model, arms, invr_slots, salt,
-                                job_config, model_config}, settings);
+                                job_config, model_config, all_items, cold_start_variants, top_users_variants,
+                                slot_variants}, settings);
         },
         py::arg("out"), py::arg("world") = "", py::arg("data") = "", py::arg("name") = "",
         py::arg("producer_column") = AtomicLoadOptions{}.producer_column, py::arg("model") = "",
         py::arg("arms") = "control,invr-random,invr-score,invr-user-rank", py::arg("invr_slots") = "3,8",
         py::arg("salt") = "invr", py::arg("job_config") = "", py::arg("model_config") = "",
+        py::arg("all_items") = false, py::arg("cold_start_variants") = "", py::arg("top_users_variants") = "",
+        py::arg("slot_variants") = "",
         "Runs `invr simulate`; returns results.json's text (see invr.simulate).");
 }
 

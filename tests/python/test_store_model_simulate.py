@@ -123,8 +123,10 @@ def test_simulate_returns_what_the_cli_writes(world, tmp_path):
     model = tmp_path / "model"
     dataset = invr.Dataset.load(str(world))
     write_precomputed_model(model, dataset, dim=8, seed=2)
-    settings = ["--days", "2", "--threads", "1", "--seed", "3"]
+    settings = ["--days", "2", "--threads", "1", "--seed", "3", "--top-users-per-item", "20"]
     run_cli("simulate", "--world", world, "--model", model, "--out", tmp_path / "cli", *settings)
-    result = invr.simulate(str(tmp_path / "py"), world=str(world), model=str(model), days=2, threads=1, seed=3)
+    result = invr.simulate(str(tmp_path / "py"), world=str(world), model=str(model), days=2, threads=1, seed=3,
+                           top_users_variants="20")
+    assert len(result["experiments"]) == 1, result.keys()
     assert result == json.loads((tmp_path / "cli" / "results.json").read_text())
     assert result == json.loads((tmp_path / "py" / "results.json").read_text())
