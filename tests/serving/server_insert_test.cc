@@ -5,11 +5,14 @@
 // the InvR arms' slots are 3 and 8; u1 is bucketed into invr-score.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
+#include "invr/error.h"
 #include "invr/server.h"
 #include "serving/server_test_util.h"
+#include "store/read_hook.h"
 
 namespace invr {
 namespace {
@@ -217,6 +220,53 @@ TEST_F(ServerInsert, BatchFormsAnswerPerEntry) {
       EXPECT_TRUE(reply.json.contains("error")) << target << " " << bad << " " << reply.body;
     }
   }
+}
+
+// A store read that fails (planted through the read hook: the second read of
+// the call throws) fails only its own batch entry, with 503; control entries
+// read nothing. A single request gets the 503 itself.
+TEST_F(ServerInsert, AFailedStoreReadFailsOnlyItsBatchEntry) {
+  std::atomic<int> reads{0};
+  std::atomic<int> fail_read{2};
+  store::set_read_hook([&](store::ReadPoint point, std::string_view) {
+    if (point == store::ReadPoint::before_pin && ++reads == fail_read) throw IoError("planted store failure");
+  });
+  const json slate = platform_slate({"i3", "i4", "i5"});
+  json body = {{"requests", json::array()}};
+  for (const char* arm : {"invr-user-rank", "invr-user-rank", "control", "invr-score"}) {
+    body["requests"].push_back({{"user", "u1"}, {"arm", arm}, {"slate", slate}});
+  }
+  body["requests"][1]["user"] = "u0";
+  auto reply = post("/v1/insert/batch", body.dump());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const json& results = reply.json["results"];
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0]["status"], 200);
+  EXPECT_EQ(results[0]["inserted"], 1);  // slot 3; slot 8 is past the end of a 4-item slate
+  EXPECT_EQ(results[1]["status"], 503);
+  EXPECT_EQ(results[1]["error"], "candidate store unavailable (the reason is in the server log)");
+  EXPECT_EQ(results[2]["status"], 200);
+  EXPECT_EQ(results[3]["status"], 200);
+  EXPECT_EQ(results[3]["arm"], "invr-score");
+  EXPECT_EQ(reads, 3) << "the control entry must not read the store";
+
+  reads = 0;
+  body = json::parse(R"({"requests": [{"user": "u1", "arm": "invr-score"}, {"user": "u0", "arm": "invr-user-rank"}]})");
+  reply = post("/v1/recommend/batch", body.dump());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.json["results"][0]["status"], 200);
+  EXPECT_EQ(reply.json["results"][1]["status"], 503);
+
+  fail_read = 1;
+  reads = 0;
+  reply = insert({{"user", "u1"}, {"arm", "invr-user-rank"}, {"slate", slate}});
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  reads = 0;
+  reply = test::http_get(port_, "/v1/candidates?user=u1");
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(reply.json["error"], "candidate store unavailable (the reason is in the server log)");
+  store::set_read_hook({});
+  EXPECT_EQ(test::http_get(port_, "/v1/candidates?user=u1").status, 200);
 }
 
 TEST_F(ServerInsert, EveryBadInsertGetsA400NamingTheField) {
