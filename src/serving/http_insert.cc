@@ -1,7 +1,7 @@
 // POST /v1/insert: the platform's own ranked slate in, the same slate out with
 // the user's InvR candidates at the arm's slots (SlateAssembler::insert, the
 // insertion step /v1/recommend and the simulator run). POST /v1/insert/batch:
-// the same for up to 1,000 users. docs/serving_http.md, "Insertion API".
+// the same for up to 1,000 users. docs/serving_http.md, "POST /v1/insert".
 #include <chrono>
 #include <cmath>
 #include <unordered_set>
