@@ -207,6 +207,27 @@ TrustLine ctr_resolution_line(const Results& r) {
                              percent(trust::kResolvingHalfWidth, 2))};
 }
 
+// How many treated items PSEI's control level rests on (its resolution).
+std::optional<TrustLine> psei_line(const Results& r) {
+  auto it = r.totals.find(r.control);
+  if (it == r.totals.end() || it->second.treated_items <= 0) return std::nullopt;
+  const ArmTotals& c = it->second;
+  const double sufficient = std::round(c.psei / 100 * c.treated_items);
+  const char* title = "PSEI resolution";
+  std::string html = fmt::format(
+      "{} of {} treated items ({:.1f}%) reached the sufficient impressions in control",
+      format_count(sufficient), format_count(c.treated_items), c.psei);
+  if (sufficient < trust::kFewSufficientItems)
+    return TrustLine{
+        "psei", title, Verdict::kCaution,
+        html + fmt::format(". Fewer than {}: PSEI takes few values, so its intervals are coarse "
+                           "and wider than they need be. More treated items (the job's "
+                           "selection), traffic or a lower --sufficient-impressions give it "
+                           "resolution.",
+                           format_count(trust::kFewSufficientItems))};
+  return TrustLine{"psei", title, Verdict::kOk, html + "."};
+}
+
 std::optional<TrustLine> trend_line(const Results& r) {
   auto it = r.analysis.trend.find(r.control);
   if (it == r.analysis.trend.end()) return std::nullopt;
@@ -284,6 +305,7 @@ std::vector<TrustLine> trust_lines(const Results& r) {
   if (r.analysis.srm) lines.push_back(srm_line(*r.analysis.srm));
   if (r.version >= 2) lines.push_back(aa_line(r));
   lines.push_back(ctr_resolution_line(r));
+  if (auto line = psei_line(r)) lines.push_back(*line);
   if (auto line = trend_line(r)) lines.push_back(*line);
   if (r.version >= 2)
     if (auto line = oracle_line(r)) lines.push_back(*line);

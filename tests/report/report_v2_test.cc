@@ -394,7 +394,11 @@ TEST(ReportV2Page, TrustBoxLinesQuoteTheirFigures) {
     EXPECT_EQ(line.verdict, Verdict::kOk) << line.topic << ": " << line.html;
   }
   EXPECT_EQ(topics,
-            (std::vector<std::string>{"users", "srm", "aa", "ctr_resolution", "trend", "oracle"}));
+            (std::vector<std::string>{"users", "srm", "aa", "ctr_resolution", "psei", "trend",
+                                      "oracle"}));
+  EXPECT_NE(trust_line(r, "psei").html.find("18 of 1,415 treated items (1.3%) reached"),
+            std::string::npos)
+      << trust_line(r, "psei").html;
   EXPECT_NE(trust_line(r, "users").html.find("5,978 to 6,031 users per arm"), std::string::npos);
   EXPECT_NE(trust_line(r, "srm").html.find("users per arm p = 0.953, visiting users p = 0.972"),
             std::string::npos);
@@ -420,7 +424,7 @@ TEST(ReportV2Page, TrustBoxLinesQuoteTheirFigures) {
       << trust_line(r, "oracle").html;
 
   const std::string box = section(page(load_v2()), "<section id=\"trust\"");
-  EXPECT_EQ(count(box, "<li class=\"trust-ok\""), 6) << box;
+  EXPECT_EQ(count(box, "<li class=\"trust-ok\""), 7) << box;
   EXPECT_NE(box.find("<h2>How much to trust this</h2>"), std::string::npos);
 }
 
@@ -543,6 +547,20 @@ TEST(ReportV2Page, TrustBoxTurnsOnItsOtherThresholds) {
   line = trust_line(read(json), "oracle");
   EXPECT_EQ(line.verdict, Verdict::kOk);
   EXPECT_NE(line.html.find("synthetic world"), std::string::npos);
+
+  // PSEI resting on a handful of items (5 of 174, MovieLens by country) is
+  // coarse; no treated items, no line.
+  json = load_v2();
+  json["totals"]["control"]["psei"] = 100.0 * 5 / 174;
+  json["totals"]["control"]["treated_items"] = 174;
+  line = trust_line(read(json), "psei");
+  EXPECT_EQ(line.verdict, Verdict::kCaution);
+  EXPECT_NE(line.html.find("5 of 174 treated items (2.9%) reached"), std::string::npos)
+      << line.html;
+  EXPECT_NE(line.html.find("Fewer than 10"), std::string::npos) << line.html;
+  json["totals"]["control"]["psei"] = 0;
+  json["totals"]["control"]["treated_items"] = 0;
+  EXPECT_EQ(trust_line(read(json), "psei").topic, "");
 
   // Few users.
   json = load_v2();
