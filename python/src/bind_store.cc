@@ -73,7 +73,7 @@ void Writer::put_csr(const py::dict& lists, const std::vector<std::string>& user
                      const std::vector<std::string>& item_ids) {
   struct Column {
     std::vector<std::int64_t> offsets, items;
-    py::array_t<float, py::array::c_style | py::array::forcecast> scores;
+    std::vector<float> scores;
     std::vector<std::int64_t> ranks;
   };
   std::array<std::optional<Column>, kOrderings> columns;
@@ -83,15 +83,18 @@ void Writer::put_csr(const py::dict& lists, const std::vector<std::string>& user
     const auto ordering = parse_ordering(name);
     if (!ordering) throw py::value_error(fmt::format("lists: unknown ordering '{}'", name));
     const auto csr = value.cast<py::dict>();
+    const auto scores = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(csr["scores"]);
+    if (!scores || scores.ndim() != 1)
+      throw py::value_error(fmt::format("lists['{}']['scores']: expected a 1-D float array", name));
     Column c{int_vector(csr["offsets"], "offsets"), int_vector(csr["items"], "items"),
-             py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(csr["scores"]),
+             std::vector<float>(scores.data(), scores.data() + scores.size()),
              int_vector(csr["user_ranks"], "user_ranks")};
     const auto n = static_cast<std::int64_t>(c.items.size());
     if (static_cast<std::int64_t>(c.offsets.size()) != users + 1 || c.offsets.front() != 0 ||
         c.offsets.back() != n)
       throw py::value_error(fmt::format("lists['{}']['offsets']: expected len(user_ids) + 1 = {} entries "
                                         "from 0 to len(items)", name, users + 1));
-    if (!c.scores || c.scores.ndim() != 1 || c.scores.size() != n || static_cast<std::int64_t>(c.ranks.size()) != n)
+    if (static_cast<std::int64_t>(c.scores.size()) != n || static_cast<std::int64_t>(c.ranks.size()) != n)
       throw py::value_error(fmt::format("lists['{}']: scores and user_ranks need one entry per item", name));
     for (std::int64_t u = 0; u < users; ++u)
       if (c.offsets[static_cast<std::size_t>(u) + 1] < c.offsets[static_cast<std::size_t>(u)])
@@ -101,6 +104,7 @@ void Writer::put_csr(const py::dict& lists, const std::vector<std::string>& user
         throw py::value_error(fmt::format("lists['{}']['items']: {} is not an index of item_ids", name, item));
     columns[static_cast<std::size_t>(*ordering)] = std::move(c);
   }
+  py::gil_scoped_release release;  // checked above; the writes touch no Python object
   for (std::int64_t u = 0; u < users; ++u) {
     StoredCandidates stored;
     for (std::size_t o = 0; o < kOrderings; ++o) {
@@ -108,7 +112,7 @@ void Writer::put_csr(const py::dict& lists, const std::vector<std::string>& user
       const Column& c = *columns[o];
       for (auto i = c.offsets[static_cast<std::size_t>(u)]; i < c.offsets[static_cast<std::size_t>(u) + 1]; ++i)
         stored.by_ordering[o].push_back(StoredCandidate{item_ids[static_cast<std::size_t>(c.items[static_cast<std::size_t>(i)])],
-                                                        c.scores.at(i), static_cast<std::int32_t>(c.ranks[static_cast<std::size_t>(i)])});
+                                                        c.scores[static_cast<std::size_t>(i)], static_cast<std::int32_t>(c.ranks[static_cast<std::size_t>(i)])});
     }
     if (!stored.empty()) writer_->put(user_ids[static_cast<std::size_t>(u)], stored);
   }
