@@ -75,4 +75,9 @@ def shared_datasets(tmp_path_factory):
             "--producers", src / "hetrec2011-movielens-2k" / "movie_directors.dat", "--name", "ml")
     run_cli("convert", "--from", "lastfm", "--in", src / "lastfm-hetrec2011-2k", "--out", out / "lastfm",
             "--name", "lastfm")
-    return {"ml": out / "ml", "lastfm": out / "lastfm"}
+    folders = {"ml": out / "ml", "lastfm": out / "lastfm"}
+    if (src / "gowalla").is_dir():
+        run_cli("convert", "--from", "gowalla", "--in", src / "gowalla", "--out", out / "gowalla",
+                "--name", "gowalla")
+        folders["gowalla"] = out / "gowalla"
+    return folders

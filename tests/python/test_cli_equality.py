@@ -124,8 +124,10 @@ def test_job_lists_equal_inverse_retrieve_on_the_world(world, tmp_path):
     check_job_lists(tmp_path, world, top_users=30, max_candidates=10)
 
 
-@pytest.mark.parametrize("name", ["ml", "lastfm"])
+@pytest.mark.parametrize("name", ["ml", "lastfm", "gowalla"])
 def test_equal_cli_on_shared_datasets(shared_datasets, tmp_path, name):
+    if name not in shared_datasets:
+        pytest.skip(f"{name} not in the shared datasets folder")
     data_dir = shared_datasets[name]
     dataset = check_job_lists(tmp_path / "job", data_dir, top_users=50, max_candidates=20)
     # topk: users -> top items on the model's embeddings.
