@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -69,6 +70,8 @@ struct JobProcess {
       ::close(fds[0]);
       ::close(fds[1]);
       ::execv(argv[0], argv.data());
+      const std::string failed = "exec failed: errno " + std::to_string(errno) + "\n";
+      [[maybe_unused]] auto n = ::write(STDERR_FILENO, failed.data(), failed.size());
       ::_exit(127);
     }
     ::close(fds[1]);

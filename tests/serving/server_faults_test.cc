@@ -57,8 +57,11 @@ struct ServeProcess {
         const rlimit limit{file_size_limit, RLIM_INFINITY};
         if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
       }
-      ::execl(INVR_CLI_PATH, "invr", "serve", "--config", config.c_str(), "--port", "0",
+      // -q: warnings and errors only, so the log stays far below the limit.
+      ::execl(INVR_CLI_PATH, "invr", "-q", "serve", "--config", config.c_str(), "--port", "0",
               static_cast<char*>(nullptr));
+      const std::string failed = "exec failed: errno " + std::to_string(errno) + "\n";
+      [[maybe_unused]] auto n = ::write(STDERR_FILENO, failed.data(), failed.size());
       ::_exit(127);
     }
     ::close(out[1]);
@@ -66,7 +69,13 @@ struct ServeProcess {
     char line[256] = {};
     const bool got_line = std::fgets(line, sizeof line, stream) != nullptr;
     std::fclose(stream);
-    if (!got_line) throw std::runtime_error("invr serve printed no listening line; its log:\n" + test::read_file(log_file));
+    if (!got_line) {
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      pid = -1;
+      throw std::runtime_error(fmt::format("invr serve printed no listening line (wait status {:#x}); its log:\n{}",
+                                           status, test::read_file(log_file)));
+    }
     const auto listening = nlohmann::json::parse(line)["listening"].get<std::string>();
     port = std::stoi(listening.substr(listening.rfind(':') + 1));
   }
