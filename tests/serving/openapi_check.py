@@ -5,7 +5,8 @@ Starts the given invr binary with `serve` on a loopback port (the world, model,
 store and event log come from the arguments; tests/serving/openapi_test.cc
 writes the tiny world), calls every operation of the document with good and
 bad requests, and checks each reply's status, Content-Type and body against
-the response the document declares for that status. Also checks that the
+the response the document declares for that status; then again without a
+store and an event log (the 503s, a null generation). Also checks that the
 document is OpenAPI 3.1 whose schemas are valid JSON Schema 2020-12, that its
 paths are exactly the server's routes (route_of in src/serving/prom_metrics.cc)
 and that every operation was seen answering 2xx.
@@ -214,10 +215,27 @@ def exercise(client):
     c.error_reply("POST", "/v1/recommend", 405)
 
 
-def start_server(args):
+def exercise_bare(client):
+    """A server with no store and no event log: the 503s and the nulls."""
+    c = client
+    c.call("GET", "/v1/candidates", "user=u1", expect=503)
+    c.call("POST", "/v1/events", body='{"user":"u1","item":"i1","event":"click"}\n',
+           content_type="application/x-ndjson", expect=503)
+    reply = c.call("GET", "/v1/recommend", "user=u1&arm=invr-user-rank")
+    if reply and reply["generation"] is not None:
+        fail("GET /v1/recommend without a store: generation should be null")
+    health = c.call("GET", "/healthz")
+    if health and (health["store"] != "none" or health["generation"] is not None):
+        fail(f"GET /healthz without a store: {health}")
+    c.call("POST", "/v1/insert", body={"user": "u1", "slate": platform_slate(["i1", "i2"])})
+
+
+def start_server(args, bare=False):
     command = [args.invr, "-q", "serve", "--data", args.data, "--name", args.name, "--model", args.model,
-               "--store", args.store, "--event-log", args.event_log, "--port", "0", "--now", args.now,
-               "--refresh-seconds", "0", "--access-log", "off", "--http-threads", "2"]
+               "--port", "0", "--now", args.now, "--refresh-seconds", "0", "--access-log", "off",
+               "--http-threads", "2"]
+    if not bare:
+        command += ["--store", args.store, "--event-log", args.event_log]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     line = server.stdout.readline()
     try:
@@ -236,16 +254,17 @@ def main():
     args = parser.parse_args()
     spec = yaml.safe_load(open(args.spec))
     check_document(spec, args.routes)
-    server, port = start_server(args)
-    try:
-        exercise(Client(spec, port))
-    finally:
-        server.send_signal(signal.SIGTERM)
+    for bare, run in ((False, exercise), (True, exercise_bare)):
+        server, port = start_server(args, bare)
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            fail("invr serve did not exit on SIGTERM")
+            run(Client(spec, port))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                fail("invr serve did not exit on SIGTERM")
     for path, item in spec["paths"].items():
         for method in item:
             if (method.upper(), path) not in seen_ok:
