@@ -8,7 +8,8 @@
 //  - once room returns (the limit raised with prlimit, or a filler file
 //    removed) events are accepted again;
 //  - after a SIGKILL, the log holds exactly the acknowledged (200) events,
-//    each once, in whole lines, and a restarted server appends after them.
+//    each once, in whole lines, a restarted server appends after them, and
+//    the log loads as a dataset.
 // And the last-resort 500 of the HTTP front end does not echo the exception's
 // text (issue 17, item 9).
 #include <fcntl.h>
@@ -208,6 +209,10 @@ event_fsync_seconds = 0
   users = logged_users(log);
   ASSERT_EQ(users.size(), acknowledged.size() + 1);
   EXPECT_EQ(users.back(), "e" + std::to_string(next));
+
+  // And the next job reads it as a dataset (the log beside the catalog).
+  fs::copy_file(test::testdata_dir() / "serving" / "tiny.item", events_dir / "events.item");
+  EXPECT_EQ(load_atomic(events_dir, "events").interactions.size(), acknowledged.size() + 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, EventLogOutOfRoom, ::testing::Values("file_size_limit", "full_disk"),
