@@ -11,10 +11,10 @@
 #include <string_view>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/durable_file.h"
 #include "invr/error.h"
+#include "invr/log.h"
 
 namespace invr {
 namespace fs = std::filesystem;
@@ -64,8 +64,8 @@ void publish_file(const fs::path& temporary, const fs::path& path) {
   try {
     sync_directory(folder_of(path));
   } catch (const IoError& e) {
-    spdlog::warn("{} (the new {} is in place but may not survive a power loss)", e.what(),
-                 path.string());
+    invr::logger().warn("{} (the new {} is in place but may not survive a power loss)", e.what(),
+                        path.string());
   }
 }
 

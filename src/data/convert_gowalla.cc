@@ -6,11 +6,11 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "data/csv_reader.h"
 #include "invr/convert.h"
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/progress.h"
 
 namespace invr {
@@ -104,9 +104,9 @@ DatasetWithSplit convert_gowalla_with_split(const fs::path& in_dir) {
   dataset.name = default_dataset_name(in_dir, SourceFormat::gowalla);
   std::array<std::size_t, 3> per_part{};
   for (auto part : out.split.part) ++per_part[part];
-  spdlog::info("gowalla: {} users, {} venues, {} check-ins (train {}, valid {}, test {})",
-               dataset.users.size(), dataset.items.size(), dataset.interactions.size(), per_part[0],
-               per_part[1], per_part[2]);
+  invr::logger().info("gowalla: {} users, {} venues, {} check-ins (train {}, valid {}, test {})",
+                      dataset.users.size(), dataset.items.size(), dataset.interactions.size(), per_part[0],
+                      per_part[1], per_part[2]);
   return out;
 }
 

@@ -5,11 +5,11 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "data/csv_reader.h"
 #include "invr/convert.h"
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/progress.h"
 
 namespace invr {
@@ -56,8 +56,8 @@ std::unordered_map<std::int64_t, std::string> read_tag_names(const fs::path& pat
     if (!names.emplace(id, normalize_token_value(reader[1])).second)
       reader.fail(0, fmt::format("duplicate tagID {}: expected each tag once", id));
   }
-  spdlog::debug("{}: {} tags, {} transcoded from Latin-1", reader.name(), names.size(),
-                reader.transcoded_fields());
+  invr::logger().debug("{}: {} tags, {} transcoded from Latin-1", reader.name(), names.size(),
+                       reader.transcoded_fields());
   return names;
 }
 
@@ -100,8 +100,8 @@ std::vector<std::vector<TagCount>> count_tags(const fs::path& path,
       return a.count != b.count ? a.count > b.count : a.tag < b.tag;
     });
   if (skipped > 0)
-    spdlog::info("{}: skipped {} tag assignments of artists missing from artists.dat", reader.name(),
-                 skipped);
+    invr::logger().info("{}: skipped {} tag assignments of artists missing from artists.dat", reader.name(),
+                        skipped);
   return per_item;
 }
 
@@ -156,8 +156,8 @@ Dataset convert_lastfm(const fs::path& in_dir) {
   progress.finish();
 
   dataset.name = default_dataset_name(in_dir, SourceFormat::lastfm);
-  spdlog::info("lastfm: {} users, {} artists, {} listens, {} tag tokens", dataset.users.size(),
-               dataset.items.size(), dataset.interactions.size(), dataset.tokens.size());
+  invr::logger().info("lastfm: {} users, {} artists, {} listens, {} tag tokens", dataset.users.size(),
+                      dataset.items.size(), dataset.interactions.size(), dataset.tokens.size());
   return dataset;
 }
 

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/excerpt.h"
 #include "common/utf8.h"
 #include "data/csv_reader.h"
 #include "invr/convert.h"
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/progress.h"
 
 namespace invr {
@@ -128,8 +128,8 @@ std::unordered_map<std::int64_t, std::string> read_producers(const ConvertOption
     if (reader[1].empty()) continue;  // a few movies list no country
     producers.emplace(id, std::string(reader[1]));  // first listed wins
   }
-  spdlog::debug("{}: {} movies with a {}; {} fields transcoded from Latin-1", reader.name(),
-                producers.size(), options.producer_kind, reader.transcoded_fields());
+  invr::logger().debug("{}: {} movies with a {}; {} fields transcoded from Latin-1", reader.name(),
+                       producers.size(), options.producer_kind, reader.transcoded_fields());
   return producers;
 }
 
@@ -197,9 +197,9 @@ Dataset convert_movielens(const fs::path& in_dir, const ConvertOptions& options)
   progress.finish();
 
   dataset.name = default_dataset_name(in_dir, SourceFormat::movielens);
-  spdlog::info("movielens: {} users, {} movies, {} ratings; {} of {} movies have a {} producer",
-               dataset.users.size(), dataset.items.size(), dataset.interactions.size(),
-               with_producer, movies.size(), options.producers.empty() ? "source" : options.producer_kind);
+  invr::logger().info("movielens: {} users, {} movies, {} ratings; {} of {} movies have a {} producer",
+                      dataset.users.size(), dataset.items.size(), dataset.interactions.size(),
+                      with_producer, movies.size(), options.producers.empty() ? "source" : options.producer_kind);
   return dataset;
 }
 

@@ -11,11 +11,11 @@
 #include <type_traits>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/utf8.h"
 #include "data/atomic_output.h"
 #include "invr/error.h"
+#include "invr/log.h"
 
 namespace invr::data {
 namespace fs = std::filesystem;
@@ -216,7 +216,7 @@ fs::path inter_cache_path(const fs::path& inter_path) {
 std::optional<Interactions> read_inter_cache(const fs::path& cache, const InterCacheKey& key,
                                              IdMap& users, IdMap& items) {
   auto skip = [&](std::string_view why) -> std::optional<Interactions> {
-    spdlog::debug("not using {}: {}", cache.string(), why);
+    invr::logger().debug("not using {}: {}", cache.string(), why);
     return std::nullopt;
   };
   const Fd fd(::open(cache.c_str(), O_RDONLY | O_CLOEXEC));
@@ -280,15 +280,15 @@ bool write_inter_cache(const fs::path& cache, const InterCacheKey& key, const Fa
     write_column(out, interactions.value);
     out.commit();
   } catch (const IoError& e) {
-    spdlog::info("no load cache written: {}", e.what());
+    invr::logger().info("no load cache written: {}", e.what());
     return false;
   }
   // Said once per dataset, since it puts a file the size of the columns next to the data.
   std::error_code ec;
   const auto bytes = fs::file_size(cache, ec);
-  spdlog::info("wrote the load cache {} ({:.0f} MB): later loads of these files read it instead "
-               "of parsing the text",
-               cache.string(), ec ? 0.0 : static_cast<double>(bytes) / 1e6);
+  invr::logger().info("wrote the load cache {} ({:.0f} MB): later loads of these files read it instead "
+                      "of parsing the text",
+                      cache.string(), ec ? 0.0 : static_cast<double>(bytes) / 1e6);
   return true;
 }
 

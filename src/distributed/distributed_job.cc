@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <vector>
 
-#include <spdlog/spdlog.h>
 
 #include "invr/distributed.h"
 #include "invr/error.h"
+#include "invr/log.h"
 
 namespace invr {
 namespace {
@@ -76,7 +76,7 @@ JobResult run_job_distributed(const JobFiles& files, const JobConfig& config) {
   generation.resize(static_cast<std::size_t>(length));
   MPI_Bcast(generation.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD);
   mine.generation = generation;
-  if (rank == 0) spdlog::info("job: distributed over {} ranks, generation {}", ranks, generation);
+  if (rank == 0) invr::logger().info("job: distributed over {} ranks, generation {}", ranks, generation);
 
   JobInputs hooks;
   hooks.write_output = rank == 0;
@@ -113,7 +113,7 @@ JobResult run_job_distributed(const JobFiles& files, const JobConfig& config) {
     return result;
   } catch (const std::exception& e) {
     // The same error usually hits every rank (same inputs); abort all so none waits.
-    spdlog::error("rank {}: {}", rank, e.what());
+    invr::logger().error("rank {}: {}", rank, e.what());
     MPI_Abort(MPI_COMM_WORLD, dynamic_cast<const UsageError*>(&e) ? 2 : 1);
     throw;
   }

@@ -1,9 +1,9 @@
 // The "precomputed" model kind: embeddings made elsewhere, as .npy matrices
 // with one-id-per-line sidecars. Rows are matched to a Dataset by id.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/npy.h"
 #include "invr/retrieval.h"
 #include "model/loaders.h"
@@ -62,8 +62,8 @@ Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
     std::copy(source.begin(), source.end(), out.row(r).begin());
   }
   if (missing > 0)
-    spdlog::warn("{} of {} {} have no precomputed embedding; they get zero vectors", missing,
-                 wanted.size(), what);
+    invr::logger().warn("{} of {} {} have no precomputed embedding; they get zero vectors", missing,
+                        wanted.size(), what);
   return out;
 }
 
@@ -90,7 +90,7 @@ class PrecomputedModel final : public TwoTowerModel {
  private:
   static void note_ignored(const EmbedOptions& options) {
     if (has_time(options.as_of) || options.cold_start)
-      spdlog::warn("precomputed embeddings are fixed: --as-of and --cold-start are ignored");
+      invr::logger().warn("precomputed embeddings are fixed: --as-of and --cold-start are ignored");
   }
 
   Table items_;

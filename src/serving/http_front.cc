@@ -31,9 +31,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "serving/http_connections.h"
 #include "serving/http_util.h"
 
@@ -247,7 +247,7 @@ class Connection : public Sheddable, public std::enable_shared_from_this<Connect
       } catch (const std::exception& e) {
         // A last resort (handlers must not throw). The text may name files or
         // a store's URI: the log gets it, the client a generic reason.
-        spdlog::error("serve: {} {} failed: {}", self->request_.method, self->request_.path, e.what());
+        invr::logger().error("serve: {} {} failed: {}", self->request_.method, self->request_.path, e.what());
         res = HttpResponse();
         reply_error(res, 500, "internal error (the reason is in the server log)");
       }
@@ -378,7 +378,7 @@ void HttpFrontEnd::Impl::on_accept(error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
   if (ec) {
     // Out of descriptors (or the like): wait a little instead of spinning.
-    if (ec.message() != last_accept_error) spdlog::warn("serve: accept failed: {}", ec.message());
+    if (ec.message() != last_accept_error) invr::logger().warn("serve: accept failed: {}", ec.message());
     last_accept_error = ec.message();
     retry.expires_after(kAcceptRetry);
     retry.async_wait([this](error_code wait_ec) {
@@ -400,7 +400,7 @@ void HttpFrontEnd::Impl::run_io() {
       io.run();
       return;
     } catch (const std::exception& e) {
-      spdlog::error("serve: unexpected error on an I/O thread: {}", e.what());
+      invr::logger().error("serve: unexpected error on an I/O thread: {}", e.what());
     }
   }
 }

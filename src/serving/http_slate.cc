@@ -5,10 +5,11 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/excerpt.h"
 #include "serving/http_util.h"
+
+#include "invr/log.h"
 
 namespace invr::serving {
 
@@ -43,7 +44,7 @@ PinnedCandidates read_candidates(ServerContext& context, std::string_view user) 
     context.metrics.add_store_error(StoreOp::get);
     // The reason names the store's URI or path: the log gets it, the client
     // a short reason (issue 17, item 9).
-    spdlog::warn("serve: candidate store get for user {} failed: {}", user, e.what());
+    invr::logger().warn("serve: candidate store get for user {} failed: {}", user, e.what());
     throw StoreUnavailable();
   }
 }

@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
+#include "invr/log.h"
 #include "invr/progress.h"
 #include "simulation/sim_summary.h"
 
@@ -21,8 +21,8 @@ AaResult aa_calibration(const RunInputs& inputs) {
     arm.slots.clear();
   }
   const SimulationParams& params = aa.config.params;
-  spdlog::info("simulate: A/A run ({} arms, all serving control) for {} salts",
-               aa.config.experiment.arms.size(), params.aa_salts);
+  invr::logger().info("simulate: A/A run ({} arms, all serving control) for {} salts",
+                      aa.config.experiment.arms.size(), params.aa_salts);
   UserOutcomes outcomes;
   const RunResult run = simulate_traffic(aa, outcomes);
   const auto days = static_cast<std::size_t>(params.days);

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "simulation/sim_calibrate.h"
 #include "simulation/sim_oracle.h"
 
@@ -83,8 +83,8 @@ double calibrate_oracle(SimulationWorld& world, const TwoTowerModel& model,
     (expected_ctr(mid) < params.base_ctr ? low : high) = mid;
   }
   const double ctr = expected_ctr(0.5 * (low + high));
-  spdlog::info("simulate: oracle bias {:.4f} gives a control CTR of {:.4f} at the start",
-               truth.relevance_bias, ctr);
+  invr::logger().info("simulate: oracle bias {:.4f} gives a control CTR of {:.4f} at the start",
+                      truth.relevance_bias, ctr);
   return ctr;
 }
 

@@ -4,9 +4,10 @@
 #include <numeric>
 
 #include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 
 #include "simulation/sim_summary.h"
+
+#include "invr/log.h"
 
 namespace invr::simulation {
 namespace {
@@ -177,10 +178,10 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
   const ExposureScope scope = exposure_scope(run, dataset, params);
   run.srm = srm_check(panel, users.arm, arms);
   if (run.srm.flagged)
-    spdlog::warn("simulate {}: sample ratio mismatch: users per arm {} (p = {:.3g}), visiting {} "
-                 "(p = {:.3g}) against weights; the arms' comparisons are not to be trusted",
-                 run.name, fmt::join(run.srm.users.observed, "/"), run.srm.users.p_value,
-                 fmt::join(run.srm.visiting_users.observed, "/"), run.srm.visiting_users.p_value);
+    invr::logger().warn("simulate {}: sample ratio mismatch: users per arm {} (p = {:.3g}), visiting {} "
+                        "(p = {:.3g}) against weights; the arms' comparisons are not to be trusted",
+                        run.name, fmt::join(run.srm.users.observed, "/"), run.srm.users.p_value,
+                        fmt::join(run.srm.visiting_users.observed, "/"), run.srm.visiting_users.p_value);
 
   // Rolling 7-day windows of producers with an item live in the window.
   constexpr std::size_t kWindowDays = 7;

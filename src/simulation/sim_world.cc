@@ -5,11 +5,11 @@
 #include <optional>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/atomic_io.h"
 #include "invr/baselines.h"
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/simulation.h"
 #include "invr/split.h"
 #include "simulation/sim_internal.h"
@@ -96,9 +96,9 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
   std::optional<SyntheticTimeline> synthetic;
   if (timeline == "synthetic") {
     synthetic = apply_synthetic_timeline(dataset, params);
-    spdlog::info("simulate: synthetic timeline for {}: {} days of history, {} simulated, {:.2f} "
-                 "visits per user per day on average",
-                 dataset.name, params.history_days, params.days, params.visits_per_day);
+    invr::logger().info("simulate: synthetic timeline for {}: {} days of history, {} simulated, {:.2f} "
+                        "visits per user per day on average",
+                        dataset.name, params.history_days, params.days, params.visits_per_day);
   } else {
     date_undated_items(dataset);
   }
@@ -115,17 +115,17 @@ SimulationWorld dataset_world(Dataset dataset, const SimulationConfig& config,
   world.name = dataset.name;
   OracleReport report;
   report.kind = params.oracle;
-  spdlog::info("simulate: fitting the {} oracle of {} on 90% of its interactions (its holdout "
-               "fit)",
-               params.oracle, dataset.name);
+  invr::logger().info("simulate: fitting the {} oracle of {} on 90% of its interactions (its holdout "
+                      "fit)",
+                      params.oracle, dataset.name);
   report.holdout = simulation::oracle_holdout(params.oracle, dataset, test_rows,
                                               timed ? "user_temporal" : "random", config,
                                               work_dir / "oracle-holdout");
-  spdlog::info("simulate: {} oracle holdout ({}, {} users): Recall@20 {:.4f}, most popular {:.4f}",
-               report.kind, report.holdout.protocol, report.holdout.test_users,
-               report.holdout.recall_at_20, report.holdout.most_popular_recall_at_20);
-  spdlog::info("simulate: fitting the {} oracle on all {} interactions of {}", params.oracle,
-               dataset.interactions.size(), dataset.name);
+  invr::logger().info("simulate: {} oracle holdout ({}, {} users): Recall@20 {:.4f}, most popular {:.4f}",
+                      report.kind, report.holdout.protocol, report.holdout.test_users,
+                      report.holdout.recall_at_20, report.holdout.most_popular_recall_at_20);
+  invr::logger().info("simulate: fitting the {} oracle on all {} interactions of {}", params.oracle,
+                      dataset.interactions.size(), dataset.name);
   world.oracle = simulation::fit_oracle(params.oracle, dataset, config, work_dir / "oracle");
   world.oracle_report = std::move(report);
 

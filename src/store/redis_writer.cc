@@ -1,7 +1,7 @@
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "store/generation_rules.h"
 #include "store/redis_store.h"
 #include "store/value_codec.h"
@@ -26,7 +26,7 @@ class RedisWriter final : public GenerationWriter {
     try {
       abort();
     } catch (const std::exception& e) {
-      spdlog::warn("{}: aborting generation {}: {} (cleaned once its heartbeat expires)", pool_->uri(), id_, e.what());
+      invr::logger().warn("{}: aborting generation {}: {} (cleaned once its heartbeat expires)", pool_->uri(), id_, e.what());
     }
   }
 
@@ -75,11 +75,11 @@ class RedisWriter final : public GenerationWriter {
     state_.committed = true;
     try {
       const auto removed = remove_expired_redis(redis, keys_, options_.grace_seconds);
-      spdlog::info("{}: committed generation {} ({} users); removed {} expired", pool_->uri(), id_, users_written_,
-                   removed.size());
+      invr::logger().info("{}: committed generation {} ({} users); removed {} expired", pool_->uri(), id_, users_written_,
+                          removed.size());
     } catch (const Error& e) {
-      spdlog::warn("{}: committed generation {}, but removing expired generations failed: {}", pool_->uri(), id_,
-                   e.what());
+      invr::logger().warn("{}: committed generation {}, but removing expired generations failed: {}", pool_->uri(), id_,
+                          e.what());
     }
   }
 

@@ -14,10 +14,10 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/atomic_file.h"
 #include "invr/error.h"
+#include "invr/log.h"
 
 namespace invr::store {
 namespace fs = std::filesystem;
@@ -149,7 +149,7 @@ void remove_unlisted_generations(const RocksDbPaths& paths, const StoreState& st
     if (state.contains(name)) continue;
     std::error_code remove_ec;
     fs::remove_all(it->path(), remove_ec);
-    if (remove_ec) spdlog::warn("{}: cannot remove leftover generation: {}", it->path().string(), remove_ec.message());
+    if (remove_ec) invr::logger().warn("{}: cannot remove leftover generation: {}", it->path().string(), remove_ec.message());
   }
 }
 

@@ -5,11 +5,11 @@
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
-#include <spdlog/spdlog.h>
 
 #include "common/durable_file.h"
 #include "invr/atomic_file.h"
 #include "invr/error.h"
+#include "invr/log.h"
 #include "store/generation_rules.h"
 #include "store/sst_builder.h"
 #include "store/value_codec.h"
@@ -35,7 +35,7 @@ class RocksDbWriter final : public GenerationWriter {
     try {
       abort();
     } catch (const std::exception& e) {
-      spdlog::warn("{}: aborting generation {}: {}", uri_, id_, e.what());
+      invr::logger().warn("{}: aborting generation {}: {}", uri_, id_, e.what());
     }
   }
 
@@ -75,8 +75,8 @@ class RocksDbWriter final : public GenerationWriter {
       write_state(paths_, state);  // the commit point
       state_.committed = true;
       remove_unlisted_generations(paths_, state);
-      spdlog::info("{}: committed generation {} ({} users); removed {} expired", uri_, id_, users_written_,
-                   removed.size());
+      invr::logger().info("{}: committed generation {} ({} users); removed {} expired", uri_, id_, users_written_,
+                          removed.size());
     } catch (const fs::filesystem_error& e) {
       throw IoError(fmt::format("{}: cannot commit generation {}: {}", uri_, id_, e.what()));
     }
@@ -87,7 +87,7 @@ class RocksDbWriter final : public GenerationWriter {
     state_.aborted = true;
     std::error_code ec;
     fs::remove_all(paths_.generation(id_), ec);
-    if (ec) spdlog::warn("{}: cannot remove aborted generation {}: {}", uri_, id_, ec.message());
+    if (ec) invr::logger().warn("{}: cannot remove aborted generation {}: {}", uri_, id_, ec.message());
     lock_.reset();
   }
 

@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/progress.h"
 #include "invr/synth.h"
 #include "alias_table.h"
@@ -311,8 +311,8 @@ void run_legacy_recommender(const WorldParams& params, const std::vector<double>
   const auto shown = world.exposures.size();
   std::size_t clicks = 0;
   for (auto c : world.exposures.clicked) clicks += c;
-  spdlog::info("legacy recommender: {} visits, {} impressions, {} clicks (CTR {:.2f}%)",
-               total_visits, shown, clicks, shown ? 100.0 * double(clicks) / double(shown) : 0.0);
+  invr::logger().info("legacy recommender: {} visits, {} impressions, {} clicks (CTR {:.2f}%)",
+                      total_visits, shown, clicks, shown ? 100.0 * double(clicks) / double(shown) : 0.0);
 }
 
 }  // namespace invr::synth

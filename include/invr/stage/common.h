@@ -6,6 +6,7 @@
 #include "invr/atomic_file.h"
 #include "invr/error.h"
 #include "invr/flags.h"
+#include "invr/log.h"
 #include "invr/matrix.h"
 #include "invr/npy.h"
 #include "invr/progress.h"

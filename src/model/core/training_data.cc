@@ -6,8 +6,8 @@
 #include <numeric>
 #include <random>
 
-#include <spdlog/spdlog.h>
 
+#include "invr/log.h"
 #include "invr/npy.h"
 #include "invr/split.h"
 
@@ -85,9 +85,9 @@ TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& co
     } else {
       // The rows `invr evaluate` holds out for this model (same protocol,
       // fraction and seed), so it never scores a row the model trained on.
-      spdlog::info("validating on {} {:.0f}% of the rows",
-                   protocol == "random" ? "a seeded random" : "each user's latest",
-                   100 * config.validation_fraction);
+      invr::logger().info("validating on {} {:.0f}% of the rows",
+                          protocol == "random" ? "a seeded random" : "each user's latest",
+                          100 * config.validation_fraction);
       const Split rows =
           protocol == "random"
               ? random_split(dataset.interactions, config.validation_fraction, config.seed)
@@ -96,7 +96,7 @@ TrainingData prepare_training_data(const Dataset& dataset, const ModelConfig& co
       split.test = positives_of(rows.test);
     }
     if (split.train.size() == 0 || split.test.size() == 0) {
-      spdlog::warn("validation split is empty on one side; training without validation");
+      invr::logger().warn("validation split is empty on one side; training without validation");
       split = Split{positives, {}};
       cutoff = kNoTime;
     }

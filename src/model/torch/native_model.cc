@@ -3,9 +3,9 @@
 #include <random>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "model/core/model_files.h"
 #include "model/torch/plugin.h"
 #include "model/torch/torch_file.h"
@@ -104,9 +104,9 @@ NativeModel::NativeModel(ModelConfig config, Vocabulary vocabulary, TwoTowerNet 
 Matrix NativeModel::embed_items(const Dataset& dataset, const EmbedOptions& options) const {
   const ColdStart mode = options.cold_start.value_or(*parse_cold_start(config_.cold_start));
   if (mode == ColdStart::content && config_.cold_start != "content")
-    spdlog::warn("embedding cold items by content with a model trained for cold_start = {}: "
-                 "its unknown-id path was never trained",
-                 config_.cold_start);
+    invr::logger().warn("embedding cold items by content with a model trained for cold_start = {}: "
+                        "its unknown-id path was never trained",
+                        config_.cold_start);
   const ItemCatalog catalog =
       make_item_catalog(dataset, vocabulary_.items, vocabulary_.producers, config_.token_buckets);
   const torch::Tensor result = embed_catalog(net_, catalog, dataset.items, vocabulary_.item_count,
