@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s ITEMS.npy USERS.npy TOP_USERS_PER_ITEM MAX_CANDIDATES REPEAT\n", argv[0]);
     return 2;
   }
+  invr::set_blas_threads(1);  // once, as a program should (docs/library.md, "Threads")
   const auto items = invr::read_npy_matrix<float>(argv[1]);
   const auto users = invr::read_npy_matrix<float>(argv[2]);
   invr::RetrievalSettings retrieval;

@@ -118,7 +118,7 @@ std::vector<float> make_data(std::int64_t rows, int dim, const std::string& kind
 // per worker as in exact_search.
 void sgemm_blocked(const float* queries, std::int64_t n, const float* base, std::int64_t m, int dim,
                    int threads, std::int64_t qb, std::int64_t bb) {
-  invr::retrieval::set_blas_threads(1);
+  invr::set_blas_threads(1);
   const std::int64_t query_blocks = (n + qb - 1) / qb;
   const std::int64_t base_blocks = (m + bb - 1) / bb;
   const std::int64_t units = query_blocks * base_blocks;
@@ -151,7 +151,7 @@ void exact_blas_threaded(const float* queries, std::int64_t n, const float* base
                          int dim, int k, int threads, float* scores, RowId* ids) {
   constexpr std::int64_t qb = 1024;
   constexpr std::int64_t bb = 4096;
-  invr::retrieval::set_blas_threads(threads);
+  invr::set_blas_threads(threads);
   std::vector<float> product(static_cast<std::size_t>(qb * bb));
   std::vector<invr::retrieval::TopkBlock> lists(static_cast<std::size_t>(threads));
   for (std::int64_t q0 = 0; q0 < n; q0 += qb) {

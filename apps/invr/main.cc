@@ -5,13 +5,14 @@
 #include <cstdio>
 #include <memory>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "command.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/progress.h"
+#include "invr/retrieval.h"
 #include "invr/version.h"
 
 namespace invr::cli {
@@ -31,9 +32,11 @@ int main(int argc, char** argv) {
   // signal handling (CONTRIBUTING.md, convention 7).
   std::signal(SIGXFSZ, SIG_IGN);
 
-  // Logs go to stderr; stdout carries results only.
-  auto logger = spdlog::stderr_color_mt("invr");
-  spdlog::set_default_logger(logger);
+  // Logs go to stderr; stdout carries results only. The library logs through
+  // the "invr" logger (invr/log.h); the CLI's own lines use it too, as the
+  // default logger, so one pattern and one level (-q, -v) cover both.
+  invr::logger();
+  spdlog::set_default_logger(spdlog::get("invr"));
   spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
 
   CLI::App app{"invr: inverse retrieval for long-tail exposure"};
@@ -64,6 +67,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // Exact top-k runs one sgemm per worker of its own; OpenBLAS's pool is
+  // process-wide, so it is set here once (invr/retrieval.h), not per search.
+  invr::set_blas_threads(1);
   invr::Progress::set_enabled(!quiet);
   invr::set_load_cache_default(!no_load_cache);
   spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::info);

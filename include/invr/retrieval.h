@@ -25,11 +25,14 @@
 //    base is the caller's to check: it is searched again and again), so no
 //    FAISS index ever sees a value that would make it abort.
 //  - Expected failures (bad spec, bad file, embeddings that break the rule)
-//    throw invr::Error subclasses; wrong sizes passed by code are invariants
-//    (INVR_CHECK).
-//  - Exact search sets OpenBLAS to one thread per worker (process-wide) and
-//    parallelises itself; FAISS searches set OpenBLAS and OpenMP to
-//    SearchParams::threads. See docs/retrieval.md.
+//    throw invr::Error subclasses; bad arguments (k < 1, n < 0, a null
+//    pointer, columns that differ) throw UsageError naming the argument.
+//  - Threads: no call changes process-wide thread state. Exact search runs
+//    SearchParams::threads workers of its own, each calling single-threaded
+//    sgemm, so it wants OpenBLAS's (process-wide) pool at 1: the caller sets
+//    that once with set_blas_threads (the CLI and the Python module do).
+//    FAISS calls set the calling thread's OpenMP count to SearchParams::threads
+//    (IndexParams::threads for add) and restore it. docs/library.md, "Threads".
 #pragma once
 
 #include <cstdint>
@@ -58,6 +61,17 @@ inline constexpr double kMaxEmbeddingNorm = 1e18;
 // norm exceeds kMaxEmbeddingNorm (at its largest value); `source` names the
 // file or what the rows are ("queries"). Reads each value once.
 void check_embeddings(MatrixView rows, const std::string& source, std::int64_t first_row = 0);
+
+// Sets OpenBLAS's thread pool, which is process-wide (Debian's pthreads
+// build has no per-thread count); 0 = std::thread::hardware_concurrency().
+// Call it once, before searching, not during a search on another thread.
+// 1 suits exact search (see the contract above); LAPACK work (EASE) and
+// FAISS's IVF coarse quantizer use the pool as set. Exact search with
+// several workers and a larger pool logs one warning (invr/log.h).
+void set_blas_threads(int threads);
+// OpenBLAS's pool size now (OpenBLAS starts at the core count or
+// $OPENBLAS_NUM_THREADS).
+int blas_threads();
 
 // Per-call settings: one index serves many threads with different settings.
 struct SearchParams {

@@ -7,6 +7,7 @@
 #include "index_file.h"
 #include "invr/error.h"
 #include "invr/retrieval.h"
+#include "threads.h"
 
 namespace invr::retrieval {
 namespace {
@@ -20,7 +21,7 @@ class ExactIndex final : public VectorIndex {
   std::string spec() const override { return "exact"; }
 
   void add(std::int64_t n, const float* rows) override {
-    INVR_CHECK(n >= 0 && (n == 0 || rows != nullptr));
+    check_add_arguments(n, rows, "exact");
     check_embeddings(MatrixView{rows, n, dim_}, "rows added to index 'exact'", size());
     rows_.insert(rows_.end(), rows, rows + n * dim_);
   }

@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "invr/error.h"
 #include "invr/retrieval.h"
 #include "threads.h"
@@ -299,12 +301,18 @@ void search(MatrixView queries, MatrixView base, int k, float* scores, RowId* id
 
 void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                   const SearchParams& params) {
-  INVR_CHECK(k >= 1);
+  retrieval::check_search_arguments(queries.rows, queries.data, k, scores, ids, "exact_search");
   const std::int64_t n = queries.rows;
   if (n == 0) return;
-  INVR_CHECK(queries.cols == base.cols && queries.cols >= 1);
-  INVR_CHECK(scores != nullptr && ids != nullptr && queries.data != nullptr);
-  INVR_CHECK(base.rows < (std::int64_t{1} << 32));  // TopkBlock packs ids into 32 bits
+  if (queries.cols != base.cols || queries.cols < 1)
+    throw UsageError(fmt::format("exact_search: queries have {} columns and base has {}; both "
+                                 "must be the same, at least 1",
+                                 queries.cols, base.cols));
+  if (base.rows < 0 || (base.rows > 0 && base.data == nullptr))
+    throw UsageError(fmt::format("exact_search: base has {} rows and {} data", base.rows,
+                                 base.data ? "non-null" : "null"));
+  if (base.rows >= (std::int64_t{1} << 32))  // TopkBlock packs ids into 32 bits
+    throw UsageError(fmt::format("exact_search: base has {} rows, more than 2^32 - 1", base.rows));
   // The queries only: the base is searched again and again (docs/retrieval.md).
   check_embeddings(queries, "queries");
   if (base.rows == 0) {
@@ -313,8 +321,9 @@ void exact_search(MatrixView queries, MatrixView base, int k, float* scores, Row
     return;
   }
   // Each worker runs its own sgemm; a threaded OpenBLAS underneath would
-  // oversubscribe the cores and serialise on OpenBLAS's pool lock.
-  retrieval::set_blas_threads(1);
+  // oversubscribe the cores and serialise on OpenBLAS's level-3 lock. The
+  // pool is process-wide, so it is the caller's to set (set_blas_threads).
+  retrieval::warn_if_blas_pool_shared(resolve_threads(params.threads));
   search(queries, base, k, scores, ids, params, true);
 }
 

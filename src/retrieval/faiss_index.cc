@@ -1,8 +1,6 @@
 // FAISS-backed indexes (HNSW, IVF, any factory string), inner product.
 // FAISS headers stay in this file. Payload on disk: faiss::write_index bytes,
 // empty for an IVF index whose lists were not yet trained.
-#include <omp.h>
-
 #include <faiss/IVFlib.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
@@ -47,14 +45,13 @@ class FaissIndex final : public VectorIndex {
   std::string spec() const override { return spec_; }
 
   void add(std::int64_t n, const float* rows) override {
-    INVR_CHECK(n >= 0 && (n == 0 || rows != nullptr));
+    check_add_arguments(n, rows, spec_);
     if (n == 0) return;
     // FAISS aborts (k-means) on the infinities huge values make: refuse them first.
     check_embeddings(MatrixView{rows, n, dim_}, fmt::format("rows added to index '{}'", spec_),
                      size());
     if (!index_) create(fmt::format("IVF{},Flat", auto_nlist(n)));
-    omp_set_num_threads(resolve_threads(params_.threads));  // this thread's OpenMP setting only
-    set_blas_threads(resolve_threads(params_.threads));
+    const ScopedOmpThreads omp_threads(resolve_threads(params_.threads));
     try {
       if (!index_->is_trained) index_->train(n, rows);
       index_->add(n, rows);
@@ -65,7 +62,7 @@ class FaissIndex final : public VectorIndex {
 
   void search(std::int64_t n, const float* queries, int k, float* scores, RowId* ids,
               const SearchParams& params) const override {
-    INVR_CHECK(k >= 1 && n >= 0);
+    check_search_arguments(n, queries, k, scores, ids, spec_);
     if (n == 0) return;
     check_embeddings(MatrixView{queries, n, dim_}, fmt::format("queries to index '{}'", spec_));
     if (size() == 0) {
@@ -73,9 +70,8 @@ class FaissIndex final : public VectorIndex {
       std::fill(ids, ids + n * k, kNoRow);
       return;
     }
-    const int threads = resolve_threads(params.threads);
-    omp_set_num_threads(threads);
-    set_blas_threads(threads);
+    // OpenBLAS's pool (IVF's coarse quantizer) is the caller's: set_blas_threads.
+    const ScopedOmpThreads omp_threads(resolve_threads(params.threads));
     try {
       if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
         search_hnsw(*hnsw, n, queries, k, scores, ids, params);
