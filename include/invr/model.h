@@ -9,10 +9,13 @@
 //    string, so the Dataset need not be the one the model was trained on.
 //  - A user's embedding depends only on their positive events (is_positive)
 //    before `as_of`; an item's on its id, producer, tokens and age at `as_of`.
-//  - A model directory (docs/model.md) holds one of three kinds:
+//  - A model directory (docs/model.md) holds one of four kinds:
 //      "two-tower"   weights trained by invr (train_two_tower / `invr train`),
 //      "torchscript" user_tower.pt + item_tower.pt with the documented inputs,
-//      "precomputed" item/user embeddings as .npy files with id sidecars.
+//      "precomputed" item/user embeddings as .npy files with id sidecars,
+//      "als"         implicit ALS item factors (train_als / `invr train --kind
+//                    als`); users are folded in from their history, cold
+//                    items predicted from content.
 //    load() checks the manifest (magic "invr-model", format version) and
 //    every file it needs, throwing invr::Error naming the file at fault.
 //  - A loaded model is immutable: the embed_* methods are const and may be
@@ -34,6 +37,7 @@
 #include "invr/matrix.h"
 #include "invr/evaluate.h"
 #include "invr/metrics.h"
+#include "invr/model_config.h"
 
 namespace invr {
 
@@ -66,7 +70,7 @@ class TwoTowerModel {
   // Loads any kind of model directory; see the contract above.
   static std::unique_ptr<TwoTowerModel> load(const std::filesystem::path& dir);
 
-  // "two-tower", "torchscript" or "precomputed".
+  // "two-tower", "torchscript", "precomputed" or "als".
   virtual std::string kind() const = 0;
   virtual std::size_t dim() const = 0;
 
@@ -96,9 +100,10 @@ void write_embeddings(const std::filesystem::path& npy_path, const Matrix& matri
 // Logs through spdlog; bad options throw UsageError naming the flag of
 // `invr evaluate`, bad files IoError or DataError.
 
-// The methods in their default order.
-inline constexpr const char* kEvaluationMethods[] = {"two_tower", "most_popular", "item_knn",
-                                                     "ease"};
+// The methods in their default order. two_tower scores the model directory
+// (whatever its kind); als trains implicit ALS on the holdout's training rows.
+inline constexpr const char* kEvaluationMethods[] = {"two_tower", "als", "most_popular",
+                                                     "item_knn", "ease"};
 
 struct EvaluationOptions {
   std::filesystem::path model_dir;  // the model for two_tower; empty = baselines only
@@ -114,6 +119,9 @@ struct EvaluationOptions {
   std::optional<std::uint64_t> seed;
   ItemKnnParams item_knn;
   EaseParams ease;
+  // Settings of the als method (kind, validation_fraction and progress are
+  // its own: it trains on every training row of the holdout).
+  ModelConfig als;
 };
 
 // One method's scores: `overall` and `cold` as score_method returns them.
@@ -121,7 +129,7 @@ struct MethodEvaluation {
   std::string method;
   std::string skipped;  // why the method did not run (ease_refusal); "" = it ran
   MethodAccuracy accuracy;
-  // two_tower only: the cold items ranked alone, scored against relevant_cold
+  // two_tower and als: the cold items ranked alone, scored against relevant_cold
   // (the cold-start protocol of DropoutNet, Volkovs et al. 2017).
   std::optional<AccuracyMetrics> cold_only;
   double seconds = 0;  // wall time of ranking and scoring (model loading included)

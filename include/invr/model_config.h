@@ -15,6 +15,11 @@
 namespace invr {
 
 struct ModelConfig {
+  // Which model `invr train` (train_model) trains: "two-tower" (the towers
+  // below, LibTorch) or "als" (implicit ALS, torch-free; docs/model.md, "The
+  // als kind": its factors are `dim`, and it reads the als_* settings, seed,
+  // threads and the validation settings).
+  std::string kind = "two-tower";
   // Towers.
   std::int64_t dim = 64;              // output embedding size d
   std::int64_t embedding_dim = 64;    // size of id, producer, token and age embeddings
@@ -52,6 +57,17 @@ struct ModelConfig {
   std::int64_t max_validation_users = 5000;
   std::uint64_t seed = 42;
   std::int64_t threads = 0;  // 0 = LibTorch's default (all cores)
+  // Implicit ALS (kind = "als"): confidence c = 1 + als_alpha · r for r
+  // positive events on an item, L2 weight als_regularization, conjugate-
+  // gradient steps per row and sweep, and the ridge regression that embeds
+  // cold items from their content (producer and tokens hashed into
+  // als_content_buckets features).
+  double als_alpha = 10;
+  double als_regularization = 1;
+  std::int64_t als_iterations = 15;
+  std::int64_t als_cg_steps = 3;
+  std::int64_t als_content_buckets = 1024;
+  double als_content_regularization = 10;
 };
 
 // One declared field (invr/settings.h): name (snake_case in TOML; the CLI

@@ -65,4 +65,17 @@ struct TrainResult {
 TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& config,
                             const TrainOptions& options);
 
+// Implicit ALS (docs/model.md, "The als kind"; torch-free): the same
+// validation rows as the two-tower, config.als_iterations sweeps, Recall@
+// eval_k on the validation rows once at the end (report.best_recall; one
+// EpochReport per sweep). Writes a model directory of kind "als". `resume`
+// and `warm_start` do not apply (it trains from scratch, with a warning).
+// Deterministic for the data and the settings, whatever `threads`.
+TrainResult train_als(const Dataset& dataset, const ModelConfig& config,
+                      const TrainOptions& options);
+
+// The model config.kind names: train_two_tower ("two-tower") or train_als ("als").
+TrainResult train_model(const Dataset& dataset, const ModelConfig& config,
+                        const TrainOptions& options);
+
 }  // namespace invr

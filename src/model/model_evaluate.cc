@@ -10,13 +10,14 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/model.h"
 #include "invr/model_config.h"
 #include "invr/retrieval.h"
 #include "invr/split.h"
+#include "model/als_model.h"
 
 namespace invr {
 namespace {
@@ -31,7 +32,7 @@ std::vector<std::string> methods_to_run(const EvaluationOptions& options) {
     return std::vector<std::string>(known_begin + (options.model_dir.empty() ? 1 : 0), known_end);
   for (const std::string& m : options.methods)
     if (std::find(known_begin, known_end, m) == known_end)
-      throw UsageError(fmt::format("--methods: unknown method '{}' (expected two_tower, "
+      throw UsageError(fmt::format("--methods: unknown method '{}' (expected two_tower, als, "
                                    "most_popular, item_knn or ease)", m));
   if (std::find(options.methods.begin(), options.methods.end(), "two_tower") !=
           options.methods.end() &&
@@ -71,6 +72,16 @@ std::vector<RowId> search(const Matrix& users, std::span<const Index> evaluated,
   return ids;
 }
 
+// Implicit ALS trained on the holdout's training rows, in memory: like the
+// baselines, it learns from every row the holdout lets it see.
+std::unique_ptr<TwoTowerModel> als_on_holdout(ModelConfig config, const Dataset& dataset,
+                                              const Holdout& holdout) {
+  config.kind = "als";
+  config.validation_fraction = 0;
+  model::AlsTraining trained = model::fit_als(with_interactions(dataset, holdout.train), config, false);
+  return model::make_als_model(std::move(trained.parts));
+}
+
 // One method's lists over every user, or `skipped` set when it refuses.
 MethodEvaluation run_method(const std::string& method, const EvaluationOptions& options,
                             const Dataset& dataset, const Holdout& holdout,
@@ -80,8 +91,9 @@ MethodEvaluation run_method(const std::string& method, const EvaluationOptions& 
   MethodEvaluation result;
   result.method = method;
   ItemLists ranked;
-  if (method == "two_tower") {
-    const auto model = TwoTowerModel::load(options.model_dir);
+  if (method == "two_tower" || method == "als") {
+    const auto model = method == "als" ? als_on_holdout(options.als, dataset, holdout)
+                                       : TwoTowerModel::load(options.model_dir);
     TwoTowerLists lists = two_tower_lists(*model, dataset, holdout, sets, options.k);
     ranked = std::move(lists.overall);
     result.cold_only = accuracy_at_k(lists.cold_only, sets.relevant_cold, options.k);
@@ -91,7 +103,7 @@ MethodEvaluation run_method(const std::string& method, const EvaluationOptions& 
     ranked = item_knn_top_k(sets.train_items, num_items, options.k, options.item_knn);
   } else {
     if (std::string why = ease_refusal(num_items, options.ease); !why.empty()) {
-      spdlog::warn("ease skipped: {}", why);
+      invr::logger().warn("ease skipped: {}", why);
       result.skipped = std::move(why);
       return result;
     }
@@ -99,8 +111,8 @@ MethodEvaluation run_method(const std::string& method, const EvaluationOptions& 
   }
   result.accuracy = score_method(ranked, sets, options.k);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("{}: recall@{} {:.4f} ({:.1f} s)", method, options.k, result.accuracy.overall.recall,
-               result.seconds);
+  invr::logger().info("{}: recall@{} {:.4f} ({:.1f} s)", method, options.k, result.accuracy.overall.recall,
+                      result.seconds);
   return result;
 }
 
@@ -119,8 +131,8 @@ HoldoutOptions evaluation_holdout_options(const Dataset& dataset, const Evaluati
   ModelConfig config;
   read_model_config(config_path, config);
   if (config.validation_fraction <= 0) {
-    spdlog::warn("the model trained on all events (validation_fraction = 0): its test events "
-                 "are not held out; using --test-fraction {}", holdout.test_fraction);
+    invr::logger().warn("the model trained on all events (validation_fraction = 0): its test events "
+                        "are not held out; using --test-fraction {}", holdout.test_fraction);
     return holdout;
   }
   const std::string protocol = validation_protocol(config, dataset.has_timestamps());
@@ -186,8 +198,8 @@ EvaluationReport evaluate_methods(const Dataset& dataset, const EvaluationOption
   report.train_rows = holdout.train.size();
   report.test_rows = holdout.test.size();
   report.cold_test_rows = sets.cold_test_rows;
-  spdlog::info("{} holdout: {} train rows, {} test rows ({} on cold items)", holdout.protocol,
-               holdout.train.size(), holdout.test.size(), sets.cold_test_rows);
+  invr::logger().info("{} holdout: {} train rows, {} test rows ({} on cold items)", holdout.protocol,
+                      holdout.train.size(), holdout.test.size(), sets.cold_test_rows);
   for (const std::string& method : methods)
     report.methods.push_back(run_method(method, options, dataset, holdout, sets));
   return report;

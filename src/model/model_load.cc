@@ -7,6 +7,7 @@
 #include "invr/model_train.h"
 #include "invr/progress.h"
 #include "invr/retrieval.h"
+#include "model/als_model.h"
 #include "model/loaders.h"
 
 namespace invr {
@@ -51,12 +52,13 @@ std::unique_ptr<TwoTowerModel> load_unchecked(const std::filesystem::path& dir) 
 
   const model::Manifest manifest = model::read_manifest(dir);
   if (manifest.kind == "precomputed") return model::load_precomputed_model(dir, manifest);
+  if (manifest.kind == "als") return model::load_als_model(dir, manifest);
   if (manifest.kind == "two-tower") return model::torch_plugin().load_native_model(dir, manifest);
   if (manifest.kind == "torchscript")
     return model::torch_plugin().load_torchscript_model(dir, manifest);
   throw DataError((dir / model::kManifestFile).string(), 0, 0,
-                  fmt::format("unknown model kind '{}'; expected two-tower, torchscript or "
-                              "precomputed",
+                  fmt::format("unknown model kind '{}'; expected two-tower, torchscript, "
+                              "precomputed or als",
                               manifest.kind));
 }
 
@@ -70,7 +72,17 @@ TrainResult train_two_tower(const Dataset& dataset, const ModelConfig& config,
                             const TrainOptions& options) {
   TrainOptions resolved = options;
   resolved.progress = options.progress && Progress::enabled();
-  TrainResult result = model::torch_plugin().train_two_tower(dataset, config, resolved);
+  ModelConfig two_tower = config;
+  two_tower.kind = "two-tower";  // what this trains, whatever the caller's kind said
+  TrainResult result = model::torch_plugin().train_two_tower(dataset, two_tower, resolved);
+  result.model = checked(std::move(result.model), options.out_dir);
+  return result;
+}
+
+TrainResult train_model(const Dataset& dataset, const ModelConfig& config,
+                        const TrainOptions& options) {
+  if (config.kind != "als") return train_two_tower(dataset, config, options);
+  TrainResult result = train_als(dataset, config, options);
   result.model = checked(std::move(result.model), options.out_dir);
   return result;
 }

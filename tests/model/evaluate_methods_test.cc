@@ -64,9 +64,9 @@ TEST(EvaluateMethods, ScoresTheCircleWorldOnATemporalHoldout) {
   EXPECT_EQ(report.users, kUsers);
   EXPECT_EQ(report.items, kItems);
   EXPECT_FALSE(report.holdout_options.split_file);
-  ASSERT_EQ(report.methods.size(), 4u);
-  const char* order[] = {"two_tower", "most_popular", "item_knn", "ease"};
-  for (std::size_t m = 0; m < 4; ++m) {
+  ASSERT_EQ(report.methods.size(), 5u);
+  const char* order[] = {"two_tower", "als", "most_popular", "item_knn", "ease"};
+  for (std::size_t m = 0; m < 5; ++m) {
     EXPECT_EQ(report.methods[m].method, order[m]);
     EXPECT_TRUE(report.methods[m].skipped.empty()) << order[m];
     EXPECT_GE(report.methods[m].seconds, 0.0);
@@ -79,6 +79,10 @@ TEST(EvaluateMethods, ScoresTheCircleWorldOnATemporalHoldout) {
   EXPECT_EQ(two_tower.accuracy.cold.users, 10u);
   EXPECT_DOUBLE_EQ(two_tower.cold_only->recall, 1.0);
   EXPECT_FALSE(method(report, "most_popular").cold_only);
+  // als ranks cold items too (from content; the circle's items have none,
+  // so only the count of scored users is certain).
+  ASSERT_TRUE(method(report, "als").cold_only);
+  EXPECT_EQ(method(report, "als").cold_only->users, 10u);
   // The circle points each user at the items they click next.
   EXPECT_GT(two_tower.accuracy.overall.recall, method(report, "most_popular").accuracy.overall.recall);
 

@@ -17,6 +17,8 @@ constexpr double kBig = 1e9;
 constexpr double kMaxSeed = 9.2e18;
 
 const std::array kSpecs = {
+    ModelConfigSpec{"kind", "Which model to train: the two towers (LibTorch) or implicit ALS", 0, 0,
+                    "two-tower|als", &C::kind, false},
     ModelConfigSpec{"dim", "Output embedding size d of both towers", 1, 4096, nullptr, &C::dim,
                     false},
     ModelConfigSpec{"embedding_dim", "E: size of the id, producer, token and age embeddings", 1, 4096,
@@ -75,6 +77,20 @@ const std::array kSpecs = {
                     &C::seed, true},
     ModelConfigSpec{"threads", "LibTorch and OpenBLAS threads; 0 = their defaults. 1 makes training deterministic",
                     0, 1024, nullptr, &C::threads, true},
+    ModelConfigSpec{"als_alpha", "ALS: confidence c = 1 + alpha * (positive events on the item)", 0,
+                    1e6, nullptr, &C::als_alpha, true},
+    ModelConfigSpec{"als_regularization", "ALS: L2 regularisation lambda of user and item factors",
+                    1e-6, 1e6, nullptr, &C::als_regularization, true},
+    ModelConfigSpec{"als_iterations", "ALS: sweeps (users, then items) over the data", 1, 10000,
+                    nullptr, &C::als_iterations, true},
+    ModelConfigSpec{"als_cg_steps", "ALS: conjugate-gradient steps per row and sweep (warm-started)",
+                    1, 4096, nullptr, &C::als_cg_steps, true},
+    ModelConfigSpec{"als_content_buckets",
+                    "ALS: hashed content features (producer, tokens) of the cold-item regression",
+                    1, 16384, nullptr, &C::als_content_buckets, true},
+    ModelConfigSpec{"als_content_regularization",
+                    "ALS: ridge lambda of the content -> item factor regression (cold items)", 1e-6,
+                    1e9, nullptr, &C::als_content_regularization, true},
 };
 
 }  // namespace

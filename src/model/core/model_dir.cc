@@ -73,7 +73,7 @@ Manifest read_manifest(const fs::path& dir) {
                             path.string(), manifest.format_version, kModelFormatVersion));
   if (manifest.format_version < 1) throw bad("\"format_version\" must be at least 1");
   if (!doc.contains("kind") || !doc["kind"].is_string())
-    throw bad("expected a string \"kind\" (two-tower, torchscript or precomputed)");
+    throw bad("expected a string \"kind\" (two-tower, torchscript, precomputed or als)");
   manifest.kind = doc["kind"].get<std::string>();
   if (doc.contains("dim")) {
     if (!doc["dim"].is_number_unsigned()) throw bad("\"dim\" must be a non-negative integer");

@@ -26,7 +26,7 @@ struct FileCheck {
 
 struct Manifest {
   int format_version = kModelFormatVersion;
-  std::string kind;  // "two-tower", "torchscript", "precomputed"
+  std::string kind;  // "two-tower", "torchscript", "precomputed", "als"
   std::size_t dim = 0;  // 0 = not stated (torchscript: found by running the towers)
   std::map<std::string, FileCheck> files;  // optional; checked when present
   nlohmann::json info = nlohmann::json::object();  // free-form (training summary)
