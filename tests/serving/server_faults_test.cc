@@ -27,68 +27,14 @@
 
 #include "fault_util.h"
 #include "serving/http_front.h"
+#include "serving/serve_process.h"
 #include "serving/server_test_util.h"
 
 namespace invr {
 namespace {
 namespace fs = std::filesystem;
 
-#define INVR_REQUIRE_CLI() \
-  if (!fs::exists(INVR_CLI_PATH)) GTEST_SKIP() << "invr CLI not built at " << INVR_CLI_PATH << " (ninja invr_cli)"
-
-// `invr serve` in a child process, its stderr in `log_file`.
-struct ServeProcess {
-  pid_t pid = -1;
-  int port = 0;
-
-  // file_size_limit: RLIMIT_FSIZE soft limit in bytes (0: none); the hard
-  // limit stays unlimited so prlimit can raise it again.
-  ServeProcess(const fs::path& config, const fs::path& log_file, rlim_t file_size_limit) {
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      const int err = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(err, STDERR_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      if (file_size_limit) {
-        const rlimit limit{file_size_limit, RLIM_INFINITY};
-        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
-      }
-      // -q: warnings and errors only, so the log stays far below the limit.
-      ::execl(INVR_CLI_PATH, "invr", "-q", "serve", "--config", config.c_str(), "--port", "0",
-              static_cast<char*>(nullptr));
-      const std::string failed = "exec failed: errno " + std::to_string(errno) + "\n";
-      [[maybe_unused]] auto n = ::write(STDERR_FILENO, failed.data(), failed.size());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    FILE* stream = ::fdopen(out[0], "r");
-    char line[256] = {};
-    const bool got_line = std::fgets(line, sizeof line, stream) != nullptr;
-    std::fclose(stream);
-    if (!got_line) {
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-      pid = -1;
-      throw std::runtime_error(fmt::format("invr serve printed no listening line (wait status {:#x}); its log:\n{}",
-                                           status, test::read_file(log_file)));
-    }
-    const auto listening = nlohmann::json::parse(line)["listening"].get<std::string>();
-    port = std::stoi(listening.substr(listening.rfind(':') + 1));
-  }
-  ~ServeProcess() { kill_now(); }
-  // SIGKILL: the harshest end; the log must hold up anyway.
-  void kill_now() {
-    if (pid <= 0) return;
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-};
+using test::ServeProcess;
 
 std::string event(int k) {
   return fmt::format(R"({{"user":"e{}","item":"i1","event":"click","timestamp":{}}})", k, 1700000000 + k) + "\n";
@@ -136,18 +82,8 @@ TEST_P(EventLogOutOfRoom, AcknowledgedEventsSurviveAndTheServerRecovers) {
   }
   const fs::path log = events_dir / "events.inter";
   const fs::path config = tiny.dir / "invr.toml";
-  test::write_file(config, fmt::format(R"([serve]
-data = "{}"
-name = "tiny"
-model = "{}"
-store = "{}"
-access_log = "off"
-now = {}
-event_log = "{}"
-event_fsync_seconds = 0
-)",
-                                       tiny.config.serve.data, tiny.config.serve.model, tiny.config.serve.store,
-                                       test::kTinyNow, log.string()));
+  tiny.config.serve.event_log = log.string();
+  test::write_serve_config(config, tiny.config);
   const fs::path server_log = tiny.dir / "serve.log";
   auto server = std::make_unique<ServeProcess>(config, server_log, full_disk ? 0 : 2048);
   SCOPED_TRACE("server log: " + server_log.string());

@@ -2,7 +2,8 @@
 // redis-server while two clients keep requesting, and Redis is frozen
 // (SIGSTOP), crashed and restarted empty, loses the served generation's keys,
 // and is flushed (FLUSHALL). The periodic refresh runs every 0.2 s; the test
-// never calls refresh() itself. Throughout:
+// never calls refresh() itself. The server runs in this process and as the
+// real `invr serve` binary, which must still run at the end. Throughout:
 //  - every request is answered: control always 200; InvR arms 200 with the
 //    lists of the generation the reply names (or no candidates when it names
 //    none), or 503 with the short reason, never the store's URI;
@@ -23,6 +24,7 @@
 
 #include "invr/server.h"
 #include "redis_server.h"
+#include "serving/serve_process.h"
 #include "serving/server_test_util.h"
 
 namespace invr {
@@ -143,12 +145,27 @@ struct RedisSetup {
   }
 };
 
-TEST(ServerRedisFaults, FreezeCrashLossAndFlushWhileRequestsFlow) {
+// In this process (Server) and as the real `invr serve` binary, which must
+// also still run at the end and exit 0 on SIGTERM.
+class ServerRedisFaults : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServerRedisFaults, FreezeCrashLossAndFlushWhileRequestsFlow) {
   INVR_REQUIRE_REDIS();
+  const bool binary = GetParam() == "invr_serve";
+  if (binary) {
+    INVR_REQUIRE_CLI();
+  }
   RedisSetup setup(0.2);
-  Server server(setup.tiny.config);
-  server.start();
-  const int port = server.port();
+  std::unique_ptr<Server> server;
+  std::unique_ptr<test::ServeProcess> process;
+  if (binary) {
+    test::write_serve_config(setup.tiny.dir / "invr.toml", setup.tiny.config);
+    process = std::make_unique<test::ServeProcess>(setup.tiny.dir / "invr.toml", setup.tiny.dir / "serve.log");
+  } else {
+    server = std::make_unique<Server>(setup.tiny.config);
+    server->start();
+  }
+  const int port = binary ? process->port : server->port();
   Clients clients(port);
   auto health_is = [&](const std::string& status, const std::string& generation, const std::string& reason) {
     return eventually([&] {
@@ -204,13 +221,21 @@ TEST(ServerRedisFaults, FreezeCrashLossAndFlushWhileRequestsFlow) {
   clients.stop();
   EXPECT_EQ(clients.problems(), std::vector<std::string>{});
   RecordProperty("replies_503", clients.unavailable.load());
-  server.stop();
+  if (binary) {
+    EXPECT_TRUE(process->alive()) << test::read_file(setup.tiny.dir / "serve.log");
+    EXPECT_EQ(process->terminate(), 0);
+  } else {
+    server->stop();
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Servers, ServerRedisFaults, ::testing::Values("in_process", "invr_serve"),
+                         [](const auto& info) { return info.param; });
 
 // The fallback moves forward only at a refresh: with refresh_seconds 0 (no
 // periodic refresh), a server that fell back to g1 after losing g2 still
 // serves g1, degraded, after g3 is committed, until refresh() runs.
-TEST(ServerRedisFaults, AFallbackMovesForwardOnlyAtTheNextRefresh) {
+TEST(ServerRedisFallback, MovesForwardOnlyAtTheNextRefresh) {
   INVR_REQUIRE_REDIS();
   RedisSetup setup(0);
   setup.commit("g2");
