@@ -15,6 +15,7 @@
 #include "invr/atomic_io.h"
 #include "invr/baselines.h"
 #include "invr/model.h"
+#include "invr/model_config.h"
 
 namespace invr::cli {
 namespace {
@@ -35,6 +36,7 @@ struct EvaluateArgs {
   std::size_t neighbours = ItemKnnParams{}.neighbours;
   double lambda = EaseParams{}.lambda;
   std::size_t ease_max_items = EaseParams{}.max_items;
+  std::string als_config;
 };
 
 EvaluationOptions evaluation_options(const EvaluateArgs& args) {
@@ -49,6 +51,7 @@ EvaluationOptions evaluation_options(const EvaluateArgs& args) {
   if (args.seed_option->count() > 0) options.seed = args.seed;
   options.item_knn.neighbours = args.neighbours;
   options.ease = {args.lambda, args.ease_max_items};
+  if (!args.als_config.empty()) read_model_config(args.als_config, options.als);
   return options;
 }
 
@@ -104,7 +107,8 @@ std::function<int()> setup_evaluate(CLI::App& app) {
       "--validation-split user-temporal is held out on each user's latest rows.\n"
       "`invr split` writes a NAME.split. Lists exclude each\n"
       "user's training items; \"cold\" scores only test items nobody trained on;\n"
-      "two_tower's \"cold_only\" ranks the cold items alone for those users.\n"
+      "two_tower's and als's \"cold_only\" ranks the cold items alone for those users;\n"
+      "als trains implicit ALS on the holdout's training rows (--als-config).\n"
       "Example: invr evaluate --model models/ml --data data/ml --k 20");
   app.add_option("--model", args->model, "Model directory (needed for two_tower)")
       ->check(CLI::ExistingDirectory);
@@ -121,7 +125,7 @@ std::function<int()> setup_evaluate(CLI::App& app) {
   app.add_option("--split", args->split, "A NAME.split file (train/valid/test per row)")
       ->check(CLI::ExistingFile);
   app.add_option("--methods", args->methods,
-                 "Comma-separated: two_tower,most_popular,item_knn,ease (default: all; "
+                 "Comma-separated: two_tower,als,most_popular,item_knn,ease (default: all; "
                  "two_tower only with --model)");
   args->seed_option =
       app.add_option("--seed", args->seed, "Seed of the random holdout (default: the model's own)")
@@ -132,6 +136,9 @@ std::function<int()> setup_evaluate(CLI::App& app) {
   app.add_option("--ease-max-items", args->ease_max_items,
                  "ease: skip above this many items (O(items³) inverse)")
       ->capture_default_str();
+  app.add_option("--als-config", args->als_config,
+                 "als: TOML of model settings (dim, als_alpha, als_regularization, ...)")
+      ->check(CLI::ExistingFile);
   return [args] { return run_evaluate(*args); };
 }
 

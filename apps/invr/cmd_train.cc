@@ -1,5 +1,5 @@
-// invr train: trains the two-tower model on an atomic dataset and writes a
-// model directory (docs/model.md). Settings come from the defaults, then
+// invr train: trains the two-tower model (or, with --kind als, implicit ALS)
+// on an atomic dataset and writes a model directory (docs/model.md). Settings come from the defaults, then
 // --config FILE.toml, then flags; every setting flag is generated from
 // model_config_specs() (setting_flags.h).
 #include <unistd.h>
@@ -105,7 +105,7 @@ int run_train(const TrainArgs& args) {
   TrainOptions options;
   options.out_dir = args.out;
   options.resume = args.resume;
-  const TrainResult result = train_two_tower(dataset, config, options);
+  const TrainResult result = train_model(dataset, config, options);
 
   const TrainReport& r = result.report;
   nlohmann::ordered_json out = {{"model", args.out},
@@ -132,6 +132,8 @@ std::function<int()> setup_train(CLI::App& app) {
       "Recall@k on the latest positives each epoch, stops early and keeps the best epoch.\n"
       "Writes OUT/{manifest.json,config.toml,weights.pt,items.txt,...} and checkpoints in\n"
       "OUT/checkpoint; a JSON summary goes to stdout. Settings: docs/model.md.\n"
+      "--kind als trains implicit ALS instead (--dim factors, --als-alpha, --als-regularization,\n"
+      "--als-iterations; epochs are its sweeps, recall is measured after the last).\n"
       "Example: invr train --data out/world --out models/world --epochs 5 --threads 1");
   app.add_option("--data", args->data, "Atomic dataset folder (NAME.inter, NAME.item)")
       ->required();
@@ -152,5 +154,5 @@ std::function<int()> setup_train(CLI::App& app) {
 }  // namespace
 }  // namespace invr::cli
 
-INVR_COMMAND("train", "Train the two-tower retrieval model (docs/model.md)",
+INVR_COMMAND("train", "Train the two-tower (or --kind als) retrieval model (docs/model.md)",
              invr::cli::setup_train);

@@ -62,8 +62,8 @@ struct ModelConfig {
   // gradient steps per row and sweep, and the ridge regression that embeds
   // cold items from their content (producer and tokens hashed into
   // als_content_buckets features).
-  double als_alpha = 10;
-  double als_regularization = 1;
+  double als_alpha = 3;
+  double als_regularization = 10;
   std::int64_t als_iterations = 15;
   std::int64_t als_cg_steps = 3;
   std::int64_t als_content_buckets = 1024;

@@ -13,6 +13,7 @@
 #include "invr/model_train.h"
 #include "invr/progress.h"
 #include "invr/retrieval.h"
+#include "invr/split.h"
 #include "model/als_model.h"
 #include "model/core/als_content.h"
 #include "model/core/als_train.h"
@@ -22,9 +23,9 @@ namespace invr::model {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-// Recall@k of the validation users' trained factors over all items, their
-// training items excluded (the two-tower's validation protocol).
-double validation_recall(const ValidationSet& validation, const Matrix& user_factors,
+// Recall@k of the validation users' vectors over all items, their training
+// items excluded (the two-tower's validation protocol).
+double validation_recall(const ValidationSet& validation, const Matrix& user_vectors,
                          const Matrix& items, std::size_t k) {
   if (validation.empty() || items.rows == 0) return 0;
   const std::size_t d = items.cols;
@@ -32,7 +33,7 @@ double validation_recall(const ValidationSet& validation, const Matrix& user_fac
   Matrix queries(n, d);
   std::size_t most_seen = 0;
   for (std::size_t r = 0; r < n; ++r) {
-    const auto row = user_factors.row(static_cast<std::size_t>(validation.users[r]));
+    const auto row = user_vectors.row(static_cast<std::size_t>(validation.users[r]));
     std::copy(row.begin(), row.end(), queries.row(r).begin());
     most_seen = std::max(most_seen, validation.seen.list(r).size());
   }
@@ -120,10 +121,19 @@ AlsTraining fit_als(const Dataset& dataset, const ModelConfig& given, bool show_
   parts.new_user = mean_user(factors.users, counts);
 
   if (!data.validation.empty()) {
+    // Users folded in from their training positives, as `invr evaluate` and
+    // the server embed them, so this is the recall of the model as served.
+    Dataset train_view = with_interactions(dataset, Interactions{});
+    for (std::size_t u = 0; u < data.histories.users(); ++u)
+      for (std::size_t n = data.histories.offsets[u]; n < data.histories.offsets[u + 1]; ++n)
+        train_view.interactions.push_back(static_cast<Index>(u), data.histories.item[n],
+                                          data.histories.time[n], EventType::click, 1.0f);
     EmbedOptions embed;
     embed.as_of = data.validation.reference_time;
-    const Matrix items = make_als_model(parts)->embed_items(dataset, embed);
-    report.best_recall = validation_recall(data.validation, factors.users, items, k);
+    const auto model = make_als_model(parts);
+    const Matrix items = model->embed_items(dataset, embed);
+    report.best_recall =
+        validation_recall(data.validation, model->embed_users(train_view, {}), items, k);
     spdlog::info("als: validation recall@{} {:.4f} (most popular {:.4f})", k, report.best_recall,
                  report.popularity_recall);
   }

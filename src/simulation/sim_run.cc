@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/model_train.h"
 #include "invr/store.h"
 #include "simulation/sim_summary.h"
@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 // Retrains on the grown logs: `epochs` epochs from the previous model's
 // weights when it has them (incremental, as production retrains; its own
-// config, since the weights fit only its shapes), else from scratch.
+// config, since the weights fit only its shapes), else from scratch (an als
+// model has no weights.pt: it retrains from scratch, in seconds).
 std::shared_ptr<const TwoTowerModel> retrain(const Dataset& data, ModelConfig config,
                                              const fs::path& previous, std::int64_t epochs,
                                              const fs::path& dir) {
@@ -31,7 +32,7 @@ std::shared_ptr<const TwoTowerModel> retrain(const Dataset& data, ModelConfig co
     config.threads = 1;              // deterministic
     options.warm_start = previous;
   }
-  TrainResult trained = train_two_tower(data, config, options);
+  TrainResult trained = train_model(data, config, options);
   return std::shared_ptr<const TwoTowerModel>(std::move(trained.model));
 }
 
@@ -158,8 +159,8 @@ void maybe_retrain(const RunInputs& in, RunState& state, std::uint64_t tick, dou
   if (!(params.retrain_interval_days > 0 &&
         begin - state.trained_at >= params.retrain_interval_days * kDay - 1e-6))
     return;
-  spdlog::info("simulate {}: retraining the model on {} events", in.name,
-               state.data.interactions.size());
+  invr::logger().info("simulate {}: retraining the model on {} events", in.name,
+                      state.data.interactions.size());
   const std::string label = tick >= kWarmupTick ? fmt::format("w{:05}", tick - kWarmupTick)
                                                 : fmt::format("t{:05}", tick);
   const fs::path dir = in.work_dir / "models" / label;
@@ -195,8 +196,8 @@ void run_tick_job(const RunInputs& in, RunState& state, const TwoTowerModel& mod
     throw;
   } catch (const Error& e) {
     ++run.job_failures;
-    spdlog::warn("simulate {}: job at tick {} failed, previous candidates stay: {}", in.name, tick,
-                 e.what());
+    invr::logger().warn("simulate {}: job at tick {} failed, previous candidates stay: {}", in.name, tick,
+                        e.what());
   }
 }
 

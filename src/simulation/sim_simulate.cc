@@ -4,9 +4,9 @@
 #include <tuple>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/model_train.h"
 #include "simulation/sim_calibrate.h"
 #include "simulation/sim_internal.h"
@@ -21,13 +21,13 @@ std::shared_ptr<const TwoTowerModel> train_on_history(const Dataset& full, doubl
                                                       const ModelConfig& config,
                                                       const fs::path& dir, bool progress) {
   const Dataset history = simulation::history_before(full, start);
-  spdlog::info("simulate: training the initial model ({} cold start) on {} events before the "
-               "simulation",
-               config.cold_start, history.interactions.size());
+  invr::logger().info("simulate: training the initial model ({} cold start) on {} events before the "
+                      "simulation",
+                      config.cold_start, history.interactions.size());
   TrainOptions options;
   options.out_dir = dir;
   options.progress = progress;
-  TrainResult trained = train_two_tower(history, config, options);
+  TrainResult trained = train_model(history, config, options);
   return std::shared_ptr<const TwoTowerModel>(std::move(trained.model));
 }
 
@@ -40,10 +40,10 @@ void warn_if_thin(const SimulationWorld& world, double start, const SimulationPa
   for (double rate : simulation::user_visit_rates(world, history, start, params.activity_window_days))
     visits += rate * static_cast<double>(params.days);
   if (visits < 100.0 * static_cast<double>(params.days))
-    spdlog::warn("simulate: the logged timeline gives about {:.0f} visits in {} simulated days "
-                 "(from the last --activity-window-days {} of history): too few to measure "
-                 "anything; --timeline synthetic spreads the logs over a seeded timeline",
-                 visits, params.days, params.activity_window_days);
+    invr::logger().warn("simulate: the logged timeline gives about {:.0f} visits in {} simulated days "
+                        "(from the last --activity-window-days {} of history): too few to measure "
+                        "anything; --timeline synthetic spreads the logs over a seeded timeline",
+                        visits, params.days, params.activity_window_days);
 }
 
 SimulationConfig with_variant(const SimulationConfig& base, const ExperimentVariant& v) {
@@ -129,8 +129,8 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& reques
   main.start_time = start;
   main.description = "The configured arms against control";
   main.progress = options.progress;
-  spdlog::info("simulate: {} days from {} over {} users, {} items", params.days, start,
-               result.users, result.items);
+  invr::logger().info("simulate: {} days from {} over {} users, {} items", params.days, start,
+                      result.users, result.items);
   result.main = simulation::run_simulation(main);
   if (params.aa_salts > 0) result.aa = simulation::aa_calibration(main);
 
@@ -141,7 +141,7 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& reques
     run.work_dir = options.work_dir / "runs" / variant.name;
     run.name = variant.name;
     run.description = variant.description;
-    spdlog::info("simulate: experiment {}: {}", variant.name, variant.description);
+    invr::logger().info("simulate: experiment {}: {}", variant.name, variant.description);
     result.experiments.push_back(simulation::run_simulation(run));
   }
   return result;
