@@ -49,8 +49,8 @@ struct Experiment {
   std::string salt = "invr";
   std::vector<Arm> arms;
 
-  // Index into `arms` for this user (see the contract). Requires at least one
-  // arm (INVR_CHECK); call validate() on experiments read from input.
+  // Index into `arms` for this user (see the contract). No arms throws
+  // UsageError; call validate() on experiments read from input.
   std::size_t assign(std::string_view user_id) const;
   // The arm called `name`, or nullptr.
   const Arm* find(std::string_view name) const;

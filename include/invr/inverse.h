@@ -31,8 +31,9 @@
 //  - Configuration is declared once per struct, with default (the field
 //    initialiser), bounds and help, in *_param_specs(); the job's TOML, the
 //    CLI and docs/inverse.md follow those tables (a test checks the docs).
-//    Bad values throw UsageError from validate(); sizes passed by code that
-//    disagree are invariants (INVR_CHECK).
+//    Bad values throw UsageError from validate(); arguments that disagree
+//    (sizes, columns, a row or index out of range, repeated items) throw
+//    UsageError naming the argument.
 #pragma once
 
 #include <cstddef>

@@ -5,7 +5,7 @@
 // Contract:
 //  - Row r is data[r * cols, (r + 1) * cols); rows × cols floats, no padding.
 //  - A MatrixView is valid while the memory it borrows lives; it never owns.
-//  - gather_rows copies; every row index must be in range (INVR_CHECK).
+//  - gather_rows copies; a row index out of range throws UsageError.
 #pragma once
 
 #include <cstddef>

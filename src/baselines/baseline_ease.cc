@@ -21,7 +21,9 @@ void dpotri_(const char* uplo, const int* n, double* a, const int* lda, int* inf
 namespace invr {
 
 void invert_spd(std::span<double> a, std::size_t n, Progress* progress) {
-  INVR_CHECK(a.size() == n * n);
+  if (a.size() != n * n)
+    throw UsageError(fmt::format("invert_spd: {} values for an n = {} matrix ({} needed)", a.size(),
+                                 n, n * n));
   if (n == 0) return;
   if (n > static_cast<std::size_t>(INT_MAX)) throw UsageError("invert_spd: matrix too large for LAPACK");
   const int size = static_cast<int>(n);

@@ -148,17 +148,23 @@ MethodAccuracy score_method(const ItemLists& ranked, const EvaluationSets& sets,
   // Users without a list rank nothing: pad so both sides have every user.
   ItemLists padded = ranked;
   while (padded.size() < sets.relevant.size()) padded.push_back({});
-  INVR_CHECK(padded.size() == sets.relevant.size());
+  if (padded.size() != sets.relevant.size())
+    throw UsageError(fmt::format("score_method: {} ranked lists for {} evaluated users",
+                                 ranked.size(), sets.relevant.size()));
   return {accuracy_at_k(padded, sets.relevant, k), accuracy_at_k(padded, sets.relevant_cold, k)};
 }
 
 ItemLists unseen_top_k(std::span<const std::int64_t> ids, std::size_t width,
                        std::span<const Index> users, const ItemLists& train_items, std::size_t k) {
-  INVR_CHECK(ids.size() == users.size() * width);
+  if (ids.size() != users.size() * width)
+    throw UsageError(fmt::format("unseen_top_k: {} ids for {} users x width {}", ids.size(),
+                                 users.size(), width));
   std::vector<std::vector<Index>> lists(train_items.size());
   for (std::size_t row = 0; row < users.size(); ++row) {
     const auto u = static_cast<std::size_t>(users[row]);
-    INVR_CHECK(u < lists.size());
+    if (u >= lists.size())
+      throw UsageError(fmt::format("unseen_top_k: users[{}] = {} is not one of the {} users", row,
+                                   users[row], lists.size()));
     const auto seen = train_items.list(u);
     auto& list = lists[u];
     for (std::size_t c = 0; c < width && list.size() < k; ++c) {

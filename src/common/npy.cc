@@ -338,7 +338,9 @@ void write_array(const fs::path& path, NpyDtype dtype, const void* data, std::si
                  std::span<const std::size_t> shape) {
   std::size_t expected = 1;
   for (std::size_t dim : shape) expected *= dim;
-  INVR_CHECK(expected == count);
+  if (expected != count)
+    throw UsageError(fmt::format("{}: write_array: {} values for a shape of {} values",
+                                 path.string(), count, expected));
   bool version2 = false;
   const std::string text = header_text(dtype, shape, version2);
   std::string preamble(kMagic, kMagicSize);

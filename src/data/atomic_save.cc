@@ -28,8 +28,12 @@ void write_inter(const Dataset& d, data::AtomicOutput& out) {
   out.write("\n");
   auto& buffer = out.buffer();
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    INVR_CHECK(rows.user[r] >= 0 && static_cast<std::size_t>(rows.user[r]) < d.users.size());
-    INVR_CHECK(rows.item[r] >= 0 && static_cast<std::size_t>(rows.item[r]) < d.items.size());
+    if (rows.user[r] < 0 || static_cast<std::size_t>(rows.user[r]) >= d.users.size() ||
+        rows.item[r] < 0 || static_cast<std::size_t>(rows.item[r]) >= d.items.size())
+      throw UsageError(fmt::format("cannot save dataset {}: interaction {} has user {} and item {}, "
+                                   "but there are {} users and {} items",
+                                   d.name, r, rows.user[r], rows.item[r], d.users.size(),
+                                   d.items.size()));
     out.write(d.users.id(rows.user[r]));
     out.write("\t");
     out.write(d.items.id(rows.item[r]));

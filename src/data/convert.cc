@@ -64,7 +64,9 @@ Dataset convert_dataset(SourceFormat format, const fs::path& in_dir, const Conve
 }
 
 std::string_view split_part_name(std::uint8_t part) {
-  INVR_CHECK(part < kPartNames.size());
+  if (part >= kPartNames.size())
+    throw UsageError(fmt::format("split_part_name: part {} is not a split part (0 to {})", part,
+                                 kPartNames.size() - 1));
   return kPartNames[part];
 }
 
@@ -87,7 +89,9 @@ std::string normalize_token_value(std::string_view text) {
 void save_split(const Dataset& dataset, const ConvertedSplit& split, const fs::path& dir,
                 const std::string& name) {
   const auto& rows = dataset.interactions;
-  INVR_CHECK(split.part.size() == rows.size());
+  if (split.part.size() != rows.size())
+    throw UsageError(fmt::format("save_split: the split has {} parts for {} interactions",
+                                 split.part.size(), rows.size()));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("cannot create folder {}: {}", dir.string(), ec.message()));

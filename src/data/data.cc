@@ -4,6 +4,8 @@
 #include <array>
 
 #include "data/atomic_ids.h"
+#include <fmt/format.h>
+
 #include "invr/error.h"
 
 namespace invr {
@@ -135,7 +137,9 @@ void Interactions::push_back(Index u, Index i, double t, EventType e, float v) {
 }
 
 Interactions Interactions::select(const std::vector<bool>& keep) const {
-  INVR_CHECK(keep.size() == size());
+  if (keep.size() != size())
+    throw UsageError(fmt::format("Interactions::select: keep has {} entries for {} rows",
+                                 keep.size(), size()));
   Interactions out;
   for (std::size_t r = 0; r < size(); ++r)
     if (keep[r]) out.push_back(user[r], item[r], timestamp[r], event[r], value[r]);

@@ -124,12 +124,25 @@ ExposureLog read_exposure_log(const std::filesystem::path& path, const IdMap& it
 void write_exposure_log(const std::filesystem::path& path, const ExposureLog& log,
                         const IdMap& items) {
   const std::size_t n = log.size();
-  INVR_CHECK(log.user.size() == n && log.position.size() == n && log.clicked.size() == n &&
-             log.timestamp.size() == n && log.arm.size() == n);
+  if (log.user.size() != n || log.position.size() != n || log.clicked.size() != n ||
+      log.timestamp.size() != n || log.arm.size() != n)
+    throw UsageError(fmt::format("write_exposure_log: the log's columns differ in length (item {}, "
+                                 "user {}, position {}, clicked {}, timestamp {}, arm {})",
+                                 n, log.user.size(), log.position.size(), log.clicked.size(),
+                                 log.timestamp.size(), log.arm.size()));
   for (const auto& id : log.users.ids()) data::check_writable(id, "user id");
   for (const auto& id : log.arms.ids()) data::check_writable(id, "arm");
-  for (Index item : log.item) {
-    INVR_CHECK(item >= 0 && static_cast<std::size_t>(item) < items.size());
+  for (std::size_t r = 0; r < n; ++r) {
+    const Index item = log.item[r];
+    if (item < 0 || static_cast<std::size_t>(item) >= items.size())
+      throw UsageError(fmt::format("write_exposure_log: item[{}] = {} is not an index of the {} items",
+                                   r, item, items.size()));
+    if (log.user[r] < 0 || static_cast<std::size_t>(log.user[r]) >= log.users.size())
+      throw UsageError(fmt::format("write_exposure_log: user[{}] = {} is not an index of the {} users",
+                                   r, log.user[r], log.users.size()));
+    if (log.position[r] < 0)
+      throw UsageError(fmt::format("write_exposure_log: position[{}] = {} is negative", r,
+                                   log.position[r]));
     data::check_writable(items.id(item), "item id");
   }
   const bool with_time =
@@ -144,8 +157,6 @@ void write_exposure_log(const std::filesystem::path& path, const ExposureLog& lo
   out.write("\n");
   auto& buffer = out.buffer();
   for (std::size_t r = 0; r < n; ++r) {
-    INVR_CHECK(log.user[r] >= 0 && static_cast<std::size_t>(log.user[r]) < log.users.size());
-    INVR_CHECK(log.position[r] >= 0);
     fmt::format_to(std::back_inserter(buffer), "{}\t{}\t{}\t{}", log.users.id(log.user[r]),
                    items.id(log.item[r]), log.position[r], log.clicked[r] ? 1 : 0);
     if (with_time) {

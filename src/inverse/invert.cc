@@ -6,8 +6,11 @@
 // item-row order; (4) each user's slice is ordered three ways and capped, in
 // parallel over users, each thread writing only its users' output ranges.
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "invr/error.h"
 #include "invr/inverse.h"
@@ -32,9 +35,12 @@ bool by_item(const Candidate& a, const Candidate& b) { return a.item < b.item; }
 void check_distinct(std::span<const Index> items) {
   if (items.empty()) return;
   const Index largest = *std::max_element(items.begin(), items.end());
-  std::vector<bool> present(static_cast<std::size_t>(largest) + 1, false);
-  for (Index item : items) {
-    INVR_CHECK(item >= 0 && !present[static_cast<std::size_t>(item)]);
+  std::vector<bool> present(static_cast<std::size_t>(std::max<Index>(largest, 0)) + 1, false);
+  for (std::size_t r = 0; r < items.size(); ++r) {
+    const Index item = items[r];
+    if (item < 0 || present[static_cast<std::size_t>(item)])
+      throw UsageError(fmt::format("invert: item_index_of_row[{}] = {} is {}", r, item,
+                                   item < 0 ? "negative" : "repeated (items must be distinct)"));
     present[static_cast<std::size_t>(item)] = true;
   }
 }
@@ -55,10 +61,17 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
   validate(params);
   const std::int64_t rows = top_users.items;
   const std::int64_t n = top_users.users_per_item;
-  INVR_CHECK(item_index_of_row.size() == static_cast<std::size_t>(rows));
-  INVR_CHECK(top_users.users.size() == static_cast<std::size_t>(rows * n));
-  INVR_CHECK(top_users.scores.size() == top_users.users.size());
+  if (rows < 0 || n < 0 || item_index_of_row.size() != static_cast<std::size_t>(rows))
+    throw UsageError(fmt::format("invert: top_users has {} item rows but item_index_of_row has {}",
+                                 rows, item_index_of_row.size()));
+  if (top_users.users.size() != static_cast<std::size_t>(rows * n) ||
+      top_users.scores.size() != top_users.users.size())
+    throw UsageError(fmt::format("invert: top_users has {} users and {} scores; {} items x {} "
+                                 "users_per_item needs {} of each",
+                                 top_users.users.size(), top_users.scores.size(), rows, n, rows * n));
   check_distinct(item_index_of_row);
+  // Checked inside the parallel loop, thrown after it (its body must not throw).
+  std::atomic<std::int64_t> bad_slot{-1};
 
   // (1) Resolve slots to dataset users; kNoIndex = empty or already seen.
   std::vector<Index> slot_user(top_users.users.size(), kNoIndex);
@@ -69,13 +82,26 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
         const auto slot = static_cast<std::size_t>(r * n + j);
         const RowId row = top_users.users[slot];
         if (row == kNoRow) continue;
-        INVR_CHECK(row >= 0 && static_cast<std::size_t>(row) < user_index_of_row.size());
-        const Index user = user_index_of_row[static_cast<std::size_t>(row)];
-        INVR_CHECK(user >= 0 && static_cast<std::size_t>(user) < total_users);
+        const bool row_ok = row >= 0 && static_cast<std::size_t>(row) < user_index_of_row.size();
+        const Index user = row_ok ? user_index_of_row[static_cast<std::size_t>(row)] : kNoIndex;
+        if (user < 0 || static_cast<std::size_t>(user) >= total_users) {
+          bad_slot = static_cast<std::int64_t>(slot);
+          continue;
+        }
         if (!seen.contains(user, item)) slot_user[slot] = user;
       }
     }
   });
+  if (const std::int64_t slot = bad_slot; slot >= 0) {
+    const RowId row = top_users.users[static_cast<std::size_t>(slot)];
+    if (row < 0 || static_cast<std::size_t>(row) >= user_index_of_row.size())
+      throw UsageError(fmt::format("invert: top_users.users[{}] = {} is not a row of "
+                                   "user_index_of_row ({} rows)",
+                                   slot, row, user_index_of_row.size()));
+    throw UsageError(fmt::format("invert: user_index_of_row[{}] = {} is not a user index below "
+                                 "total_users = {}",
+                                 row, user_index_of_row[static_cast<std::size_t>(row)], total_users));
+  }
 
   // (2) Sizes and offsets of the uncapped per-user lists.
   std::vector<std::uint64_t> start(total_users + 1, 0);

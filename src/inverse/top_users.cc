@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "invr/error.h"
 #include "invr/inverse.h"
 #include "invr/progress.h"
@@ -85,8 +87,13 @@ ItemTopUsers top_users_per_item(MatrixView items, MatrixView users,
   const std::int64_t n = settings.top_users_per_item;
   ItemTopUsers out = empty_result(items.rows, n);
   if (items.rows == 0 || users.rows == 0) return out;
-  INVR_CHECK(items.cols == users.cols && items.cols > 0);
-  INVR_CHECK(items.data != nullptr && users.data != nullptr);
+  if (items.cols != users.cols || items.cols < 1)
+    throw UsageError(fmt::format("top_users_per_item: items have {} columns and users {}; both "
+                                 "must be the same, at least 1",
+                                 items.cols, users.cols));
+  if (items.data == nullptr || users.data == nullptr)
+    throw UsageError(fmt::format("top_users_per_item: {} data is null",
+                                 items.data == nullptr ? "items" : "users"));
 
   Searcher search;
   search.users = users;
@@ -143,14 +150,23 @@ ItemTopUsers top_users_per_item(MatrixView items, MatrixView users,
 ItemTopUsers merge_top_users(std::span<const ItemTopUsers> shards,
                              std::span<const RowId> shard_row_offsets,
                              std::int64_t top_users_per_item) {
-  INVR_CHECK(shards.size() == shard_row_offsets.size());
-  INVR_CHECK(top_users_per_item >= 1);
+  if (shards.size() != shard_row_offsets.size())
+    throw UsageError(fmt::format("merge_top_users: {} shards but {} shard_row_offsets",
+                                 shards.size(), shard_row_offsets.size()));
+  if (top_users_per_item < 1)
+    throw UsageError(fmt::format("merge_top_users: top_users_per_item = {}, must be >= 1",
+                                 top_users_per_item));
   const std::int64_t n = top_users_per_item;
   const std::int64_t items = shards.empty() ? 0 : shards[0].items;
-  for (const auto& shard : shards) {
-    INVR_CHECK(shard.items == items);
-    INVR_CHECK(shard.users.size() == static_cast<std::size_t>(items * shard.users_per_item));
-    INVR_CHECK(shard.scores.size() == shard.users.size());
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    const auto& shard = shards[s];
+    if (shard.items != items || shard.users_per_item < 0 ||
+        shard.users.size() != static_cast<std::size_t>(items * shard.users_per_item) ||
+        shard.scores.size() != shard.users.size())
+      throw UsageError(fmt::format(
+          "merge_top_users: shards[{}] has {} items x {} users per item, {} users and {} scores; "
+          "every shard needs shards[0]'s {} items and items x users_per_item of each",
+          s, shard.items, shard.users_per_item, shard.users.size(), shard.scores.size(), items));
   }
   ItemTopUsers out = empty_result(items, n);
   // k-way merge of sorted lists: adding a shard's offset keeps its order.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/settings_toml.h"
+#include "invr/error.h"
 #include "invr/job.h"
 
 namespace invr {
@@ -82,7 +83,10 @@ std::string job_config_toml(const JobConfig& config) {
 }
 
 RowRange shard_rows(std::int64_t users, int rank, int ranks) {
-  INVR_CHECK(ranks >= 1 && rank >= 0 && rank < ranks && users >= 0);
+  if (ranks < 1 || rank < 0 || rank >= ranks || users < 0)
+    throw UsageError(fmt::format("shard_rows: rank {} of {} ranks over {} users; needs ranks >= 1, "
+                                 "0 <= rank < ranks, users >= 0",
+                                 rank, ranks, users));
   const std::int64_t per_rank = users / ranks;
   RowRange range;
   range.begin = per_rank * rank;

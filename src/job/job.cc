@@ -5,11 +5,11 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/settings_json.h"
 #include "invr/error.h"
 #include "invr/job.h"
+#include "invr/log.h"
 #include "invr/progress.h"
 #include "job/peak_rss.h"
 
@@ -24,8 +24,8 @@ class StageClock {
     const auto now = Clock::now();
     stages_.push_back({stage, std::chrono::duration<double>(now - start_).count(),
                        job::peak_rss_bytes()});
-    spdlog::info("job: {} took {:.2f} s (peak RSS {:.0f} MB)", stage, stages_.back().seconds,
-                 static_cast<double>(stages_.back().peak_rss_bytes) / 1e6);
+    invr::logger().info("job: {} took {:.2f} s (peak RSS {:.0f} MB)", stage, stages_.back().seconds,
+                        static_cast<double>(stages_.back().peak_rss_bytes) / 1e6);
     start_ = now;
   }
 
@@ -107,8 +107,10 @@ std::uint64_t dataset_bytes(const Dataset& d) {
 
 JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateStore* store_ptr,
                   std::string generation) {
-  INVR_CHECK(inputs.dataset && inputs.model);
-  INVR_CHECK(store_ptr || !inputs.write_output);
+  if (!inputs.dataset || !inputs.model)
+    throw UsageError(fmt::format("run_job: inputs.{} is null", inputs.dataset ? "model" : "dataset"));
+  if (!store_ptr && inputs.write_output)
+    throw UsageError("run_job: inputs.write_output is set but no store was given");
   validate(config);
   const Dataset& dataset = *inputs.dataset;
   const TwoTowerModel& model = *inputs.model;
@@ -132,8 +134,8 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   const double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
   result.selection = select_targets(dataset, config.selection, as_of, inputs.producer_quality);
   const Selection& selection = result.selection;
-  spdlog::info("job: selected {} producers, {} items, {} users", selection.producers.size(),
-               selection.items.size(), selection.users.size());
+  invr::logger().info("job: selected {} producers, {} items, {} users", selection.producers.size(),
+                      selection.items.size(), selection.users.size());
   if (selection.empty())
     throw Error("nothing for InvR to do: the selection is empty\n" + explain(selection));
   clock.done("select");

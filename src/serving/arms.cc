@@ -43,7 +43,7 @@ double bucket_point(std::string_view salt, std::string_view user_id) {
 }
 
 std::size_t Experiment::assign(std::string_view user_id) const {
-  INVR_CHECK(!arms.empty());
+  if (arms.empty()) throw UsageError("Experiment::assign: the experiment has no arms");
   double total = 0;
   for (const Arm& arm : arms) total += arm.weight;
   const double u = bucket_point(salt, user_id);

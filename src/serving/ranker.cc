@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "invr/error.h"
 #include "invr/slate.h"
 
@@ -18,8 +20,11 @@ class FreshnessRanker final : public Ranker {
 
   void score(const SlateCatalog& catalog, const RankInput& input,
              std::span<double> scores) const override {
-    INVR_CHECK(scores.size() == input.items.size());
-    INVR_CHECK(input.two_tower_scores.size() == input.items.size());
+    if (scores.size() != input.items.size() || input.two_tower_scores.size() != input.items.size())
+      throw UsageError(fmt::format("{}: score: {} items, {} two_tower_scores and {} score slots; "
+                                   "all three must be equal",
+                                   name(), input.items.size(), input.two_tower_scores.size(),
+                                   scores.size()));
     for (std::size_t i = 0; i < input.items.size(); ++i) {
       scores[i] = input.two_tower_scores[i] +
                   bonus(input.now, catalog.publish_time[static_cast<std::size_t>(input.items[i])]);

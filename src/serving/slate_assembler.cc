@@ -46,7 +46,10 @@ void check_catalog(const SlateCatalog& catalog) {
   expect("popularity", catalog.popularity.size());
   expect("embeddings (rows)", catalog.embeddings.rows);
   if (catalog.embeddings.cols == 0) throw UsageError("slate catalog: embeddings have 0 columns");
-  INVR_CHECK(catalog.embeddings.data.size() == catalog.embeddings.rows * catalog.embeddings.cols);
+  if (catalog.embeddings.data.size() != catalog.embeddings.rows * catalog.embeddings.cols)
+    throw UsageError(fmt::format("slate catalog: embeddings hold {} values for {} x {}",
+                                 catalog.embeddings.data.size(), catalog.embeddings.rows,
+                                 catalog.embeddings.cols));
 }
 
 }  // namespace

@@ -25,13 +25,18 @@ double relevance_logit_without_bias(const WorldTruth& truth, Index user, Index i
 }  // namespace
 
 double relevance(const WorldTruth& truth, Index user, Index item) {
-  INVR_CHECK(user >= 0 && static_cast<std::size_t>(user) < truth.n_users());
-  INVR_CHECK(item >= 0 && static_cast<std::size_t>(item) < truth.n_items());
+  if (user < 0 || static_cast<std::size_t>(user) >= truth.n_users())
+    throw UsageError(fmt::format("relevance: user {} is not one of the {} users", user,
+                                 truth.n_users()));
+  if (item < 0 || static_cast<std::size_t>(item) >= truth.n_items())
+    throw UsageError(fmt::format("relevance: item {} is not one of the {} items", item,
+                                 truth.n_items()));
   return sigmoid(relevance_logit_without_bias(truth, user, item) + truth.relevance_bias);
 }
 
 double click_probability(const WorldTruth& truth, Index user, Index item, int position) {
-  INVR_CHECK(position >= 0);
+  if (position < 0)
+    throw UsageError(fmt::format("click_probability: position {} is negative", position));
   return relevance(truth, user, item) * truth.examination.at(position);
 }
 

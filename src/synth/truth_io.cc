@@ -103,10 +103,14 @@ std::optional<std::uint64_t> times(std::uint64_t n, std::uint64_t size) {
 }  // namespace
 
 void save_truth(const WorldTruth& truth, const std::filesystem::path& path) {
-  INVR_CHECK(truth.dim > 0);
-  INVR_CHECK(truth.user_interest.size() == truth.n_users() * truth.dim);
-  INVR_CHECK(truth.item_topic.size() == truth.n_items() * truth.dim);
-  INVR_CHECK(truth.item_publisher.size() == truth.n_items());
+  if (truth.dim == 0 || truth.user_interest.size() != truth.n_users() * truth.dim ||
+      truth.item_topic.size() != truth.n_items() * truth.dim ||
+      truth.item_publisher.size() != truth.n_items())
+    throw UsageError(fmt::format("save_truth: inconsistent truth: dim {}, {} users with {} "
+                                 "interest values, {} items with {} topic values and {} publishers",
+                                 truth.dim, truth.n_users(), truth.user_interest.size(),
+                                 truth.n_items(), truth.item_topic.size(),
+                                 truth.item_publisher.size()));
 
   save_atomically(path, [&](const std::filesystem::path& temp) {
     const std::string temp_path = temp.string();

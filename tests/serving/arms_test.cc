@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "invr/error.h"
+#include "invr/slate.h"
 
 namespace invr {
 namespace {
@@ -173,6 +174,25 @@ TEST(ArmOrdering, ParsesNamesAndRejectsUnknown) {
   EXPECT_EQ(parse_arm_ordering("score"), Ordering::score);
   EXPECT_EQ(parse_arm_ordering("user-rank"), Ordering::user_rank);
   EXPECT_THROW(parse_arm_ordering("popularity"), UsageError);
+}
+
+// A library caller's experiment with no arms: a UsageError, not an abort
+// (issue 15, item 2).
+TEST(Ranker, ScoreSpansOfDifferentLengthsAreAUsageError) {
+  const auto ranker = make_freshness_ranker(SlateParams{});
+  const std::vector<Index> items = {0, 1};
+  const std::vector<float> two_tower = {0.5f};  // one score for two items
+  std::vector<double> scores(2);
+  RankInput input;
+  input.items = items;
+  input.two_tower_scores = two_tower;
+  EXPECT_THROW(ranker->score(SlateCatalog{}, input, scores), UsageError);
+}
+
+TEST(Experiment, AssignWithNoArmsIsAUsageError) {
+  Experiment experiment;
+  experiment.arms.clear();
+  EXPECT_THROW(experiment.assign("user-1"), UsageError);
 }
 
 }  // namespace
