@@ -20,15 +20,17 @@
 
 namespace invr {
 
-// Process-wide default of AtomicLoadOptions::cache (on; the CLI's
-// --no-load-cache turns it off).
+// Process-wide default of AtomicLoadOptions::cache: off for a library caller
+// (nothing is written next to the caller's data unless asked); the invr CLI
+// sets it on at start, and its --no-load-cache leaves it off.
 void set_load_cache_default(bool enabled);
 bool load_cache_default();
 
 struct AtomicLoadOptions {
   // Column of NAME.item that holds the producer (publisher, artist, brand).
   std::string producer_column = "producer_id";
-  // Show a progress bar while reading (honours Progress::enabled()).
+  // Report progress while reading (to the ProgressScope's callback, or bars
+  // where the program turned them on; invr/progress.h).
   bool progress = true;
   // The load cache (src/data/inter_cache.h): after parsing a NAME.inter of at
   // least cache_min_bytes, keep a binary copy next to it (NAME.inter.cache),

@@ -9,7 +9,8 @@
 
 namespace invr {
 namespace {
-std::atomic<bool> g_enabled{true};
+std::atomic<bool> g_enabled{false};
+thread_local const ProgressScope* t_scope = nullptr;
 constexpr std::int64_t kRedrawNs = 200'000'000;  // 5 redraws a second at most
 
 std::int64_t now_ns() {
@@ -20,7 +21,14 @@ std::int64_t now_ns() {
 }  // namespace
 
 void Progress::set_enabled(bool enabled) { g_enabled = enabled; }
-bool Progress::enabled() { return g_enabled; }
+bool Progress::enabled() { return t_scope ? static_cast<bool>(t_scope->callback_) : g_enabled.load(); }
+
+ProgressScope::ProgressScope(ProgressCallback callback)
+    : previous_(t_scope), callback_(std::move(callback)) {
+  t_scope = this;
+}
+
+ProgressScope::~ProgressScope() { t_scope = previous_; }
 
 std::string human_count(double value) {
   const double a = std::fabs(value);
@@ -38,29 +46,56 @@ std::string human_duration(double seconds) {
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
-Progress::Progress(std::string label, std::uint64_t total, std::string unit)
+Progress::Progress(std::string label, std::uint64_t total, std::string unit,
+                   ProgressOutput output)
     : label_(std::move(label)),
       total_(total),
       unit_(std::move(unit)),
       terminal_(isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()) {}
+      start_(std::chrono::steady_clock::now()),
+      output_(output) {
+  if (output_ != ProgressOutput::inherit) return;
+  if (t_scope) {
+    callback_ = t_scope->callback_;
+    output_ = ProgressOutput::silent;  // the callback, or nothing when it is empty
+  } else {
+    output_ = g_enabled ? ProgressOutput::bars : ProgressOutput::silent;
+  }
+}
 
 Progress::~Progress() { finish(); }
 
 void Progress::add(std::uint64_t amount) {
   done_.fetch_add(amount, std::memory_order_relaxed);
-  if (!g_enabled) return;
+  if (!callback_ && output_ != ProgressOutput::bars) return;
   auto now = now_ns();
   auto next = next_draw_ns_.load(std::memory_order_relaxed);
   if (now < next) return;
   if (!next_draw_ns_.compare_exchange_strong(next, now + kRedrawNs)) return;
-  draw(false);
+  report(false);
 }
 
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
-  if (g_enabled) draw(true);
+  report(true);
+}
+
+void Progress::report(bool final_line) {
+  if (callback_) {
+    std::lock_guard lock(draw_mutex_);
+    ProgressUpdate update;
+    update.label = label_;
+    update.done = done_.load(std::memory_order_relaxed);
+    update.total = total_;
+    update.unit = unit_;
+    update.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    update.finished = final_line;
+    callback_(update);
+  } else if (output_ == ProgressOutput::bars) {
+    draw(final_line);
+  }
 }
 
 void Progress::draw(bool final_line) {

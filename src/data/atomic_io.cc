@@ -9,11 +9,11 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "data/atomic_load.h"
 #include "data/inter_cache.h"
 #include "invr/error.h"
+#include "invr/log.h"
 
 namespace invr {
 namespace fs = std::filesystem;
@@ -38,7 +38,9 @@ std::string find_atomic_name(const fs::path& dir) {
 }
 
 namespace {
-std::atomic<bool> cache_default{true};
+// Off: a library writes no file next to its caller's data unless asked
+// (CONTRIBUTING.md, convention 7). The CLI turns it on.
+std::atomic<bool> cache_default{false};
 }  // namespace
 
 void set_load_cache_default(bool enabled) { cache_default = enabled; }
@@ -105,10 +107,10 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
     for (std::size_t i = 0; i < dataset.items.size(); ++i)
       dataset.item_table.push_back(static_cast<Index>(i), kNoTime, {});
   }
-  spdlog::debug("loaded {} from {}{}: {} interactions, {} users, {} items, {} producers",
-                dataset_name, dir.string(), from_cache ? " (its load cache)" : "",
-                dataset.interactions.size(), dataset.users.size(), dataset.items.size(),
-                dataset.producers.size());
+  invr::logger().debug("loaded {} from {}{}: {} interactions, {} users, {} items, {} producers",
+                       dataset_name, dir.string(), from_cache ? " (its load cache)" : "",
+                       dataset.interactions.size(), dataset.users.size(), dataset.items.size(),
+                       dataset.producers.size());
   return dataset;
 }
 

@@ -10,9 +10,9 @@
 #include <random>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/model_train.h"
 #include "model/torch/plugin.h"
 #include "invr/progress.h"
@@ -76,16 +76,47 @@ RunState read_state(const fs::path& path) {
 // changes float sums (and so results) between machines. Looked up in the
 // BLAS libraries already loaded (this plugin's are not global), so another
 // BLAS still works.
-void set_blas_threads(int threads) {
+// Returns the pool size before the call (0 when no OpenBLAS is loaded).
+int set_blas_threads(int threads) {
   using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  int previous = 0;
   for (const char* library : {"libopenblas.so.0", "libblas.so.3"}) {
     void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD);
     if (!handle) continue;
+    if (auto get = reinterpret_cast<GetThreads>(dlsym(handle, "openblas_get_num_threads")))
+      previous = previous > 0 ? previous : get();
     if (auto set = reinterpret_cast<SetThreads>(dlsym(handle, "openblas_set_num_threads")))
       set(threads);
     dlclose(handle);  // drops only the reference RTLD_NOLOAD took
   }
+  return previous;
 }
+
+// Training's thread counts (LibTorch's and OpenBLAS's pools, both
+// process-wide) for the length of one call, then the caller's again
+// (CONTRIBUTING.md, convention 7; docs/library.md, "Threads").
+class ScopedTrainingThreads {
+ public:
+  explicit ScopedTrainingThreads(int threads) : torch_(at::get_num_threads()) {
+    if (threads <= 0) return;
+    at::set_num_threads(threads);
+    blas_ = set_blas_threads(threads);
+    active_ = true;
+  }
+  ~ScopedTrainingThreads() {
+    if (!active_) return;
+    at::set_num_threads(torch_);
+    if (blas_ > 0) set_blas_threads(blas_);
+  }
+  ScopedTrainingThreads(const ScopedTrainingThreads&) = delete;
+  ScopedTrainingThreads& operator=(const ScopedTrainingThreads&) = delete;
+
+ private:
+  int torch_;
+  int blas_ = 0;
+  bool active_ = false;
+};
 
 // One shuffle and dropout stream per epoch, so a resumed run draws exactly
 // what an uninterrupted one would have.
@@ -202,7 +233,10 @@ double run_epoch(TwoTowerNet& net, Optimizers& optimizer, const EpochInputs& in,
 
   std::optional<Progress> progress;
   if (show_progress)
-    progress.emplace(fmt::format("epoch {}/{}", epoch, in.config.epochs), examples.size(), "ex");
+    // The plugin's copy of the progress routing is not the host's: the host
+    // decided (options.progress), so bars.
+    progress.emplace(fmt::format("epoch {}/{}", epoch, in.config.epochs), examples.size(), "ex",
+                     ProgressOutput::bars);
   net->train();
   double loss_sum = 0;
   const auto batch_size = static_cast<std::size_t>(in.config.batch_size);
@@ -321,10 +355,7 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
     state = read_state(checkpoint / "state.json");
   }
   validate(config);
-  if (config.threads > 0) {
-    at::set_num_threads(static_cast<int>(config.threads));
-    set_blas_threads(static_cast<int>(config.threads));
-  }
+  const ScopedTrainingThreads training_threads(static_cast<int>(config.threads));
 
   const TrainingData data = prepare_training_data(dataset, config);
   if (data.examples.empty()) throw UsageError("the dataset has no positive events to train on");
@@ -335,7 +366,7 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
   if (const char* dump = std::getenv("INVR_DUMP_TRAINING_DATA"); dump && *dump) {
     write_training_dump(data, catalog, dataset.producers.size(), dump);
     write_model_config(fs::path(dump) / "config.toml", config);
-    spdlog::info("training data written to {}", dump);
+    invr::logger().info("training data written to {}", dump);
   }
 
   torch::manual_seed(config.seed);
@@ -357,9 +388,9 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
   report.popularity_recall = popularity_recall(data, static_cast<std::size_t>(config.eval_k));
   const bool validating = !data.validation.empty();
   if (validating)
-    spdlog::info("{} training examples, {} validation users; most-popular Recall@{} = {:.4f}",
-                 data.examples.size(), data.validation.users.size(), config.eval_k,
-                 report.popularity_recall);
+    invr::logger().info("{} training examples, {} validation users; most-popular Recall@{} = {:.4f}",
+                        data.examples.size(), data.validation.users.size(), config.eval_k,
+                        report.popularity_recall);
 
   fs::create_directories(checkpoint);
   const EpochInputs inputs{data, catalog, log_q, config, warm_items(data)};
@@ -392,12 +423,12 @@ TrainResult train_native(const Dataset& dataset, const ModelConfig& given,
     // Without validation there is no recall to print (a "Recall@20 0.0000
     // (best)" line read as a broken model).
     if (validating)
-      spdlog::info("epoch {}: loss {:.4f}, Recall@{} {:.4f}{}, {} examples/s", epoch, e.loss,
-                   config.eval_k, e.recall, improved ? " (best)" : "",
-                   human_count(e.examples_per_second));
+      invr::logger().info("epoch {}: loss {:.4f}, Recall@{} {:.4f}{}, {} examples/s", epoch, e.loss,
+                          config.eval_k, e.recall, improved ? " (best)" : "",
+                          human_count(e.examples_per_second));
     else
-      spdlog::info("epoch {}: loss {:.4f} (no validation), {} examples/s", epoch, e.loss,
-                   human_count(e.examples_per_second));
+      invr::logger().info("epoch {}: loss {:.4f} (no validation), {} examples/s", epoch, e.loss,
+                          human_count(e.examples_per_second));
     if (improved) save_model_dir(options.out_dir, config, vocabulary, net, summary(state, report));
     // Checkpoint after the model directory, so a resumed run never lacks the best weights.
     write_model_config(checkpoint / "config.toml", config);
