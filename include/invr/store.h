@@ -52,6 +52,11 @@ struct StoreOptions {
   int redis_command_timeout_ms = 10000;
   // Redis only: connections kept open for concurrent calls. Default 4; >= 1.
   std::size_t redis_connections = 4;
+  // RocksDB only: bytes of the LRU cache of uncompressed blocks that reads
+  // use; stores opened with the same size in one process share one cache.
+  // Default 256 MiB (what a server wants: random user lookups); 0 = no block
+  // cache (each read decompresses its block again).
+  std::size_t block_cache_bytes = std::size_t{256} << 20;
 };
 
 // One committed generation, as generations() lists it.

@@ -31,20 +31,29 @@ class NullLogger final : public rocksdb::Logger {
   void Logv(const char*, va_list) override {}
 };
 
-// Uncompressed blocks of every generation a process has open, shared: a
-// generation is read by random user lookups, and each block-cache miss costs
-// a read plus a decompression.
-constexpr std::size_t kReaderCacheBytes = std::size_t{256} << 20;
-
-const std::shared_ptr<rocksdb::Cache>& reader_block_cache() {
-  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(kReaderCacheBytes);
+// Uncompressed blocks of the generations a process has open: a generation is
+// read by random user lookups, and each block-cache miss costs a read plus a
+// decompression. Stores opened with the same StoreOptions::block_cache_bytes
+// share one cache, so readers and refreshes do not multiply it; it lives
+// while a generation using it is open.
+std::shared_ptr<rocksdb::Cache> reader_block_cache(std::size_t bytes) {
+  static std::mutex mutex;
+  static std::map<std::size_t, std::weak_ptr<rocksdb::Cache>> caches;
+  std::lock_guard lock(mutex);
+  std::shared_ptr<rocksdb::Cache> cache = caches[bytes].lock();
+  if (!cache) {
+    cache = rocksdb::NewLRUCache(bytes);
+    caches[bytes] = cache;
+  }
   return cache;
 }
 
 // One committed generation opened read-only; immutable, shared by readers.
 class OpenGeneration {
  public:
-  OpenGeneration(const std::string& uri, const RocksDbPaths& paths, std::string id) : id_(std::move(id)) {
+  OpenGeneration(const std::string& uri, const RocksDbPaths& paths, std::string id,
+                 std::size_t block_cache_bytes)
+      : id_(std::move(id)) {
     rocksdb::Options options = generation_options();
     // Tables are immutable once committed, so they are memory-mapped: a
     // lookup that misses the block cache costs no read() system call, which
@@ -53,7 +62,12 @@ class OpenGeneration {
     rocksdb::BlockBasedTableOptions table;
     if (const auto* current = options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>())
       table = *current;
-    table.block_cache = reader_block_cache();
+    if (block_cache_bytes > 0) {
+      table.block_cache = reader_block_cache(block_cache_bytes);
+    } else {
+      table.no_block_cache = true;  // every lookup reads (mmap) and decompresses
+      table.block_cache = nullptr;
+    }
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     // Every table file is opened now, so a later removal of the folder (after
     // grace) cannot break this reader: open descriptors keep the data alive.
@@ -91,7 +105,8 @@ using Pin = std::shared_ptr<const OpenGeneration>;
 
 class RocksDbReader final : public CandidateReader {
  public:
-  RocksDbReader(std::string uri, RocksDbPaths paths) : uri_(std::move(uri)), paths_(std::move(paths)) {}
+  RocksDbReader(std::string uri, RocksDbPaths paths, std::size_t block_cache_bytes)
+      : uri_(std::move(uri)), paths_(std::move(paths)), block_cache_bytes_(block_cache_bytes) {}
 
   std::optional<std::string> generation() const override {
     const Pin pin = pinned();
@@ -168,7 +183,7 @@ class RocksDbReader final : public CandidateReader {
   // folder was removed or is corrupt), logging why once per distinct reason.
   Pin try_open(const std::string& id) {
     try {
-      return std::make_shared<const OpenGeneration>(uri_, paths_, id);
+      return std::make_shared<const OpenGeneration>(uri_, paths_, id, block_cache_bytes_);
     } catch (const IoError& e) {
       if (last_open_error_ != e.what()) spdlog::warn("{}", e.what());
       last_open_error_ = e.what();
@@ -178,6 +193,7 @@ class RocksDbReader final : public CandidateReader {
 
   std::string uri_;
   RocksDbPaths paths_;
+  std::size_t block_cache_bytes_;
   std::mutex refresh_mutex_;
   mutable std::mutex pin_mutex_;
   Pin pin_;
@@ -218,7 +234,8 @@ class RocksDbStore final : public CandidateStore {
       if (it != cache_.end()) pin = it->second;
     }
     if (!pin) {
-      pin = std::make_shared<const OpenGeneration>(uri_, paths_, std::string(generation));
+      pin = std::make_shared<const OpenGeneration>(uri_, paths_, std::string(generation),
+                                                   options_.block_cache_bytes);
       std::lock_guard lock(cache_mutex_);
       cache_.emplace(std::string(generation), pin);
     }
@@ -226,7 +243,7 @@ class RocksDbStore final : public CandidateStore {
   }
 
   std::unique_ptr<CandidateReader> reader() const override {
-    auto reader = std::make_unique<RocksDbReader>(uri_, paths_);
+    auto reader = std::make_unique<RocksDbReader>(uri_, paths_, options_.block_cache_bytes);
     reader->refresh();
     return reader;
   }
