@@ -6,10 +6,10 @@
 #include <chrono>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
 #include "invr/evaluate.h"
+#include "invr/log.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
 #include "invr/retrieval.h"
@@ -84,8 +84,8 @@ AlsTraining fit_als(const Dataset& dataset, const ModelConfig& given, bool show_
   report.validation_cutoff = data.validation.cutoff;
   const auto k = static_cast<std::size_t>(config.eval_k);
   report.popularity_recall = popularity_recall(data, k);
-  spdlog::info("als: {} users × {} items, {} (user, item) pairs from {} positives; d = {}",
-               counts.rows, counts.cols, counts.nnz(), report.train_examples, config.dim);
+  invr::logger().info("als: {} users × {} items, {} (user, item) pairs from {} positives; d = {}",
+                      counts.rows, counts.cols, counts.nnz(), report.train_examples, config.dim);
 
   std::unique_ptr<Progress> progress;
   if (show_progress && Progress::enabled())
@@ -134,8 +134,8 @@ AlsTraining fit_als(const Dataset& dataset, const ModelConfig& given, bool show_
     const Matrix items = model->embed_items(dataset, embed);
     report.best_recall =
         validation_recall(data.validation, model->embed_users(train_view, {}), items, k);
-    spdlog::info("als: validation recall@{} {:.4f} (most popular {:.4f})", k, report.best_recall,
-                 report.popularity_recall);
+    invr::logger().info("als: validation recall@{} {:.4f} (most popular {:.4f})", k, report.best_recall,
+                        report.popularity_recall);
   }
   report.best_epoch = static_cast<int>(config.als_iterations);
   if (!report.epochs.empty()) report.epochs.back().recall = report.best_recall;
@@ -152,7 +152,7 @@ namespace invr {
 
 TrainResult train_als(const Dataset& dataset, const ModelConfig& config, const TrainOptions& options) {
   if (options.resume || !options.warm_start.empty())
-    spdlog::warn("als: --resume and warm starts do not apply; training from scratch");
+    invr::logger().warn("als: --resume and warm starts do not apply; training from scratch");
   model::AlsTraining training = model::fit_als(dataset, config, options.progress);
   model::save_als_model(options.out_dir, training.parts, training.info);
   TrainResult result;
