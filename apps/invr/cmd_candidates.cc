@@ -1,5 +1,6 @@
 // invr candidates: look inside a candidate store (docs/store.md) — which
-// generations it keeps, a generation's manifest, one user's lists.
+// generations it keeps, a generation's manifest, one user's lists — or roll
+// it back to the previous generation (--rollback; docs/deployment.md).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@ struct CandidatesArgs {
   std::string generation;
   std::vector<std::string> users;
   bool manifest = false;
+  bool rollback = false;
 };
 
 nlohmann::ordered_json lists_json(const StoredCandidates& lists) {
@@ -33,6 +35,16 @@ int run_candidates(const CandidatesArgs& args) {
   StoreOptions options;
   options.create_if_missing = false;  // a typo must not look like an empty store
   const auto store = open_store(args.store, options);
+  if (args.rollback) {
+    if (args.manifest || !args.users.empty() || !args.generation.empty())
+      throw UsageError("--rollback takes no --generation, --user or --manifest");
+    const auto from = store->current();
+    const std::string to = store->rollback();
+    nlohmann::ordered_json out = {{"store", store->uri()}, {"rolled_back_from", from.value_or("")},
+                                  {"current", to}};
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
   const auto current = store->current();
   const std::string generation = args.generation.empty() ? current.value_or("") : args.generation;
   if ((args.manifest || !args.users.empty()) && generation.empty())
@@ -63,17 +75,21 @@ std::function<int()> setup_candidates(CLI::App& app) {
   auto args = std::make_shared<CandidatesArgs>();
   app.footer(
       "Without --user or --manifest: the kept generations and the served one.\n"
-      "Example: invr candidates --store rocksdb:out/demo/store --user u42");
+      "--rollback serves the previous generation again (servers follow at their next refresh).\n"
+      "Example: invr candidates --store rocksdb:out/demo/store --user u42\n"
+      "         invr candidates --store rocksdb:out/demo/store --rollback");
   app.add_option("--store", args->store, "Store URI: rocksdb:PATH, PATH or redis://HOST:PORT")
       ->required();
   app.add_option("--generation", args->generation, "Generation id (default: the served one)");
   app.add_option("--user", args->users, "Print this user's lists in every ordering (repeatable)");
   app.add_flag("--manifest", args->manifest, "Print the generation's manifest");
+  app.add_flag("--rollback", args->rollback,
+               "Make the previous readable generation current again (refused if there is none)");
   return [args] { return run_candidates(*args); };
 }
 
 }  // namespace
 }  // namespace invr::cli
 
-INVR_COMMAND("candidates", "Inspect a candidate store: generations, manifests, a user's lists",
+INVR_COMMAND("candidates", "Inspect a candidate store (generations, manifests, a user's lists) or roll it back",
              invr::cli::setup_candidates);

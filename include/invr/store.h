@@ -160,6 +160,17 @@ class CandidateStore {
   // the newest one that can: CandidateReader::refresh).
   virtual std::unique_ptr<CandidateReader> reader() const = 0;
 
+  // Serves the previous generation again: makes the newest committed
+  // generation older than the current one that can still be read current, in
+  // one atomic step (RocksDB: the CURRENT rename; Redis: one transaction), and
+  // returns its id. Nothing is deleted: the generation rolled back from stays
+  // listed and expires like any superseded one, and a later commit becomes
+  // current as usual. UsageError when there is no current generation or no
+  // readable older one; IoError when the store cannot be written or
+  // (RocksDB) a writer holds the store's lock, or (Redis) the current
+  // generation changed meanwhile. Readers see it at their next refresh().
+  virtual std::string rollback() = 0;
+
   // Removes generations whose grace has passed and leftovers of dead writers.
   // Returns the ids of removed committed generations. RocksDB: does nothing
   // while a writer is active (its commit removes them).

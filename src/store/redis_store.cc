@@ -1,5 +1,6 @@
 #include "store/redis_store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -180,6 +181,33 @@ class RedisStore final : public CandidateStore {
   std::vector<std::string> remove_expired() override {
     auto connection = pool_->acquire();
     return remove_expired_redis(*connection, keys_, options_.grace_seconds);
+  }
+
+  std::string rollback() override {
+    auto connection = pool_->acquire();
+    RedisConnection& redis = *connection;
+    // A commit or another rollback between the read and EXEC fails the EXEC.
+    redis.run({"WATCH", keys_.current()});
+    const std::optional<std::string> current = current_generation(redis, keys_);
+    const std::vector<GenerationInfo> committed = committed_generations(redis, keys_);
+    auto at = std::find_if(committed.begin(), committed.end(),
+                           [&](const GenerationInfo& g) { return g.id == current; });
+    if (!current || at == committed.end()) {
+      redis.run({"UNWATCH"});
+      throw UsageError(fmt::format("{}: no current generation to roll back from", uri_));
+    }
+    while (at != committed.begin()) {
+      --at;
+      if (!is_readable(redis, keys_, at->id)) continue;
+      redis.run({"MULTI"});
+      redis.run({"SET", keys_.current(), at->id});
+      if (redis.run({"EXEC"})->type != REDIS_REPLY_ARRAY)
+        throw IoError(fmt::format("{}: the current generation changed during the rollback; retry", uri_));
+      return at->id;
+    }
+    redis.run({"UNWATCH"});
+    throw UsageError(fmt::format("{}: no readable generation older than the current one ({}) to roll back to",
+                                 uri_, *current));
   }
 
  private:

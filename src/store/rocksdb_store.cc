@@ -248,6 +248,31 @@ class RocksDbStore final : public CandidateStore {
     return reader;
   }
 
+  std::string rollback() override {
+    // CURRENT is rewritten by the lock holder only, as by a commit.
+    std::optional<WriterLock> lock = WriterLock::try_acquire(paths_, uri_);
+    if (!lock)
+      throw IoError(fmt::format("{}: cannot roll back while a writer holds {}; retry after its commit",
+                                uri_, paths_.lock_file().string()));
+    StoreState state = read_state(paths_);
+    const auto& committed = state.committed;
+    auto at = std::find_if(committed.begin(), committed.end(),
+                           [&](const GenerationInfo& g) { return g.id == state.current; });
+    if (!state.current || at == committed.end())
+      throw UsageError(fmt::format("{}: no current generation to roll back from", uri_));
+    std::error_code ec;
+    while (at != committed.begin()) {
+      --at;
+      // Listed means complete; a folder removed by hand cannot be served.
+      if (!fs::exists(paths_.db(at->id), ec) || !fs::exists(paths_.manifest(at->id), ec)) continue;
+      state.current = at->id;
+      write_state(paths_, state);  // the rename is the switch
+      return at->id;
+    }
+    throw UsageError(fmt::format("{}: no readable generation older than the current one ({}) to roll back to",
+                                 uri_, *state.current));
+  }
+
   std::vector<std::string> remove_expired() override {
     std::optional<WriterLock> lock = WriterLock::try_acquire(paths_, uri_);
     if (!lock) {
