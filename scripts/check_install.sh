@@ -53,8 +53,15 @@ if ldd "$work/example/topk_consumer" | awk '{print $1}' | grep -Ei 'torch|c10|mp
 fi
 echo "topk_consumer: $(ldd "$work/example/topk_consumer" | wc -l) shared libraries, none of LibTorch or MPI"
 
-"$work/example/topk_consumer" "$work/store" >"$work/run.log" 2>&1 || { cat "$work/run.log"; fail "topk_consumer exited $?"; }
+"$work/example/topk_consumer" "$work/store" >"$work/run.log" 2>"$work/run.err" || { cat "$work/run.log" "$work/run.err"; fail "topk_consumer exited $?"; }
 cat "$work/run.log"
+# A library is a guest (docs/library.md, issue 15 item 2): stdout holds only
+# the consumer's lines, stderr only the "invr" logger's (no progress bar, no
+# line through spdlog's default logger).
+if grep -v -E '^\[[0-9: .-]+\] \[invr\] \[(info|warning)\] ' "$work/run.err"; then
+  fail "topk_consumer's stderr has lines that are not the invr logger's"
+fi
+if grep -v -E '^(invr |topk |inverse: |store: |  )' "$work/run.log"; then fail "unexpected lines on topk_consumer's stdout"; fi
 grep -q "^invr [0-9]*\.[0-9]*\.[0-9]* (version.h" "$work/run.log" || fail "no version line"
 grep -q "^topk matches brute force: yes" "$work/run.log" || fail "top-k differs from brute force"
 grep -Eq "^inverse: [1-9][0-9]* of 200 users have candidates" "$work/run.log" || fail "no inverse lists"

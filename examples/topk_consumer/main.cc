@@ -50,6 +50,9 @@ int main(int argc, char** argv) try {
   constexpr int kTopK = 5;
   std::printf("invr %s (version.h: %d.%d.%d)\n", INVR_VERSION_STRING, INVR_VERSION_MAJOR,
               INVR_VERSION_MINOR, INVR_VERSION_PATCH);
+  // OpenBLAS's pool is process-wide: a program sets it once (invr never does);
+  // 1 suits exact search, whose workers each run sgemm (docs/library.md).
+  invr::set_blas_threads(1);
   const invr::Matrix users = random_matrix(kUsers, kDim, 1);
   const invr::Matrix items = random_matrix(kItems, kDim, 2);
 
