@@ -34,6 +34,13 @@ ModelConfig als_config() {
   return c;
 }
 
+TrainOptions into(const fs::path& dir) {
+  TrainOptions options;
+  options.out_dir = dir;
+  options.progress = false;
+  return options;
+}
+
 double cosine(std::span<const float> a, std::span<const float> b) {
   double ab = 0, aa = 0, bb = 0;
   for (std::size_t k = 0; k < a.size(); ++k) {
@@ -88,7 +95,7 @@ TEST(AlsSolve, ConjugateGradientMatchesACholeskySolve) {
 TEST(Als, BeatsMostPopularOnPlantedClusters) {
   test::TempDir dir;
   const Dataset data = test::make_toy_dataset();
-  const TrainResult result = train_als(data, als_config(), {dir / "model"});
+  const TrainResult result = train_als(data, als_config(), into(dir / "model"));
   const TrainReport& r = result.report;
   ASSERT_GT(r.validation_users, 0u);
   ASSERT_EQ(r.epochs.size(), 15u);
@@ -104,7 +111,7 @@ TEST(Als, FoldInReproducesATrainingUsersFactors) {
   config.validation_fraction = 0;
   config.als_cg_steps = 4;
   test::TempDir dir;
-  const TrainResult result = train_als(data, config, {dir / "model"});
+  const TrainResult result = train_als(data, config, into(dir / "model"));
   const model::UserHistories histories = model::user_histories(data.interactions, data.users.size());
   const model::AlsFactors trained =
       model::train_als_factors(model::count_matrix(histories, data.items.size()), config);
@@ -145,7 +152,7 @@ TEST(Als, ColdItemsFromContentLandInTheirUsersCluster) {
   ModelConfig config = als_config();
   config.validation_fraction = 0;
   test::TempDir dir;
-  const TrainResult result = train_als(data, config, {dir / "model"});
+  const TrainResult result = train_als(data, config, into(dir / "model"));
   const Matrix items = result.model->embed_items(data);
   const Matrix users = result.model->embed_users(data);
   // Each user's top-5 cold items: how many share the user's cluster (chance 1/8).
@@ -181,7 +188,7 @@ TEST(Als, BadSettingsNameTheSetting) {
     ModelConfig config = als_config();
     change(config);
     try {
-      train_als(data, config, {dir / "model"});
+      train_als(data, config, into(dir / "model"));
     } catch (const UsageError& e) {
       return std::string(e.what());
     }
@@ -195,14 +202,14 @@ TEST(Als, BadSettingsNameTheSetting) {
             std::string::npos);
   Dataset empty = data;
   empty.interactions = Interactions{};
-  EXPECT_THROW(train_als(empty, als_config(), {dir / "model"}), UsageError);
+  EXPECT_THROW(train_als(empty, als_config(), into(dir / "model")), UsageError);
 }
 
 TEST(AlsModelDir, LoadsWhatTrainingWroteAndNamesABadFile) {
   const Dataset data = test::make_toy_dataset();
   test::TempDir dir;
   const fs::path model_dir = dir / "model";
-  const TrainResult result = train_model(data, als_config(), {model_dir});
+  const TrainResult result = train_model(data, als_config(), into(model_dir));
   const auto loaded = TwoTowerModel::load(model_dir);
   EXPECT_EQ(loaded->kind(), "als");
   EXPECT_EQ(loaded->dim(), 16u);
