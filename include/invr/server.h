@@ -97,6 +97,10 @@ struct ServeSettings {
   std::int64_t store_timeout_ms = 500;  // Redis connect and command timeout
   bool embedded_job = false;            // run the job in-process every job_interval_seconds
   double job_interval_seconds = 3600;
+  // A refresh that pins a generation whose manifest names another model
+  // (model.version, "DIR@HASH") first loads DIR and swaps it in with the
+  // catalog and every embedding, while requests continue.
+  bool follow_model = true;
 
   // Logs.
   std::string event_log;  // .inter file POST /v1/events appends to; empty = 503
@@ -104,6 +108,9 @@ struct ServeSettings {
   // most this many seconds after an append (a crash of the process loses
   // nothing either way; a power loss loses at most this window).
   double event_fsync_seconds = 1;
+  // Atomic .item file POST /v1/items appends to (event_fsync_seconds applies
+  // too); read back at start. Empty = 503.
+  std::string item_log;
   std::string access_log;  // one JSON line per request: "" = stderr, "off", or a file
 };
 

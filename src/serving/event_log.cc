@@ -69,22 +69,22 @@ std::string event_line(const LoggedEvent& event) {
                      event_type_name(event.event));
 }
 
-EventLog::EventLog(std::filesystem::path path, double fsync_seconds)
-    : path_(std::move(path)), fsync_seconds_(fsync_seconds) {
+EventLog::EventLog(std::filesystem::path path, double fsync_seconds, std::string_view header)
+    : path_(std::move(path)), fsync_seconds_(fsync_seconds), header_(header) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw IoError(fmt::format("{}: cannot open event log: {}", path_.string(), os_error(errno)));
   struct stat st {};
   ::fstat(fd_, &st);
   std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
-  const std::string head = read_at(fd_, 0, kHeader.size());
+  const std::string head = read_at(fd_, 0, header_.size());
   // A header cut short is a log that never got its first line: start over.
-  const bool torn_header = size < kHeader.size() && kHeader.substr(0, size) == head;
-  if (size > 0 && !torn_header && head != kHeader) {
+  const bool torn_header = size < header_.size() && header_.substr(0, size) == head;
+  if (size > 0 && !torn_header && head != header_) {
     ::close(fd_);
     throw DataError(path_.string(), 1, 1,
                     fmt::format("not an invr event log: expected the header '{}'",
-                                std::string(kHeader.substr(0, kHeader.size() - 1))));
+                                header_.substr(0, header_.size() - 1)));
   }
   const std::uint64_t keep = torn_header ? 0 : complete_prefix(fd_, size);
   if (keep < size) {
@@ -123,8 +123,13 @@ void EventLog::append(std::span<const LoggedEvent> events) {
   if (events.empty()) return;
   std::string text;
   for (const auto& event : events) text += event_line(event);
+  append_lines(std::move(text));
+}
+
+void EventLog::append_lines(std::string text) {
+  if (text.empty()) return;
   std::unique_lock lock(mutex_);
-  if (size_ == 0) text.insert(0, kHeader);
+  if (size_ == 0) text.insert(0, header_);
   if (over_file_size_limit(size_, text.size())) throw append_error(path_, EFBIG);
   std::size_t written = 0;
   while (written < text.size()) {

@@ -49,8 +49,9 @@ class EventLog {
       "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\n";
 
   // Opens or creates `path` (its folder must exist). IoError if it cannot be
-  // opened, DataError if an existing file has another header.
-  EventLog(std::filesystem::path path, double fsync_seconds);
+  // opened, DataError if an existing file has another header. `header` (one
+  // line with its '\n') lets the item log (POST /v1/items) share the writer.
+  EventLog(std::filesystem::path path, double fsync_seconds, std::string_view header = kHeader);
   ~EventLog();  // fsyncs and closes
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
@@ -59,6 +60,8 @@ class EventLog {
   // caller validates). IoError on a failed write or fsync; nothing is left
   // of a failed append.
   void append(std::span<const LoggedEvent> events);
+  // The same for lines already formatted (each ending in '\n').
+  void append_lines(std::string text);
   // fsync now.
   void sync();
 
@@ -70,6 +73,7 @@ class EventLog {
 
   std::filesystem::path path_;
   double fsync_seconds_;
+  std::string header_;
   int fd_ = -1;
   mutable std::mutex mutex_;
   std::uint64_t size_ = 0;  // bytes in the file

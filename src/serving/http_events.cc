@@ -1,5 +1,5 @@
 // POST /v1/events: validate every line of the body, append them all to the
-// event log in one write.
+// event log in one write, then add the clicks to the users' live seen items.
 #include "serving/http_events.h"
 
 #include <cmath>
@@ -129,9 +129,11 @@ void handle_events(ServerContext& context, const HttpRequest& req, HttpResponse&
   if (!context.events)
     return reply_error(res, 503, "no event log configured ([serve] event_log)");
 
+  const auto world = context.world();
+  const IdMap& items = world->assembler->catalog().item_ids;
   std::vector<LoggedEvent> events;
   try {
-    events = parse_event_lines(body, context.world.assembler->catalog().item_ids,
+    events = parse_event_lines(body, items,
                                context.config.experiment, context.now());
   } catch (const EventInputError& e) {
     std::string out = "{\"error\":" + json_string(e.what());
@@ -148,8 +150,13 @@ void handle_events(ServerContext& context, const HttpRequest& req, HttpResponse&
     spdlog::error("serve: {}", e.what());
     return reply_error(res, 503, "event log unavailable (the reason is in the server log)");
   }
+  // Logged first, then live: a click the log refused is not in effect either,
+  // and one in effect survives a restart (the log is replayed at start).
   std::uint64_t clicks = 0;
-  for (const auto& event : events) clicks += event.event == EventType::click;
+  for (const auto& event : events) {
+    clicks += event.event == EventType::click;
+    if (is_positive(event.event)) context.live_seen.add(event.user, items.find(event.item));
+  }
   context.metrics.add_events(EventType::click, clicks);
   context.metrics.add_events(EventType::impression, events.size() - clicks);
   reply_json(res, 200, fmt::format("{{\"accepted\":{}}}", events.size()));

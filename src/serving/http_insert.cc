@@ -82,12 +82,13 @@ void parse_platform_slate(const nlohmann::json& value, const SlateCatalog& catal
 }
 
 // Parsed, its arm chosen, its candidates read (StoreUnavailable if that fails).
-InsertEntry resolve_insert(ServerContext& context, const nlohmann::json& object) {
+InsertEntry resolve_insert(ServerContext& context, const ServingWorld& world,
+                           const nlohmann::json& object) {
   InsertEntry entry;
-  entry.body = parse_insert_body(object, context.world.assembler->catalog());
+  entry.body = parse_insert_body(object, world.assembler->catalog());
   const std::string* arm_name = entry.body.arm ? &*entry.body.arm : nullptr;
   entry.arm = choose_arm(context, entry.body.user, arm_name, "arm");
-  entry.view = context.world.user(entry.body.user);
+  entry.view = world.user(entry.body.user, context.live_seen);
   const auto read_started = Clock::now();
   entry.pinned = read_for_arm(context, entry.body.user, context.config.experiment.arms[entry.arm]);
   entry.read_us = micros_since(read_started);
@@ -95,7 +96,8 @@ InsertEntry resolve_insert(ServerContext& context, const nlohmann::json& object)
 }
 
 // The reply without its closing brace.
-void append_insert_reply(std::string& out, ServerContext& context, const InsertEntry& entry) {
+void append_insert_reply(std::string& out, ServerContext& context, const ServingWorld& world,
+                         const InsertEntry& entry) {
   const Arm& arm = context.config.experiment.arms[entry.arm];
   SlateRequest request;
   request.seen_items = entry.view.seen;
@@ -105,7 +107,7 @@ void append_insert_reply(std::string& out, ServerContext& context, const InsertE
   request.arm = &arm;
   request.invr = entry.pinned.candidates ? &*entry.pinned.candidates : nullptr;
   request.now = context.now();
-  const Slate slate = context.world.assembler->insert(body.ranked, request);
+  const Slate slate = world.assembler->insert(body.ranked, request);
   context.metrics.add_slate(entry.arm, slate.invr_items, false);
   out += "{\"user\":";
   append_json_string(out, body.user);
@@ -114,7 +116,7 @@ void append_insert_reply(std::string& out, ServerContext& context, const InsertE
   out += ',';
   append_generation(out, entry.pinned.generation);
   out += fmt::format(",\"inserted\":{},\"known_user\":{},", slate.invr_items, entry.view.known);
-  append_slate_items(out, context.world, slate, body.extra_ids);
+  append_slate_items(out, world, slate, body.extra_ids);
 }
 
 }  // namespace
@@ -149,9 +151,10 @@ InsertBody parse_insert_body(const nlohmann::json& object, const SlateCatalog& c
 
 void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
   const auto started = Clock::now();
+  const auto world = context.world();
   InsertEntry entry;
   try {
-    entry = resolve_insert(context, parse_body_object(req.body));
+    entry = resolve_insert(context, *world, parse_body_object(req.body));
   } catch (const RequestError& e) {
     return reply_request_error(res, e);
   } catch (const StoreUnavailable& e) {
@@ -159,7 +162,7 @@ void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse&
   }
   std::string out;
   out.reserve(256 + entry.body.ranked.size() * 96);
-  append_insert_reply(out, context, entry);
+  append_insert_reply(out, context, *world, entry);
   out += fmt::format(",\"timing\":{{\"candidates_us\":{},\"total_us\":{}}}}}", entry.read_us,
                      micros_since(started));
   res.set_header("X-Invr-Arm", context.config.experiment.arms[entry.arm].name);
@@ -178,12 +181,13 @@ void handle_insert_batch(ServerContext& context, const HttpRequest& req, HttpRes
   } catch (const BatchTooLarge& e) {
     return reply_error(res, 413, e.what());
   }
+  const auto world = context.world();  // one snapshot for the whole batch
   std::string out = "{\"results\":[";
   for (std::size_t i = 0; i < entries->size(); ++i) {
     if (i > 0) out += ',';
     try {
-      const InsertEntry entry = resolve_insert(context, (*entries)[i]);
-      append_insert_reply(out, context, entry);
+      const InsertEntry entry = resolve_insert(context, *world, (*entries)[i]);
+      append_insert_reply(out, context, *world, entry);
       out += ",\"status\":200}";
     } catch (const RequestError& e) {
       append_entry_error(out, 400, e.what(), e.field());

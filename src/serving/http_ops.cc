@@ -30,20 +30,33 @@ MetricsSnapshot snapshot_of(const ServerContext& context) {
   }
   snapshot.uptime_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
-  snapshot.users = context.world.users.size();
-  snapshot.items = context.world.assembler->catalog().items();
+  const auto world = context.world();
+  snapshot.users = world->users->ids.size();
+  snapshot.items = world->assembler->catalog().items();
   snapshot.event_log_bytes = context.events ? context.events->bytes() : 0;
   return snapshot;
 }
 
 }  // namespace
 
-ServerContext::ServerContext(const ServerConfig& server_config, ServingWorld serving_world)
+ServerContext::ServerContext(const ServerConfig& server_config,
+                             std::shared_ptr<const ServingWorld> serving_world)
     : config(server_config),
-      world(std::move(serving_world)),
-      metrics(names_of(server_config.experiment)) {
-  if (config.serve.now == -1) fixed_now = world.data_end_time;
+      metrics(names_of(server_config.experiment)),
+      world_(std::move(serving_world)) {
+  if (config.serve.now == -1) fixed_now = world_->data_end_time;
   else if (config.serve.now > 0) fixed_now = config.serve.now;
+}
+
+std::shared_ptr<const ServingWorld> ServerContext::world() const {
+  std::lock_guard lock(world_mutex_);
+  return world_;
+}
+
+void ServerContext::set_world(std::shared_ptr<const ServingWorld> next) {
+  std::lock_guard lock(world_mutex_);
+  world_.swap(next);
+  // `next` (the old snapshot) is released after the lock, by its last holder.
 }
 
 double ServerContext::now() const { return has_time(fixed_now) ? fixed_now : unix_now(); }

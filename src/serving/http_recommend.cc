@@ -47,7 +47,8 @@ SlateRequest slate_request(const ServerContext& context, const RecommendEntry& e
 }
 
 // The reply's fields up to the items, without the closing brace.
-void append_reply(std::string& out, ServerContext& context, const RecommendEntry& entry, const Slate& slate) {
+void append_reply(std::string& out, ServerContext& context, const ServingWorld& world,
+                  const RecommendEntry& entry, const Slate& slate) {
   context.metrics.add_slate(entry.arm, slate.invr_items, slate.fallback);
   out += "{\"user\":";
   append_json_string(out, entry.user);
@@ -56,7 +57,7 @@ void append_reply(std::string& out, ServerContext& context, const RecommendEntry
   out += ',';
   append_generation(out, entry.pinned.generation);
   out += fmt::format(",\"fallback\":{},\"known_user\":{},", slate.fallback, entry.view.known);
-  append_slate_items(out, context.world, slate);
+  append_slate_items(out, world, slate);
 }
 
 // A batch entry {"user": ..., "n": ..., "arm": ...}; RequestError naming the field.
@@ -108,7 +109,8 @@ void handle_recommend(ServerContext& context, const HttpRequest& req, HttpRespon
   } catch (const RequestError& e) {
     return reply_request_error(res, e, "parameter");
   }
-  entry.view = context.world.user(entry.user);
+  const auto world = context.world();
+  entry.view = world->user(entry.user, context.live_seen);
   const auto looked_up = Clock::now();
   try {
     entry.pinned = read_for_arm(context, entry.user, config.experiment.arms[entry.arm]);
@@ -116,12 +118,12 @@ void handle_recommend(ServerContext& context, const HttpRequest& req, HttpRespon
     return reply_error(res, 503, e.what());
   }
   const auto fetched = Clock::now();
-  const Slate slate = context.world.assembler->assemble(slate_request(context, entry));
+  const Slate slate = world->assembler->assemble(slate_request(context, entry));
   const auto assembled = Clock::now();
 
   std::string out;
   out.reserve(256 + slate.items.size() * 96);
-  append_reply(out, context, entry, slate);
+  append_reply(out, context, *world, entry, slate);
   const auto finished = Clock::now();
   out += fmt::format(
       ",\"timing\":{{\"lookup_us\":{},\"candidates_us\":{},\"assemble_us\":{},\"total_us\":{}}}}}",
@@ -143,6 +145,7 @@ void handle_recommend_batch(ServerContext& context, const HttpRequest& req, Http
   } catch (const BatchTooLarge& e) {
     return reply_error(res, 413, e.what());
   }
+  const auto world = context.world();  // one snapshot for the whole batch
   // Per entry: a resolved request, or the error that entry gets.
   std::vector<RecommendEntry> resolved(entries->size());
   std::vector<std::string> errors(entries->size());
@@ -151,7 +154,7 @@ void handle_recommend_batch(ServerContext& context, const HttpRequest& req, Http
   for (std::size_t i = 0; i < entries->size(); ++i) {
     try {
       resolved[i] = parse_batch_entry(context, (*entries)[i]);
-      resolved[i].view = context.world.user(resolved[i].user);
+      resolved[i].view = world->user(resolved[i].user, context.live_seen);
       resolved[i].pinned = read_for_arm(context, resolved[i].user, context.config.experiment.arms[resolved[i].arm]);
       requests.push_back(slate_request(context, resolved[i]));
       positions.push_back(i);
@@ -161,14 +164,14 @@ void handle_recommend_batch(ServerContext& context, const HttpRequest& req, Http
       append_entry_error(errors[i], 503, e.what(), "");
     }
   }
-  const std::vector<Slate> slates = context.world.assembler->assemble(requests);
+  const std::vector<Slate> slates = world->assembler->assemble(requests);
   std::string out = "{\"results\":[";
   out.reserve(64 + entries->size() * 2048);
   std::size_t next = 0;
   for (std::size_t i = 0; i < entries->size(); ++i) {
     if (i > 0) out += ',';
     if (next < positions.size() && positions[next] == i) {
-      append_reply(out, context, resolved[i], slates[next++]);
+      append_reply(out, context, *world, resolved[i], slates[next++]);
       out += ",\"status\":200}";
     } else {
       out += errors[i];

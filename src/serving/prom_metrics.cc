@@ -36,6 +36,7 @@ const char* route_label(Route route) {
     case Route::candidates: return "/v1/candidates";
     case Route::recommend_batch: return "/v1/recommend/batch";
     case Route::insert_batch: return "/v1/insert/batch";
+    case Route::items: return "/v1/items";
     case Route::other: break;
   }
   return "other";
@@ -46,7 +47,8 @@ const char* route_method(Route route) {
     case Route::events:
     case Route::insert:
     case Route::recommend_batch:
-    case Route::insert_batch: return "POST";
+    case Route::insert_batch:
+    case Route::items: return "POST";
     default: return "GET";
   }
 }
@@ -60,6 +62,7 @@ Route route_of(std::string_view path) {
   if (path == "/v1/candidates") return Route::candidates;
   if (path == "/v1/recommend/batch") return Route::recommend_batch;
   if (path == "/v1/insert/batch") return Route::insert_batch;
+  if (path == "/v1/items") return Route::items;
   return Route::other;
 }
 

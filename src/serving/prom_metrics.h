@@ -26,9 +26,10 @@ enum class Route : std::uint8_t {
   candidates,
   recommend_batch,
   insert_batch,
+  items,
   other
 };
-constexpr std::size_t kRoutes = 9;
+constexpr std::size_t kRoutes = 10;
 const char* route_label(Route route);
 Route route_of(std::string_view path);
 // The method a route takes ("GET" routes also answer HEAD).

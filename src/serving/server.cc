@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/chrono.h>
@@ -24,8 +25,10 @@
 #include "serving/http_front.h"
 #include "serving/http_query.h"
 #include "serving/http_util.h"
+#include "serving/model_swap.h"
 #include "serving/server_context.h"
 #include "serving/server_periodic.h"
+#include "serving/world_items.h"
 
 namespace invr {
 namespace {
@@ -94,6 +97,22 @@ bool refused_before_body(const HttpRequest& req, HttpResponse& res) {
   }
   return false;
 }
+// Opens [serve] item_log and adds the items it holds that the dataset lacks,
+// so items posted before a restart are served again.
+void open_item_log(serving::ServerContext& context) {
+  const ServeSettings& serve = context.config.serve;
+  if (serve.item_log.empty()) return;
+  if (std::filesystem::path(serve.item_log).extension() != ".item")
+    throw UsageError(fmt::format("--item-log must name an atomic .item file, got {}", serve.item_log));
+  context.item_log = std::make_unique<serving::EventLog>(serve.item_log, serve.event_fsync_seconds,
+                                                          serving::kItemLogHeader);
+  const auto world = context.world();
+  const auto next = serving::with_logged_items(world, serve.item_log);
+  if (next == world) return;
+  spdlog::info("serve: {} items added from the item log {}",
+               next->assembler->catalog().items() - world->assembler->catalog().items(), serve.item_log);
+  context.set_world(next);
+}
 }  // namespace
 
 struct Server::Impl {
@@ -147,9 +166,17 @@ Server::Server(const ServerConfig& config) : impl_(std::make_unique<Impl>()) {
   } else {
     spdlog::warn("serve: no candidate store configured; InvR arms serve the main slate only");
   }
-  if (!config.serve.event_log.empty())
+  open_item_log(context);
+  if (!config.serve.event_log.empty()) {
     context.events = std::make_unique<serving::EventLog>(config.serve.event_log,
                                                          config.serve.event_fsync_seconds);
+    // Clicks posted before a restart stay in effect (docs/serving_http.md, "Live state").
+    const std::size_t replayed = serving::replay_event_log(
+        config.serve.event_log, context.world()->assembler->catalog().item_ids, context.live_seen);
+    if (replayed > 0)
+      spdlog::info("serve: {} positive events replayed from the event log into users' seen items",
+                   replayed);
+  }
   impl_->access_log = make_access_log(config.serve.access_log);
 }
 
@@ -179,6 +206,7 @@ void Server::Impl::handle(const HttpRequest& req, HttpResponse& res) {
       case Route::candidates: return serving::handle_candidates(ctx, req, res);
       case Route::recommend_batch: return serving::handle_recommend_batch(ctx, req, res);
       case Route::insert_batch: return serving::handle_insert_batch(ctx, req, res);
+      case Route::items: return serving::handle_items(ctx, req, res);
       case Route::other: break;  // refused_before_body answered it
     }
     serving::reply_error(res, 404, "not found");
@@ -216,7 +244,16 @@ bool Server::Impl::refresh_now(bool rethrow) {
   std::lock_guard lock(refresh_mutex);
   try {
     const std::optional<std::string> unreadable_before = context->feed->status().unreadable;
+    // The new generation's model, loaded before its candidates are pinned.
+    std::shared_ptr<serving::ServingWorld> next_world;
+    try {
+      next_world = serving::prepare_model_swap(*context);
+    } catch (const std::exception& e) {
+      spdlog::error("serve: cannot load the model the new generation names; keeping the served one: {}",
+                    e.what());
+    }
     const bool changed = context->feed->refresh();
+    if (next_world) serving::install_world(*context, std::move(next_world));
     note_unreadable(unreadable_before, changed);
     if (changed) {
       context->metrics.add_generation_switch();

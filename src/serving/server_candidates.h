@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "invr/store.h"
 
@@ -44,6 +45,11 @@ class CandidateFeed {
   // and rethrows (the old pin stays).
   bool refresh();
   FeedStatus status() const;
+  // The store's current generation (what the next refresh() pins) and a
+  // committed generation's manifest, for the model swap. Throw what the store
+  // throws.
+  std::optional<std::string> store_current() const { return store_->current(); }
+  std::string manifest(std::string_view generation) const { return store_->manifest(generation); }
   const std::string& uri() const { return store_->uri(); }
 
  private:

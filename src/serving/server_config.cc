@@ -71,9 +71,15 @@ const std::array kServeSpecs = {
                      0, 1, nullptr, &S::embedded_job},
     ServeSettingSpec{"job_interval_seconds", "Embedded job period (first run one period after start)",
                      1, 1e8, nullptr, &S::job_interval_seconds},
+    ServeSettingSpec{"follow_model", "When a new generation's manifest names another model directory, load it and "
+                     "swap it in with its embeddings (0 = keep the started model until a restart)",
+                     0, 1, nullptr, &S::follow_model},
     ServeSettingSpec{"event_log", "RecBole .inter file that POST /v1/events appends to (its folder must exist); "
                      "empty = off (503)",
                      0, 0, nullptr, &S::event_log},
+    ServeSettingSpec{"item_log", "Atomic .item file that POST /v1/items appends to (the dataset's own NAME.item to feed "
+                     "the job; its folder must exist); empty = off (503)",
+                     0, 0, nullptr, &S::item_log},
     ServeSettingSpec{"event_fsync_seconds", "Event log fsync: at most this long after an append; 0 = before answering each "
                      "POST", 0,
                      86400, nullptr, &S::event_fsync_seconds},

@@ -1,53 +1,124 @@
 // load_serving_world: dataset + model -> embeddings, seen items, assembler.
 #include "serving/server_world.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
 
 #include "invr/atomic_io.h"
 #include "invr/error.h"
+#include "invr/job.h"
 
 namespace invr::serving {
 
-ServingWorld::UserView ServingWorld::user(std::string_view id) const {
-  const Index u = users.find(id);
-  if (u == kNoIndex) return {};
-  const auto row = static_cast<std::size_t>(u);
-  const auto begin = seen.offsets[row], end = seen.offsets[row + 1];
+namespace {
+
+// The model's user tower on `items` (catalog indices) as one user's clicks.
+std::vector<float> embed_history(const ServingWorld& world, std::string_view user,
+                                 std::span<const Index> items) {
+  const SlateCatalog& catalog = world.assembler->catalog();
+  const ItemContent& content = *world.content;
+  Dataset history;
+  history.users.add(user);
+  std::vector<Index> tokens;
+  for (const Index item : items) {
+    const auto row = static_cast<std::size_t>(item);
+    const Index local = history.items.add(catalog.item_ids.id(item));
+    tokens.clear();
+    for (const Index token : content.table.item_tokens(item))
+      tokens.push_back(history.tokens.add(content.tokens.id(token)));
+    const Index producer = content.table.producer[row];
+    // Without a producer an item is its own, as the loader has it.
+    const std::string& producer_id =
+        producer == kNoIndex ? catalog.item_ids.id(item) : world.producers.id(producer);
+    history.item_table.push_back(history.producers.add(producer_id), content.table.publish_time[row],
+                                 tokens);
+    history.interactions.push_back(0, local, kNoTime, EventType::click, 1.0f);
+  }
+  const Matrix embedded = world.model->embed_users(history);
+  if (embedded.rows != 1 || embedded.cols != catalog.embeddings.cols) return {};
+  const auto row = embedded.row(0);
+  // A zero vector ranks every item alike: the popular fallback serves better.
+  if (std::all_of(row.begin(), row.end(), [](float x) { return x == 0.0f; })) return {};
+  return {row.begin(), row.end()};
+}
+
+}  // namespace
+
+ServingWorld::UserView ServingWorld::user(std::string_view id, const LiveSeen& live) const {
   UserView view;
-  view.known = true;
-  // History-less users take the popularity fallback, as the issue documents:
-  // their embedding would be the model's single new-user vector anyway.
-  if (begin == end) return view;
-  view.embedding = user_embeddings.row(row);
-  view.seen = std::span<const Index>(seen.items.data() + begin, end - begin);
+  std::span<const Index> base;
+  const Index u = users->ids.find(id);
+  if (u != kNoIndex) {
+    const auto row = static_cast<std::size_t>(u);
+    const auto begin = users->seen.offsets[row], end = users->seen.offsets[row + 1];
+    view.known = true;
+    // History-less users take the popularity fallback, as the issue documents:
+    // their embedding would be the model's single new-user vector anyway.
+    if (begin != end) {
+      view.embedding = users->embeddings.row(row);
+      base = std::span<const Index>(users->seen.items.data() + begin, end - begin);
+    }
+  }
+  view.seen = base;
+  // Clicks posted since the world was built (LiveSeen) count at once.
+  if (live.merge(id, base, view.merged_seen)) {
+    // Items added after this snapshot was taken are not in its catalog.
+    const auto items = static_cast<Index>(assembler->catalog().items());
+    auto& merged = view.merged_seen;
+    merged.erase(std::lower_bound(merged.begin(), merged.end(), items), merged.end());
+    view.seen = merged;
+    // No history in the dataset: the posted clicks are the history.
+    if (view.embedding.empty() && !merged.empty()) {
+      if (!live.cached_embedding(id, model_serial, view.own_embedding)) {
+        try {
+          view.own_embedding = embed_history(*this, id, merged);
+        } catch (const std::exception& e) {
+          spdlog::warn("serve: cannot embed user {} from their posted history: {}", id, e.what());
+          view.own_embedding.clear();
+        }
+        live.cache_embedding(id, model_serial, merged.size(), view.own_embedding);
+      }
+      if (!view.own_embedding.empty()) view.embedding = view.own_embedding;
+    }
+  }
   return view;
 }
 
-ServingWorld load_serving_world(const ServeSettings& serve, const SlateParams& slate) {
+std::shared_ptr<ServingWorld> load_serving_world(const ServeSettings& serve, const SlateParams& slate) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   AtomicLoadOptions load_options;
   load_options.producer_column = serve.producer_column;
   Dataset dataset = load_atomic(serve.data, serve.name, load_options);
-  const auto model = TwoTowerModel::load(serve.model);
+  auto model = TwoTowerModel::load(serve.model);
   spdlog::info("serve: loaded {} users, {} items, {} events from {} and a {} model (dim {})",
                dataset.users.size(), dataset.items.size(), dataset.interactions.size(),
                serve.data, model->kind(), model->dim());
 
-  ServingWorld world;
-  world.data_end_time = latest_timestamp(dataset);
+  auto world = std::make_shared<ServingWorld>();
+  auto users = std::make_shared<KnownUsers>();
+  world->data_end_time = latest_timestamp(dataset);
   Matrix items = model->embed_items(dataset);
-  world.user_embeddings = model->embed_users(dataset);
-  if (world.user_embeddings.rows != dataset.users.size() || items.rows != dataset.items.size())
+  users->embeddings = model->embed_users(dataset);
+  if (users->embeddings.rows != dataset.users.size() || items.rows != dataset.items.size())
     throw Error("model returned embeddings whose row counts differ from the dataset's");
-  world.seen = seen_items(dataset);
+  users->seen = seen_items(dataset);
   std::vector<double> popularity = item_popularity(dataset);
   SlateCatalog catalog = make_catalog(dataset, std::move(items), std::move(popularity));
-  world.assembler = std::make_unique<SlateAssembler>(std::move(catalog), slate, serve.retrieval);
-  world.users = std::move(dataset.users);
-  world.producers = std::move(dataset.producers);
+  world->assembler = std::make_shared<SlateAssembler>(std::move(catalog), slate, serve.retrieval);
+  users->ids = std::move(dataset.users);
+  world->users = std::move(users);
+  world->producers = std::move(dataset.producers);
+  auto content = std::make_shared<ItemContent>();
+  content->tokens = std::move(dataset.tokens);
+  content->table = std::move(dataset.item_table);
+  // Datasets without an item table: a row per item all the same.
+  while (content->table.size() < dataset.items.size()) content->table.push_back(kNoIndex, kNoTime, {});
+  world->content = std::move(content);
+  world->model = std::shared_ptr<const TwoTowerModel>(std::move(model));
+  world->model_version = model_version(serve.model);
   spdlog::info("serve: embedded users and items and built the '{}' assembler in {:.1f} s",
                serve.retrieval, std::chrono::duration<double>(Clock::now() - start).count());
   return world;

@@ -200,6 +200,11 @@ def exercise(client):
     c.call("POST", "/v1/events", body='{"user":"u1","item":"i12","event":"view"}\n',
            content_type="application/x-ndjson", expect=400)
 
+    item = {"id": "i13", "producer": "p1", "publish_time": 1699990000, "tokens": ["genre=new"]}
+    c.call("POST", "/v1/items", body={"items": [item]})
+    c.call("POST", "/v1/items", body={"items": [item]}, expect=409)
+    c.call("POST", "/v1/items", body={"items": [dict(item, id="i14", publish_time="soon")]}, expect=400)
+
     c.call("GET", "/healthz")
     text = c.call("GET", "/metrics")
     if text is not None:
@@ -221,6 +226,7 @@ def exercise_bare(client):
     c.call("GET", "/v1/candidates", "user=u1", expect=503)
     c.call("POST", "/v1/events", body='{"user":"u1","item":"i1","event":"click"}\n',
            content_type="application/x-ndjson", expect=503)
+    c.call("POST", "/v1/items", body={"items": [{"id": "i13", "producer": "p1", "publish_time": 1}]}, expect=503)
     reply = c.call("GET", "/v1/recommend", "user=u1&arm=invr-user-rank")
     if reply and reply["generation"] is not None:
         fail("GET /v1/recommend without a store: generation should be null")
@@ -235,7 +241,9 @@ def start_server(args, bare=False):
                "--port", "0", "--now", args.now, "--refresh-seconds", "0", "--access-log", "off",
                "--http-threads", "2"]
     if not bare:
-        command += ["--store", args.store, "--event-log", args.event_log]
+        # The item log beside the event log (a fresh folder per test).
+        item_log = os.path.join(os.path.dirname(args.event_log), "added.item")
+        command += ["--store", args.store, "--event-log", args.event_log, "--item-log", item_log]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     line = server.stdout.readline()
     try:
