@@ -4,18 +4,25 @@
 // config keys, the metrics and the served -> logged -> next job loop.
 //
 //   GET  /v1/recommend?user=ID[&n=20][&arm=NAME]   the slate, as JSON
+//   POST /v1/insert, GET /v1/candidates, batch forms the insertion API
 //   POST /v1/events                                 JSON lines -> event log
+//   POST /v1/items                                  new items -> catalog, item log
 //   GET  /healthz, GET /metrics                     operations
 //
 // Contract:
-//  - Everything a request needs is loaded once by the constructor: the
-//    dataset (users, their seen items, the item catalog), the model (every
-//    user and item is embedded once), the candidate store and the event log.
-//    Only the candidate generation changes while serving: a background thread
-//    refreshes the store reader every refresh_seconds, and the optional
-//    embedded scheduler runs the job every job_interval_seconds and then
-//    refreshes. A request pins the generation it started on, so a switch
-//    never fails or mixes generations within one slate.
+//  - The constructor loads the dataset (users, their seen items, the item
+//    catalog) and the model (every user and item embedded once) into one
+//    immutable snapshot, opens the candidate store, the event log and the
+//    item log, and replays both logs (posted items and clicks stay in effect
+//    across restarts). Each request reads the snapshot it took at its start.
+//    While serving (docs/serving_http.md, "Live state"): posted clicks count
+//    at the user's next request; posted items are served by main retrieval
+//    at once (a new snapshot); a background thread refreshes the store reader
+//    every refresh_seconds (and the optional embedded scheduler runs the job
+//    every job_interval_seconds, then refreshes), and a refresh that pins a
+//    generation made by another model swaps that model in first. A request
+//    pins the generation it started on, so a switch never fails or mixes
+//    generations within one slate.
 //  - Connections are served by an event-driven front end (Boost.Beast on
 //    Asio, io_threads threads) that reads a request whole, within deadlines and
 //    size limits, before a handler sees it; handlers run on a pool of
