@@ -35,6 +35,7 @@ def peak_rss_bytes():
 def python_run(items_path, users_path, args, dtype):
     """In this process: the inputs loaded, then the timed calls; RSS around them."""
     import invr
+    invr.set_blas_threads(1)  # as the C++ baseline: exact search's workers each run sgemm
     items = np.load(items_path).astype(dtype)
     users = np.load(users_path).astype(dtype)
     before = rss_bytes()

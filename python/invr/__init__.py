@@ -22,6 +22,8 @@ from ._invr import (  # noqa: F401  (re-exported API)
     Model,
     UsageError,
     __version__,
+    blas_threads,
+    set_blas_threads,
     set_progress,
     topk,
 )
@@ -126,6 +128,7 @@ def simulate(out: str, *, world: str = "", data: str = "", model: str = "",
 
 __all__ = [
     "CandidateStore", "DataError", "Dataset", "Error", "GenerationWriter", "IoError", "Model",
-    "ORDERINGS", "UsageError", "exposure_metrics", "inverse_retrieve", "set_progress",
+    "ORDERINGS", "UsageError", "blas_threads", "exposure_metrics", "inverse_retrieve",
+    "set_blas_threads", "set_progress",
     "simulate", "topk",
 ]

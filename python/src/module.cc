@@ -9,6 +9,7 @@
 #include "arrays.h"
 #include "invr/error.h"
 #include "invr/progress.h"
+#include "invr/retrieval.h"
 #include "invr/version.h"
 
 // The Torch plugin sits next to the module in an installed wheel (setup.py
@@ -85,6 +86,12 @@ PYBIND11_MODULE(_invr, m) {
   invr::Progress::set_enabled(false);
   m.def("set_progress", &invr::Progress::set_enabled, py::arg("enabled"),
         "Show progress bars on stderr during long calls (off by default in Python; process-wide).");
+  // OpenBLAS's pool is process-wide (numpy may share it): the module leaves
+  // it alone; the caller sets it once (docs/library.md, "Threads").
+  m.def("set_blas_threads", &invr::set_blas_threads, py::arg("threads"),
+        "Set OpenBLAS's thread pool (process-wide; 0 = all cores). 1 suits exact topk and "
+        "inverse_retrieve with threads > 1; call once, before searching.");
+  m.def("blas_threads", &invr::blas_threads, "OpenBLAS's thread pool size now.");
   // For the tests: how an embedding argument is taken (copied or the caller's buffer).
   m.def("_matrix_input", [](py::handle obj) {
     const FloatMatrix matrix = float_matrix(obj, "matrix");

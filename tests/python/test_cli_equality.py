@@ -10,6 +10,11 @@ import pytest
 import invr
 from conftest import run_cli, write_precomputed_model
 
+# The CLI sets OpenBLAS's (process-wide) pool to 1 at start; the module leaves
+# it to its caller, and sgemm's float sums depend on it, so the same here
+# (docs/library.md, "Threads").
+invr.set_blas_threads(1)
+
 
 def check_topk(tmp_path, queries, base, k):
     np.save(tmp_path / "q.npy", queries)
