@@ -13,9 +13,9 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 
 namespace invr::serving {
 namespace {
@@ -88,8 +88,8 @@ EventLog::EventLog(std::filesystem::path path, double fsync_seconds, std::string
   }
   const std::uint64_t keep = torn_header ? 0 : complete_prefix(fd_, size);
   if (keep < size) {
-    spdlog::warn("{}: dropping a torn last line ({} bytes) left by an interrupted write",
-                 path_.string(), size - keep);
+    invr::logger().warn("{}: dropping a torn last line ({} bytes) left by an interrupted write",
+                        path_.string(), size - keep);
     if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0) {
       const int error = errno;
       ::close(fd_);
@@ -110,7 +110,7 @@ EventLog::~EventLog() {
   wake_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   if (::fdatasync(fd_) != 0)
-    spdlog::error("{}: fsync of the event log failed: {}", path_.string(), os_error(errno));
+    invr::logger().error("{}: fsync of the event log failed: {}", path_.string(), os_error(errno));
   ::close(fd_);
 }
 
@@ -139,7 +139,7 @@ void EventLog::append_lines(std::string text) {
       const int error = n < 0 ? errno : ENOSPC;
       // Leave no partial line behind: later appends and readers stay whole.
       if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
-        spdlog::error("{}: cannot truncate a failed append: {}", path_.string(), os_error(errno));
+        invr::logger().error("{}: cannot truncate a failed append: {}", path_.string(), os_error(errno));
       throw append_error(path_, error);
     }
     written += static_cast<std::size_t>(n);
@@ -175,7 +175,7 @@ void EventLog::flusher() {
     dirty_ = false;
     lock.unlock();
     if (::fdatasync(fd_) != 0)
-      spdlog::error("{}: fsync of the event log failed: {}", path_.string(), os_error(errno));
+      invr::logger().error("{}: fsync of the event log failed: {}", path_.string(), os_error(errno));
     lock.lock();
   }
 }

@@ -1,12 +1,12 @@
 // POST /v1/events: validate every line of the body, append them all to the
 // event log in one write, then add the clicks to the users' live seen items.
+#include "invr/log.h"
 #include "serving/http_events.h"
 
 #include <cmath>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/excerpt.h"
 #include "serving/http_util.h"
@@ -147,7 +147,7 @@ void handle_events(ServerContext& context, const HttpRequest& req, HttpResponse&
     context.metrics.add_event_log_error();
     // The reason names the log's absolute path: the log gets it, the client
     // a short reason (issue 17, item 9).
-    spdlog::error("serve: {}", e.what());
+    invr::logger().error("serve: {}", e.what());
     return reply_error(res, 503, "event log unavailable (the reason is in the server log)");
   }
   // Logged first, then live: a click the log refused is not in effect either,

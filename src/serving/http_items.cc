@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
+#include "invr/log.h"
 #include "common/excerpt.h"
 #include "serving/http_slate.h"
 #include "serving/http_util.h"
@@ -125,7 +125,7 @@ void handle_items(ServerContext& context, const HttpRequest& req, HttpResponse& 
   try {
     context.item_log->append_lines(std::move(lines));
   } catch (const Error& e) {
-    spdlog::error("serve: {}", e.what());  // names the path: the log only (issue 17, item 9)
+    invr::logger().error("serve: {}", e.what());  // names the path: the log only (issue 17, item 9)
     return reply_error(res, 503, "item log unavailable (the reason is in the server log)");
   }
   context.set_world(next);

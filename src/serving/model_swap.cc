@@ -3,9 +3,9 @@
 #include "serving/model_swap.h"
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "invr/job.h"
+#include "invr/log.h"
 #include "serving/world_items.h"
 
 namespace invr::serving {
@@ -25,11 +25,11 @@ std::shared_ptr<ServingWorld> prepare_model_swap(const ServerContext& context) {
   if (wanted == current->model_version) return nullptr;
   const std::string dir = wanted.substr(0, wanted.rfind('@'));
   if (model_version(dir) != wanted) {
-    spdlog::warn("serve: generation {} names model {}, which {} no longer holds; keeping model {}", *next,
-                 wanted, dir, current->model_version);
+    invr::logger().warn("serve: generation {} names model {}, which {} no longer holds; keeping model {}", *next,
+                        wanted, dir, current->model_version);
     return nullptr;
   }
-  spdlog::info("serve: generation {} was made by model {}; loading it", *next, wanted);
+  invr::logger().info("serve: generation {} was made by model {}; loading it", *next, wanted);
   ServeSettings serve = context.config.serve;
   serve.model = dir;
   auto world = load_serving_world(serve, context.config.slate);
@@ -51,8 +51,8 @@ void install_world(ServerContext& context, std::shared_ptr<ServingWorld> next) {
     same_order = before.ids()[i] == after.ids()[i];
   if (!same_order) context.live_seen.remap(before, after);
   context.set_world(world);
-  spdlog::info("serve: now serving model {} ({} users, {} items)", world->model_version,
-               world->users->ids.size(), world->assembler->catalog().items());
+  invr::logger().info("serve: now serving model {} ({} users, {} items)", world->model_version,
+                      world->users->ids.size(), world->assembler->catalog().items());
 }
 
 }  // namespace invr::serving

@@ -2,6 +2,7 @@
 // (http_front.h), and runs the background threads (store refresher, embedded
 // job scheduler). Handlers live in http_*.cc; this file is lifecycle, routing,
 // access logs and metrics.
+#include "invr/log.h"
 #include "invr/server.h"
 
 #include <sys/resource.h>
@@ -68,9 +69,9 @@ void warn_if_few_descriptors(const ServeSettings& serve) {
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
   const auto wanted = static_cast<rlim_t>(serve.max_connections) + 64;
   if (limit.rlim_cur < wanted)
-    spdlog::warn("serve: the open-file limit ({}) is below max_connections ({}) plus files; "
-                 "raise it (ulimit -n) or lower max_connections",
-                 limit.rlim_cur, serve.max_connections);
+    invr::logger().warn("serve: the open-file limit ({}) is below max_connections ({}) plus files; "
+                        "raise it (ulimit -n) or lower max_connections",
+                        limit.rlim_cur, serve.max_connections);
 }
 
 // Answers what is wrong with a request that needs no body to tell: an unknown
@@ -109,8 +110,8 @@ void open_item_log(serving::ServerContext& context) {
   const auto world = context.world();
   const auto next = serving::with_logged_items(world, serve.item_log);
   if (next == world) return;
-  spdlog::info("serve: {} items added from the item log {}",
-               next->assembler->catalog().items() - world->assembler->catalog().items(), serve.item_log);
+  invr::logger().info("serve: {} items added from the item log {}",
+                      next->assembler->catalog().items() - world->assembler->catalog().items(), serve.item_log);
   context.set_world(next);
 }
 }  // namespace
@@ -160,11 +161,11 @@ Server::Server(const ServerConfig& config) : impl_(std::make_unique<Impl>()) {
         static_cast<std::size_t>(std::clamp<std::int64_t>(config.serve.http_threads, 1, 64));
     context.feed = std::make_unique<serving::CandidateFeed>(impl_->store_uri, options);
     const auto generation = context.feed->generation();
-    spdlog::info("serve: candidate store {} at generation {}", impl_->store_uri,
-                 generation.value_or("(none yet)"));
+    invr::logger().info("serve: candidate store {} at generation {}", impl_->store_uri,
+                        generation.value_or("(none yet)"));
     impl_->note_unreadable(std::nullopt, false);
   } else {
-    spdlog::warn("serve: no candidate store configured; InvR arms serve the main slate only");
+    invr::logger().warn("serve: no candidate store configured; InvR arms serve the main slate only");
   }
   open_item_log(context);
   if (!config.serve.event_log.empty()) {
@@ -174,8 +175,8 @@ Server::Server(const ServerConfig& config) : impl_(std::make_unique<Impl>()) {
     const std::size_t replayed = serving::replay_event_log(
         config.serve.event_log, context.world()->assembler->catalog().item_ids, context.live_seen);
     if (replayed > 0)
-      spdlog::info("serve: {} positive events replayed from the event log into users' seen items",
-                   replayed);
+      invr::logger().info("serve: {} positive events replayed from the event log into users' seen items",
+                          replayed);
   }
   impl_->access_log = make_access_log(config.serve.access_log);
 }
@@ -213,7 +214,7 @@ void Server::Impl::handle(const HttpRequest& req, HttpResponse& res) {
   } catch (const std::exception& e) {
     // The text may name files or the store's URI: the log gets it, the client
     // a generic reason (issue 17, item 9).
-    spdlog::error("serve: {} {} failed: {}", req.method, req.path, e.what());
+    invr::logger().error("serve: {} {} failed: {}", req.method, req.path, e.what());
     res = HttpResponse();
     serving::reply_error(res, 500, "internal error (the reason is in the server log)");
   }
@@ -249,26 +250,26 @@ bool Server::Impl::refresh_now(bool rethrow) {
     try {
       next_world = serving::prepare_model_swap(*context);
     } catch (const std::exception& e) {
-      spdlog::error("serve: cannot load the model the new generation names; keeping the served one: {}",
-                    e.what());
+      invr::logger().error("serve: cannot load the model the new generation names; keeping the served one: {}",
+                           e.what());
     }
     const bool changed = context->feed->refresh();
     if (next_world) serving::install_world(*context, std::move(next_world));
     note_unreadable(unreadable_before, changed);
     if (changed) {
       context->metrics.add_generation_switch();
-      spdlog::info("serve: now serving generation {}",
-                   context->feed->generation().value_or("(none)"));
+      invr::logger().info("serve: now serving generation {}",
+                          context->feed->generation().value_or("(none)"));
     }
-    if (!last_refresh_error.empty()) spdlog::info("serve: candidate store reachable again");
+    if (!last_refresh_error.empty()) invr::logger().info("serve: candidate store reachable again");
     last_refresh_error.clear();
     return changed;
   } catch (const std::exception& e) {
     context->metrics.add_store_error(serving::StoreOp::refresh);
     // Log a failure once, not every refresh period while it lasts.
     if (last_refresh_error != e.what())
-      spdlog::warn("serve: store refresh failed; still serving the pinned generation: {}",
-                   e.what());
+      invr::logger().warn("serve: store refresh failed; still serving the pinned generation: {}",
+                          e.what());
     last_refresh_error = e.what();
     if (rethrow) throw;
     return false;
@@ -282,19 +283,19 @@ void Server::Impl::note_unreadable(const std::optional<std::string>& before, boo
   const serving::FeedStatus status = context->feed->status();
   if (status.unreadable == before && !(status.unreadable && pin_moved)) return;
   if (!status.unreadable) {
-    spdlog::info("serve: the current generation can be read again; serving {}",
-                 status.generation.value_or("(none)"));
+    invr::logger().info("serve: the current generation can be read again; serving {}",
+                        status.generation.value_or("(none)"));
     return;
   }
   context->metrics.add_generation_fallback(status.generation.has_value());
   if (status.generation)
-    spdlog::warn("serve: store {}: generation {} can no longer be read; falling back to {}, the newest "
-                 "readable generation",
-                 store_uri, *status.unreadable, *status.generation);
+    invr::logger().warn("serve: store {}: generation {} can no longer be read; falling back to {}, the newest "
+                        "readable generation",
+                        store_uri, *status.unreadable, *status.generation);
   else
-    spdlog::error("serve: store {}: generation {} can no longer be read and no other generation can; "
-                  "InvR arms serve without candidates until a generation is committed",
-                  store_uri, *status.unreadable);
+    invr::logger().error("serve: store {}: generation {} can no longer be read and no other generation can; "
+                         "InvR arms serve without candidates until a generation is committed",
+                         store_uri, *status.unreadable);
 }
 
 void Server::Impl::run_embedded_job() {
@@ -315,12 +316,12 @@ void Server::Impl::run_embedded_job() {
     const JobResult result = run_job_from_files(files, job);
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     context->metrics.add_job_run(true, seconds);
-    spdlog::info("serve: embedded job committed generation {} in {:.1f} s", result.generation,
-                 seconds);
+    invr::logger().info("serve: embedded job committed generation {} in {:.1f} s", result.generation,
+                        seconds);
   } catch (const std::exception& e) {
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     context->metrics.add_job_run(false, seconds);
-    spdlog::error("serve: embedded job failed; the previous generation stays served: {}", e.what());
+    invr::logger().error("serve: embedded job failed; the previous generation stays served: {}", e.what());
     return;
   }
   refresh_now(false);
@@ -347,8 +348,8 @@ void Server::start() {
     std::lock_guard lock(impl.state_mutex);
     impl.running = true;
   }
-  spdlog::info("serve: listening on http://{}:{} with {} I/O and {} worker threads", serve.host,
-               impl.port, serve.io_threads, serve.http_threads);
+  invr::logger().info("serve: listening on http://{}:{} with {} I/O and {} worker threads", serve.host,
+                      impl.port, serve.io_threads, serve.http_threads);
 }
 
 void Server::stop() {
@@ -375,7 +376,7 @@ void Server::stop() {
     try {
       impl.context->events->sync();
     } catch (const Error& e) {
-      spdlog::error("serve: {}", e.what());
+      invr::logger().error("serve: {}", e.what());
     }
   }
   {
@@ -384,7 +385,7 @@ void Server::stop() {
     impl.stopped = true;
   }
   impl.state_changed.notify_all();
-  spdlog::info("serve: stopped");
+  invr::logger().info("serve: stopped");
 }
 
 void Server::wait() {

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include <spdlog/spdlog.h>
 
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/job.h"
+#include "invr/log.h"
 
 namespace invr::serving {
 
@@ -75,7 +75,7 @@ ServingWorld::UserView ServingWorld::user(std::string_view id, const LiveSeen& l
         try {
           view.own_embedding = embed_history(*this, id, merged);
         } catch (const std::exception& e) {
-          spdlog::warn("serve: cannot embed user {} from their posted history: {}", id, e.what());
+          invr::logger().warn("serve: cannot embed user {} from their posted history: {}", id, e.what());
           view.own_embedding.clear();
         }
         live.cache_embedding(id, model_serial, merged.size(), view.own_embedding);
@@ -93,9 +93,9 @@ std::shared_ptr<ServingWorld> load_serving_world(const ServeSettings& serve, con
   load_options.producer_column = serve.producer_column;
   Dataset dataset = load_atomic(serve.data, serve.name, load_options);
   auto model = TwoTowerModel::load(serve.model);
-  spdlog::info("serve: loaded {} users, {} items, {} events from {} and a {} model (dim {})",
-               dataset.users.size(), dataset.items.size(), dataset.interactions.size(),
-               serve.data, model->kind(), model->dim());
+  invr::logger().info("serve: loaded {} users, {} items, {} events from {} and a {} model (dim {})",
+                      dataset.users.size(), dataset.items.size(), dataset.interactions.size(),
+                      serve.data, model->kind(), model->dim());
 
   auto world = std::make_shared<ServingWorld>();
   auto users = std::make_shared<KnownUsers>();
@@ -119,8 +119,8 @@ std::shared_ptr<ServingWorld> load_serving_world(const ServeSettings& serve, con
   world->content = std::move(content);
   world->model = std::shared_ptr<const TwoTowerModel>(std::move(model));
   world->model_version = model_version(serve.model);
-  spdlog::info("serve: embedded users and items and built the '{}' assembler in {:.1f} s",
-               serve.retrieval, std::chrono::duration<double>(Clock::now() - start).count());
+  invr::logger().info("serve: embedded users and items and built the '{}' assembler in {:.1f} s",
+                      serve.retrieval, std::chrono::duration<double>(Clock::now() - start).count());
   return world;
 }
 

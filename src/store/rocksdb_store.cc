@@ -8,9 +8,9 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
-#include <spdlog/spdlog.h>
 
 #include "invr/error.h"
+#include "invr/log.h"
 #include "invr/read_file.h"
 #include "store/generation_rules.h"
 #include "store/read_hook.h"
@@ -185,7 +185,7 @@ class RocksDbReader final : public CandidateReader {
     try {
       return std::make_shared<const OpenGeneration>(uri_, paths_, id, block_cache_bytes_);
     } catch (const IoError& e) {
-      if (last_open_error_ != e.what()) spdlog::warn("{}", e.what());
+      if (last_open_error_ != e.what()) invr::logger().warn("{}", e.what());
       last_open_error_ = e.what();
       return nullptr;
     }
@@ -278,7 +278,7 @@ class RocksDbStore final : public CandidateStore {
     if (!lock) {
       // CURRENT may only be rewritten by the lock holder; that writer's commit
       // removes expired generations itself.
-      spdlog::info("{}: a writer is active; it will remove expired generations when it commits", uri_);
+      invr::logger().info("{}: a writer is active; it will remove expired generations when it commits", uri_);
       return {};
     }
     StoreState state = read_state(paths_);
