@@ -172,15 +172,8 @@ void handle_insert(ServerContext& context, const HttpRequest& req, HttpResponse&
 void handle_insert_batch(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
   const auto started = Clock::now();
   nlohmann::json body;
-  const nlohmann::json* entries = nullptr;
-  try {
-    body = parse_body_object(req.body);
-    entries = &batch_entries(body);
-  } catch (const RequestError& e) {
-    return reply_request_error(res, e);
-  } catch (const BatchTooLarge& e) {
-    return reply_error(res, 413, e.what());
-  }
+  const nlohmann::json* entries = read_batch_body(req, res, body);
+  if (!entries) return;
   const auto world = context.world();  // one snapshot for the whole batch
   std::string out = "{\"results\":[";
   for (std::size_t i = 0; i < entries->size(); ++i) {

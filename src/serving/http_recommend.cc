@@ -135,16 +135,9 @@ void handle_recommend(ServerContext& context, const HttpRequest& req, HttpRespon
 
 void handle_recommend_batch(ServerContext& context, const HttpRequest& req, HttpResponse& res) {
   const auto started = Clock::now();
-  const nlohmann::json* entries = nullptr;
   nlohmann::json body;
-  try {
-    body = parse_body_object(req.body);
-    entries = &batch_entries(body);
-  } catch (const RequestError& e) {
-    return reply_request_error(res, e);
-  } catch (const BatchTooLarge& e) {
-    return reply_error(res, 413, e.what());
-  }
+  const nlohmann::json* entries = read_batch_body(req, res, body);
+  if (!entries) return;
   const auto world = context.world();  // one snapshot for the whole batch
   // Per entry: a resolved request, or the error that entry gets.
   std::vector<RecommendEntry> resolved(entries->size());

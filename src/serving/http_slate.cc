@@ -117,6 +117,18 @@ const nlohmann::json& batch_entries(const nlohmann::json& body) {
   return *found;
 }
 
+const nlohmann::json* read_batch_body(const HttpRequest& req, HttpResponse& res, nlohmann::json& body) {
+  try {
+    body = parse_body_object(req.body);
+    return &batch_entries(body);
+  } catch (const RequestError& e) {
+    reply_request_error(res, e);
+  } catch (const BatchTooLarge& e) {
+    reply_error(res, 413, e.what());
+  }
+  return nullptr;
+}
+
 void append_slate_items(std::string& out, const ServingWorld& world, const Slate& slate,
                         std::span<const std::string> extra_ids) {
   const SlateCatalog& catalog = world.assembler->catalog();

@@ -76,6 +76,9 @@ class BatchTooLarge : public UsageError {
   using UsageError::UsageError;
 };
 const nlohmann::json& batch_entries(const nlohmann::json& body);
+// A batch request's body parsed into `body` and its entries: nullptr after
+// answering the 400 or 413 itself (both batch routes start this way).
+const nlohmann::json* read_batch_body(const HttpRequest& req, HttpResponse& res, nlohmann::json& body);
 
 // `"items":[...]` of a slate: id, producer (null if none), score (null if not
 // finite), source, position. An index >= the catalog's size is

@@ -150,7 +150,9 @@ TEST(ServerItems, BadBodiesAre4xxNamingTheFieldAndChangeNothing) {
     EXPECT_EQ(reply.status, status) << body << " -> " << reply.body;
     ASSERT_TRUE(reply.json.is_object()) << body << " -> " << reply.body;
     EXPECT_TRUE(reply.json.contains("error")) << body;
-    if (!field.empty()) EXPECT_EQ(reply.json.value("field", ""), field) << body << " -> " << reply.body;
+    if (!field.empty()) {
+      EXPECT_EQ(reply.json.value("field", ""), field) << body << " -> " << reply.body;
+    }
   }
   json many = json::array();
   for (int i = 0; i < 1001; ++i) many.push_back({{"id", fmt::format("n{}", i)}, {"producer", "p1"}, {"publish_time", 1}});
