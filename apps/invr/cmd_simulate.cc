@@ -43,13 +43,7 @@ int run_simulate(const SimulateArgs& args) {
     read_model_config(args.model_config, config.model);
     config.model.threads = 1;  // deterministic training
   }
-  if (args.all_items) config.experiments.push_back(all_items_variant());
-  if (!args.cold_start.empty())
-    for (auto& v : cold_start_variants(args.cold_start)) config.experiments.push_back(std::move(v));
-  if (!args.top_users.empty())
-    for (auto& v : top_users_variants(args.top_users)) config.experiments.push_back(std::move(v));
-  if (!args.slots.empty())
-    for (auto& v : slot_variants(args.slots)) config.experiments.push_back(std::move(v));
+  add_experiment_variants(config, {args.all_items, args.cold_start, args.top_users, args.slots});
   validate(config);
 
   const std::filesystem::path out = args.out;

@@ -159,6 +159,15 @@ std::vector<ExperimentVariant> top_users_variants(std::string_view values);
 std::vector<ExperimentVariant> slot_variants(std::string_view slot_sets);
 // "3,8" -> {3, 8}; UsageError naming `flag` for anything else.
 std::vector<int> parse_slots(std::string_view text, std::string_view flag);
+// The experiment flags as `invr simulate` and invr.simulate() take them
+// (text as above; empty = not given), appended to config.experiments in this
+// order: all items, cold start, top users per item, slots.
+struct VariantFlags {
+  bool all_items = false;
+  std::string cold_start, top_users, slots;
+};
+struct SimulationConfig;
+void add_experiment_variants(SimulationConfig& config, const VariantFlags& flags);
 
 // The job settings the simulator starts from: JobConfig defaults tuned for
 // simulated traffic (docs/simulation.md says which and why).

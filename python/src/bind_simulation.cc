@@ -45,13 +45,8 @@ std::string simulate_call(const SimulateArgs& args, const py::kwargs& settings) 
     read_model_config(args.model_config, config.model);
     config.model.threads = 1;  // deterministic training, as the CLI
   }
-  if (args.all_items) config.experiments.push_back(all_items_variant());
-  if (!args.cold_start_variants.empty())
-    for (auto& v : cold_start_variants(args.cold_start_variants)) config.experiments.push_back(std::move(v));
-  if (!args.top_users_variants.empty())
-    for (auto& v : top_users_variants(args.top_users_variants)) config.experiments.push_back(std::move(v));
-  if (!args.slot_variants.empty())
-    for (auto& v : slot_variants(args.slot_variants)) config.experiments.push_back(std::move(v));
+  add_experiment_variants(config, {args.all_items, args.cold_start_variants, args.top_users_variants,
+                                   args.slot_variants});
   validate(config);
 
   py::gil_scoped_release release;

@@ -299,4 +299,14 @@ Experiment experiment_from_arms(std::string_view names, std::span<const int> slo
   return experiment;
 }
 
+void add_experiment_variants(SimulationConfig& config, const VariantFlags& flags) {
+  auto add = [&](std::vector<ExperimentVariant> variants) {
+    for (auto& v : variants) config.experiments.push_back(std::move(v));
+  };
+  if (flags.all_items) config.experiments.push_back(all_items_variant());
+  if (!flags.cold_start.empty()) add(cold_start_variants(flags.cold_start));
+  if (!flags.top_users.empty()) add(top_users_variants(flags.top_users));
+  if (!flags.slots.empty()) add(slot_variants(flags.slots));
+}
+
 }  // namespace invr

@@ -83,7 +83,9 @@ TEST(SimTimeline, ItemsArriveOverTheWholeSpanAndEventsFollowThem) {
     history += in.timestamp[r] < t.start;
     // Items live at the end keep their whole lifetime: events after the end
     // (never revealed) rather than squeezed into the last days.
-    if (p_item + 3 * kDay <= t.end) EXPECT_LT(in.timestamp[r], t.end) << r;
+    if (p_item + 3 * kDay <= t.end) {
+      EXPECT_LT(in.timestamp[r], t.end) << r;
+    }
     future += in.timestamp[r] >= t.end;
   }
   // Items published during the simulation have no history: the cold start.
