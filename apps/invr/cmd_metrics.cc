@@ -4,7 +4,6 @@
 
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -47,14 +46,6 @@ Dataset load_dataset_at(const fs::path& path, const std::string& flag,
   return load_atomic(dir, path.stem().string(), options);
 }
 
-nlohmann::ordered_json concentration_json(const Concentration& c) {
-  return {{"count", c.entities},
-          {"b50ps", c.bottom50_share},
-          {"t1ps", c.top1_share},
-          {"gini", c.gini},
-          {"coverage", c.coverage}};
-}
-
 int run_metrics(const MetricsArgs& args) {
   AtomicLoadOptions options;
   options.producer_column = args.producer_column;
@@ -85,20 +76,7 @@ int run_metrics(const MetricsArgs& args) {
   }
 
   const ExposureMetrics m = exposure_metrics(log, catalog.item_table, params);
-  const nlohmann::ordered_json out = {
-      {"impressions", m.impressions},
-      {"clicks", m.clicks},
-      {"ctr", m.ctr},
-      {"psei", m.psei},
-      {"sufficient", args.sufficient},
-      {"treated", params.treated ? params.treated->size() : catalog.items.size()},
-      {"items", concentration_json(m.items)},
-      {"producers", concentration_json(m.producers)},
-      {"aplt", m.aplt},
-      {"arp", m.arp},
-      {"popularity", popularity_source},
-  };
-  std::cout << out.dump() << '\n';
+  std::cout << exposure_metrics_json(m, params, catalog.items.size()) << '\n';
   return 0;
 }
 

@@ -157,6 +157,12 @@ struct ExposureMetrics {
 ExposureMetrics exposure_metrics(const ExposureLog& log, const ItemTable& items,
                                  const ExposureMetricsParams& params = {});
 
+// The JSON object `invr metrics` prints (one line; the keys documented in
+// docs/metrics.md), shared with Python's invr.exposure_metrics(). `items` is
+// the population size, reported as "treated" when params.treated is absent.
+std::string exposure_metrics_json(const ExposureMetrics& m, const ExposureMetricsParams& params,
+                                  std::size_t items);
+
 // ---------------------------------------------------------------------------
 // Accuracy of ranked lists against held-out items (accuracy_metrics.cc).
 // Binary relevance. A ranked item repeated within one list counts at its

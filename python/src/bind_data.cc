@@ -92,15 +92,6 @@ std::vector<Index> index_column(py::handle arg, const char* name, std::int64_t l
   return out;
 }
 
-py::dict concentration_dict(const Concentration& c) {
-  py::dict out;
-  out["count"] = c.entities;
-  out["b50ps"] = c.bottom50_share;
-  out["t1ps"] = c.top1_share;
-  out["gini"] = c.gini;
-  out["coverage"] = c.coverage;
-  return out;
-}
 
 py::dict exposure_metrics_of(py::handle user_arg, py::handle item_arg, py::handle clicked_arg,
                              py::handle producer_arg, py::handle treated_arg, std::int64_t sufficient,
@@ -159,20 +150,10 @@ py::dict exposure_metrics_of(py::handle user_arg, py::handle item_arg, py::handl
     py::gil_scoped_release release;
     m = exposure_metrics(log, table, params);
   }
-  // The keys and order of `invr metrics`' JSON (cmd_metrics.cc).
-  py::dict out;
-  out["impressions"] = m.impressions;
-  out["clicks"] = m.clicks;
-  out["ctr"] = m.ctr;
-  out["psei"] = m.psei;
-  out["sufficient"] = params.sufficient;
-  out["treated"] = params.treated ? params.treated->size() : producers.size();
-  out["items"] = concentration_dict(m.items);
-  out["producers"] = concentration_dict(m.producers);
-  out["aplt"] = m.aplt;
-  out["arp"] = m.arp;
-  out["popularity"] = params.popularity ? "interactions" : "clicks";
-  return out;
+  // The same object `invr metrics` prints (one library function writes both).
+  return py::module_::import("json")
+      .attr("loads")(exposure_metrics_json(m, params, producers.size()))
+      .cast<py::dict>();
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "invr/error.h"
 #include "invr/metrics.h"
 
+#include <nlohmann/json.hpp>
+
 namespace invr {
 namespace {
 
@@ -100,6 +102,34 @@ ExposureMetrics exposure_metrics(const ExposureLog& log, const ItemTable& items,
   out.aplt = aplt(lists, long_tail_items(popularity, params.short_head_share));
   out.arp = arp(lists, popularity);
   return out;
+}
+
+namespace {
+nlohmann::ordered_json concentration_json(const Concentration& c) {
+  return {{"count", c.entities},
+          {"b50ps", c.bottom50_share},
+          {"t1ps", c.top1_share},
+          {"gini", c.gini},
+          {"coverage", c.coverage}};
+}
+}  // namespace
+
+std::string exposure_metrics_json(const ExposureMetrics& m, const ExposureMetricsParams& params,
+                                  std::size_t items) {
+  const nlohmann::ordered_json out = {
+      {"impressions", m.impressions},
+      {"clicks", m.clicks},
+      {"ctr", m.ctr},
+      {"psei", m.psei},
+      {"sufficient", params.sufficient},
+      {"treated", params.treated ? params.treated->size() : items},
+      {"items", concentration_json(m.items)},
+      {"producers", concentration_json(m.producers)},
+      {"aplt", m.aplt},
+      {"arp", m.arp},
+      {"popularity", params.popularity ? "interactions" : "clicks"},
+  };
+  return out.dump();
 }
 
 }  // namespace invr
