@@ -16,7 +16,10 @@
 #      slate (BENCH_N random items) for the users with candidates, control and
 #      invr-user-rank, at full load and paced at BENCH_INSERT_RATE (2000);
 #   7. a table of req/s, p50/p90/p99/p99.9 and non-2xx counts.
-# BENCH_ONLY=insert runs step 6 alone (after the setup and a warm-up).
+#   8. (after step 5's external swap) a model swap plus two generation switches
+#      during one BENCH_MODEL_SWAP_SECONDS (60) paced run (issue 16's bar).
+# BENCH_ONLY=insert runs step 6 alone (after the setup and a warm-up);
+# BENCH_ONLY=model-swap step 8 alone.
 # BENCH_SETUP_ONLY=1 stops after step 3 (scripts/bench_slowloris.sh serves the
 # same world).
 set -euo pipefail
@@ -31,6 +34,7 @@ DIM=${BENCH_DIM:-16}
 N=${BENCH_N:-20}
 SECONDS_PER_RUN=${BENCH_SECONDS:-20}
 SWAP_SECONDS=${BENCH_SWAP_SECONDS:-30}
+MODEL_SWAP_SECONDS=${BENCH_MODEL_SWAP_SECONDS:-60}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 RATE=${BENCH_RATE:-1000}                # paced runs; 0 = skip them
@@ -81,6 +85,25 @@ for kind, source in (("item", "world.item"), ("user", "world.user")):
 with open(os.path.join(model, "manifest.json"), "w") as f:
     json.dump({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": dim}, f)
 EOF
+fi
+
+# A second random model (seed 8) over the same ids: the model-swap run's job
+# names it, so the server loads it while serving (follow_model).
+if [[ ! -s "$DIR/model2/manifest.json" ]]; then
+  log "writing a second precomputed random model (dim $DIM) for the model swap"
+  "$PYTHON" - "$DIR/model" "$DIR/model2" <<'EOF2'
+import os, shutil, sys
+import numpy as np
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst, exist_ok=True)
+rng = np.random.default_rng(8)
+for kind in ("item", "user"):
+    rows = np.load(os.path.join(src, f"{kind}_embeddings.npy"))
+    np.save(os.path.join(dst, f"{kind}_embeddings.npy"),
+            (rng.standard_normal(rows.shape) / np.sqrt(rows.shape[1])).astype(np.float32))
+    shutil.copy(os.path.join(src, f"{kind}_embeddings.ids"), dst)
+shutil.copy(os.path.join(src, "manifest.json"), dst)
+EOF2
 fi
 
 store="rocksdb:$DIR/store"
@@ -193,6 +216,38 @@ insert_runs() {
   delay=$saved_delay
 }
 
+# Model swap (issue 16's bar: a model swap plus two generation switches during
+# a 60 s run, zero non-2xx). Paced at BENCH_RATE on the users with candidates;
+# an external job commits generation A with the served model (switch 1), then
+# generation B with model2, which the server loads and swaps in (switch 2 and
+# the model swap). Their times come from the server log.
+model_swap_run() {
+  local seconds=$MODEL_SWAP_SECONDS stamp jobs_file
+  stamp=$(date +%s)
+  jobs_file=$(mktemp)
+  log "model swap + two generation switches, ${seconds}s paced at ~$RATE req/s ($delay ms per connection)"
+  ( sleep $((seconds / 6))
+    /usr/bin/time -f "switch-1 job (same model): %e s" "$INVR" -q job --model "$DIR/model" --data "$DIR/world" \
+      --store "$store" --generation "bench-switch-$stamp" --grace-seconds 600 >/dev/null
+    /usr/bin/time -f "switch-2 job (model2): %e s" "$INVR" -q job --model "$DIR/model2" --data "$DIR/world" \
+      --store "$store" --generation "bench-model2-$stamp" --grace-seconds 600 >/dev/null ) 2>"$jobs_file" &
+  local job_pid=$!
+  local started ended
+  started=$(date +%T)
+  run_wrk "model swap + 2 switches" invr-user-rank "$seconds" "$delay" "$DIR/invr_users.txt"
+  ended=$(date +%T)
+  model_swap_non2xx=$last_non2xx
+  wait "$job_pid"
+  model_swap_note="model swap run ($started to $ended): non-2xx = $model_swap_non2xx; $(grep ' job (' "$jobs_file" | tr '\n' ';')"
+  model_swap_note+=" server log: $(grep -E 'was made by model|now serving' "$DIR/serve.log" |
+    sed -E 's/^\[[0-9:.]*[ T]?([0-9:]{8})[^]]*\].*serve: /\1 /' | tr '\n' ';')"
+  model_swap_note+=" healthz after: $(curl -s "$URL/healthz" | cut -c1-120)"
+  rm -f "$jobs_file"
+  # Back to the first model, so the next run of this script starts where this one did.
+  "$INVR" -q job --model "$DIR/model" --data "$DIR/world" --store "$store" \
+    --generation "bench-restore-$stamp" --grace-seconds 600 >/dev/null
+}
+
 print_table() {
   echo
   echo "invr serve, $USERS users x $ITEMS items (dim $DIM, retrieval $RETRIEVAL, n=$N), $HTTP_THREADS HTTP threads;"
@@ -220,6 +275,17 @@ if [[ "$ONLY" == insert ]]; then
   insert_runs
   stop_server
   print_table
+  exit 0
+fi
+if [[ "$ONLY" == model-swap ]]; then
+  [[ -s "$DIR/invr_users.txt" ]] || { BENCH_PROBE_OUT="$DIR/probe.txt" run_wrk probe invr-user-rank 10 0;
+    unset 'rows[-1]'; sort -u "$DIR/probe.txt" >"$DIR/invr_users.txt"; }
+  calibrate_delay
+  model_swap_run
+  stop_server
+  print_table
+  echo
+  echo "$model_swap_note"
   exit 0
 fi
 # Uniformly random users: most have no click in the world, so they get the
@@ -287,6 +353,7 @@ after=$(curl -s "$URL/healthz")
 log "$(cat "$swap_file")"
 log "before: $before"
 log "after:  $after"
+model_swap_run
 stop_server
 
 # Hot swap 2: the embedded scheduler runs the job inside the server.
@@ -310,3 +377,4 @@ echo
 echo "store read in-process (bench_store, 20000 gets each):"
 echo "$store_note"
 echo "hot swap, external job: non-2xx = $swap_non2xx; embedded scheduler: non-2xx = $embedded_non2xx ($jobs)"
+echo "$model_swap_note"
