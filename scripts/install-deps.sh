@@ -12,7 +12,7 @@ packages=(
   libboost-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev python3-numpy pybind11-dev python3-pytest python3-setuptools python3-wheel python3-pip python3-venv
-  python3-jsonschema python3-yaml
+  python3-jsonschema python3-yaml python3-pandas
   libopenmpi-dev openmpi-bin
   libtorch-dev python3-torch
   wrk chromium libjs-chart.js

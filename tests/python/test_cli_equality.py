@@ -74,6 +74,22 @@ def test_metrics_equal_cli_on_the_world_log(world, tmp_path):
                   treated=treated, sufficient=7, popularity=catalog.item_popularity(catalog))
 
 
+def test_metrics_from_a_pandas_dataframe_equal_cli(world):
+    # The documented DataFrame input: the same numbers as the dict of arrays
+    # (and so as `invr metrics`), whatever the frame's column order and dtypes.
+    pd = pytest.importorskip("pandas", reason="python3-pandas is not installed (scripts/install-deps.sh installs it)")
+    catalog = invr.Dataset.load(str(world))
+    log = catalog.read_exposure_log(str(world / "world.exposures"))
+    frame = pd.DataFrame({"clicked": np.asarray(log["clicked"]).astype(np.int64),
+                          "item": np.asarray(log["item"]), "user": np.asarray(log["user"]),
+                          "extra": 1.5})
+    assert invr.exposure_metrics(frame, catalog.item_producer) == invr.exposure_metrics(log, catalog.item_producer)
+    cli = json.loads(run_cli("metrics", "--exposures", world / "world.exposures", "--items", world).stdout)
+    assert invr.exposure_metrics(frame, catalog.item_producer)["impressions"] == cli["impressions"]
+    with pytest.raises(ValueError, match="no column 'clicked'"):
+        invr.exposure_metrics(frame.drop(columns=["clicked"]), catalog.item_producer)
+
+
 def lists_by_user(csr, dataset):
     """{user_id: [(item_id, score, user_rank), ...]} from one ordering's CSR."""
     out = {}
