@@ -3,4 +3,5 @@
 // is src/CMakeLists.txt's, and scripts/check_layers.py (a test) enforces it.
 #pragma once
 
+#include "invr/assign.h"
 #include "invr/inverse.h"

@@ -1,0 +1,130 @@
+// The exact reference solver: the assignment LP as a min-cost flow, solved by
+// Boost.Graph's successive shortest paths (Boost is already a dependency,
+// header-only; no hand-written flow code). Network, with every quantity in
+// integer units (impressions × 2^20, the capacities' resolution, and scores
+// × 2^30 / score range, so Dijkstra's reduced costs are exact):
+//   source -> user      capacity c_u, cost 0
+//   user -> item        capacity 1,   cost C - score   (C = the largest score)
+//   item -> next stage  capacity T_i at cost 0, the rest at cost B
+//   producer -> sink    capacity P_p at cost 0, the rest at cost B
+// Items without a producer target go to the sink through a cost-B arc when
+// any producer has one, so every source-sink path carries the same constant
+// and the min-cost max flow (every user's capacity used) maximises the
+// objective. O(augmentations × E log V): for small instances only.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/successive_shortest_path_nonnegative_weights.hpp>
+
+#include "assign_problem.h"
+
+namespace invr::inverse {
+namespace {
+
+using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
+using Graph = boost::adjacency_list<
+    boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+    boost::property<boost::edge_capacity_t, std::int64_t,
+                    boost::property<boost::edge_residual_capacity_t, std::int64_t,
+                                    boost::property<boost::edge_reverse_t, Traits::edge_descriptor,
+                                                    boost::property<boost::edge_weight_t,
+                                                                    std::int64_t>>>>>;
+using Edge = Traits::edge_descriptor;
+
+constexpr double kUnit = 0x1p20;       // impressions -> flow units
+constexpr double kCostScale = 0x1p30;  // one score range -> cost units
+
+class Network {
+ public:
+  explicit Network(std::size_t vertices) : graph_(vertices) {}
+
+  Edge add(std::size_t from, std::size_t to, std::int64_t capacity, std::int64_t cost) {
+    const Edge forward = boost::add_edge(from, to, graph_).first;
+    const Edge backward = boost::add_edge(to, from, graph_).first;
+    boost::put(boost::edge_capacity, graph_, forward, capacity);
+    boost::put(boost::edge_capacity, graph_, backward, 0);
+    boost::put(boost::edge_weight, graph_, forward, cost);
+    boost::put(boost::edge_weight, graph_, backward, -cost);
+    boost::put(boost::edge_reverse, graph_, forward, backward);
+    boost::put(boost::edge_reverse, graph_, backward, forward);
+    return forward;
+  }
+  void solve(std::size_t source, std::size_t sink) {
+    boost::successive_shortest_path_nonnegative_weights(graph_, source, sink);
+  }
+  double impressions(Edge edge) const {
+    return static_cast<double>(boost::get(boost::edge_capacity, graph_, edge) -
+                               boost::get(boost::edge_residual_capacity, graph_, edge)) /
+           kUnit;
+  }
+
+ private:
+  Graph graph_;
+};
+
+std::int64_t units(double impressions) { return std::llround(impressions * kUnit); }
+
+}  // namespace
+
+TargetAssignment solve_exact(const AssignProblem& problem, const AssignmentParams& params) {
+  const auto rows = static_cast<std::size_t>(problem.rows);
+  const std::size_t producers = problem.producer_index.size();
+  // Vertices: source, sink, users, item rows, producers.
+  const std::size_t source = 0, sink = 1, first_user = 2, first_row = first_user + problem.users,
+                    first_producer = first_row + rows;
+  Network network(first_producer + producers);
+  const double range = problem.score_range;
+  const auto bonus = std::llround(params.target_weight * kCostScale);
+  float top = 0;
+  for (const UserEdge& e : problem.user_edges) top = std::max(top, e.score);
+  std::vector<Edge> pair_edges(problem.edges());
+  std::vector<std::int64_t> row_units(rows, 0);
+  for (std::size_t u = 0; u < problem.users; ++u) {
+    if (problem.capacity[u] > 0)
+      network.add(source, first_user + u, units(problem.capacity[u]), 0);
+    for (auto k = problem.user_offsets[u]; k < problem.user_offsets[u + 1]; ++k) {
+      const UserEdge& e = problem.user_edges[k];
+      const auto cost = std::llround((static_cast<double>(top) - e.score) / range * kCostScale);
+      pair_edges[k] = network.add(first_user + u, first_row + e.row, units(1), cost);
+      row_units[e.row] += units(1);
+    }
+  }
+  const std::int64_t no_producer_cost = producers > 0 ? bonus : 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int32_t p = problem.producer_of_row[r];
+    const std::size_t next = p >= 0 ? first_producer + static_cast<std::size_t>(p) : sink;
+    const std::int64_t extra = p >= 0 ? 0 : no_producer_cost;
+    const std::int64_t target = std::min(row_units[r], units(static_cast<double>(problem.item_target[r])));
+    if (target > 0) network.add(first_row + r, next, target, extra);
+    if (row_units[r] > target) network.add(first_row + r, next, row_units[r] - target, bonus + extra);
+  }
+  for (std::size_t q = 0; q < producers; ++q) {
+    std::int64_t total = 0;
+    for (auto k = problem.producer_row_offsets[q]; k < problem.producer_row_offsets[q + 1]; ++k)
+      total += row_units[problem.producer_rows[k]];
+    const std::int64_t target = std::min(total, units(static_cast<double>(problem.producer_target[q])));
+    if (target > 0) network.add(first_producer + q, sink, target, 0);
+    if (total > target) network.add(first_producer + q, sink, total - target, bonus);
+  }
+  network.solve(source, sink);
+
+  TargetAssignment out = finish_assignment(
+      problem,
+      [&](std::size_t u, std::vector<ScoredEdge>& scored) {
+        const auto edges = problem.edges_of(u);
+        scored.resize(edges.size());
+        for (std::size_t k = 0; k < edges.size(); ++k)
+          scored[k] = ScoredEdge{network.impressions(pair_edges[problem.user_offsets[u] + k]),
+                                 edges[k].score, edges[k].score, problem.item_of_row[edges[k].row],
+                                 static_cast<std::uint32_t>(k)};
+      },
+      params.max_candidates_per_user);
+  out.summary.solver = "exact";
+  out.summary.dual_bound = out.summary.objective;
+  return out;
+}
+
+}  // namespace invr::inverse

@@ -1,0 +1,301 @@
+// Builds and checks the assignment instance; turns a solver's verdict into
+// lists and reports (assign_problem.h).
+#include "assign_problem.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "common/parallel.h"
+#include "invr/error.h"
+
+namespace invr::inverse {
+namespace {
+
+constexpr std::size_t kUserChunk = 4096;
+
+[[noreturn]] void usage(const std::string& message) {
+  throw UsageError("assign_targets: " + message);
+}
+
+void check_sizes(const ItemTopUsers& top_users, std::span<const Index> item_index_of_row,
+                 std::size_t total_users, std::span<const double> user_capacity,
+                 const AssignmentTargets& targets) {
+  const std::int64_t rows = top_users.items;
+  const std::int64_t n = top_users.users_per_item;
+  if (rows < 0 || n < 0 || item_index_of_row.size() != static_cast<std::size_t>(rows))
+    usage(fmt::format("top_users has {} item rows but item_index_of_row has {}", rows,
+                      item_index_of_row.size()));
+  if (top_users.users.size() != static_cast<std::size_t>(rows * n) ||
+      top_users.scores.size() != top_users.users.size())
+    usage(fmt::format("top_users has {} users and {} scores; {} items x {} users_per_item needs "
+                      "{} of each",
+                      top_users.users.size(), top_users.scores.size(), rows, n, rows * n));
+  if (static_cast<std::uint64_t>(rows) > std::numeric_limits<std::uint32_t>::max())
+    usage(fmt::format("{} item rows; at most 2^32 - 1", rows));
+  // invert()'s distinct-items check is private to invert.cc; this is the same rule.
+  std::vector<bool> present;
+  for (std::size_t r = 0; r < item_index_of_row.size(); ++r) {
+    const Index item = item_index_of_row[r];
+    if (item >= 0 && static_cast<std::size_t>(item) >= present.size())
+      present.resize(static_cast<std::size_t>(item) + 1, false);
+    if (item < 0 || present[static_cast<std::size_t>(item)])
+      usage(fmt::format("item_index_of_row[{}] = {} is {}", r, item,
+                        item < 0 ? "negative" : "repeated (items must be distinct)"));
+    present[static_cast<std::size_t>(item)] = true;
+  }
+  if (user_capacity.size() != total_users)
+    usage(fmt::format("user_capacity has {} entries but total_users is {}", user_capacity.size(),
+                      total_users));
+  for (std::size_t u = 0; u < user_capacity.size(); ++u)
+    if (!(user_capacity[u] >= 0) || !std::isfinite(user_capacity[u]))
+      usage(fmt::format("user_capacity[{}] = {} must be a finite number >= 0", u,
+                        user_capacity[u]));
+  if (targets.item_target.size() != static_cast<std::size_t>(rows))
+    usage(fmt::format("item_target has {} entries but top_users has {} item rows",
+                      targets.item_target.size(), rows));
+  for (std::size_t r = 0; r < targets.item_target.size(); ++r)
+    if (targets.item_target[r] < 0)
+      usage(fmt::format("item_target[{}] = {} is negative", r, targets.item_target[r]));
+}
+
+void add_producers(AssignProblem& problem, const AssignmentTargets& targets) {
+  const auto rows = static_cast<std::size_t>(problem.rows);
+  problem.producer_of_row.assign(rows, -1);
+  if (targets.producer_of_row.empty() != targets.producer_target.empty())
+    usage(fmt::format("producer_of_row has {} entries and producer_target {}: give both or "
+                      "neither",
+                      targets.producer_of_row.size(), targets.producer_target.size()));
+  if (targets.producer_target.empty()) return;
+  if (targets.producer_of_row.size() != rows)
+    usage(fmt::format("producer_of_row has {} entries but top_users has {} item rows",
+                      targets.producer_of_row.size(), rows));
+  for (std::size_t p = 0; p < targets.producer_target.size(); ++p)
+    if (targets.producer_target[p] < 0)
+      usage(fmt::format("producer_target[{}] = {} is negative", p, targets.producer_target[p]));
+  std::vector<std::int32_t> compact(targets.producer_target.size(), -1);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const Index p = targets.producer_of_row[r];
+    if (p < 0 || static_cast<std::size_t>(p) >= targets.producer_target.size())
+      usage(fmt::format("producer_of_row[{}] = {} is not a producer below producer_target's "
+                        "size {}",
+                        r, p, targets.producer_target.size()));
+    if (targets.producer_target[static_cast<std::size_t>(p)] == 0) continue;
+    auto& slot = compact[static_cast<std::size_t>(p)];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(problem.producer_index.size());
+      problem.producer_index.push_back(p);
+      problem.producer_target.push_back(targets.producer_target[static_cast<std::size_t>(p)]);
+    }
+    problem.producer_of_row[r] = slot;
+  }
+  const std::size_t producers = problem.producer_index.size();
+  problem.producer_row_offsets.assign(producers + 1, 0);
+  for (std::int32_t p : problem.producer_of_row)
+    if (p >= 0) ++problem.producer_row_offsets[static_cast<std::size_t>(p) + 1];
+  std::partial_sum(problem.producer_row_offsets.begin(), problem.producer_row_offsets.end(),
+                   problem.producer_row_offsets.begin());
+  problem.producer_rows.resize(problem.producer_row_offsets.back());
+  std::vector<std::uint64_t> next(problem.producer_row_offsets.begin(),
+                                  problem.producer_row_offsets.end() - 1);
+  for (std::size_t r = 0; r < rows; ++r)
+    if (const std::int32_t p = problem.producer_of_row[r]; p >= 0)
+      problem.producer_rows[next[static_cast<std::size_t>(p)]++] = static_cast<std::uint32_t>(r);
+}
+
+// Slots -> dataset users (kNoIndex when empty or seen), as invert() resolves them.
+void resolve_slots(AssignProblem& problem, const ItemTopUsers& top_users,
+                   std::span<const Index> user_index_of_row, const SeenItems& seen) {
+  const std::int64_t n = problem.users_per_item;
+  problem.slot_user.assign(top_users.users.size(), kNoIndex);
+  std::atomic<std::int64_t> bad_slot{-1};  // thrown after the loop (its body must not throw)
+  parallel_ranges(problem.rows, problem.threads, 512, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t r = b; r < e; ++r) {
+      const Index item = problem.item_of_row[static_cast<std::size_t>(r)];
+      for (std::int64_t j = 0; j < n; ++j) {
+        const auto slot = static_cast<std::size_t>(r * n + j);
+        const RowId row = top_users.users[slot];
+        if (row == kNoRow) continue;
+        const bool row_ok = row >= 0 && static_cast<std::size_t>(row) < user_index_of_row.size();
+        const Index user = row_ok ? user_index_of_row[static_cast<std::size_t>(row)] : kNoIndex;
+        if (user < 0 || static_cast<std::size_t>(user) >= problem.users ||
+            !std::isfinite(top_users.scores[slot])) {
+          bad_slot = static_cast<std::int64_t>(slot);
+          continue;
+        }
+        if (!seen.contains(user, item)) problem.slot_user[slot] = user;
+      }
+    }
+  });
+  if (const std::int64_t slot = bad_slot; slot >= 0) {
+    const auto s = static_cast<std::size_t>(slot);
+    const RowId row = top_users.users[s];
+    if (row < 0 || static_cast<std::size_t>(row) >= user_index_of_row.size())
+      usage(fmt::format("top_users.users[{}] = {} is not a row of user_index_of_row ({} rows)", s,
+                        row, user_index_of_row.size()));
+    const Index user = user_index_of_row[static_cast<std::size_t>(row)];
+    if (user < 0 || static_cast<std::size_t>(user) >= problem.users)
+      usage(fmt::format("user_index_of_row[{}] = {} is not a user index below total_users = {}",
+                        row, user, problem.users));
+    usage(fmt::format("top_users.scores[{}] = {} is not finite", s, top_users.scores[s]));
+  }
+}
+
+void build_user_side(AssignProblem& problem, std::span<const double> user_capacity) {
+  const std::int64_t n = problem.users_per_item;
+  problem.user_offsets.assign(problem.users + 1, 0);
+  for (Index user : problem.slot_user)
+    if (user != kNoIndex) ++problem.user_offsets[static_cast<std::size_t>(user) + 1];
+  std::partial_sum(problem.user_offsets.begin(), problem.user_offsets.end(),
+                   problem.user_offsets.begin());
+  problem.user_edges.resize(problem.user_offsets.back());
+  std::vector<std::uint64_t> next(problem.user_offsets.begin(), problem.user_offsets.end() - 1);
+  float low = std::numeric_limits<float>::infinity();
+  float high = -low;
+  for (std::size_t slot = 0; slot < problem.slot_user.size(); ++slot) {
+    const Index user = problem.slot_user[slot];
+    if (user == kNoIndex) continue;
+    const float score = problem.slot_score[slot];
+    low = std::min(low, score);
+    high = std::max(high, score);
+    problem.user_edges[next[static_cast<std::size_t>(user)]++] =
+        UserEdge{static_cast<std::uint32_t>(slot / static_cast<std::size_t>(n)),
+                 static_cast<std::int32_t>(slot % static_cast<std::size_t>(n)) + 1, score};
+  }
+  problem.capacity.resize(problem.users);
+  for (std::size_t u = 0; u < problem.users; ++u) {
+    const auto degree = static_cast<double>(problem.user_offsets[u + 1] - problem.user_offsets[u]);
+    problem.capacity[u] = std::ldexp(std::round(std::ldexp(std::min(user_capacity[u], degree), 20)), -20);
+  }
+  problem.score_range = high > low ? static_cast<double>(high) - low : 1.0;
+  problem.bonus *= problem.score_range;
+}
+
+}  // namespace
+
+AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index> item_index_of_row,
+                            std::span<const Index> user_index_of_row, std::size_t total_users,
+                            const SeenItems& seen, std::span<const double> user_capacity,
+                            const AssignmentTargets& targets, const AssignmentParams& params) {
+  validate(params);
+  check_sizes(top_users, item_index_of_row, total_users, user_capacity, targets);
+  AssignProblem problem;
+  problem.rows = top_users.items;
+  problem.users_per_item = top_users.users_per_item;
+  problem.users = total_users;
+  problem.slot_score = top_users.scores;
+  problem.item_of_row = item_index_of_row;
+  problem.item_target = targets.item_target;
+  problem.threads = params.threads;
+  problem.bonus = params.target_weight;  // scaled by the score range below
+  add_producers(problem, targets);
+  resolve_slots(problem, top_users, user_index_of_row, seen);
+  build_user_side(problem, user_capacity);
+  return problem;
+}
+
+bool list_before(const ScoredEdge& a, const ScoredEdge& b) {
+  if (a.impressions != b.impressions) return a.impressions > b.impressions;
+  if (a.key != b.key) return a.key > b.key;
+  if (a.score != b.score) return a.score > b.score;
+  return a.item < b.item;
+}
+
+PrimalValue primal_value(const AssignProblem& problem, std::span<const double> row_impressions,
+                         double relevance) {
+  PrimalValue value;
+  value.relevance = relevance;
+  for (std::size_t r = 0; r < row_impressions.size(); ++r)
+    value.target_impressions +=
+        std::min(static_cast<double>(problem.item_target[r]), row_impressions[r]);
+  for (std::size_t p = 0; p < problem.producer_index.size(); ++p) {
+    double sum = 0;
+    for (auto k = problem.producer_row_offsets[p]; k < problem.producer_row_offsets[p + 1]; ++k)
+      sum += row_impressions[problem.producer_rows[k]];
+    value.target_impressions += std::min(static_cast<double>(problem.producer_target[p]), sum);
+  }
+  value.objective = relevance + problem.bonus * value.target_impressions;
+  return value;
+}
+
+namespace {
+void fill_reports(const AssignProblem& problem, std::span<const double> row_impressions,
+                  TargetAssignment& out) {
+  const auto rows = static_cast<std::size_t>(problem.rows);
+  const auto n = static_cast<std::size_t>(problem.users_per_item);
+  out.items.resize(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    ItemTargetReport& report = out.items[r];
+    report.item = problem.item_of_row[r];
+    report.target = problem.item_target[r];
+    report.assigned = row_impressions[r];
+    for (std::size_t j = 0; j < n; ++j)
+      if (const Index u = problem.slot_user[r * n + j]; u != kNoIndex) {
+        ++report.candidate_users;
+        report.reachable += std::min(1.0, problem.capacity[static_cast<std::size_t>(u)]);
+      }
+    // A tolerance of one 2^-20 step: assigned sums are exact multiples of it.
+    const auto target = static_cast<double>(report.target);
+    if (report.assigned + 0x1p-21 >= target) report.reason = ShortReason::none;
+    else if (report.candidate_users < report.target) report.reason = ShortReason::too_few_users;
+    else if (report.reachable + 0x1p-21 < target) report.reason = ShortReason::too_little_capacity;
+    else report.reason = ShortReason::outbid;
+    if (report.reason != ShortReason::none) ++out.summary.items_short;
+  }
+  for (std::size_t p = 0; p < problem.producer_index.size(); ++p) {
+    ProducerTargetReport report{problem.producer_index[p], problem.producer_target[p], 0};
+    for (auto k = problem.producer_row_offsets[p]; k < problem.producer_row_offsets[p + 1]; ++k)
+      report.assigned += row_impressions[problem.producer_rows[k]];
+    out.producers.push_back(report);
+  }
+}
+}  // namespace
+
+TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdict& verdict,
+                                   std::int64_t max_candidates_per_user) {
+  TargetAssignment out;
+  out.users = problem.users;
+  out.offsets.assign(problem.users + 1, 0);
+  const auto cap = static_cast<std::uint64_t>(max_candidates_per_user);
+  for (std::size_t u = 0; u < problem.users; ++u)
+    out.offsets[u + 1] =
+        out.offsets[u] + std::min<std::uint64_t>(problem.user_offsets[u + 1] - problem.user_offsets[u], cap);
+  out.lists.resize(out.offsets.back());
+  std::vector<double> row_impressions(static_cast<std::size_t>(problem.rows), 0.0);
+  const std::size_t chunks = (problem.users + kUserChunk - 1) / kUserChunk;
+  std::vector<double> chunk_relevance(chunks, 0.0);
+  parallel_tasks(chunks, resolve_threads(problem.threads), [&](std::size_t chunk) {
+    std::vector<ScoredEdge> scored;
+    const std::size_t end = std::min(problem.users, (chunk + 1) * kUserChunk);
+    for (std::size_t u = chunk * kUserChunk; u < end; ++u) {
+      verdict(u, scored);
+      for (const ScoredEdge& e : scored) {
+        if (e.impressions == 0) continue;
+        // Exact: impressions are multiples of 2^-20, so the sum has no order.
+        std::atomic_ref<double>(row_impressions[problem.edges_of(u)[e.edge].row])
+            .fetch_add(e.impressions);
+        chunk_relevance[chunk] += e.impressions * e.score;
+      }
+      std::sort(scored.begin(), scored.end(), list_before);
+      const std::size_t count = out.offsets[u + 1] - out.offsets[u];
+      for (std::size_t k = 0; k < count; ++k) {
+        const UserEdge& edge = problem.edges_of(u)[scored[k].edge];
+        out.lists[out.offsets[u] + k] = Candidate{scored[k].item, edge.score, edge.rank};
+      }
+    }
+  });
+  const PrimalValue value = primal_value(
+      problem, row_impressions, std::accumulate(chunk_relevance.begin(), chunk_relevance.end(), 0.0));
+  out.summary.objective = value.objective;
+  out.summary.relevance = value.relevance;
+  out.summary.target_impressions = value.target_impressions;
+  out.summary.target_bonus = problem.bonus;
+  fill_reports(problem, row_impressions, out);
+  return out;
+}
+
+}  // namespace invr::inverse

@@ -1,0 +1,94 @@
+// The assignment instance both solvers work on (assign_problem.cc builds and
+// checks it), and the one piece of code that turns a solution into lists,
+// reports and the objective (finish_assignment), so the solvers differ only
+// in how they choose each user's expected impressions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "invr/assign.h"
+
+namespace invr::inverse {
+
+// One candidate pair as its user sees it.
+struct UserEdge {
+  std::uint32_t row = 0;   // query row of top_users (the item)
+  std::int32_t rank = 0;   // 1-based slot in the item's list
+  float score = 0.0f;
+};
+
+struct AssignProblem {
+  std::int64_t rows = 0;            // treated items
+  std::int64_t users_per_item = 0;  // N
+  std::size_t users = 0;            // total_users
+  std::vector<Index> slot_user;     // rows × N; kNoIndex = empty or seen
+  std::span<const float> slot_score;  // top_users.scores
+  std::span<const Index> item_of_row;
+  std::vector<std::int64_t> item_target;  // per row
+  // Producers with a target, compacted: rows of each (CSR), and per row its
+  // compact producer or -1.
+  std::vector<std::int32_t> producer_of_row;
+  std::vector<Index> producer_index;
+  std::vector<std::int64_t> producer_target;
+  std::vector<std::uint64_t> producer_row_offsets{0};
+  std::vector<std::uint32_t> producer_rows;
+  // min(capacity, candidates), rounded to a multiple of 2^-20 so that sums of
+  // expected impressions are exact in double and independent of order.
+  std::vector<double> capacity;
+  std::vector<std::uint64_t> user_offsets;  // users + 1
+  std::vector<UserEdge> user_edges;
+  double score_range = 1;  // largest - smallest score (1 if all equal)
+  double bonus = 0;        // B = target_weight × score_range
+  std::int64_t threads = 0;
+
+  std::span<const UserEdge> edges_of(std::size_t user) const {
+    return {user_edges.data() + user_offsets[user], user_edges.data() + user_offsets[user + 1]};
+  }
+  std::size_t edges() const { return user_edges.size(); }
+};
+
+// Checks every argument (UsageError naming it) and builds the instance.
+AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index> item_index_of_row,
+                            std::span<const Index> user_index_of_row, std::size_t total_users,
+                            const SeenItems& seen, std::span<const double> user_capacity,
+                            const AssignmentTargets& targets, const AssignmentParams& params);
+
+// A user's candidate with the solver's verdict: expected impressions and the
+// key that orders the user's list after them (higher first).
+struct ScoredEdge {
+  double impressions = 0;
+  double key = 0;
+  float score = 0.0f;
+  Index item = kNoIndex;
+  std::uint32_t edge = 0;  // offset in the user's edges
+};
+// Order of a user's list: impressions, key, score descending, item ascending.
+bool list_before(const ScoredEdge& a, const ScoredEdge& b);
+
+// Relevance, credited target impressions and objective of expected
+// impressions per row (row_impressions) and their relevance.
+struct PrimalValue {
+  double relevance = 0;
+  double target_impressions = 0;
+  double objective = 0;
+};
+PrimalValue primal_value(const AssignProblem& problem, std::span<const double> row_impressions,
+                         double relevance);
+
+// Fills `out` with user u's edges scored by the solver.
+using UserVerdict = std::function<void(std::size_t user, std::vector<ScoredEdge>& out)>;
+
+// Lists (capped at max_candidates_per_user), per-item and per-producer
+// reports and the summary's primal figures; the caller sets the dual bound,
+// gap, iterations and solver.
+TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdict& verdict,
+                                   std::int64_t max_candidates_per_user);
+
+// The solvers.
+TargetAssignment solve_auction(const AssignProblem& problem, const AssignmentParams& params);
+TargetAssignment solve_exact(const AssignProblem& problem, const AssignmentParams& params);
+
+}  // namespace invr::inverse

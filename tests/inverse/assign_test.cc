@@ -1,0 +1,349 @@
+// The assignment stage (invr/assign.h): the exact solver against exhaustive
+// enumeration, the auction against the exact optimum within its reported
+// gap, short items and their reasons, users without capacity, ties, and
+// caller mistakes.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "invr/assign.h"
+#include "invr/error.h"
+
+namespace invr {
+namespace {
+
+// A random instance: `items` item rows (dataset items 100 + r), `users` user
+// rows mapped to dataset users in reverse order (so rows and indices differ),
+// each item's top-`n` users by a random score of k/8 (exact in float).
+struct Instance {
+  ItemTopUsers top;
+  std::vector<Index> item_of_row, user_of_row;
+  std::size_t users = 0;
+  std::vector<double> capacity;
+  AssignmentTargets targets;
+};
+
+Instance random_instance(std::uint64_t seed, int items, int users, int n, bool whole_capacity,
+                         int max_capacity, int max_target, bool producers) {
+  std::mt19937_64 rng(seed);
+  Instance in;
+  in.users = static_cast<std::size_t>(users);
+  in.top.items = items;
+  in.top.users_per_item = n;
+  for (int r = 0; r < items; ++r) {
+    in.item_of_row.push_back(100 + r);
+    std::vector<std::pair<float, RowId>> all;
+    for (int u = 0; u < users; ++u)
+      all.emplace_back(static_cast<float>(static_cast<int>(rng() % 64) - 16) / 8.0f, u);
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    for (int j = 0; j < n; ++j) {
+      in.top.users.push_back(all[static_cast<std::size_t>(j)].second);
+      in.top.scores.push_back(all[static_cast<std::size_t>(j)].first);
+    }
+    in.targets.item_target.push_back(static_cast<std::int64_t>(rng() % (max_target + 1)));
+  }
+  for (int u = 0; u < users; ++u) {
+    in.user_of_row.push_back(users - 1 - u);
+    const auto whole = static_cast<double>(rng() % (max_capacity + 1));
+    in.capacity.push_back(whole_capacity ? whole : whole + static_cast<double>(rng() % 8) / 8.0);
+  }
+  if (producers) {
+    in.targets.producer_target = {static_cast<std::int64_t>(rng() % 4), 0,
+                                  static_cast<std::int64_t>(rng() % 4)};
+    for (int r = 0; r < items; ++r) in.targets.producer_of_row.push_back(r % 3);
+  }
+  return in;
+}
+
+AssignmentParams params(const char* solver, std::int64_t threads = 2) {
+  AssignmentParams p;
+  p.solver = solver;
+  p.threads = threads;
+  p.max_iterations = 200;
+  p.tolerance = 1e-9;
+  return p;
+}
+
+TargetAssignment run(const Instance& in, const AssignmentParams& p, const SeenItems& seen = {}) {
+  return assign_targets(in.top, in.item_of_row, in.user_of_row, in.users, seen, in.capacity,
+                        in.targets, p);
+}
+
+// Exhaustive optimum for whole capacities: every user takes exactly
+// min(capacity, candidates) of its pairs, every combination is tried.
+double brute_force(const Instance& in, double bonus) {
+  const auto n = static_cast<std::size_t>(in.top.users_per_item);
+  std::vector<std::vector<std::size_t>> slots_of(in.users);  // dataset user -> slots
+  for (std::size_t s = 0; s < in.top.users.size(); ++s)
+    slots_of[static_cast<std::size_t>(in.user_of_row[static_cast<std::size_t>(in.top.users[s])])]
+        .push_back(s);
+  std::vector<double> row_y(static_cast<std::size_t>(in.top.items), 0.0);
+  double best = -1e300;
+  std::function<void(std::size_t, double)> visit = [&](std::size_t u, double relevance) {
+    if (u == in.users) {
+      double value = relevance;
+      for (std::size_t r = 0; r < row_y.size(); ++r)
+        value += bonus * std::min<double>(in.targets.item_target[r], row_y[r]);
+      for (std::size_t p = 0; p < in.targets.producer_target.size(); ++p) {
+        double sum = 0;
+        for (std::size_t r = 0; r < row_y.size(); ++r)
+          if (in.targets.producer_of_row[r] == static_cast<Index>(p)) sum += row_y[r];
+        value += bonus * std::min<double>(in.targets.producer_target[p], sum);
+      }
+      best = std::max(best, value);
+      return;
+    }
+    const auto& slots = slots_of[u];
+    const auto take = static_cast<std::size_t>(std::min<double>(in.capacity[u], slots.size()));
+    std::vector<bool> mask(slots.size(), false);
+    std::fill(mask.begin(), mask.begin() + static_cast<std::ptrdiff_t>(take), true);
+    do {  // every subset of size `take`
+      double added = 0;
+      for (std::size_t k = 0; k < slots.size(); ++k)
+        if (mask[k]) {
+          row_y[slots[k] / n] += 1;
+          added += in.top.scores[slots[k]];
+        }
+      visit(u + 1, relevance + added);
+      for (std::size_t k = 0; k < slots.size(); ++k)
+        if (mask[k]) row_y[slots[k] / n] -= 1;
+    } while (std::prev_permutation(mask.begin(), mask.end()));
+  };
+  visit(0, 0.0);
+  return best;
+}
+
+double total_assigned(const TargetAssignment& a) {
+  double sum = 0;
+  for (const auto& item : a.items) sum += item.assigned;
+  return sum;
+}
+
+TEST(AssignExact, EqualsExhaustiveEnumerationOnTinyInstances) {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const bool producers = seed % 2 == 0;
+    const Instance in = random_instance(seed, 4, 5, 3, true, 2, 3, producers);
+    const TargetAssignment exact = run(in, params("exact"));
+    const double expected = brute_force(in, exact.summary.target_bonus);
+    EXPECT_NEAR(exact.summary.objective, expected, 1e-6 * std::max(1.0, std::abs(expected)))
+        << "seed " << seed;
+    EXPECT_EQ(exact.summary.gap, 0.0);
+  }
+}
+
+TEST(AssignAuction, WithinItsReportedGapOfTheExactOptimum) {
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    const bool whole = seed % 3 != 0;
+    const Instance in = random_instance(seed, 12, 40, 8, whole, 3, 6, seed % 2 == 0);
+    const TargetAssignment exact = run(in, params("exact"));
+    const TargetAssignment auction = run(in, params("auction"));
+    const double slack = 1e-6 * std::max(1.0, std::abs(exact.summary.objective));
+    // The exact LP optimum lies between the auction's objective and its dual bound.
+    EXPECT_LE(auction.summary.objective, exact.summary.objective + slack) << "seed " << seed;
+    EXPECT_GE(auction.summary.dual_bound, exact.summary.objective - slack) << "seed " << seed;
+    EXPECT_NEAR(auction.summary.gap, auction.summary.dual_bound - auction.summary.objective, slack);
+    EXPECT_GE(auction.summary.gap, -slack);
+    // Both use every user's capacity (each pair at most once).
+    EXPECT_NEAR(total_assigned(auction), total_assigned(exact), 1e-9) << "seed " << seed;
+  }
+}
+
+TEST(AssignAuction, BruteForceOptimumLiesWithinTheGap) {
+  for (std::uint64_t seed = 100; seed < 120; ++seed) {
+    const Instance in = random_instance(seed, 4, 5, 3, true, 2, 3, seed % 2 == 0);
+    const TargetAssignment auction = run(in, params("auction"));
+    const double expected = brute_force(in, auction.summary.target_bonus);
+    EXPECT_LE(auction.summary.objective, expected + 1e-6) << "seed " << seed;
+    EXPECT_GE(auction.summary.dual_bound, expected - 1e-6) << "seed " << seed;
+  }
+}
+
+// Three items, four users. Item 100 (row 0) wants 3 impressions but has 2
+// users; item 101 wants 2 and its users' capacity sums to 1.5; item 102
+// wants 1, reachable through user 3 alone, whom item 100 also needs.
+Instance short_items() {
+  Instance in;
+  in.users = 4;
+  in.top.items = 3;
+  in.top.users_per_item = 2;
+  in.top.users = {0, 3, 1, 2, 3, kNoRow};
+  in.top.scores = {0.9f, 0.8f, 0.7f, 0.6f, 0.5f, -std::numeric_limits<float>::infinity()};
+  in.item_of_row = {100, 101, 102};
+  in.user_of_row = {0, 1, 2, 3};
+  in.capacity = {1, 1, 0.5, 1};
+  in.targets.item_target = {3, 2, 1};
+  return in;
+}
+
+TEST(AssignTargets, ShortItemsAreReportedWithTheirReason) {
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(short_items(), params(solver));
+    ASSERT_EQ(a.items.size(), 3u);
+    EXPECT_EQ(a.items[0].item, 100);
+    EXPECT_EQ(a.items[0].reason, ShortReason::too_few_users) << solver;
+    EXPECT_EQ(a.items[0].candidate_users, 2);
+    EXPECT_EQ(a.items[1].reason, ShortReason::too_little_capacity) << solver;
+    EXPECT_DOUBLE_EQ(a.items[1].reachable, 1.5);
+    EXPECT_DOUBLE_EQ(a.items[1].assigned, 1.5) << solver;
+    // User 3 serves item 100 or 102; either way one target impression is lost,
+    // and relevance (0.8 > 0.5) gives it to item 100: 102 is outbid.
+    EXPECT_DOUBLE_EQ(a.items[0].assigned, 2) << solver;
+    EXPECT_EQ(a.items[2].reason, ShortReason::outbid) << solver;
+    EXPECT_EQ(a.summary.items_short, 3);
+    EXPECT_STREQ(short_reason_text(ShortReason::too_few_users), "too few unseen users in its top-N");
+  }
+}
+
+TEST(AssignTargets, TargetsComeBeforeRelevance) {
+  // User 0 (capacity 1) is item 101's only user but scores item 100 higher;
+  // item 100 has two more users with room.
+  Instance in;
+  in.users = 3;
+  in.top.items = 2;
+  in.top.users_per_item = 3;
+  in.top.users = {0, 1, 2, 0, kNoRow, kNoRow};
+  const float none = -std::numeric_limits<float>::infinity();
+  in.top.scores = {0.9f, 0.2f, 0.1f, 0.3f, none, none};
+  in.item_of_row = {100, 101};
+  in.user_of_row = {0, 1, 2};
+  in.capacity = {1, 1, 1};
+  in.targets.item_target = {2, 1};
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(in, params(solver));
+    EXPECT_EQ(a.of(0).front().item, 101) << solver;
+    EXPECT_EQ(a.of(0).size(), 2u);  // the other candidate follows
+    EXPECT_EQ(a.summary.items_short, 0) << solver;
+    EXPECT_DOUBLE_EQ(a.summary.target_impressions, 3) << solver;
+  }
+  // With no targets, relevance decides.
+  in.targets.item_target = {0, 0};
+  EXPECT_EQ(run(in, params("auction")).of(0).front().item, 100);
+}
+
+TEST(AssignTargets, UsersWithoutCapacityGetNoImpressionsButKeepTheirList) {
+  Instance in = random_instance(7, 10, 30, 10, true, 3, 5, false);
+  for (std::size_t u = 0; u < in.users; u += 2) in.capacity[u] = 0;
+  double capacity = 0;
+  for (double c : in.capacity) capacity += c;
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(in, params(solver));
+    // Every impression comes from a user with capacity: the total is theirs.
+    EXPECT_LE(total_assigned(a), capacity + 1e-9);
+    std::size_t listed = 0;
+    for (std::size_t u = 0; u < in.users; u += 2) listed += a.of(static_cast<Index>(u)).size();
+    EXPECT_GT(listed, 0u);
+    const TargetAssignment all_zero = [&] {
+      Instance zero = in;
+      std::fill(zero.capacity.begin(), zero.capacity.end(), 0.0);
+      return run(zero, params(solver));
+    }();
+    EXPECT_EQ(total_assigned(all_zero), 0.0);
+    EXPECT_EQ(all_zero.summary.items_short,
+              std::count_if(in.targets.item_target.begin(), in.targets.item_target.end(),
+                            [](std::int64_t t) { return t > 0; }));
+    for (const auto& item : all_zero.items)
+      if (item.target > 0) {
+        EXPECT_EQ(item.reason, ShortReason::too_little_capacity);
+      }
+  }
+}
+
+TEST(AssignTargets, TiesGoToTheSmallerItemAndResultsDoNotDependOnThreads) {
+  // Every score equal, no targets: user 0 (capacity 1) gets the smaller item.
+  Instance in = random_instance(3, 20, 50, 10, false, 3, 4, true);
+  std::fill(in.top.scores.begin(), in.top.scores.end(), 0.5f);
+  const TargetAssignment one = run(in, params("auction", 1));
+  const TargetAssignment two = run(in, params("auction", 2));
+  EXPECT_EQ(one.lists, two.lists);
+  EXPECT_EQ(one.offsets, two.offsets);
+  EXPECT_EQ(one.summary.objective, two.summary.objective);
+  EXPECT_EQ(one.summary.dual_bound, two.summary.dual_bound);
+  EXPECT_EQ(run(in, params("auction", 2)).lists, two.lists);  // and again
+
+  Instance tie = short_items();
+  tie.top.users = {0, kNoRow, 0, kNoRow, 0, kNoRow};
+  std::fill(tie.top.scores.begin(), tie.top.scores.end(), 0.5f);
+  tie.targets.item_target = {0, 0, 0};
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(tie, params(solver));
+    ASSERT_EQ(a.of(0).size(), 3u);
+    EXPECT_EQ(a.of(0)[0].item, 100) << solver;
+    EXPECT_EQ(a.of(0)[1].item, 101) << solver;
+    EXPECT_DOUBLE_EQ(a.items[0].assigned, 1) << solver;
+    EXPECT_DOUBLE_EQ(a.items[1].assigned, 0) << solver;
+  }
+}
+
+TEST(AssignTargets, ListsAreCappedSkipSeenPairsAndCarryRanks) {
+  const Instance in = random_instance(11, 30, 20, 10, true, 2, 3, false);
+  SeenItems seen;  // dataset user 19 (row 0) saw item 100
+  seen.offsets.assign(21, 0);
+  seen.offsets[20] = 1;
+  seen.items = {100};
+  AssignmentParams p = params("auction");
+  p.max_candidates_per_user = 4;
+  const TargetAssignment a = run(in, p, seen);
+  ASSERT_EQ(a.offsets.size(), in.users + 1);
+  for (std::size_t u = 0; u < in.users; ++u) EXPECT_LE(a.of(static_cast<Index>(u)).size(), 4u);
+  for (const Candidate& c : a.of(19)) EXPECT_NE(c.item, 100);
+  for (std::size_t u = 0; u < in.users; ++u)
+    for (const Candidate& c : a.of(static_cast<Index>(u))) {
+      const auto r = static_cast<std::size_t>(c.item - 100);
+      const auto slot = r * 10 + static_cast<std::size_t>(c.user_rank - 1);
+      EXPECT_EQ(in.user_of_row[static_cast<std::size_t>(in.top.users[slot])], static_cast<Index>(u));
+      EXPECT_EQ(in.top.scores[slot], c.score);
+    }
+}
+
+TEST(AssignArguments, CallerMistakesAreUsageErrors) {
+  const Instance good = random_instance(5, 3, 6, 3, true, 2, 2, true);
+  auto expect_usage = [&](const std::function<void(Instance&, AssignmentParams&)>& spoil,
+                          const char* needle) {
+    Instance in = good;
+    AssignmentParams p = params("auction");
+    spoil(in, p);
+    try {
+      run(in, p);
+      ADD_FAILURE() << "no UsageError for " << needle;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_usage([](Instance& in, AssignmentParams&) { in.capacity[2] = -1; }, "user_capacity[2]");
+  expect_usage([](Instance& in, AssignmentParams&) { in.capacity[1] = NAN; }, "user_capacity[1]");
+  expect_usage([](Instance& in, AssignmentParams&) { in.capacity.pop_back(); }, "user_capacity has 5");
+  expect_usage([](Instance& in, AssignmentParams&) { in.targets.item_target.push_back(1); },
+               "item_target has 4");
+  expect_usage([](Instance& in, AssignmentParams&) { in.targets.item_target[0] = -2; },
+               "item_target[0]");
+  expect_usage([](Instance& in, AssignmentParams&) { in.item_of_row[2] = 100; }, "repeated");
+  expect_usage([](Instance& in, AssignmentParams&) { in.top.scores.pop_back(); }, "scores");
+  expect_usage([](Instance& in, AssignmentParams&) { in.top.users[1] = 99; }, "top_users.users[1]");
+  expect_usage([](Instance& in, AssignmentParams&) { in.targets.producer_of_row[0] = 7; },
+               "producer_of_row[0]");
+  expect_usage([](Instance& in, AssignmentParams&) { in.targets.producer_target.clear(); },
+               "give both");
+  expect_usage([](Instance& in, AssignmentParams&) { in.targets.producer_target[1] = -1; },
+               "producer_target[1]");
+  expect_usage([](Instance&, AssignmentParams& p) { p.solver = "simplex"; }, "--solver");
+  expect_usage([](Instance&, AssignmentParams& p) { p.target_weight = 0; }, "--target-weight");
+  expect_usage([](Instance&, AssignmentParams& p) { p.max_candidates_per_user = 0; },
+               "--max-candidates-per-user");
+}
+
+TEST(AssignTargets, ScaledTargetIsThePseiThresholdForTheInterval) {
+  EXPECT_EQ(scaled_target(100, 7, 28), 25);
+  EXPECT_EQ(scaled_target(100, 1, 3), 34);  // rounded up
+  EXPECT_THROW(scaled_target(100, 0, 3), UsageError);
+  EXPECT_THROW(scaled_target(100, 1, -3), UsageError);
+}
+
+}  // namespace
+}  // namespace invr
