@@ -101,7 +101,9 @@ void write_embeddings(const std::filesystem::path& npy_path, const Matrix& matri
 // `invr evaluate`, bad files IoError or DataError.
 
 // The methods in their default order. two_tower scores the model directory
-// (whatever its kind); als trains implicit ALS on the holdout's training rows.
+// (whatever its kind) and is reported as "two_tower", or as "als" for an als
+// directory ("als_model" when the als method runs too); als trains implicit
+// ALS on the holdout's training rows.
 inline constexpr const char* kEvaluationMethods[] = {"two_tower", "als", "most_popular",
                                                      "item_knn", "ease"};
 
@@ -126,7 +128,7 @@ struct EvaluationOptions {
 
 // One method's scores: `overall` and `cold` as score_method returns them.
 struct MethodEvaluation {
-  std::string method;
+  std::string method;   // the name it is reported under (see kEvaluationMethods)
   std::string skipped;  // why the method did not run (ease_refusal); "" = it ran
   MethodAccuracy accuracy;
   // two_tower and als: the cold items ranked alone, scored against relevant_cold
@@ -164,6 +166,13 @@ struct TwoTowerLists {
 };
 TwoTowerLists two_tower_lists(const TwoTowerModel& model, const Dataset& dataset,
                               const Holdout& holdout, const EvaluationSets& sets, std::size_t k);
+
+// One method (a kEvaluationMethods name) scored on a given holdout, whose
+// sets are evaluation_sets(holdout, ...): what evaluate_methods runs per
+// method, and `invr tune` per trial on its validation holdout.
+MethodEvaluation evaluate_method(const std::string& method, const EvaluationOptions& options,
+                                 const Dataset& dataset, const Holdout& holdout,
+                                 const EvaluationSets& sets);
 
 // Scores options.methods on the holdout of evaluation_holdout_options.
 EvaluationReport evaluate_methods(const Dataset& dataset, const EvaluationOptions& options);

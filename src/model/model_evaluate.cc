@@ -82,10 +82,16 @@ std::unique_ptr<TwoTowerModel> als_on_holdout(ModelConfig config, const Dataset&
   return model::make_als_model(std::move(trained.parts));
 }
 
-// One method's lists over every user, or `skipped` set when it refuses.
-MethodEvaluation run_method(const std::string& method, const EvaluationOptions& options,
-                            const Dataset& dataset, const Holdout& holdout,
-                            const EvaluationSets& sets) {
+// The name the model directory's row is reported under: "als" for an als
+// directory (another algorithm, which has a method of its own), else
+// "two_tower" (trained towers, TorchScript towers or precomputed embeddings).
+std::string model_label(const TwoTowerModel& model) { return model.kind() == "als" ? "als" : "two_tower"; }
+
+}  // namespace
+
+MethodEvaluation evaluate_method(const std::string& method, const EvaluationOptions& options,
+                                 const Dataset& dataset, const Holdout& holdout,
+                                 const EvaluationSets& sets) {
   const auto start = std::chrono::steady_clock::now();
   const std::size_t num_items = dataset.items.size();
   MethodEvaluation result;
@@ -94,6 +100,7 @@ MethodEvaluation run_method(const std::string& method, const EvaluationOptions& 
   if (method == "two_tower" || method == "als") {
     const auto model = method == "als" ? als_on_holdout(options.als, dataset, holdout)
                                        : TwoTowerModel::load(options.model_dir);
+    if (method == "two_tower") result.method = model_label(*model);
     TwoTowerLists lists = two_tower_lists(*model, dataset, holdout, sets, options.k);
     ranked = std::move(lists.overall);
     result.cold_only = accuracy_at_k(lists.cold_only, sets.relevant_cold, options.k);
@@ -111,12 +118,10 @@ MethodEvaluation run_method(const std::string& method, const EvaluationOptions& 
   }
   result.accuracy = score_method(ranked, sets, options.k);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  invr::logger().info("{}: recall@{} {:.4f} ({:.1f} s)", method, options.k, result.accuracy.overall.recall,
-                      result.seconds);
+  invr::logger().info("{}: recall@{} {:.4f} ({:.1f} s)", result.method, options.k,
+                      result.accuracy.overall.recall, result.seconds);
   return result;
 }
-
-}  // namespace
 
 HoldoutOptions evaluation_holdout_options(const Dataset& dataset, const EvaluationOptions& options) {
   HoldoutOptions holdout;
@@ -200,8 +205,14 @@ EvaluationReport evaluate_methods(const Dataset& dataset, const EvaluationOption
   report.cold_test_rows = sets.cold_test_rows;
   invr::logger().info("{} holdout: {} train rows, {} test rows ({} on cold items)", holdout.protocol,
                       holdout.train.size(), holdout.test.size(), sets.cold_test_rows);
-  for (const std::string& method : methods)
-    report.methods.push_back(run_method(method, options, dataset, holdout, sets));
+  for (const std::string& method : methods) {
+    report.methods.push_back(evaluate_method(method, options, dataset, holdout, sets));
+    // An als model directory beside the als method would both be "als".
+    std::string& label = report.methods.back().method;
+    if (method == "two_tower" && label != method &&
+        std::find(methods.begin(), methods.end(), label) != methods.end())
+      label += "_model";
+  }
   return report;
 }
 

@@ -6,3 +6,4 @@
 #include "invr/model.h"
 #include "invr/model_config.h"
 #include "invr/model_train.h"
+#include "invr/tune.h"
