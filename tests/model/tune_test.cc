@@ -199,6 +199,26 @@ TEST(Tune, ATinyBudgetRunsOneTrial) {
   EXPECT_EQ(again.trials.size(), 1u);
 }
 
+// The two-tower path: a trial trains towers into OUT/trial_model, scores them
+// on the validation rows and leaves no model behind.
+TEST(Tune, TwoTowerTrialTrainsAndScoresTheTowers) {
+  test::TempDir dir;
+  const Dataset d = test::make_toy_dataset();
+  TuneOptions options = small_search(dir / "tt", 1);
+  options.kind = "two-tower";
+  options.base = test::toy_config();
+  const TuneResult result = tune_model(d, options);
+  ASSERT_EQ(result.trials.size(), 1u);
+  EXPECT_EQ(result.trials[0].settings[0].name, "learning_rate");
+  EXPECT_EQ(result.trials[0].settings[0].value, options.base.learning_rate);  // trial 0 is the base
+  EXPECT_GT(result.trials[0].recall, 0.0);
+  EXPECT_FALSE(fs::exists(dir / "tt" / "trial_model"));
+  ModelConfig best;
+  read_model_config(result.config_path, best);
+  EXPECT_EQ(best.kind, "two-tower");
+  EXPECT_EQ(best.hidden_dim, options.base.hidden_dim);  // settings not searched are the base's
+}
+
 TEST(Tune, BadOptionsAreUsageErrorsNamingTheFlag) {
   test::TempDir dir;
   const Dataset d = test::make_toy_dataset();
