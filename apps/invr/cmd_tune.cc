@@ -25,13 +25,14 @@ struct TuneArgs {
   std::string producer_column = AtomicLoadOptions{}.producer_column;
   std::string config_file;
   std::int64_t threads = ModelConfig{}.threads;
+  CLI::Option* threads_option = nullptr;
   TuneOptions options;
 };
 
 int run_tune(TuneArgs& args) {
   TuneOptions& options = args.options;
   if (!args.config_file.empty()) read_model_config(args.config_file, options.base);
-  options.base.threads = args.threads;
+  if (args.threads_option->count() > 0) options.base.threads = args.threads;  // else --config's
   keep_freed_memory();
   AtomicLoadOptions load_options;
   load_options.producer_column = args.producer_column;
@@ -98,7 +99,9 @@ std::function<int()> setup_tune(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--config", args->config_file, "TOML of model settings the search starts from and keeps")
       ->check(CLI::ExistingFile);
-  app.add_option("--threads", args->threads, "Training threads (0 = all cores)")->capture_default_str();
+  args->threads_option =
+      app.add_option("--threads", args->threads, "Training threads (0 = all cores; default: --config's)")
+          ->capture_default_str();
   return [args] { return run_tune(*args); };
 }
 
