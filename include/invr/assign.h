@@ -23,7 +23,8 @@
 //    counts toward an item's target (impressions beyond it: 0) and the same
 //    for a producer's target. So any exchange of up to target_weight swaps
 //    that adds one target impression beats every relevance gain: targets
-//    first, then relevance.
+//    first, then relevance. Completion passes then drop the targets of the
+//    items furthest below them and solve again (AssignmentParams).
 //  - Output: one list per dataset user in the "target" ordering, in the
 //    shape of CandidateLists' other orderings (CSR by user index, capped at
 //    max_candidates_per_user), plus a report per item and per producer and
@@ -55,10 +56,16 @@ struct AssignmentParams {
   // B in units of the score range: how much relevance one target impression
   // is worth (see the contract above).
   double target_weight = 10;
-  // Auction stops at this many rounds, or earlier when gap <= tolerance ×
-  // |dual bound|.
-  std::int64_t max_iterations = 60;
+  // Auction rounds in all, shared by the passes (each gets its share of what
+  // is left); a pass ends early when gap <= tolerance × |dual bound|.
+  std::int64_t max_iterations = 40;
   double tolerance = 1e-3;
+  // Completion passes: after solving, the short items furthest below their
+  // targets (the larger half by deficit) lose their targets and the problem
+  // is solved again, so the capacity they held completes others (PSEI counts
+  // items that reach the target, not impressions toward it). The pass that
+  // leaves the fewest items short is returned. 0 = one LP.
+  std::int64_t completion_passes = 4;
   // Each user's target list is capped here, like the other orderings.
   std::int64_t max_candidates_per_user = 50;
   // Worker threads; 0 = hardware concurrency. Results do not depend on it.
@@ -113,7 +120,9 @@ struct AssignmentSummary {
   double target_bonus = 0;        // B
   double dual_bound = 0;          // no assignment scores above it
   double gap = 0;                 // dual_bound - objective (0 for exact)
-  std::int64_t iterations = 0;
+  std::int64_t iterations = 0;     // auction rounds, all passes
+  std::int64_t passes = 0;         // LPs solved
+  std::int64_t targets_dropped = 0;  // items whose target a completion pass dropped
   std::int64_t items_short = 0;
   double seconds = 0;
 };

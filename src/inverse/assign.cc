@@ -22,8 +22,12 @@ const std::array kAssignmentSpecs = {
                         "Relevance one impression toward a target is worth, in units of the "
                         "score range",
                         1e-6, 1e9, nullptr, &A::target_weight},
-    AssignmentParamSpec{"max_iterations", "Auction rounds at most", 1, 1e6, nullptr,
+    AssignmentParamSpec{"max_iterations", "Auction rounds in all, shared by the completion passes", 1, 1e6, nullptr,
                         &A::max_iterations},
+    AssignmentParamSpec{"completion_passes",
+                        "Passes that drop the targets of the short items furthest below them "
+                        "and solve again, so their capacity completes other items; 0 = one LP",
+                        0, 64, nullptr, &A::completion_passes},
     AssignmentParamSpec{"tolerance",
                         "Auction stops once its gap is at most this share of the dual bound", 0,
                         1, nullptr, &A::tolerance},
@@ -66,7 +70,7 @@ TargetAssignment assign_targets(const ItemTopUsers& top_users,
                                 const SeenItems& seen, std::span<const double> user_capacity,
                                 const AssignmentTargets& targets, const AssignmentParams& params) {
   const auto start = std::chrono::steady_clock::now();
-  const inverse::AssignProblem problem =
+  inverse::AssignProblem problem =
       inverse::build_problem(top_users, item_index_of_row, user_index_of_row, total_users, seen,
                              user_capacity, targets, params);
   TargetAssignment out = params.solver == "exact" ? inverse::solve_exact(problem, params)

@@ -126,6 +126,7 @@ class Auction {
   }
 
   const std::vector<double>& premium() const { return premium_; }
+  const std::vector<double>& row_impressions() const { return row_impressions_; }
 
  private:
   void items_bid(double eps) {
@@ -164,7 +165,8 @@ class Auction {
   std::pair<double, double> users_price() {
     const std::size_t chunks = (p_.users + kUserChunk - 1) / kUserChunk;
     std::vector<double> chunk_dual(chunks, 0.0), chunk_relevance(chunks, 0.0);
-    std::vector<double> row_impressions(premium_.size(), 0.0);
+    std::vector<double>& row_impressions = row_impressions_;
+    row_impressions.assign(premium_.size(), 0.0);
     parallel_tasks(chunks, threads_, [&](std::size_t chunk) {
       std::vector<ScoredEdge> scored;
       for (std::size_t u = chunk * kUserChunk; u < std::min(p_.users, (chunk + 1) * kUserChunk);
@@ -199,33 +201,63 @@ class Auction {
   std::vector<double> item_price_, producer_price_;
   std::vector<UserPrices> user_price_;
   std::vector<double> premium_;
+  std::vector<double> row_impressions_;  // the last round's primal, per row
   std::vector<std::uint8_t> taken_;  // per slot: its user took it last round
 };
 
 }  // namespace
 
-TargetAssignment solve_auction(const AssignProblem& problem, const AssignmentParams& params) {
-  Auction auction(problem, params);
+TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params) {
+  Auction auction(problem, params);  // prices carry over from pass to pass (warm start)
   const double range = problem.score_range;
-  // ε-scaling: large bids first settle who is contested, small ones refine.
-  double eps = 0.05 * range;
   const double eps_floor = 1e-6 * range;
-  double best_dual = std::numeric_limits<double>::infinity();
-  double best_primal = -std::numeric_limits<double>::infinity();
-  std::vector<double> best_premium = auction.premium();
-  std::int64_t iterations = 0;
-  while (iterations < params.max_iterations) {
-    const auto [dual, primal] = auction.round(eps);
-    ++iterations;
-    best_dual = std::min(best_dual, dual);
-    if (primal > best_primal) {
-      best_primal = primal;
-      best_premium = auction.premium();
+  std::int64_t iterations = 0, passes = 0, dropped = 0;
+  double best_dual = 0;
+  std::vector<double> best_premium, best_rows;
+  // The pass that leaves the fewest items short (later on ties) is returned.
+  std::int64_t kept_short = std::numeric_limits<std::int64_t>::max(), kept_dropped = 0;
+  double kept_dual = 0;
+  std::vector<double> kept_premium;
+  std::vector<std::int64_t> kept_targets;
+  for (;;) {
+    ++passes;
+    // ε-scaling: large bids first settle who is contested, small ones refine;
+    // later passes start from warm prices, so from smaller bids.
+    double eps = (passes == 1 ? 0.05 : 0.005) * range;
+    best_dual = std::numeric_limits<double>::infinity();
+    double best_primal = -std::numeric_limits<double>::infinity();
+    // The round budget is shared: each pass gets its share of what is left,
+    // the last pass (whose bound is reported) twice as much as the others.
+    const std::int64_t left = params.max_iterations - iterations;
+    const std::int64_t passes_left = params.completion_passes + 2 - passes;
+    const std::int64_t budget =
+        std::max<std::int64_t>(1, passes_left == 1 ? left : 2 * left / (2 * passes_left + 1));
+    for (std::int64_t round = 0; round < budget; ++round) {
+      const auto [dual, primal] = auction.round(eps);
+      ++iterations;
+      best_dual = std::min(best_dual, dual);
+      if (primal > best_primal) {
+        best_primal = primal;
+        best_premium = auction.premium();
+        best_rows = auction.row_impressions();
+      }
+      if (best_dual - best_primal <= params.tolerance * std::max(1.0, std::abs(best_dual))) break;
+      eps = std::max(eps_floor, eps * 0.7);
     }
-    if (best_dual - best_primal <= params.tolerance * std::max(1.0, std::abs(best_dual))) break;
-    eps = std::max(eps_floor, eps * 0.7);
+    if (const std::int64_t now = count_short(problem, best_rows); now <= kept_short) {
+      kept_short = now;
+      kept_dual = best_dual;
+      kept_premium = best_premium;
+      kept_targets = problem.item_target;
+      kept_dropped = dropped;
+    }
+    if (passes > params.completion_passes || iterations >= params.max_iterations) break;
+    const std::int64_t now = drop_short_targets(problem, best_rows);
+    if (now == 0) break;
+    dropped += now;
   }
-  const std::span<const double> premium = best_premium;
+  problem.item_target = kept_targets;
+  const std::span<const double> premium = kept_premium;
   TargetAssignment out = finish_assignment(
       problem,
       [&](std::size_t u, std::vector<ScoredEdge>& scored) {
@@ -235,7 +267,9 @@ TargetAssignment solve_auction(const AssignProblem& problem, const AssignmentPar
       params.max_candidates_per_user);
   out.summary.solver = "auction";
   out.summary.iterations = iterations;
-  out.summary.dual_bound = best_dual;
+  out.summary.passes = passes;
+  out.summary.targets_dropped = kept_dropped;
+  out.summary.dual_bound = kept_dual;
   out.summary.gap = out.summary.dual_bound - out.summary.objective;
   return out;
 }

@@ -69,7 +69,8 @@ std::int64_t units(double impressions) { return std::llround(impressions * kUnit
 
 }  // namespace
 
-TargetAssignment solve_exact(const AssignProblem& problem, const AssignmentParams& params) {
+namespace {
+TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams& params) {
   const auto rows = static_cast<std::size_t>(problem.rows);
   const std::size_t producers = problem.producer_index.size();
   // Vertices: source, sink, users, item rows, producers.
@@ -125,6 +126,27 @@ TargetAssignment solve_exact(const AssignProblem& problem, const AssignmentParam
   out.summary.solver = "exact";
   out.summary.dual_bound = out.summary.objective;
   return out;
+}
+}  // namespace
+
+TargetAssignment solve_exact(AssignProblem& problem, const AssignmentParams& params) {
+  std::int64_t dropped = 0;
+  TargetAssignment kept;  // the pass that leaves the fewest items short (later on ties)
+  for (std::int64_t pass = 0;; ++pass) {
+    TargetAssignment out = solve_once(problem, params);
+    out.summary.passes = pass + 1;
+    out.summary.targets_dropped = dropped;
+    std::vector<double> row_impressions;
+    for (const ItemTargetReport& item : out.items) row_impressions.push_back(item.assigned);
+    const std::int64_t now = pass < params.completion_passes
+                                 ? drop_short_targets(problem, row_impressions) : 0;
+    if (pass == 0 || out.summary.items_short <= kept.summary.items_short) kept = std::move(out);
+    if (now == 0) {
+      kept.summary.passes = pass + 1;
+      return kept;
+    }
+    dropped += now;
+  }
 }
 
 }  // namespace invr::inverse

@@ -189,6 +189,7 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
   problem.users = total_users;
   problem.slot_score = top_users.scores;
   problem.item_of_row = item_index_of_row;
+  problem.asked_target = targets.item_target;
   problem.item_target = targets.item_target;
   problem.threads = params.threads;
   problem.bonus = params.target_weight;  // scaled by the score range below
@@ -196,6 +197,27 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
   resolve_slots(problem, top_users, user_index_of_row, seen);
   build_user_side(problem, user_capacity);
   return problem;
+}
+
+std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> row_impressions) {
+  std::vector<std::pair<double, std::size_t>> short_rows;  // (deficit, row)
+  for (std::size_t r = 0; r < row_impressions.size(); ++r) {
+    const double deficit = static_cast<double>(problem.item_target[r]) - row_impressions[r];
+    if (problem.item_target[r] > 0 && deficit > 0x1p-21) short_rows.emplace_back(deficit, r);
+  }
+  std::sort(short_rows.begin(), short_rows.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  const std::size_t drop = (short_rows.size() + 1) / 2;
+  for (std::size_t k = 0; k < drop; ++k) problem.item_target[short_rows[k].second] = 0;
+  return static_cast<std::int64_t>(drop);
+}
+
+std::int64_t count_short(const AssignProblem& problem, std::span<const double> row_impressions) {
+  std::int64_t count = 0;
+  for (std::size_t r = 0; r < row_impressions.size(); ++r)
+    count += row_impressions[r] + 0x1p-21 < static_cast<double>(problem.asked_target[r]);
+  return count;
 }
 
 bool list_before(const ScoredEdge& a, const ScoredEdge& b) {
@@ -231,7 +253,7 @@ void fill_reports(const AssignProblem& problem, std::span<const double> row_impr
   for (std::size_t r = 0; r < rows; ++r) {
     ItemTargetReport& report = out.items[r];
     report.item = problem.item_of_row[r];
-    report.target = problem.item_target[r];
+    report.target = problem.asked_target[r];
     report.assigned = row_impressions[r];
     for (std::size_t j = 0; j < n; ++j)
       if (const Index u = problem.slot_user[r * n + j]; u != kNoIndex) {

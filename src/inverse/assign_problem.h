@@ -27,7 +27,8 @@ struct AssignProblem {
   std::vector<Index> slot_user;     // rows × N; kNoIndex = empty or seen
   std::span<const float> slot_score;  // top_users.scores
   std::span<const Index> item_of_row;
-  std::vector<std::int64_t> item_target;  // per row
+  std::vector<std::int64_t> asked_target;  // per row, the caller's
+  std::vector<std::int64_t> item_target;   // per row, the LP's (completion passes drop some)
   // Producers with a target, compacted: rows of each (CSR), and per row its
   // compact producer or -1.
   std::vector<std::int32_t> producer_of_row;
@@ -87,8 +88,15 @@ using UserVerdict = std::function<void(std::size_t user, std::vector<ScoredEdge>
 TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdict& verdict,
                                    std::int64_t max_candidates_per_user);
 
-// The solvers.
-TargetAssignment solve_auction(const AssignProblem& problem, const AssignmentParams& params);
-TargetAssignment solve_exact(const AssignProblem& problem, const AssignmentParams& params);
+// Completion pass: drops the LP targets of the short items furthest below
+// them (the larger half by deficit, ties to the smaller row, at least one);
+// returns how many it dropped (0 when no kept target is short). The solvers
+// keep the pass that leaves the fewest items short.
+std::int64_t count_short(const AssignProblem& problem, std::span<const double> row_impressions);
+std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> row_impressions);
+
+// The solvers; each runs the completion passes.
+TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params);
+TargetAssignment solve_exact(AssignProblem& problem, const AssignmentParams& params);
 
 }  // namespace invr::inverse

@@ -68,6 +68,7 @@ AssignmentParams params(const char* solver, std::int64_t threads = 2) {
   p.threads = threads;
   p.max_iterations = 200;
   p.tolerance = 1e-9;
+  p.completion_passes = 0;  // one LP, so the solvers can be compared
   return p;
 }
 
@@ -225,6 +226,38 @@ TEST(AssignTargets, TargetsComeBeforeRelevance) {
   // With no targets, relevance decides.
   in.targets.item_target = {0, 0};
   EXPECT_EQ(run(in, params("auction")).of(0).front().item, 100);
+}
+
+TEST(AssignTargets, CompletionPassesCompleteItemsInsteadOfSpreading) {
+  // Three users (capacity 1) shared by three items (target 2 each); user r
+  // scores item r highest. One LP spreads them, one impression per item (the
+  // same target credit, more relevance): all three short. A completion pass
+  // drops two targets and completes the third.
+  Instance in;
+  in.users = 3;
+  in.top.items = 3;
+  in.top.users_per_item = 3;
+  for (RowId r = 0; r < 3; ++r)
+    for (RowId j = 0; j < 3; ++j) {
+      in.top.users.push_back((r + j) % 3);
+      in.top.scores.push_back(j == 0 ? 1.0f : 0.5f);
+    }
+  in.item_of_row = {100, 101, 102};
+  in.user_of_row = {0, 1, 2};
+  in.capacity = {1, 1, 1};
+  in.targets.item_target = {2, 2, 2};
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment one_lp = run(in, params(solver));
+    EXPECT_EQ(one_lp.summary.items_short, 3) << solver;
+    AssignmentParams p = params(solver);
+    p.completion_passes = 6;
+    const TargetAssignment a = run(in, p);
+    EXPECT_EQ(a.summary.items_short, 2) << solver;
+    EXPECT_EQ(a.summary.targets_dropped, 2) << solver;
+    EXPECT_EQ(a.items[2].reason, ShortReason::none) << solver;
+    EXPECT_EQ(a.items[0].reason, ShortReason::outbid) << solver;
+    EXPECT_EQ(a.items[0].target, 2);  // reports keep the caller's target
+  }
 }
 
 TEST(AssignTargets, UsersWithoutCapacityGetNoImpressionsButKeepTheirList) {
