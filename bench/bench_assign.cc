@@ -143,10 +143,10 @@ int main(int argc, char** argv) {
               static_cast<long long>(threads));
   std::printf("baseline retrieve (exact top-N): %.2f s; sort of all pairs: %.2f s\n", retrieve_s, sort_s);
   std::printf("assign (%s): %.2f s = %.2fx retrieve, %.2fx sort; %lld rounds, %lld LPs, %lld "
-              "targets dropped\n",
+              "targets dropped, %lld top-ups\n",
               s.solver.c_str(), assign_s, assign_s / retrieve_s, assign_s / sort_s,
               static_cast<long long>(s.iterations), static_cast<long long>(s.passes),
-              static_cast<long long>(s.targets_dropped));
+              static_cast<long long>(s.targets_dropped), static_cast<long long>(s.top_ups));
   std::printf("objective %.6g, dual bound %.6g, gap %.3g (%.2e of the bound); relevance %.6g, "
               "target impressions %.0f of %lld\n",
               s.objective, s.dual_bound, s.gap, s.gap / std::abs(s.dual_bound), s.relevance,

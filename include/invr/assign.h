@@ -123,6 +123,7 @@ struct AssignmentSummary {
   std::int64_t iterations = 0;     // auction rounds, all passes
   std::int64_t passes = 0;         // LPs solved
   std::int64_t targets_dropped = 0;  // items whose target a completion pass dropped
+  std::int64_t top_ups = 0;        // auction: user slots moved to short items at the end
   std::int64_t items_short = 0;
   double seconds = 0;
 };

@@ -205,17 +205,48 @@ class Auction {
   std::vector<std::uint8_t> taken_;  // per slot: its user took it last round
 };
 
+// The users' choice at `premium` per user edge, topped up; its items short.
+struct Choice {
+  std::vector<float> x;  // per user edge: multiples of 2^-20 in [0, 1], exact
+  std::vector<double> rows;
+  std::int64_t top_ups = 0;
+  std::int64_t items_short = 0;
+};
+
+Choice choose(AssignProblem& problem, std::span<const double> premium, int threads) {
+  Choice c;
+  c.x.assign(problem.edges(), 0.0f);
+  const std::size_t chunks = (problem.users + kUserChunk - 1) / kUserChunk;
+  parallel_tasks(chunks, threads, [&](std::size_t chunk) {
+    std::vector<ScoredEdge> scored;
+    double unused = 0;
+    for (std::size_t u = chunk * kUserChunk; u < std::min(problem.users, (chunk + 1) * kUserChunk);
+         ++u) {
+      user_choice(problem, u, premium, scored, &unused);
+      for (const ScoredEdge& e : scored)
+        c.x[problem.user_offsets[u] + e.edge] = static_cast<float>(e.impressions);
+    }
+  });
+  c.rows.assign(static_cast<std::size_t>(problem.rows), 0.0);
+  for (std::size_t k = 0; k < c.x.size(); ++k) c.rows[problem.user_edges[k].row] += c.x[k];
+  c.top_ups = top_up_short_items(problem, c.x, c.rows);
+  c.items_short = count_short(problem, c.rows);
+  return c;
+}
+
 }  // namespace
 
 TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params) {
+  const int threads = resolve_threads(params.threads);
   Auction auction(problem, params);  // prices carry over from pass to pass (warm start)
   const double range = problem.score_range;
   const double eps_floor = 1e-6 * range;
   std::int64_t iterations = 0, passes = 0, dropped = 0;
-  double best_dual = 0;
-  std::vector<double> best_premium, best_rows;
-  // The pass that leaves the fewest items short (later on ties) is returned.
-  std::int64_t kept_short = std::numeric_limits<std::int64_t>::max(), kept_dropped = 0;
+  // The pass that leaves the fewest items short after its top-up (later on
+  // ties) is returned.
+  Choice kept;
+  kept.items_short = std::numeric_limits<std::int64_t>::max();
+  std::int64_t kept_dropped = 0;
   double kept_dual = 0;
   std::vector<double> kept_premium;
   std::vector<std::int64_t> kept_targets;
@@ -224,14 +255,14 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
     // ε-scaling: large bids first settle who is contested, small ones refine;
     // later passes start from warm prices, so from smaller bids.
     double eps = (passes == 1 ? 0.05 : 0.005) * range;
-    best_dual = std::numeric_limits<double>::infinity();
+    double best_dual = std::numeric_limits<double>::infinity();
     double best_primal = -std::numeric_limits<double>::infinity();
-    // The round budget is shared: each pass gets its share of what is left,
-    // the last pass (whose bound is reported) twice as much as the others.
+    std::vector<double> best_premium = auction.premium();
+    // The first pass gets half the rounds; the others share the rest.
     const std::int64_t left = params.max_iterations - iterations;
     const std::int64_t passes_left = params.completion_passes + 2 - passes;
-    const std::int64_t budget =
-        std::max<std::int64_t>(1, passes_left == 1 ? left : 2 * left / (2 * passes_left + 1));
+    const std::int64_t budget = std::max<std::int64_t>(
+        1, passes == 1 && params.completion_passes > 0 ? left / 2 : left / passes_left);
     for (std::int64_t round = 0; round < budget; ++round) {
       const auto [dual, primal] = auction.round(eps);
       ++iterations;
@@ -239,32 +270,41 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
       if (primal > best_primal) {
         best_primal = primal;
         best_premium = auction.premium();
-        best_rows = auction.row_impressions();
       }
       if (best_dual - best_primal <= params.tolerance * std::max(1.0, std::abs(best_dual))) break;
       eps = std::max(eps_floor, eps * 0.7);
     }
-    if (const std::int64_t now = count_short(problem, best_rows); now <= kept_short) {
-      kept_short = now;
+    Choice choice = choose(problem, best_premium, threads);
+    const std::vector<double> rows = choice.rows;
+    if (choice.items_short <= kept.items_short) {
+      kept = std::move(choice);
       kept_dual = best_dual;
-      kept_premium = best_premium;
+      kept_premium = std::move(best_premium);
       kept_targets = problem.item_target;
       kept_dropped = dropped;
     }
-    if (passes > params.completion_passes || iterations >= params.max_iterations) break;
-    const std::int64_t now = drop_short_targets(problem, best_rows);
+    if (kept.items_short == 0 || passes > params.completion_passes ||
+        iterations >= params.max_iterations)
+      break;
+    const std::int64_t now = drop_short_targets(problem, rows);
     if (now == 0) break;
     dropped += now;
   }
   problem.item_target = kept_targets;
   const std::span<const double> premium = kept_premium;
+  const std::vector<float>& x = kept.x;
   TargetAssignment out = finish_assignment(
       problem,
       [&](std::size_t u, std::vector<ScoredEdge>& scored) {
-        double unused = 0;
-        user_choice(problem, u, premium, scored, &unused);
+        const auto edges = problem.edges_of(u);
+        scored.resize(edges.size());
+        for (std::size_t k = 0; k < edges.size(); ++k)
+          scored[k] = ScoredEdge{x[problem.user_offsets[u] + k],
+                                 edges[k].score + premium[edges[k].row], edges[k].score,
+                                 problem.item_of_row[edges[k].row], static_cast<std::uint32_t>(k)};
       },
       params.max_candidates_per_user);
+  out.summary.top_ups = kept.top_ups;
   out.summary.solver = "auction";
   out.summary.iterations = iterations;
   out.summary.passes = passes;

@@ -95,6 +95,13 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
 std::int64_t count_short(const AssignProblem& problem, std::span<const double> row_impressions);
 std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> row_impressions);
 
+// Moves whole user slots (x per user edge, in user_edges order) from items
+// at or above their LP target, or without one, to short items whose users
+// hold them, where the objective gains; returns the moves. Skipped when
+// producers have targets.
+std::int64_t top_up_short_items(const AssignProblem& problem, std::vector<float>& x,
+                                std::vector<double>& row_impressions);
+
 // The solvers; each runs the completion passes.
 TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params);
 TargetAssignment solve_exact(AssignProblem& problem, const AssignmentParams& params);

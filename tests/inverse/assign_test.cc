@@ -156,6 +156,26 @@ TEST(AssignAuction, WithinItsReportedGapOfTheExactOptimum) {
   }
 }
 
+TEST(AssignAuction, TopUpMeetsTheTargetsTheExactSolverMeets) {
+  // Contested instances (fractional capacities) where the exact LP meets
+  // every target: the users' choice at the auction's prices alone misses
+  // some, and the top-up, moving whole slots to them, closes every one.
+  std::int64_t instances = 0, top_ups = 0;
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    const Instance in = random_instance(seed, 20, 80, 20, false, 1, 4, false);
+    const TargetAssignment exact = run(in, params("exact"));
+    if (exact.summary.items_short > 0) continue;  // not every target reachable at once
+    ++instances;
+    AssignmentParams p = params("auction");
+    p.max_iterations = 20;
+    const TargetAssignment auction = run(in, p);
+    EXPECT_EQ(auction.summary.items_short, 0) << "seed " << seed;
+    top_ups += auction.summary.top_ups;
+  }
+  EXPECT_GE(instances, 10);
+  EXPECT_GT(top_ups, 0);  // the top-up did the work somewhere
+}
+
 TEST(AssignAuction, BruteForceOptimumLiesWithinTheGap) {
   for (std::uint64_t seed = 100; seed < 120; ++seed) {
     const Instance in = random_instance(seed, 4, 5, 3, true, 2, 3, seed % 2 == 0);
