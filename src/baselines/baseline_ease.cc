@@ -1,7 +1,8 @@
 // EASE baseline (Steck 2019): one closed-form item-item weight matrix. The
 // inverse of the Gram matrix is LAPACK's Cholesky (dpotrf + dpotri; on
-// Debian, OpenBLAS's multi-threaded LAPACK through the liblapack.so.3
-// alternative).
+// Debian, OpenBLAS's LAPACK through the liblapack.so.3 alternative, on as
+// many threads as the program set OpenBLAS's pool to: docs/library.md,
+// "Threads").
 #include <algorithm>
 #include <climits>
 #include <cmath>
