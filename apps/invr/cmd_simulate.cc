@@ -92,9 +92,11 @@ std::function<int()> setup(CLI::App& app) {
   app.add_option("--model", args->model,
                  "Initial model directory, trained on the history only (default: train one)");
   app.add_option("--arms", args->arms, "Comma-separated arms: control, invr-random, invr-score, "
-                                       "invr-user-rank")
+                                       "invr-user-rank, forward-longtail, popularity-penalty, "
+                                       "xquad; knobs as xquad:lambda=0.5 (docs/methods.md)")
       ->capture_default_str();
-  app.add_option("--invr-slots", args->invr_slots, "Slate positions of InvR candidates (1-based)")
+  app.add_option("--invr-slots", args->invr_slots,
+                 "Slate positions of InvR (and forward-longtail) items (1-based)")
       ->capture_default_str();
   app.add_option("--salt", args->salt, "Bucketing salt (the server's)")->capture_default_str();
   app.add_option("--job-config", args->job_config,

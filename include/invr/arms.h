@@ -1,11 +1,16 @@
-// A/B arms: which InvR ordering (if any) a user's slates get, and where in
-// the slate its candidates go. The HTTP server and the A/B simulator bucket
-// users with this one function, so a user lands in the same arm everywhere.
+// A/B arms: which method a user's slates get (control, InvR in one of its
+// orderings, or a competing long-tail method: docs/methods.md), with its one
+// knob, and where in the slate inserted items go. The HTTP server and the A/B
+// simulator bucket users with this one function and read arms with one
+// parser, so a user lands in the same arm everywhere.
 //
 // Contract:
-//  - An Arm names an ordering of the user's InvR candidates (nullopt =
-//    control: the main pipeline's slate, no insertion), the 1-based slate
-//    positions that candidates take, and a traffic weight (> 0, relative).
+//  - An Arm has a method. ArmMethod::invr names an ordering of the user's
+//    InvR candidates (nullopt = control: the main pipeline's slate, no
+//    insertion). forward_longtail inserts the user's own top treated items;
+//    popularity_penalty and xquad change the ranking stage (no insertion)
+//    with their weight `lambda`. Inserting arms have the 1-based slate
+//    positions their items take; every arm has a traffic weight (> 0).
 //  - Bucketing is a pure function of (salt, user id), identical across
 //    processes, platforms and releases (docs/serving.md, "Bucketing"):
 //      h = FNV-1a 64 over the bytes of salt, then the byte ':', then the bytes
@@ -25,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,15 +39,40 @@
 
 namespace invr {
 
+// What an arm does to the main pipeline's slate (docs/methods.md).
+enum class ArmMethod : std::uint8_t {
+  invr = 0,                // InvR candidates of `ordering` at the slots (none: control)
+  forward_longtail = 1,    // the user's top treated items by dot(user, item), at the slots
+  popularity_penalty = 2,  // ranking score - lambda * log(1 + popularity)
+  xquad = 3,               // xQuAD long-tail re-ranking of the main list, weight lambda
+};
+inline constexpr std::size_t kArmMethods = 4;
+// "invr", "forward-longtail", "popularity-penalty", "xquad".
+const char* arm_method_name(ArmMethod method);
+// The name above (also with '_' for '-'), or nullopt.
+std::optional<ArmMethod> parse_arm_method(std::string_view name);
+// lambda when an arm does not give one: popularity-penalty 0.1, xquad 0.5, else 0.
+double default_lambda(ArmMethod method);
+
 struct Arm {
   std::string name;
-  // Ordering of the user's InvR candidates; nullopt = control (no InvR).
+  // InvR arms: ordering of the user's InvR candidates; nullopt = control.
+  // Always nullopt for the other methods.
   std::optional<Ordering> ordering;
-  // 1-based slate positions that InvR candidates take, e.g. {3, 8}. Slots
-  // beyond the slate's length are ignored. Empty for control.
+  // 1-based slate positions that inserted items take, e.g. {3, 8}. Slots
+  // beyond the slate's length are ignored. Empty for control, popularity-
+  // penalty and xquad.
   std::vector<int> slots;
   // Traffic share, relative to the other arms' weights. Must be > 0.
   double weight = 1.0;
+  ArmMethod method = ArmMethod::invr;
+  // The knob of popularity-penalty (>= 0) and xquad ([0, 1]); 0 otherwise.
+  double lambda = 0;
+
+  // The main pipeline's slate untouched: an InvR arm without an ordering.
+  bool is_control() const { return method == ArmMethod::invr && !ordering; }
+  // Items go into the slots (InvR with an ordering, forward-longtail).
+  bool inserts() const { return ordering.has_value() || method == ArmMethod::forward_longtail; }
 };
 
 struct Experiment {
@@ -61,11 +92,22 @@ struct Experiment {
 Experiment default_experiment();
 
 // Throws UsageError (naming the arm and what is wrong) for: no arms, an empty
-// or duplicate name, an ordering that is not a known Ordering, a slot < 1, a
-// duplicate slot, a control arm with slots, a weight that is not finite and
-// > 0, weights whose sum is not finite (assign() divides by it). Slots need
-// not be sorted; insertion sorts them.
+// or duplicate name, an ordering that is not a known Ordering, an unknown
+// method, an ordering on a method other than invr, a slot < 1, a duplicate
+// slot, slots on an arm that inserts nothing (control, popularity-penalty,
+// xquad), a lambda out of its method's range ([0, 1e6] popularity-penalty,
+// [0, 1] xquad, 0 for the others), a weight that is not finite and > 0,
+// weights whose sum is not finite (assign() divides by it). Slots need not
+// be sorted; insertion sorts them.
 void validate(const Experiment& experiment);
+
+// One arm from its command-line form (invr simulate --arms), the one parser
+// of arm names: "control", "invr-random", "invr-score", "invr-user-rank",
+// "forward-longtail", "popularity-penalty", "xquad", each optionally followed
+// by ":KEY=VALUE" knobs: "lambda=X" (popularity-penalty, xquad) and
+// "slots=A/B/..." (inserting arms; default `slots`). The arm's name is the
+// text as given (trimmed). UsageError naming the text and the field.
+Arm parse_arm(std::string_view text, std::span<const int> slots);
 
 // "control" (or "none", "") -> nullopt; otherwise parse_ordering(name);
 // UsageError naming the accepted values if unknown. For configs and CLIs.

@@ -23,6 +23,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "invr/candidates.h"
@@ -162,6 +163,12 @@ std::vector<double> read_producer_quality(const std::filesystem::path& path,
 // model_version are filled in here. Loading times go into the manifest.
 JobResult run_job_from_files(const JobFiles& files, const JobConfig& config,
                              JobInputs hooks = {});
+
+// The ids of the items a generation's job selected: its manifest's
+// "treated_items" (in the dataset's item order). Empty when the manifest has
+// none (a generation committed before they were recorded). DataError when
+// the text is not a JSON object or treated_items is not an array of strings.
+std::vector<std::string> manifest_treated_items(std::string_view manifest_json);
 
 // One line of JSON: generation, store, counts, timings.
 std::string job_summary_json(const JobResult& result);

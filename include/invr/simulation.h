@@ -177,9 +177,11 @@ JobConfig simulation_job_defaults();
 // cold start (items arrive every simulated day; docs/simulation.md).
 ModelConfig simulation_model_defaults();
 
-// Arms from a comma-separated list of names: "control" is the control arm,
-// "invr-<ordering>" (invr-random, invr-score, invr-user-rank) an InvR arm
-// with `slots`; equal weights. UsageError naming --arms for anything else.
+// Arms from a comma-separated list of names, each read by parse_arm
+// (invr/arms.h): "control", "invr-<ordering>" and the competing methods
+// (forward-longtail, popularity-penalty, xquad, with ":lambda=X" or
+// ":slots=A/B" knobs); inserting arms get `slots` unless they give their
+// own; equal weights. UsageError naming --arms for anything else.
 Experiment experiment_from_arms(std::string_view names, std::span<const int> slots,
                                 std::string salt = "invr");
 

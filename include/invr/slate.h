@@ -9,7 +9,9 @@
 //   two-tower score + freshness bonus) -> top n -> InvR insertion at the arm's
 //   slots. A request without a user embedding (history-less or unknown user)
 //   takes fresh popular items instead of retrieval; its InvR candidates are
-//   still inserted.
+//   still inserted. The competing methods (docs/methods.md) act here too:
+//   popularity-penalty and xquad arms change the ranking step,
+//   forward-longtail arms insert the user's top treated items at the slots.
 //
 // Contract:
 //  - Item indices are rows of the SlateCatalog (its item IdMap). Embeddings
@@ -89,6 +91,9 @@ struct SlateCatalog {
 // given embeddings (rows = dataset.items) and popularity (size = items).
 SlateCatalog make_catalog(const Dataset& dataset, Matrix item_embeddings,
                           std::vector<double> popularity);
+// The catalog indices of `ids` (e.g. a generation's treated items), sorted
+// ascending without repeats; ids the catalog lacks are left out.
+std::vector<Index> catalog_items(const SlateCatalog& catalog, std::span<const std::string> ids);
 // Positive events (is_positive) per item with timestamp < as_of; kNoTime =
 // every event. Events without a timestamp count only when as_of is kNoTime.
 std::vector<double> item_popularity(const Dataset& dataset, double as_of = kNoTime);
@@ -124,14 +129,17 @@ std::unique_ptr<Ranker> make_freshness_ranker(const SlateParams& params);
 //           not fill the slate)
 //  invr:    an InvR candidate inserted at one of the arm's slots
 //  platform: an item of a slate ranked outside invr (SlateAssembler::insert)
-enum class SlateSource : std::uint8_t { main = 0, popular = 1, invr = 2, platform = 3 };
+//  longtail: a forward-longtail arm's item (the user's top treated item)
+//           inserted at one of the arm's slots
+enum class SlateSource : std::uint8_t { main = 0, popular = 1, invr = 2, platform = 3, longtail = 4 };
 const char* slate_source_name(SlateSource source);
 
 struct SlateItem {
   Index item = kNoIndex;
   Index producer = kNoIndex;
-  // main: the ranker's score; popular: the item's popularity; invr: the
-  // candidate's stored retrieval score.
+  // main: the ranker's score (popularity-penalty arms: the penalised score);
+  // popular: the item's popularity; invr: the candidate's stored retrieval
+  // score; longtail: dot(user, item).
   double score = 0;
   SlateSource source = SlateSource::main;
   int position = 0;  // 1-based
@@ -141,7 +149,7 @@ struct SlateItem {
 
 struct Slate {
   std::vector<SlateItem> items;  // best first; items[i].position == i + 1
-  int invr_items = 0;
+  int invr_items = 0;  // items inserted at the arm's slots (source invr or longtail)
   int popular_items = 0;
   // True when the request had no user embedding (popularity fallback).
   bool fallback = false;
@@ -164,6 +172,10 @@ struct SlateRequest {
   // Request time, seconds: items published after it are excluded and ages
   // are measured at it. kNoTime = no time filter, no freshness bonus.
   double now = kNoTime;
+  // forward-longtail arms: the items the job selected for the generation
+  // served (its manifest's treated_items), as catalog indices sorted
+  // ascending without repeats. Empty = nothing to insert.
+  std::span<const Index> treated_items;
 };
 
 // InvR candidates of one ordering as slate items (source invr, score = stored
@@ -183,6 +195,35 @@ std::vector<SlateItem> insert_candidates(std::span<const SlateItem> main,
                                          std::span<const SlateItem> candidates,
                                          std::span<const int> slots,
                                          std::span<const Index> seen_items, int n);
+
+// The competing long-tail methods' pure steps (docs/methods.md).
+//
+// Short head and long tail (Abdollahpouri et al. 2019): the short head is the
+// ceil(0.2 x items) most popular items (ties: smaller index) with popularity
+// > 0; every other item is long tail. Returns 1 per long-tail item.
+std::vector<std::uint8_t> long_tail_items(std::span<const double> popularity);
+// P(long tail | u): the share of `history` (catalog indices) that is long
+// tail; 0.5 for an empty history (no preference known).
+double long_tail_preference(std::span<const Index> history,
+                            std::span<const std::uint8_t> long_tail);
+// Smooth xQuAD: greedily picks n items of `ranked` (the ranked main list,
+// best first), each time the v not yet in S maximising
+//   (1 - lambda) rel(v) + lambda P(c_v|u) prod_{i in S} (1 - |S ∩ c_v| / |S|)
+// (the product is 1 while S is empty), rel = the score min-max normalised
+// over `ranked` (1 when all are equal), c_v = v's category, P(LT|u) =
+// long_tail_preference, P(SH|u) = 1 - that. Ties: earlier in `ranked`.
+// Items keep their score; positions are 0. lambda = 0 returns ranked[:n].
+std::vector<SlateItem> xquad_rerank(std::span<const SlateItem> ranked,
+                                    std::span<const std::uint8_t> long_tail,
+                                    double long_tail_preference, double lambda, int n);
+// forward-longtail's candidates: the `count` treated items with the highest
+// dot(user, item), ties smaller index, skipping seen items (sorted) and items
+// published after `now`; source longtail, score = the dot product.
+std::vector<SlateItem> forward_candidates(const SlateCatalog& catalog,
+                                          std::span<const float> user_embedding,
+                                          std::span<const Index> treated_items,
+                                          std::span<const Index> seen_items, double now,
+                                          std::size_t count);
 
 class SlateAssembler {
  public:
@@ -214,9 +255,10 @@ class SlateAssembler {
   // to a candidate). Candidates are dropped as in assemble() (in `ranked`,
   // seen, repeated, published after `now`); `ranked` items are kept as given.
   // request.n is the returned slate's length bound (>= 1, may exceed max_n);
-  // request.user_embedding is not used. A control arm returns `ranked` cut
-  // at n. UsageError as assemble() for bad seen items or arm, or a negative
-  // index in `ranked`.
+  // request.user_embedding is used by forward-longtail arms only. A control,
+  // popularity-penalty or xquad arm (they act on invr's own ranking) returns
+  // `ranked` cut at n. UsageError as assemble() for bad seen items, treated
+  // items or arm, or a negative index in `ranked`.
   Slate insert(std::span<const SlateItem> ranked, const SlateRequest& request) const;
 
   const SlateCatalog& catalog() const;

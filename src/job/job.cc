@@ -204,6 +204,11 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
       {"retrieval", settings_json(retrieval_settings_specs(), config.retrieval)},
       {"inversion", settings_json(inversion_param_specs(), config.inversion)},
       {"job", settings_json(job_settings_specs(), config.job)}};
+  // The treated set, for the arms that need it beside the candidates
+  // (forward-longtail, docs/methods.md): the selected items' ids.
+  auto treated = nlohmann::ordered_json::array();
+  for (Index item : selection.items) treated.push_back(dataset.items.id(item));
+  manifest["treated_items"] = std::move(treated);
   manifest["counts"] = counts_json(selection);
   manifest["counts"]["users_with_candidates"] = result.users_with_candidates;
   for (Ordering o : kAllOrderings)

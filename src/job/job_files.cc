@@ -86,6 +86,24 @@ JobResult run_job_from_files(const JobFiles& files, const JobConfig& config, Job
   return run_job(inputs, config, store.get(), files.generation);
 }
 
+std::vector<std::string> manifest_treated_items(std::string_view manifest_json) {
+  const auto manifest = nlohmann::json::parse(manifest_json, nullptr, false);
+  if (manifest.is_discarded() || !manifest.is_object())
+    throw DataError("generation manifest", 1, 1, "not a JSON object");
+  std::vector<std::string> ids;
+  const auto found = manifest.find("treated_items");
+  if (found == manifest.end()) return ids;
+  if (!found->is_array())
+    throw DataError("generation manifest", 1, 1, "treated_items must be an array of item ids");
+  ids.reserve(found->size());
+  for (const auto& id : *found) {
+    if (!id.is_string())
+      throw DataError("generation manifest", 1, 1, "treated_items must be an array of item ids");
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
+
 std::string job_summary_json(const JobResult& result) {
   nlohmann::ordered_json out;
   out["generation"] = result.generation;

@@ -127,6 +127,12 @@ void read_arms(const Node& root, Results& r) {
     arm.name = name.string();
     if (r.find_arm(arm.name)) name.fail(fmt::format("duplicate arm name \"{}\"", arm.name));
     if (auto ordering = node.find("ordering")) arm.ordering = ordering->string();
+    // A competing method's arm (docs/methods.md) has no ordering: its method
+    // is what it serves instead of control's slate.
+    if (auto method = node.find("method"); method && arm.ordering.empty()) {
+      const std::string name = method->string();
+      if (name != "control" && name != "invr") arm.ordering = name;
+    }
     if (auto slots = node.find("slots"))
       for (std::size_t s = 0; s < slots->size(); ++s) arm.slots.push_back((*slots)[s].integer());
     arm.users = node.at("users").number();

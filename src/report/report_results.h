@@ -148,7 +148,7 @@ struct AaCalibration {
 
 struct ArmInfo {
   std::string name;
-  std::string ordering;  // "" for control
+  std::string ordering;  // "" for control; a competing method's name (results.json "method")
   std::vector<long long> slots;
   double users = 0;
 };

@@ -4,6 +4,7 @@
 #include "invr/arms.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
 #include <string>
@@ -74,6 +75,34 @@ Experiment default_experiment() {
   return experiment;
 }
 
+namespace {
+// The method's rules for one arm: ordering, slots and lambda (docs/methods.md).
+void validate_method(const Arm& arm, const std::string& where) {
+  if (static_cast<std::size_t>(arm.method) >= kArmMethods)
+    throw UsageError(fmt::format("{}: unknown method {}; expected invr, forward-longtail, "
+                                 "popularity-penalty or xquad",
+                                 where, static_cast<int>(arm.method)));
+  const char* method = arm_method_name(arm.method);
+  if (arm.method != ArmMethod::invr && arm.ordering)
+    throw UsageError(fmt::format("{}: ordering is for invr arms; a {} arm has none", where, method));
+  if (!arm.inserts() && !arm.slots.empty())
+    throw UsageError(arm.is_control()
+                         ? where + ": a control arm (no ordering) must have no slots"
+                         : fmt::format("{}: slots: a {} arm inserts nothing, so it takes no slots",
+                                       where, method));
+  double max_lambda = 0;
+  if (arm.method == ArmMethod::popularity_penalty) max_lambda = 1e6;
+  if (arm.method == ArmMethod::xquad) max_lambda = 1;
+  if (!(std::isfinite(arm.lambda) && arm.lambda >= 0 && arm.lambda <= max_lambda))
+    throw UsageError(max_lambda == 0
+                         ? fmt::format("{}: lambda: only popularity-penalty and xquad arms have "
+                                       "one, got {} on a {} arm",
+                                       where, arm.lambda, method)
+                         : fmt::format("{}: lambda must be in [0, {}] for a {} arm, got {}", where,
+                                       max_lambda, method, arm.lambda));
+}
+}  // namespace
+
 void validate(const Experiment& experiment) {
   if (experiment.arms.empty()) throw UsageError("experiment: needs at least one arm");
   std::set<std::string> names;
@@ -86,8 +115,7 @@ void validate(const Experiment& experiment) {
     if (arm.ordering && static_cast<std::size_t>(*arm.ordering) >= kOrderings)
       throw UsageError(fmt::format("{}: unknown ordering {}; expected random, score or user_rank",
                                    where, static_cast<int>(*arm.ordering)));
-    if (!arm.ordering && !arm.slots.empty())
-      throw UsageError(where + ": a control arm (no ordering) must have no slots");
+    validate_method(arm, where);
     std::set<int> slots;
     for (int slot : arm.slots) {
       if (slot < 1)
@@ -115,6 +143,118 @@ std::optional<Ordering> parse_arm_ordering(std::string_view name) {
   if (auto ordering = parse_ordering(name)) return ordering;
   throw UsageError(fmt::format(
       "unknown arm ordering \"{}\"; expected control, random, score or user_rank", excerpt(name)));
+}
+
+const char* arm_method_name(ArmMethod method) {
+  switch (method) {
+    case ArmMethod::invr:
+      return "invr";
+    case ArmMethod::forward_longtail:
+      return "forward-longtail";
+    case ArmMethod::popularity_penalty:
+      return "popularity-penalty";
+    case ArmMethod::xquad:
+      return "xquad";
+  }
+  return "?";
+}
+
+std::optional<ArmMethod> parse_arm_method(std::string_view name) {
+  std::string dashed(name);
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  for (std::size_t m = 0; m < kArmMethods; ++m)
+    if (dashed == arm_method_name(static_cast<ArmMethod>(m))) return static_cast<ArmMethod>(m);
+  return std::nullopt;
+}
+
+double default_lambda(ArmMethod method) {
+  if (method == ArmMethod::popularity_penalty) return 0.1;
+  if (method == ArmMethod::xquad) return 0.5;
+  return 0;
+}
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// One KNOB=VALUE of an arm's command-line form.
+void set_knob(Arm& arm, std::string_view knob, std::string_view text) {
+  const std::size_t eq = knob.find('=');
+  const std::string_view key = trim(knob.substr(0, eq));
+  const std::string_view value = eq == std::string_view::npos ? "" : trim(knob.substr(eq + 1));
+  const std::string where = fmt::format("arm \"{}\"", excerpt(text));
+  if (key == "lambda") {
+    double lambda = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), lambda);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+      throw UsageError(fmt::format("{}: lambda must be a number, got \"{}\"", where, excerpt(value)));
+    arm.lambda = lambda;
+  } else if (key == "slots") {
+    arm.slots.clear();
+    std::size_t begin = 0;
+    while (begin <= value.size()) {
+      const std::size_t slash = std::min(value.find('/', begin), value.size());
+      const std::string_view part = value.substr(begin, slash - begin);
+      int slot = 0;
+      const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), slot);
+      if (part.empty() || ec != std::errc() || end != part.data() + part.size() || slot < 1)
+        throw UsageError(fmt::format("{}: slots must be slate positions >= 1 joined by '/' such "
+                                     "as 3/8, got \"{}\"",
+                                     where, excerpt(value)));
+      arm.slots.push_back(slot);
+      begin = slash + 1;
+    }
+  } else {
+    throw UsageError(fmt::format("{}: unknown knob \"{}\"; expected lambda=NUMBER or slots=A/B",
+                                 where, excerpt(key)));
+  }
+}
+}  // namespace
+
+Arm parse_arm(std::string_view text, std::span<const int> slots) {
+  text = trim(text);
+  const std::string_view kind = trim(text.substr(0, text.find(':')));
+  Arm arm;
+  arm.name = std::string(text);
+  if (kind.starts_with("invr-")) {
+    arm.ordering = parse_ordering(kind.substr(5));
+    if (!arm.ordering)
+      throw UsageError(fmt::format("unknown arm \"{}\"; an InvR arm is invr-random, invr-score or "
+                                   "invr-user-rank",
+                                   excerpt(text)));
+  } else if (kind != "control") {
+    const auto method = parse_arm_method(kind);
+    if (!method || *method == ArmMethod::invr)
+      throw UsageError(fmt::format("unknown arm \"{}\"; expected control, invr-random, invr-score, "
+                                   "invr-user-rank, forward-longtail, popularity-penalty or xquad "
+                                   "(with :lambda=X or :slots=A/B)",
+                                   excerpt(text)));
+    arm.method = *method;
+    arm.lambda = default_lambda(arm.method);
+  }
+  if (arm.inserts()) arm.slots.assign(slots.begin(), slots.end());
+  std::size_t colon = text.find(':');
+  while (colon != std::string_view::npos) {
+    const std::size_t next = text.find(':', colon + 1);
+    set_knob(arm, text.substr(colon + 1, next == std::string_view::npos ? next : next - colon - 1),
+             text);
+    colon = next;
+  }
+  Experiment one;
+  one.arms = {arm};
+  try {
+    validate(one);
+  } catch (const UsageError& e) {
+    // "experiment arm 1 (NAME): ..." -> "arm NAME: ..."
+    const std::string message = e.what();
+    const std::size_t at = message.find("): ");
+    throw UsageError(fmt::format("arm \"{}\": {}", excerpt(text),
+                                 at == std::string::npos ? message : message.substr(at + 3)));
+  }
+  return arm;
 }
 
 }  // namespace invr

@@ -1,5 +1,7 @@
 // The assembler's copy of the item side of a Dataset, and the popularity
 // count the history-less fallback ranks by.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "invr/error.h"
@@ -39,6 +41,19 @@ std::vector<double> item_popularity(const Dataset& dataset, double as_of) {
     counts[static_cast<std::size_t>(events.item[row])] += 1.0;
   }
   return counts;
+}
+
+std::vector<Index> catalog_items(const SlateCatalog& catalog, std::span<const std::string> ids) {
+  std::vector<Index> items;
+  items.reserve(ids.size());
+  for (const std::string& id : ids) {
+    // A generation may name items this catalog never loaded (aged out).
+    const Index item = catalog.item_ids.find(id);
+    if (item != kNoIndex) items.push_back(item);
+  }
+  std::sort(items.begin(), items.end());
+  items.erase(std::unique(items.begin(), items.end()), items.end());
+  return items;
 }
 
 }  // namespace invr

@@ -28,6 +28,7 @@ struct InsertEntry {
   std::size_t arm = 0;
   ServingWorld::UserView view;
   PinnedCandidates pinned;
+  std::shared_ptr<const std::vector<Index>> treated;  // forward-longtail arms
   std::int64_t read_us = 0;  // the store read
 };
 
@@ -91,6 +92,7 @@ InsertEntry resolve_insert(ServerContext& context, const ServingWorld& world,
   entry.view = world.user(entry.body.user, context.live_seen);
   const auto read_started = Clock::now();
   entry.pinned = read_for_arm(context, entry.body.user, context.config.experiment.arms[entry.arm]);
+  entry.treated = read_treated(context, world, context.config.experiment.arms[entry.arm], entry.pinned);
   entry.read_us = micros_since(read_started);
   return entry;
 }
@@ -107,6 +109,11 @@ void append_insert_reply(std::string& out, ServerContext& context, const Serving
   request.arm = &arm;
   request.invr = entry.pinned.candidates ? &*entry.pinned.candidates : nullptr;
   request.now = context.now();
+  // forward-longtail inserts the user's own top treated items.
+  if (entry.treated) {
+    request.treated_items = *entry.treated;
+    request.user_embedding = entry.view.embedding;
+  }
   const Slate slate = world.assembler->insert(body.ranked, request);
   context.metrics.add_slate(entry.arm, slate.invr_items, false);
   out += "{\"user\":";

@@ -33,6 +33,7 @@ struct RecommendEntry {
   std::size_t arm = 0;
   ServingWorld::UserView view;
   PinnedCandidates pinned;
+  std::shared_ptr<const std::vector<Index>> treated;  // forward-longtail arms
 };
 
 SlateRequest slate_request(const ServerContext& context, const RecommendEntry& entry) {
@@ -43,6 +44,7 @@ SlateRequest slate_request(const ServerContext& context, const RecommendEntry& e
   request.arm = &context.config.experiment.arms[entry.arm];
   request.invr = entry.pinned.candidates ? &*entry.pinned.candidates : nullptr;
   request.now = context.now();
+  if (entry.treated) request.treated_items = *entry.treated;
   return request;
 }
 
@@ -114,6 +116,7 @@ void handle_recommend(ServerContext& context, const HttpRequest& req, HttpRespon
   const auto looked_up = Clock::now();
   try {
     entry.pinned = read_for_arm(context, entry.user, config.experiment.arms[entry.arm]);
+    entry.treated = read_treated(context, *world, config.experiment.arms[entry.arm], entry.pinned);
   } catch (const StoreUnavailable& e) {
     return reply_error(res, 503, e.what());
   }
@@ -148,7 +151,9 @@ void handle_recommend_batch(ServerContext& context, const HttpRequest& req, Http
     try {
       resolved[i] = parse_batch_entry(context, (*entries)[i]);
       resolved[i].view = world->user(resolved[i].user, context.live_seen);
-      resolved[i].pinned = read_for_arm(context, resolved[i].user, context.config.experiment.arms[resolved[i].arm]);
+      const Arm& arm = context.config.experiment.arms[resolved[i].arm];
+      resolved[i].pinned = read_for_arm(context, resolved[i].user, arm);
+      resolved[i].treated = read_treated(context, *world, arm, resolved[i].pinned);
       requests.push_back(slate_request(context, resolved[i]));
       positions.push_back(i);
     } catch (const RequestError& e) {

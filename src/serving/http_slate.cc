@@ -49,6 +49,19 @@ PinnedCandidates read_candidates(ServerContext& context, std::string_view user) 
   }
 }
 
+std::shared_ptr<const std::vector<Index>> read_treated(ServerContext& context, const ServingWorld& world,
+                                                       const Arm& arm, const PinnedCandidates& pinned) {
+  if (arm.method != ArmMethod::forward_longtail || !context.feed || !pinned.generation) return nullptr;
+  try {
+    return context.treated.get(*context.feed, *pinned.generation, world.assembler);
+  } catch (const std::exception& e) {
+    context.metrics.add_store_error(StoreOp::get);
+    invr::logger().warn("serve: manifest of generation {} (treated items) failed: {}", *pinned.generation,
+                        e.what());
+    throw StoreUnavailable();
+  }
+}
+
 std::int64_t checked_n(std::int64_t value, std::int64_t max, const std::string& field) {
   if (value < 1 || value > max)
     throw RequestError(field, fmt::format("'{}' must be an integer in [1, {}], got {}", field, max, value));

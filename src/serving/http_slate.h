@@ -54,6 +54,13 @@ PinnedCandidates read_candidates(ServerContext& context, std::string_view user);
 // pinned generation. Counts and logs a failed read, then throws StoreUnavailable.
 PinnedCandidates read_for_arm(ServerContext& context, std::string_view user, const Arm& arm);
 
+// forward-longtail arms: the treated items (catalog indices of `world`) of
+// the generation `pinned` names; null for other arms or no generation. A
+// failed manifest read counts and logs as a store error, then throws
+// StoreUnavailable.
+std::shared_ptr<const std::vector<Index>> read_treated(ServerContext& context, const ServingWorld& world,
+                                                       const Arm& arm, const PinnedCandidates& pinned);
+
 // `value` checked against [1, max]; RequestError naming `field` otherwise.
 std::int64_t checked_n(std::int64_t value, std::int64_t max, const std::string& field);
 // The same for a query value ("20"): an integer, then the range.

@@ -49,7 +49,8 @@ std::vector<SlateItem> insert_candidates(std::span<const SlateItem> main,
     if (at != taken.end() && *at == candidate.item) continue;
     taken.insert(at, candidate.item);
     chosen.push_back(candidate);
-    chosen.back().source = SlateSource::invr;
+    // forward-longtail's items keep their own source; anything else is InvR's.
+    if (candidate.source != SlateSource::longtail) chosen.back().source = SlateSource::invr;
   }
 
   // Fill positions in order; the slate ends at n, or where main runs out at a

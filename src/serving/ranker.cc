@@ -59,6 +59,8 @@ const char* slate_source_name(SlateSource source) {
       return "invr";
     case SlateSource::platform:
       return "platform";
+    case SlateSource::longtail:
+      return "longtail";
   }
   return "?";
 }

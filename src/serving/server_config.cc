@@ -105,10 +105,13 @@ std::vector<int> read_slots(const fs::path& path, const toml::node& node, const 
   return slots;
 }
 
+// One [[experiment.arms]] table. An InvR or control arm names its ordering;
+// a competing method (docs/methods.md) names its method and knob instead.
 Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number) {
   Arm arm;
   const std::string label = fmt::format("{}", number);
   const toml::node* slots = nullptr;
+  const toml::node* lambda = nullptr;
   bool has_name = false, has_ordering = false;
   for (auto&& [key, node] : table) {
     const std::string_view k = key.str();
@@ -125,6 +128,15 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
         throw error_at(path, node, fmt::format("arm {}: {}", label, e.what()));
       }
       has_ordering = true;
+    } else if (k == "method") {
+      const auto method = node.is_string() ? parse_arm_method(*node.value<std::string>()) : std::nullopt;
+      if (!method)
+        throw error_at(path, node, fmt::format("arm {}: method must be invr, forward-longtail, "
+                                               "popularity-penalty or xquad",
+                                               label));
+      arm.method = *method;
+    } else if (k == "lambda") {
+      lambda = &node;
     } else if (k == "slots") {
       slots = &node;
     } else if (k == "weight") {
@@ -134,14 +146,25 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
     } else {
       const auto& where = key.source().begin;
       throw DataError(path.string(), where.line, where.column,
-                      fmt::format("arm {}: unknown key '{}'; expected name, ordering, slots, weight",
+                      fmt::format("arm {}: unknown key '{}'; expected name, ordering, method, "
+                                  "lambda, slots, weight",
                                   label, excerpt(k)));
     }
   }
-  if (!has_name || !has_ordering)
-    throw error_at(path, table, fmt::format("arm {}: name and ordering are required", label));
+  const bool invr = arm.method == ArmMethod::invr;
+  if (!has_name || (invr && !has_ordering))
+    throw error_at(path, table,
+                   fmt::format("arm {}: name and ordering are required (or name and method for a "
+                               "competing method)",
+                               label));
+  arm.lambda = default_lambda(arm.method);
+  if (lambda) {
+    const std::optional<double> value = toml_double(*lambda);
+    if (!value) throw error_at(path, *lambda, fmt::format("arm {}: lambda must be a number", label));
+    arm.lambda = *value;
+  }
   if (slots) arm.slots = read_slots(path, *slots, arm.name);
-  else if (arm.ordering) arm.slots = {3, 8};
+  else if (arm.inserts()) arm.slots = {3, 8};
   return arm;
 }
 
@@ -223,11 +246,15 @@ std::string server_config_toml(const ServerConfig& config) {
   text += fmt::format("[experiment]\n# Mixed into the bucketing hash\nsalt = {}\n",
                       toml_string(config.experiment.salt));
   for (const Arm& arm : config.experiment.arms) {
-    text += fmt::format("\n[[experiment.arms]]\nname = {}\nordering = \"{}\"\nslots = [{}]\n"
-                        "weight = {}\n",
-                        toml_string(arm.name),
-                        arm.ordering ? ordering_name(*arm.ordering) : "control",
-                        fmt::join(arm.slots, ", "), toml_number(arm.weight));
+    text += fmt::format("\n[[experiment.arms]]\nname = {}\n", toml_string(arm.name));
+    if (arm.method == ArmMethod::invr)
+      text += fmt::format("ordering = \"{}\"\n", arm.ordering ? ordering_name(*arm.ordering) : "control");
+    else
+      text += fmt::format("method = \"{}\"\n", arm_method_name(arm.method));
+    if (arm.method == ArmMethod::popularity_penalty || arm.method == ArmMethod::xquad)
+      text += fmt::format("lambda = {}\n", toml_number(arm.lambda));
+    text += fmt::format("slots = [{}]\nweight = {}\n", fmt::join(arm.slots, ", "),
+                        toml_number(arm.weight));
   }
   return text;
 }

@@ -15,6 +15,7 @@
 #include "serving/prom_metrics.h"
 #include "serving/server_candidates.h"
 #include "serving/server_world.h"
+#include "serving/treated_cache.h"
 
 namespace invr::serving {
 
@@ -27,6 +28,7 @@ struct ServerContext {
   std::unique_ptr<EventLog> item_log;   // null: no item log configured (POST /v1/items: 503)
   std::mutex world_change;              // one new snapshot at a time (new items, a new model)
   Metrics metrics;
+  TreatedCache treated;  // forward-longtail arms: the pinned generation's treated items
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   ServerContext(const ServerConfig& config, std::shared_ptr<const ServingWorld> world);

@@ -1,9 +1,11 @@
-// SlateAssembler: batch retrieval, ranking, fallback and InvR insertion.
+// SlateAssembler: batch retrieval, ranking (with the popularity-penalty and
+// xquad arms' changes), fallback and insertion (InvR, forward-longtail).
 // Every request in a batch is handled as if alone: retrieval rounds depend
 // only on the request (k starts at retrieve_k and grows by kRefillGrowth
 // while too few items survive exclusion), so batch and single agree.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -60,6 +62,7 @@ struct SlateAssembler::Impl {
   std::unique_ptr<VectorIndex> index;  // nullptr = exact search over catalog.embeddings
   std::unique_ptr<Ranker> ranker;
   std::unique_ptr<PopularItems> popular;
+  std::vector<std::uint8_t> long_tail;  // per item, xquad's categories (long_tail_items)
 
   Impl(SlateCatalog c, const SlateParams& p, std::unique_ptr<VectorIndex> i,
        std::unique_ptr<Ranker> r)
@@ -68,6 +71,7 @@ struct SlateAssembler::Impl {
     check_catalog(catalog);
     if (!ranker) ranker = make_freshness_ranker(params);
     popular = std::make_unique<PopularItems>(catalog);
+    long_tail = long_tail_items(catalog.popularity);
   }
 
   int dim() const { return static_cast<int>(catalog.embeddings.cols); }
@@ -124,6 +128,18 @@ void SlateAssembler::Impl::check_insertion(const SlateRequest& request, const st
   if (request.arm && request.arm->ordering &&
       static_cast<std::size_t>(*request.arm->ordering) >= kOrderings)
     throw UsageError(fmt::format("{}arm \"{}\" has an unknown ordering", where, request.arm->name));
+  if (request.arm && static_cast<std::size_t>(request.arm->method) >= kArmMethods)
+    throw UsageError(fmt::format("{}arm \"{}\" has an unknown method", where, request.arm->name));
+  const auto& treated = request.treated_items;
+  for (std::size_t i = 0; i < treated.size(); ++i) {
+    if (treated[i] < 0 || treated[i] >= items())
+      throw UsageError(fmt::format("{}treated_items[{}] = {} is not a catalog item index [0, {})",
+                                   where, i, treated[i], items()));
+    if (i > 0 && treated[i] <= treated[i - 1])
+      throw UsageError(fmt::format("{}treated_items must be sorted ascending without repeats "
+                                   "(index {})",
+                                   where, i));
+  }
 }
 
 // Retrieved items per request (empty for requests without an embedding), in
@@ -171,7 +187,9 @@ std::vector<std::vector<Index>> SlateAssembler::Impl::retrieve(
   return retrieved;
 }
 
-// Ranker order over the retrieved items, best first, cut at n.
+// Ranker order over the retrieved items, best first, cut at n; a
+// popularity-penalty arm ranks by the penalised score, an xquad arm re-ranks
+// the whole ranked list (docs/methods.md).
 std::vector<SlateItem> SlateAssembler::Impl::rank(const SlateRequest& request,
                                                   std::span<const Index> items) const {
   std::vector<float> two_tower(items.size());
@@ -180,10 +198,16 @@ std::vector<SlateItem> SlateAssembler::Impl::rank(const SlateRequest& request,
                        catalog.embeddings.row(static_cast<std::size_t>(items[i])));
   std::vector<double> scores(items.size());
   ranker->score(catalog, RankInput{request.user_embedding, request.now, items, two_tower}, scores);
+  const Arm* arm = request.arm;
+  const ArmMethod method = arm ? arm->method : ArmMethod::invr;
+  if (method == ArmMethod::popularity_penalty)
+    for (std::size_t i = 0; i < items.size(); ++i)
+      scores[i] -= arm->lambda * std::log1p(catalog.popularity[static_cast<std::size_t>(items[i])]);
 
   std::vector<std::size_t> order(items.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  const std::size_t take = std::min(order.size(), static_cast<std::size_t>(request.n));
+  const std::size_t n = static_cast<std::size_t>(request.n);
+  const std::size_t take = method == ArmMethod::xquad ? order.size() : std::min(order.size(), n);
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(take), order.end(),
                     [&](std::size_t a, std::size_t b) {
                       if (scores[a] != scores[b]) return scores[a] > scores[b];
@@ -196,19 +220,36 @@ std::vector<SlateItem> SlateAssembler::Impl::rank(const SlateRequest& request,
     out.push_back({item, catalog.producer[static_cast<std::size_t>(item)], scores[order[i]],
                    SlateSource::main, 0});
   }
+  if (method == ArmMethod::xquad)
+    out = xquad_rerank(out, long_tail, long_tail_preference(request.seen_items, long_tail),
+                       arm->lambda, request.n);
   return out;
 }
 
-// InvR insertion (or none), positions and counts.
+// Insertion at the arm's slots (InvR candidates, forward-longtail's items,
+// or none), positions and counts.
 Slate SlateAssembler::Impl::finish(const SlateRequest& request, std::vector<SlateItem> main,
                                    bool fallback) const {
   Slate slate;
   slate.fallback = fallback;
   const Arm* arm = request.arm;
+  std::vector<SlateItem> candidates;
+  bool inserting = false;
   if (arm && arm->ordering && request.invr) {
-    std::vector<SlateItem> candidates = map_candidates(catalog, *request.invr, *arm->ordering);
+    candidates = map_candidates(catalog, *request.invr, *arm->ordering);
     // A candidate list may predate the request's clock (simulated replays).
     std::erase_if(candidates, [&](const SlateItem& c) { return !available(c.item, request.now); });
+    inserting = true;
+  } else if (arm && arm->method == ArmMethod::forward_longtail && !request.user_embedding.empty() &&
+             !request.treated_items.empty()) {
+    // Enough for every slot after the main slate's first n and the seen
+    // items (already skipped) are dropped.
+    const std::size_t count = arm->slots.size() + static_cast<std::size_t>(request.n);
+    candidates = forward_candidates(catalog, request.user_embedding, request.treated_items,
+                                    request.seen_items, request.now, count);
+    inserting = true;
+  }
+  if (inserting) {
     slate.items = insert_candidates(main, candidates, arm->slots, request.seen_items, request.n);
   } else {
     slate.items = std::move(main);
@@ -219,7 +260,7 @@ Slate SlateAssembler::Impl::finish(const SlateRequest& request, std::vector<Slat
       slate.items[i].position = static_cast<int>(i) + 1;
   }
   for (const SlateItem& item : slate.items) {
-    slate.invr_items += item.source == SlateSource::invr;
+    slate.invr_items += item.source == SlateSource::invr || item.source == SlateSource::longtail;
     slate.popular_items += item.source == SlateSource::popular;
   }
   return slate;
@@ -287,6 +328,9 @@ std::vector<Slate> SlateAssembler::assemble(std::span<const SlateRequest> reques
 Slate SlateAssembler::insert(std::span<const SlateItem> ranked, const SlateRequest& request) const {
   if (request.n < 1) throw UsageError(fmt::format("n must be at least 1, got {}", request.n));
   impl_->check_insertion(request, "");
+  if (!request.user_embedding.empty() && request.user_embedding.size() != static_cast<std::size_t>(dim()))
+    throw UsageError(fmt::format("user_embedding has {} floats, expected {} (or none)",
+                                 request.user_embedding.size(), dim()));
   for (std::size_t i = 0; i < ranked.size(); ++i)
     if (ranked[i].item < 0)
       throw UsageError(fmt::format("ranked[{}] has a negative item index {}", i, ranked[i].item));

@@ -19,6 +19,8 @@ AaResult aa_calibration(const RunInputs& inputs) {
   for (Arm& arm : aa.config.experiment.arms) {
     arm.ordering.reset();
     arm.slots.clear();
+    arm.method = ArmMethod::invr;
+    arm.lambda = 0;
   }
   const SimulationParams& params = aa.config.params;
   invr::logger().info("simulate: A/A run ({} arms, all serving control) for {} salts",

@@ -113,7 +113,9 @@ Json arm_json(const Arm& arm) {
   return {{"name", arm.name},
           {"ordering", arm.ordering ? Json(ordering_name(*arm.ordering)) : Json(nullptr)},
           {"slots", arm.slots},
-          {"weight", arm.weight}};
+          {"weight", arm.weight},
+          {"method", arm.is_control() ? "control" : arm_method_name(arm.method)},
+          {"lambda", arm.lambda}};
 }
 
 Json arm_json(const ArmResult& arm) {
@@ -132,7 +134,7 @@ void run_tables(const RunResult& run, Json& totals, Json& relative, Json& effect
   effects = Json::object();
   for (const ArmResult& arm : run.arms) {
     totals[arm.arm.name] = exposure_json(arm.totals);
-    if (!arm.arm.ordering) continue;
+    if (arm.arm.is_control()) continue;
     relative[arm.arm.name] = relative_json(arm);
     effects[arm.arm.name] = effects_json(arm);
   }
@@ -222,7 +224,7 @@ std::string results_json(const SimulationResult& r) {
   for (const ArmResult& arm : main.arms) {
     out["lorenz"][arm.arm.name] = {{"x", arm.lorenz_x}, {"y", arm.lorenz_y}};
     out["treated_exposure_histogram"][arm.arm.name] = histogram_json(arm.treated_exposure);
-    if (!arm.arm.ordering) continue;
+    if (arm.arm.is_control()) continue;
     out["users"][arm.arm.name] = {{"ctr_change_histogram", histogram_json(arm.ctr_change)},
                                   {"share_lost_relevance", arm.share_lost_relevance},
                                   {"expected_ctr_change", arm.expected_ctr_change}};

@@ -252,7 +252,7 @@ void validate(const SimulationConfig& config) {
         fmt::format("--oracle \"{}\": expected item-knn, ease or two-tower", oracle));
   validate(config.experiment);
   std::size_t controls = 0;
-  for (const Arm& arm : config.experiment.arms) controls += !arm.ordering;
+  for (const Arm& arm : config.experiment.arms) controls += arm.is_control();
   if (controls != 1)
     throw UsageError(fmt::format("--arms must name exactly one control arm (the baseline every "
                                  "arm is compared with), got {}",
@@ -279,21 +279,13 @@ Experiment experiment_from_arms(std::string_view names, std::span<const int> slo
                                 std::string salt) {
   Experiment experiment;
   experiment.salt = std::move(salt);
+  // The serving stage's one parser of arm names and knobs (invr/arms.h).
   for (std::string_view part : split(names, ',')) {
-    part = trim(part);
-    Arm arm;
-    arm.name = std::string(part);
-    if (part != "control") {
-      std::optional<Ordering> ordering;
-      if (part.starts_with("invr-")) ordering = parse_ordering(part.substr(5));
-      if (!ordering)
-        throw UsageError(fmt::format("--arms: unknown arm \"{}\"; expected control, invr-random, "
-                                     "invr-score or invr-user-rank",
-                                     part));
-      arm.ordering = ordering;
-      arm.slots.assign(slots.begin(), slots.end());
+    try {
+      experiment.arms.push_back(parse_arm(part, slots));
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("--arms: {}", e.what()));
     }
-    experiment.arms.push_back(std::move(arm));
   }
   validate(experiment);
   return experiment;

@@ -58,9 +58,10 @@ void check_before_training(const Dataset& dataset, const SimulationConfig& confi
           params.max_item_age_days));
   }
 
-  // The first job run must have something to do for the InvR arms.
+  // The first job run must have something to do for the InvR arms (and the
+  // forward-longtail arms, which insert the job's selected items).
   bool invr_arm = false;
-  for (const Arm& arm : config.experiment.arms) invr_arm = invr_arm || arm.ordering.has_value();
+  for (const Arm& arm : config.experiment.arms) invr_arm = invr_arm || arm.inserts();
   if (!invr_arm) return;
   const Selection selection =
       select_targets(history_before(dataset, start), config.job.selection, start);

@@ -1,10 +1,12 @@
 // One simulation run: ticks of job -> catalog -> traffic, the logs growing
 // with every tick, then the per-arm summary.
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "invr/job.h"
 #include "invr/log.h"
 #include "invr/model_train.h"
 #include "invr/store.h"
@@ -97,6 +99,9 @@ struct RunState {
   std::string model_version = "initial";
   double trained_at = 0;
   std::vector<std::uint8_t> treated;  // per item: selected by some job run
+  // The served generation's treated items (dataset indices, sorted), read
+  // back from its manifest as the server does; only for forward-longtail arms.
+  std::vector<Index> served_treated;
 };
 
 // The history at `start`, the users' arms (into outcomes) and an empty store.
@@ -201,6 +206,22 @@ void run_tick_job(const RunInputs& in, RunState& state, const TwoTowerModel& mod
   }
 }
 
+// forward-longtail arms insert the treated items of the generation served,
+// which its manifest records (docs/job.md): read as invr serve reads them.
+void read_served_treated(const RunInputs& in, RunState& state,
+                         const std::optional<std::string>& generation) {
+  state.served_treated.clear();
+  bool forward = false;
+  for (const Arm& arm : in.config.experiment.arms)
+    forward = forward || arm.method == ArmMethod::forward_longtail;
+  if (!forward || !generation) return;
+  for (const std::string& id : manifest_treated_items(state.store->manifest(*generation))) {
+    const Index item = state.data.items.find(id);
+    if (item != kNoIndex) state.served_treated.push_back(item);
+  }
+  std::sort(state.served_treated.begin(), state.served_treated.end());
+}
+
 // Who is served what in a tick, and where it is recorded: `log` and
 // `outcomes` null in the warm-up, whose traffic only grows the logs.
 struct ServedTick {
@@ -215,6 +236,9 @@ struct ServedTick {
 void serve_tick(const RunInputs& in, RunState& state, const TwoTowerModel& model,
                 const CandidateReader* candidates, std::uint64_t tick, double begin,
                 double tick_end, Progress* progress, const ServedTick& served) {
+  // A tick without a generation (the warm-up, a failed first job) has no treated items.
+  const std::span<const Index> treated =
+      candidates ? std::span<const Index>(state.served_treated) : std::span<const Index>();
   const SimulationParams& params = in.config.params;
   // The job's embedding options, so the job and the slates share one embedding.
   EmbedOptions embed_options;
@@ -229,8 +253,14 @@ void serve_tick(const RunInputs& in, RunState& state, const TwoTowerModel& model
   slate_params.threads = 1;  // the simulator parallelises over batches itself
   const SlateAssembler assembler(std::move(catalog.catalog), slate_params, "exact");
 
+  std::vector<Index> treated_rows;
+  for (Index item : treated) {
+    const Index row = catalog.row_of_item[static_cast<std::size_t>(item)];
+    if (row != kNoIndex) treated_rows.push_back(row);  // ascending: rows follow dataset order
+  }
   TickSetup setup;
   setup.world = in.world;
+  setup.treated_rows = treated_rows;
   setup.params = &params;
   setup.assembler = &assembler;
   setup.catalog = &catalog;
@@ -352,6 +382,7 @@ RunResult simulate_traffic(const RunInputs& in, UserOutcomes& outcomes) {
     CachingModel cached(*state.model);
     run_tick_job(in, state, cached, tick, begin, run);
     const auto reader = state.store->reader();
+    read_served_treated(in, state, reader->generation());
     serve_tick(in, state, cached, reader->generation() ? reader.get() : nullptr, tick, begin,
                tick_end, progress.get(), served);
   }

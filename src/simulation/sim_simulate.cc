@@ -57,7 +57,7 @@ SimulationConfig with_variant(const SimulationConfig& base, const ExperimentVari
   if (v.top_users_per_item) config.job.retrieval.top_users_per_item = *v.top_users_per_item;
   if (v.slots)
     for (Arm& arm : config.experiment.arms)
-      if (arm.ordering) arm.slots = *v.slots;
+      if (arm.inserts()) arm.slots = *v.slots;
   return config;
 }
 }  // namespace

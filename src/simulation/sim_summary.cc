@@ -148,9 +148,9 @@ ExposureScope exposure_scope(const RunResult& run, const Dataset& dataset,
 
 Index control_arm(std::span<const Arm> arms) {
   for (std::size_t a = 0; a < arms.size(); ++a)
-    if (!arms[a].ordering && arms[a].name == "control") return static_cast<Index>(a);
+    if (arms[a].is_control() && arms[a].name == "control") return static_cast<Index>(a);
   for (std::size_t a = 0; a < arms.size(); ++a)
-    if (!arms[a].ordering) return static_cast<Index>(a);
+    if (arms[a].is_control()) return static_cast<Index>(a);
   return 0;
 }
 
@@ -235,7 +235,7 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     result.treated_exposure = doubling_histogram(gather(cumulative, run.treated));
     result.ctr_trend = ctr_trend(panel, users.arm, static_cast<Index>(a), params);
 
-    if (!arms[a].ordering) continue;
+    if (arms[a].is_control()) continue;
     Comparison comparison =
         compare_arms(panel, users.arm, static_cast<Index>(a), control, scope, params);
     result.relative = std::move(comparison.relative);

@@ -30,7 +30,7 @@ void run_table(const RunResult& run, std::string& out) {
     const ArmExposure& t = arm.totals;
     const double invr_share =
         t.impressions ? 100.0 * static_cast<double>(arm.invr_impressions) / static_cast<double>(t.impressions) : 0.0;
-    const bool invr = arm.arm.ordering.has_value();
+    const bool invr = !arm.arm.is_control();
     const Effect& ctr = arm.effects.ctr;
     out += fmt::format("{:<16} {:>9} {:>6.1f} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<26} {:<24}\n",
                        arm.arm.name, t.impressions, invr_share, 100 * t.ctr,
@@ -47,7 +47,7 @@ void run_table(const RunResult& run, std::string& out) {
                                    "these arms' comparisons"
                                  : "");
   for (const ArmResult& arm : run.arms) {
-    if (arm.arm.ordering) continue;
+    if (!arm.arm.is_control()) continue;
     const Trend& t = arm.ctr_trend;
     out += fmt::format("{} CTR: first 3 days {:.3f}%, last 3 {:.3f}% ({:+.1f}%), slope {:+.2f}% "
                        "per day [{:+.2f}, {:+.2f}]\n",

@@ -30,6 +30,16 @@ double slate_click_probability(const SimulationWorld& world, const TickCatalog& 
   return world_click_probability(world, user, dataset_item, item.position - 1);
 }
 
+// Whether the request's arm can make its slate differ from control's, so a
+// counterfactual control slate is worth assembling.
+bool changes_slate(const SlateRequest& request) {
+  const Arm* arm = request.arm;
+  if (!arm || arm->is_control()) return false;
+  if (arm->method == ArmMethod::invr) return request.invr && !request.invr->empty();
+  if (request.user_embedding.empty()) return false;  // the popularity fallback
+  return arm->method != ArmMethod::forward_longtail || !request.treated_items.empty();
+}
+
 void serve_chunk(const TickSetup& setup, std::size_t round, std::span<const Index> users,
                  const std::vector<std::vector<double>>& times,
                  const std::vector<std::vector<Index>>& clicked,
@@ -58,14 +68,16 @@ void serve_chunk(const TickSetup& setup, std::size_t round, std::span<const Inde
     request.arm = arm;
     request.invr = stored[j] ? &*stored[j] : nullptr;
     request.now = times[u][round];
+    if (arm->method == ArmMethod::forward_longtail) request.treated_items = setup.treated_rows;
     requests.push_back(request);
   }
   if (params.counterfactual) {
     for (std::size_t j = 0; j < n; ++j) {
-      if (!requests[j].invr || requests[j].invr->empty()) continue;
+      if (!changes_slate(requests[j])) continue;
       SlateRequest control = requests[j];
       control.arm = nullptr;
       control.invr = nullptr;
+      control.treated_items = {};
       control_request[j] = static_cast<std::ptrdiff_t>(requests.size());
       requests.push_back(control);
     }

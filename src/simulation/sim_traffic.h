@@ -27,6 +27,9 @@ struct TickSetup {
   const TickCatalog* catalog = nullptr;
   const Matrix* user_embeddings = nullptr;      // rows = dataset users
   const CandidateReader* candidates = nullptr;  // null = no generation served yet
+  // forward-longtail arms: the served generation's treated items as catalog
+  // rows, sorted (SlateRequest::treated_items).
+  std::span<const Index> treated_rows;
   std::span<const Arm* const> user_arm;         // per dataset user
   std::span<const double> visits_per_day;       // per dataset user
   std::uint64_t tick = 0;

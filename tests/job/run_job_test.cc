@@ -216,5 +216,21 @@ TEST(ProducerQuality, SuppliedScoresDriveTheQualityFloor) {
   EXPECT_EQ(result.selection.items, std::vector<Index>{3}) << "p1 (item i2) is below the floor";
 }
 
+// forward-longtail arms insert from the served generation's treated set,
+// which its manifest records (docs/job.md, "Manifest"; docs/methods.md).
+TEST_F(JobFixture, ManifestRecordsTheTreatedItems) {
+  const JobResult result = run("g1");
+  const std::vector<std::string> treated = manifest_treated_items(store->manifest("g1"));
+  ASSERT_EQ(treated.size(), result.selection.items.size());
+  for (std::size_t i = 0; i < treated.size(); ++i)
+    EXPECT_EQ(treated[i], dataset.items.id(result.selection.items[i]));
+  EXPECT_EQ(treated, (std::vector<std::string>{"i2", "i3"}));
+  // A generation from before the list was recorded has none; a malformed one is a DataError.
+  EXPECT_TRUE(manifest_treated_items(R"({"format": "invr-generation"})").empty());
+  EXPECT_THROW(manifest_treated_items("[1]"), DataError);
+  EXPECT_THROW(manifest_treated_items(R"({"treated_items": [1]})"), DataError);
+  EXPECT_THROW(manifest_treated_items(R"({"treated_items": "i2"})"), DataError);
+}
+
 }  // namespace
 }  // namespace invr

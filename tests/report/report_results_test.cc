@@ -163,6 +163,20 @@ TEST(ReportResults, ArmsMustBeConsistent) {
   EXPECT_NE(data_error(json).find("/arms: expected a control arm"), std::string::npos);
 }
 
+// A competing method's arm (docs/methods.md) has no ordering but a method:
+// it is a treated arm, shown by its method, never a second control.
+TEST(ReportResults, AMethodArmWithoutOrderingIsNotAControl) {
+  Json json = load_fixture();
+  json["arms"][1]["ordering"] = nullptr;
+  json["arms"][1]["method"] = "xquad";
+  json["arms"][1]["lambda"] = 0.5;
+  const Results r = read_results(json.dump(), "results.json");
+  EXPECT_EQ(r.control, "control");
+  EXPECT_EQ(r.arms[1].ordering, "xquad");
+  json["arms"][1]["method"] = "control";
+  EXPECT_NE(data_error(json).find("a second control arm"), std::string::npos);
+}
+
 TEST(ReportResults, PathSegmentsAreEscapedAsJsonPointer) {
   // RFC 6901: "/" in a key is written "~1", so the path stays unambiguous.
   std::string text = test::read_file(fixture());
