@@ -1,5 +1,6 @@
 // The table `invr simulate` and `invr demo` print: the paper's three metrics
 // and CTR per arm, with the change against control and its 95% interval.
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -23,8 +24,11 @@ std::string percent_change(const ArmResult& arm, const char* key) {
 }
 
 void run_table(const RunResult& run, std::string& out) {
-  out += fmt::format("{:<16} {:>9} {:>6} {:>7} {:>8} {:>7} {:>7}   {:<24} {:<24} {:<26} {:<24}\n",
-                     "arm", "impr.", "InvR%", "CTR%", "prodB50%", "prodT1%", "PSEI%",
+  // Arm names with knobs ("xquad:lambda=0.5") are longer than the usual 16.
+  std::size_t width = 16;
+  for (const ArmResult& arm : run.arms) width = std::max(width, arm.arm.name.size());
+  out += fmt::format("{:<{}} {:>9} {:>6} {:>7} {:>8} {:>7} {:>7}   {:<24} {:<24} {:<26} {:<24}\n",
+                     "arm", width, "impr.", "InvR%", "CTR%", "prodB50%", "prodT1%", "PSEI%",
                      "CTR paired [95% CI]", "CTR CUPED", "producer B50PS change", "PSEI change");
   for (const ArmResult& arm : run.arms) {
     const ArmExposure& t = arm.totals;
@@ -32,8 +36,8 @@ void run_table(const RunResult& run, std::string& out) {
         t.impressions ? 100.0 * static_cast<double>(arm.invr_impressions) / static_cast<double>(t.impressions) : 0.0;
     const bool invr = !arm.arm.is_control();
     const Effect& ctr = arm.effects.ctr;
-    out += fmt::format("{:<16} {:>9} {:>6.1f} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<26} {:<24}\n",
-                       arm.arm.name, t.impressions, invr_share, 100 * t.ctr,
+    out += fmt::format("{:<{}} {:>9} {:>6.1f} {:>7.3f} {:>8.2f} {:>7.2f} {:>7.1f}   {:<24} {:<24} {:<26} {:<24}\n",
+                       arm.arm.name, width, t.impressions, invr_share, 100 * t.ctr,
                        100 * t.producers.bottom50_share, 100 * t.producers.top1_share, t.psei,
                        invr && ctr.paired ? format_change(*ctr.paired) : "",
                        invr ? format_change(ctr.cuped) : "", percent_change(arm, "producer_b50ps"),
