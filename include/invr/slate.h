@@ -196,12 +196,11 @@ std::vector<SlateItem> insert_candidates(std::span<const SlateItem> main,
                                          std::span<const int> slots,
                                          std::span<const Index> seen_items, int n);
 
-// The competing long-tail methods' pure steps (docs/methods.md).
+// The competing long-tail methods' pure steps (docs/methods.md). xquad's
+// short head and long tail are those of APLT (long_tail_items, invr/metrics.h:
+// the most popular items holding 80% of the popularity), over the catalog's
+// popularity rounded to counts.
 //
-// Short head and long tail (Abdollahpouri et al. 2019): the short head is the
-// ceil(0.2 x items) most popular items (ties: smaller index) with popularity
-// > 0; every other item is long tail. Returns 1 per long-tail item.
-std::vector<std::uint8_t> long_tail_items(std::span<const double> popularity);
 // P(long tail | u): the share of `history` (catalog indices) that is long
 // tail; 0.5 for an empty history (no preference known).
 double long_tail_preference(std::span<const Index> history,

@@ -1,31 +1,12 @@
-// The competing long-tail methods' pure steps (docs/methods.md): the short
-// head / long tail split and the user's long-tail preference of xQuAD
-// (Abdollahpouri, Burke and Mobasher, FLAIRS 2019), its greedy re-ranking, and
-// forward-longtail's candidates. Pure functions, so each is tested by hand.
+// The competing long-tail methods' pure steps (docs/methods.md): the user's
+// long-tail preference of xQuAD (Abdollahpouri, Burke and Mobasher, FLAIRS
+// 2019), its greedy re-ranking, and forward-longtail's candidates. Pure functions, so each is tested by hand.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "invr/slate.h"
 
 namespace invr {
-
-std::vector<std::uint8_t> long_tail_items(std::span<const double> popularity) {
-  std::vector<std::uint8_t> long_tail(popularity.size(), 1);
-  // The paper's 80/20 split (its Figure 1): the top fifth of items by
-  // popularity is the short head.
-  const auto head = static_cast<std::size_t>(std::ceil(0.2 * static_cast<double>(popularity.size())));
-  std::vector<std::size_t> order(popularity.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), order.end(),
-                    [&](std::size_t a, std::size_t b) {
-                      if (popularity[a] != popularity[b]) return popularity[a] > popularity[b];
-                      return a < b;
-                    });
-  for (std::size_t i = 0; i < head; ++i)
-    if (popularity[order[i]] > 0) long_tail[order[i]] = 0;
-  return long_tail;
-}
 
 double long_tail_preference(std::span<const Index> history, std::span<const std::uint8_t> long_tail) {
   if (history.empty()) return 0.5;

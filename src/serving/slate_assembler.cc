@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "invr/metrics.h"
 #include "invr/slate.h"
 #include "popular_items.h"
 
@@ -71,7 +72,13 @@ struct SlateAssembler::Impl {
     check_catalog(catalog);
     if (!ranker) ranker = make_freshness_ranker(params);
     popular = std::make_unique<PopularItems>(catalog);
-    long_tail = long_tail_items(catalog.popularity);
+    // One long tail across invr: APLT's (invr/metrics.h), over counts.
+    std::vector<std::uint64_t> counts(catalog.items(), 0);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      const double p = catalog.popularity[i];
+      if (std::isfinite(p) && p > 0) counts[i] = static_cast<std::uint64_t>(std::llround(p));
+    }
+    long_tail = long_tail_items(counts);
   }
 
   int dim() const { return static_cast<int>(catalog.embeddings.cols); }

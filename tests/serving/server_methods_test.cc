@@ -76,7 +76,8 @@ TEST_F(ServerMethods, XquadPicksFollowTheFormula) {
   start(true);
   const auto reply = get("/v1/recommend?user=u0&arm=xq&n=4");
   ASSERT_EQ(reply.status, 200) << reply.body;
-  // Short head: the ceil(0.2 x 12) = 3 most popular, i7 i5 i1. u0's history
+  // Short head: the most popular items holding 80% of the popularity (5.6
+  // of 7): i7 3 + i5 2 + i1 1 (ties: smaller index) = 6. u0's history
   // is i1 (head): P(SH|u) = 1, P(LT|u) = 0. rel = (score + .5) / 1.4.
   //  1. head items get + .5: i5 .393 + .5 = .893 beats i2 .5 -> i5.
   //  2. head product (1 - 1/1) = 0: by rel -> i2.
