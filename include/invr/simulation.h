@@ -409,7 +409,7 @@ struct ArmResult {
   std::size_t users = 0;  // bucketed into this arm (all users, visiting or not)
   std::size_t visiting_users = 0;     // with at least one visit
   std::uint64_t visits = 0;
-  std::uint64_t invr_impressions = 0;  // slate items inserted by InvR
+  std::uint64_t invr_impressions = 0;  // slate items inserted at the slots (InvR, forward-longtail)
   ArmExposure totals;
   std::vector<ArmExposure> daily;  // one per simulated day (psei: cumulative)
   // Producer concentration over the 7-day window ending on each day, over
@@ -419,13 +419,13 @@ struct ArmResult {
   // producer_t1ps, producer_gini, item_b50ps, item_gini, producer_coverage.
   // Empty for the control arm.
   std::vector<std::pair<std::string, RelativeChange>> relative;
-  ArmEffects effects;  // InvR arms only
+  ArmEffects effects;  // non-control arms only
   Trend ctr_trend;
   // Producer exposure Lorenz curve: share of producers (ascending exposure)
   // vs share of impressions, at most 101 points from (0,0) to (1,1).
   std::vector<double> lorenz_x, lorenz_y;
   Histogram treated_exposure;  // impressions per treated item
-  // Counterfactual (params.counterfactual, InvR arms): per visiting user,
+  // Counterfactual (params.counterfactual, non-control arms): per visiting user,
   // expected clicks of the served slates / of the control slates − 1.
   Histogram ctr_change;
   double share_lost_relevance = 0;  // users whose served slates had lower expected clicks
