@@ -12,6 +12,7 @@
 
 #include "common/parallel.h"
 #include "invr/error.h"
+#include "slot_users.h"
 
 namespace invr::inverse {
 namespace {
@@ -107,44 +108,6 @@ void add_producers(AssignProblem& problem, const AssignmentTargets& targets) {
       problem.producer_rows[next[static_cast<std::size_t>(p)]++] = static_cast<std::uint32_t>(r);
 }
 
-// Slots -> dataset users (kNoIndex when empty or seen), as invert() resolves them.
-void resolve_slots(AssignProblem& problem, const ItemTopUsers& top_users,
-                   std::span<const Index> user_index_of_row, const SeenItems& seen) {
-  const std::int64_t n = problem.users_per_item;
-  problem.slot_user.assign(top_users.users.size(), kNoIndex);
-  std::atomic<std::int64_t> bad_slot{-1};  // thrown after the loop (its body must not throw)
-  parallel_ranges(problem.rows, problem.threads, 512, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t r = b; r < e; ++r) {
-      const Index item = problem.item_of_row[static_cast<std::size_t>(r)];
-      for (std::int64_t j = 0; j < n; ++j) {
-        const auto slot = static_cast<std::size_t>(r * n + j);
-        const RowId row = top_users.users[slot];
-        if (row == kNoRow) continue;
-        const bool row_ok = row >= 0 && static_cast<std::size_t>(row) < user_index_of_row.size();
-        const Index user = row_ok ? user_index_of_row[static_cast<std::size_t>(row)] : kNoIndex;
-        if (user < 0 || static_cast<std::size_t>(user) >= problem.users ||
-            !std::isfinite(top_users.scores[slot])) {
-          bad_slot = static_cast<std::int64_t>(slot);
-          continue;
-        }
-        if (!seen.contains(user, item)) problem.slot_user[slot] = user;
-      }
-    }
-  });
-  if (const std::int64_t slot = bad_slot; slot >= 0) {
-    const auto s = static_cast<std::size_t>(slot);
-    const RowId row = top_users.users[s];
-    if (row < 0 || static_cast<std::size_t>(row) >= user_index_of_row.size())
-      usage(fmt::format("top_users.users[{}] = {} is not a row of user_index_of_row ({} rows)", s,
-                        row, user_index_of_row.size()));
-    const Index user = user_index_of_row[static_cast<std::size_t>(row)];
-    if (user < 0 || static_cast<std::size_t>(user) >= problem.users)
-      usage(fmt::format("user_index_of_row[{}] = {} is not a user index below total_users = {}",
-                        row, user, problem.users));
-    usage(fmt::format("top_users.scores[{}] = {} is not finite", s, top_users.scores[s]));
-  }
-}
-
 void build_user_side(AssignProblem& problem, std::span<const double> user_capacity) {
   const std::int64_t n = problem.users_per_item;
   problem.user_offsets.assign(problem.users + 1, 0);
@@ -194,7 +157,9 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
   problem.threads = params.threads;
   problem.bonus = params.target_weight;  // scaled by the score range below
   add_producers(problem, targets);
-  resolve_slots(problem, top_users, user_index_of_row, seen);
+  problem.slot_user = resolve_slot_users(top_users, item_index_of_row, user_index_of_row,
+                                         total_users, seen, params.threads,
+                                         /*finite_scores=*/true, "assign_targets");
   build_user_side(problem, user_capacity);
   return problem;
 }

@@ -6,7 +6,6 @@
 // item-row order; (4) each user's slice is ordered three ways and capped, in
 // parallel over users, each thread writing only its users' output ranges.
 #include <algorithm>
-#include <atomic>
 #include <numeric>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "invr/error.h"
 #include "invr/inverse.h"
 #include "common/parallel.h"
+#include "slot_users.h"
 #include "user_shuffle.h"
 
 namespace invr {
@@ -70,38 +70,10 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
                                  "users_per_item needs {} of each",
                                  top_users.users.size(), top_users.scores.size(), rows, n, rows * n));
   check_distinct(item_index_of_row);
-  // Checked inside the parallel loop, thrown after it (its body must not throw).
-  std::atomic<std::int64_t> bad_slot{-1};
-
   // (1) Resolve slots to dataset users; kNoIndex = empty or already seen.
-  std::vector<Index> slot_user(top_users.users.size(), kNoIndex);
-  parallel_ranges(rows, params.threads, 512, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t r = b; r < e; ++r) {
-      const Index item = item_index_of_row[static_cast<std::size_t>(r)];
-      for (std::int64_t j = 0; j < n; ++j) {
-        const auto slot = static_cast<std::size_t>(r * n + j);
-        const RowId row = top_users.users[slot];
-        if (row == kNoRow) continue;
-        const bool row_ok = row >= 0 && static_cast<std::size_t>(row) < user_index_of_row.size();
-        const Index user = row_ok ? user_index_of_row[static_cast<std::size_t>(row)] : kNoIndex;
-        if (user < 0 || static_cast<std::size_t>(user) >= total_users) {
-          bad_slot = static_cast<std::int64_t>(slot);
-          continue;
-        }
-        if (!seen.contains(user, item)) slot_user[slot] = user;
-      }
-    }
-  });
-  if (const std::int64_t slot = bad_slot; slot >= 0) {
-    const RowId row = top_users.users[static_cast<std::size_t>(slot)];
-    if (row < 0 || static_cast<std::size_t>(row) >= user_index_of_row.size())
-      throw UsageError(fmt::format("invert: top_users.users[{}] = {} is not a row of "
-                                   "user_index_of_row ({} rows)",
-                                   slot, row, user_index_of_row.size()));
-    throw UsageError(fmt::format("invert: user_index_of_row[{}] = {} is not a user index below "
-                                 "total_users = {}",
-                                 row, user_index_of_row[static_cast<std::size_t>(row)], total_users));
-  }
+  std::vector<Index> slot_user =
+      resolve_slot_users(top_users, item_index_of_row, user_index_of_row, total_users, seen,
+                         params.threads, /*finite_scores=*/false, "invert");
 
   // (2) Sizes and offsets of the uncapped per-user lists.
   std::vector<std::uint64_t> start(total_users + 1, 0);
