@@ -11,6 +11,7 @@
 #include "invr/error.h"
 #include "invr/metrics.h"
 #include "invr/slate.h"
+#include "tiny_slate_catalog.h"
 
 namespace invr {
 namespace {
@@ -162,19 +163,7 @@ TEST(Xquad, AssemblerRerankTheMainListWithTheSeenItemsAsHistory) {
 constexpr double kHour = 3600.0;
 constexpr double kNow = 100 * kHour;
 
-SlateCatalog eight_catalog() {
-  SlateCatalog catalog;
-  for (const char* id : {"a", "b", "c", "d", "e", "f", "g", "h"}) catalog.item_ids.add(id);
-  catalog.producer = {0, 1, 0, 2, 1, 2, 0, 1};
-  catalog.publish_time = {0, 90 * kHour, 99 * kHour, 50 * kHour, 99.5 * kHour, 120 * kHour,
-                          98 * kHour, 10 * kHour};
-  catalog.embeddings = Matrix(8, 2);
-  const float xs[] = {1.0f, 0.9f, 0.8f, 0.5f, 0.3f, 2.0f, 0.0f, -1.0f};
-  for (std::size_t i = 0; i < 8; ++i) catalog.embeddings.row(i)[0] = xs[i];
-  catalog.embeddings.row(6)[1] = 1.0f;
-  catalog.popularity = {50, 10, 5, 100, 1, 200, 30, 0};
-  return catalog;
-}
+SlateCatalog eight_catalog() { return test::tiny_slate_catalog(); }
 
 const std::vector<float> kUser = {1.0f, 0.0f};
 
