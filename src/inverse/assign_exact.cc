@@ -11,6 +11,11 @@
 // any producer has one, so every source-sink path carries the same constant
 // and the min-cost max flow (every user's capacity used) maximises the
 // objective. O(augmentations × E log V): for small instances only.
+// Costs are whole numbers but the weight type is double: Boost's SSP adds a
+// vertex's Dijkstra distance to its potential even when the vertex is
+// unreachable (distance = the type's max), which overflows a signed integer
+// (undefined; UBSan caught it) but is a harmless infinity in double. Sums of
+// these costs stay far below 2^53, so double holds them exactly.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -31,7 +36,7 @@ using Graph = boost::adjacency_list<
                     boost::property<boost::edge_residual_capacity_t, std::int64_t,
                                     boost::property<boost::edge_reverse_t, Traits::edge_descriptor,
                                                     boost::property<boost::edge_weight_t,
-                                                                    std::int64_t>>>>>;
+                                                                    double>>>>>;
 using Edge = Traits::edge_descriptor;
 
 constexpr double kUnit = 0x1p20;       // impressions -> flow units
@@ -46,8 +51,8 @@ class Network {
     const Edge backward = boost::add_edge(to, from, graph_).first;
     boost::put(boost::edge_capacity, graph_, forward, capacity);
     boost::put(boost::edge_capacity, graph_, backward, 0);
-    boost::put(boost::edge_weight, graph_, forward, cost);
-    boost::put(boost::edge_weight, graph_, backward, -cost);
+    boost::put(boost::edge_weight, graph_, forward, static_cast<double>(cost));
+    boost::put(boost::edge_weight, graph_, backward, -static_cast<double>(cost));
     boost::put(boost::edge_reverse, graph_, forward, backward);
     boost::put(boost::edge_reverse, graph_, backward, forward);
     return forward;
