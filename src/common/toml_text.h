@@ -7,6 +7,8 @@
 // (docs/fuzzing.md). It asks only outside strings and comments, and in a
 // multi-line basic string right after a backslash. This check refuses what
 // would reach it first:
+//  - any control character but tab, LF and CR (TOML 1.0 allows none; toml++
+//    mis-scans the text after a NUL);
 //  - any non-ASCII byte outside strings and comments (TOML 1.0 has no
 //    non-ASCII bare keys, so toml++ refuses such text anyway; a UTF-8
 //    byte-order mark at the very start is skipped, as toml++ does);

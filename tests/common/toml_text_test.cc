@@ -84,5 +84,14 @@ TEST(TomlText, AQuoteInsideANumberOrBareKeyOpensNoString) {
   for (const char* text : accepted) EXPECT_NO_THROW(check_toml_text(text, "x.toml")) << text;
 }
 
+TEST(TomlText, ControlCharactersAreRefusedWithTheirPosition) {
+  // fuzz_toml's third find: after a NUL toml++ 3.3 reached its undefined
+  // whitespace test on U+FEFB inside what this scan reads as a string.
+  expect_refused_at(std::string("a = +++3+++\0+[\"\"\"a\\(\xEF\xBB\xBB", 23), 1, 12);
+  expect_refused_at("a = 1\nb = \"x\x01\"\n", 2, 7);
+  expect_refused_at("# c\x7F\n", 1, 4);
+  EXPECT_NO_THROW(check_toml_text("a = \"x\ty\"\r\nb = 2\t# c\n", "x.toml"));
+}
+
 }  // namespace
 }  // namespace invr
