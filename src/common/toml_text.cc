@@ -39,12 +39,32 @@ bool toml_whitespace(char32_t c) {
          c == U'\u3000' || c == U'\uFEFF';
 }
 
+// TOML 1.0 allows no control character but tab and line breaks anywhere
+// (strings escape them); toml++ 3.3 mis-scans what follows a NUL and then
+// reaches its undefined whitespace test (fuzz_toml's third find), so every
+// one is refused first, at its position.
+void refuse_control_characters(std::string_view text, const std::string& file) {
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    const auto c = static_cast<unsigned char>(text[k]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+      throw DataError(file, line, k - line_start + 1,
+                      fmt::format("control character 0x{:02X}: TOML allows none but tab and line "
+                                  "breaks (write it as \\u{:04X} inside a string)",
+                                  c, c));
+    if (c == '\n') {
+      ++line;
+      line_start = k + 1;
+    }
+  }
+}
+
 class Scan {
  public:
   Scan(std::string_view text, const std::string& file) : text_(text), file_(file) {}
 
   void run() {
-    refuse_control_characters();
+    refuse_control_characters(text_, file_);
     if (text_.starts_with("\xEF\xBB\xBF")) advance(3);
     // The last character outside strings that is not a space or tab. toml++
     // opens a string only where a key or value starts; a quote inside a bare
@@ -70,21 +90,6 @@ class Scan {
   }
 
  private:
-  // TOML 1.0 allows no control character but tab and line breaks anywhere
-  // (strings escape them); toml++ 3.3 mis-scans what follows a NUL and then
-  // reaches its undefined whitespace test (fuzz_toml's third find), so every
-  // one is refused first, at its position.
-  void refuse_control_characters() {
-    for (std::size_t k = 0; k < text_.size(); ++k) {
-      const auto c = static_cast<unsigned char>(text_[k]);
-      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-        advance(k - i_);
-        fail(fmt::format("control character 0x{:02X}: TOML allows none but tab and line breaks "
-                         "(write it as \\u{:04X} inside a string)",
-                         c, c));
-      }
-    }
-  }
   void advance(std::size_t n) {
     for (; n > 0 && i_ < text_.size(); --n, ++i_) {
       if (text_[i_] == '\n') {
