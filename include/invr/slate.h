@@ -94,6 +94,8 @@ SlateCatalog make_catalog(const Dataset& dataset, Matrix item_embeddings,
 // The catalog indices of `ids` (e.g. a generation's treated items), sorted
 // ascending without repeats; ids the catalog lacks are left out.
 std::vector<Index> catalog_items(const SlateCatalog& catalog, std::span<const std::string> ids);
+// The same over any item IdMap (the simulator's dataset items).
+std::vector<Index> catalog_items(const IdMap& item_ids, std::span<const std::string> ids);
 // Positive events (is_positive) per item with timestamp < as_of; kNoTime =
 // every event. Events without a timestamp count only when as_of is kNoTime.
 std::vector<double> item_popularity(const Dataset& dataset, double as_of = kNoTime);

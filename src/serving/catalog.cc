@@ -44,11 +44,15 @@ std::vector<double> item_popularity(const Dataset& dataset, double as_of) {
 }
 
 std::vector<Index> catalog_items(const SlateCatalog& catalog, std::span<const std::string> ids) {
+  return catalog_items(catalog.item_ids, ids);
+}
+
+std::vector<Index> catalog_items(const IdMap& item_ids, std::span<const std::string> ids) {
   std::vector<Index> items;
   items.reserve(ids.size());
   for (const std::string& id : ids) {
     // A generation may name items this catalog never loaded (aged out).
-    const Index item = catalog.item_ids.find(id);
+    const Index item = item_ids.find(id);
     if (item != kNoIndex) items.push_back(item);
   }
   std::sort(items.begin(), items.end());

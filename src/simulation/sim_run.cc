@@ -215,11 +215,8 @@ void read_served_treated(const RunInputs& in, RunState& state,
   for (const Arm& arm : in.config.experiment.arms)
     forward = forward || arm.method == ArmMethod::forward_longtail;
   if (!forward || !generation) return;
-  for (const std::string& id : manifest_treated_items(state.store->manifest(*generation))) {
-    const Index item = state.data.items.find(id);
-    if (item != kNoIndex) state.served_treated.push_back(item);
-  }
-  std::sort(state.served_treated.begin(), state.served_treated.end());
+  state.served_treated =
+      catalog_items(state.data.items, manifest_treated_items(state.store->manifest(*generation)));
 }
 
 // Who is served what in a tick, and where it is recorded: `log` and
