@@ -3,6 +3,9 @@
 // tests characters for whitespace.
 #include "common/toml_text.h"
 
+#include <string>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "invr/error.h"
@@ -75,15 +78,20 @@ class Scan {
       const char c = text_[i_];
       if (c == '#') {
         skip_line();
+      } else if (value_next_ && (c == '+' || c == '-' || (c >= '0' && c <= '9'))) {
+        number();
+        last = text_[i_ - 1];
       } else if ((c == '"' || c == '\'') && std::string_view("\n=[{,.").find(last) != std::string_view::npos) {
         string(c);
         last = c;
+        value_next_ = false;
       } else if (static_cast<unsigned char>(c) >= 0x80) {
         fail(fmt::format("byte 0x{:02X}: TOML allows non-ASCII text only inside strings and "
                          "comments",
                          static_cast<unsigned char>(c)));
       } else {
         if (c != ' ' && c != '\t') last = c;
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') punctuation(c);
         advance(1);
       }
     }
@@ -104,6 +112,41 @@ class Scan {
   }
   [[noreturn]] void fail(const std::string& message) const {
     throw DataError(file_, line_, i_ - line_start_ + 1, message);
+  }
+  // Where a value starts: after '=', and after '[' or ',' inside an array
+  // (an array opens where a value starts; a '[' elsewhere opens a table
+  // header, a '{' an inline table of keys).
+  void punctuation(char c) {
+    const bool in_array = !nest_.empty() && nest_.back() == '[';
+    if (c == '=') {
+      value_next_ = true;
+    } else if (c == '[' && value_next_) {
+      nest_.push_back('[');
+    } else if (c == '{' && value_next_) {
+      nest_.push_back('{');
+      value_next_ = false;
+    } else if (c == ',') {
+      value_next_ = in_array;
+    } else if ((c == ']' || c == '}') && !nest_.empty() && nest_.back() == (c == ']' ? '[' : '{')) {
+      nest_.pop_back();
+      value_next_ = false;
+    } else {
+      value_next_ = false;
+    }
+  }
+  // A value that starts with a digit or a sign: toml++ scans it up to a
+  // value terminator, testing every character for whitespace, quotes and
+  // brackets included (fuzz_toml's fourth find: `-[""""` then U+FEFE), so
+  // no string opens inside it and it must be ASCII.
+  void number() {
+    value_next_ = false;
+    while (i_ < text_.size() && std::string_view(" \t\r\n]},#").find(text_[i_]) == std::string_view::npos) {
+      if (static_cast<unsigned char>(text_[i_]) >= 0x80)
+        fail(fmt::format("byte 0x{:02X} in a value: TOML allows non-ASCII text only inside strings "
+                         "and comments",
+                         static_cast<unsigned char>(text_[i_])));
+      advance(1);
+    }
   }
   // toml++ tests the character after a backslash in a multi-line basic
   // string for whitespace and, if it is, trims whitespace and line breaks,
@@ -156,6 +199,8 @@ class Scan {
   std::size_t i_ = 0;
   std::size_t line_ = 1;
   std::size_t line_start_ = 0;
+  bool value_next_ = false;  // toml++ reads a value at i_
+  std::string nest_;        // the arrays ('[') and inline tables ('{') open at i_
 };
 
 }  // namespace

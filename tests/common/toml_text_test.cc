@@ -84,6 +84,25 @@ TEST(TomlText, AQuoteInsideANumberOrBareKeyOpensNoString) {
   for (const char* text : accepted) EXPECT_NO_THROW(check_toml_text(text, "x.toml")) << text;
 }
 
+TEST(TomlText, AValueStartingWithADigitOrSignIsOneTokenUpToATerminator) {
+  // fuzz_toml's fourth find: toml++ scans `-[""""` and on as one number,
+  // testing U+FEFE (here at column 9) for whitespace; a quote or bracket
+  // inside such a value opens nothing.
+  expect_refused_at("o=-[\"\"\"\"\xEF\xBB\xBE" "a!\\\n", 1, 9);
+  expect_refused_at("a = -=\"\xC3\xA9\"\n", 1, 8);
+  expect_refused_at("a = [1, +{'\xC3\xA9'}]\n", 1, 12);
+  expect_refused_at("a = 1.\"\xC3\xA9\"\n", 1, 8);
+  // Values end at whitespace, ']', '}', ',' or '#'; keys that start with a
+  // digit or '-', and inline tables' keys, are not values.
+  const char* accepted[] = {
+      "a = -1\nb = \"\xC3\xA9\"\n", "a = [1,\"\xC3\xA9\",-2,'\xC3\xA9']\n",
+      "a = {b = 1, c = \"\xC3\xA9\"}\n", "a = {b=1,-c=\"\xC3\xA9\"}\n",
+      "-x = \"\xC3\xA9\"\n", "1a=\"\xC3\xA9\"\n", "[-x]\n\"\xC3\xA9\" = 1\n",
+      "a = 1979-05-27 07:32:00 # \xC3\xA9\nb = \"\xC3\xA9\"\n", "a = [[1,2],[\"\xC3\xA9\"]]\n",
+      "a = [ # \xC3\xA9\n  1,\n  \"\xC3\xA9\"\n]\n"};
+  for (const char* text : accepted) EXPECT_NO_THROW(check_toml_text(text, "x.toml")) << text;
+}
+
 TEST(TomlText, ControlCharactersAreRefusedWithTheirPosition) {
   // fuzz_toml's third find: after a NUL toml++ 3.3 reached its undefined
   // whitespace test on U+FEFB inside what this scan reads as a string.
