@@ -16,6 +16,8 @@ import tempfile
 
 MAX_FILE, MAX_FUNCTION = 600, 100
 CONTROL = re.compile(r"(if|for|while|switch|else|do|catch|try)\b")
+# Braces inside character and string literals ('{', "]},") are not blocks.
+LITERAL = re.compile(r"'(?:\\.|[^'\\])'|\"(?:\\.|[^\"\\])*\"")
 
 
 def functions(lines):
@@ -29,7 +31,8 @@ def functions(lines):
                 and "=" not in text.split("(")[0]):
             depth = 0
             for j in range(i, len(lines)):
-                depth += lines[j].count("{") - lines[j].count("}")
+                code = LITERAL.sub("", lines[j])
+                depth += code.count("{") - code.count("}")
                 if depth <= 0:
                     break
             yield i + 1, j - i + 1, text[:60]
@@ -61,6 +64,9 @@ def self_test():
     with tempfile.TemporaryDirectory() as root:
         os.makedirs(os.path.join(root, "src", "x"))
         ok_body = "int f(int a) {\n" + "  a += 1;\n" * 90 + "  return a;\n}\n"
+        # Braces in literals do not open blocks: h() ends at its own "}".
+        ok_body += "bool h(char c) {\n  return c == '{' || c == '\\'' || std::string(\"{\\\"{\").size();\n}\n"
+        ok_body += "int k(int a) {\n" + "  a += 1;\n" * 97 + "  return a;\n}\n"
         open(os.path.join(root, "src", "x", "ok.cc"), "w").write(ok_body)
         clean = check(root)
         long_body = "int g(int a) {\n" + "  if (a) {\n    a += 1;\n  }\n" * 40 + "  return a;\n}\n"
