@@ -30,7 +30,7 @@ struct JobArgs {
   bool print_config = false;
   JobConfig flags;  // values given on the command line
   // One option per setting of each table, in table order.
-  std::vector<CLI::Option*> selection, retrieval, inversion, job;
+  std::vector<CLI::Option*> selection, retrieval, inversion, job, assignment, assignment_job;
 };
 
 std::atomic<bool> stop_requested{false};
@@ -67,6 +67,9 @@ int run_job_command(JobArgs& args) {
   apply_given_flags(retrieval_settings_specs(), args.retrieval, given.retrieval, config.retrieval);
   apply_given_flags(inversion_param_specs(), args.inversion, given.inversion, config.inversion);
   apply_given_flags(job_settings_specs(), args.job, given.job, config.job);
+  apply_given_flags(assignment_param_specs(), args.assignment, given.assignment, config.assignment);
+  apply_given_flags(assignment_settings_specs(), args.assignment_job, given.assignment_job,
+                    config.assignment_job);
   validate(config);
   if (args.print_config) {
     std::cout << job_config_toml(config);
@@ -114,7 +117,8 @@ std::function<int()> setup_job(CLI::App& app) {
   auto args = std::make_shared<JobArgs>();
   app.footer(
       "Selects long-tail items and active users, retrieves each item's top-N users, inverts\n"
-      "them into per-user candidate lists (random, score and user_rank orderings) and commits\n"
+      "them into per-user candidate lists (random, score and user_rank orderings), assigns\n"
+      "users to items so each reaches its exposure target (the target ordering) and commits\n"
       "them as a new generation of the store; readers switch only when it is complete.\n"
       "A JSON summary per run goes to stdout. Settings: docs/job.md.\n"
       "Example: invr job --model models/world --data out/world --store rocksdb:out/store");
@@ -127,7 +131,8 @@ std::function<int()> setup_job(CLI::App& app) {
                  "Column of NAME.item holding the producer")
       ->capture_default_str();
   app.add_option("--config", args->runner.config_file,
-                 "invr.toml with [selection], [retrieval], [inversion], [job]; flags override it");
+                 "invr.toml with [selection], [retrieval], [inversion], [job], [assignment]; flags "
+                 "override it");
   app.add_option("--producer-quality", args->runner.producer_quality,
                  "PRODUCER_ID<TAB>SCORE file: quality scores compared with --min-quality "
                  "instead of the engagement rate");
@@ -149,6 +154,11 @@ std::function<int()> setup_job(CLI::App& app) {
                                       defaults.inversion, BoolFlag::kSwitch);
   args->job = add_setting_flags(app, job_settings_specs(), values.job, defaults.job,
                                 BoolFlag::kSwitch);
+  args->assignment = add_setting_flags(app, assignment_param_specs(), values.assignment,
+                                       defaults.assignment, BoolFlag::kSwitch);
+  // assign_targets defaults to true: "--assign-targets false" turns it off.
+  args->assignment_job = add_setting_flags(app, assignment_settings_specs(), values.assignment_job,
+                                           defaults.assignment_job, BoolFlag::kValue);
   return [args] { return run_job_command(*args); };
 }
 

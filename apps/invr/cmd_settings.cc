@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "common/settings_toml.h"
+#include "invr/assign.h"
 #include "invr/error.h"
 #include "invr/inverse.h"
 #include "invr/job.h"
@@ -35,6 +36,7 @@ struct Table {
   Toml toml;
   std::function<std::string()> markdown;
   std::function<std::string()> toml_text;  // without the section header
+  std::string section = {};  // the TOML section when not the name
 };
 
 // Each table with its own defaults (P{}); a command that starts from other
@@ -44,6 +46,12 @@ Table table(std::string name, std::string read_by, Toml toml, std::span<const Se
   return {std::move(name), std::move(read_by), toml,
           [specs] { return settings_markdown(specs, P{}); },
           [specs, toml] { return settings_toml(specs, P{}, toml == Toml::kFile); }};
+}
+
+// Two tables share invr.toml's [assignment] (the solver's and the job's keys).
+Table with_section(Table t, std::string section) {
+  t.section = std::move(section);
+  return t;
 }
 
 // invr.toml's job tables are read by three commands.
@@ -62,6 +70,10 @@ const std::vector<Table>& tables() {
       table("retrieval", job_table("retrieval"), Toml::kSection, retrieval_settings_specs()),
       table("inversion", job_table("inversion"), Toml::kSection, inversion_param_specs()),
       table("job", job_table("job"), Toml::kSection, job_settings_specs()),
+      table("assignment", job_table("assignment"), Toml::kSection, assignment_param_specs()),
+      with_section(table("assignment_job", job_table("assignment") + " (the job's keys)",
+                         Toml::kSection, assignment_settings_specs()),
+                   "assignment"),
       table("slate", "invr.toml [slate] (invr serve), invr serve flags", Toml::kSection,
             slate_param_specs()),
       table("serve", "invr.toml [serve] (invr serve), invr serve flags", Toml::kSection,
@@ -79,7 +91,7 @@ std::string names() {
 
 int print_settings(const std::string& name, const std::string& format) {
   if (name.empty()) {
-    for (const Table& t : tables()) fmt::print("{:<11} {}\n", t.name, t.read_by);
+    for (const Table& t : tables()) fmt::print("{:<14} {}\n", t.name, t.read_by);
     return 0;
   }
   for (const Table& t : tables()) {
@@ -92,7 +104,10 @@ int print_settings(const std::string& name, const std::string& format) {
                                    name, t.read_by));
     } else {
       std::cout << fmt::format("# {}: {}\n", name, t.read_by)
-                << (t.toml == Toml::kSection ? fmt::format("[{}]\n", name) : "") << t.toml_text();
+                << (t.toml == Toml::kSection
+                        ? fmt::format("[{}]\n", t.section.empty() ? name : t.section)
+                        : "")
+                << t.toml_text();
     }
     return 0;
   }

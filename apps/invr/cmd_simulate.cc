@@ -92,7 +92,7 @@ std::function<int()> setup(CLI::App& app) {
   app.add_option("--model", args->model,
                  "Initial model directory, trained on the history only (default: train one)");
   app.add_option("--arms", args->arms, "Comma-separated arms: control, invr-random, invr-score, "
-                                       "invr-user-rank, forward-longtail, popularity-penalty, "
+                                       "invr-user-rank, invr-target, forward-longtail, popularity-penalty, "
                                        "xquad; knobs as xquad:lambda=0.5 (docs/methods.md)")
       ->capture_default_str();
   app.add_option("--invr-slots", args->invr_slots,

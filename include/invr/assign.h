@@ -66,9 +66,11 @@ struct AssignmentParams {
   // items that reach the target, not impressions toward it). The pass that
   // leaves the fewest items short is returned. 0 = one LP.
   std::int64_t completion_passes = 4;
-  // Each user's target list is capped here, like the other orderings.
+  // Each user's target list is capped here, like the other orderings (no
+  // settings row: the job sets it from InversionParams', the one cap).
   std::int64_t max_candidates_per_user = 50;
-  // Worker threads; 0 = hardware concurrency. Results do not depend on it.
+  // Worker threads ("assignment_threads"); 0 = hardware concurrency. Results
+  // do not depend on it.
   std::int64_t threads = 0;
 };
 using AssignmentParamSpec = Setting<AssignmentParams>;

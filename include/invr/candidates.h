@@ -5,9 +5,12 @@
 //  - A Candidate names an item the job proposes to a user, with the two
 //    numbers the orderings need: the user-item retrieval score and the user's
 //    1-based rank in that item's top-N user list (1 = the item's best user).
-//  - Every user's list is kept in all three orderings (random, score,
-//    user_rank), each capped at the job's per-user maximum separately, so a
-//    server or simulator arm can use any of them without recomputing.
+//  - Every user's list is kept in all four orderings (random, score,
+//    user_rank, target), each capped at the job's per-user maximum
+//    separately, so a server or simulator arm can use any of them without
+//    recomputing. invert() fills the first three; the job fills target from
+//    assign_targets() (invr/assign.h), and leaves it empty when the
+//    assignment is off.
 //  - In memory (CandidateLists) lists are CSR by dense user index, with item
 //    and user indices into the job's Dataset. In a store (StoredCandidates) they
 //    carry external string ids, because the reader's Dataset may differ.
@@ -26,17 +29,22 @@
 
 namespace invr {
 
-// How a user's InvR candidates are ordered (the paper's three strategies).
+// How a user's InvR candidates are ordered (the paper's three strategies,
+// then issue 19's assignment).
 //  random:    a shuffle seeded by the job seed and the user id
 //  score:     retrieval score, descending (leaks popularity, per the paper)
 //  user_rank: the user's rank for the item, ascending; ties by score
 //             descending (the paper's best)
+//  target:    assign_targets()'s lists: the pairs that bring treated items to
+//             their exposure targets first (docs/assignment.md)
 // Remaining ties in every ordering: smaller item index first.
-enum class Ordering : std::uint8_t { random = 0, score = 1, user_rank = 2 };
-constexpr std::size_t kOrderings = 3;
+enum class Ordering : std::uint8_t { random = 0, score = 1, user_rank = 2, target = 3 };
+constexpr std::size_t kOrderings = 4;
 constexpr std::array<Ordering, kOrderings> kAllOrderings = {Ordering::random, Ordering::score,
-                                                            Ordering::user_rank};
-// "random", "score", "user_rank"; parse also accepts "user-rank"; nullopt if unknown.
+                                                            Ordering::user_rank, Ordering::target};
+// The orderings invert() computes; target comes from the assignment.
+constexpr std::size_t kInvertedOrderings = 3;
+// "random", "score", "user_rank", "target"; parse also accepts "user-rank"; nullopt if unknown.
 const char* ordering_name(Ordering ordering);
 std::optional<Ordering> parse_ordering(std::string_view name);
 

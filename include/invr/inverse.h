@@ -9,8 +9,10 @@
 //     slice of users. Pure; an MPI job runs it per user shard ...
 //  3. merge_top_users(): ... and merges the shards' lists into exactly the
 //     single-process result.
-//  4. invert(): per-user CandidateLists (include/invr/candidates.h) in all
-//     three orderings, minus items the user has already interacted with.
+//  4. invert(): per-user CandidateLists (include/invr/candidates.h) in the
+//     paper's three orderings (the fourth, target, left empty: it is
+//     assign_targets()'s, invr/assign.h), minus items the user has already
+//     interacted with.
 // inverse_retrieval() chains 2 and 4 for a single process.
 //
 // Data contract:
@@ -244,6 +246,7 @@ SeenItems seen_items(const Dataset& dataset, double as_of = kNoTime);
 //              subset when capped. Same seed, same lists on every platform.
 //   score:     score descending
 //   user_rank: user_rank ascending, then score descending
+//   target:    empty (offsets all 0); the job fills it from assign_targets()
 // remaining ties by smaller item index. Counting-sort inversion: O(items × N)
 // memory, no per-user maps; threads work on disjoint users.
 CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item_index_of_row,

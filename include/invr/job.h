@@ -2,8 +2,10 @@
 // committed generation of per-user candidate lists in a candidate store.
 //
 //   select targets -> embed selected items and users -> item -> top-N users
-//   -> invert into per-user lists (three orderings) -> write the generation
-//   -> commit with a manifest (config, counts, timings per stage, model)
+//   -> invert into per-user lists (random, score, user_rank) -> assign
+//   targets (the fourth ordering, target; invr/assign.h) -> write the
+//   generation -> commit with a manifest (config, counts, timings per stage,
+//   model, the assignment's summary and per-item reports)
 //
 // Contract:
 //  - run_job() never materialises an items × users score matrix (retrieval
@@ -26,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "invr/assign.h"
 #include "invr/candidates.h"
 #include "invr/data.h"
 #include "invr/inverse.h"
@@ -56,15 +59,67 @@ struct JobSettings {
 using JobSettingsSpec = Setting<JobSettings>;
 std::span<const JobSettingsSpec> job_settings_specs();
 
+// How the job feeds assign_targets() ([assignment] in the TOML file, beside
+// AssignmentParams' rows; docs/assignment.md, "In the job").
+struct AssignmentSettings {
+  // Compute the target ordering; off = its lists stay empty (and an
+  // invr-target arm inserts nothing).
+  bool assign_targets = true;
+  // The job's cadence: the lists are planned for this many hours of traffic
+  // (the paper's job runs hourly). invr simulate sets its tick.
+  double interval_hours = 1;
+  // InvR slots on a slate (the default arms insert at positions 3 and 8).
+  std::int64_t slots_per_visit = 2;
+  // PSEI's threshold: an item is sufficiently exposed at this many
+  // impressions over horizon_days.
+  std::int64_t sufficient_impressions = 20;
+  double horizon_days = 7;
+  // Each item's target for the interval. "interval": the threshold scaled to
+  // one interval, scaled_target(sufficient_impressions, interval, horizon),
+  // the same for every item. "deficit": what the item still lacks of the
+  // threshold, sufficient_impressions minus its impressions in the logs'
+  // last horizon_days (each weighted by the viewer's target share), so the
+  // completion passes finish the items closest to it first.
+  std::string targets = "interval";
+  // A user's visits per day come from this last window of the logs
+  // (user_visits_per_day).
+  double visit_window_days = 14;
+};
+using AssignmentSettingsSpec = Setting<AssignmentSettings>;
+std::span<const AssignmentSettingsSpec> assignment_settings_specs();
+
 // Everything one job run is configured with.
 struct JobConfig {
   SelectionParams selection;
   RetrievalSettings retrieval;
   InversionParams inversion;
   JobSettings job;
+  // [assignment]: the solver's settings (invr/assign.h; its
+  // max_candidates_per_user is [inversion]'s, one cap for every ordering)
+  // and how the job feeds it.
+  AssignmentParams assignment;
+  AssignmentSettings assignment_job;
 };
 
-// Reads the [selection], [retrieval], [inversion] and [job] tables of a TOML
+// A user's visits per day: their visits in the window_days before as_of
+// divided by the window (shortened to the logs' first event, at least an
+// hour). A visit is a distinct impression time when the logs have
+// impressions, else a distinct active day; a user with none counts half a
+// visit. One value per dataset user. The job's capacities and the
+// simulator's traffic both come from here.
+std::vector<double> user_visits_per_day(const Dataset& dataset, double as_of, double window_days);
+
+// Each user's capacity for the assignment: the InvR impressions the user's
+// target list is expected to give in one interval, slots_per_visit ×
+// min(1, visits_per_day × interval_hours / 24) × share[u] (share empty = 1).
+// Capped at one interval's worth of distinct items because a slate shows a
+// list's first unclicked candidates at every visit: more visits repeat them
+// (docs/assignment.md, "In the job").
+std::vector<double> user_capacities(std::span<const double> visits_per_day,
+                                    const AssignmentSettings& settings,
+                                    std::span<const double> share = {});
+
+// Reads the [selection], [retrieval], [inversion], [job] and [assignment] tables of a TOML
 // file into `config` (keys not given keep their value). Other top-level tables
 // of a shared invr.toml ([serve], [slate], [experiment], [simulate]) are left
 // to their readers; anything else, an unknown key or a value out of bounds is
@@ -103,6 +158,9 @@ struct JobResult {
   Selection selection;                 // with its counts
   std::size_t users_with_candidates = 0;
   std::array<std::size_t, kOrderings> candidates{};  // summed over users, per ordering
+  // The assignment's summary and target (0 both when it was off).
+  AssignmentSummary assignment;
+  std::int64_t item_target = 0;
   std::vector<StageTiming> stages;
   JobMemory memory;
   std::string manifest;  // the JSON committed with the generation
@@ -125,6 +183,11 @@ struct JobInputs {
       top_users;
   // false: stop after retrieval, write nothing (a distributed job's workers).
   bool write_output = true;
+  // Per dataset user, the share of their visits served the target ordering
+  // (the A/B arm's users: 1, others 0); empty = 1 for everyone. The
+  // simulator passes its bucketing, so the assignment plans with the
+  // capacity that will show the lists.
+  std::span<const double> target_share;
 };
 
 // Runs the job once and commits a generation to `store` (id: `generation`,

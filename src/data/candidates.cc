@@ -10,6 +10,8 @@ const char* ordering_name(Ordering ordering) {
       return "score";
     case Ordering::user_rank:
       return "user_rank";
+    case Ordering::target:
+      return "target";
   }
   return "?";
 }
@@ -18,6 +20,7 @@ std::optional<Ordering> parse_ordering(std::string_view name) {
   if (name == "random") return Ordering::random;
   if (name == "score") return Ordering::score;
   if (name == "user_rank" || name == "user-rank") return Ordering::user_rank;
+  if (name == "target") return Ordering::target;
   return std::nullopt;
 }
 

@@ -31,11 +31,10 @@ const std::array kAssignmentSpecs = {
     AssignmentParamSpec{"tolerance",
                         "Auction stops once its gap is at most this share of the dual bound", 0,
                         1, nullptr, &A::tolerance},
-    AssignmentParamSpec{"max_candidates_per_user",
-                        "Candidates kept in each user's target ordering", 1, 1e9, nullptr,
-                        &A::max_candidates_per_user},
-    AssignmentParamSpec{"threads", "Worker threads; 0 = hardware concurrency", 0, 4096, nullptr,
-                        &A::threads},
+    // max_candidates_per_user has no row: the job caps every ordering with
+    // [inversion]'s, so one setting is not declared twice (validate checks it).
+    AssignmentParamSpec{"assignment_threads", "Assignment worker threads; 0 = hardware concurrency",
+                        0, 4096, nullptr, &A::threads},
 };
 }  // namespace
 
@@ -43,6 +42,9 @@ std::span<const AssignmentParamSpec> assignment_param_specs() { return kAssignme
 
 void validate(const AssignmentParams& params) {
   validate_settings(assignment_param_specs(), params);
+  if (params.max_candidates_per_user < 1 || params.max_candidates_per_user > 1000000000)
+    throw UsageError(fmt::format("--max-candidates-per-user must be in [1, 1e9], got {}",
+                                 params.max_candidates_per_user));
 }
 
 std::int64_t scaled_target(std::uint64_t sufficient, double interval, double horizon) {

@@ -103,10 +103,13 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
   std::vector<std::uint64_t> offsets(total_users + 1, 0);
   for (std::size_t u = 0; u < total_users; ++u)
     offsets[u + 1] = offsets[u] + std::min(start[u + 1] - start[u], cap);
-  for (std::size_t o = 0; o < kOrderings; ++o) {
+  for (std::size_t o = 0; o < kInvertedOrderings; ++o) {
     lists.offsets[o] = offsets;
     lists.lists[o].resize(offsets[total_users]);
   }
+  // The target ordering is the assignment's (invr/assign.h): empty here.
+  for (std::size_t o = kInvertedOrderings; o < kOrderings; ++o)
+    lists.offsets[o].assign(total_users + 1, 0);
   auto out = [&](Ordering ordering, std::size_t u) {
     const auto o = static_cast<std::size_t>(ordering);
     return lists.lists[o].data() + offsets[u];

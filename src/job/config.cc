@@ -30,12 +30,54 @@ const std::array kJobSpecs = {
                     0, 1, nullptr, &J::allow_dim_change},
 };
 
+using S = AssignmentSettings;
+const std::array kAssignmentSettingsSpecs = {
+    AssignmentSettingsSpec{"assign_targets",
+                           "Compute the target ordering in every generation (off: its lists "
+                           "stay empty)",
+                           0, 1, nullptr, &S::assign_targets},
+    AssignmentSettingsSpec{"interval_hours",
+                           "Hours of traffic the target lists are planned for: the job's cadence",
+                           1e-3, 8760, nullptr, &S::interval_hours},
+    AssignmentSettingsSpec{"slots_per_visit", "InvR slots a slate shows per visit", 1, 1000,
+                           nullptr, &S::slots_per_visit},
+    AssignmentSettingsSpec{"sufficient_impressions",
+                           "PSEI's threshold: impressions over horizon_days that count as "
+                           "sufficient exposure",
+                           0, 1e12, nullptr, &S::sufficient_impressions},
+    AssignmentSettingsSpec{"horizon_days", "Days over which sufficient_impressions are counted",
+                           1e-3, 36500, nullptr, &S::horizon_days},
+    AssignmentSettingsSpec{"targets",
+                           "Item targets: interval (the threshold scaled to one interval) or "
+                           "deficit (what the item still lacks of it over horizon_days)",
+                           0, 0, "interval|deficit", &S::targets},
+    AssignmentSettingsSpec{"visit_window_days",
+                           "A user's visits per day come from this last window of the logs",
+                           1e-3, 36500, nullptr, &S::visit_window_days},
+};
+
+// [assignment] holds two tables' keys: the solver's (AssignmentParams) and
+// the job's (AssignmentSettings); each key goes to the table that declares it.
+void read_assignment_table(const toml::table& table, const std::filesystem::path& path,
+                           JobConfig& config) {
+  toml::table solver = table, job = table;  // copies keep their source positions
+  for (auto&& [key, node] : table) {
+    const bool of_job = find_setting(assignment_settings_specs(), key.str()) != nullptr;
+    (of_job ? solver : job).erase(key.str());
+  }
+  read_toml_settings(solver, path, assignment_param_specs(), config.assignment, "assignment");
+  read_toml_settings(job, path, assignment_settings_specs(), config.assignment_job, "assignment");
+}
+
 // Top-level tables other components of a shared invr.toml read.
 constexpr std::array<std::string_view, 5> kOtherSections = {"serve", "slate", "experiment",
                                                             "arms", "simulate"};
 }  // namespace
 
 std::span<const JobSettingsSpec> job_settings_specs() { return kJobSpecs; }
+std::span<const AssignmentSettingsSpec> assignment_settings_specs() {
+  return kAssignmentSettingsSpecs;
+}
 
 void read_job_config(const std::filesystem::path& path, JobConfig& config) {
   const toml::table root = parse_toml_file(path, "config file");
@@ -57,10 +99,13 @@ void read_job_config(const std::filesystem::path& path, JobConfig& config) {
       read_toml_settings(*table, path, inversion_param_specs(), config.inversion, name);
     } else if (name == "job") {
       read_toml_settings(*table, path, job_settings_specs(), config.job, name);
+    } else if (name == "assignment") {
+      read_assignment_table(*table, path, config);
     } else {
       throw DataError(path.string(), where.line, where.column,
                       fmt::format("unknown section [{}]; expected selection, retrieval, "
-                                  "inversion, job, serve, slate, experiment or simulate",
+                                  "inversion, job, assignment, serve, slate, experiment or "
+                                  "simulate",
                                   name));
     }
   }
@@ -71,6 +116,8 @@ void validate(const JobConfig& config) {
   validate(config.retrieval);
   validate(config.inversion);
   validate_settings(job_settings_specs(), config.job);
+  validate(config.assignment);
+  validate_settings(assignment_settings_specs(), config.assignment_job);
 }
 
 std::string job_config_toml(const JobConfig& config) {
@@ -78,7 +125,9 @@ std::string job_config_toml(const JobConfig& config) {
   text += "[selection]\n" + settings_toml(selection_param_specs(), config.selection) + "\n";
   text += "[retrieval]\n" + settings_toml(retrieval_settings_specs(), config.retrieval) + "\n";
   text += "[inversion]\n" + settings_toml(inversion_param_specs(), config.inversion) + "\n";
-  text += "[job]\n" + settings_toml(job_settings_specs(), config.job);
+  text += "[job]\n" + settings_toml(job_settings_specs(), config.job) + "\n";
+  text += "[assignment]\n" + settings_toml(assignment_param_specs(), config.assignment) +
+          settings_toml(assignment_settings_specs(), config.assignment_job);
   return text;
 }
 

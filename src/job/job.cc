@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "invr/job.h"
 #include "invr/log.h"
 #include "invr/progress.h"
+#include "job/job_assign.h"
 #include "job/peak_rss.h"
 
 namespace invr {
@@ -166,15 +168,29 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
 
   // 4. Inversion into per-user lists, minus what each user has seen.
   const SeenItems seen = seen_items(dataset, selection.as_of);
-  const CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(),
-                                      seen, config.inversion);
+  CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(),
+                                seen, config.inversion);
+  clock.done("invert");
+
+  // 5. The target ordering: the assignment over the same item -> users lists
+  // (invr/assign.h), its own stage so its time shows beside retrieve's.
+  std::optional<job::AssignmentStage> assigned;
+  if (config.assignment_job.assign_targets) {
+    assigned = job::assign_target_ordering(top, selection, dataset, seen, config,
+                                           inputs.target_share, lists);
+    result.assignment = assigned->assignment.summary;
+    result.item_target = assigned->item_target;
+    invr::logger().info("job: assignment: {} of {} items short of {} impressions, gap {:.3g}",
+                        result.assignment.items_short, selection.items.size(),
+                        result.item_target, result.assignment.gap);
+    clock.done("assign");
+  }
   result.users_with_candidates = lists.users_with_candidates();
   for (Ordering o : kAllOrderings) result.candidates[static_cast<std::size_t>(o)] = lists.total(o);
   for (std::size_t o = 0; o < kOrderings; ++o)
     result.memory.candidate_bytes += bytes_of(lists.lists[o]) + bytes_of(lists.offsets[o]);
-  clock.done("invert");
 
-  // 5. Write the generation; commit only when every user is in.
+  // 6. Write the generation; commit only when every user is in.
   CandidateStore& store = *store_ptr;
   if (generation.empty()) generation = make_generation_id();
   auto writer = store.begin_generation(generation);
@@ -203,7 +219,9 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
       {"selection", settings_json(selection_param_specs(), config.selection)},
       {"retrieval", settings_json(retrieval_settings_specs(), config.retrieval)},
       {"inversion", settings_json(inversion_param_specs(), config.inversion)},
-      {"job", settings_json(job_settings_specs(), config.job)}};
+      {"job", settings_json(job_settings_specs(), config.job)},
+      {"assignment", settings_json(assignment_param_specs(), config.assignment)},
+      {"assignment_job", settings_json(assignment_settings_specs(), config.assignment_job)}};
   // The treated set, for the arms that need it beside the candidates
   // (forward-longtail, docs/methods.md): the selected items' ids.
   auto treated = nlohmann::ordered_json::array();
@@ -214,6 +232,9 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   for (Ordering o : kAllOrderings)
     manifest["counts"][fmt::format("candidates_{}", ordering_name(o))] =
         result.candidates[static_cast<std::size_t>(o)];
+  // The assignment's summary and each treated item's report (null when off).
+  manifest["assignment"] =
+      assigned ? job::assignment_json(*assigned, dataset, selection) : nlohmann::ordered_json();
   auto timings = nlohmann::ordered_json::array();
   for (const auto& s : result.stages)
     timings.push_back({{"stage", s.stage}, {"seconds", s.seconds}, {"peak_rss_bytes", s.peak_rss_bytes}});

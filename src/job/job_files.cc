@@ -115,6 +115,11 @@ std::string job_summary_json(const JobResult& result) {
   for (Ordering o : kAllOrderings)
     out[fmt::format("candidates_{}", ordering_name(o))] =
         result.candidates[static_cast<std::size_t>(o)];
+  if (result.assignment.passes > 0)
+    out["assignment"] = {{"item_target", result.item_target},
+                         {"items_short", result.assignment.items_short},
+                         {"gap", result.assignment.gap},
+                         {"seconds", result.assignment.seconds}};
   nlohmann::ordered_json timings = nlohmann::ordered_json::object();
   nlohmann::ordered_json rss = nlohmann::ordered_json::object();
   double total = 0;

@@ -113,7 +113,7 @@ void validate(const Experiment& experiment) {
     if (!names.insert(arm.name).second)
       throw UsageError(where + ": duplicate arm name; names must be unique");
     if (arm.ordering && static_cast<std::size_t>(*arm.ordering) >= kOrderings)
-      throw UsageError(fmt::format("{}: unknown ordering {}; expected random, score or user_rank",
+      throw UsageError(fmt::format("{}: unknown ordering {}; expected random, score, user_rank or target",
                                    where, static_cast<int>(*arm.ordering)));
     validate_method(arm, where);
     std::set<int> slots;
@@ -142,7 +142,7 @@ std::optional<Ordering> parse_arm_ordering(std::string_view name) {
   if (name.empty() || name == "control" || name == "none") return std::nullopt;
   if (auto ordering = parse_ordering(name)) return ordering;
   throw UsageError(fmt::format(
-      "unknown arm ordering \"{}\"; expected control, random, score or user_rank", excerpt(name)));
+      "unknown arm ordering \"{}\"; expected control, random, score, user_rank or target", excerpt(name)));
 }
 
 const char* arm_method_name(ArmMethod method) {
@@ -222,15 +222,15 @@ Arm parse_arm(std::string_view text, std::span<const int> slots) {
   if (kind.starts_with("invr-")) {
     arm.ordering = parse_ordering(kind.substr(5));
     if (!arm.ordering)
-      throw UsageError(fmt::format("unknown arm \"{}\"; an InvR arm is invr-random, invr-score or "
-                                   "invr-user-rank",
+      throw UsageError(fmt::format("unknown arm \"{}\"; an InvR arm is invr-random, invr-score, "
+                                   "invr-user-rank or invr-target",
                                    excerpt(text)));
   } else if (kind != "control") {
     const auto method = parse_arm_method(kind);
     if (!method || *method == ArmMethod::invr)
       throw UsageError(fmt::format("unknown arm \"{}\"; expected control, invr-random, invr-score, "
-                                   "invr-user-rank, forward-longtail, popularity-penalty or xquad "
-                                   "(with :lambda=X or :slots=A/B)",
+                                   "invr-user-rank, invr-target, forward-longtail, popularity-penalty or "
+                                   "xquad (with :lambda=X or :slots=A/B)",
                                    excerpt(text)));
     arm.method = *method;
     arm.lambda = default_lambda(arm.method);

@@ -42,8 +42,8 @@ void handle_candidates(ServerContext& context, const HttpRequest& req, HttpRespo
     if (const auto found = params.find("ordering"); found != params.end()) {
       ordering = parse_ordering(found->second);
       if (!ordering)
-        throw RequestError("ordering", fmt::format("query parameter 'ordering' must be random, score or user_rank, "
-                                                   "got {}", json_string(excerpt(found->second))));
+        throw RequestError("ordering", fmt::format("query parameter 'ordering' must be random, score, "
+                                                   "user_rank or target, got {}", json_string(excerpt(found->second))));
     }
     if (const auto found = params.find("n"); found != params.end()) n = parse_n(found->second, kMaxCandidatesN, "n");
   } catch (const QueryError& e) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "invr/job.h"
 #include "invr/split.h"
 #include "simulation/sim_internal.h"
 
@@ -30,32 +31,6 @@ std::vector<std::vector<Index>> positive_items(const Dataset& dataset) {
   return items;
 }
 
-std::vector<double> visits_per_day(const Dataset& history, double start, double window_days) {
-  const Interactions& in = history.interactions;
-  double first = start;
-  for (double t : in.timestamp)
-    if (has_time(t) && t < first) first = t;
-  const double window_start = std::max(first, start - window_days * kDay);
-  const double span_days = std::max((start - window_start) / kDay, 1.0 / 24);
-  bool impressions = false;
-  for (EventType e : in.event) impressions = impressions || e == EventType::impression;
-
-  // One key per visit: (user, time) of impressions, or (user, day) of events.
-  std::vector<std::pair<Index, double>> keys;
-  for (std::size_t r = 0; r < in.size(); ++r) {
-    const double t = in.timestamp[r];
-    if (!has_time(t) || t < window_start || t >= start) continue;
-    if (impressions && in.event[r] != EventType::impression) continue;
-    keys.emplace_back(in.user[r], impressions ? t : std::floor((t - window_start) / kDay));
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  std::vector<double> visits(history.users.size(), 0.0);
-  for (const auto& [user, when] : keys) visits[static_cast<std::size_t>(user)] += 1.0;
-  for (double& v : visits) v = std::max(v, 0.5) / span_days;
-  return visits;
-}
-
 void pre_period(const Dataset& history, double start, double window_days,
                 std::vector<double>& clicks, std::vector<double>& impressions) {
   const Interactions& in = history.interactions;
@@ -76,7 +51,7 @@ void pre_period(const Dataset& history, double start, double window_days,
 
 std::vector<double> user_visit_rates(const SimulationWorld& world, const Dataset& history,
                                      double start, double window_days) {
-  if (world.visits_per_day.empty()) return visits_per_day(history, start, window_days);
+  if (world.visits_per_day.empty()) return user_visits_per_day(history, start, window_days);
   INVR_CHECK(world.visits_per_day.size() == history.users.size());
   return world.visits_per_day;
 }

@@ -26,12 +26,12 @@ Dataset history_before(const Dataset& full, double start);
 // Per user: sorted distinct items of positive events in `dataset` (all rows).
 std::vector<std::vector<Index>> positive_items(const Dataset& dataset);
 
-// Visits per day per user, from the last `window_days` of history before
-// `start`: distinct impression times if the history has impressions (one
-// visit = one slate), else distinct active days. Users with none get half a
-// visit per window, so every user may come back.
-std::vector<double> visits_per_day(const Dataset& history, double start, double window_days);
-// The world's own rates when it has them (synthetic timeline), else the above.
+// The world's own rates when it has them (synthetic timeline), else
+// user_visits_per_day() (invr/job.h, the job's capacities use it too): the
+// last `window_days` of history before `start`, distinct impression times
+// if the history has impressions (one visit = one slate), else distinct
+// active days; users with none get half a visit per window, so every user
+// may come back.
 std::vector<double> user_visit_rates(const SimulationWorld& world, const Dataset& history,
                                      double start, double window_days);
 

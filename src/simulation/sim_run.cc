@@ -91,6 +91,7 @@ struct RunState {
   std::vector<std::vector<Index>> clicked;  // per user, sorted dataset items
   std::vector<double> rates;                // visits per day per user
   std::vector<const Arm*> user_arm;         // per user
+  std::vector<double> target_share;         // per user: 1 in an invr-target arm, else 0
   std::vector<std::size_t> background;      // background_rows()
   std::size_t background_next = 0;
   std::unique_ptr<CandidateStore> store;
@@ -127,6 +128,9 @@ RunState start_run(const RunInputs& in, double start, double end, UserOutcomes& 
     outcomes.arm[u] = static_cast<Index>(a);
     state.user_arm[u] = &in.config.experiment.arms[a];
   }
+  state.target_share.resize(users);
+  for (std::size_t u = 0; u < users; ++u)
+    state.target_share[u] = state.user_arm[u]->ordering == Ordering::target ? 1.0 : 0.0;
   const fs::path store_dir = in.work_dir / "store";
   fs::remove_all(store_dir);
   StoreOptions store_options;
@@ -180,6 +184,31 @@ void maybe_retrain(const RunInputs& in, RunState& state, std::uint64_t tick, dou
   ++run.retrains;
 }
 
+// The job's assignment plans for this run's traffic: one tick, the arm's
+// slots, the PSEI it is measured by, and only the invr-target arms' users
+// (docs/simulation.md). Off when no arm reads the target ordering.
+void plan_assignment(const RunInputs& in, const RunState& state, double begin, JobConfig& job,
+                     JobInputs& inputs) {
+  const SimulationParams& params = in.config.params;
+  const Arm* target_arm = nullptr;
+  for (const Arm& arm : in.config.experiment.arms)
+    if (!target_arm && arm.ordering == Ordering::target) target_arm = &arm;
+  AssignmentSettings& a = job.assignment_job;
+  a.assign_targets = target_arm != nullptr;
+  if (!target_arm) return;
+  std::int64_t slots = 0;
+  for (int slot : target_arm->slots) slots += slot <= params.slate_size ? 1 : 0;
+  a.slots_per_visit = std::max<std::int64_t>(slots, 1);
+  a.interval_hours = params.job_interval_hours;
+  a.sufficient_impressions = params.sufficient_impressions;
+  // PSEI counts the measured days: a deficit is counted from their start.
+  a.horizon_days = a.targets == "deficit" ? std::max((begin - in.start_time) / kDay, 1e-3)
+                                          : static_cast<double>(params.days);
+  a.visit_window_days = params.activity_window_days;
+  job.assignment.threads = params.threads;
+  inputs.target_share = state.target_share;
+}
+
 // The InvR job as of `begin`; a failed run leaves the previous generation
 // served, as in production.
 void run_tick_job(const RunInputs& in, RunState& state, const TwoTowerModel& model,
@@ -193,6 +222,7 @@ void run_tick_job(const RunInputs& in, RunState& state, const TwoTowerModel& mod
   job_inputs.dataset = &state.data;
   job_inputs.model = &model;
   job_inputs.model_version = state.model_version;
+  plan_assignment(in, state, begin, job, job_inputs);
   try {
     const JobResult result = run_job(job_inputs, job, state.store.get(), fmt::format("t{:05}", tick));
     for (Index item : result.selection.items) state.treated[static_cast<std::size_t>(item)] = 1;

@@ -116,7 +116,10 @@ std::string encode_candidates(const StoredCandidates& candidates) {
   out.reserve(16 + 3 * total + entries.size() * 24);
   out.push_back(static_cast<char>(kValueMagic0));
   out.push_back(static_cast<char>(kValueMagic1));
-  out.push_back(static_cast<char>(kValueVersion));
+  // Version 1 (three lists) while the target list is empty, so a store
+  // written with the assignment off stays readable by servers from before it.
+  const bool has_target = !candidates.of(Ordering::target).empty();
+  out.push_back(static_cast<char>(has_target ? kValueVersion : kValueVersionThreeOrderings));
   put_varint(out, entries.size());
   for (const StoredCandidate* c : entries) {
     put_varint(out, c->item.size());
@@ -125,7 +128,8 @@ std::string encode_candidates(const StoredCandidates& candidates) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
     put_varint(out, zigzag(c->user_rank));
   }
-  for (const auto& list : refs) {
+  for (std::size_t o = 0; o < (has_target ? kOrderings : kOrderingsInVersion1); ++o) {
+    const auto& list = refs[o];
     put_varint(out, list.size());
     for (std::uint32_t ref : list) put_varint(out, ref);
   }
@@ -140,8 +144,9 @@ StoredCandidates decode_candidates(std::string_view bytes, std::string_view wher
   }
   in.take(2);
   const unsigned char version = in.byte();
-  if (version != kValueVersion) {
-    in.fail(fmt::format("unknown version {} (this build reads version {})", version, kValueVersion));
+  if (version != kValueVersion && version != kValueVersionThreeOrderings) {
+    in.fail(fmt::format("unknown version {} (this build reads versions {} and {})", version,
+                        kValueVersionThreeOrderings, kValueVersion));
   }
   std::vector<StoredCandidate> entries(in.count());
   for (StoredCandidate& entry : entries) {
@@ -154,7 +159,10 @@ StoredCandidates decode_candidates(std::string_view bytes, std::string_view wher
     entry.user_rank = unzigzag(rank);
   }
   StoredCandidates out;
-  for (auto& list : out.by_ordering) {
+  // A version-1 value has no target list: it decodes as an empty one.
+  const std::size_t lists = version == kValueVersion ? kOrderings : kOrderingsInVersion1;
+  for (std::size_t o = 0; o < lists; ++o) {
+    auto& list = out.by_ordering[o];
     list.resize(in.count());
     for (StoredCandidate& c : list) {
       const std::uint64_t ref = in.varint();

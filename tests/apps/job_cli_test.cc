@@ -77,6 +77,39 @@ TEST_F(JobCli, RunsOncePrintsASummaryAndCommitsAGeneration) {
       << "a mistyped store path is an error, not an empty store";
 }
 
+TEST_F(JobCli, TargetOrderingIsWrittenShownAndCanBeTurnedOff) {
+  const std::string on = (dir / "on").string(), off = (dir / "off").string();
+  const auto r = run_cli("-q " + job(on, "--generation g --interval-hours 24 --completion-passes 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_GT(summary["candidates_target"].get<int>(), 0);
+  EXPECT_TRUE(summary["timings"].contains("assign"));
+  EXPECT_EQ(summary["assignment"]["item_target"], 3);  // ceil(20 × 24 h / 7 days)
+  const auto store = open_store(on);
+  std::string user;
+  for (std::size_t u = 0; u < dataset.users.size() && user.empty(); ++u)
+    if (auto lists = store->get("g", dataset.users.id(static_cast<Index>(u))))
+      if (!lists->of(Ordering::target).empty()) user = dataset.users.id(static_cast<Index>(u));
+  ASSERT_FALSE(user.empty());
+  const auto shown = run_cli("candidates --store " + on + " --user " + user);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto target = nlohmann::json::parse(shown.out)["users"][user]["target"];
+  const auto stored = store->get("g", user)->of(Ordering::target);
+  ASSERT_EQ(target.size(), stored.size());
+  EXPECT_EQ(target[0]["item"], stored[0].item);
+  const auto manifest = nlohmann::json::parse(store->manifest("g"));
+  EXPECT_EQ(manifest["assignment"]["items"].size(), summary["items_selected"].get<std::size_t>());
+
+  const auto disabled = run_cli("-q " + job(off, "--generation g --assign-targets false"));
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
+  EXPECT_EQ(nlohmann::json::parse(disabled.out)["candidates_target"], 0);
+  EXPECT_EQ(open_store(off)->get("g", user)->of(Ordering::user_rank),
+            store->get("g", user)->of(Ordering::user_rank));
+  const auto bad = run_cli("-q " + job(off, "--slots-per-visit 0"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--slots-per-visit"), std::string::npos) << bad.err;
+}
+
 TEST_F(JobCli, TwoMpiRanksWriteExactlyTheSingleProcessLists) {
   const std::string single = (dir / "single").string();
   const std::string sharded = (dir / "sharded").string();

@@ -86,7 +86,7 @@ TEST_F(JobFixture, ManifestRecordsConfigCountsTimingsAndModel) {
   std::vector<std::string> stages;
   for (const auto& t : manifest["timings"]) stages.push_back(t["stage"]);
   EXPECT_EQ(stages, (std::vector<std::string>{"select", "embed_items", "embed_users", "retrieve",
-                                              "invert", "write"}));
+                                              "invert", "assign", "write"}));
   EXPECT_GT(manifest["peak_rss_bytes"].get<std::uint64_t>(), 0u);
 }
 

@@ -27,6 +27,43 @@ TEST(ValueCodec, CheckedInVersion1FileKeepsDecoding) {
   EXPECT_EQ(encode_candidates(fixture_value()), bytes);
 }
 
+StoredCandidates fixture_value_with_target() {
+  StoredCandidates c = fixture_value();
+  c.by_ordering[3] = {{"d", 0.25f, 2}, {"c", -2.0f, -4}};
+  return c;
+}
+
+TEST(ValueCodec, CheckedInVersion2FileWithATargetListKeepsDecoding) {
+  // Written by an independent Python encoder from the spec in docs/store.md.
+  const std::string bytes = test::read_file(test::testdata_dir() / "store" / "value_v2.bin");
+  ASSERT_EQ(static_cast<unsigned char>(bytes[2]), 2);
+  EXPECT_EQ(decode_candidates(bytes, "value_v2.bin"), fixture_value_with_target());
+  EXPECT_EQ(encode_candidates(fixture_value_with_target()), bytes);
+}
+
+TEST(ValueCodec, VersionOneValueDecodesWithAnEmptyTargetList) {
+  // An old generation (three orderings) read by a server that knows four.
+  const std::string bytes = test::read_file(test::testdata_dir() / "store" / "value_v1.bin");
+  const StoredCandidates back = decode_candidates(bytes, "value_v1.bin");
+  EXPECT_TRUE(back.of(Ordering::target).empty());
+  EXPECT_EQ(back.of(Ordering::user_rank).size(), 2u);
+  // Without a target list the encoder still writes version 1 (old servers read it).
+  EXPECT_EQ(static_cast<unsigned char>(encode_candidates(back)[2]), 1);
+}
+
+TEST(ValueCodec, FourOrderingsRoundTripAndEveryTruncationIsADataError) {
+  StoredCandidates c = fixture_value_with_target();
+  c.by_ordering[3].push_back({"only-in-target", 9.5f, 7});
+  const std::string bytes = encode_candidates(c);
+  EXPECT_EQ(decode_candidates(bytes, "x"), c);
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_THROW(decode_candidates(bytes.substr(0, n), "g user u"), DataError) << "length " << n;
+  // A version-1 header on four lists leaves the fourth as trailing bytes.
+  std::string relabelled = bytes;
+  relabelled[2] = 1;
+  EXPECT_THROW(decode_candidates(relabelled, "x"), DataError);
+}
+
 TEST(ValueCodec, RoundTripsEmptyListsAndExtremeNumbers) {
   StoredCandidates c;
   EXPECT_EQ(decode_candidates(encode_candidates(c), "x"), c);

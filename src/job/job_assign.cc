@@ -1,0 +1,167 @@
+// The job's assignment stage (job_assign.h) and the visit rates and
+// capacities it plans with (invr/job.h).
+#include "job/job_assign.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "invr/error.h"
+
+namespace invr {
+namespace {
+constexpr double kDay = 86400;
+
+const char* reason_key(ShortReason reason) {
+  switch (reason) {
+    case ShortReason::none: return "none";
+    case ShortReason::too_few_users: return "too_few_users";
+    case ShortReason::too_little_capacity: return "too_little_capacity";
+    case ShortReason::outbid: return "outbid";
+  }
+  return "unknown";
+}
+}  // namespace
+
+namespace job {
+namespace {
+// Per selected item, sufficient_impressions minus its impressions in the
+// last horizon_days before as_of, each weighted by its viewer's share (the
+// exposure the target ordering's own audience gave it), at least 0.
+std::vector<std::int64_t> deficit_targets(const Dataset& dataset, const Selection& selection,
+                                          const AssignmentSettings& settings,
+                                          std::span<const double> share) {
+  std::vector<std::int64_t> row_of_item(dataset.items.size(), -1);
+  for (std::size_t r = 0; r < selection.items.size(); ++r)
+    row_of_item[static_cast<std::size_t>(selection.items[r])] = static_cast<std::int64_t>(r);
+  std::vector<double> shown(selection.items.size(), 0.0);
+  const Interactions& in = dataset.interactions;
+  const double from = selection.as_of - settings.horizon_days * kDay;
+  for (std::size_t e = 0; e < in.size(); ++e) {
+    if (in.event[e] != EventType::impression || !(in.timestamp[e] >= from) ||
+        !(in.timestamp[e] < selection.as_of))
+      continue;
+    const std::int64_t r = row_of_item[static_cast<std::size_t>(in.item[e])];
+    if (r < 0) continue;
+    const auto u = static_cast<std::size_t>(in.user[e]);
+    shown[static_cast<std::size_t>(r)] += share.empty() ? 1.0 : share[u];
+  }
+  std::vector<std::int64_t> targets(selection.items.size());
+  for (std::size_t r = 0; r < targets.size(); ++r)
+    targets[r] = static_cast<std::int64_t>(
+        std::ceil(std::max(0.0, static_cast<double>(settings.sufficient_impressions) - shown[r])));
+  return targets;
+}
+}  // namespace
+}  // namespace job
+
+std::vector<double> user_visits_per_day(const Dataset& dataset, double as_of, double window_days) {
+  const Interactions& in = dataset.interactions;
+  double first = as_of;
+  for (double t : in.timestamp)
+    if (has_time(t) && t < first) first = t;
+  const double window_start = std::max(first, as_of - window_days * kDay);
+  const double span_days = std::max((as_of - window_start) / kDay, 1.0 / 24);
+  bool impressions = false;
+  for (EventType e : in.event) impressions = impressions || e == EventType::impression;
+
+  // One key per visit: (user, time) of impressions, or (user, day) of events.
+  std::vector<std::pair<Index, double>> keys;
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    const double t = in.timestamp[r];
+    if (!has_time(t) || t < window_start || t >= as_of) continue;
+    if (impressions && in.event[r] != EventType::impression) continue;
+    keys.emplace_back(in.user[r], impressions ? t : std::floor((t - window_start) / kDay));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<double> visits(dataset.users.size(), 0.0);
+  for (const auto& [user, when] : keys) visits[static_cast<std::size_t>(user)] += 1.0;
+  for (double& v : visits) v = std::max(v, 0.5) / span_days;
+  return visits;
+}
+
+std::vector<double> user_capacities(std::span<const double> visits_per_day,
+                                    const AssignmentSettings& settings,
+                                    std::span<const double> share) {
+  if (!share.empty() && share.size() != visits_per_day.size())
+    throw UsageError(fmt::format("user_capacities: share has {} entries for {} users", share.size(),
+                                 visits_per_day.size()));
+  std::vector<double> capacity(visits_per_day.size());
+  const double interval_days = settings.interval_hours / 24;
+  for (std::size_t u = 0; u < capacity.size(); ++u) {
+    const double visits = std::min(1.0, visits_per_day[u] * interval_days);
+    capacity[u] = static_cast<double>(settings.slots_per_visit) * visits * (share.empty() ? 1.0 : share[u]);
+  }
+  return capacity;
+}
+
+namespace job {
+
+AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection& selection,
+                                       const Dataset& dataset, const SeenItems& seen,
+                                       const JobConfig& config, std::span<const double> share,
+                                       CandidateLists& lists) {
+  const AssignmentSettings& settings = config.assignment_job;
+  AssignmentStage stage;
+  const std::vector<double> capacity = user_capacities(
+      user_visits_per_day(dataset, selection.as_of, settings.visit_window_days), settings, share);
+  for (Index user : selection.users) stage.capacity += capacity[static_cast<std::size_t>(user)];
+  AssignmentTargets targets;
+  if (settings.targets == "deficit") {
+    targets.item_target = deficit_targets(dataset, selection, settings, share);
+    for (std::int64_t t : targets.item_target) stage.item_target = std::max(stage.item_target, t);
+  } else {
+    stage.item_target =
+        scaled_target(static_cast<std::uint64_t>(settings.sufficient_impressions),
+                      settings.interval_hours * 3600, settings.horizon_days * kDay);
+    targets.item_target.assign(selection.items.size(), stage.item_target);
+  }
+  AssignmentParams params = config.assignment;
+  params.max_candidates_per_user = config.inversion.max_candidates_per_user;
+  stage.assignment = assign_targets(top, selection.items, selection.users, dataset.users.size(),
+                                    seen, capacity, targets, params);
+  const auto o = static_cast<std::size_t>(Ordering::target);
+  lists.offsets[o] = std::move(stage.assignment.offsets);
+  lists.lists[o] = std::move(stage.assignment.lists);
+  return stage;
+}
+
+nlohmann::ordered_json assignment_json(const AssignmentStage& stage, const Dataset& dataset,
+                                       const Selection& selection) {
+  const AssignmentSummary& s = stage.assignment.summary;
+  nlohmann::ordered_json out;
+  out["item_target"] = stage.item_target;
+  out["capacity"] = stage.capacity;
+  out["summary"] = {{"solver", s.solver},
+                    {"items", stage.assignment.items.size()},
+                    {"items_short", s.items_short},
+                    {"objective", s.objective},
+                    {"relevance", s.relevance},
+                    {"target_impressions", s.target_impressions},
+                    {"dual_bound", s.dual_bound},
+                    {"gap", s.gap},
+                    {"iterations", s.iterations},
+                    {"passes", s.passes},
+                    {"targets_dropped", s.targets_dropped},
+                    {"top_ups", s.top_ups},
+                    {"seconds", s.seconds}};
+  auto items = nlohmann::ordered_json::array();
+  for (std::size_t r = 0; r < stage.assignment.items.size(); ++r) {
+    const ItemTargetReport& item = stage.assignment.items[r];
+    items.push_back({{"item", dataset.items.id(selection.items[r])},
+                     {"target", item.target},
+                     {"assigned", item.assigned},
+                     {"candidate_users", item.candidate_users},
+                     {"reachable", item.reachable},
+                     {"reason", reason_key(item.reason)}});
+  }
+  out["items"] = std::move(items);
+  return out;
+}
+
+}  // namespace job
+}  // namespace invr

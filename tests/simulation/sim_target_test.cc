@@ -1,0 +1,73 @@
+// The invr-target arm in the simulator (docs/assignment.md): the job run per
+// tick computes the target ordering for the arm's users only, the arm
+// inserts from it, and the run stays deterministic.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "invr/assign.h"
+#include "invr/store.h"
+#include "sim_fixture.h"
+
+namespace invr {
+namespace {
+
+// The "assignment" object of the last generation the run's job committed.
+nlohmann::json last_assignment(const std::filesystem::path& work) {
+  StoreOptions options;
+  options.create_if_missing = false;
+  const auto store = open_store("rocksdb:" + (work / "runs" / "main" / "store").string(), options);
+  return nlohmann::json::parse(store->manifest(store->current().value()))["assignment"];
+}
+
+const ArmResult& arm_named(const SimulationResult& result, const std::string& name) {
+  for (const ArmResult& arm : result.main.arms)
+    if (arm.arm.name == name) return arm;
+  throw std::runtime_error("no arm " + name);
+}
+
+TEST(SimTarget, AnInvrTargetArmInsertsFromTheAssignmentAndIsDeterministic) {
+  SimulationConfig config = test::tiny_config();
+  const std::vector<int> slots = {3, 5};
+  config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  test::TempDir a, b;
+  const SimulationResult first = test::simulate_tiny(config, a / "work");
+  const SimulationResult second = test::simulate_tiny(config, b / "work");
+  write_simulation_outputs(first, test::tiny_world().world, a / "out");
+  write_simulation_outputs(second, test::tiny_world().world, b / "out");
+  const std::string results = test::read_file(a / "out/results.json");
+  EXPECT_EQ(results, test::read_file(b / "out/results.json"));
+
+  const ArmResult& target = arm_named(first, "invr-target");
+  EXPECT_EQ(target.arm.ordering, Ordering::target);
+  EXPECT_GT(target.visits, 0u);
+  EXPECT_GT(target.invr_impressions, 0u);
+  EXPECT_FALSE(target.relative.empty());  // compared with control
+  EXPECT_NE(results.find(R"("ordering": "target")"), std::string::npos);
+  // The job planned one tick for the arm's slots and the run's PSEI.
+  const auto assignment = last_assignment(a / "work");
+  ASSERT_TRUE(assignment.is_object()) << assignment;
+  EXPECT_EQ(assignment["item_target"],
+            scaled_target(static_cast<std::uint64_t>(config.params.sufficient_impressions),
+                          config.params.job_interval_hours * 3600,
+                          static_cast<double>(config.params.days) * 86400));
+  EXPECT_GT(assignment["capacity"].get<double>(), 0);
+}
+
+TEST(SimTarget, WithoutATargetArmTheJobSkipsTheAssignment) {
+  // Same arms as the paper's: results do not depend on the new ordering.
+  SimulationConfig config = test::tiny_config();
+  const std::vector<int> slots = {3, 5};
+  config.experiment = experiment_from_arms("control,invr-user-rank", slots);
+  test::TempDir a;
+  const SimulationResult result = test::simulate_tiny(config, a / "work");
+  EXPECT_GT(arm_named(result, "invr-user-rank").invr_impressions, 0u);
+  EXPECT_TRUE(last_assignment(a / "work").is_null());
+  EXPECT_THROW(experiment_from_arms("control,invr-targets", slots), UsageError);
+}
+
+}  // namespace
+}  // namespace invr
