@@ -128,7 +128,8 @@ SeenItems seen_from(py::handle offsets_arg, py::handle items_arg, std::int64_t u
 }
 
 std::vector<Ordering> orderings_from(py::handle arg) {
-  if (arg.is_none()) return {kAllOrderings.begin(), kAllOrderings.end()};
+  // invert() computes the paper's three; target is the job's assignment.
+  if (arg.is_none()) return {kAllOrderings.begin(), kAllOrderings.begin() + kInvertedOrderings};
   if (py::isinstance<py::str>(arg))
     throw py::value_error("orderings: expected a list of names, e.g. [\"user_rank\"], got a str");
   std::vector<Ordering> out;

@@ -16,10 +16,12 @@
 namespace invr::python {
 namespace {
 
-// {"random": [(item, score, user_rank), ...], "score": [...], "user_rank": [...]}
+// {"random": [(item, score, user_rank), ...], "score": [...], "user_rank": [...]},
+// plus "target" when the value has a target list (docs/assignment.md).
 py::dict lists_dict(const StoredCandidates& lists) {
   py::dict out;
   for (Ordering o : kAllOrderings) {
+    if (o == Ordering::target && lists.of(o).empty()) continue;
     py::list rows;
     for (const StoredCandidate& c : lists.of(o)) rows.append(py::make_tuple(c.item, c.score, c.user_rank));
     out[ordering_name(o)] = rows;
@@ -33,7 +35,7 @@ StoredCandidates lists_from(const py::dict& lists) {
     const auto name = py::isinstance<py::str>(key) ? key.cast<std::string>() : std::string(py::repr(key));
     const auto ordering = parse_ordering(name);
     if (!ordering)
-      throw py::value_error(fmt::format("lists: unknown ordering '{}' (random, score, user_rank)", name));
+      throw py::value_error(fmt::format("lists: unknown ordering '{}' (random, score, user_rank, target)", name));
     auto& target = out.by_ordering[static_cast<std::size_t>(*ordering)];
     for (py::handle row : py::iter(rows)) {
       const auto t = py::reinterpret_borrow<py::tuple>(row);

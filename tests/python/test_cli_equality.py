@@ -123,6 +123,9 @@ def check_job_lists(tmp_path, data_dir, top_users, max_candidates, sample_users=
     stored_users = 0
     for user in dataset.user_ids:
         got = store.get(user)
+        if got is not None:  # the job's target ordering has no inverse_retrieve counterpart
+            got.pop("target", None)
+            got = got or None
         want = {o: expected[o].get(user, []) for o in invr.ORDERINGS}
         if got is None:
             assert all(not v for v in want.values()), user
