@@ -9,6 +9,7 @@
 #include "invr/atomic_io.h"
 #include "invr/model.h"
 #include "invr/store.h"
+#include "build_features.h"
 #include "test_util.h"
 
 namespace invr {
@@ -79,7 +80,7 @@ TEST_F(JobCli, RunsOncePrintsASummaryAndCommitsAGeneration) {
 
 TEST_F(JobCli, TargetOrderingIsWrittenShownAndCanBeTurnedOff) {
   const std::string on = (dir / "on").string(), off = (dir / "off").string();
-  const auto r = run_cli("-q " + job(on, "--generation g --interval-hours 24 --completion-passes 2"));
+  const auto r = run_cli("-q " + job(on, "--generation g --interval-hours 24 --targets interval --completion-passes 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto summary = nlohmann::json::parse(r.out);
   EXPECT_GT(summary["candidates_target"].get<int>(), 0);
@@ -111,6 +112,7 @@ TEST_F(JobCli, TargetOrderingIsWrittenShownAndCanBeTurnedOff) {
 }
 
 TEST_F(JobCli, TwoMpiRanksWriteExactlyTheSingleProcessLists) {
+  INVR_REQUIRE_MPI();
   const std::string single = (dir / "single").string();
   const std::string sharded = (dir / "sharded").string();
   ASSERT_EQ(run_cli("-q " + job(single, "--generation g")).exit_code, 0);

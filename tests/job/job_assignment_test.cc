@@ -30,6 +30,7 @@ struct AssignmentJob : ::testing::Test {
     // once, u0 and u1 twice), so the targets (1 impression) cannot all be met.
     config.assignment_job.interval_hours = 0.05;
     config.assignment.solver = "exact";
+    config.assignment_job.targets = "interval";  // one target for every item
     store = open_store(config.job.store);
   }
   JobResult run(const std::string& generation, std::span<const double> share = {}) {

@@ -33,6 +33,7 @@ TEST(SimTarget, AnInvrTargetArmInsertsFromTheAssignmentAndIsDeterministic) {
   SimulationConfig config = test::tiny_config();
   const std::vector<int> slots = {3, 5};
   config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  config.job.assignment_job.targets = "interval";  // one target for every item, checked below
   test::TempDir a, b;
   const SimulationResult first = test::simulate_tiny(config, a / "work");
   const SimulationResult second = test::simulate_tiny(config, b / "work");
