@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "invr/version.h"
+
 namespace invr::test {
 
 class TempDir;
@@ -68,6 +70,7 @@ int unused_loopback_port();
 
 #define INVR_REQUIRE_REDIS()                                                   \
   do {                                                                         \
+    if (!INVR_WITH_REDIS) GTEST_SKIP() << "built without Redis (INVR_WITH_REDIS=OFF)"; \
     if (!::invr::test::RedisServer::available()) {                             \
       GTEST_SKIP() << "redis-server not found (set INVR_REDIS_SERVER)";        \
     }                                                                          \

@@ -5,11 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "test_util.h"
 
 namespace invr {
 
 TEST(DemoCli, RunsEveryStepAndSaysWhereTheReportIs) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   auto r = test::run_cli("-q demo --users 3000 --items 800 --publishers 60 --days 5 "
                          "--sim-days 2 --out " +

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "invr/atomic_io.h"
 #include "invr/convert.h"
 #include "invr/error.h"
@@ -81,6 +82,7 @@ TEST(EvaluateCli, JsonKeysAndRanges) {
 // `invr evaluate` then holds out, and a NAME.split's test rows never reach
 // training, so no evaluated row was trained on.
 TEST(EvaluateCli, TrainAndEvaluateHoldOutTheSameRows) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   const std::size_t users = 40, items = 30;
   Dataset d = make_dataset(users, items);
@@ -129,6 +131,7 @@ TEST(EvaluateCli, TrainAndEvaluateHoldOutTheSameRows) {
 // `invr split` writes a user-temporal holdout that train drops and evaluate
 // scores; a model validated on each user's latest rows is evaluated on them.
 TEST(EvaluateCli, SplitCommandAndUserTemporalValidation) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   const std::size_t users = 40, items = 30;
   Dataset d = make_dataset(users, items);

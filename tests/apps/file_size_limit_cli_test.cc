@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "build_features.h"
 #include "test_util.h"
 
 namespace invr {
@@ -51,6 +52,7 @@ TEST_F(FileSizeLimitCli, AtomicTableWritesFailCleanly) {
 }
 
 TEST_F(FileSizeLimitCli, ModelSavesFailWithTheirPathNotAnAbort) {
+  INVR_REQUIRE_TORCH();
   // Limits from an unlimited run's file sizes: half the weights, then room for
   // the weights but not for the checkpoint's sparse optimizer state (twice the
   // embedding tables, written by LibTorch's serializer, which aborted).

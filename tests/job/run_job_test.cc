@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "invr/error.h"
 #include "invr/job.h"
 #include "invr/store.h"
@@ -127,6 +128,7 @@ TEST_F(JobFixture, SameInputsGiveSameLists) {
 }
 
 TEST(JobFiles, UnreachableRedisAndUnwritableStoreAreIoErrors) {
+  INVR_REQUIRE_REDIS_CLIENT();
   test::TempDir dir;
   const Dataset dataset = test::job_world();
   save_atomic(dataset, dir / "data", "jobworld");

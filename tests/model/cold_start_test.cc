@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "build_features.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
 #include "test_util.h"
@@ -58,6 +59,7 @@ TrainResult train_toy(const Dataset& data, const ModelConfig& config, const test
 // embeds with its own setting; content must recover the clusters of cold
 // items far better.
 TEST(ColdStart, ContentBeatsRandomOnColdItems) {
+  INVR_REQUIRE_TORCH();
   test::ToyParams params;
   params.cold_per_cluster = 10;
   const Dataset data = test::make_toy_dataset(params);
@@ -89,6 +91,7 @@ TEST(ColdStart, ContentBeatsRandomOnColdItems) {
 }
 
 TEST(ColdStart, WarmItemsDoNotDependOnTheMode) {
+  INVR_REQUIRE_TORCH();
   test::ToyParams params;
   params.cold_per_cluster = 10;
   const Dataset data = test::make_toy_dataset(params);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
 #include "test_util.h"
@@ -29,6 +30,7 @@ fs::path fixture_dir() { return test::testdata_dir() / "model" / "v1"; }
 // Old model directories keep loading and embedding the same (CONTRIBUTING.md,
 // convention 5).
 TEST(ModelFormat, Version1DirectoryStillLoads) {
+  INVR_REQUIRE_TORCH();
   const auto model = TwoTowerModel::load(fixture_dir());
   const Dataset data = test::make_toy_dataset(fixture_params());
   const json expected = json::parse(test::read_file(fixture_dir() / "expected.json"));

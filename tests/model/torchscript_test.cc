@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "invr/error.h"
 #include "invr/model.h"
 #include "test_util.h"
@@ -83,6 +84,7 @@ void expect_matches(const Matrix& actual, const json& expected, const char* what
 }
 
 TEST_F(TorchScript, EmbeddingsMatchPyTorch) {
+  INVR_REQUIRE_TORCH();
   const json reference = json::parse(test::read_file(dir_ / "reference.json"));
   const Dataset data = dataset_from_json(json::parse(test::read_file(dir_ / "dataset.json")));
   const auto model = TwoTowerModel::load(dir_ / "model");
@@ -95,6 +97,7 @@ TEST_F(TorchScript, EmbeddingsMatchPyTorch) {
 }
 
 TEST_F(TorchScript, WrongSignatureIsAClearError) {
+  INVR_REQUIRE_TORCH();
   try {
     TwoTowerModel::load(dir_ / "bad_model");
     FAIL() << "expected DataError";
@@ -107,6 +110,7 @@ TEST_F(TorchScript, WrongSignatureIsAClearError) {
 }
 
 TEST_F(TorchScript, NonTorchScriptFileIsAClearError) {
+  INVR_REQUIRE_TORCH();
   test::write_file(dir_ / "model" / "user_tower.pt", "plain text");
   try {
     TwoTowerModel::load(dir_ / "model");

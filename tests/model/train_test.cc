@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "build_features.h"
 #include "invr/error.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
@@ -19,6 +20,7 @@ TrainResult train_toy(const std::filesystem::path& out, const ModelConfig& confi
 }
 
 TEST(Train, ReducesLossAndBeatsMostPopular) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   const TrainResult result = train_toy(dir.path(), test::toy_config());
   const TrainReport& r = result.report;
@@ -43,6 +45,7 @@ TEST(Train, ReducesLossAndBeatsMostPopular) {
 }
 
 TEST(Train, SameSeedGivesIdenticalModels) {
+  INVR_REQUIRE_TORCH();
   ModelConfig config = test::toy_config();
   config.epochs = 2;
   test::TempDir a, b, c;
@@ -59,6 +62,7 @@ TEST(Train, SameSeedGivesIdenticalModels) {
 }
 
 TEST(Train, ResumedRunMatchesAnUninterruptedOne) {
+  INVR_REQUIRE_TORCH();
   ModelConfig config = test::toy_config();
   config.epochs = 3;
   config.patience = 100;
@@ -76,11 +80,13 @@ TEST(Train, ResumedRunMatchesAnUninterruptedOne) {
 }
 
 TEST(Train, ResumeWithoutCheckpointIsAUsageError) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   EXPECT_THROW(train_toy(dir.path(), test::toy_config(), /*resume=*/true), UsageError);
 }
 
 TEST(Train, WarmStartContinuesFromThePreviousWeights) {
+  INVR_REQUIRE_TORCH();
   ModelConfig config = test::toy_config();
   config.epochs = 3;
   config.patience = 100;
@@ -110,6 +116,7 @@ TEST(Train, WarmStartContinuesFromThePreviousWeights) {
 }
 
 TEST(Train, DatasetWithoutPositivesIsAUsageError) {
+  INVR_REQUIRE_TORCH();
   Dataset data;
   data.users.add("u");
   data.items.add("i");
@@ -123,6 +130,7 @@ TEST(Train, DatasetWithoutPositivesIsAUsageError) {
 }
 
 TEST(Train, DecayPoolingAlsoLearns) {
+  INVR_REQUIRE_TORCH();
   ModelConfig config = test::toy_config();
   config.pooling = "decay";
   config.logq_correction = false;
@@ -132,6 +140,7 @@ TEST(Train, DecayPoolingAlsoLearns) {
 }
 
 TEST(Train, UniformNegativesAlsoLearn) {
+  INVR_REQUIRE_TORCH();
   ModelConfig config = test::toy_config();
   config.uniform_negatives = 64;
   test::TempDir dir;
@@ -143,6 +152,7 @@ TEST(Train, UniformNegativesAlsoLearn) {
 // Decay strong enough to halve every weight each step leaves nothing to learn
 // with: the setting reaches both optimisers.
 TEST(Train, WeightDecayTakesEffect) {
+  INVR_REQUIRE_TORCH();
   ModelConfig config = test::toy_config();
   config.epochs = 3;
   test::TempDir plain_dir, decayed_dir;

@@ -2,6 +2,7 @@
 // of the user's other positives for data whose order means nothing.
 #include <gtest/gtest.h>
 
+#include "build_features.h"
 #include "invr/error.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
@@ -73,6 +74,7 @@ TEST(TrainingData, HistoryEventsKeepTheGivenOrderSkipUnknownsAndStopAtL) {
 // other positives are the user's real taste. Validation is a seeded random
 // 10% of rows either way.
 TEST(TrainingData, SetHistoriesLearnUntimedDataThatPrefixesCannot) {
+  INVR_REQUIRE_TORCH();
   Progress::set_enabled(false);
   const Dataset data = untimed_toy();
   ModelConfig config = test::toy_config();

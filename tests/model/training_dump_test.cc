@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "build_features.h"
 #include "invr/model_train.h"
 #include "invr/npy.h"
 #include "invr/progress.h"
@@ -15,6 +16,7 @@ namespace invr {
 namespace {
 
 TEST(TrainingDump, HoldsTheExamplesInvrTrainsOn) {
+  INVR_REQUIRE_TORCH();
   Progress::set_enabled(false);
   test::TempDir model, dump;
   ModelConfig config = test::toy_config();

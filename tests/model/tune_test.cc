@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "invr/atomic_file.h"
 #include "invr/convert.h"
 #include "invr/error.h"
@@ -202,6 +203,7 @@ TEST(Tune, ATinyBudgetRunsOneTrial) {
 // The two-tower path: a trial trains towers into OUT/trial_model, scores them
 // on the validation rows and leaves no model behind.
 TEST(Tune, TwoTowerTrialTrainsAndScoresTheTowers) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   const Dataset d = test::make_toy_dataset();
   TuneOptions options = small_search(dir / "tt", 1);

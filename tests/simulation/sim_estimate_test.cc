@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "build_features.h"
 #include "sim_fixture.h"
 #include "simulation/sim_estimate.h"
 #include "simulation/sim_rng.h"
@@ -225,6 +226,7 @@ namespace invr {
 namespace {
 
 TEST(SimRetrain, RetrainingWarmStartsFromThePreviousModel) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   SimulationConfig config = test::tiny_config();
   config.params.retrain_interval_days = 1;
@@ -246,6 +248,7 @@ TEST(SimRetrain, RetrainingWarmStartsFromThePreviousModel) {
 // (daily retraining kept every model, about 100 MB each on Last.fm, and
 // filled the disk), while the initial model stays.
 TEST(SimRetrain, OnlyTheServedRetrainedModelStaysOnDisk) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   SimulationConfig config = test::tiny_config();
   config.params.days = 3;

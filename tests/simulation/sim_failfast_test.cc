@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "build_features.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "sim_fixture.h"
@@ -116,6 +117,7 @@ TEST(SimFailFast, NoItemLiveAtTheStart) {
 }
 
 TEST(SimFailFast, EmptySelectionAtTheStart) {
+  INVR_REQUIRE_TORCH();
   SimulationConfig config = config_for_oracle();
   config.job.selection.min_interactions = 1000000;  // no user qualifies
   test::TempDir dir;

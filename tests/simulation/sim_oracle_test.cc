@@ -10,6 +10,7 @@
 #include <map>
 #include <numeric>
 
+#include "build_features.h"
 #include "invr/atomic_io.h"
 #include "invr/baselines.h"
 #include "sim_test_world.h"
@@ -51,6 +52,7 @@ const SimulationWorld& world_of(const std::string& oracle) {
 }
 
 TEST(SimOracle, EachFamilyGivesProbabilitiesStrictlyBetweenZeroAndOne) {
+  INVR_REQUIRE_TORCH();
   for (const std::string family : kFamilies) {
     const SimulationWorld& world = world_of(family);
     ASSERT_TRUE(world.oracle) << family;
@@ -70,6 +72,7 @@ TEST(SimOracle, EachFamilyGivesProbabilitiesStrictlyBetweenZeroAndOne) {
 }
 
 TEST(SimOracle, TwoTowerZHasMeanZeroAndStandardDeviationOnePerUser) {
+  INVR_REQUIRE_TORCH();
   const SimulationWorld& world = world_of("two-tower");
   const auto items = static_cast<Index>(world.dataset.items.size());
   for (Index u = 0; u < static_cast<Index>(world.dataset.users.size()); ++u) {
@@ -165,6 +168,7 @@ TEST(SimOracle, PrunedEaseKeepsEachItemsLargestWeights) {
 }
 
 TEST(SimOracle, AUsersHigherScoredItemsAreClickedMoreOften) {
+  INVR_REQUIRE_TORCH();
   for (const std::string family : kFamilies) {
     const SimulationWorld& world = world_of(family);
     const auto items = static_cast<Index>(world.dataset.items.size());
@@ -205,6 +209,7 @@ std::unique_ptr<TwoTowerModel> seeded_model(const Dataset& data, const std::file
 }
 
 TEST(SimOracle, CalibrationReachesTheBaseCtrForEveryFamily) {
+  INVR_REQUIRE_TORCH();
   test::TempDir dir;
   for (const std::string family : kFamilies) {
     SimulationWorld world = world_of(family);
@@ -229,6 +234,7 @@ TEST(SimOracle, CalibrationReachesTheBaseCtrForEveryFamily) {
 // earliest, as this test once did, measured mostly which items a random third
 // happened to hold (1.09 to 1.60 over three seeds with a time-blind oracle).
 TEST(SimOracle, TwoTowerTruthDoesNotDependOnTheTimeline) {
+  INVR_REQUIRE_TORCH();
   Progress::set_enabled(false);
   // A generated world's clicks, stripped of time: a dataset whose taste is
   // real but whose items have no order.

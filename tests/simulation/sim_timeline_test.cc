@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "sim_test_world.h"
@@ -200,6 +201,7 @@ SimulationConfig untimed_run_config() {
 }
 
 TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
+  INVR_REQUIRE_TORCH();
   Progress::set_enabled(false);
   test::TempDir dir;
   const SimulationConfig config = untimed_run_config();
@@ -271,6 +273,7 @@ TEST(SimTimeline, DatasetWithoutTimestampsSimulatesEndToEnd) {
 // on the synthetic clock after the history; nothing of it is measured, the
 // job idles, and the model keeps retraining on its traffic.
 TEST(SimWarmup, WarmupDaysRunBeforeTheMeasuredDaysAndAreNotMeasured) {
+  INVR_REQUIRE_TORCH();
   Progress::set_enabled(false);
   test::TempDir dir;
   SimulationConfig config = untimed_run_config();

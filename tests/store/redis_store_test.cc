@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "build_features.h"
 #include "store_test_util.h"
 
 namespace invr::test {
@@ -18,6 +19,7 @@ std::string message_of(const std::function<void()>& action) {
 }
 
 TEST(RedisStore, AnUnreachableServerIsAnIoErrorNamingTheUriAndReason) {
+  INVR_REQUIRE_REDIS_CLIENT();
   const std::string uri = "redis://127.0.0.1:" + std::to_string(unused_loopback_port()) + "?prefix=x";
   const std::string message = message_of([&] { open_store(uri); });
   EXPECT_NE(message.find(uri + ": cannot connect to 127.0.0.1:"), std::string::npos) << message;
