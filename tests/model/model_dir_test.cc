@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "build_features.h"
 #include "invr/error.h"
 #include "invr/model_train.h"
 #include "invr/progress.h"
@@ -18,6 +19,7 @@ namespace fs = std::filesystem;
 class ModelDir : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    INVR_REQUIRE_TORCH();
     Progress::set_enabled(false);
     dir_ = new test::TempDir;
     data_ = new Dataset(test::make_toy_dataset());
