@@ -18,7 +18,7 @@
   } while (false)
 
 // The Redis client itself (a test that needs no redis-server);
-// INVR_REQUIRE_REDIS also needs one running.
+// INVR_REQUIRE_REDIS (redis_server.h) calls it, then needs one running.
 #define INVR_REQUIRE_REDIS_CLIENT()                                                 \
   do {                                                                              \
     if (!INVR_WITH_REDIS) GTEST_SKIP() << "built without Redis (INVR_WITH_REDIS=OFF)"; \

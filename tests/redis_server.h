@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "invr/version.h"
+#include "build_features.h"
 
 namespace invr::test {
 
@@ -70,7 +70,7 @@ int unused_loopback_port();
 
 #define INVR_REQUIRE_REDIS()                                                   \
   do {                                                                         \
-    if (!INVR_WITH_REDIS) GTEST_SKIP() << "built without Redis (INVR_WITH_REDIS=OFF)"; \
+    INVR_REQUIRE_REDIS_CLIENT();                                               \
     if (!::invr::test::RedisServer::available()) {                             \
       GTEST_SKIP() << "redis-server not found (set INVR_REDIS_SERVER)";        \
     }                                                                          \
