@@ -23,6 +23,8 @@ struct SimulateArgs {
   std::string arms = "control,invr-random,invr-score,invr-user-rank";
   std::string invr_slots = "3,8";
   std::string salt = "invr";
+  std::string sweep;
+  bool arms_given = false;
   std::string job_config, model_config;
   bool all_items = false;
   std::string cold_start, top_users, slots;
@@ -39,6 +41,11 @@ int run_simulate(const SimulateArgs& args) {
   config.experiment = experiment_from_arms(args.arms, parse_slots(args.invr_slots, "--invr-slots"),
                                            args.salt);
   if (!args.job_config.empty()) read_job_config(args.job_config, config.job);
+  if (!args.sweep.empty()) {
+    if (args.arms_given)
+      throw UsageError("give --arms or --sweep, not both: a sweep's arms are control and its points");
+    apply_sweep(config, args.sweep, parse_slots(args.invr_slots, "--invr-slots"), args.salt);
+  }
   if (!args.model_config.empty()) {
     read_model_config(args.model_config, config.model);
     config.model.threads = 1;  // deterministic training
@@ -94,7 +101,12 @@ std::function<int()> setup(CLI::App& app) {
   app.add_option("--arms", args->arms, "Comma-separated arms: control, invr-random, invr-score, "
                                        "invr-user-rank, invr-target, forward-longtail, popularity-penalty, "
                                        "xquad; knobs as xquad:lambda=0.5 (docs/methods.md)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([args](const std::string&) { args->arms_given = true; });
+  app.add_option("--sweep", args->sweep,
+                 "Knob sweep against one control: 'METHOD:KNOB=v1,v2,...;...' or default "
+                 "(docs/methods.md, \"Sweeps and frontiers\"); results.json gains the frontier and "
+                 "verdict");
   app.add_option("--invr-slots", args->invr_slots,
                  "Slate positions of InvR (and forward-longtail) items (1-based)")
       ->capture_default_str();

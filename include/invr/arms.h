@@ -68,6 +68,11 @@ struct Arm {
   ArmMethod method = ArmMethod::invr;
   // The knob of popularity-penalty (>= 0) and xquad ([0, 1]); 0 otherwise.
   double lambda = 0;
+  // InvR arms (random, score, user_rank): serve only candidates whose user
+  // rank is <= top_users, the lists a job at N = top_users would give from a
+  // generation computed at a larger N (docs/methods.md, "InvR's N as an arm
+  // knob"). 0 = every candidate. Command-line knob `n`.
+  std::int64_t top_users = 0;
 
   // The main pipeline's slate untouched: an InvR arm without an ordering.
   bool is_control() const { return method == ArmMethod::invr && !ordering; }

@@ -27,6 +27,7 @@
 //  - Bad settings throw UsageError naming the flag; bad files DataError/IoError.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -185,6 +186,42 @@ ModelConfig simulation_model_defaults();
 Experiment experiment_from_arms(std::string_view names, std::span<const int> slots,
                                 std::string salt = "invr");
 
+// ------------------------------------------------------------------- sweeps
+// One point of a knob sweep (docs/methods.md, "Sweeps and frontiers"): an arm
+// of the main run, named "METHOD:KNOB=VALUE" (or "METHOD" without a knob).
+struct SweepPoint {
+  std::string method;  // the arm's kind as written: invr-user-rank, xquad, ...
+  std::string knob;    // n, slots or lambda; empty for a method without one
+  std::string value;   // as written: "200", "3/8", "0.5"
+  Arm arm;
+};
+struct SweepSpec {
+  std::string text;  // the spec with "default" expanded
+  std::vector<SweepPoint> points;
+};
+
+// --sweep: "METHOD:KNOB=v1,v2,...;METHOD:KNOB=...;METHOD" (a method without a
+// knob is one point), or "default": invr-user-rank and invr-score at
+// n = N/4, N/2, N (N = top_users_per_item, the job's), forward-longtail at
+// slots = the first InvR slot, the InvR slots, and those plus one more, and
+// popularity-penalty and xquad at three lambdas each (docs/methods.md).
+// Knobs: n (InvR orderings but target), slots (inserting arms), lambda
+// (popularity-penalty, xquad). Inserting arms get `slots` unless the knob
+// sets them. UsageError naming --sweep for anything else.
+SweepSpec parse_sweep(std::string_view text, std::span<const int> slots,
+                      std::int64_t top_users_per_item);
+// The sweep's arms: one control ("control"), then every point, equal weights.
+Experiment sweep_experiment(const SweepSpec& sweep, std::string salt = "invr");
+struct SimulationConfig;
+// What `--sweep TEXT` does to a config (the CLI and invr.simulate call it
+// after reading --job-config): config.sweep and config.experiment from the
+// spec; the job's top_users_per_item raised to the largest n (logged), so
+// every InvR point's lists are cuts of the job's; and PSEI's
+// sufficient_impressions, which is read as a two-arm test's threshold,
+// scaled to the sweep's arm share: max(1, round(T * 2 / arms)).
+void apply_sweep(SimulationConfig& config, std::string_view text, std::span<const int> slots,
+                 std::string salt);
+
 struct SimulationConfig {
   SimulationParams params;
   // Arms and salt: default_experiment() (the server's) unless changed.
@@ -196,6 +233,9 @@ struct SimulationConfig {
   // none is given, retraining, the dataset oracle). threads is forced to 1.
   ModelConfig model = simulation_model_defaults();
   std::vector<ExperimentVariant> experiments;
+  // Set by --sweep: `experiment` is sweep_experiment(*sweep), and the results
+  // gain a frontier and a verdict (SweepResult).
+  std::optional<SweepSpec> sweep;
 };
 
 // Throws UsageError naming the flag for a value out of bounds, an invalid
@@ -337,6 +377,13 @@ struct RelativeChange {
   const char* interval = "percentile";  // "percentile" or "bca"
   // Set on the primary estimator only, when [ci_low, ci_high] excludes 0.
   bool significant = false;
+  // Metrics compared by permutation (not the paired ones): arm - control in
+  // the metric's own unit, with the permutation test's interval on that
+  // scale over every reshuffle. Defined where the relative change is not
+  // (control level 0); sweeps plot it (docs/methods.md). NaN otherwise.
+  double difference = NAN;
+  double difference_low = NAN;
+  double difference_high = NAN;
 };
 
 // One user-side metric (CTR or clicks per user) three ways: the paired
@@ -445,6 +492,41 @@ struct RunResult {
   SrmCheck srm;
 };
 
+// The frontier of a sweep and its verdict, from the main run's estimates.
+// Metrics: psei and producer_b50ps (higher is better), producer_t1ps (lower
+// is better), each as arm - control (RelativeChange::difference: defined
+// when control's level is 0, as a sweep's small arms often have it); x is
+// the primary CTR estimate (relative). Indices point into spec.points.
+struct SweepVerdictRow {
+  double ctr_budget = 0;  // 0, -0.01, -0.03: points with CTR change >= it are eligible
+  std::string metric;
+  std::size_t eligible = 0;
+  std::optional<std::size_t> winner;     // the largest gain among the eligible
+  std::optional<std::size_t> runner_up;  // the largest gain of another method
+  bool separated = false;                // the two intervals do not overlap
+};
+struct SweepResult {
+  SweepSpec spec;
+  std::string control;
+  const char* ctr_estimator = "paired";
+  // Per metric: the points another point (or control, at no change) beats
+  // on both CTR and the metric's gain.
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> dominated;
+  std::vector<SweepVerdictRow> verdict;  // budgets 0, -1%, -3% × metrics
+};
+// The metrics a frontier plots: key, label, whether higher is better, and
+// the factor from the metric's unit to percentage points (PSEI is already a
+// percentage; the shares are fractions).
+struct SweepMetric {
+  const char* key;
+  const char* label;
+  bool higher_is_better;
+  double to_points;
+};
+std::span<const SweepMetric> sweep_metrics();
+// Frontier and verdict of a sweep run (`main` holds one arm per point).
+SweepResult sweep_result(const SweepSpec& spec, const RunResult& main);
+
 struct SimulationResult {
   SimulationConfig config;
   std::string world_kind, world_name;
@@ -455,6 +537,7 @@ struct SimulationResult {
   RunResult main;
   std::vector<RunResult> experiments;
   std::optional<AaResult> aa;  // params.aa_salts > 0
+  std::optional<SweepResult> sweep;  // config.sweep
 };
 
 // Extra inputs and where to write working files.

@@ -182,9 +182,11 @@ struct SlateRequest {
 
 // InvR candidates of one ordering as slate items (source invr, score = stored
 // score, position 0): ids mapped through catalog.item_ids, unknown ids skipped,
-// order kept.
+// order kept. max_user_rank > 0 keeps only candidates whose user rank is at
+// most it (Arm::top_users).
 std::vector<SlateItem> map_candidates(const SlateCatalog& catalog,
-                                      const StoredCandidates& candidates, Ordering ordering);
+                                      const StoredCandidates& candidates, Ordering ordering,
+                                      std::int64_t max_user_rank = 0);
 
 // InvR insertion, a pure function. `main` is the ranked main slate (best
 // first, any length); `candidates` are in the arm's order. Candidates already

@@ -107,7 +107,7 @@ def simulate(out: str, *, world: str = "", data: str = "", model: str = "",
              invr_slots: str = "3,8", salt: str = "invr", job_config: str = "",
              model_config: str = "", name: str = "", producer_column: str = "producer_id",
              all_items: bool = False, cold_start_variants: str = "", top_users_variants: str = "",
-             slot_variants: str = "", **settings: Any) -> dict:
+             slot_variants: str = "", sweep: str = "", **settings: Any) -> dict:
     """The A/B simulator (`invr simulate`): writes OUT/results.json and
     OUT/exposures.tsv and returns results.json as a dict. Give world= (a
     folder from `invr generate`) or data= (an atomic dataset). settings: the
@@ -115,6 +115,9 @@ def simulate(out: str, *, world: str = "", data: str = "", model: str = "",
     Experiment variants, as the CLI's flags: all_items (--all-items),
     cold_start_variants ("random,content", --cold-start), top_users_variants
     ("50,200", --top-users-per-item), slot_variants ("1,2;5,10", --slots).
+    sweep: a knob sweep against one control instead of arms (--sweep,
+    "METHOD:KNOB=v1,v2;..." or "default"; docs/methods.md); the result then
+    has a "sweep" key with the frontier and the verdict.
     """
     text = _invr._simulate(out, world=world, data=data, name=name,
                            producer_column=producer_column, model=model, arms=arms,
@@ -122,7 +125,7 @@ def simulate(out: str, *, world: str = "", data: str = "", model: str = "",
                            model_config=model_config, all_items=all_items,
                            cold_start_variants=cold_start_variants,
                            top_users_variants=top_users_variants, slot_variants=slot_variants,
-                           **settings)
+                           sweep=sweep, **settings)
     return _json.loads(text)
 
 

@@ -24,7 +24,10 @@ struct SimulateArgs {
   // --top-users-per-item, --slots), the same text.
   bool all_items = false;
   std::string cold_start_variants, top_users_variants, slot_variants;
+  std::string sweep;  // --sweep
 };
+
+constexpr const char* kDefaultArms = "control,invr-random,invr-score,invr-user-rank";
 
 std::string simulate_call(const SimulateArgs& args, const py::kwargs& settings) {
   if (args.world.empty() == args.data.empty())
@@ -41,6 +44,11 @@ std::string simulate_call(const SimulateArgs& args, const py::kwargs& settings) 
   check_settings(simulation_param_specs(), config.params);
   config.experiment = experiment_from_arms(args.arms, parse_slots(args.invr_slots, "invr_slots"), args.salt);
   if (!args.job_config.empty()) read_job_config(args.job_config, config.job);
+  if (!args.sweep.empty()) {
+    if (args.arms != kDefaultArms)
+      throw py::value_error("give arms= or sweep=, not both: a sweep's arms are control and its points");
+    apply_sweep(config, args.sweep, parse_slots(args.invr_slots, "invr_slots"), args.salt);
+  }
   if (!args.model_config.empty()) {
     read_model_config(args.model_config, config.model);
     config.model.threads = 1;  // deterministic training, as the CLI
@@ -77,17 +85,18 @@ void bind_simulation(py::module_& m) {
            const std::string& producer_column, const std::string& model, const std::string& arms,
            const std::string& invr_slots, const std::string& salt, const std::string& job_config,
            const std::string& model_config, bool all_items, const std::string& cold_start_variants,
-           const std::string& top_users_variants, const std::string& slot_variants, const py::kwargs& settings) {
+           const std::string& top_users_variants, const std::string& slot_variants, const std::string& sweep,
+           const py::kwargs& settings) {
           return simulate_call({out, world, data, name, producer_column, model, arms, invr_slots, salt,
                                 job_config, model_config, all_items, cold_start_variants, top_users_variants,
-                                slot_variants}, settings);
+                                slot_variants, sweep}, settings);
         },
         py::arg("out"), py::arg("world") = "", py::arg("data") = "", py::arg("name") = "",
         py::arg("producer_column") = AtomicLoadOptions{}.producer_column, py::arg("model") = "",
-        py::arg("arms") = "control,invr-random,invr-score,invr-user-rank", py::arg("invr_slots") = "3,8",
+        py::arg("arms") = kDefaultArms, py::arg("invr_slots") = "3,8",
         py::arg("salt") = "invr", py::arg("job_config") = "", py::arg("model_config") = "",
         py::arg("all_items") = false, py::arg("cold_start_variants") = "", py::arg("top_users_variants") = "",
-        py::arg("slot_variants") = "",
+        py::arg("slot_variants") = "", py::arg("sweep") = "",
         "Runs `invr simulate`; returns results.json's text (see invr.simulate).");
 }
 

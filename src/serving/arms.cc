@@ -13,6 +13,7 @@
 
 #include "common/excerpt.h"
 #include "common/random.h"
+#include "common/split.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -100,6 +101,15 @@ void validate_method(const Arm& arm, const std::string& where) {
                                        where, arm.lambda, method)
                          : fmt::format("{}: lambda must be in [0, {}] for a {} arm, got {}", where,
                                        max_lambda, method, arm.lambda));
+  if (arm.top_users < 0)
+    throw UsageError(fmt::format("{}: top_users must be >= 0 (0: every candidate), got {}", where,
+                                 arm.top_users));
+  // target lists are an assignment planned at the job's N, not prefixes by
+  // user rank: cutting them would break what the assignment guarantees.
+  if (arm.top_users > 0 && (!arm.ordering || *arm.ordering == Ordering::target))
+    throw UsageError(fmt::format("{}: top_users (n) is for invr arms of ordering random, score or "
+                                 "user_rank",
+                                 where));
 }
 }  // namespace
 
@@ -174,17 +184,12 @@ double default_lambda(ArmMethod method) {
 }
 
 namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // One KNOB=VALUE of an arm's command-line form.
 void set_knob(Arm& arm, std::string_view knob, std::string_view text) {
   const std::size_t eq = knob.find('=');
-  const std::string_view key = trim(knob.substr(0, eq));
-  const std::string_view value = eq == std::string_view::npos ? "" : trim(knob.substr(eq + 1));
+  const std::string_view key = trim_blanks(knob.substr(0, eq));
+  const std::string_view value = eq == std::string_view::npos ? "" : trim_blanks(knob.substr(eq + 1));
   const std::string where = fmt::format("arm \"{}\"", excerpt(text));
   if (key == "lambda") {
     double lambda = 0;
@@ -192,6 +197,13 @@ void set_knob(Arm& arm, std::string_view knob, std::string_view text) {
     if (value.empty() || ec != std::errc() || end != value.data() + value.size())
       throw UsageError(fmt::format("{}: lambda must be a number, got \"{}\"", where, excerpt(value)));
     arm.lambda = lambda;
+  } else if (key == "n") {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < 1)
+      throw UsageError(fmt::format("{}: n (top users per item) must be an integer >= 1, got \"{}\"",
+                                   where, excerpt(value)));
+    arm.top_users = n;
   } else if (key == "slots") {
     arm.slots.clear();
     std::size_t begin = 0;
@@ -208,15 +220,16 @@ void set_knob(Arm& arm, std::string_view knob, std::string_view text) {
       begin = slash + 1;
     }
   } else {
-    throw UsageError(fmt::format("{}: unknown knob \"{}\"; expected lambda=NUMBER or slots=A/B",
+    throw UsageError(fmt::format("{}: unknown knob \"{}\"; expected lambda=NUMBER, n=INTEGER or "
+                                 "slots=A/B",
                                  where, excerpt(key)));
   }
 }
 }  // namespace
 
 Arm parse_arm(std::string_view text, std::span<const int> slots) {
-  text = trim(text);
-  const std::string_view kind = trim(text.substr(0, text.find(':')));
+  text = trim_blanks(text);
+  const std::string_view kind = trim_blanks(text.substr(0, text.find(':')));
   Arm arm;
   arm.name = std::string(text);
   if (kind.starts_with("invr-")) {

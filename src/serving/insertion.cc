@@ -7,11 +7,13 @@
 namespace invr {
 
 std::vector<SlateItem> map_candidates(const SlateCatalog& catalog,
-                                      const StoredCandidates& candidates, Ordering ordering) {
+                                      const StoredCandidates& candidates, Ordering ordering,
+                                      std::int64_t max_user_rank) {
   std::vector<SlateItem> out;
   const auto& list = candidates.of(ordering);
   out.reserve(list.size());
   for (const StoredCandidate& candidate : list) {
+    if (max_user_rank > 0 && candidate.user_rank > max_user_rank) continue;
     const Index item = catalog.item_ids.find(candidate.item);
     // The store may name items this catalog never loaded (newer generation).
     if (item == kNoIndex) continue;

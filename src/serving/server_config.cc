@@ -112,6 +112,7 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
   const std::string label = fmt::format("{}", number);
   const toml::node* slots = nullptr;
   const toml::node* lambda = nullptr;
+  const toml::node* top_users = nullptr;
   bool has_name = false, has_ordering = false;
   for (auto&& [key, node] : table) {
     const std::string_view k = key.str();
@@ -137,6 +138,8 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
       arm.method = *method;
     } else if (k == "lambda") {
       lambda = &node;
+    } else if (k == "top_users") {
+      top_users = &node;
     } else if (k == "slots") {
       slots = &node;
     } else if (k == "weight") {
@@ -147,7 +150,7 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
       const auto& where = key.source().begin;
       throw DataError(path.string(), where.line, where.column,
                       fmt::format("arm {}: unknown key '{}'; expected name, ordering, method, "
-                                  "lambda, slots, weight",
+                                  "lambda, top_users, slots, weight",
                                   label, excerpt(k)));
     }
   }
@@ -162,6 +165,13 @@ Arm read_arm(const fs::path& path, const toml::table& table, std::size_t number)
     const std::optional<double> value = toml_double(*lambda);
     if (!value) throw error_at(path, *lambda, fmt::format("arm {}: lambda must be a number", label));
     arm.lambda = *value;
+  }
+  if (top_users) {
+    const auto value = top_users->value<std::int64_t>();
+    if (!top_users->is_integer() || !value || *value < 0)
+      throw error_at(path, *top_users,
+                     fmt::format("arm {}: top_users must be an integer >= 0 (0: every candidate)", label));
+    arm.top_users = *value;
   }
   if (slots) arm.slots = read_slots(path, *slots, arm.name);
   else if (arm.inserts()) arm.slots = {3, 8};
@@ -253,6 +263,7 @@ std::string server_config_toml(const ServerConfig& config) {
       text += fmt::format("method = \"{}\"\n", arm_method_name(arm.method));
     if (arm.method == ArmMethod::popularity_penalty || arm.method == ArmMethod::xquad)
       text += fmt::format("lambda = {}\n", toml_number(arm.lambda));
+    if (arm.top_users > 0) text += fmt::format("top_users = {}\n", arm.top_users);
     text += fmt::format("slots = [{}]\nweight = {}\n", fmt::join(arm.slots, ", "),
                         toml_number(arm.weight));
   }

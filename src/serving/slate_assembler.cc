@@ -243,7 +243,7 @@ Slate SlateAssembler::Impl::finish(const SlateRequest& request, std::vector<Slat
   std::vector<SlateItem> candidates;
   bool inserting = false;
   if (arm && arm->ordering && request.invr) {
-    candidates = map_candidates(catalog, *request.invr, *arm->ordering);
+    candidates = map_candidates(catalog, *request.invr, *arm->ordering, arm->top_users);
     // A candidate list may predate the request's clock (simulated replays).
     std::erase_if(candidates, [&](const SlateItem& c) { return !available(c.item, request.now); });
     inserting = true;

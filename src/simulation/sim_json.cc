@@ -41,7 +41,10 @@ Json estimate_json(const RelativeChange& c) {
   return {{"change", number(c.change)},   {"ci_low", number(c.ci_low)},
           {"ci_high", number(c.ci_high)}, {"control", number(c.control)},
           {"arm", number(c.arm)},         {"interval", c.interval},
-          {"significant", c.significant}};
+          {"significant", c.significant},
+          {"difference", number(c.difference)},
+          {"difference_ci_low", number(c.difference_low)},
+          {"difference_ci_high", number(c.difference_high)}};
 }
 
 Json relative_json(const ArmResult& arm) {
@@ -115,7 +118,8 @@ Json arm_json(const Arm& arm) {
           {"slots", arm.slots},
           {"weight", arm.weight},
           {"method", arm.is_control() ? "control" : arm_method_name(arm.method)},
-          {"lambda", arm.lambda}};
+          {"lambda", arm.lambda},
+          {"top_users", arm.top_users}};
 }
 
 Json arm_json(const ArmResult& arm) {
@@ -138,6 +142,72 @@ void run_tables(const RunResult& run, Json& totals, Json& relative, Json& effect
     relative[arm.arm.name] = relative_json(arm);
     effects[arm.arm.name] = effects_json(arm);
   }
+}
+
+// One sweep point as the frontier and verdict show it: its CTR estimate (the
+// primary), its relative change on `metric` and its difference from control
+// in percentage points (docs/simulation.md, "Output").
+Json sweep_point_json(const SweepPoint& point, const RunResult& main, const SweepMetric& metric) {
+  Json out = {{"arm", point.arm.name},
+              {"method", point.method},
+              {"knob", point.knob.empty() ? Json(nullptr) : Json(point.knob)},
+              {"value", point.knob.empty() ? Json(nullptr) : Json(point.value)}};
+  for (const ArmResult& arm : main.arms) {
+    if (arm.arm.name != point.arm.name) continue;
+    const RelativeChange& ctr = arm.effects.ctr.paired ? *arm.effects.ctr.paired : arm.effects.ctr.cuped;
+    out["ctr_change"] = number(ctr.change);
+    out["ctr_ci_low"] = number(ctr.ci_low);
+    out["ctr_ci_high"] = number(ctr.ci_high);
+    out["change"] = out["ci_low"] = out["ci_high"] = nullptr;
+    out["difference"] = out["difference_ci_low"] = out["difference_ci_high"] = nullptr;
+    for (const auto& [key, c] : arm.relative)
+      if (key == metric.key) {
+        out["change"] = number(c.change);
+        out["ci_low"] = number(c.ci_low);
+        out["ci_high"] = number(c.ci_high);
+        out["difference"] = number(c.difference * metric.to_points);
+        out["difference_ci_low"] = number(c.difference_low * metric.to_points);
+        out["difference_ci_high"] = number(c.difference_high * metric.to_points);
+      }
+  }
+  return out;
+}
+
+Json sweep_json(const SweepResult& sweep, const RunResult& main) {
+  Json points = Json::array(), metrics = Json::array(), dominated = Json::object();
+  for (const SweepPoint& p : sweep.spec.points)
+    points.push_back({{"arm", p.arm.name},
+                      {"method", p.method},
+                      {"knob", p.knob.empty() ? Json(nullptr) : Json(p.knob)},
+                      {"value", p.knob.empty() ? Json(nullptr) : Json(p.value)}});
+  for (const SweepMetric& m : sweep_metrics())
+    metrics.push_back({{"key", m.key},
+                       {"label", m.label},
+                       {"better", m.higher_is_better ? "higher" : "lower"},
+                       {"unit", "percentage points"}});
+  for (const auto& [metric, indices] : sweep.dominated) {
+    dominated[metric] = Json::array();
+    for (std::size_t i : indices) dominated[metric].push_back(sweep.spec.points[i].arm.name);
+  }
+  Json verdict = Json::array();
+  for (const SweepVerdictRow& row : sweep.verdict) {
+    const SweepMetric* metric = nullptr;
+    for (const SweepMetric& m : sweep_metrics())
+      if (row.metric == m.key) metric = &m;
+    auto point = [&](const std::optional<std::size_t>& i) {
+      return i ? sweep_point_json(sweep.spec.points[*i], main, *metric) : Json(nullptr);
+    };
+    verdict.push_back({{"ctr_budget", row.ctr_budget},
+                       {"metric", row.metric},
+                       {"eligible", row.eligible},
+                       {"winner", point(row.winner)},
+                       {"runner_up", point(row.runner_up)},
+                       {"separated", row.separated}});
+  }
+  return {{"spec", sweep.spec.text},   {"control", sweep.control},
+          {"ctr_estimator", sweep.ctr_estimator}, {"points", points},
+          {"metrics", metrics},        {"dominated", dominated},
+          {"verdict", verdict}};
 }
 
 Json run_json(const RunResult& run) {
@@ -247,6 +317,7 @@ std::string results_json(const SimulationResult& r) {
     out["experiments"].push_back(std::move(relative_first));
   }
   if (r.aa) out["aa"] = aa_json(*r.aa);
+  if (r.sweep) out["sweep"] = sweep_json(*r.sweep, main);
   return out.dump(1) + "\n";
 }
 

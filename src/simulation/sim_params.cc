@@ -11,6 +11,7 @@
 
 #include "invr/error.h"
 #include "invr/simulation.h"
+#include "common/split.h"
 
 namespace invr {
 namespace {
@@ -79,26 +80,8 @@ const std::array<SimulationParamSpec, 21> kSpecs{{
      0.001, 1000, &P::visits_per_day},
 }};
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = text.find(separator, begin);
-    parts.push_back(text.substr(begin, end == std::string_view::npos ? end : end - begin));
-    if (end == std::string_view::npos) break;
-    begin = end + 1;
-  }
-  return parts;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<std::int64_t> parse_int(std::string_view text) {
-  text = trim(text);
+  text = trim_blanks(text);
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
@@ -146,7 +129,7 @@ ModelConfig simulation_model_defaults() {
 
 std::vector<int> parse_slots(std::string_view text, std::string_view flag) {
   std::vector<int> slots;
-  for (std::string_view part : split(text, ',')) {
+  for (std::string_view part : split_on(text, ',')) {
     const auto value = parse_int(part);
     if (!value || *value < 1 || *value > 100000)
       throw UsageError(fmt::format("{} \"{}\": expected comma-separated slate positions >= 1 "
@@ -167,9 +150,9 @@ ExperimentVariant all_items_variant() {
 
 std::vector<ExperimentVariant> cold_start_variants(std::string_view modes) {
   std::vector<ExperimentVariant> out;
-  if (trim(modes) == "both") modes = "random,content";
-  for (std::string_view part : split(modes, ',')) {
-    part = trim(part);
+  if (trim_blanks(modes) == "both") modes = "random,content";
+  for (std::string_view part : split_on(modes, ',')) {
+    part = trim_blanks(part);
     const auto mode = parse_cold_start(part);
     if (!mode)
       throw UsageError(fmt::format("--cold-start \"{}\": expected random, content or both "
@@ -189,7 +172,7 @@ std::vector<ExperimentVariant> cold_start_variants(std::string_view modes) {
 
 std::vector<ExperimentVariant> top_users_variants(std::string_view values) {
   std::vector<ExperimentVariant> out;
-  for (std::string_view part : split(values, ',')) {
+  for (std::string_view part : split_on(values, ',')) {
     const auto n = parse_int(part);
     if (!n || *n < 1)
       throw UsageError(fmt::format("--top-users-per-item \"{}\": expected comma-separated "
@@ -206,9 +189,9 @@ std::vector<ExperimentVariant> top_users_variants(std::string_view values) {
 
 std::vector<ExperimentVariant> slot_variants(std::string_view slot_sets) {
   std::vector<ExperimentVariant> out;
-  for (std::string_view part : split(slot_sets, ';')) {
+  for (std::string_view part : split_on(slot_sets, ';')) {
     ExperimentVariant v;
-    v.slots = parse_slots(trim(part), "--slots");
+    v.slots = parse_slots(trim_blanks(part), "--slots");
     v.name = fmt::format("slots_{}", fmt::join(*v.slots, "_"));
     v.description = fmt::format("InvR candidates at slate positions {}", fmt::join(*v.slots, ", "));
     out.push_back(std::move(v));
@@ -258,6 +241,14 @@ void validate(const SimulationConfig& config) {
                                  "arm is compared with), got {}",
                                  controls));
   validate(config.job);
+  // An arm's n cuts the job's lists by user rank; above the job's N it would
+  // silently serve the job's N instead.
+  for (const Arm& arm : config.experiment.arms)
+    if (arm.top_users > config.job.retrieval.top_users_per_item)
+      throw UsageError(fmt::format("arm \"{}\": n = {} exceeds the job's top_users_per_item {}; raise "
+                                   "[retrieval] top_users_per_item (--job-config) to at least {}",
+                                   arm.name, arm.top_users, config.job.retrieval.top_users_per_item,
+                                   arm.top_users));
   validate(config.slate);
   validate(config.model);
   if (config.params.slate_size > config.slate.max_n)
@@ -280,7 +271,7 @@ Experiment experiment_from_arms(std::string_view names, std::span<const int> slo
   Experiment experiment;
   experiment.salt = std::move(salt);
   // The serving stage's one parser of arm names and knobs (invr/arms.h).
-  for (std::string_view part : split(names, ',')) {
+  for (std::string_view part : split_on(names, ',')) {
     try {
       experiment.arms.push_back(parse_arm(part, slots));
     } catch (const UsageError& e) {

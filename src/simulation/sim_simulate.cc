@@ -133,6 +133,7 @@ SimulationResult simulate(SimulationWorld& world, const SimulationConfig& reques
                       result.users, result.items);
   result.main = simulation::run_simulation(main);
   if (params.aa_salts > 0) result.aa = simulation::aa_calibration(main);
+  if (config.sweep) result.sweep = sweep_result(*config.sweep, result.main);
 
   for (const ExperimentVariant& variant : config.experiments) {
     simulation::RunInputs run = main;

@@ -145,6 +145,12 @@ TEST(MapCandidates, MapsIdsSkipsUnknownAndKeepsOrder) {
   EXPECT_EQ(out[1].item, 0);
   EXPECT_DOUBLE_EQ(out[1].score, 0.25);
   EXPECT_TRUE(map_candidates(catalog, stored, Ordering::random).empty());
+  // An arm's n (Arm::top_users) keeps the candidates of user rank <= n only.
+  const auto cut = map_candidates(catalog, stored, Ordering::user_rank, 2);
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0].item, 2);
+  EXPECT_EQ(map_candidates(catalog, stored, Ordering::user_rank, 3).size(), 2u);
+  EXPECT_TRUE(map_candidates(catalog, stored, Ordering::score, 3).empty());
 }
 
 }  // namespace

@@ -51,6 +51,21 @@ TEST(ParseArm, ReadsEveryMethodAndItsKnob) {
   EXPECT_DOUBLE_EQ(parse_arm("popularity-penalty", kSlots).lambda, 0.1);
 }
 
+TEST(ParseArm, TheNKnobCutsAnInvrArmsListsByUserRank) {
+  const Arm arm = parse_arm("invr-user-rank:n=200", kSlots);
+  EXPECT_EQ(arm.ordering, Ordering::user_rank);
+  EXPECT_EQ(arm.top_users, 200);
+  EXPECT_EQ(arm.slots, kSlots);
+  EXPECT_EQ(parse_arm("invr-score", kSlots).top_users, 0);
+  EXPECT_NE(usage_error("invr-score:n=x").find("n (top users per item) must be an integer >= 1"),
+            std::string::npos);
+  EXPECT_NE(usage_error("invr-score:n=-3").find("must be an integer >= 1"), std::string::npos);
+  EXPECT_NE(usage_error("invr-target:n=3").find("top_users (n) is for invr arms"), std::string::npos);
+  EXPECT_NE(usage_error("control:n=3").find("top_users (n) is for invr arms"), std::string::npos);
+  EXPECT_NE(usage_error("forward-longtail:n=3").find("top_users (n) is for invr arms"),
+            std::string::npos);
+}
+
 TEST(ParseArm, BadNamesAndKnobsAreUsageErrorsNamingThem) {
   EXPECT_NE(usage_error("bogus").find("unknown arm \"bogus\""), std::string::npos);
   EXPECT_NE(usage_error("invr-best").find("unknown arm \"invr-best\""), std::string::npos);
@@ -126,9 +141,16 @@ lambda = 0.3
 [[experiment.arms]]
 name = "xq"
 method = "xquad"
+
+[[experiment.arms]]
+name = "ur50"
+ordering = "user_rank"
+top_users = 50
 )");
   const auto& arms = config.experiment.arms;
-  ASSERT_EQ(arms.size(), 5u);
+  ASSERT_EQ(arms.size(), 6u);
+  EXPECT_EQ(arms[1].top_users, 0);
+  EXPECT_EQ(arms[5].top_users, 50);
   EXPECT_TRUE(arms[0].is_control());
   EXPECT_EQ(arms[1].method, ArmMethod::invr);
   EXPECT_EQ(arms[1].slots, kSlots);
@@ -144,8 +166,9 @@ method = "xquad"
   test::write_file(dir / "back.toml", server_config_toml(config));
   ServerConfig back;
   read_server_config(dir / "back.toml", back);
-  ASSERT_EQ(back.experiment.arms.size(), 5u);
-  for (std::size_t a = 0; a < 5; ++a) {
+  ASSERT_EQ(back.experiment.arms.size(), 6u);
+  for (std::size_t a = 0; a < 6; ++a) {
+    EXPECT_EQ(back.experiment.arms[a].top_users, arms[a].top_users);
     EXPECT_EQ(back.experiment.arms[a].method, arms[a].method);
     EXPECT_EQ(back.experiment.arms[a].ordering, arms[a].ordering);
     EXPECT_EQ(back.experiment.arms[a].slots, arms[a].slots);
@@ -172,6 +195,12 @@ TEST(MethodArmsToml, BadKnobsAreDataErrorsNamingTheArmAndField) {
       {"[[experiment.arms]]\nname = \"t\"\nordering = \"score\"\nlambda = 1\n",
        "lambda: only popularity-penalty and xquad"},
       {"[[experiment.arms]]\nname = \"t\"\n", "name and ordering are required (or name and method"},
+      {"[[experiment.arms]]\nname = \"t\"\nordering = \"score\"\ntop_users = -1\n",
+       "arm 1: top_users must be an integer >= 0"},
+      {"[[experiment.arms]]\nname = \"t\"\nordering = \"target\"\ntop_users = 5\n",
+       "top_users (n) is for invr arms of ordering random, score or user_rank"},
+      {"[[experiment.arms]]\nname = \"xq\"\nmethod = \"xquad\"\ntop_users = 5\n",
+       "top_users (n) is for invr arms"},
   };
   for (const auto& c : cases) {
     try {
