@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "invr/error.h"
+#include "invr/read_file.h"
 #include "invr/report.h"
 
 namespace invr::cli {
@@ -29,6 +30,10 @@ int run_report(const ReportArgs& args) {
   spdlog::info("report: inlining Chart.js from {}", chartjs_path(options).string());
   write_report(args.results, args.out, options);
   fmt::print("wrote {} ({} KiB, works offline)\n", args.out, fs::file_size(args.out) / 1024);
+  // A sweep's verdict, also on the terminal (the page has it with the charts).
+  const std::string verdict =
+      sweep_verdict_text(read_whole_file(args.results, "the simulation results"), args.results);
+  if (!verdict.empty()) fmt::print("\n{}", verdict);
   return 0;
 }
 
@@ -40,6 +45,8 @@ std::function<int()> setup_report(CLI::App& app) {
       "'How much to trust this' box; then the SRM and A/A checks, the control CTR trend,\n"
       "Lorenz curves of producer exposure, relative changes with 95% CIs, metrics over days,\n"
       "treated-item exposure, user-side effects and one section per experiment (docs/report.md).\n"
+      "A sweep run (invr simulate --sweep) adds a Frontier section, and its verdict table is\n"
+      "printed after the page is written.\n"
       "Chart.js comes from Debian's libjs-chart.js; INVR_CHARTJS or --chartjs overrides it.\n"
       "Example: invr report --results sim/results.json --out sim/report.html");
   app.add_option("--results", args->results, "results.json written by invr simulate")->required();

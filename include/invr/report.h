@@ -48,4 +48,12 @@ void write_report(const std::filesystem::path& results_json, const std::filesyst
 std::string render_report(std::string_view results_text, const std::string& results_name,
                           std::string_view chartjs_source);
 
+// A knob sweep's verdict (results.json version 2, "sweep") as plain text:
+// a title line, then one aligned row per CTR budget and metric with the
+// winner, the runner-up of another method, their changes and CTR changes
+// with 95% intervals, and whether the lead is outside both intervals. ""
+// when the results have no sweep. The whole file is checked as for
+// render_report (DataError naming results_name and the JSON path).
+std::string sweep_verdict_text(std::string_view results_text, const std::string& results_name);
+
 }  // namespace invr

@@ -27,8 +27,25 @@
     }
   });
 
-  // 95% CI whiskers on bar charts: Chart.js has no error bars, so this plugin
-  // draws them on the chart's own canvas from each dataset's low/high arrays.
+  // 95% CI whiskers: Chart.js has no error bars, so these plugins draw them
+  // on the chart's own canvas. One whisker: a line from `from` to `to` (pixels)
+  // at `at` across the other axis, with caps `half` pixels long.
+  function whisker(ctx, horizontal, at, from, to, half) {
+    ctx.beginPath();
+    if (horizontal) {
+      ctx.moveTo(from, at); ctx.lineTo(to, at);
+      ctx.moveTo(from, at - half); ctx.lineTo(from, at + half);
+      ctx.moveTo(to, at - half); ctx.lineTo(to, at + half);
+    } else {
+      ctx.moveTo(at, from); ctx.lineTo(at, to);
+      ctx.moveTo(at - half, from); ctx.lineTo(at + half, from);
+      ctx.moveTo(at - half, to); ctx.lineTo(at + half, to);
+    }
+    ctx.stroke();
+  }
+  function missing(x) { return x === null || x === undefined; }
+
+  // Bar charts: each dataset's ciLow/ciHigh arrays, one vertical whisker a bar.
   var errorBars = {
     id: 'invrErrorBars',
     afterDatasetsDraw: function (chart) {
@@ -42,23 +59,65 @@
         chart.getDatasetMeta(i).data.forEach(function (bar, j) {
           var low = dataset.ciLow[j];
           var high = dataset.ciHigh[j];
-          if (low === null || high === null || low === undefined || high === undefined) return;
-          var top = scale.getPixelForValue(high);
-          var bottom = scale.getPixelForValue(low);
-          var half = Math.max(2, Math.min(6, (bar.width || 12) / 4));
-          ctx.beginPath();
-          ctx.moveTo(bar.x, top);
-          ctx.lineTo(bar.x, bottom);
-          ctx.moveTo(bar.x - half, top);
-          ctx.lineTo(bar.x + half, top);
-          ctx.moveTo(bar.x - half, bottom);
-          ctx.lineTo(bar.x + half, bottom);
-          ctx.stroke();
+          if (missing(low) || missing(high)) return;
+          whisker(ctx, false, bar.x, scale.getPixelForValue(high), scale.getPixelForValue(low),
+                  Math.max(2, Math.min(6, (bar.width || 12) / 4)));
         });
       });
       ctx.restore();
     }
   };
+
+  // Frontier scatter charts: dashed lines at the CTR budgets and at 0 under
+  // the points; over them, each point's horizontal (CTR) and vertical
+  // (metric) whiskers in its method's colour and its knob value beside it.
+  function frontierMarks(budgets) {
+    return {
+      id: 'invrFrontierMarks',
+      beforeDatasetsDraw: function (chart) {
+        var ctx = chart.ctx, area = chart.chartArea, x = chart.scales.x, y = chart.scales.y;
+        ctx.save();
+        ctx.strokeStyle = '#999';
+        ctx.fillStyle = '#666';
+        ctx.lineWidth = 1;
+        ctx.setLineDash([5, 4]);
+        ctx.font = '11px ' + Chart.defaults.font.family;
+        budgets.forEach(function (budget) {
+          var px = x.getPixelForValue(budget);
+          if (px < area.left || px > area.right) return;
+          ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
+          ctx.fillText('budget ' + number(budget) + '%', px + 3, area.top + 11);
+        });
+        var py = y.getPixelForValue(0);
+        if (py >= area.top && py <= area.bottom) {
+          ctx.setLineDash([2, 3]);
+          ctx.beginPath(); ctx.moveTo(area.left, py); ctx.lineTo(area.right, py); ctx.stroke();
+        }
+        ctx.restore();
+      },
+      afterDatasetsDraw: function (chart) {
+        var ctx = chart.ctx, x = chart.scales.x, y = chart.scales.y;
+        ctx.save();
+        ctx.lineWidth = 1.2;
+        ctx.font = '11px ' + Chart.defaults.font.family;
+        chart.data.datasets.forEach(function (dataset, i) {
+          if (!chart.isDatasetVisible(i)) return;
+          chart.getDatasetMeta(i).data.forEach(function (element, j) {
+            var p = dataset.data[j];
+            var color = p.dominated ? dataset.invrColor + '55' : dataset.invrColor;
+            ctx.strokeStyle = color;
+            ctx.fillStyle = color;
+            if (!missing(p.xLow) && !missing(p.xHigh))
+              whisker(ctx, true, element.y, x.getPixelForValue(p.xLow), x.getPixelForValue(p.xHigh), 3);
+            if (!missing(p.yLow) && !missing(p.yHigh))
+              whisker(ctx, false, element.x, y.getPixelForValue(p.yLow), y.getPixelForValue(p.yHigh), 3);
+            if (p.value) ctx.fillText(p.value, element.x + 6, element.y - 6);
+          });
+        });
+        ctx.restore();
+      }
+    };
+  }
 
   function number(x) {
     return Number(Number(x).toPrecision(4)).toString();
@@ -185,7 +244,74 @@
     };
   }
 
-  var builders = {lorenz: lorenz, relative: relative, line: line, histogram: histogram};
+  function signed(x) {
+    return (x > 0 ? '+' : '') + number(x) + '%';
+  }
+  function withInterval(x, low, high) {
+    var text = signed(x);
+    if (!missing(low) && !missing(high)) text += ' [' + signed(low) + ', ' + signed(high) + ']';
+    return text;
+  }
+
+  // Scale limits that keep every point, whisker, budget and (0, 0) in view.
+  function span(values) {
+    var low = 0, high = 0;
+    values.forEach(function (v) {
+      if (missing(v)) return;
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    });
+    var pad = Math.max(0.2, (high - low) * 0.08);
+    return {suggestedMin: low - pad, suggestedMax: high + pad};
+  }
+
+  // A sweep's frontier: one scatter series per method, its points joined in
+  // knob order; dominated points faded; control grey at (0, 0).
+  function frontier(spec) {
+    var xs = spec.budgets.slice(), ys = [];
+    var datasets = spec.series.map(function (s) {
+      var points = s.points.map(function (p) {
+        xs.push(p.x, p.x_low, p.x_high);
+        ys.push(p.y, p.y_low, p.y_high);
+        return {x: p.x, y: p.y, xLow: p.x_low, xHigh: p.x_high, yLow: p.y_low, yHigh: p.y_high,
+                arm: p.arm, value: p.value, dominated: p.dominated};
+      });
+      var colors = points.map(function (p) { return p.dominated ? s.color + '55' : s.color; });
+      return {label: s.label, data: points, invrColor: s.color, showLine: true, borderWidth: 2,
+              borderColor: s.color + 'aa', backgroundColor: s.color, pointBackgroundColor: colors,
+              pointBorderColor: colors, pointRadius: 5, pointHoverRadius: 7};
+    });
+    datasets.push({label: spec.control.label + ' (control)', invrColor: spec.control.color,
+                   data: [{x: 0, y: 0, arm: spec.control.label, value: '', dominated: false, control: true}],
+                   backgroundColor: spec.control.color, borderColor: spec.control.color,
+                   pointStyle: 'rectRot', pointRadius: 7, pointHoverRadius: 8});
+    var y = span(ys);
+    y.reverse = spec.reverse_y;
+    y.title = title(spec.y_title);
+    y.ticks = {callback: percentTick};
+    var x = span(xs);
+    x.type = 'linear';
+    x.title = title(spec.x_title);
+    x.ticks = {callback: percentTick};
+    return {
+      type: 'scatter',
+      data: {datasets: datasets},
+      plugins: [frontierMarks(spec.budgets)],
+      options: {
+        scales: {x: x, y: y},
+        plugins: {tooltip: {callbacks: {label: function (item) {
+          var p = item.raw;
+          if (p.control) return [p.arm + ' (control): the reference, at 0'];
+          return [p.arm + (p.dominated ? ' (dominated)' : ''),
+                  'CTR ' + withInterval(p.x, p.xLow, p.xHigh),
+                  spec.metric + ' ' + withInterval(p.y, p.yLow, p.yHigh)];
+        }}}}
+      }
+    };
+  }
+
+  var builders = {lorenz: lorenz, relative: relative, line: line, histogram: histogram,
+                  frontier: frontier};
   data.charts.forEach(function (spec) {
     try {
       var canvas = document.getElementById(spec.canvas);

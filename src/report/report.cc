@@ -53,6 +53,10 @@ std::string render_report(std::string_view results_text, const std::string& resu
   return report::render_page(results, chartjs_source);
 }
 
+std::string sweep_verdict_text(std::string_view results_text, const std::string& results_name) {
+  return report::verdict_text(report::read_results(results_text, results_name));
+}
+
 void write_report(const fs::path& results_json, const fs::path& html_out) {
   write_report(results_json, html_out, ReportOptions{});
 }

@@ -1,5 +1,6 @@
 #include "report/report_charts.h"
 
+#include <algorithm>
 #include <set>
 
 namespace invr::report {
@@ -62,6 +63,75 @@ Json relative_chart(const std::vector<std::string>& arms,
   if (labels.empty()) return nullptr;
   return {{"kind", "relative"}, {"labels", labels}, {"colors", colors_json},
           {"values", values},   {"low", low},       {"high", high}};
+}
+
+namespace {
+
+// Why a point cannot be plotted, or "" when it can.
+std::string missing_change(const Estimate* e, const std::string& label) {
+  if (!e) return "no " + label + " estimate";
+  if (e->change) return "";
+  return label + " change undefined" + (e->control && *e->control == 0 ? " (control 0)" : "");
+}
+
+Json frontier_point(const SweepPoint& p, const Estimate& ctr, const Estimate& metric,
+                    bool dominated) {
+  return {{"arm", p.arm},
+          {"value", p.value ? *p.value : std::string()},
+          {"x", *ctr.change * 100.0},
+          {"x_low", optional_number(ctr.ci_low, 100.0)},
+          {"x_high", optional_number(ctr.ci_high, 100.0)},
+          {"y", *metric.change * 100.0},
+          {"y_low", optional_number(metric.ci_low, 100.0)},
+          {"y_high", optional_number(metric.ci_high, 100.0)},
+          {"dominated", dominated}};
+}
+
+}  // namespace
+
+Json frontier_chart(const Results& results, std::size_t metric_index,
+                    std::vector<std::string>& left_off) {
+  const Sweep& sweep = *results.sweep;
+  const SweepMetric& metric = sweep.metrics[metric_index];
+  const std::vector<std::string>& dominated = sweep.dominated[metric_index];
+  constexpr std::size_t palette = sizeof(kPalette) / sizeof(kPalette[0]);
+  Json series = Json::array();
+  std::size_t methods = 0;
+  for (std::size_t i = 0; i < sweep.points.size(); ++i) {
+    const SweepPoint& p = sweep.points[i];
+    // A new method starts a series (the reader keeps a method's points together).
+    if (i == 0 || sweep.points[i - 1].method != p.method) {
+      series.push_back({{"label", p.knob ? p.method + " (" + *p.knob + ")" : p.method},
+                        {"color", kPalette[methods++ % palette]},
+                        {"points", Json::array()}});
+    }
+    const Estimate& ctr = results.analysis.effects.at(p.arm).ctr.pick(sweep.ctr_estimator);
+    const Estimate* change = nullptr;
+    if (auto rel = results.relative.find(p.arm); rel != results.relative.end())
+      if (auto e = rel->second.find(metric.key); e != rel->second.end()) change = &e->second;
+    std::string why = missing_change(&ctr, "CTR");
+    if (why.empty()) why = missing_change(change, metric.label);
+    if (!why.empty()) {
+      left_off.push_back(p.arm + ": " + why);
+      continue;
+    }
+    const bool faded = std::find(dominated.begin(), dominated.end(), p.arm) != dominated.end();
+    series.back()["points"].push_back(frontier_point(p, ctr, *change, faded));
+  }
+  if (left_off.size() == sweep.points.size()) return nullptr;
+  std::set<double> budgets;
+  for (const auto& row : sweep.verdict) budgets.insert(row.ctr_budget * 100.0);
+  const std::string estimator = sweep.ctr_estimator == "paired" ? "paired counterfactual" : "CUPED";
+  return {{"kind", "frontier"},
+          {"metric", metric.label},
+          {"x_title", "→ better: CTR change against control (%, " + estimator + ")"},
+          {"y_title", metric.higher_is_better ? "↑ better: " + metric.label + " change (%)"
+                                              : "↑ better (axis reversed, lower is better): " +
+                                                    metric.label + " change (%)"},
+          {"reverse_y", !metric.higher_is_better},
+          {"budgets", Json(std::vector<double>(budgets.begin(), budgets.end()))},
+          {"control", {{"label", results.control}, {"color", kControlColor}}},
+          {"series", series}};
 }
 
 bool has_producer_window(const Results& results) {

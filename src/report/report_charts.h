@@ -34,6 +34,14 @@ Json lorenz_chart(const Results& results, ArmColors& colors);
 Json relative_chart(const std::vector<std::string>& arms,
                     const std::map<std::string, Changes>& relative, const RelativeMetric& metric,
                     ArmColors& colors);
+// A sweep's frontier for results.sweep->metrics[metric]: x = the CTR change
+// (the sweep's CTR estimator), y = the metric's change, both percent with
+// their intervals; one series per method (its own colour), points in knob
+// order and labelled with the knob value, `dominated` flagged; control at
+// (0, 0); the verdict's CTR budgets as percent. A point whose CTR or metric
+// change is null is left off and described in `left_off` ("ARM: why").
+// Null when no point is left.
+Json frontier_chart(const Results& results, std::size_t metric, std::vector<std::string>& left_off);
 // Whether every daily row has its 7-day producer window (version 2).
 bool has_producer_window(const Results& results);
 // A daily metric per arm: "ctr", "producer_b50ps" or "psei". Producer B50PS

@@ -87,6 +87,16 @@ std::string trust_section(const Results& results);
 // The oracle's kind and holdout fit, one sentence; "" for a synthetic world.
 std::string oracle_sentence(const WorldInfo& world);
 
+// A knob sweep (report_frontier.cc); callers check results.sweep first.
+// The paragraph that opens the Frontier section: what the charts show.
+std::string frontier_intro(const Results& results);
+// The verdict rows: per CTR budget and metric, winner and runner-up with
+// their changes and intervals, and whether the lead is outside both.
+std::string verdict_table(const Sweep& sweep);
+// The same rows as plain text with aligned columns and a title line; "" when
+// the results have no sweep.
+std::string verdict_text(const Results& results);
+
 // The whole page (report_page.cc).
 std::string render_page(const Results& results, std::string_view chartjs_source);
 

@@ -8,9 +8,6 @@
 #include "invr/error.h"
 
 namespace invr::report {
-namespace {
-
-// RFC 6901: "~" and "/" inside a key become "~0" and "~1".
 std::string pointer_segment(std::string_view key) {
   std::string out;
   for (char c : key) {
@@ -23,6 +20,8 @@ std::string pointer_segment(std::string_view key) {
   }
   return out;
 }
+
+namespace {
 
 // "a number" / "an object" for messages.
 std::string with_article(const char* type_name) {

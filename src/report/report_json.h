@@ -16,6 +16,9 @@ namespace invr::report {
 // the order the simulator wrote them.
 using Json = nlohmann::ordered_json;
 
+// A key as a JSON Pointer segment (RFC 6901: "~" and "/" become "~0" and "~1").
+std::string pointer_segment(std::string_view key);
+
 // Parses text; DataError(file, line, column, ...) if it is not JSON.
 Json parse_json(std::string_view text, const std::string& file);
 

@@ -126,6 +126,44 @@ void headline_sections(Page& page, const Results& r) {
   }
 }
 
+// A knob sweep: the verdict table, then one frontier chart per metric.
+void frontier_section(Page& page, const Results& r) {
+  if (!r.sweep) return;
+  const Sweep& sweep = *r.sweep;
+  page.html("<section id=\"frontier\"><h2>Frontier: the sweep's points against CTR</h2>\n");
+  page.html(frontier_intro(r));
+  page.html(
+      "<h3>Verdict</h3>\n<p>Per CTR budget and metric: the best point whose CTR change is within "
+      "the budget, the best point of another method, and whether the winner's 95% interval "
+      "lies wholly on the better side of the runner-up's.</p>\n");
+  page.html(verdict_table(sweep));
+  for (std::size_t i = 0; i < sweep.metrics.size(); ++i) {
+    const SweepMetric& metric = sweep.metrics[i];
+    std::vector<std::string> left_off;
+    Json spec = frontier_chart(r, i, left_off);
+    const std::string label = html_escape(metric.label);
+    if (spec.is_null()) {
+      page.html(fmt::format(
+          "<p class=\"muted frontier-left-off\" data-metric=\"{}\">No {} frontier: no point has "
+          "both a CTR and a {} change.</p>\n",
+          html_escape(metric.key), label, label));
+      continue;
+    }
+    page.add_chart("chart-frontier-" + metric.key,
+                   fmt::format("{} change {} against CTR change →", metric.label,
+                               metric.higher_is_better ? "↑" : "↓ (axis reversed: up is better)"),
+                   std::move(spec), 420);
+    if (left_off.empty()) continue;
+    std::string why;
+    for (const auto& item : left_off) why += (why.empty() ? "" : "; ") + html_escape(item);
+    page.html(fmt::format(
+        "<p class=\"muted frontier-left-off\" data-metric=\"{}\">{} of {} points left off the {} "
+        "chart, their change being undefined: {}.</p>\n",
+        html_escape(metric.key), left_off.size(), sweep.points.size(), label, why));
+  }
+  page.html("</section>\n");
+}
+
 void overview_section(Page& page, const Results& r) {
   const std::map<std::string, Changes> shown = display_changes(r.relative, r.analysis.effects);
   page.html("<section id=\"summary\"><h2>The paper's metrics per arm</h2>\n");
@@ -259,6 +297,7 @@ std::string render_page(const Results& r, std::string_view chartjs_source) {
   page.html(srm_warning(r.analysis, "srm-warning"));
   headline_sections(page, r);
   page.html(trust_section(r));
+  frontier_section(page, r);
   overview_section(page, r);
   check_sections(page, r);
   exposure_sections(page, r);

@@ -294,6 +294,9 @@ Results read_results(std::string_view text, const std::string& file) {
       r.relative[arm.name] = read_changes(relative.at(arm.name), r.version);
   read_daily(root, r);
   if (r.version >= 2) read_main_analysis(root, r);
+  // After effects and relative: a sweep's verdict must agree with them.
+  if (r.version >= 2)
+    if (auto sweep = root.find("sweep")) r.sweep = read_sweep(*sweep, r);
 
   if (auto lorenz = root.find("lorenz"))
     read_per_arm(*lorenz, r,

@@ -7,6 +7,7 @@
 // A/A calibration and the oracle's fit; a version 1 file leaves them empty.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -205,6 +206,49 @@ struct WorldInfo {
   std::optional<Oracle> oracle;  // version 2, dataset worlds
 };
 
+// A knob sweep (version 2, "sweep"): method x knob points run as arms of
+// the main run against one control, the points each metric's frontier
+// dominates and the verdict per CTR budget and metric. The numbers of a
+// point are its arm's estimates in "effects" and "relative".
+struct SweepPoint {
+  std::string arm;
+  std::string method;
+  std::optional<std::string> knob;   // absent for a method without a knob
+  std::optional<std::string> value;  // as written in the spec ("0.5", "3/8")
+};
+
+struct SweepMetric {
+  std::string key;  // a metric of "relative" (find_metric knows it)
+  std::string label;
+  bool higher_is_better = true;
+};
+
+// A verdict row's winner or runner-up: a point and its numbers (fractions;
+// each equal to its arm's estimate in the file).
+struct SweepPick {
+  std::size_t point = 0;  // index in Sweep::points
+  std::optional<double> ctr_change, ctr_ci_low, ctr_ci_high;
+  std::optional<double> change, ci_low, ci_high;
+};
+
+struct SweepVerdict {
+  double ctr_budget = 0;   // a CTR change of at least this (<= 0) is eligible
+  std::size_t metric = 0;  // index in Sweep::metrics
+  long long eligible = 0;  // points within the budget
+  std::optional<SweepPick> winner;
+  std::optional<SweepPick> runner_up;  // the best eligible point of another method
+  bool separated = false;              // the two intervals do not overlap
+};
+
+struct Sweep {
+  std::string spec;
+  std::string ctr_estimator;       // "paired" or "cuped": the frontier's x axis
+  std::vector<SweepPoint> points;  // spec order, a method's points consecutive
+  std::vector<SweepMetric> metrics;
+  std::vector<std::vector<std::string>> dominated;  // per metric, arm names
+  std::vector<SweepVerdict> verdict;
+};
+
 struct Results {
   std::string file;  // where it was read from, for the page footer
   long long version = 1;
@@ -217,6 +261,7 @@ struct Results {
   std::map<std::string, std::vector<DailyPoint>> daily;  // by arm, by day
   RunAnalysis analysis;                                  // version 2
   std::optional<AaCalibration> aa;                       // version 2, when run
+  std::optional<Sweep> sweep;                            // version 2, a sweep run
   // Optional sections: empty when absent from the file.
   std::map<std::string, Curve> lorenz;
   std::map<std::string, Histogram> treated_histogram;

@@ -12,9 +12,6 @@
 namespace invr::report {
 namespace {
 
-// Rounding slack for range checks: the simulator writes doubles.
-constexpr double kSlack = 1e-9;
-
 // The largest valid level of a metric in `unit`.
 double top_of(Unit unit) {
   switch (unit) {
@@ -63,7 +60,12 @@ long long count(const Node& node, long long high = std::numeric_limits<long long
   return n;
 }
 
-// A relative change: arm / control - 1 cannot be below -1.
+bool excludes_zero(const Estimate& e) {
+  return e.ci_low && e.ci_high && (*e.ci_low > 0 || *e.ci_high < 0);
+}
+
+}  // namespace
+
 std::optional<double> relative_change(const Node& node) {
   const std::optional<double> x = node.number_or_null();
   if (x && *x < -1 - kSlack)
@@ -71,25 +73,19 @@ std::optional<double> relative_change(const Node& node) {
   return x;
 }
 
-// ci_low and ci_high: both numbers with low <= high, or both null.
 void read_interval(const Node& node, std::optional<double>& low, std::optional<double>& high,
-                   bool relative) {
-  const Node low_node = node.at("ci_low");
-  const Node high_node = node.at("ci_high");
+                   bool relative, std::string_view low_key, std::string_view high_key) {
+  const Node low_node = node.at(low_key);
+  const Node high_node = node.at(high_key);
   low = relative ? relative_change(low_node) : low_node.number_or_null();
   high = relative ? relative_change(high_node) : high_node.number_or_null();
   if (low.has_value() != high.has_value())
     (low ? high_node : low_node)
-        .fail("expected a number: ci_low and ci_high are both numbers or both null");
+        .fail(fmt::format("expected a number: {} and {} are both numbers or both null", low_key,
+                          high_key));
   if (low && *low > *high + kSlack)
-    low_node.fail(fmt::format("expected ci_low <= ci_high, found {} > {}", *low, *high));
+    low_node.fail(fmt::format("expected {} <= {}, found {} > {}", low_key, high_key, *low, *high));
 }
-
-bool excludes_zero(const Estimate& e) {
-  return e.ci_low && e.ci_high && (*e.ci_low > 0 || *e.ci_high < 0);
-}
-
-}  // namespace
 
 Estimate read_estimate(const Node& node, const RelativeMetric& metric, bool may_be_significant) {
   node.expect_object();

@@ -5,11 +5,23 @@
 
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 #include "report/report_json.h"
 #include "report/report_results.h"
 
 namespace invr::report {
+
+// Rounding slack for range checks: the simulator writes doubles.
+inline constexpr double kSlack = 1e-9;
+
+// A relative change (arm / control - 1): a number of at least -1, or null.
+std::optional<double> relative_change(const Node& node);
+// node's low_key and high_key: both numbers with low <= high, or both null;
+// `relative`: each a relative change.
+void read_interval(const Node& node, std::optional<double>& low, std::optional<double>& high,
+                   bool relative, std::string_view low_key = "ci_low",
+                   std::string_view high_key = "ci_high");
 
 // An estimate object E of `metric`. `may_be_significant`: whether this is the
 // primary estimator, the only one "significant" may be true on.
@@ -31,5 +43,7 @@ AaCalibration read_aa(const Node& node, std::size_t treatment_arms);
 std::optional<Oracle> read_oracle(const Node& world);
 // daily[i].producer_7d.
 Concentration read_window(const Node& node);
+// sweep, checked against the run's arms and estimates (read before it).
+Sweep read_sweep(const Node& node, const Results& results);
 
 }  // namespace invr::report

@@ -3,11 +3,14 @@
 
 #include <string>
 
+#include "invr/report.h"
+#include "sweep_fixture.h"
 #include "test_util.h"
 
 namespace invr {
 namespace {
 namespace fs = std::filesystem;
+using test::count;
 
 #define REQUIRE_CLI()             \
   if (!fs::exists(INVR_CLI_PATH)) \
@@ -40,6 +43,41 @@ TEST(ReportCli, ReadsVersionTwo) {
   const std::string html = test::read_file(tmp / "report.html");
   EXPECT_NE(html.find("id=\"headline\""), std::string::npos);
   EXPECT_NE(html.find("id=\"trust\""), std::string::npos);
+}
+
+TEST(ReportCli, SweepPrintsItsVerdictAfterTheWrite) {
+  REQUIRE_CLI();
+  test::TempDir tmp;
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  test::write_file(tmp / "results.json", test::sweep_fixture().dump(1));
+  const auto result =
+      test::run_cli("report --results " + (tmp / "results.json").string() + " --out " +
+                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto wrote = result.out.find("wrote " + (tmp / "report.html").string());
+  const auto verdict = result.out.find("\nSweep verdict: invr-user-rank:n=50,100,200;");
+  ASSERT_NE(wrote, std::string::npos) << result.out;
+  ASSERT_NE(verdict, std::string::npos) << result.out;
+  EXPECT_LT(wrote, verdict);
+  // The same text as the library function's.
+  EXPECT_EQ(
+      result.out.substr(verdict + 1),
+      sweep_verdict_text(test::read_file(tmp / "results.json"), (tmp / "results.json").string()));
+  EXPECT_NE(test::read_file(tmp / "report.html").find("id=\"chart-frontier-psei\""),
+            std::string::npos);
+}
+
+TEST(ReportCli, NoSweepNoVerdict) {
+  REQUIRE_CLI();
+  test::TempDir tmp;
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  const fs::path fixture = test::testdata_dir() / "simulation" / "results_v2.json";
+  const auto result =
+      test::run_cli("report --results " + fixture.string() + " --out " +
+                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out.find("Sweep verdict"), std::string::npos) << result.out;
+  EXPECT_EQ(count(result.out, "\n"), 1);  // just "wrote ..."
 }
 
 TEST(ReportCli, BadVersionTwoValueExitsOneNamingTheKey) {
