@@ -201,7 +201,8 @@ struct SweepSpec {
 };
 
 // --sweep: "METHOD:KNOB=v1,v2,...;METHOD:KNOB=...;METHOD" (a method without a
-// knob is one point), or "default": invr-user-rank and invr-score at
+// knob is one point); an entry "default" (alone or beside others) is
+// invr-user-rank and invr-score at
 // n = N/4, N/2, N (N = top_users_per_item, the job's), forward-longtail at
 // slots = the first InvR slot, the InvR slots, and those plus one more, and
 // popularity-penalty and xquad at three lambdas each (docs/methods.md).

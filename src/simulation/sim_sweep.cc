@@ -82,8 +82,12 @@ std::span<const SweepMetric> sweep_metrics() { return kMetrics; }
 SweepSpec parse_sweep(std::string_view text, std::span<const int> slots,
                       std::int64_t top_users_per_item) {
   SweepSpec spec;
-  const std::string_view trimmed = trim_blanks(text);
-  spec.text = trimmed == "default" ? default_spec(slots, top_users_per_item) : std::string(trimmed);
+  // "default" may stand beside other entries ("default;invr-target").
+  for (std::string_view entry : split_on(trim_blanks(text), ';')) {
+    if (!spec.text.empty()) spec.text += ';';
+    spec.text += trim_blanks(entry) == "default" ? default_spec(slots, top_users_per_item)
+                                                 : std::string(trim_blanks(entry));
+  }
   if (spec.text.empty()) throw UsageError("--sweep: empty; give METHOD:KNOB=v1,v2,... or default");
   for (std::string_view entry : split_on(spec.text, ';')) {
     entry = trim_blanks(entry);

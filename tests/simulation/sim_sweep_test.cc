@@ -60,6 +60,11 @@ TEST(SimSweep, TheDefaultSweepIsFiveMethodsAtThreeValuesAroundTheJobsN) {
             "invr-user-rank:n=250,500,1000;invr-score:n=250,500,1000;"
             "forward-longtail:slots=3,3/8,3/5/8;popularity-penalty:lambda=0.001,0.01,0.1;"
             "xquad:lambda=0.25,0.5,0.75");
+  // "default" beside other entries expands in place.
+  const SweepSpec more = parse_sweep("invr-target;default", kSlots, 1000);
+  EXPECT_EQ(more.points.size(), 16u);
+  EXPECT_EQ(more.points[0].arm.name, "invr-target");
+  EXPECT_EQ(more.text, "invr-target;" + spec.text);
   // A tiny N keeps distinct values only.
   EXPECT_EQ(parse_sweep("default", kSlots, 2).points.size(), 2u + 2u + 3u + 3u + 3u);
 }
