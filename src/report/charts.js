@@ -281,7 +281,7 @@
               borderColor: s.color + 'aa', backgroundColor: s.color, pointBackgroundColor: colors,
               pointBorderColor: colors, pointRadius: 5, pointHoverRadius: 7};
     });
-    datasets.push({label: spec.control.label + ' (control)', invrColor: spec.control.color,
+    datasets.push({label: spec.control.legend, invrColor: spec.control.color,
                    data: [{x: 0, y: 0, arm: spec.control.label, value: '', dominated: false, control: true}],
                    backgroundColor: spec.control.color, borderColor: spec.control.color,
                    pointStyle: 'rectRot', pointRadius: 7, pointHoverRadius: 8});

@@ -122,16 +122,20 @@ Json frontier_chart(const Results& results, std::size_t metric_index,
   std::set<double> budgets;
   for (const auto& row : sweep.verdict) budgets.insert(row.ctr_budget * 100.0);
   const std::string estimator = sweep.ctr_estimator == "paired" ? "paired counterfactual" : "CUPED";
-  return {{"kind", "frontier"},
-          {"metric", metric.label},
-          {"x_title", "→ better: CTR change against control (%, " + estimator + ")"},
-          {"y_title", metric.higher_is_better ? "↑ better: " + metric.label + " change (%)"
-                                              : "↑ better (axis reversed, lower is better): " +
-                                                    metric.label + " change (%)"},
-          {"reverse_y", !metric.higher_is_better},
-          {"budgets", Json(std::vector<double>(budgets.begin(), budgets.end()))},
-          {"control", {{"label", results.control}, {"color", kControlColor}}},
-          {"series", series}};
+  return {
+      {"kind", "frontier"},
+      {"metric", metric.label},
+      {"x_title", "→ better: CTR change against control (%, " + estimator + ")"},
+      {"y_title", metric.higher_is_better
+                      ? "↑ better: " + metric.label + " change (%)"
+                      : "↑ better (reversed axis): " + metric.label + " change (%)"},
+      {"reverse_y", !metric.higher_is_better},
+      {"budgets", Json(std::vector<double>(budgets.begin(), budgets.end()))},
+      {"control",
+       {{"label", results.control},
+        {"legend", results.control == "control" ? results.control : results.control + " (control)"},
+        {"color", kControlColor}}},
+      {"series", series}};
 }
 
 bool has_producer_window(const Results& results) {

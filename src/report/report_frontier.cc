@@ -48,8 +48,9 @@ std::string change_cell(const std::optional<double>& change, const std::optional
 // Winner or runner-up: the point, its metric change and its CTR change.
 std::string pick_cells(const Sweep& sweep, const SweepPick& pick) {
   const SweepPoint& p = sweep.points[pick.point];
+  // The knob on its own line keeps the table narrow.
   std::string name = "<b>" + html_escape(p.method) + "</b>";
-  if (p.knob) name += " " + html_escape(knob_text(p));
+  if (p.knob) name += "<span class=\"knob\">" + html_escape(knob_text(p)) + "</span>";
   return fmt::format("<td class=\"text\" title=\"{}\">{}</td>", html_escape(p.arm), name) +
          change_cell(pick.change, pick.ci_low, pick.ci_high) +
          change_cell(pick.ctr_change, pick.ctr_ci_low, pick.ctr_ci_high);
@@ -99,9 +100,9 @@ std::string frontier_intro(const Results& r) {
 std::string verdict_table(const Sweep& sweep) {
   std::string html =
       "<div class=\"table-wrap\"><table class=\"sweep-verdict\"><thead><tr><th>CTR budget</th>"
-      "<th>Metric</th><th>Points within budget</th><th>Winner</th><th>Its change</th>"
-      "<th>Its CTR change</th><th>Runner-up (another method)</th><th>Its change</th>"
-      "<th>Its CTR change</th><th>Lead outside intervals</th></tr></thead><tbody>\n";
+      "<th>Metric</th><th>Points within budget</th><th>Winner</th><th>Change</th>"
+      "<th>CTR change</th><th>Runner-up (another method)</th><th>Change</th>"
+      "<th>CTR change</th><th>Lead outside intervals</th></tr></thead><tbody>\n";
   for (const SweepVerdict& row : sweep.verdict) {
     const SweepMetric& metric = sweep.metrics[row.metric];
     html += fmt::format(

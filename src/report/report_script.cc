@@ -64,6 +64,9 @@ td.caution { background: #fdf3d8; }
 .ci { display: block; color: #666; font-size: .75rem; }
 .levels { display: block; color: #555; font-size: .75rem; }
 .estimator { display: block; color: #777; font-size: .7rem; }
+.knob { display: block; color: #444; font-size: .8rem; }
+table.sweep-verdict { font-size: .85rem; }
+table.sweep-verdict th, table.sweep-verdict td { padding: .3rem .35rem; }
 table.headline tr.primary td { font-weight: 600; }
 table.headline tr.primary td .levels, table.headline tr.primary td .ci, table.headline tr.primary td .estimator { font-weight: normal; }
 .warning { border: 1px solid #d9534f; border-left: 6px solid #d9534f; background: #fff1f0; padding: .7rem 1rem; margin: 1rem 0; }

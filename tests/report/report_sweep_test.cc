@@ -288,6 +288,7 @@ TEST(ReportSweepPage, FrontierChartSpec) {
   EXPECT_EQ(psei["reverse_y"], false);
   EXPECT_EQ(psei["budgets"], Json({-3.0, -1.0, 0.0}));
   EXPECT_EQ(psei["control"]["label"], "control");
+  EXPECT_EQ(psei["control"]["legend"], "control");
   EXPECT_EQ(psei["control"]["color"], "#6b6b6b");
   EXPECT_EQ(psei["x_title"], "→ better: CTR change against control (%, paired counterfactual)");
   EXPECT_EQ(psei["y_title"], "↑ better: PSEI change (%)");
@@ -320,7 +321,7 @@ TEST(ReportSweepPage, FrontierChartSpec) {
   EXPECT_EQ(psei["series"][0]["points"][2]["dominated"], false);  // user rank n=200: the top
   const Json t1ps = chart(html, "chart-frontier-producer_t1ps");
   EXPECT_EQ(t1ps["reverse_y"], true);
-  EXPECT_EQ(t1ps["y_title"], "↑ better (axis reversed, lower is better): producer T1PS change (%)");
+  EXPECT_EQ(t1ps["y_title"], "↑ better (reversed axis): producer T1PS change (%)");
 }
 
 TEST(ReportSweepPage, VerdictRows) {
@@ -333,17 +334,20 @@ TEST(ReportSweepPage, VerdictRows) {
   // Budget -1%, PSEI: winner, its change and CTR, runner-up, lead inside the intervals.
   EXPECT_NE(table.find("<tr data-budget=\"-0.01\" data-metric=\"psei\"><th scope=\"row\">CTR "
                        "budget −1%</th><td class=\"text\">PSEI ↑</td><td>9 of 15</td>"
-                       "<td class=\"text\" title=\"invr-user-rank:n=100\"><b>invr-user-rank</b> "
-                       "n=100</td><td>+70.0% <span class=\"ci\">[+58.0, +82.0]</span></td>"
+                       "<td class=\"text\" title=\"invr-user-rank:n=100\"><b>invr-user-rank</b>"
+                       "<span class=\"knob\">n=100</span></td><td>+70.0% <span "
+                       "class=\"ci\">[+58.0, +82.0]</span></td>"
                        "<td>-0.8% <span class=\"ci\">[-1.1, -0.5]</span></td>"
-                       "<td class=\"text\" title=\"invr-score:n=100\"><b>invr-score</b> n=100</td>"
+                       "<td class=\"text\" title=\"invr-score:n=100\"><b>invr-score</b><span "
+                       "class=\"knob\">n=100</span></td>"
                        "<td>+55.0% <span class=\"ci\">[+45.0, +65.0]</span></td>"
                        "<td>-0.7% <span class=\"ci\">[-1.0, -0.4]</span></td><td>no</td></tr>"),
             std::string::npos)
       << table;
   // Budget 0: one point, no other method.
   EXPECT_EQ(count(table, "no other method within the budget"), 3);
-  EXPECT_NE(table.find("<b>popularity-penalty</b> lambda=0.1"), std::string::npos);
+  EXPECT_NE(table.find("<b>popularity-penalty</b><span class=\"knob\">lambda=0.1</span>"),
+            std::string::npos);
   // PSEI and producer B50PS at -3% lead outside the intervals.
   EXPECT_EQ(count(table, "<td class=\"better\">yes</td>"), 2);
   EXPECT_NE(table.find("data-metric=\"producer_t1ps\"><th scope=\"row\">CTR budget −3%</th>"
@@ -403,7 +407,8 @@ TEST(ReportSweepPage, NamesAreEscaped) {
   for (int i = 0; i < 3; ++i) points[i].method = "<b>rank</b>";
   const std::string html = page(test::sweep_fixture(points));
   EXPECT_EQ(html.find("<b>rank</b>"), std::string::npos);
-  EXPECT_NE(html.find("<b>&lt;b&gt;rank&lt;/b&gt;</b> n=100"), std::string::npos);
+  EXPECT_NE(html.find("<b>&lt;b&gt;rank&lt;/b&gt;</b><span class=\"knob\">n=100</span>"),
+            std::string::npos);
   EXPECT_NE(html.find("<code>&lt;b&gt;rank&lt;/b&gt;:n=50,100,200;"), std::string::npos);
 }
 

@@ -16,6 +16,7 @@
 
 #include "invr/error.h"
 #include "report/report_json.h"
+#include "sweep_fixture.h"
 #include "test_util.h"
 
 namespace invr {
@@ -182,6 +183,44 @@ TEST_F(ReportBrowserTest, VersionTwoFixtureRendersEveryChartWithoutErrors) {
   EXPECT_NE(dom_.find("0.15% → 1.27%"), std::string::npos);
   std::cout << "version 2 report screenshot: " << screenshot.string() << "\n";
   EXPECT_TRUE(fs::exists(screenshot)) << test::read_file(tmp_ / "chromium.log");
+}
+
+// A knob sweep (sweep_fixture.h: control + 5 methods x 3 values): every
+// frontier chart draws, with whiskers, labels and budget lines, and nothing
+// logs an error. The page and a screenshot of the frontier stay in the
+// output folder.
+TEST_F(ReportBrowserTest, SweepRendersEveryFrontierChartWithoutErrors) {
+  const fs::path out = output_dir();
+  const fs::path page = out / "report_sweep.html";
+  test::write_file(tmp_ / "results_sweep.json", test::sweep_fixture().dump(1));
+  write_report(tmp_ / "results_sweep.json", page);
+
+  const fs::path screenshot = out / "report_sweep.png";
+  fs::remove(screenshot);
+  const Status status = render_and_read(page, screenshot);
+  EXPECT_EQ(status.errors, "0") << status.error_list;
+  EXPECT_EQ(status.error_list, "<ul id=\"report-errors\" hidden=\"\"></ul>");
+  // 3 frontier + 4 relative (CTR, producer B50PS/T1PS, PSEI) + 3 daily.
+  EXPECT_EQ(status.expected, "10");
+  EXPECT_EQ(status.drawn, "10");
+  EXPECT_EQ(status.ready, "true");
+  for (const char* metric : {"psei", "producer_b50ps", "producer_t1ps"})
+    EXPECT_NE(dom_.find(std::string("<canvas id=\"chart-frontier-") + metric), std::string::npos)
+        << metric;
+  EXPECT_NE(dom_.find("<table class=\"sweep-verdict\">"), std::string::npos);
+  std::cout << "sweep report screenshot: " << screenshot.string() << "\n";
+  EXPECT_TRUE(fs::exists(screenshot)) << test::read_file(tmp_ / "chromium.log");
+
+  // Points with a null change are left off without breaking the chart.
+  std::vector<test::SweepFixturePoint> points = test::sweep_fixture_points();
+  points[14].psei.change.reset();
+  points[4].ctr.change.reset();
+  test::write_file(tmp_ / "results_sweep.json", test::sweep_fixture(points).dump(1));
+  write_report(tmp_ / "results_sweep.json", tmp_ / "left_off.html");
+  const Status left_off = render_and_read(tmp_ / "left_off.html");
+  EXPECT_EQ(left_off.errors, "0") << left_off.error_list;
+  EXPECT_EQ(left_off.drawn, "10");
+  EXPECT_EQ(left_off.ready, "true");
 }
 
 TEST_F(ReportBrowserTest, ScriptInNamesDoesNotBreakThePage) {
