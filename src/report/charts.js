@@ -82,11 +82,12 @@
         ctx.lineWidth = 1;
         ctx.setLineDash([5, 4]);
         ctx.font = '11px ' + Chart.defaults.font.family;
-        budgets.forEach(function (budget) {
+        budgets.forEach(function (budget, i) {
           var px = x.getPixelForValue(budget);
           if (px < area.left || px > area.right) return;
           ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
-          ctx.fillText('budget ' + number(budget) + '%', px + 3, area.top + 11);
+          // Neighbouring budgets' labels on alternate rows, so close lines stay legible.
+          ctx.fillText('budget ' + number(budget) + '%', px + 3, area.top + 11 + 12 * (i % 2));
         });
         var py = y.getPixelForValue(0);
         if (py >= area.top && py <= area.bottom) {
