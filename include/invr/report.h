@@ -12,8 +12,8 @@
 //    escaped for HTML, and the inlined JSON is escaped so that "</script>" or
 //    "<!--" in a name cannot end or change a <script> element.
 //  - Optional sections (lorenz, treated_exposure_histogram, users,
-//    experiments) that are absent just leave out their chart; unknown keys are
-//    ignored.
+//    experiments, sweep) that are absent just leave out their chart; unknown
+//    keys are ignored.
 //  - A malformed results file throws DataError naming the file and the JSON
 //    path at fault (for example "/totals/control/ctr: expected a number");
 //    invalid JSON names the 1-based line and column.
