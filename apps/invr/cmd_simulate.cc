@@ -10,6 +10,7 @@
 #include "command.h"
 #include "invr/atomic_io.h"
 #include "invr/error.h"
+#include "invr/report.h"
 #include "invr/simulation.h"
 #include "setting_flags.h"
 
@@ -67,8 +68,10 @@ int run_simulate(const SimulateArgs& args) {
   }
   const SimulationResult result = simulate(world, config, options);
   write_simulation_outputs(result, world, out);
-  std::cout << summary_text(result)
-            << fmt::format("Results: {}\nExposure log: {}\n", (out / "results.json").string(),
+  std::cout << summary_text(result);
+  if (result.sweep)  // the table `invr report` prints, from the same results text
+    std::cout << "\n" << sweep_verdict_text(results_json(result), (out / "results.json").string()) << "\n";
+  std::cout << fmt::format("Results: {}\nExposure log: {}\n", (out / "results.json").string(),
                            (out / "exposures.tsv").string());
   return 0;
 }
