@@ -34,4 +34,24 @@ inline SimulationResult simulate_tiny(const SimulationConfig& config,
   return simulate(tiny_world().world, config, options);
 }
 
+// Simulates the tiny world with `config` twice, in fresh folders, and writes
+// both outputs; `results` gets the first results.json and `same` whether the
+// second's is byte-identical (the determinism every caller asserts).
+struct TwoRuns {
+  SimulationResult first;
+  std::string results;
+  bool same = false;
+};
+inline TwoRuns simulate_tiny_twice(const SimulationConfig& config) {
+  TempDir a, b;
+  TwoRuns out;
+  out.first = simulate_tiny(config, a / "work");
+  const SimulationResult second = simulate_tiny(config, b / "work");
+  write_simulation_outputs(out.first, tiny_world().world, a / "out");
+  write_simulation_outputs(second, tiny_world().world, b / "out");
+  out.results = read_file(a / "out/results.json");
+  out.same = out.results == read_file(b / "out/results.json");
+  return out;
+}
+
 }  // namespace invr::test

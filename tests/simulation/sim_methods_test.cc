@@ -27,14 +27,11 @@ const ArmResult& arm_named(const SimulationResult& result, const std::string& na
 }
 
 TEST(SimMethods, ARunWithTheCompetingArmsCompletesAndIsDeterministic) {
-  test::TempDir a, b;
   const SimulationConfig config = methods_config();
-  const SimulationResult first = test::simulate_tiny(config, a / "work");
-  const SimulationResult second = test::simulate_tiny(config, b / "work");
-  write_simulation_outputs(first, test::tiny_world().world, a / "out");
-  write_simulation_outputs(second, test::tiny_world().world, b / "out");
-  const std::string results = test::read_file(a / "out/results.json");
-  EXPECT_EQ(results, test::read_file(b / "out/results.json"));
+  const test::TwoRuns runs = test::simulate_tiny_twice(config);
+  EXPECT_TRUE(runs.same) << "two runs of one seed wrote different results.json";
+  const SimulationResult& first = runs.first;
+  const std::string& results = runs.results;
 
   ASSERT_EQ(first.main.arms.size(), 4u);
   const ArmResult& forward = arm_named(first, "forward-longtail");

@@ -208,18 +208,15 @@ TEST(SimSweep, OverlappingIntervalsAreNotSeparatedAndControlDominatesALosingPoin
 }
 
 TEST(SimSweep, ATinySweepRunsEveryPointAgainstOneControlAndIsByteIdentical) {
-  test::TempDir a, b;
   SimulationConfig config = test::tiny_config();
   config.sweep = parse_sweep("invr-user-rank:n=5,20;xquad:lambda=0.3,0.6", kSlots,
                              config.job.retrieval.top_users_per_item);
   config.experiment = sweep_experiment(*config.sweep);
   validate(config);
-  const SimulationResult first = test::simulate_tiny(config, a / "work");
-  const SimulationResult second = test::simulate_tiny(config, b / "work");
-  write_simulation_outputs(first, test::tiny_world().world, a / "out");
-  write_simulation_outputs(second, test::tiny_world().world, b / "out");
-  const std::string results = test::read_file(a / "out/results.json");
-  EXPECT_EQ(results, test::read_file(b / "out/results.json"));
+  const test::TwoRuns runs = test::simulate_tiny_twice(config);
+  EXPECT_TRUE(runs.same) << "two runs of one seed wrote different results.json";
+  const SimulationResult& first = runs.first;
+  const std::string& results = runs.results;
   ASSERT_TRUE(first.sweep);
   EXPECT_EQ(first.main.arms.size(), 5u);
   EXPECT_EQ(first.sweep->verdict.size(), 9u);
