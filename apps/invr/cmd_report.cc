@@ -45,8 +45,9 @@ std::function<int()> setup_report(CLI::App& app) {
       "'How much to trust this' box; then the SRM and A/A checks, the control CTR trend,\n"
       "Lorenz curves of producer exposure, relative changes with 95% CIs, metrics over days,\n"
       "treated-item exposure, user-side effects and one section per experiment (docs/report.md).\n"
-      "A sweep run (invr simulate --sweep) adds a Frontier section, and its verdict table is\n"
-      "printed after the page is written.\n"
+      "A sweep run (invr simulate --sweep) adds a Frontier section (each exposure metric as\n"
+      "arm - control in percentage points against the relative CTR change), and its verdict\n"
+      "table is printed after the page is written.\n"
       "Chart.js comes from Debian's libjs-chart.js; INVR_CHARTJS or --chartjs overrides it.\n"
       "Example: invr report --results sim/results.json --out sim/report.html");
   app.add_option("--results", args->results, "results.json written by invr simulate")->required();

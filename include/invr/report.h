@@ -50,8 +50,11 @@ std::string render_report(std::string_view results_text, const std::string& resu
 
 // A knob sweep's verdict (results.json version 2, "sweep") as plain text:
 // a title line, then one aligned row per CTR budget and metric with the
-// winner, the runner-up of another method, their changes and CTR changes
-// with 95% intervals, and whether the lead is outside both intervals. ""
+// winner, the runner-up of another method, their differences from control
+// in the metric (arm - control in percentage points, the scale the
+// simulator ranks on; the winner's levels control -> arm beside it) and
+// their relative CTR changes, all with 95% intervals, and whether the lead
+// is outside both difference intervals. ""
 // when the results have no sweep. The whole file is checked as for
 // render_report (DataError naming results_name and the JSON path).
 std::string sweep_verdict_text(std::string_view results_text, const std::string& results_name);

@@ -86,8 +86,9 @@
           var px = x.getPixelForValue(budget);
           if (px < area.left || px > area.right) return;
           ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
-          // Neighbouring budgets' labels on alternate rows, so close lines stay legible.
-          ctx.fillText('budget ' + number(budget) + '%', px + 3, area.top + 11 + 12 * (i % 2));
+          // Each budget's label on its own row (the verdict has three): on a wide
+          // CTR axis even -3% and 0% sit close enough to overlap on one row.
+          ctx.fillText('budget ' + number(budget) + '%', px + 3, area.top + 11 + 12 * i);
         });
         var py = y.getPixelForValue(0);
         if (py >= area.top && py <= area.bottom) {
@@ -245,12 +246,14 @@
     };
   }
 
-  function signed(x) {
-    return (x > 0 ? '+' : '') + number(x) + '%';
+  // `unit`: '%' (the default) or ' pp' (percentage points).
+  function signed(x, unit) {
+    return (x > 0 ? '+' : '') + number(x) + (unit || '%');
   }
-  function withInterval(x, low, high) {
-    var text = signed(x);
-    if (!missing(low) && !missing(high)) text += ' [' + signed(low) + ', ' + signed(high) + ']';
+  function withInterval(x, low, high, unit) {
+    var text = signed(x, unit);
+    if (!missing(low) && !missing(high))
+      text += ' [' + signed(low, unit) + ', ' + signed(high, unit) + ']';
     return text;
   }
 
@@ -262,7 +265,8 @@
       low = Math.min(low, v);
       high = Math.max(high, v);
     });
-    var pad = Math.max(0.2, (high - low) * 0.08);
+    // Proportional, so a B50PS difference of a few hundredths of a point still spreads out.
+    var pad = high > low ? (high - low) * 0.08 : 0.2;
     return {suggestedMin: low - pad, suggestedMax: high + pad};
   }
 
@@ -275,7 +279,7 @@
         xs.push(p.x, p.x_low, p.x_high);
         ys.push(p.y, p.y_low, p.y_high);
         return {x: p.x, y: p.y, xLow: p.x_low, xHigh: p.x_high, yLow: p.y_low, yHigh: p.y_high,
-                arm: p.arm, value: p.value, dominated: p.dominated};
+                arm: p.arm, value: p.value, dominated: p.dominated, change: p.change};
       });
       var colors = points.map(function (p) { return p.dominated ? s.color + '55' : s.color; });
       return {label: s.label, data: points, invrColor: s.color, showLine: true, borderWidth: 2,
@@ -289,7 +293,9 @@
     var y = span(ys);
     y.reverse = spec.reverse_y;
     y.title = title(spec.y_title);
-    y.ticks = {callback: percentTick};
+    // y: arm - control in percentage points (spec.y_unit 'pp').
+    var yUnit = spec.y_unit ? ' ' + spec.y_unit : '%';
+    y.ticks = {callback: function (value) { return number(value) + yUnit; }};
     var x = span(xs);
     x.type = 'linear';
     x.title = title(spec.x_title);
@@ -303,9 +309,11 @@
         plugins: {tooltip: {callbacks: {label: function (item) {
           var p = item.raw;
           if (p.control) return [p.arm + ' (control): the reference, at 0'];
-          return [p.arm + (p.dominated ? ' (dominated)' : ''),
-                  'CTR ' + withInterval(p.x, p.xLow, p.xHigh),
-                  spec.metric + ' ' + withInterval(p.y, p.yLow, p.yHigh)];
+          var lines = [p.arm + (p.dominated ? ' (dominated)' : ''),
+                       'CTR ' + withInterval(p.x, p.xLow, p.xHigh),
+                       spec.metric + ' ' + withInterval(p.y, p.yLow, p.yHigh, yUnit)];
+          if (!missing(p.change)) lines.push(spec.metric + ' relative change ' + signed(p.change));
+          return lines;
         }}}}
       }
     };

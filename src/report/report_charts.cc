@@ -67,23 +67,31 @@ Json relative_chart(const std::vector<std::string>& arms,
 
 namespace {
 
-// Why a point cannot be plotted, or "" when it can.
-std::string missing_change(const Estimate* e, const std::string& label) {
-  if (!e) return "no " + label + " estimate";
-  if (e->change) return "";
-  return label + " change undefined" + (e->control && *e->control == 0 ? " (control 0)" : "");
+// Why a point cannot be plotted, or "" when it can: its CTR change (x) or
+// its difference from control in the metric (y) is missing.
+std::string missing_ctr(const Estimate& e) {
+  if (e.change) return "";
+  return std::string("CTR change undefined") + (e.control && *e.control == 0 ? " (control 0)" : "");
 }
 
+std::string missing_difference(const Estimate* e, const std::string& label) {
+  if (!e) return "no " + label + " estimate";
+  return e->difference ? "" : label + " difference not computed";
+}
+
+// x: the CTR change in percent; y: arm - control in percentage points, as
+// the simulator ranks points. The relative change goes to the tooltip.
 Json frontier_point(const SweepPoint& p, const Estimate& ctr, const Estimate& metric,
-                    bool dominated) {
+                    double to_points, bool dominated) {
   return {{"arm", p.arm},
           {"value", p.value ? *p.value : std::string()},
           {"x", *ctr.change * 100.0},
           {"x_low", optional_number(ctr.ci_low, 100.0)},
           {"x_high", optional_number(ctr.ci_high, 100.0)},
-          {"y", *metric.change * 100.0},
-          {"y_low", optional_number(metric.ci_low, 100.0)},
-          {"y_high", optional_number(metric.ci_high, 100.0)},
+          {"y", *metric.difference * to_points},
+          {"y_low", optional_number(metric.difference_ci_low, to_points)},
+          {"y_high", optional_number(metric.difference_ci_high, to_points)},
+          {"change", optional_number(metric.change, 100.0)},
           {"dominated", dominated}};
 }
 
@@ -109,14 +117,14 @@ Json frontier_chart(const Results& results, std::size_t metric_index,
     const Estimate* change = nullptr;
     if (auto rel = results.relative.find(p.arm); rel != results.relative.end())
       if (auto e = rel->second.find(metric.key); e != rel->second.end()) change = &e->second;
-    std::string why = missing_change(&ctr, "CTR");
-    if (why.empty()) why = missing_change(change, metric.label);
+    std::string why = missing_ctr(ctr);
+    if (why.empty()) why = missing_difference(change, metric.label);
     if (!why.empty()) {
       left_off.push_back(p.arm + ": " + why);
       continue;
     }
     const bool faded = std::find(dominated.begin(), dominated.end(), p.arm) != dominated.end();
-    series.back()["points"].push_back(frontier_point(p, ctr, *change, faded));
+    series.back()["points"].push_back(frontier_point(p, ctr, *change, metric.to_points, faded));
   }
   if (left_off.size() == sweep.points.size()) return nullptr;
   std::set<double> budgets;
@@ -126,9 +134,9 @@ Json frontier_chart(const Results& results, std::size_t metric_index,
       {"kind", "frontier"},
       {"metric", metric.label},
       {"x_title", "→ better: CTR change against control (%, " + estimator + ")"},
-      {"y_title", metric.higher_is_better
-                      ? "↑ better: " + metric.label + " change (%)"
-                      : "↑ better (reversed axis): " + metric.label + " change (%)"},
+      {"y_title", (metric.higher_is_better ? "↑ better: " : "↑ better (reversed axis): ") +
+                      metric.label + ", arm − control (pp)"},
+      {"y_unit", "pp"},
       {"reverse_y", !metric.higher_is_better},
       {"budgets", Json(std::vector<double>(budgets.begin(), budgets.end()))},
       {"control",

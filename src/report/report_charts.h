@@ -35,12 +35,14 @@ Json relative_chart(const std::vector<std::string>& arms,
                     const std::map<std::string, Changes>& relative, const RelativeMetric& metric,
                     ArmColors& colors);
 // A sweep's frontier for results.sweep->metrics[metric]: x = the CTR change
-// (the sweep's CTR estimator), y = the metric's change, both percent with
-// their intervals; one series per method (its own colour), points in knob
-// order and labelled with the knob value, `dominated` flagged; control at
-// (0, 0); the verdict's CTR budgets as percent. A point whose CTR or metric
-// change is null is left off and described in `left_off` ("ARM: why").
-// Null when no point is left.
+// (the sweep's CTR estimator, percent), y = the metric's difference arm -
+// control in percentage points (the simulator's scale for dominance and the
+// verdict), each with its interval, and the relative change (percent, or
+// null) for the tooltip; one series per method (its own colour), points in
+// knob order and labelled with the knob value, `dominated` flagged; control
+// at (0, 0); the verdict's CTR budgets as percent. A point whose CTR change
+// or metric difference is null is left off and described in `left_off`
+// ("ARM: why"). Null when no point is left.
 Json frontier_chart(const Results& results, std::size_t metric, std::vector<std::string>& left_off);
 // Whether every daily row has its 7-day producer window (version 2).
 bool has_producer_window(const Results& results);

@@ -38,6 +38,21 @@ std::string format_interval(double low, double high) {
   return fmt::format("[{:+.{}f}, {:+.{}f}]", low * 100.0, decimals, high * 100.0, decimals);
 }
 
+PointsText format_points(double x, const std::optional<double>& low,
+                         const std::optional<double>& high) {
+  double largest = std::fabs(x);
+  if (low && high) largest = std::max({largest, std::fabs(*low), std::fabs(*high)});
+  const int decimals = largest < 10 ? 2 : largest < 100 ? 1 : 0;
+  // A value that rounds to zero is "+0.00", never "-0.00".
+  const auto signed_fixed = [&](double v) {
+    if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;
+    return fmt::format("{:+.{}f}", v, decimals);
+  };
+  PointsText text{signed_fixed(x) + " pp", ""};
+  if (low && high) text.interval = "[" + signed_fixed(*low) + ", " + signed_fixed(*high) + "]";
+  return text;
+}
+
 std::string format_p_value(double p) {
   if (p >= 0.001) return fmt::format("{:.3g}", p);
   if (p == 0) return "0";  // below the smallest double: a huge mismatch

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,15 @@ std::string format_level(Unit unit, double x);
 std::string format_change(double fraction);
 // Interval bounds in percent, signed: "[-4.9, +1.3]", "[+589, +1022]".
 std::string format_interval(double low, double high);
+// A difference in percentage points and its interval: {"+13.5 pp",
+// "[+10.6, +15.2]"}; the interval "" without bounds. Decimals follow the
+// largest magnitude shown: 2 below 10 points, 1 below 100, else none.
+struct PointsText {
+  std::string value;
+  std::string interval;
+};
+PointsText format_points(double x, const std::optional<double>& low,
+                         const std::optional<double>& high);
 // "0.95", "0.0012", "3.2e-07".
 std::string format_p_value(double p);
 // "0.15% → 1.27%", or "" without both levels (version 1).

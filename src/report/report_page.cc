@@ -135,7 +135,10 @@ void frontier_section(Page& page, const Results& r) {
   page.html(
       "<h3>Verdict</h3>\n<p>Per CTR budget and metric: the best point whose CTR change is within "
       "the budget, the best point of another method, and whether the winner's 95% interval "
-      "lies wholly on the better side of the runner-up's.</p>\n");
+      "lies wholly on the better side of the runner-up's. A metric's cell is the difference arm "
+      "− control in percentage points with its 95% interval, under the levels <i>control → "
+      "arm</i>; CTR is a change relative to control. Hover a cell for its relative "
+      "change.</p>\n");
   page.html(verdict_table(sweep));
   for (std::size_t i = 0; i < sweep.metrics.size(); ++i) {
     const SweepMetric& metric = sweep.metrics[i];
@@ -145,12 +148,13 @@ void frontier_section(Page& page, const Results& r) {
     if (spec.is_null()) {
       page.html(fmt::format(
           "<p class=\"muted frontier-left-off\" data-metric=\"{}\">No {} frontier: no point has "
-          "both a CTR and a {} change.</p>\n",
+          "both a CTR change and a {} difference.</p>\n",
           html_escape(metric.key), label, label));
       continue;
     }
     page.add_chart("chart-frontier-" + metric.key,
-                   fmt::format("{} change {} against CTR change →", metric.label,
+                   fmt::format("{}, arm − control (percentage points) {} against CTR change →",
+                               metric.label,
                                metric.higher_is_better ? "↑" : "↓ (axis reversed: up is better)"),
                    std::move(spec), 420);
     if (left_off.empty()) continue;
@@ -158,8 +162,8 @@ void frontier_section(Page& page, const Results& r) {
     for (const auto& item : left_off) why += (why.empty() ? "" : "; ") + html_escape(item);
     page.html(fmt::format(
         "<p class=\"muted frontier-left-off\" data-metric=\"{}\">{} of {} points left off the {} "
-        "chart, their change being undefined: {}.</p>\n",
-        html_escape(metric.key), left_off.size(), sweep.points.size(), label, why));
+        "chart, their CTR change or {} difference being undefined: {}.</p>\n",
+        html_escape(metric.key), left_off.size(), sweep.points.size(), label, label, why));
   }
   page.html("</section>\n");
 }

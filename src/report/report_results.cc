@@ -265,6 +265,19 @@ const RelativeMetric* find_metric(std::string_view key) {
   return nullptr;
 }
 
+double points_per_unit(Unit unit) {
+  switch (unit) {
+    case Unit::kShare:
+      return 100.0;
+    case Unit::kPercent:
+      return 1.0;
+    case Unit::kIndex:
+    case Unit::kPerUser:
+      break;
+  }
+  return 0.0;
+}
+
 const Estimate& Effect::pick(const std::string& primary) const {
   // The reader guarantees a paired estimate whenever it is the primary.
   return primary == "paired" && paired ? *paired : cuped;

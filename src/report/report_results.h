@@ -52,13 +52,19 @@ const std::vector<RelativeMetric>& relative_metrics();
 const std::vector<RelativeMetric>& reported_metrics();
 // nullptr for a key the report does not know.
 const RelativeMetric* find_metric(std::string_view key);
+// Percentage points per unit of a level, the one place the factor is written:
+// 100 for a share (a fraction), 1 for a percentage (PSEI); 0 for a unit that
+// has no percentage points (Gini, per user).
+double points_per_unit(Unit unit);
 
 // A relative change against control with its 95% bootstrap interval (the
 // schema's estimate object E). change is absent when it is undefined (the
 // control level is 0); the interval is absent when none was computed.
 // Version 2 adds the absolute levels, the interval's kind and whether this
 // is the primary estimator's significant result; version 1 leaves them empty
-// and the page shades by the interval alone.
+// and the page shades by the interval alone. Permutation-tested estimates
+// also carry the difference arm - control in the metric's own unit (PSEI:
+// percent, shares: fractions), defined even when the control level is 0.
 struct Estimate {
   std::optional<double> change;
   std::optional<double> ci_low;
@@ -67,6 +73,9 @@ struct Estimate {
   std::optional<double> arm;      // level in the arm
   std::string interval;           // "percentile" or "permutation"; "" in version 1
   std::optional<bool> significant;
+  std::optional<double> difference;  // arm - control, in the metric's unit
+  std::optional<double> difference_ci_low;
+  std::optional<double> difference_ci_high;
 };
 
 // Relative changes by metric key ("ctr", "producer_b50ps", ...).
@@ -209,7 +218,9 @@ struct WorldInfo {
 // A knob sweep (version 2, "sweep"): method x knob points run as arms of
 // the main run against one control, the points each metric's frontier
 // dominates and the verdict per CTR budget and metric. The numbers of a
-// point are its arm's estimates in "effects" and "relative".
+// point are its arm's estimates in "effects" and "relative": its CTR change
+// (relative) and its difference from control in each metric (percentage
+// points), the two axes the simulator decides dominance and the verdict on.
 struct SweepPoint {
   std::string arm;
   std::string method;
@@ -221,14 +232,22 @@ struct SweepMetric {
   std::string key;  // a metric of "relative" (find_metric knows it)
   std::string label;
   bool higher_is_better = true;
+  Unit unit = Unit::kShare;  // of its levels: a share or a percentage (PSEI)
+  double to_points = 100;    // points_per_unit(unit): its difference in percentage points
 };
 
-// A verdict row's winner or runner-up: a point and its numbers (fractions;
-// each equal to its arm's estimate in the file).
+// A verdict row's winner or runner-up: a point and its numbers, each equal
+// to its arm's estimate in the file. CTR and `change` are relative changes
+// (fractions); `difference` is arm - control in percentage points, the scale
+// the simulator ranks and separates on; the levels (the metric's unit) are
+// the arm's estimate's, for the table.
 struct SweepPick {
   std::size_t point = 0;  // index in Sweep::points
   std::optional<double> ctr_change, ctr_ci_low, ctr_ci_high;
-  std::optional<double> change, ci_low, ci_high;
+  std::optional<double> change, ci_low, ci_high;  // null when control's level is 0
+  double difference = 0;                          // always defined for a pick
+  std::optional<double> difference_ci_low, difference_ci_high;
+  std::optional<double> control_level, arm_level;
 };
 
 struct SweepVerdict {
@@ -237,7 +256,7 @@ struct SweepVerdict {
   long long eligible = 0;  // points within the budget
   std::optional<SweepPick> winner;
   std::optional<SweepPick> runner_up;  // the best eligible point of another method
-  bool separated = false;              // the two intervals do not overlap
+  bool separated = false;              // the two difference intervals do not overlap
 };
 
 struct Sweep {

@@ -64,6 +64,27 @@ bool excludes_zero(const Estimate& e) {
   return e.ci_low && e.ci_high && (*e.ci_low > 0 || *e.ci_high < 0);
 }
 
+// E's "difference", "difference_ci_low", "difference_ci_high" (arm - control
+// in the metric's unit): optional, as files before them lack them; each a
+// number or null, the interval both or neither, ordered, and null with the
+// difference. Two levels in [0, top] differ by at most top.
+void read_difference(const Node& node, const RelativeMetric& metric, double top, Estimate& e) {
+  const Json& json = node.json();
+  if (json.contains("difference")) {
+    const Node difference = node.at("difference");
+    e.difference = difference.number_or_null();
+    if (e.difference && std::fabs(*e.difference) > top + kSlack)
+      difference.fail(fmt::format("expected a {} difference in [-{}, {}], found {}", metric.label,
+                                  top, top, *e.difference));
+  }
+  if (!json.contains("difference_ci_low") && !json.contains("difference_ci_high")) return;
+  read_interval(node, e.difference_ci_low, e.difference_ci_high, false, "difference_ci_low",
+                "difference_ci_high");
+  if (!e.difference && e.difference_ci_low)
+    node.at("difference_ci_low")
+        .fail("expected null: the difference is null (not computed), so is its interval");
+}
+
 }  // namespace
 
 std::optional<double> relative_change(const Node& node) {
@@ -105,6 +126,8 @@ Estimate read_estimate(const Node& node, const RelativeMetric& metric, bool may_
                              range_text(metric.unit), *x));
     (std::string_view(key) == "control" ? e.control : e.arm) = x;
   }
+
+  read_difference(node, metric, top, e);
 
   const Node interval = node.at("interval");
   e.interval = interval.string();

@@ -1,7 +1,10 @@
 // Reading results.json's "sweep" (docs/report.md, "Frontier"): every value
 // the frontier and the verdict table show is checked, and a verdict's
 // numbers must be its arm's estimates, so the table and the charts (drawn
-// from "effects" and "relative") cannot disagree.
+// from "effects" and "relative") cannot disagree. The simulator ranks and
+// separates points on their differences from control in percentage points
+// (a relative change is undefined where control's level is 0, as it often
+// is for a share in a sweep's small arms), so those are what is checked.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -82,6 +85,13 @@ std::vector<SweepMetric> read_metrics(const Node& node) {
     if (m.higher_is_better != known->higher_is_better)
       better.fail(fmt::format("expected \"{0}\": {0} is better for {1}",
                               known->higher_is_better ? "higher" : "lower", known->label));
+    m.unit = known->unit;
+    m.to_points = points_per_unit(m.unit);
+    // The frontier's y axis is a difference in percentage points.
+    if (m.to_points == 0)
+      key.fail(fmt::format("expected a share or a percentage (PSEI) for a difference in "
+                           "percentage points, found \"{}\" ({})",
+                           m.key, known->label));
     metrics.push_back(std::move(m));
   }
   if (metrics.empty()) node.fail("expected at least one metric");
@@ -95,15 +105,19 @@ std::size_t point_index(const Node& arm_node, const std::vector<SweepPoint>& poi
   arm_node.fail(fmt::format("arm \"{}\" is not a point of /sweep/points", arm));
 }
 
-// A number of the pick must be the one its arm's estimate has.
+// A number of the pick must be the one its arm's estimate has, times
+// `factor` (a difference in percentage points from one in the metric's unit).
 void check_same(const Node& node, const char* key, const std::optional<double>& value,
-                const Source& source, const char* source_key,
-                const std::optional<double>& expected) {
+                const Source& source, const char* source_key, std::optional<double> expected,
+                double factor = 1) {
+  if (expected) *expected *= factor;
   const bool same = value.has_value() == expected.has_value() &&
                     (!value || std::fabs(*value - *expected) <= 1e-6 + 1e-6 * std::fabs(*expected));
   if (!same)
-    node.at(key).fail(fmt::format("expected {} ({}/{}), found {}", optional_text(expected),
-                                  source.path, source_key, optional_text(value)));
+    node.at(key).fail(fmt::format("expected {} ({}/{}{}), found {}", optional_text(expected),
+                                  source.path, source_key,
+                                  factor == 1 ? std::string() : fmt::format(" × {:g}", factor),
+                                  optional_text(value)));
 }
 
 class SweepReader {
@@ -166,9 +180,29 @@ class SweepReader {
     check_same(node, "change", pick.change, *m, "change", m->estimate->change);
     check_same(node, "ci_low", pick.ci_low, *m, "ci_low", m->estimate->ci_low);
     check_same(node, "ci_high", pick.ci_high, *m, "ci_high", m->estimate->ci_high);
-    if (!pick.change)
-      node.at("change").fail("expected a number: a winner or runner-up has a defined change");
+    read_difference(node, *m, sweep_.metrics[metric].to_points, pick);
+    pick.control_level = m->estimate->control;
+    pick.arm_level = m->estimate->arm;
     return pick;
+  }
+
+  // The pick's difference in percentage points: its arm's E's difference
+  // (the metric's unit) times the metric's factor. The simulator ranks on it,
+  // so a winner or runner-up has one even where its relative change is null.
+  void read_difference(const Node& node, const Source& m, double to_points,
+                       SweepPick& pick) const {
+    const Node difference = node.at("difference");
+    const std::optional<double> value = difference.number_or_null();
+    read_interval(node, pick.difference_ci_low, pick.difference_ci_high, false,
+                  "difference_ci_low", "difference_ci_high");
+    check_same(node, "difference", value, m, "difference", m.estimate->difference, to_points);
+    check_same(node, "difference_ci_low", pick.difference_ci_low, m, "difference_ci_low",
+               m.estimate->difference_ci_low, to_points);
+    check_same(node, "difference_ci_high", pick.difference_ci_high, m, "difference_ci_high",
+               m.estimate->difference_ci_high, to_points);
+    if (!value)
+      difference.fail("expected a number: a winner or runner-up has a defined difference");
+    pick.difference = *value;
   }
 
   SweepVerdict read_row(const Node& node) const {
@@ -208,27 +242,34 @@ class SweepReader {
   }
 
  private:
-  // "separated" must say what the intervals show: the winner's lies wholly
-  // on the better side of the runner-up's.
+  // "separated" must say what the difference intervals show (the simulator
+  // decides it on them): the winner's lies wholly on the better side of the
+  // runner-up's.
   void read_separated(const Node& node, SweepVerdict& row) const {
     row.separated = node.boolean();
     const SweepPick* w = row.winner ? &*row.winner : nullptr;
     const SweepPick* u = row.runner_up ? &*row.runner_up : nullptr;
-    if (!w || !u || !w->ci_low || !u->ci_low) {
+    if (!w || !u || !w->difference_ci_low || !u->difference_ci_low) {
       if (row.separated)
-        node.fail("expected false: separation needs a winner and a runner-up with intervals");
+        node.fail(
+            "expected false: separation needs a winner and a runner-up with difference "
+            "intervals");
       return;
     }
-    const double gap = sweep_.metrics[row.metric].higher_is_better ? *w->ci_low - *u->ci_high
-                                                                   : *u->ci_low - *w->ci_high;
+    const double w_low = *w->difference_ci_low, w_high = *w->difference_ci_high;
+    const double u_low = *u->difference_ci_low, u_high = *u->difference_ci_high;
+    const double gap =
+        sweep_.metrics[row.metric].higher_is_better ? w_low - u_high : u_low - w_high;
     if (row.separated && gap <= -kSlack)
-      node.fail(
-          fmt::format("expected false: the intervals [{:.8g}, {:.8g}] and [{:.8g}, {:.8g}] overlap",
-                      *w->ci_low, *w->ci_high, *u->ci_low, *u->ci_high));
+      node.fail(fmt::format(
+          "expected false: the difference intervals [{:.8g}, {:.8g}] and [{:.8g}, {:.8g}] "
+          "(percentage points) overlap",
+          w_low, w_high, u_low, u_high));
     if (!row.separated && gap > kSlack)
       node.fail(fmt::format(
-          "expected true: the intervals [{:.8g}, {:.8g}] and [{:.8g}, {:.8g}] do not overlap",
-          *w->ci_low, *w->ci_high, *u->ci_low, *u->ci_high));
+          "expected true: the difference intervals [{:.8g}, {:.8g}] and [{:.8g}, {:.8g}] "
+          "(percentage points) do not overlap",
+          w_low, w_high, u_low, u_high));
   }
 
   const Results& r_;

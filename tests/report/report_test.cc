@@ -211,7 +211,8 @@ TEST_F(ReportBrowserTest, SweepRendersEveryFrontierChartWithoutErrors) {
   std::cout << "sweep report screenshot: " << screenshot.string() << "\n";
   EXPECT_TRUE(fs::exists(screenshot)) << test::read_file(tmp_ / "chromium.log");
 
-  // Points with a null change are left off without breaking the chart.
+  // Points with a null CTR change or difference are left off without
+  // breaking the chart.
   std::vector<test::SweepFixturePoint> points = test::sweep_fixture_points();
   points[14].psei.change.reset();
   points[4].ctr.change.reset();
@@ -221,6 +222,25 @@ TEST_F(ReportBrowserTest, SweepRendersEveryFrontierChartWithoutErrors) {
   EXPECT_EQ(left_off.errors, "0") << left_off.error_list;
   EXPECT_EQ(left_off.drawn, "10");
   EXPECT_EQ(left_off.ready, "true");
+
+  // Control's producer B50PS at 0: no relative change anywhere, every point
+  // still on the chart by its difference (the relative B50PS bar chart has
+  // nothing to draw, so 9 charts).
+  points = test::sweep_fixture_points();
+  for (auto& p : points) {
+    p.b50ps.difference = *p.b50ps.change * 0.0015;
+    p.b50ps.difference_half = p.b50ps.half * 0.0015;
+  }
+  test::SweepFixtureLevels levels;
+  levels.b50ps = 0;
+  test::write_file(tmp_ / "results_sweep.json", test::sweep_fixture(points, levels).dump(1));
+  write_report(tmp_ / "results_sweep.json", out / "report_sweep_control0.html");
+  const Status control0 = render_and_read(out / "report_sweep_control0.html");
+  EXPECT_EQ(control0.errors, "0") << control0.error_list;
+  EXPECT_EQ(control0.expected, "9");
+  EXPECT_EQ(control0.drawn, "9");
+  EXPECT_EQ(control0.ready, "true");
+  EXPECT_NE(dom_.find("<canvas id=\"chart-frontier-producer_b50ps\""), std::string::npos);
 }
 
 TEST_F(ReportBrowserTest, ScriptInNamesDoesNotBreakThePage) {
