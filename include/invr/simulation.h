@@ -502,7 +502,7 @@ struct SweepVerdictRow {
   double ctr_budget = 0;  // 0, -0.01, -0.03: points with CTR change >= it are eligible
   std::string metric;
   std::size_t eligible = 0;
-  std::optional<std::size_t> winner;     // the largest gain among the eligible
+  std::optional<std::size_t> winner;     // the largest gain among the eligible, if above 0
   std::optional<std::size_t> runner_up;  // the largest gain of another method
   bool separated = false;                // the two intervals do not overlap
 };

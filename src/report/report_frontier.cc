@@ -92,7 +92,7 @@ std::string pick_cells(const Sweep& sweep, const SweepPick& pick, const SweepMet
 std::string no_winner_text(const SweepVerdict& row, const SweepMetric& metric) {
   return row.eligible == 0
              ? std::string("no point within the budget")
-             : fmt::format("no point within the budget has a defined {} difference", metric.label);
+             : fmt::format("no point within the budget improves {}", metric.label);
 }
 
 const char* estimator_text(const Sweep& sweep) {

@@ -209,6 +209,9 @@ SweepResult sweep_result(const SweepSpec& spec, const RunResult& main) {
         ++row.eligible;
         if (better(p, row.winner)) row.winner = p;
       }
+      // A best gain of 0 or less is no win: nothing within the budget moves
+      // the metric the right way (Last.fm's B50PS is 0 in every arm).
+      if (row.winner && !(at[*row.winner].gain > 0)) row.winner.reset();
       if (row.winner) {
         for (std::size_t p = 0; p < at.size(); ++p)
           if (eligible(p) && spec.points[p].method != spec.points[*row.winner].method &&

@@ -658,8 +658,8 @@ TEST(ReportSweepText, RowsWithoutAWinner) {
             std::string::npos)
       << text;
   EXPECT_EQ(count(text, "no point within the budget\n"), 3);
-  EXPECT_NE(text.find("\n-1%         producer B50PS  9 of 15   no point within the budget has a "
-                      "defined producer B50PS difference\n"),
+  EXPECT_NE(text.find("\n-1%         producer B50PS  9 of 15   no point within the budget improves "
+                      "producer B50PS\n"),
             std::string::npos)
       << text;
 }

@@ -207,6 +207,19 @@ TEST(SimSweep, OverlappingIntervalsAreNotSeparatedAndControlDominatesALosingPoin
   EXPECT_EQ(r.dominated[0].second, (std::vector<std::size_t>{1}));
 }
 
+TEST(SimSweep, NoPointThatMovesAMetricTheRightWayMeansNoWinner) {
+  const SweepSpec spec = parse_sweep("invr-score:n=10;xquad:lambda=0.2", kSlots, 100);
+  // PSEI: both lose or stay put; T1PS: xquad lowers the top share.
+  const RunResult run = made_run(spec, {{-0.005, 0.0, 0.0}, {-0.002, -0.01, -0.02}});
+  const SweepResult r = sweep_result(spec, run);
+  const SweepVerdictRow& psei = row(r, -0.01, "psei");
+  EXPECT_EQ(psei.eligible, 2u);
+  EXPECT_FALSE(psei.winner);
+  EXPECT_FALSE(psei.runner_up);
+  EXPECT_FALSE(psei.separated);
+  EXPECT_EQ(row(r, -0.01, "producer_t1ps").winner, std::optional<std::size_t>(1));
+}
+
 TEST(SimSweep, ATinySweepRunsEveryPointAgainstOneControlAndIsByteIdentical) {
   SimulationConfig config = test::tiny_config();
   config.sweep = parse_sweep("invr-user-rank:n=5,20;xquad:lambda=0.3,0.6", kSlots,
