@@ -33,4 +33,10 @@ function(invr_public_target target export_name scope)
   set_target_properties(${target} PROPERTIES EXPORT_NAME ${export_name})
   add_library(invr::${export_name} ALIAS ${target})
   set_property(GLOBAL APPEND PROPERTY INVR_EXPORTED_TARGETS ${target})
+  if(INVR_SANITIZE)
+    # An instrumented static library needs the sanitizer runtimes wherever it
+    # is linked: an installed sanitizer build hands the flags to find_package
+    # consumers (Install.FindPackageExample under scripts/test_sanitize.sh).
+    target_link_options(${target} INTERFACE -fsanitize=address,undefined)
+  endif()
 endfunction()
