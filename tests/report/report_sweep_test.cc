@@ -21,31 +21,17 @@
 #include "report/report_json.h"
 #include "report/report_results.h"
 #include "sweep_fixture.h"
+#include "report_test_read.h"
 #include "test_util.h"
 
 namespace invr::report {
 namespace {
 using test::count;
 
-Results read(const Json& json) { return read_results(json.dump(), "results.json"); }
-std::string page(const Json& json) { return render_report(json.dump(), "results.json", "/**/"); }
-
-std::string read_error(const Json& json) {
-  try {
-    read(json);
-  } catch (const DataError& e) {
-    EXPECT_EQ(e.file(), "results.json");
-    return e.what();
-  }
-  return "";
-}
-
-std::string section(const std::string& html, const std::string& open,
-                    const std::string& close = "</section>") {
-  const auto begin = html.find(open);
-  if (begin == std::string::npos) return "";
-  return html.substr(begin, html.find(close, begin) + close.size() - begin);
-}
+using test_read::page;
+using test_read::read;
+using test_read::read_error;
+using test_read::section;
 
 Json charts_of(const std::string& html) {
   const std::string open = "<script type=\"application/json\" id=\"report-data\">";

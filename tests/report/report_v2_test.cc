@@ -16,6 +16,7 @@
 #include "report/report_json.h"
 #include "report/report_results.h"
 #include "report/report_trust.h"
+#include "report_test_read.h"
 #include "test_util.h"
 
 namespace invr::report {
@@ -29,27 +30,10 @@ Json load_v1() {
   return Json::parse(test::read_file(test::testdata_dir() / "simulation" / "results.json"));
 }
 
-Results read(const Json& json) { return read_results(json.dump(), "results.json"); }
-std::string page(const Json& json) { return render_report(json.dump(), "results.json", "/**/"); }
-
-// The DataError message for `json`, or "" when it reads.
-std::string read_error(const Json& json) {
-  try {
-    read(json);
-  } catch (const DataError& e) {
-    EXPECT_EQ(e.file(), "results.json");
-    return e.what();
-  }
-  return "";
-}
-
-// The HTML of the element that starts with `open` (up to its closing tag).
-std::string section(const std::string& html, const std::string& open,
-                    const std::string& close = "</section>") {
-  const auto begin = html.find(open);
-  if (begin == std::string::npos) return "";
-  return html.substr(begin, html.find(close, begin) + close.size() - begin);
-}
+using test_read::page;
+using test_read::read;
+using test_read::read_error;
+using test_read::section;
 
 // The trust line about `topic`, or an empty line.
 TrustLine trust_line(const Results& r, const std::string& topic) {
