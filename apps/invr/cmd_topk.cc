@@ -35,16 +35,17 @@ struct TopkArgs {
 
 // Embeddings must be finite (a NaN would silently sort anywhere) and of a
 // norm whose inner products stay finite (FAISS aborts on infinities).
-void check_loaded(const NpyArray<float>& m, const std::string& path) {
-  check_embeddings(MatrixView{m.data.data(), static_cast<std::int64_t>(m.rows()),
+void check_loaded(const MappedNpyMatrix& m, const std::string& path) {
+  check_embeddings(MatrixView{m.data(), static_cast<std::int64_t>(m.rows()),
                               static_cast<std::int64_t>(m.cols())},
                    path);
 }
 
 int run_topk(const TopkArgs& args) {
   const auto start = std::chrono::steady_clock::now();
-  const auto queries = read_npy_matrix<float>(args.queries);
-  const auto base = read_npy_matrix<float>(args.base);
+  // Inputs are read once: mapped, not copied (invr/npy.h, MappedNpyMatrix).
+  const MappedNpyMatrix queries(args.queries);
+  const MappedNpyMatrix base(args.base);
   if (queries.cols() != base.cols())
     throw DataError(args.queries, 0, 0,
                     fmt::format("queries have dimension {} ({} x {}) but --base {} has dimension {} "
@@ -66,7 +67,7 @@ int run_topk(const TopkArgs& args) {
     index = make_index(args.backend, static_cast<int>(dim), args.index);
     spdlog::info("building index '{}' over {} rows of dimension {}", args.backend, m, dim);
     const auto build_start = std::chrono::steady_clock::now();
-    index->add(m, base.data.data());
+    index->add(m, base.data());
     spdlog::info("index built in {:.1f} s",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count());
   }
@@ -79,13 +80,13 @@ int run_topk(const TopkArgs& args) {
   Progress progress("topk", static_cast<std::uint64_t>(n), "queries");
   for (std::int64_t q0 = 0; q0 < n; q0 += chunk) {
     const std::int64_t rows = std::min(chunk, n - q0);
-    const float* q = queries.data.data() + q0 * dim;
+    const float* q = queries.data() + q0 * dim;
     float* s = scores.data() + static_cast<std::size_t>(q0) * k;
     RowId* i = ids.data() + static_cast<std::size_t>(q0) * k;
     if (index)
       index->search(rows, q, args.k, s, i, args.search);
     else
-      exact_search(MatrixView{q, rows, dim}, MatrixView{base.data.data(), m, dim}, args.k, s, i, args.search);
+      exact_search(MatrixView{q, rows, dim}, MatrixView{base.data(), m, dim}, args.k, s, i, args.search);
     progress.add(static_cast<std::uint64_t>(rows));
   }
   progress.finish();

@@ -13,6 +13,10 @@
 #include <optional>
 #include <string_view>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "common/excerpt.h"
@@ -378,6 +382,22 @@ std::size_t NpyHeader::element_count() const {
   return count;
 }
 
+namespace {
+void check_dtype(const fs::path& path, const NpyHeader& header, NpyDtype wanted) {
+  if (header.dtype != wanted)
+    fail(path, fmt::format("expected dtype {} ('{}') but the file holds {} ('{}')",
+                           npy_dtype_name(wanted), info(wanted).descr, npy_dtype_name(header.dtype),
+                           info(header.dtype).descr));
+}
+
+void check_matrix(const fs::path& path, const std::vector<std::size_t>& shape) {
+  if (shape.size() != 2)
+    fail(path, fmt::format("expected a 2-D array (rows x columns) but the file holds a {}-D array "
+                           "(shape {})",
+                           shape.size(), shape_text(shape)));
+}
+}  // namespace
+
 NpyHeader read_npy_header(const fs::path& path) {
   std::uintmax_t size = 0;
   std::ifstream in = open_for_reading(path, size);
@@ -389,11 +409,7 @@ NpyArray<T> read_npy(const fs::path& path) {
   std::uintmax_t size = 0;
   std::ifstream in = open_for_reading(path, size);
   const NpyHeader header = read_header(in, path, size);
-  constexpr NpyDtype wanted = dtype_of<T>();
-  if (header.dtype != wanted)
-    fail(path, fmt::format("expected dtype {} ('{}') but the file holds {} ('{}')",
-                           npy_dtype_name(wanted), info(wanted).descr, npy_dtype_name(header.dtype),
-                           info(header.dtype).descr));
+  check_dtype(path, header, dtype_of<T>());
   NpyArray<T> array;
   array.shape = header.shape;
   array.data.resize(header.element_count());
@@ -406,10 +422,7 @@ NpyArray<T> read_npy(const fs::path& path) {
 template <typename T>
 NpyArray<T> read_npy_matrix(const fs::path& path) {
   NpyArray<T> array = read_npy<T>(path);
-  if (array.shape.size() != 2)
-    fail(path, fmt::format("expected a 2-D array (rows x columns) but the file holds a {}-D array "
-                           "(shape {})",
-                           array.shape.size(), shape_text(array.shape)));
+  check_matrix(path, array.shape);
   return array;
 }
 
@@ -419,6 +432,45 @@ template NpyArray<std::int64_t> read_npy<std::int64_t>(const fs::path&);
 template NpyArray<float> read_npy_matrix<float>(const fs::path&);
 template NpyArray<std::int32_t> read_npy_matrix<std::int32_t>(const fs::path&);
 template NpyArray<std::int64_t> read_npy_matrix<std::int64_t>(const fs::path&);
+
+MappedNpyMatrix::MappedNpyMatrix(const fs::path& path) {
+  const NpyHeader header = read_npy_header(path);  // the format and size checks
+  check_dtype(path, header, NpyDtype::float32);
+  check_matrix(path, header.shape);
+  rows_ = header.shape[0];
+  cols_ = header.shape[1];
+  const std::size_t bytes = header.data_offset + rows_ * cols_ * sizeof(float);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) != bytes) {
+    ::close(fd);
+    fail(path, "the file changed while it was opened (its size no longer matches its header)");
+  }
+  map_ = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  const int map_errno = errno;
+  ::close(fd);  // the mapping keeps the file open
+  if (map_ == MAP_FAILED) {
+    map_ = nullptr;
+    throw IoError(fmt::format("{}: cannot map {} bytes: {}", path.string(), bytes, std::strerror(map_errno)));
+  }
+  map_bytes_ = bytes;
+  // Headers are padded to a multiple of 64 bytes (16 in old files): the
+  // floats are aligned.
+  data_ = reinterpret_cast<const float*>(static_cast<const char*>(map_) + header.data_offset);
+}
+
+MappedNpyMatrix::MappedNpyMatrix(MappedNpyMatrix&& other) noexcept
+    : map_(other.map_), map_bytes_(other.map_bytes_), data_(other.data_), rows_(other.rows_),
+      cols_(other.cols_) {
+  other.map_ = nullptr;
+  other.map_bytes_ = 0;
+  other.data_ = nullptr;
+}
+
+MappedNpyMatrix::~MappedNpyMatrix() {
+  if (map_) ::munmap(map_, map_bytes_);
+}
 
 void write_npy(const fs::path& path, std::span<const float> data, std::span<const std::size_t> shape) {
   write_array(path, NpyDtype::float32, data.data(), data.size(), shape);

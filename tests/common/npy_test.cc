@@ -291,5 +291,53 @@ TEST(Npy, MatrixReaderRejectsOtherRanks) {
   }
 }
 
+// MappedNpyMatrix: the same values and the same refusals as read_npy_matrix.
+std::string map_error(const fs::path& path) {
+  try {
+    MappedNpyMatrix m(path);
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), path.string());
+    return e.message();
+  }
+  return "no error";
+}
+
+TEST(MappedNpyMatrix, MapsTheValuesReadNpyMatrixReads) {
+  test::TempDir dir;
+  std::vector<float> values(3 * 70);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) * 0.5f - 7;
+  const std::size_t shape[] = {3, 70};
+  write_npy(dir / "m.npy", values, shape);
+  MappedNpyMatrix mapped(dir / "m.npy");
+  ASSERT_EQ(mapped.rows(), 3u);
+  ASSERT_EQ(mapped.cols(), 70u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(mapped.data()) % alignof(float), 0u);
+  EXPECT_EQ(std::vector<float>(mapped.data(), mapped.data() + values.size()), values);
+  // Moving hands the mapping over; the moved-from object owns nothing.
+  MappedNpyMatrix moved(std::move(mapped));
+  EXPECT_EQ(mapped.data(), nullptr);
+  EXPECT_EQ(moved.data()[5], values[5]);
+  // An empty matrix maps too.
+  const std::size_t empty[] = {0, 4};
+  write_npy(dir / "e.npy", std::span<const float>(), empty);
+  EXPECT_EQ(MappedNpyMatrix(dir / "e.npy").rows(), 0u);
+}
+
+TEST(MappedNpyMatrix, RefusesWhatReadNpyMatrixRefuses) {
+  test::TempDir dir;
+  EXPECT_THROW(MappedNpyMatrix("/nonexistent/x.npy"), IoError);
+  EXPECT_NE(map_error(fixture("int64_2x2.npy")).find("expected dtype float32"), std::string::npos);
+  const std::vector<float> flat = {1, 2, 3};
+  const std::size_t one_d[] = {3};
+  write_npy(dir / "v.npy", flat, one_d);
+  EXPECT_NE(map_error(dir / "v.npy").find("expected a 2-D array"), std::string::npos);
+  const std::size_t shape[] = {1, 3};
+  write_npy(dir / "t.npy", flat, shape);
+  fs::resize_file(dir / "t.npy", fs::file_size(dir / "t.npy") - 4);  // truncated
+  const std::string message = map_error(dir / "t.npy");
+  EXPECT_FALSE(message.empty());
+  EXPECT_EQ(message, read_error<float>(dir / "t.npy")) << "the reader's own message";
+}
+
 }  // namespace
 }  // namespace invr
