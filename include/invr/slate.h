@@ -267,6 +267,11 @@ class SlateAssembler {
   const SlateCatalog& catalog() const;
   const SlateParams& params() const;
   std::string retrieval_spec() const;
+  // Recall@k of retrieval against exact search for these user embeddings
+  // (rows of `users`): the mean over rows of |index top-k ∩ exact top-k| / k
+  // (k = min(k, items)), with the assembler's search settings. 1 for exact
+  // retrieval and for no rows; the server measures it at start (issue 21).
+  double retrieval_recall(MatrixView users, int k) const;
   std::string ranker_name() const;
   int dim() const;
 

@@ -33,6 +33,7 @@ MetricsSnapshot snapshot_of(const ServerContext& context) {
   const auto world = context.world();
   snapshot.users = world->users->ids.size();
   snapshot.items = world->assembler->catalog().items();
+  snapshot.retrieval_recall = world->retrieval_recall;
   snapshot.event_log_bytes = context.events ? context.events->bytes() : 0;
   return snapshot;
 }

@@ -228,6 +228,9 @@ std::string Metrics::render(const MetricsSnapshot& snapshot) const {
   }
   header(out, "invr_catalog_items", "gauge", "Items the server can recommend.");
   out += fmt::format("invr_catalog_items {}\n", snapshot.items);
+  header(out, "invr_retrieval_recall", "gauge",
+         "Recall@retrieve_k of item retrieval against exact search, measured at start (1: exact).");
+  out += fmt::format("invr_retrieval_recall {:.4f}\n", snapshot.retrieval_recall);
   header(out, "invr_known_users", "gauge", "Users with an embedding and a history.");
   out += fmt::format("invr_known_users {}\n", snapshot.users);
   header(out, "invr_uptime_seconds", "gauge", "Seconds since the server started listening.");

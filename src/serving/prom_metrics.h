@@ -49,6 +49,7 @@ struct MetricsSnapshot {
   std::size_t users = 0;
   std::size_t items = 0;
   std::uint64_t event_log_bytes = 0;
+  double retrieval_recall = 1;  // ServingWorld::retrieval_recall
 };
 
 class Metrics {

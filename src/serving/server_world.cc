@@ -108,6 +108,27 @@ std::shared_ptr<ServingWorld> load_serving_world(const ServeSettings& serve, con
   std::vector<double> popularity = item_popularity(dataset);
   SlateCatalog catalog = make_catalog(dataset, std::move(items), std::move(popularity));
   world->assembler = std::make_shared<SlateAssembler>(std::move(catalog), slate, serve.retrieval);
+  if (serve.retrieval != "exact") {
+    // An approximate index trades recall for speed: measure it once, on up
+    // to 256 users spread over the dataset, so the operator sees the trade.
+    const auto recall_start = Clock::now();
+    const Matrix& all = users->embeddings;
+    const std::size_t sample = std::min<std::size_t>(256, all.rows);
+    Matrix rows(sample, all.cols);
+    for (std::size_t r = 0; r < sample; ++r) {
+      const std::size_t from = r * all.rows / sample;
+      std::copy_n(all.data.begin() + static_cast<std::ptrdiff_t>(from * all.cols), all.cols,
+                  rows.data.begin() + static_cast<std::ptrdiff_t>(r * all.cols));
+    }
+    const auto k = std::min<std::int64_t>(
+        slate.retrieve_k, static_cast<std::int64_t>(world->assembler->catalog().items()));
+    world->retrieval_recall = world->assembler->retrieval_recall(
+        MatrixView{rows.data.data(), static_cast<std::int64_t>(sample), static_cast<std::int64_t>(all.cols)},
+        static_cast<int>(k));
+    invr::logger().info("serve: retrieval '{}' recall@{} = {:.4f} against exact over {} users ({:.1f} s)",
+                        serve.retrieval, k, world->retrieval_recall, sample,
+                        std::chrono::duration<double>(Clock::now() - recall_start).count());
+  }
   users->ids = std::move(dataset.users);
   world->users = std::move(users);
   world->producers = std::move(dataset.producers);

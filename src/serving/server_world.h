@@ -43,6 +43,9 @@ struct ServingWorld {
   std::uint64_t model_serial = 1;  // new per model loaded: keys LiveSeen's embedding cache
   std::string model_version;       // model_version(dir): what a generation's manifest names
   std::shared_ptr<const ItemContent> content;
+  // Recall@retrieve_k of item retrieval against exact search, measured when
+  // the world was built (1 for exact retrieval; /metrics invr_retrieval_recall).
+  double retrieval_recall = 1;
 
   // The user's embedding row and seen items (the dataset's merged with
   // `live`). A user the dataset has no history for is embedded from their

@@ -349,6 +349,32 @@ Slate SlateAssembler::insert(std::span<const SlateItem> ranked, const SlateReque
 
 const SlateCatalog& SlateAssembler::catalog() const { return impl_->catalog; }
 const SlateParams& SlateAssembler::params() const { return impl_->params; }
+double SlateAssembler::retrieval_recall(MatrixView users, int k) const {
+  const Impl& im = *impl_;
+  k = static_cast<int>(std::min<std::int64_t>(k, im.items()));
+  if (!im.index || users.rows == 0 || k <= 0) return 1.0;
+  if (users.cols != im.dim())
+    throw UsageError(fmt::format("retrieval recall: users have dimension {}, items {}", users.cols,
+                                 im.dim()));
+  const auto cells = static_cast<std::size_t>(users.rows) * static_cast<std::size_t>(k);
+  std::vector<float> scores(cells), exact_scores(cells);
+  std::vector<RowId> ids(cells), exact_ids(cells);
+  im.search(users.rows, users.data, k, scores.data(), ids.data());
+  SearchParams exact_params;
+  exact_params.threads = static_cast<int>(im.params.threads);
+  exact_search(users, MatrixView{im.catalog.embeddings.data.data(), im.items(), im.dim()}, k,
+               exact_scores.data(), exact_ids.data(), exact_params);
+  double found = 0;
+  for (std::int64_t r = 0; r < users.rows; ++r) {
+    const auto row = static_cast<std::size_t>(r) * static_cast<std::size_t>(k);
+    std::vector<RowId> truth(exact_ids.begin() + row, exact_ids.begin() + row + k);
+    std::sort(truth.begin(), truth.end());
+    for (int j = 0; j < k; ++j)
+      found += std::binary_search(truth.begin(), truth.end(), ids[row + j]) ? 1 : 0;
+  }
+  return found / static_cast<double>(cells);
+}
+
 std::string SlateAssembler::retrieval_spec() const {
   return impl_->index ? impl_->index->spec() : std::string("exact");
 }

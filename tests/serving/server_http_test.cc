@@ -208,6 +208,7 @@ TEST_F(ServerHttp, MetricsCountRequestsItemsAndEvents) {
            "invr_events_logged_total{event=\"click\"} 1\n",
            "invr_events_logged_total{event=\"impression\"} 0\n",
            "invr_catalog_items 12\n",
+           "invr_retrieval_recall 1.0000\n",  // exact retrieval
            "# TYPE invr_http_request_duration_seconds histogram\n",
        })
     EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << text;
@@ -311,6 +312,26 @@ TEST(ServerStartup, AccessLogHasOneJsonLinePerRequest) {
   EXPECT_GE(lines[0]["duration_us"].get<std::int64_t>(), 0);
   EXPECT_EQ(lines[1]["status"], 404);
   EXPECT_EQ(lines[1]["target"], "/nowhere");
+}
+
+// An approximate item index: the server measures its recall against exact
+// search at start and reports it in /metrics (docs/serving_http.md).
+TEST(ServerRetrievalRecall, AnIvfIndexReportsItsRecallInMetrics) {
+  test::TinyServing tiny;
+  tiny.config.serve.retrieval = "ivf2";
+  tiny.config.slate.nprobe = 1;  // one of the two lists: some of the 12 items are missed
+  Server server(tiny.config);
+  server.start();
+  httplib::Client client("127.0.0.1", server.port());
+  ASSERT_EQ(client.Get("/v1/recommend?user=u1&n=3&arm=control")->status, 200);
+  const auto metrics = client.Get("/metrics");
+  ASSERT_EQ(metrics->status, 200);
+  const std::string& text = metrics->body;
+  const auto at = text.find("\ninvr_retrieval_recall ");
+  ASSERT_NE(at, std::string::npos) << text;
+  const double recall = std::stod(text.substr(at + 23));
+  EXPECT_GT(recall, 0.0);
+  EXPECT_LT(recall, 1.0);
 }
 
 }  // namespace
