@@ -6,6 +6,7 @@
 #
 #   scripts/bench_job.sh                         # 1M x 20k x N=500 x d=64
 #   USERS=100000 ITEMS=5000 scripts/bench_job.sh # smaller
+#   JOB_ARGS='--assign-targets false' scripts/bench_job.sh  # more invr job flags
 #
 # The world and the random model are cached in $OUT (default out/bench_job).
 set -euo pipefail
@@ -53,7 +54,8 @@ rm -rf "$store"
 # For this command only, let OpenBLAS pick its kernel (see bench_topk.sh).
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 summary=$(/usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$invr" -q job --model "$model" --data "$world" \
-  --store "rocksdb:$store" --all-items --top-users-per-item "$N" --active-days 0 --grace-seconds 0)
+  --store "rocksdb:$store" --all-items --top-users-per-item "$N" --active-days 0 --grace-seconds 0 \
+  ${JOB_ARGS:-})
 echo "$summary" > "$OUT/summary.json"
 /usr/bin/python3 - "$OUT/summary.json" "$OUT/time.txt" "$USERS" "$ITEMS" "$N" "$DIM" <<'PY'
 import json, sys
