@@ -130,3 +130,23 @@ def test_simulate_returns_what_the_cli_writes(world, tmp_path):
     assert len(result["experiments"]) == 1, result.keys()
     assert result == json.loads((tmp_path / "cli" / "results.json").read_text())
     assert result == json.loads((tmp_path / "py" / "results.json").read_text())
+
+
+def test_simulate_sweep_matches_the_cli_and_refuses_arms_beside_it(world, tmp_path):
+    """sweep= is `invr simulate --sweep`: the same results.json, with the frontier and verdict."""
+    model = tmp_path / "model"
+    dataset = invr.Dataset.load(str(world))
+    write_precomputed_model(model, dataset, dim=8, seed=2)
+    spec = "invr-user-rank:n=5,20;xquad:lambda=0.3,0.6"
+    settings = ["--days", "2", "--threads", "1", "--seed", "3"]
+    run_cli("simulate", "--world", world, "--model", model, "--out", tmp_path / "cli", "--sweep", spec,
+            *settings)
+    result = invr.simulate(str(tmp_path / "py"), world=str(world), model=str(model), days=2, threads=1,
+                           seed=3, sweep=spec)
+    assert result == json.loads((tmp_path / "cli" / "results.json").read_text())
+    assert [p["arm"] for p in result["sweep"]["points"]] == [
+        "invr-user-rank:n=5", "invr-user-rank:n=20", "xquad:lambda=0.3", "xquad:lambda=0.6"]
+    assert len(result["sweep"]["verdict"]) == 9
+    with pytest.raises(ValueError, match="arms= or sweep="):
+        invr.simulate(str(tmp_path / "both"), world=str(world), model=str(model), days=2,
+                      arms="control,xquad", sweep=spec)
