@@ -394,6 +394,8 @@ struct Effect {
   std::optional<RelativeChange> paired;
   RelativeChange cuped;
   RelativeChange arm_level;
+  // The primary estimate (ArmEffects::primary): paired when it ran, else CUPED.
+  const RelativeChange& primary() const { return paired ? *paired : cuped; }
 };
 struct ArmEffects {
   const char* primary = "paired";  // "paired", or "cuped" without the counterfactual
@@ -467,6 +469,12 @@ struct ArmResult {
   // producer_t1ps, producer_gini, item_b50ps, item_gini, producer_coverage.
   // Empty for the control arm.
   std::vector<std::pair<std::string, RelativeChange>> relative;
+  // The entry of `relative` named `key`, or nullptr.
+  const RelativeChange* relative_of(std::string_view key) const {
+    for (const auto& [name, change] : relative)
+      if (name == key) return &change;
+    return nullptr;
+  }
   ArmEffects effects;  // non-control arms only
   Trend ctr_trend;
   // Producer exposure Lorenz curve: share of producers (ascending exposure)

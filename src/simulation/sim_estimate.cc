@@ -227,25 +227,25 @@ RelativeChange estimate(std::size_t m, double point, double arm_level, double co
   const bool permutation = uses_permutation(m);
   r.interval = permutation ? "permutation" : "percentile";
   r.ci_low = r.ci_high = kNaN;
-  std::vector<double> arms(reshuffles.size()), controls(reshuffles.size());
-  for (std::size_t k = 0; k < reshuffles.size(); ++k) {
-    arms[k] = reshuffles[k].arm[m];
-    controls[k] = reshuffles[k].control[m];
-  }
-  if (permutation && std::isfinite(arm_level) && std::isfinite(control_level)) {
-    // arm - control over every reshuffle: no level of 0 leaves it undefined.
-    std::vector<double> null(reshuffles.size());
-    for (std::size_t k = 0; k < reshuffles.size(); ++k) null[k] = arms[k] - controls[k];
-    r.difference = arm_level - control_level;
-    const Interval q = mid_quantile_interval(null, kAlpha);
-    r.difference_low = r.difference - q.high;
-    r.difference_high = r.difference - q.low;
-  }
-  if (!std::isfinite(point)) return r;
   Interval i{kNaN, kNaN};
   if (permutation) {
+    std::vector<double> arms(reshuffles.size()), controls(reshuffles.size()), null(reshuffles.size());
+    for (std::size_t k = 0; k < reshuffles.size(); ++k) {
+      arms[k] = reshuffles[k].arm[m];
+      controls[k] = reshuffles[k].control[m];
+      null[k] = arms[k] - controls[k];
+    }
+    if (std::isfinite(arm_level) && std::isfinite(control_level)) {
+      // arm - control over every reshuffle: no level of 0 leaves it undefined.
+      r.difference = arm_level - control_level;
+      const Interval q = mid_quantile_interval(null, kAlpha);
+      r.difference_low = r.difference - q.high;
+      r.difference_high = r.difference - q.low;
+    }
+    if (!std::isfinite(point)) return r;
     i = permutation_interval(arm_level, control_level, arms, controls, kAlpha);
   } else {
+    if (!std::isfinite(point)) return r;
     std::vector<double> values;
     for (const Values& v : resamples)
       if (std::isfinite(v[m])) values.push_back(v[m]);

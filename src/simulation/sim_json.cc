@@ -144,42 +144,41 @@ void run_tables(const RunResult& run, Json& totals, Json& relative, Json& effect
   }
 }
 
+Json point_json(const SweepPoint& point) {
+  return {{"arm", point.arm.name},
+          {"method", point.method},
+          {"knob", point.knob.empty() ? Json(nullptr) : Json(point.knob)},
+          {"value", point.knob.empty() ? Json(nullptr) : Json(point.value)}};
+}
+
 // One sweep point as the frontier and verdict show it: its CTR estimate (the
 // primary), its relative change on `metric` and its difference from control
 // in percentage points (docs/simulation.md, "Output").
 Json sweep_point_json(const SweepPoint& point, const RunResult& main, const SweepMetric& metric) {
-  Json out = {{"arm", point.arm.name},
-              {"method", point.method},
-              {"knob", point.knob.empty() ? Json(nullptr) : Json(point.knob)},
-              {"value", point.knob.empty() ? Json(nullptr) : Json(point.value)}};
+  Json out = point_json(point);
   for (const ArmResult& arm : main.arms) {
     if (arm.arm.name != point.arm.name) continue;
-    const RelativeChange& ctr = arm.effects.ctr.paired ? *arm.effects.ctr.paired : arm.effects.ctr.cuped;
+    const RelativeChange& ctr = arm.effects.ctr.primary();
     out["ctr_change"] = number(ctr.change);
     out["ctr_ci_low"] = number(ctr.ci_low);
     out["ctr_ci_high"] = number(ctr.ci_high);
-    out["change"] = out["ci_low"] = out["ci_high"] = nullptr;
-    out["difference"] = out["difference_ci_low"] = out["difference_ci_high"] = nullptr;
-    for (const auto& [key, c] : arm.relative)
-      if (key == metric.key) {
-        out["change"] = number(c.change);
-        out["ci_low"] = number(c.ci_low);
-        out["ci_high"] = number(c.ci_high);
-        out["difference"] = number(c.difference * metric.to_points);
-        out["difference_ci_low"] = number(c.difference_low * metric.to_points);
-        out["difference_ci_high"] = number(c.difference_high * metric.to_points);
-      }
+    // A metric the arm lacks reads as undefined (NaN is written as null).
+    RelativeChange c;
+    c.change = c.ci_low = c.ci_high = NAN;
+    if (const RelativeChange* found = arm.relative_of(metric.key)) c = *found;
+    out["change"] = number(c.change);
+    out["ci_low"] = number(c.ci_low);
+    out["ci_high"] = number(c.ci_high);
+    out["difference"] = number(c.difference * metric.to_points);
+    out["difference_ci_low"] = number(c.difference_low * metric.to_points);
+    out["difference_ci_high"] = number(c.difference_high * metric.to_points);
   }
   return out;
 }
 
 Json sweep_json(const SweepResult& sweep, const RunResult& main) {
   Json points = Json::array(), metrics = Json::array(), dominated = Json::object();
-  for (const SweepPoint& p : sweep.spec.points)
-    points.push_back({{"arm", p.arm.name},
-                      {"method", p.method},
-                      {"knob", p.knob.empty() ? Json(nullptr) : Json(p.knob)},
-                      {"value", p.knob.empty() ? Json(nullptr) : Json(p.value)}});
+  for (const SweepPoint& p : sweep.spec.points) points.push_back(point_json(p));
   for (const SweepMetric& m : sweep_metrics())
     metrics.push_back({{"key", m.key},
                        {"label", m.label},

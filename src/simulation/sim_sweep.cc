@@ -45,17 +45,6 @@ std::string default_spec(std::span<const int> slots, std::int64_t n) {
       n_values, fmt::join(slot_values, ","));
 }
 
-const RelativeChange* primary_ctr(const ArmResult& arm) {
-  if (arm.effects.ctr.paired) return &*arm.effects.ctr.paired;
-  return &arm.effects.ctr.cuped;
-}
-
-const RelativeChange* relative_of(const ArmResult& arm, std::string_view key) {
-  for (const auto& [name, change] : arm.relative)
-    if (name == key) return &change;
-  return nullptr;
-}
-
 // One point on one metric: CTR change and the metric's gain (arm - control,
 // negated where lower is better), with the gain's interval in that direction.
 struct Coordinates {
@@ -65,8 +54,8 @@ struct Coordinates {
 
 Coordinates coordinates(const ArmResult& arm, const SweepMetric& metric) {
   Coordinates c;
-  c.ctr = primary_ctr(arm)->change;
-  const RelativeChange* r = relative_of(arm, metric.key);
+  c.ctr = arm.effects.ctr.primary().change;
+  const RelativeChange* r = arm.relative_of(metric.key);
   if (!r) return c;
   const double sign = metric.higher_is_better ? 1 : -1;
   c.gain = sign * r->difference;
