@@ -16,14 +16,19 @@ using test::count;
   if (!fs::exists(INVR_CLI_PATH)) \
   GTEST_SKIP() << "invr CLI not built at " << INVR_CLI_PATH << " (ninja invr_cli)"
 
+// `invr report --results RESULTS` into tmp/report.html with a stub Chart.js
+// (tmp/chart.js), so the page is small and its script recognisable.
+test::CommandResult run_report(const test::TempDir& tmp, const fs::path& results) {
+  test::write_file(tmp / "chart.js", "/* stub chart */");
+  return test::run_cli("report --results " + results.string() + " --out " +
+                       (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+}
+
 TEST(ReportCli, WritesOnePage) {
   REQUIRE_CLI();
   test::TempDir tmp;
-  test::write_file(tmp / "chart.js", "/* stub chart */");
   const fs::path fixture = test::testdata_dir() / "simulation" / "results.json";
-  const auto result =
-      test::run_cli("report --results " + fixture.string() + " --out " +
-                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  const auto result = run_report(tmp, fixture);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("wrote " + (tmp / "report.html").string()), std::string::npos);
   const std::string html = test::read_file(tmp / "report.html");
@@ -34,11 +39,8 @@ TEST(ReportCli, WritesOnePage) {
 TEST(ReportCli, ReadsVersionTwo) {
   REQUIRE_CLI();
   test::TempDir tmp;
-  test::write_file(tmp / "chart.js", "/* stub chart */");
   const fs::path fixture = test::testdata_dir() / "simulation" / "results_v2.json";
-  const auto result =
-      test::run_cli("report --results " + fixture.string() + " --out " +
-                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  const auto result = run_report(tmp, fixture);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string html = test::read_file(tmp / "report.html");
   EXPECT_NE(html.find("id=\"headline\""), std::string::npos);
@@ -48,11 +50,8 @@ TEST(ReportCli, ReadsVersionTwo) {
 TEST(ReportCli, SweepPrintsItsVerdictAfterTheWrite) {
   REQUIRE_CLI();
   test::TempDir tmp;
-  test::write_file(tmp / "chart.js", "/* stub chart */");
   test::write_file(tmp / "results.json", test::sweep_fixture().dump(1));
-  const auto result =
-      test::run_cli("report --results " + (tmp / "results.json").string() + " --out " +
-                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  const auto result = run_report(tmp, tmp / "results.json");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto wrote = result.out.find("wrote " + (tmp / "report.html").string());
   const auto verdict = result.out.find("\nSweep verdict: invr-user-rank:n=50,100,200;");
@@ -70,11 +69,8 @@ TEST(ReportCli, SweepPrintsItsVerdictAfterTheWrite) {
 TEST(ReportCli, NoSweepNoVerdict) {
   REQUIRE_CLI();
   test::TempDir tmp;
-  test::write_file(tmp / "chart.js", "/* stub chart */");
   const fs::path fixture = test::testdata_dir() / "simulation" / "results_v2.json";
-  const auto result =
-      test::run_cli("report --results " + fixture.string() + " --out " +
-                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  const auto result = run_report(tmp, fixture);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out.find("Sweep verdict"), std::string::npos) << result.out;
   EXPECT_EQ(count(result.out, "\n"), 1);  // just "wrote ..."
@@ -83,14 +79,11 @@ TEST(ReportCli, NoSweepNoVerdict) {
 TEST(ReportCli, BadVersionTwoValueExitsOneNamingTheKey) {
   REQUIRE_CLI();
   test::TempDir tmp;
-  test::write_file(tmp / "chart.js", "/* stub chart */");
   std::string text = test::read_file(test::testdata_dir() / "simulation" / "results_v2.json");
   const std::string from = "\"p_threshold\": 0.001";
   text.replace(text.find(from), from.size(), "\"p_threshold\": 5");
   test::write_file(tmp / "results.json", text);
-  const auto result =
-      test::run_cli("report --results " + (tmp / "results.json").string() + " --out " +
-                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  const auto result = run_report(tmp, tmp / "results.json");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find((tmp / "results.json").string() +
                             ": /srm/p_threshold: expected a number in (0, 1), found 5"),
@@ -102,11 +95,8 @@ TEST(ReportCli, BadVersionTwoValueExitsOneNamingTheKey) {
 TEST(ReportCli, MalformedResultsExitOneNamingTheKey) {
   REQUIRE_CLI();
   test::TempDir tmp;
-  test::write_file(tmp / "chart.js", "/* stub chart */");
   test::write_file(tmp / "results.json", R"({"format": "invr-simulation-results", "version": 1})");
-  const auto result =
-      test::run_cli("report --results " + (tmp / "results.json").string() + " --out " +
-                    (tmp / "report.html").string() + " --chartjs " + (tmp / "chart.js").string());
+  const auto result = run_report(tmp, tmp / "results.json");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find((tmp / "results.json").string() + ": /: missing key \"world\""),
             std::string::npos)
