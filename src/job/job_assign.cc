@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -68,18 +71,57 @@ std::vector<double> user_visits_per_day(const Dataset& dataset, double as_of, do
   bool impressions = false;
   for (EventType e : in.event) impressions = impressions || e == EventType::impression;
 
-  // One key per visit: (user, time) of impressions, or (user, day) of events.
-  std::vector<std::pair<Index, double>> keys;
-  for (std::size_t r = 0; r < in.size(); ++r) {
+  // One key per visit: the time of an impression, or the day of an event.
+  auto key_of = [&](std::size_t r, double& key) {
     const double t = in.timestamp[r];
-    if (!has_time(t) || t < window_start || t >= as_of) continue;
-    if (impressions && in.event[r] != EventType::impression) continue;
-    keys.emplace_back(in.user[r], impressions ? t : std::floor((t - window_start) / kDay));
+    if (!has_time(t) || t < window_start || t >= as_of) return false;
+    if (impressions && in.event[r] != EventType::impression) return false;
+    key = impressions ? t : std::floor((t - window_start) / kDay);
+    return true;
+  };
+  // A user's visits are its distinct keys. Logs are usually in time order,
+  // so each user's keys arrive sorted and one pass counts the changes (17
+  // bytes per user); only users whose keys arrive out of order are gathered
+  // and sorted. Sorting every (user, key) pair instead held 16 bytes per
+  // event: 320 MB at 20M impressions, the job's peak at 1M users.
+  const std::size_t users = dataset.users.size();
+  std::vector<double> visits(users, 0.0);
+  std::vector<double> last(users, -std::numeric_limits<double>::infinity());
+  std::vector<std::uint8_t> unsorted(users, 0);
+  bool any_unsorted = false;
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    double key;
+    if (!key_of(r, key)) continue;
+    const auto u = static_cast<std::size_t>(in.user[r]);
+    if (key > last[u]) {
+      visits[u] += 1.0;
+      last[u] = key;
+    } else if (key < last[u]) {
+      unsorted[u] = 1;
+      any_unsorted = true;
+    }
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  std::vector<double> visits(dataset.users.size(), 0.0);
-  for (const auto& [user, when] : keys) visits[static_cast<std::size_t>(user)] += 1.0;
+  last = {};
+  if (any_unsorted) {
+    std::vector<std::uint64_t> offsets(users + 1, 0);
+    double key;
+    for (std::size_t r = 0; r < in.size(); ++r)
+      if (unsorted[static_cast<std::size_t>(in.user[r])] && key_of(r, key))
+        ++offsets[static_cast<std::size_t>(in.user[r]) + 1];
+    std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
+    std::vector<double> keys(offsets.back());
+    std::vector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
+    for (std::size_t r = 0; r < in.size(); ++r)
+      if (unsorted[static_cast<std::size_t>(in.user[r])] && key_of(r, key))
+        keys[next[static_cast<std::size_t>(in.user[r])]++] = key;
+    for (std::size_t u = 0; u < users; ++u) {
+      if (!unsorted[u]) continue;
+      const auto begin = keys.begin() + static_cast<std::ptrdiff_t>(offsets[u]);
+      const auto end = keys.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]);
+      std::sort(begin, end);
+      visits[u] = static_cast<double>(std::unique(begin, end) - begin);
+    }
+  }
   for (double& v : visits) v = std::max(v, 0.5) / span_days;
   return visits;
 }
