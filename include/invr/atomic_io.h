@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "invr/data.h"
 
@@ -38,6 +39,12 @@ struct AtomicLoadOptions {
   // Writing it is best effort: a read-only folder just means no cache.
   bool cache = load_cache_default();
   std::uint64_t cache_min_bytes = std::uint64_t{64} << 20;
+  // Keep only the users of shard `shard_index` of `shard_count`
+  // (user_shard(), invr/data.h) and their rows: the sharded job's loader
+  // (docs/distributed.md). Every row is still parsed and checked, and items
+  // are numbered as in the whole file. The load cache is not used.
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 // Finds the dataset name in dir: the stem of the single *.inter file there.
@@ -48,6 +55,21 @@ std::string find_atomic_name(const std::filesystem::path& dir);
 // Throws IoError when name.inter cannot be read, DataError for bad content.
 Dataset load_atomic(const std::filesystem::path& dir, const std::string& name = "",
                     const AtomicLoadOptions& options = {});
+
+// A user shard of a dataset (AtomicLoadOptions::shard_count > 1): its
+// dataset holds the shard's users only, numbered in the whole dataset's order,
+// their rows and every item. global_user[u] is local user u's index in the
+// whole dataset (ascending; empty for a whole dataset, where it is u);
+// total_users and total_interactions count the whole dataset.
+struct DatasetShard {
+  Dataset dataset;
+  std::vector<std::int64_t> global_user;
+  std::size_t total_users = 0;
+  std::size_t total_interactions = 0;
+};
+// load_atomic for options' shard (a whole dataset when shard_count is 1).
+DatasetShard load_atomic_shard(const std::filesystem::path& dir, const std::string& name,
+                               const AtomicLoadOptions& options);
 
 // Loads only the catalog dir/name.item (required): items, producers, tokens
 // and the item table, with no users or interactions. For tools that need the

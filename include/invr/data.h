@@ -118,6 +118,11 @@ struct ItemTable {
   void push_back(Index producer_index, double publish, std::span<const Index> item_tokens);
 };
 
+// The shard (0 .. shards-1) a user id belongs to in the sharded job: FNV-1a
+// 64 of the id's bytes, modulo shards. Fixed, so every process, platform and
+// run agrees (docs/distributed.md).
+int user_shard(std::string_view user_id, int shards);
+
 // A whole dataset: id maps, items and interactions.
 struct Dataset {
   std::string name;

@@ -182,6 +182,30 @@ struct Selection {
 Selection select_targets(const Dataset& dataset, const SelectionParams& params,
                          double as_of = kNoTime, std::span<const double> producer_quality = {});
 
+// The dataset-wide figures behind the item rules. A sharded job computes
+// them on each user shard and adds them up (first events: the earliest;
+// counts: the sum; any_impression: or), then selects with the whole
+// dataset's figures, so every shard picks the items one process would.
+struct SelectionStats {
+  std::vector<double> item_first_event;  // per item; kNoTime = no timed event
+  // Per producer, events in the window_days before as_of: impression rows
+  // and positive rows.
+  std::vector<std::int64_t> producer_impressions;
+  std::vector<std::int64_t> producer_positives;
+  bool any_impression = false;  // any impression row at all
+};
+// The latest event time of the dataset's rows (kNoTime if none has one);
+// select_targets' default as_of is one second after the whole dataset's.
+double latest_event_time(const Dataset& dataset);
+// This dataset's figures as of a resolved as_of (kNoTime: no time rules).
+SelectionStats selection_stats(const Dataset& dataset, const SelectionParams& params,
+                               double as_of);
+// select_targets with given figures and a resolved as_of: items by `stats`,
+// users by this dataset's rows.
+Selection select_targets(const Dataset& dataset, const SelectionParams& params,
+                         const SelectionStats& stats, double as_of,
+                         std::span<const double> producer_quality = {});
+
 // A few human-readable lines: counts per rule, and for an empty selection
 // which rule removed everything.
 std::string explain(const Selection& selection);
@@ -249,9 +273,13 @@ SeenItems seen_items(const Dataset& dataset, double as_of = kNoTime);
 //   target:    empty (offsets all 0); the job fills it from assign_targets()
 // remaining ties by smaller item index. Counting-sort inversion: O(items × N)
 // memory, no per-user maps; threads work on disjoint users.
+// seed_user (optional, size total_users): the index each user's shuffle is
+// seeded with instead of its own; a sharded job passes whole-dataset indices
+// so its lists equal one process's.
 CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item_index_of_row,
                       std::span<const Index> user_index_of_row, std::size_t total_users,
-                      const SeenItems& seen, const InversionParams& params);
+                      const SeenItems& seen, const InversionParams& params,
+                      std::span<const std::int64_t> seed_user = {});
 
 // ------------------------------------------------------ single process
 

@@ -164,6 +164,8 @@ struct JobResult {
   std::int64_t item_target = 0;
   std::vector<StageTiming> stages;
   JobMemory memory;
+  // The sharded job (invr/distributed.h): each rank's peak RSS, on rank 0.
+  std::vector<std::uint64_t> rank_peak_rss_bytes;
   std::string manifest;  // the JSON committed with the generation
 };
 

@@ -90,6 +90,29 @@ class GenerationWriter {
   // Removes the partial data (best effort). Called by the destructor when not
   // committed; harmless to call twice.
   virtual void abort() = 0;
+  // Takes part `part` of this generation, written by a GenerationPart that
+  // has finished (CandidateStore::join_generation): its users count with this
+  // writer's and commit() makes them visible with the rest. UsageError when
+  // that part has not finished or was added already; IoError when the
+  // backend cannot read it.
+  virtual void add_part(int part) = 0;
+};
+
+// One process's share of a generation that another process's writer began:
+// the sharded job's ranks each write their own users, and rank 0's writer
+// adds every part and commits once (docs/store.md, "Generations written by
+// several processes"). Single-threaded. Nothing a part writes is visible
+// before that commit; if the generation is never committed, its parts go
+// with it (the next writer removes them).
+class GenerationPart {
+ public:
+  virtual ~GenerationPart() = default;
+  // As GenerationWriter::put. A user belongs to one part: the same user in
+  // two parts is the caller's mistake (the last one ingested wins).
+  virtual void put(std::string_view user_id, const StoredCandidates& candidates) = 0;
+  virtual std::size_t users_written() const = 0;
+  // Makes the part durable and ready for add_part(); then put() is refused.
+  virtual void finish() = 0;
 };
 
 // What one CandidateReader::read returns: a user's lists and the generation
@@ -143,6 +166,10 @@ class CandidateStore {
   // committed; IoError when the store cannot be written (RocksDB: also when
   // another writer holds the store's lock).
   virtual std::unique_ptr<GenerationWriter> begin_generation(std::string_view id) = 0;
+  // Part `part` (1..9999; 0 is the beginning writer's own puts) of
+  // generation `id`, begun by a live writer elsewhere and not committed.
+  // UsageError when no writer has begun `id`, or for a bad part number.
+  virtual std::unique_ptr<GenerationPart> join_generation(std::string_view id, int part) = 0;
 
   // Committed generations still kept, oldest commit first.
   virtual std::vector<GenerationInfo> generations() const = 0;

@@ -134,7 +134,7 @@ inline bool same_id(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-void read_inter_file(const std::filesystem::path& path, const std::string& item_file,
+std::size_t read_inter_file(const std::filesystem::path& path, const std::string& item_file,
                      FastIdIndex& users, FastIdIndex& items, Interactions& out,
                      const AtomicLoadOptions& options) {
   TextReader reader(path);
@@ -143,7 +143,17 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
   INVR_CHECK(header.size() <= kMaxInterColumns);
   const bool items_fixed = !item_file.empty();
 
-  out.reserve(reader.estimate_lines());
+  const bool sharded = options.shard_count > 1;
+  // Per user index (whole-file numbering): 1 when the user is in this shard.
+  std::vector<std::uint8_t> keep_user;
+  auto kept = [&](Index user) {
+    while (keep_user.size() <= static_cast<std::size_t>(user))
+      keep_user.push_back(user_shard(users.id(static_cast<Index>(keep_user.size())),
+                                     options.shard_count) == options.shard_index);
+    return keep_user[static_cast<std::size_t>(user)] != 0;
+  };
+  // A shard keeps about 1/shard_count of the rows; a short reserve just grows.
+  out.reserve(reader.estimate_lines() / static_cast<std::size_t>(std::max(1, options.shard_count)));
   // The columns are written once, front to back: huge pages save a page fault per 4 KiB.
   // (Not faulted in up front: the reserve is an estimate from the file's first lines.)
   advise_huge_pages(out.user.data(), out.user.capacity() * sizeof(Index));
@@ -165,6 +175,7 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
   };
   std::array<Row, kBatchRows> batch;
   Index last_user_index = kNoIndex;
+  std::size_t skipped_rows = 0;
   const EventParser events;
 
   auto process = [&](const Row& row) {
@@ -207,6 +218,10 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     if (c.value != kNone && !parse_finite_float(fields[c.value], value))
       fail_number(reader, row.position, fields[c.value], header[c.value].name);
 
+    if (sharded && !kept(last_user_index)) {
+      ++skipped_rows;
+      return;
+    }
     // Straight into the columns (Interactions::push_back is out of line).
     out.user.push_back(last_user_index);
     out.item.push_back(item_index);
@@ -242,8 +257,9 @@ void read_inter_file(const std::filesystem::path& path, const std::string& item_
     }
   }
   if (progress) progress->add(reader.offset() - progress_reported);
-  if (out.size() == 0)
+  if (out.size() + skipped_rows == 0)
     throw DataError(reader.file(), 0, 0, "no interactions: the file has a header but no data rows");
+  return out.size() + skipped_rows;
 }
 
 }  // namespace invr::data

@@ -46,8 +46,38 @@ std::atomic<bool> cache_default{false};
 void set_load_cache_default(bool enabled) { cache_default = enabled; }
 bool load_cache_default() { return cache_default; }
 
+namespace {
+// Keeps the shard's users (user_shard; NAME.user's too, with or without
+// rows), renumbered in whole-file order, and points the rows at them.
+void keep_shard_users(const data::FastIdIndex& users, const AtomicLoadOptions& options,
+                      DatasetShard& out) {
+  Interactions& rows = out.dataset.interactions;
+  std::vector<Index> local(users.size(), kNoIndex);
+  for (std::size_t u = 0; u < users.size(); ++u) {
+    const std::string_view id = users.id(static_cast<Index>(u));
+    if (user_shard(id, options.shard_count) != options.shard_index) continue;
+    local[u] = static_cast<Index>(out.global_user.size());
+    out.global_user.push_back(static_cast<std::int64_t>(u));
+    out.dataset.users.add(id);
+  }
+  for (Index& user : rows.user) user = local[static_cast<std::size_t>(user)];
+}
+}  // namespace
+
 Dataset load_atomic(const fs::path& dir, const std::string& name,
                     const AtomicLoadOptions& options) {
+  if (options.shard_count != 1)
+    throw UsageError("load_atomic: a shard (shard_count > 1) is load_atomic_shard's");
+  return load_atomic_shard(dir, name, options).dataset;
+}
+
+DatasetShard load_atomic_shard(const fs::path& dir, const std::string& name,
+                               const AtomicLoadOptions& options) {
+  if (options.shard_count < 1 || options.shard_index < 0 ||
+      options.shard_index >= options.shard_count)
+    throw UsageError(fmt::format("load_atomic: shard {} of {} does not exist", options.shard_index,
+                                 options.shard_count));
+  const bool sharded = options.shard_count > 1;
   const std::string dataset_name = name.empty() ? find_atomic_name(dir) : name;
   if (dataset_name.find('/') != std::string::npos)
     throw UsageError(fmt::format("dataset name {} must not contain '/'", dataset_name));
@@ -61,7 +91,8 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   key.item = data::stamp_file(item_path);
   key.user = data::stamp_file(user_path);
   if (inter_stamp) key.inter = *inter_stamp;
-  const bool use_cache = options.cache && inter_stamp && inter_stamp->size >= options.cache_min_bytes;
+  const bool use_cache = !sharded && options.cache && inter_stamp &&
+                         inter_stamp->size >= options.cache_min_bytes;
 
   std::optional<data::ItemFile> item_file;
   if (key.item) item_file = data::read_item_file(item_path, options);
@@ -70,7 +101,8 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
   key.items_before = items.size();
   const fs::path cache_path = data::inter_cache_path(inter_path);
 
-  Dataset dataset;
+  DatasetShard shard;
+  Dataset& dataset = shard.dataset;
   dataset.name = dataset_name;
   bool from_cache = false;
   if (use_cache) {
@@ -87,13 +119,22 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
     data::FastIdIndex users;
     if (key.user) data::read_user_file(user_path, users);
     Interactions interactions;
-    data::read_inter_file(inter_path, item_file ? item_path.filename().string() : std::string(),
-                          users, items, interactions, options);
+    shard.total_interactions = data::read_inter_file(
+        inter_path, item_file ? item_path.filename().string() : std::string(), users, items,
+        interactions, options);
     if (use_cache && data::settled(key, inter_path, item_path, user_path))
       data::write_inter_cache(cache_path, key, users, items, interactions);
-    dataset.users = users.to_id_map();
+    shard.total_users = users.size();
     dataset.items = items.to_id_map();
     dataset.interactions = std::move(interactions);
+    if (sharded) {
+      keep_shard_users(users, options, shard);
+    } else {
+      dataset.users = users.to_id_map();
+    }
+  } else {
+    shard.total_users = dataset.users.size();
+    shard.total_interactions = dataset.interactions.size();
   }
 
   if (item_file) {
@@ -111,7 +152,7 @@ Dataset load_atomic(const fs::path& dir, const std::string& name,
                        dataset_name, dir.string(), from_cache ? " (its load cache)" : "",
                        dataset.interactions.size(), dataset.users.size(), dataset.items.size(),
                        dataset.producers.size());
-  return dataset;
+  return shard;
 }
 
 Dataset load_atomic_items(const fs::path& dir, const std::string& name,

@@ -26,8 +26,10 @@ void read_user_file(const std::filesystem::path& path, FastIdIndex& users);
 
 // NAME.inter: appends rows to out, adding users as met. Items are added as
 // met, or, when item_file is not empty, must already be in items (else
-// "unknown item 'X' (not in item_file)").
-void read_inter_file(const std::filesystem::path& path, const std::string& item_file,
+// "unknown item 'X' (not in item_file)"). With options.shard_count > 1 only
+// the rows of options.shard_index's users are appended (users and items are
+// still added as met). Returns the file's data rows, appended or not.
+std::size_t read_inter_file(const std::filesystem::path& path, const std::string& item_file,
                      FastIdIndex& users, FastIdIndex& items, Interactions& out,
                      const AtomicLoadOptions& options);
 

@@ -128,6 +128,16 @@ void Interactions::reserve(std::size_t n) {
   value.reserve(n);
 }
 
+int user_shard(std::string_view user_id, int shards) {
+  if (shards < 1) throw UsageError(fmt::format("user_shard: shards must be >= 1, got {}", shards));
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64: simple and fixed by its spec
+  for (const char c : user_id) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return static_cast<int>(h % static_cast<std::uint64_t>(shards));
+}
+
 void Interactions::push_back(Index u, Index i, double t, EventType e, float v) {
   user.push_back(u);
   item.push_back(i);

@@ -6,6 +6,7 @@
 #include <vector>
 
 
+#include "distributed/sharded_job.h"
 #include "invr/distributed.h"
 #include "invr/error.h"
 #include "invr/log.h"
@@ -78,6 +79,23 @@ JobResult run_job_distributed(const JobFiles& files, const JobConfig& config) {
   mine.generation = generation;
   if (rank == 0) invr::logger().info("job: distributed over {} ranks, generation {}", ranks, generation);
 
+  if (!config.assignment_job.assign_targets) {
+    try {
+      JobResult result = run_job_sharded(mine, config, generation);
+      if (rank != 0) result.generation.clear();
+      return result;
+    } catch (const std::exception& e) {
+      invr::logger().error("rank {}: {}", rank, e.what());
+      MPI_Abort(MPI_COMM_WORLD, dynamic_cast<const UsageError*>(&e) ? 2 : 1);
+      throw;
+    }
+  }
+  // The target ordering's assignment needs the whole item -> users graph
+  // and every user's capacity in one place: the gathered mode below, where
+  // every rank holds every user and only retrieval is split.
+  if (rank == 0)
+    invr::logger().info("job: the target ordering is on (assign_targets): every rank loads every user; "
+                        "--assign-targets false shards users across ranks");
   JobInputs hooks;
   hooks.write_output = rank == 0;
   hooks.top_users = [rank, ranks](MatrixView items, MatrixView users,

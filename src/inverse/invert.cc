@@ -57,8 +57,12 @@ void write_ordered(std::vector<Candidate>& candidates, std::size_t count, Less l
 
 CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item_index_of_row,
                       std::span<const Index> user_index_of_row, std::size_t total_users,
-                      const SeenItems& seen, const InversionParams& params) {
+                      const SeenItems& seen, const InversionParams& params,
+                      std::span<const std::int64_t> seed_user) {
   validate(params);
+  if (!seed_user.empty() && seed_user.size() != total_users)
+    throw UsageError(fmt::format("invert: seed_user has {} entries for {} users", seed_user.size(),
+                                 total_users));
   const std::int64_t rows = top_users.items;
   const std::int64_t n = top_users.users_per_item;
   if (rows < 0 || n < 0 || item_index_of_row.size() != static_cast<std::size_t>(rows))
@@ -128,7 +132,8 @@ CandidateLists invert(const ItemTopUsers& top_users, std::span<const Index> item
           write_ordered(scratch, count, by_user_rank, out(Ordering::user_rank, u));
           // Shuffle from a canonical order so the input order cannot leak in.
           std::sort(scratch.begin(), scratch.end(), by_item);
-          auto rng = inverse::user_generator(params.seed, u);
+          auto rng = inverse::user_generator(
+              params.seed, seed_user.empty() ? u : static_cast<std::uint64_t>(seed_user[u]));
           inverse::partial_shuffle(std::span<Candidate>(scratch), count, rng);
           std::copy(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(count),
                     out(Ordering::random, u));

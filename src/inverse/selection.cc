@@ -34,34 +34,20 @@ Window window_before(double as_of, double days) {
   return w;
 }
 
-double resolve_as_of(const Dataset& dataset, double as_of) {
-  if (has_time(as_of)) return as_of;
-  double latest = kNoTime;
-  for (double t : dataset.interactions.timestamp)
-    if (has_time(t) && !(t <= latest)) latest = t;
-  return has_time(latest) ? latest + 1 : kNoTime;
-}
-
 // Each item's date: its publish time, else its first event, else kNoTime.
-std::vector<double> item_dates(const Dataset& dataset) {
+std::vector<double> item_dates(const Dataset& dataset, const SelectionStats& stats) {
   std::vector<double> date = dataset.item_table.publish_time;
   date.resize(dataset.items.size(), kNoTime);
-  std::vector<double> first_event(date.size(), kNoTime);
-  const auto& in = dataset.interactions;
-  for (std::size_t row = 0; row < in.size(); ++row) {
-    const double t = in.timestamp[row];
-    auto& first = first_event[static_cast<std::size_t>(in.item[row])];
-    if (has_time(t) && !(first <= t)) first = t;
-  }
   for (std::size_t i = 0; i < date.size(); ++i)
-    if (!has_time(date[i])) date[i] = first_event[i];
+    if (!has_time(date[i])) date[i] = stats.item_first_event[i];
   return date;
 }
 
 // Marks items the age rules allow; counts why others fail.
-std::vector<bool> eligible_items(const Dataset& dataset, const SelectionParams& params,
-                                 double as_of, SelectionCounts& counts) {
-  const std::vector<double> date = item_dates(dataset);
+std::vector<bool> eligible_items(const Dataset& dataset, const SelectionStats& stats,
+                                 const SelectionParams& params, double as_of,
+                                 SelectionCounts& counts) {
+  const std::vector<double> date = item_dates(dataset, stats);
   std::vector<bool> eligible(date.size(), false);
   const bool age_rule = !params.all_items && params.max_item_age_days > 0;
   const double oldest = as_of - params.max_item_age_days * kSecondsPerDay;
@@ -82,45 +68,20 @@ std::vector<bool> eligible_items(const Dataset& dataset, const SelectionParams& 
   return eligible;
 }
 
-struct ProducerCounts {
-  std::vector<std::int64_t> impressions;
-  std::vector<std::int64_t> positives;
-  bool any_impression = false;
-};
-
-ProducerCounts count_producer_events(const Dataset& dataset, const Window& window) {
-  ProducerCounts counts;
-  counts.impressions.assign(dataset.producers.size(), 0);
-  counts.positives.assign(dataset.producers.size(), 0);
-  const auto& in = dataset.interactions;
-  const auto& producer = dataset.item_table.producer;
-  for (std::size_t row = 0; row < in.size(); ++row) {
-    const bool impression = in.event[row] == EventType::impression;
-    counts.any_impression |= impression;
-    if (!window.contains(in.timestamp[row])) continue;
-    const auto item = static_cast<std::size_t>(in.item[row]);
-    if (item >= producer.size() || producer[item] == kNoIndex) continue;
-    const auto p = static_cast<std::size_t>(producer[item]);
-    ++(impression ? counts.impressions : counts.positives)[p];
-  }
-  return counts;
-}
-
 void select_producers_and_items(const Dataset& dataset, const SelectionParams& params,
                                 std::span<const double> supplied_quality,
-                                const std::vector<bool>& eligible, Selection& out) {
+                                const SelectionStats& events, const std::vector<bool>& eligible,
+                                Selection& out) {
   const std::size_t n = dataset.producers.size();
-  const ProducerCounts events =
-      count_producer_events(dataset, window_before(out.as_of, params.window_days));
   out.exposure_is_impressions = events.any_impression;
-  out.producer_exposure = events.any_impression ? events.impressions : events.positives;
-  out.producer_positives = events.positives;
+  out.producer_exposure = events.any_impression ? events.producer_impressions : events.producer_positives;
+  out.producer_positives = events.producer_positives;
 
   // Relative engagement rate, only meaningful when impressions exist.
-  const double total_impressions = std::accumulate(events.impressions.begin(),
-                                                   events.impressions.end(), 0.0);
-  const double total_positives = std::accumulate(events.positives.begin(),
-                                                 events.positives.end(), 0.0);
+  const double total_impressions = std::accumulate(events.producer_impressions.begin(),
+                                                   events.producer_impressions.end(), 0.0);
+  const double total_positives = std::accumulate(events.producer_positives.begin(),
+                                                 events.producer_positives.end(), 0.0);
   const double global_rate =
       total_impressions > 0 ? total_positives / total_impressions : 0.0;
   const double prior = params.quality_prior_impressions;
@@ -128,9 +89,9 @@ void select_producers_and_items(const Dataset& dataset, const SelectionParams& p
   for (std::size_t p = 0; p < n; ++p) {
     if (!supplied_quality.empty() && !std::isnan(supplied_quality[p])) {
       out.producer_quality[p] = supplied_quality[p];
-    } else if (global_rate > 0 && events.impressions[p] + prior > 0) {
-      const auto shown = static_cast<double>(events.impressions[p]);
-      const auto engaged = static_cast<double>(events.positives[p]);
+    } else if (global_rate > 0 && events.producer_impressions[p] + prior > 0) {
+      const auto shown = static_cast<double>(events.producer_impressions[p]);
+      const auto engaged = static_cast<double>(events.producer_positives[p]);
       out.producer_quality[p] = (engaged + prior * global_rate) / (shown + prior) / global_rate;
     }
   }
@@ -197,21 +158,68 @@ void select_users(const Dataset& dataset, const SelectionParams& params, Selecti
 }
 }  // namespace
 
+double latest_event_time(const Dataset& dataset) {
+  double latest = kNoTime;
+  for (double t : dataset.interactions.timestamp)
+    if (has_time(t) && !(t <= latest)) latest = t;
+  return latest;
+}
+
+SelectionStats selection_stats(const Dataset& dataset, const SelectionParams& params,
+                               double as_of) {
+  SelectionStats stats;
+  stats.item_first_event.assign(dataset.items.size(), kNoTime);
+  stats.producer_impressions.assign(dataset.producers.size(), 0);
+  stats.producer_positives.assign(dataset.producers.size(), 0);
+  const Window window = window_before(as_of, params.window_days);
+  const auto& in = dataset.interactions;
+  const auto& producer = dataset.item_table.producer;
+  for (std::size_t row = 0; row < in.size(); ++row) {
+    const double t = in.timestamp[row];
+    const auto item = static_cast<std::size_t>(in.item[row]);
+    double& first = stats.item_first_event[item];
+    if (has_time(t) && !(first <= t)) first = t;
+    const bool impression = in.event[row] == EventType::impression;
+    stats.any_impression |= impression;
+    if (!window.contains(t)) continue;
+    if (item >= producer.size() || producer[item] == kNoIndex) continue;
+    const auto p = static_cast<std::size_t>(producer[item]);
+    ++(impression ? stats.producer_impressions : stats.producer_positives)[p];
+  }
+  return stats;
+}
+
 Selection select_targets(const Dataset& dataset, const SelectionParams& params, double as_of,
                          std::span<const double> producer_quality) {
   validate(params);
+  if (!has_time(as_of)) {
+    const double latest = latest_event_time(dataset);
+    as_of = has_time(latest) ? latest + 1 : kNoTime;
+  }
+  return select_targets(dataset, params, selection_stats(dataset, params, as_of), as_of,
+                        producer_quality);
+}
+
+Selection select_targets(const Dataset& dataset, const SelectionParams& params,
+                         const SelectionStats& stats, double as_of,
+                         std::span<const double> producer_quality) {
+  validate(params);
+  if (stats.item_first_event.size() != dataset.items.size() ||
+      stats.producer_impressions.size() != dataset.producers.size() ||
+      stats.producer_positives.size() != dataset.producers.size())
+    throw UsageError("select_targets: stats are not of this dataset's items and producers");
   if (!producer_quality.empty() && producer_quality.size() != dataset.producers.size())
     throw UsageError(fmt::format("producer quality scores: expected one per producer ({}), got {}",
                                  dataset.producers.size(), producer_quality.size()));
   INVR_CHECK(dataset.item_table.size() == dataset.items.size());
   Selection out;
-  out.as_of = resolve_as_of(dataset, as_of);
+  out.as_of = as_of;
   out.all_items = params.all_items;
   out.counts.producers = dataset.producers.size();
   out.counts.items = dataset.items.size();
   out.counts.users = dataset.users.size();
 
-  const std::vector<bool> eligible = eligible_items(dataset, params, out.as_of, out.counts);
+  const std::vector<bool> eligible = eligible_items(dataset, stats, params, out.as_of, out.counts);
   if (params.all_items) {
     std::vector<bool> has_item(dataset.producers.size(), false);
     for (std::size_t i = 0; i < eligible.size(); ++i) {
@@ -223,7 +231,7 @@ Selection select_targets(const Dataset& dataset, const SelectionParams& params, 
     for (std::size_t p = 0; p < has_item.size(); ++p)
       if (has_item[p]) out.producers.push_back(static_cast<Index>(p));
   } else {
-    select_producers_and_items(dataset, params, producer_quality, eligible, out);
+    select_producers_and_items(dataset, params, producer_quality, stats, eligible, out);
   }
   select_users(dataset, params, out);
   return out;

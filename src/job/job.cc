@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "common/settings_json.h"
 #include "invr/error.h"
 #include "invr/job.h"
 #include "invr/log.h"
 #include "invr/progress.h"
 #include "job/job_assign.h"
+#include "job/job_manifest.h"
 #include "job/peak_rss.h"
 
 namespace invr {
@@ -61,23 +61,6 @@ std::optional<std::int64_t> served_dim(const CandidateStore& store) {
   return manifest["model"]["dim"].get<std::int64_t>();
 }
 
-nlohmann::ordered_json counts_json(const Selection& s) {
-  const SelectionCounts& c = s.counts;
-  return {{"producers", c.producers},
-          {"producers_long_tail", c.producers_long_tail},
-          {"producers_low_quality", c.producers_low_quality},
-          {"producers_few_items", c.producers_few_items},
-          {"producers_selected", s.producers.size()},
-          {"items", c.items},
-          {"items_not_yet_published", c.items_not_yet_published},
-          {"items_too_old", c.items_too_old},
-          {"items_undated", c.items_undated},
-          {"items_selected", s.items.size()},
-          {"users", c.users},
-          {"users_inactive", c.users_inactive},
-          {"users_few_interactions", c.users_few_interactions},
-          {"users_selected", s.users.size()}};
-}
 template <class T>
 std::uint64_t bytes_of(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
@@ -205,46 +188,9 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   }
   clock.done("write");
 
-  nlohmann::ordered_json manifest;
-  manifest["format"] = "invr-generation";
-  manifest["version"] = 1;
-  manifest["as_of"] = selection.as_of;
-  manifest["dataset"] = {{"name", dataset.name},
-                         {"users", dataset.users.size()},
-                         {"items", dataset.items.size()},
-                         {"producers", dataset.producers.size()},
-                         {"interactions", dataset.interactions.size()}};
-  manifest["model"] = {{"kind", model.kind()}, {"dim", model.dim()}, {"version", inputs.model_version}};
-  manifest["config"] = {
-      {"selection", settings_json(selection_param_specs(), config.selection)},
-      {"retrieval", settings_json(retrieval_settings_specs(), config.retrieval)},
-      {"inversion", settings_json(inversion_param_specs(), config.inversion)},
-      {"job", settings_json(job_settings_specs(), config.job)},
-      {"assignment", settings_json(assignment_param_specs(), config.assignment)},
-      {"assignment_job", settings_json(assignment_settings_specs(), config.assignment_job)}};
-  // The treated set, for the arms that need it beside the candidates
-  // (forward-longtail, docs/methods.md): the selected items' ids.
-  auto treated = nlohmann::ordered_json::array();
-  for (Index item : selection.items) treated.push_back(dataset.items.id(item));
-  manifest["treated_items"] = std::move(treated);
-  manifest["counts"] = counts_json(selection);
-  manifest["counts"]["users_with_candidates"] = result.users_with_candidates;
-  for (Ordering o : kAllOrderings)
-    manifest["counts"][fmt::format("candidates_{}", ordering_name(o))] =
-        result.candidates[static_cast<std::size_t>(o)];
-  // The assignment's summary and each treated item's report (null when off).
-  manifest["assignment"] =
-      assigned ? job::assignment_json(*assigned, dataset, selection) : nlohmann::ordered_json();
-  auto timings = nlohmann::ordered_json::array();
-  for (const auto& s : result.stages)
-    timings.push_back({{"stage", s.stage}, {"seconds", s.seconds}, {"peak_rss_bytes", s.peak_rss_bytes}});
-  manifest["timings"] = timings;
-  const JobMemory& m = result.memory;
-  manifest["memory"] = {{"dataset_bytes", m.dataset_bytes},
-                        {"embedding_bytes", m.embedding_bytes},
-                        {"top_users_bytes", m.top_users_bytes},
-                        {"candidate_bytes", m.candidate_bytes},
-                        {"required_bytes", m.required_bytes()}};
+  nlohmann::ordered_json manifest = job::generation_manifest(
+      result, job::sizes_of(dataset), dataset, model, inputs.model_version, config,
+      assigned ? job::assignment_json(*assigned, dataset, selection) : nlohmann::ordered_json());
   manifest["peak_rss_bytes"] = job::peak_rss_bytes();
   writer->commit(manifest.dump());
   clock.done("commit");

@@ -1,5 +1,6 @@
 // run_job_from_files: load, open, run; shared by `invr job` and the server's
 // embedded scheduler so both run the job the same way.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -135,6 +136,11 @@ std::string job_summary_json(const JobResult& result) {
   out["peak_rss_bytes_after"] = rss;
   out["peak_rss_bytes"] = peak;
   out["required_bytes"] = result.memory.required_bytes();
+  if (!result.rank_peak_rss_bytes.empty()) {
+    out["rank_peak_rss_bytes"] = result.rank_peak_rss_bytes;
+    out["peak_rss_bytes"] =
+        *std::max_element(result.rank_peak_rss_bytes.begin(), result.rank_peak_rss_bytes.end());
+  }
   return out.dump();
 }
 

@@ -1,10 +1,14 @@
 // The "precomputed" model kind: embeddings made elsewhere, as .npy matrices
 // with one-id-per-line sidecars. Rows are matched to a Dataset by id.
+#include <algorithm>
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "invr/error.h"
 #include "invr/log.h"
 #include "invr/npy.h"
+#include "invr/read_file.h"
 #include "invr/retrieval.h"
 #include "model/loaders.h"
 #include "model/core/model_files.h"
@@ -47,6 +51,107 @@ Table read_table(const fs::path& dir, const Manifest& manifest, const char* matr
   return table;
 }
 
+// The user table stays on disk: embed_users reads only the rows of the
+// dataset's users, so a sharded job's rank holds its shard's embeddings and
+// no one holds the file's whole matrix and its id map beside the gathered
+// copy (docs/distributed.md). Loading still checks all of it.
+struct UserFiles {
+  fs::path matrix_path;
+  fs::path ids_path;
+  std::size_t rows = 0, cols = 0, data_offset = 0;
+};
+
+// Streams the file in blocks: calls visit(first_row, rows, data) per block.
+template <class Visit>
+void for_each_block(const UserFiles& files, Visit&& visit) {
+  std::ifstream in(files.matrix_path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open", files.matrix_path.string()));
+  in.seekg(static_cast<std::streamoff>(files.data_offset));
+  const std::size_t block_rows = std::max<std::size_t>(1, (std::size_t{8} << 20) / (files.cols * 4 + 1));
+  std::vector<float> block;
+  for (std::size_t first = 0; first < files.rows; first += block_rows) {
+    const std::size_t n = std::min(block_rows, files.rows - first);
+    block.resize(n * files.cols);
+    if (!in.read(reinterpret_cast<char*>(block.data()),
+                 static_cast<std::streamsize>(block.size() * sizeof(float))))
+      throw IoError(fmt::format("{}: cannot read rows {}..{}", files.matrix_path.string(), first + 1,
+                                first + n));
+    visit(first, n, block.data());
+  }
+}
+
+UserFiles check_user_files(const fs::path& dir, const Manifest& manifest) {
+  UserFiles files;
+  files.matrix_path = checked_file(dir, manifest, kUserMatrix);
+  files.ids_path = checked_file(dir, manifest, kUserIds);
+  const NpyHeader header = read_npy_header(files.matrix_path);
+  if (header.dtype != NpyDtype::float32 || header.shape.size() != 2)
+    read_npy_matrix<float>(files.matrix_path);  // throws the reader's own message
+  files.rows = header.shape[0];
+  files.cols = header.shape[1];
+  files.data_offset = header.data_offset;
+  const std::string text = read_whole_file(files.ids_path);
+  std::size_t lines = 0;
+  for (std::size_t start = 0; start < text.size(); ++lines) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end == start || (end == start + 1 && text[start] == '\r'))
+      throw DataError(files.ids_path.string(), lines + 1, 1, "expected an id, got an empty line");
+    start = end + 1;
+  }
+  if (files.rows != lines)
+    throw DataError(files.matrix_path.string(), 0, 0,
+                    fmt::format("has {} rows but {} lists {} ids", files.rows, kUserIds, lines));
+  if (manifest.dim != 0 && files.cols != manifest.dim)
+    throw DataError(files.matrix_path.string(), 0, 0,
+                    fmt::format("has {} columns; the manifest says dim {}", files.cols, manifest.dim));
+  for_each_block(files, [&](std::size_t first, std::size_t n, const float* data) {
+    check_embeddings(MatrixView{data, static_cast<std::int64_t>(n), static_cast<std::int64_t>(files.cols)},
+                     files.matrix_path.string(), static_cast<std::int64_t>(first));
+  });
+  return files;
+}
+
+// The rows of `files` for the ids of `wanted` (zero rows and a warning for
+// ids it lacks, as gather() below).
+Matrix read_user_rows(const UserFiles& files, const IdMap& wanted) {
+  std::vector<std::int64_t> file_row(wanted.size(), -1);
+  {
+    const std::string text = read_whole_file(files.ids_path);
+    std::size_t line = 0;
+    for (std::size_t start = 0; start < text.size(); ++line) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string_view id(text.data() + start, end - start);
+      if (!id.empty() && id.back() == '\r') id.remove_suffix(1);
+      start = end + 1;
+      const Index u = wanted.find(id);
+      if (u == kNoIndex) continue;
+      if (file_row[static_cast<std::size_t>(u)] >= 0)
+        throw DataError(files.ids_path.string(), line + 1, 1, fmt::format("id '{}' appears twice", id));
+      file_row[static_cast<std::size_t>(u)] = static_cast<std::int64_t>(line);
+    }
+  }
+  std::vector<std::pair<std::int64_t, std::size_t>> order;  // (file row, output row)
+  order.reserve(wanted.size());
+  for (std::size_t u = 0; u < wanted.size(); ++u)
+    if (file_row[u] >= 0) order.emplace_back(file_row[u], u);
+  std::sort(order.begin(), order.end());
+  Matrix out(wanted.size(), files.cols);
+  std::size_t next = 0;
+  if (!order.empty())
+    for_each_block(files, [&](std::size_t first, std::size_t n, const float* data) {
+      for (; next < order.size() && static_cast<std::size_t>(order[next].first) < first + n; ++next) {
+        const float* row = data + (static_cast<std::size_t>(order[next].first) - first) * files.cols;
+        std::copy(row, row + files.cols, out.row(order[next].second).begin());
+      }
+    });
+  if (order.size() < wanted.size())
+    invr::logger().warn("{} of {} users have no precomputed embedding; they get zero vectors",
+                        wanted.size() - order.size(), wanted.size());
+  return out;
+}
+
 // Rows of `table` for the ids of `wanted`; unknown ids get a zero row (a
 // neutral score) and a warning, since a newer dataset may hold new ids.
 Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
@@ -69,7 +174,7 @@ Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
 
 class PrecomputedModel final : public TwoTowerModel {
  public:
-  PrecomputedModel(Table items, std::optional<Table> users)
+  PrecomputedModel(Table items, std::optional<UserFiles> users)
       : items_(std::move(items)), users_(std::move(users)) {}
 
   std::string kind() const override { return "precomputed"; }
@@ -84,7 +189,7 @@ class PrecomputedModel final : public TwoTowerModel {
       throw UsageError(fmt::format("this precomputed model has no {}: it embeds items only",
                                    kUserMatrix));
     note_ignored(options);
-    return gather(*users_, dataset.users, "users");
+    return read_user_rows(*users_, dataset.users);
   }
 
  private:
@@ -94,19 +199,19 @@ class PrecomputedModel final : public TwoTowerModel {
   }
 
   Table items_;
-  std::optional<Table> users_;
+  std::optional<UserFiles> users_;
 };
 }  // namespace
 
 std::unique_ptr<TwoTowerModel> load_precomputed_model(const fs::path& dir,
                                                       const Manifest& manifest) {
   Table items = read_table(dir, manifest, kItemMatrix, kItemIds);
-  std::optional<Table> users;
+  std::optional<UserFiles> users;
   if (fs::exists(dir / kUserMatrix) || manifest.files.contains(kUserMatrix)) {
-    users = read_table(dir, manifest, kUserMatrix, kUserIds);
-    if (users->matrix.cols != items.matrix.cols)
+    users = check_user_files(dir, manifest);
+    if (users->cols != items.matrix.cols)
       throw DataError((dir / kUserMatrix).string(), 0, 0,
-                      fmt::format("has {} columns but {} has {}", users->matrix.cols, kItemMatrix,
+                      fmt::format("has {} columns but {} has {}", users->cols, kItemMatrix,
                                   items.matrix.cols));
   }
   return std::make_unique<PrecomputedModel>(std::move(items), std::move(users));

@@ -145,6 +145,9 @@ class RedisStore final : public CandidateStore {
   std::unique_ptr<GenerationWriter> begin_generation(std::string_view id) override {
     return begin_redis_generation(pool_, keys_, options_, id);
   }
+  std::unique_ptr<GenerationPart> join_generation(std::string_view id, int part) override {
+    return join_redis_generation(pool_, keys_, options_, id, part);
+  }
 
   std::vector<GenerationInfo> generations() const override {
     auto connection = pool_->acquire();

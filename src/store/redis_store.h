@@ -1,6 +1,7 @@
 // The Redis backend. Keys, all under PREFIX (docs/store.md):
 //   PREFIX:gen:ID:u:USER     one user's encoded lists
 //   PREFIX:gen:ID:manifest   the stamped manifest
+//   PREFIX:gen:ID:part:N     a finished part's user count (another process's puts)
 //   PREFIX:generations       sorted set: committed ids scored by commit time (ms)
 //   PREFIX:current           the served id
 //   PREFIX:pending:ID        a live writer's heartbeat (expires when it dies)
@@ -27,6 +28,10 @@ struct RedisKeys {
     return prefix + ":gen:" + std::string(id) + ":u:" + std::string(user_id);
   }
   std::string manifest(std::string_view id) const { return prefix + ":gen:" + std::string(id) + ":manifest"; }
+  // A finished part's user count (GenerationPart::finish).
+  std::string part(std::string_view id, int part) const {
+    return prefix + ":gen:" + std::string(id) + ":part:" + std::to_string(part);
+  }
   // SCAN MATCH pattern of every key of a generation (prefix and id hold no glob characters).
   std::string generation_pattern(std::string_view id) const { return prefix + ":gen:" + std::string(id) + ":*"; }
   std::string generations() const { return prefix + ":generations"; }
@@ -47,6 +52,10 @@ std::unique_ptr<CandidateStore> open_redis_store(std::string uri, const RedisLoc
 // live writer holds (UsageError).
 std::unique_ptr<GenerationWriter> begin_redis_generation(std::shared_ptr<RedisPool> pool, RedisKeys keys,
                                                          const StoreOptions& options, std::string_view id);
+
+// A part writer of generation `id`; UsageError unless a live writer began it.
+std::unique_ptr<GenerationPart> join_redis_generation(std::shared_ptr<RedisPool> pool, RedisKeys keys,
+                                                      const StoreOptions& options, std::string_view id, int part);
 
 // Deletes every key of a generation with SCAN + UNLINK.
 void delete_generation_keys(RedisConnection& connection, const RedisKeys& keys, std::string_view id);

@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "invr/error.h"
@@ -11,6 +15,80 @@ namespace invr::store {
 namespace {
 
 const std::string kHeartbeatTtlMs = std::to_string(kWriterHeartbeatTtl.count());
+
+[[noreturn]] void throw_heartbeat_expired(const std::string& uri, std::string_view id) {
+  throw IoError(fmt::format("{}: cannot write generation {}: its writer heartbeat expired (no write for {} s), "
+                            "so it may have been cleaned as abandoned; write it again",
+                            uri, id, kWriterHeartbeatTtl.count() / 1000));
+}
+
+// Sends the queued SETs plus a heartbeat and checks every reply (all are
+// read even after an error, so the connection stays in step). Parts renew
+// the beginning writer's heartbeat: the generation lives while anyone writes.
+void flush_batch(RedisConnection& connection, const RedisKeys& keys, const std::string& uri, std::string_view id,
+                 std::size_t& queued) {
+  // XX: renew only; an expired heartbeat must stay expired (see commit).
+  connection.append({"SET", keys.pending(id), "1", "XX", "PX", kHeartbeatTtlMs});
+  ++queued;
+  std::string first_error;
+  bool heartbeat_lost = false;
+  for (; queued > 0; --queued) {
+    const RedisReply reply = connection.read_reply();
+    if (reply->type == REDIS_REPLY_ERROR && first_error.empty()) first_error = std::string(reply_text(*reply));
+    if (queued == 1) heartbeat_lost = reply->type == REDIS_REPLY_NIL;
+  }
+  if (!first_error.empty()) throw IoError(fmt::format("{}: cannot write generation {}: {}", uri, id, first_error));
+  if (heartbeat_lost) throw_heartbeat_expired(uri, id);
+}
+
+void check_part_number(const std::string& uri, std::string_view id, int part) {
+  if (part < 1 || part > 9999)
+    throw UsageError(fmt::format("{}: generation {}: part must be in [1, 9999], got {}", uri, id, part));
+}
+
+class RedisPart final : public GenerationPart {
+ public:
+  RedisPart(std::shared_ptr<RedisPool> pool, std::unique_ptr<RedisConnection> connection, RedisKeys keys,
+            StoreOptions options, std::string id, int part)
+      : pool_(std::move(pool)),
+        connection_(std::move(connection)),
+        keys_(std::move(keys)),
+        options_(options),
+        id_(std::move(id)),
+        part_(part) {}
+
+  void put(std::string_view user_id, const StoredCandidates& candidates) override {
+    state_.require_open(pool_->uri(), id_, "put");
+    const std::string value = encode_candidates(candidates);
+    state_.failing_closes([&] {
+      connection_->append({"SET", keys_.user(id_, user_id), value});
+      ++queued_;
+      ++users_;
+      if (queued_ >= options_.batch_users) flush_batch(*connection_, keys_, pool_->uri(), id_, queued_);
+    });
+  }
+  std::size_t users_written() const override { return users_; }
+
+  void finish() override {
+    state_.require_open(pool_->uri(), id_, "finish");
+    state_.failing_closes([&] {
+      flush_batch(*connection_, keys_, pool_->uri(), id_, queued_);
+      connection_->run({"SET", keys_.part(id_, part_), std::to_string(users_)});
+    });
+    state_.committed = true;
+  }
+
+ private:
+  std::shared_ptr<RedisPool> pool_;
+  std::unique_ptr<RedisConnection> connection_;
+  RedisKeys keys_;
+  StoreOptions options_;
+  std::string id_;
+  int part_;
+  std::size_t queued_ = 0;
+  std::size_t users_ = 0;
+  WriterState state_;
+};
 
 class RedisWriter final : public GenerationWriter {
  public:
@@ -60,7 +138,7 @@ class RedisWriter final : public GenerationWriter {
     redis.run({"WATCH", keys_.pending(id_)});
     if (redis.run({"GET", keys_.pending(id_)})->type == REDIS_REPLY_NIL) {
       redis.run({"UNWATCH"});
-      throw_heartbeat_expired();
+      throw_heartbeat_expired(pool_->uri(), id_);
     }
     redis.run({"MULTI"});
     redis.run({"ZADD", keys_.generations(), std::to_string(now), id_});
@@ -83,6 +161,19 @@ class RedisWriter final : public GenerationWriter {
     }
   }
 
+  void add_part(int part) override {
+    state_.require_open(pool_->uri(), id_, "add_part");
+    check_part_number(pool_->uri(), id_, part);
+    if (std::find(parts_.begin(), parts_.end(), part) != parts_.end())
+      throw UsageError(fmt::format("{}: part {} of generation {} was added already", pool_->uri(), part, id_));
+    flush();  // the connection must be in step before a plain command
+    const RedisReply reply = connection_->run({"GET", keys_.part(id_, part)});
+    if (reply->type == REDIS_REPLY_NIL)
+      throw UsageError(fmt::format("{}: part {} of generation {} has not finished", pool_->uri(), part, id_));
+    users_written_ += std::stoull(std::string(reply_text(*reply)));
+    parts_.push_back(part);
+  }
+
   void abort() override {
     if (state_.committed || state_.aborted) return;
     state_.aborted = true;
@@ -97,30 +188,7 @@ class RedisWriter final : public GenerationWriter {
 
  private:
 
-  // Sends the queued SETs plus a heartbeat and checks every reply (all are
-  // read even after an error, so the connection stays in step).
-  void flush() {
-    // XX: renew only; an expired heartbeat must stay expired (see commit).
-    connection_->append({"SET", keys_.pending(id_), "1", "XX", "PX", kHeartbeatTtlMs});
-    ++queued_;
-    std::string first_error;
-    bool heartbeat_lost = false;
-    for (; queued_ > 0; --queued_) {
-      const RedisReply reply = connection_->read_reply();
-      if (reply->type == REDIS_REPLY_ERROR && first_error.empty()) first_error = std::string(reply_text(*reply));
-      if (queued_ == 1) heartbeat_lost = reply->type == REDIS_REPLY_NIL;
-    }
-    if (!first_error.empty()) {
-      throw IoError(fmt::format("{}: cannot write generation {}: {}", pool_->uri(), id_, first_error));
-    }
-    if (heartbeat_lost) throw_heartbeat_expired();
-  }
-
-  [[noreturn]] void throw_heartbeat_expired() const {
-    throw IoError(fmt::format("{}: cannot write generation {}: its writer heartbeat expired (no write for {} s), "
-                              "so it may have been cleaned as abandoned; write it again",
-                              pool_->uri(), id_, kWriterHeartbeatTtl.count() / 1000));
-  }
+  void flush() { flush_batch(*connection_, keys_, pool_->uri(), id_, queued_); }
 
   std::shared_ptr<RedisPool> pool_;
   std::unique_ptr<RedisConnection> connection_;
@@ -129,6 +197,7 @@ class RedisWriter final : public GenerationWriter {
   std::string id_;
   std::size_t queued_ = 0;
   std::size_t users_written_ = 0;
+  std::vector<int> parts_;
   WriterState state_;
 };
 
@@ -150,6 +219,21 @@ std::unique_ptr<GenerationWriter> begin_redis_generation(std::shared_ptr<RedisPo
   connection->run({"SADD", keys.writing(), id});
   return std::make_unique<RedisWriter>(std::move(pool), std::move(connection), std::move(keys), options,
                                        std::string(id));
+}
+
+}  // namespace invr::store
+
+namespace invr::store {
+
+std::unique_ptr<GenerationPart> join_redis_generation(std::shared_ptr<RedisPool> pool, RedisKeys keys,
+                                                      const StoreOptions& options, std::string_view id, int part) {
+  check_generation_id(pool->uri(), id);
+  check_part_number(pool->uri(), id, part);
+  auto connection = pool->connect();
+  if (connection->run({"GET", keys.pending(id)})->type == REDIS_REPLY_NIL)
+    throw UsageError(fmt::format("{}: no live writer has begun generation {}", pool->uri(), id));
+  return std::make_unique<RedisPart>(std::move(pool), std::move(connection), std::move(keys), options,
+                                     std::string(id), part);
 }
 
 }  // namespace invr::store

@@ -4,6 +4,7 @@
 //   ROOT/generations/ID/db/            one RocksDB per generation, immutable once committed
 //   ROOT/generations/ID/manifest.json  the stamped manifest
 //   ROOT/generations/ID/runs/          a writer's sorted runs (gone after commit)
+//   ROOT/generations/ID/parts/N/       part N's sorted files and done record (idem)
 // A generations/ID directory that CURRENT does not list is a leftover (a dead
 // or aborted writer, or a half-finished removal) and is deleted by the next
 // lock holder.
@@ -38,6 +39,14 @@ struct RocksDbPaths {
   std::filesystem::path db(std::string_view id) const { return generation(id) / "db"; }
   std::filesystem::path manifest(std::string_view id) const { return generation(id) / "manifest.json"; }
   std::filesystem::path runs(std::string_view id) const { return generation(id) / "runs"; }
+  // Part N's sorted files and its "done" record (files and users), written
+  // by another process (GenerationPart); gone after commit like runs/.
+  std::filesystem::path part(std::string_view id, int part) const {
+    return generation(id) / "parts" / std::to_string(part);
+  }
+  std::filesystem::path part_done(std::string_view id, int part) const {
+    return this->part(id, part) / "done";
+  }
 };
 
 // Empty state when CURRENT does not exist yet; DataError naming the line for a

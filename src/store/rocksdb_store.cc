@@ -211,6 +211,9 @@ class RocksDbStore final : public CandidateStore {
   std::unique_ptr<GenerationWriter> begin_generation(std::string_view id) override {
     return begin_rocksdb_generation(uri_, paths_, options_, id);
   }
+  std::unique_ptr<GenerationPart> join_generation(std::string_view id, int part) override {
+    return join_rocksdb_generation(uri_, paths_, options_, id, part);
+  }
 
   std::vector<GenerationInfo> generations() const override { return read_state(paths_).committed; }
   std::optional<std::string> current() const override { return read_state(paths_).current; }

@@ -42,6 +42,16 @@ class RocksDbWriter final : public GenerationWriter {
   const std::string& id() const override { return id_; }
   std::size_t users_written() const override { return users_written_; }
 
+  void add_part(int part) override {
+    state_.require_open(uri_, id_, "add_part");
+    if (std::find(parts_.begin(), parts_.end(), part) != parts_.end())
+      throw UsageError(fmt::format("{}: part {} of generation {} was added already", uri_, part, id_));
+    auto [files, users] = read_rocksdb_part(uri_, paths_, id_, part);
+    part_files_.insert(part_files_.end(), files.begin(), files.end());
+    users_written_ += users;
+    parts_.push_back(part);
+  }
+
   void put(std::string_view user_id, const StoredCandidates& candidates) override {
     state_.require_open(uri_, id_, "put");
     state_.failing_closes([&] { builder_.add(std::string(user_id), encode_candidates(candidates)); });
@@ -57,8 +67,11 @@ class RocksDbWriter final : public GenerationWriter {
 
   void commit_checked(std::string_view manifest_json) {
     try {
-      build_database(builder_.finish());
+      std::vector<std::string> files = builder_.finish();
+      files.insert(files.end(), part_files_.begin(), part_files_.end());
+      build_database(files);
       fs::remove_all(paths_.runs(id_));
+      fs::remove_all(paths_.generation(id_) / "parts");
       StoreState state = read_state(paths_);
       // Commit times never go backwards, so CURRENT stays in commit order even
       // if the wall clock steps back.
@@ -121,6 +134,8 @@ class RocksDbWriter final : public GenerationWriter {
   std::string id_;
   std::optional<WriterLock> lock_;
   SstBuilder builder_;
+  std::vector<std::string> part_files_;  // added parts' sorted files
+  std::vector<int> parts_;
   std::size_t users_written_ = 0;
   WriterState state_;
 };

@@ -1,0 +1,296 @@
+// The sharded job (invr/distributed.h, docs/distributed.md): every rank
+// loads, embeds, searches, inverts and writes only its own users; per-item
+// lists meet on the item's owner rank and pairs travel to their user's rank.
+// Nothing the size of all users is held by one rank.
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "distributed/mpi_util.h"
+#include "distributed/sharded_job.h"
+#include "invr/atomic_io.h"
+#include "invr/error.h"
+#include "invr/log.h"
+#include "job/job_manifest.h"
+#include "job/peak_rss.h"
+
+namespace invr {
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// One (item slot, user, score) pair on the wire. user: on the way to the
+// item's owner, global user index × ranks + the user's rank (so ties still
+// order by global index); on the way back, the global index.
+struct Pair {
+  std::int64_t user;
+  float score;
+  std::int32_t slot;
+};
+
+class Stages {
+ public:
+  explicit Stages(std::vector<StageTiming>& out) : out_(out) {}
+  void done(const char* stage, int rank) {
+    const auto now = Clock::now();
+    out_.push_back({stage, std::chrono::duration<double>(now - start_).count(), job::peak_rss_bytes()});
+    if (rank == 0)
+      invr::logger().info("job: {} took {:.2f} s (rank 0 peak RSS {:.0f} MB)", stage, out_.back().seconds,
+                          static_cast<double>(out_.back().peak_rss_bytes) / 1e6);
+    start_ = now;
+  }
+
+ private:
+  std::vector<StageTiming>& out_;
+  Clock::time_point start_ = Clock::now();
+};
+
+// The whole dataset's selection figures: each shard's, combined.
+Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::span<const double> quality) {
+  const Dataset& dataset = shard.dataset;
+  double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
+  if (!has_time(as_of)) {
+    const double mine = latest_event_time(dataset);
+    double latest = has_time(mine) ? mine : -std::numeric_limits<double>::infinity();
+    MPI_Allreduce(MPI_IN_PLACE, &latest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    as_of = std::isfinite(latest) ? latest + 1 : kNoTime;
+  }
+  SelectionStats stats = selection_stats(dataset, config.selection, as_of);
+  constexpr double kNone = std::numeric_limits<double>::infinity();
+  for (double& t : stats.item_first_event) t = has_time(t) ? t : kNone;
+  mpi::all_reduce(stats.item_first_event, MPI_MIN);
+  for (double& t : stats.item_first_event) t = t == kNone ? kNoTime : t;
+  mpi::all_reduce(stats.producer_impressions, MPI_SUM);
+  mpi::all_reduce(stats.producer_positives, MPI_SUM);
+  int any = stats.any_impression ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  stats.any_impression = any != 0;
+  return select_targets(dataset, config.selection, stats, as_of, quality);
+}
+
+// Rank 0's copy of the whole selection: every rank's selected users as
+// whole-dataset indices, and the user counts summed.
+Selection whole_selection(const Selection& mine, const DatasetShard& shard, int rank, int ranks) {
+  Selection whole = mine;
+  std::vector<std::int32_t> global;
+  global.reserve(mine.users.size());
+  for (Index u : mine.users) global.push_back(static_cast<std::int32_t>(shard.global_user[static_cast<std::size_t>(u)]));
+  const int count = mpi::checked_count(global.size());
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(counts.size());
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::size_t total = 0;
+  for (int r = 0; r < ranks; ++r) {
+    displs[static_cast<std::size_t>(r)] = mpi::checked_count(total);
+    total += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
+  }
+  whole.users.assign(rank == 0 ? total : 0, 0);
+  MPI_Gatherv(global.data(), count, MPI_INT32_T, whole.users.data(), counts.data(), displs.data(), MPI_INT32_T, 0,
+              MPI_COMM_WORLD);
+  std::sort(whole.users.begin(), whole.users.end());
+  std::vector<std::int64_t> c{static_cast<std::int64_t>(mine.counts.users_inactive),
+                              static_cast<std::int64_t>(mine.counts.users_few_interactions)};
+  mpi::all_reduce(c, MPI_SUM);
+  whole.counts.users = shard.total_users;
+  whole.counts.users_inactive = static_cast<std::size_t>(c[0]);
+  whole.counts.users_few_interactions = static_cast<std::size_t>(c[1]);
+  return whole;
+}
+
+// Every item's top N over all ranks' users, as this rank's users' slots:
+// a sparse ItemTopUsers (rows: this rank's selected users; other slots
+// kNoRow), so invert() gives each pair its whole-dataset user rank.
+ItemTopUsers exchange_top_users(const ItemTopUsers& local, const Selection& selection,
+                                const DatasetShard& shard, std::int64_t n, int rank, int ranks) {
+  const auto items = static_cast<std::int64_t>(selection.items.size());
+  // (a) Each item block to its owner, users encoded with their rank.
+  std::vector<std::vector<Pair>> send(static_cast<std::size_t>(ranks));
+  for (int owner = 0; owner < ranks; ++owner) {
+    const RowRange block = shard_rows(items, owner, ranks);
+    auto& out = send[static_cast<std::size_t>(owner)];
+    out.reserve(static_cast<std::size_t>((block.end - block.begin) * n));
+    for (std::int64_t slot = block.begin * n; slot < block.end * n; ++slot) {
+      const RowId row = local.users[static_cast<std::size_t>(slot)];
+      const std::int64_t user =
+          row == kNoRow ? kNoRow
+                        : shard.global_user[static_cast<std::size_t>(selection.users[static_cast<std::size_t>(row)])] *
+                                  ranks + rank;
+      out.push_back({user, local.scores[static_cast<std::size_t>(slot)], 0});
+    }
+  }
+  std::vector<int> counts;
+  std::vector<Pair> got = mpi::exchange(send, counts);
+  send = {};
+  // (b) Merge the owned block's lists (ties by global index, as one process).
+  const RowRange mine = shard_rows(items, rank, ranks);
+  const std::int64_t rows = mine.end - mine.begin;
+  std::vector<ItemTopUsers> lists(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    auto& list = lists[static_cast<std::size_t>(r)];
+    list.items = rows;
+    list.users_per_item = n;
+    const auto begin = got.begin() + static_cast<std::ptrdiff_t>(r) * rows * n;
+    for (auto it = begin; it != begin + rows * n; ++it) {
+      list.users.push_back(it->user);
+      list.scores.push_back(it->score);
+    }
+  }
+  got = {};
+  const std::vector<RowId> offsets(static_cast<std::size_t>(ranks), 0);
+  const ItemTopUsers merged = merge_top_users(lists, offsets, n);
+  lists = {};
+  // (c) Each pair to its user's rank, with its slot in the whole list.
+  std::vector<std::vector<Pair>> route(static_cast<std::size_t>(ranks));
+  for (std::int64_t slot = 0; slot < rows * n; ++slot) {
+    const RowId user = merged.users[static_cast<std::size_t>(slot)];
+    if (user == kNoRow) continue;
+    route[static_cast<std::size_t>(user % ranks)].push_back(
+        {user / ranks, merged.scores[static_cast<std::size_t>(slot)],
+         static_cast<std::int32_t>(mine.begin * n + slot)});
+  }
+  const std::vector<Pair> arrived = mpi::exchange(route, counts);
+  route = {};
+  // (d) Into this rank's rows.
+  std::vector<std::int32_t> row_of_user(shard.dataset.users.size(), -1);
+  for (std::size_t r = 0; r < selection.users.size(); ++r)
+    row_of_user[static_cast<std::size_t>(selection.users[r])] = static_cast<std::int32_t>(r);
+  ItemTopUsers sparse;
+  sparse.items = items;
+  sparse.users_per_item = n;
+  sparse.users.assign(static_cast<std::size_t>(items * n), kNoRow);
+  sparse.scores.assign(sparse.users.size(), -std::numeric_limits<float>::infinity());
+  for (const Pair& p : arrived) {
+    const auto it = std::lower_bound(shard.global_user.begin(), shard.global_user.end(), p.user);
+    INVR_CHECK(it != shard.global_user.end() && *it == p.user);
+    const std::int32_t row = row_of_user[static_cast<std::size_t>(it - shard.global_user.begin())];
+    INVR_CHECK(row >= 0);
+    sparse.users[static_cast<std::size_t>(p.slot)] = row;
+    sparse.scores[static_cast<std::size_t>(p.slot)] = p.score;
+  }
+  return sparse;
+}
+// Rank 0 begins the generation (and returns its writer); every other rank
+// joins it as a part; each writes its users' lists. Sums the counts into
+// `result`; returns once every part has finished.
+std::unique_ptr<GenerationWriter> write_users(CandidateStore& store, const std::string& generation,
+                                              const CandidateLists& lists, const Dataset& dataset, int rank,
+                                              JobResult& result) {
+  std::unique_ptr<GenerationWriter> writer;
+  if (rank == 0) writer = store.begin_generation(generation);
+  MPI_Barrier(MPI_COMM_WORLD);  // parts join a generation that exists
+  std::unique_ptr<GenerationPart> part;
+  if (rank != 0) part = store.join_generation(generation, rank);
+  for (std::size_t u = 0; u < lists.users; ++u) {
+    const StoredCandidates stored = to_stored(lists, static_cast<Index>(u), dataset.items);
+    if (stored.empty()) continue;
+    const std::string& id = dataset.users.id(static_cast<Index>(u));
+    if (writer) writer->put(id, stored);
+    else part->put(id, stored);
+  }
+  if (part) part->finish();
+  std::vector<std::int64_t> totals{static_cast<std::int64_t>(lists.users_with_candidates())};
+  for (Ordering o : kAllOrderings) totals.push_back(static_cast<std::int64_t>(lists.total(o)));
+  mpi::all_reduce(totals, MPI_SUM);  // also the barrier: every part has finished
+  result.users_with_candidates = static_cast<std::size_t>(totals[0]);
+  for (std::size_t o = 0; o < kOrderings; ++o) result.candidates[o] = static_cast<std::size_t>(totals[o + 1]);
+  return writer;
+}
+}  // namespace
+
+JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation) {
+  validate(config);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  JobResult result;
+  Stages clock(result.stages);
+
+  // 1. This rank's users and their rows; every item.
+  AtomicLoadOptions load;
+  load.producer_column = files.producer_column;
+  load.shard_index = rank;
+  load.shard_count = ranks;
+  const DatasetShard shard = load_atomic_shard(files.data, files.name, load);
+  const Dataset& dataset = shard.dataset;
+  clock.done("load_data", rank);
+  const auto model = TwoTowerModel::load(files.model);
+  clock.done("load_model", rank);
+  std::vector<double> quality;
+  if (!files.producer_quality.empty()) quality = read_producer_quality(files.producer_quality, dataset);
+
+  // 2. Selection by the whole dataset's figures.
+  const Selection selection = select_whole(shard, config, quality);
+  const std::int64_t selected_users = mpi::sum(static_cast<std::int64_t>(selection.users.size()));
+  result.selection = whole_selection(selection, shard, rank, ranks);
+  if (selection.items.empty() || selected_users == 0)
+    throw Error("nothing for InvR to do: the selection is empty\n" + explain(result.selection));
+  clock.done("select", rank);
+
+  // 3. Embeddings: every selected item, this rank's selected users.
+  EmbedOptions embed;
+  embed.as_of = selection.as_of;
+  if (!config.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.cold_start);
+  const Matrix items = gather_rows(model->embed_items(dataset, embed), selection.items);
+  const Matrix users = gather_rows(model->embed_users(dataset, embed), selection.users);
+  clock.done("embed", rank);
+
+  // 4. Local search, then the exchange that makes each item's whole top N.
+  const std::int64_t n = config.retrieval.top_users_per_item;
+  ItemTopUsers local;
+  if (users.rows > 0) {
+    local = top_users_per_item(view_of(items), view_of(users), config.retrieval);
+  } else {
+    local.items = static_cast<std::int64_t>(items.rows);
+    local.users_per_item = n;
+    local.users.assign(static_cast<std::size_t>(local.items * n), kNoRow);
+    local.scores.assign(local.users.size(), -std::numeric_limits<float>::infinity());
+  }
+  clock.done("retrieve", rank);
+  const ItemTopUsers top = exchange_top_users(local, selection, shard, n, rank, ranks);
+  local = {};
+  clock.done("exchange", rank);
+
+  // 5. This rank's users' lists.
+  const SeenItems seen = seen_items(dataset, selection.as_of);
+  const CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(), seen,
+                                      config.inversion, shard.global_user);
+  clock.done("invert", rank);
+  result.memory.dataset_bytes = dataset_bytes(dataset);
+  result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
+  result.memory.top_users_bytes = top.users.capacity() * sizeof(RowId) + top.scores.capacity() * sizeof(float);
+  for (std::size_t o = 0; o < kOrderings; ++o)
+    result.memory.candidate_bytes += lists.lists[o].capacity() * sizeof(Candidate) +
+                                     lists.offsets[o].capacity() * sizeof(std::uint64_t);
+
+  // 6. Rank 0 begins the generation, every rank writes its users, rank 0
+  // adds the parts and commits once.
+  StoreOptions store_options;
+  store_options.grace_seconds = config.job.grace_seconds;
+  const auto store = open_store(config.job.store, store_options);
+  std::unique_ptr<GenerationWriter> writer = write_users(*store, generation, lists, dataset, rank, result);
+  clock.done("write", rank);
+
+  std::uint64_t peak = job::peak_rss_bytes();
+  result.rank_peak_rss_bytes.assign(static_cast<std::size_t>(ranks), 0);
+  MPI_Gather(&peak, 1, MPI_UINT64_T, result.rank_peak_rss_bytes.data(), 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  if (rank != 0) return result;
+  for (int r = 1; r < ranks; ++r) writer->add_part(r);
+  job::DatasetSizes sizes = job::sizes_of(dataset);
+  sizes.users = shard.total_users;
+  sizes.interactions = shard.total_interactions;
+  nlohmann::ordered_json manifest = job::generation_manifest(result, sizes, dataset, *model,
+                                                             model_version(files.model), config, nullptr);
+  manifest["ranks"] = ranks;
+  manifest["rank_peak_rss_bytes"] = result.rank_peak_rss_bytes;
+  manifest["peak_rss_bytes"] = *std::max_element(result.rank_peak_rss_bytes.begin(), result.rank_peak_rss_bytes.end());
+  writer->commit(manifest.dump());
+  clock.done("commit", rank);
+  result.generation = generation;
+  result.store_uri = store->uri();
+  result.manifest = store->manifest(generation);
+  return result;
+}
+
+}  // namespace invr

@@ -1,0 +1,131 @@
+// The sharded job (invr/distributed.h, docs/distributed.md) run as a user
+// would: mpirun with real ranks, real RocksDB and Redis stores, compared
+// user by user with the single-process job on the same files.
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "invr/atomic_io.h"
+#include "invr/model.h"
+#include "invr/store.h"
+#include "build_features.h"
+#include "redis_server.h"
+#include "test_util.h"
+
+namespace invr {
+namespace {
+namespace fs = std::filesystem;
+using test::run_cli;
+using test::TempDir;
+
+// A generated world and a precomputed model whose users share 12 vectors:
+// many exact score ties, which must break by whole-dataset user order.
+struct ShardedJob : ::testing::Test {
+  TempDir dir;
+  std::string world, model;
+  Dataset dataset;
+
+  void SetUp() override {
+    INVR_REQUIRE_MPI();
+    world = (dir / "world").string();
+    model = (dir / "model").string();
+    ASSERT_EQ(run_cli("-q generate --users 600 --items 300 --publishers 30 --days 7 --seed 11 --out " + world)
+                  .exit_code,
+              0);
+    dataset = load_atomic(world);
+    fs::create_directories(model);
+    test::write_file(fs::path(model) / "manifest.json",
+                     R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 8})");
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal;
+    Matrix shared(12, 8), users(dataset.users.size(), 8), items(dataset.items.size(), 8);
+    for (float& x : shared.data) x = normal(rng);
+    for (float& x : items.data) x = normal(rng);
+    for (std::size_t u = 0; u < users.rows; ++u) {
+      const auto from = shared.row(u % 12);
+      std::copy(from.begin(), from.end(), users.row(u).begin());
+    }
+    write_embeddings(fs::path(model) / "user_embeddings.npy", users, dataset.users);
+    write_embeddings(fs::path(model) / "item_embeddings.npy", items, dataset.items);
+  }
+  std::string job(const std::string& store, const std::string& extra = "") const {
+    return "job --model " + model + " --data " + world + " --store " + store +
+           " --max-item-age-days 0 --top-users-per-item 80 --max-candidates-per-user 15 "
+           "--assign-targets false " + extra;
+  }
+  test::CommandResult mpirun(int ranks, const std::string& args) const {
+    // --oversubscribe: CI machines may have fewer cores than ranks.
+    return test::run_shell("mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(ranks) + " " +
+                           std::string(INVR_CLI_PATH) + " -q " + args);
+  }
+  // Every user's lists equal in both stores' generation g; returns how many have lists.
+  std::size_t expect_same_lists(CandidateStore& a, CandidateStore& b) const {
+    std::size_t with_lists = 0;
+    for (std::size_t u = 0; u < dataset.users.size(); ++u) {
+      const std::string& user = dataset.users.id(static_cast<Index>(u));
+      const auto la = a.get("g", user);
+      EXPECT_EQ(la, b.get("g", user)) << user;
+      with_lists += la.has_value();
+    }
+    return with_lists;
+  }
+};
+
+TEST_F(ShardedJob, RanksWriteExactlyTheSingleProcessLists) {
+  const std::string single = "rocksdb:" + (dir / "single").string();
+  const auto one = run_cli("-q " + job(single, "--generation g"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto a = open_store(single);
+  const auto ma = nlohmann::json::parse(a->manifest("g"));
+  for (int ranks : {2, 3}) {
+    SCOPED_TRACE(ranks);
+    const std::string sharded = "rocksdb:" + (dir / ("sharded" + std::to_string(ranks))).string();
+    const auto r = mpirun(ranks, job(sharded, "--distributed --generation g"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto summary = nlohmann::json::parse(r.out);  // rank 0 alone prints it
+    EXPECT_EQ(summary["generation"], "g");
+    EXPECT_EQ(summary["rank_peak_rss_bytes"].size(), static_cast<std::size_t>(ranks));
+    EXPECT_EQ(summary["users_selected"], nlohmann::json::parse(one.out)["users_selected"]);
+    const auto b = open_store(sharded);
+    EXPECT_GT(expect_same_lists(*a, *b), 100u);
+    const auto mb = nlohmann::json::parse(b->manifest("g"));
+    EXPECT_EQ(ma["counts"], mb["counts"]);
+    EXPECT_EQ(ma["treated_items"], mb["treated_items"]);
+    EXPECT_EQ(ma["dataset"], mb["dataset"]);
+    EXPECT_EQ(ma["stored_users"], mb["stored_users"]);
+    EXPECT_EQ(mb["ranks"], ranks);
+  }
+}
+
+TEST_F(ShardedJob, RanksWriteOneRedisGeneration) {
+  INVR_REQUIRE_REDIS();
+  test::RedisServer redis;
+  const std::string single = "rocksdb:" + (dir / "single").string();
+  ASSERT_EQ(run_cli("-q " + job(single, "--generation g")).exit_code, 0);
+  const std::string uri = redis.uri("?prefix=sharded");
+  const auto r = mpirun(3, job(uri, "--distributed --generation g"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto b = open_store(uri);
+  EXPECT_EQ(b->current(), "g");
+  EXPECT_GT(expect_same_lists(*open_store(single), *b), 100u);
+  EXPECT_EQ(nlohmann::json::parse(b->manifest("g"))["stored_users"],
+            nlohmann::json::parse(open_store(single)->manifest("g"))["stored_users"]);
+}
+
+TEST_F(ShardedJob, AFailingRankCommitsNothing) {
+  const std::string store = "rocksdb:" + (dir / "store").string();
+  ASSERT_EQ(mpirun(2, job(store, "--distributed --generation good")).exit_code, 0);
+  // Every rank finds the selection empty; none may commit.
+  const auto r = mpirun(2, job(store, "--distributed --generation empty --long-tail-share 0"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("selection is empty"), std::string::npos) << r.err;
+  EXPECT_EQ(open_store(store)->current(), "good");
+  EXPECT_EQ(mpirun(2, job(store, "--distributed --generation next")).exit_code, 0);
+  EXPECT_EQ(open_store(store)->current(), "next");
+}
+
+}  // namespace
+}  // namespace invr
