@@ -127,5 +127,20 @@ TEST_F(ShardedJob, AFailingRankCommitsNothing) {
   EXPECT_EQ(open_store(store)->current(), "next");
 }
 
+// Issue 21's failure bar at test size: SIGKILL of one of 3 ranks at a random
+// moment, twice; the store keeps serving the last committed generation,
+// identical to a single-process run, and the next run commits (the script
+// checks each and exits 1 otherwise; scripts/kill_sharded_job.sh runs 10).
+TEST(ShardedJobKill, AKilledRankLeavesThePreviousGenerationServedAndComplete) {
+  INVR_REQUIRE_MPI();
+  TempDir dir;
+  const std::string script = std::string(INVR_TESTDATA_DIR) + "/../../scripts/kill_sharded_job.sh";
+  const auto r = test::run_shell("TRIES=2 RANKS=3 USERS=3000 ITEMS=300 N=40 SEED=7 OUT=" + dir.path().string() +
+                                 " INVR_CLI=" + std::string(INVR_CLI_PATH) + " " + script);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 failure(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("next run: committed 'final', identical to the reference"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace invr
