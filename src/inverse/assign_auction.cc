@@ -28,12 +28,10 @@ namespace {
 
 constexpr std::size_t kUserChunk = 4096;
 constexpr std::size_t kRowChunk = 64;
-
-bool choice_before(const ScoredEdge& a, const ScoredEdge& b) {
-  if (a.key != b.key) return a.key > b.key;
-  if (a.score != b.score) return a.score > b.score;
-  return a.item < b.item;
-}
+// Users who take at most this many pairs, minus 2, keep their best pairs in
+// a sorted array while reading their edges once (the common case: a capacity
+// of a few slots); others select with nth_element.
+constexpr std::size_t kSmallChoice = 8;
 
 // What an item pays for a user: an edge the user takes must stay above the
 // best edge it leaves (hold); one it leaves must beat the worst it takes
@@ -44,47 +42,82 @@ struct UserPrices {
   double entry = std::numeric_limits<double>::infinity();
 };
 
-// User u's pairs keyed by w, the top ceil(c) given their expected impressions
-// (scored[0..floor(c)) one each, scored[floor(c)] the fraction). Adds the
-// user's dual term (at λ_u, its exact minimiser) to *dual.
+// One of a user's pairs keyed by w = score + premium; k = its edge offset.
+struct Keyed {
+  double key = 0;
+  float score = 0.0f;
+  std::uint32_t k = 0;
+};
+
+// User u's pairs ordered by w (then score, then item): the first ceil(c) are
+// taken (`takes`, best first, the last with the fraction of c); adds the
+// user's dual term at λ_u = the (floor(c)+1)-th w, its exact minimiser, to
+// *dual. Reads the user's edges once; selects the best floor(c) + 2.
 UserPrices user_choice(const AssignProblem& problem, std::size_t u,
-                       std::span<const double> premium, std::vector<ScoredEdge>& scored,
-                       double* dual) {
+                       std::span<const double> premium, std::span<std::uint32_t> takes,
+                       std::vector<Keyed>& best, double* dual) {
   const auto edges = problem.edges_of(u);
-  scored.resize(edges.size());
-  for (std::size_t k = 0; k < edges.size(); ++k) {
-    const UserEdge& e = edges[k];
-    scored[k] = ScoredEdge{0, e.score + premium[e.row], e.score,
-                           problem.item_of_row[e.row], static_cast<std::uint32_t>(k)};
-  }
   UserPrices prices;
-  if (scored.empty()) return prices;
+  const std::size_t degree = edges.size();
+  if (degree == 0) return prices;
   const double capacity = problem.capacity[u];
   const auto whole = static_cast<std::size_t>(capacity);  // capacity <= edges by construction
   const bool fraction = capacity > static_cast<double>(whole);
-  auto by_key = [](const ScoredEdge& a, const ScoredEdge& b) { return a.key < b.key; };
-  double term;
-  if (whole < scored.size()) {
-    const auto pivot = scored.begin() + static_cast<std::ptrdiff_t>(whole);
-    std::nth_element(scored.begin(), pivot, scored.end(), choice_before);
-    const double price = pivot->key;  // λ_u
-    term = capacity * price;
-    for (const ScoredEdge& e : scored) term += std::max(0.0, e.key - price);
-    pivot->impressions = capacity - static_cast<double>(whole);
-    if (fraction) {
-      prices.entry = price;
-      if (pivot + 1 != scored.end()) prices.hold = std::max_element(pivot + 1, scored.end(), by_key)->key;
-    } else {
-      prices.hold = price;
-      if (whole > 0) prices.entry = std::min_element(scored.begin(), pivot, by_key)->key;
+  auto before = [&](const Keyed& a, const Keyed& b) {
+    if (a.key != b.key) return a.key > b.key;
+    if (a.score != b.score) return a.score > b.score;
+    return problem.item_of_row[problem.row_of(edges[a.k])] <
+           problem.item_of_row[problem.row_of(edges[b.k])];
+  };
+  auto keyed = [&](std::size_t k) {
+    return Keyed{edges[k].score + premium[problem.row_of(edges[k])], edges[k].score,
+                 static_cast<std::uint32_t>(k)};
+  };
+  if (whole >= degree) {  // takes every pair: any λ_u <= min w is optimal and the term is Σ w
+    double term = 0;
+    for (std::size_t k = 0; k < degree; ++k) {
+      const double key = keyed(k).key;
+      term += key;
+      prices.entry = std::min(prices.entry, key);
+      takes[k] = static_cast<std::uint32_t>(k);
     }
-  } else {  // takes every pair: any λ_u <= min w is optimal and the term is Σ w
-    term = 0;
-    for (const ScoredEdge& e : scored) term += e.key;
-    prices.entry = std::min_element(scored.begin(), scored.end(), by_key)->key;
+    *dual += term;
+    return prices;
   }
-  for (std::size_t k = 0; k < std::min(whole, scored.size()); ++k) scored[k].impressions = 1;
+  const std::size_t keep = std::min(whole + 2, degree);
+  best.resize(keep);
+  if (keep <= kSmallChoice) {  // best[0..keep), sorted, filled by insertion
+    std::size_t size = 0;
+    for (std::size_t k = 0; k < degree; ++k) {
+      const Keyed e = keyed(k);
+      if (size == keep && !before(e, best[keep - 1])) continue;
+      std::size_t at = size < keep ? size++ : keep - 1;
+      for (; at > 0 && before(e, best[at - 1]); --at) best[at] = best[at - 1];
+      best[at] = e;
+    }
+  } else {  // best[whole] is the pivot, better ones before it, the next best after it
+    best.resize(degree);
+    for (std::size_t k = 0; k < degree; ++k) best[k] = keyed(k);
+    const auto pivot = best.begin() + static_cast<std::ptrdiff_t>(whole);
+    std::nth_element(best.begin(), pivot, best.end(), before);
+    if (pivot + 1 != best.end())
+      std::iter_swap(pivot + 1, std::min_element(pivot + 1, best.end(), before));
+  }
+  const double price = best[whole].key;  // λ_u
+  double term = capacity * price;
+  for (std::size_t k = 0; k < whole; ++k) term += std::max(0.0, best[k].key - price);
   *dual += term;
+  if (fraction) {
+    prices.entry = price;
+    if (whole + 1 < degree) prices.hold = best[whole + 1].key;
+  } else {
+    prices.hold = price;
+    if (whole > 0) {
+      prices.entry = best[0].key;
+      for (std::size_t k = 1; k < whole; ++k) prices.entry = std::min(prices.entry, best[k].key);
+    }
+  }
+  for (std::size_t k = 0; k < takes.size(); ++k) takes[k] = best[k].k;
   return prices;
 }
 
@@ -106,7 +139,8 @@ class Auction {
         producer_price_(problem.producer_index.size(), 0.0),
         user_price_(problem.users),
         premium_(static_cast<std::size_t>(problem.rows), 0.0),
-        taken_(problem.slot_user.size(), 0) {}
+        taken_(problem.slot_user.size(), 0),
+        takes_(problem) {}
 
   // One round at bid increment eps; returns (dual bound, primal objective).
   std::pair<double, double> round(double eps) {
@@ -127,6 +161,7 @@ class Auction {
 
   const std::vector<double>& premium() const { return premium_; }
   const std::vector<double>& row_impressions() const { return row_impressions_; }
+  const UserTakes& takes() const { return takes_; }
 
  private:
   void items_bid(double eps) {
@@ -168,20 +203,21 @@ class Auction {
     std::vector<double>& row_impressions = row_impressions_;
     row_impressions.assign(premium_.size(), 0.0);
     parallel_tasks(chunks, threads_, [&](std::size_t chunk) {
-      std::vector<ScoredEdge> scored;
+      std::vector<Keyed> best;
       for (std::size_t u = chunk * kUserChunk; u < std::min(p_.users, (chunk + 1) * kUserChunk);
            ++u) {
-        user_price_[u] = user_choice(p_, u, premium_, scored, &chunk_dual[chunk]);
         const auto edges = p_.edges_of(u);
-        const auto n = static_cast<std::size_t>(p_.users_per_item);
-        for (const ScoredEdge& e : scored) {
-          const UserEdge& edge = edges[e.edge];
-          const std::size_t slot = edge.row * n + static_cast<std::size_t>(edge.rank - 1);
-          taken_[slot] = e.impressions > 0;  // each slot is one user's: no race
-          if (e.impressions == 0) continue;
+        const auto takes = takes_.of(u);
+        // Each slot is one user's: no race. Only the taken flags change.
+        for (std::uint32_t k : takes) taken_[edges[k].slot] = 0;
+        user_price_[u] = user_choice(p_, u, premium_, takes, best, &chunk_dual[chunk]);
+        for (std::size_t pos = 0; pos < takes.size(); ++pos) {
+          const UserEdge& edge = edges[takes[pos]];
+          taken_[edge.slot] = 1;
+          const double amount = UserTakes::amount(p_, u, pos);
           // Exact: impressions are multiples of 2^-20 (assign_problem.h).
-          std::atomic_ref<double>(row_impressions[edges[e.edge].row]).fetch_add(e.impressions);
-          chunk_relevance[chunk] += e.impressions * e.score;
+          std::atomic_ref<double>(row_impressions[p_.row_of(edge)]).fetch_add(amount);
+          chunk_relevance[chunk] += amount * edge.score;
         }
       }
     });
@@ -203,33 +239,26 @@ class Auction {
   std::vector<double> premium_;
   std::vector<double> row_impressions_;  // the last round's primal, per row
   std::vector<std::uint8_t> taken_;  // per slot: its user took it last round
+  UserTakes takes_;  // the last round's choice
 };
 
-// The users' choice at `premium` per user edge, topped up; its items short.
+// A round's choice, topped up; its items short.
 struct Choice {
-  std::vector<float> x;  // per user edge: multiples of 2^-20 in [0, 1], exact
+  UserTakes takes;
   std::vector<double> rows;
   std::int64_t top_ups = 0;
   std::int64_t items_short = 0;
 };
 
-Choice choose(AssignProblem& problem, std::span<const double> premium, int threads) {
-  Choice c;
-  c.x.assign(problem.edges(), 0.0f);
-  const std::size_t chunks = (problem.users + kUserChunk - 1) / kUserChunk;
-  parallel_tasks(chunks, threads, [&](std::size_t chunk) {
-    std::vector<ScoredEdge> scored;
-    double unused = 0;
-    for (std::size_t u = chunk * kUserChunk; u < std::min(problem.users, (chunk + 1) * kUserChunk);
-         ++u) {
-      user_choice(problem, u, premium, scored, &unused);
-      for (const ScoredEdge& e : scored)
-        c.x[problem.user_offsets[u] + e.edge] = static_cast<float>(e.impressions);
-    }
-  });
-  c.rows.assign(static_cast<std::size_t>(problem.rows), 0.0);
-  for (std::size_t k = 0; k < c.x.size(); ++k) c.rows[problem.user_edges[k].row] += c.x[k];
-  c.top_ups = top_up_short_items(problem, c.x, c.rows);
+Choice top_up(AssignProblem& problem, UserTakes takes) {
+  Choice c{std::move(takes), std::vector<double>(static_cast<std::size_t>(problem.rows), 0.0)};
+  for (std::size_t u = 0; u < problem.users; ++u) {
+    const auto taken = c.takes.of(u);
+    const auto edges = problem.edges_of(u);
+    for (std::size_t pos = 0; pos < taken.size(); ++pos)
+      c.rows[problem.row_of(edges[taken[pos]])] += UserTakes::amount(problem, u, pos);
+  }
+  c.top_ups = top_up_short_items(problem, c.takes, c.rows);
   c.items_short = count_short(problem, c.rows);
   return c;
 }
@@ -237,14 +266,13 @@ Choice choose(AssignProblem& problem, std::span<const double> premium, int threa
 }  // namespace
 
 TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params) {
-  const int threads = resolve_threads(params.threads);
   Auction auction(problem, params);  // prices carry over from pass to pass (warm start)
   const double range = problem.score_range;
   const double eps_floor = 1e-6 * range;
   std::int64_t iterations = 0, passes = 0, dropped = 0;
   // The pass that leaves the fewest items short after its top-up (later on
   // ties) is returned.
-  Choice kept;
+  Choice kept{UserTakes(problem), {}};
   kept.items_short = std::numeric_limits<std::int64_t>::max();
   std::int64_t kept_dropped = 0;
   double kept_dual = 0;
@@ -258,6 +286,7 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
     double best_dual = std::numeric_limits<double>::infinity();
     double best_primal = -std::numeric_limits<double>::infinity();
     std::vector<double> best_premium = auction.premium();
+    UserTakes best_takes = auction.takes();  // the users' choice at best_premium
     // The first pass gets half the rounds; the others share the rest.
     const std::int64_t left = params.max_iterations - iterations;
     const std::int64_t passes_left = params.completion_passes + 2 - passes;
@@ -270,11 +299,12 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
       if (primal > best_primal) {
         best_primal = primal;
         best_premium = auction.premium();
+        best_takes = auction.takes();
       }
       if (best_dual - best_primal <= params.tolerance * std::max(1.0, std::abs(best_dual))) break;
       eps = std::max(eps_floor, eps * 0.7);
     }
-    Choice choice = choose(problem, best_premium, threads);
+    Choice choice = top_up(problem, std::move(best_takes));
     const std::vector<double> rows = choice.rows;
     if (choice.items_short <= kept.items_short) {
       kept = std::move(choice);
@@ -292,16 +322,19 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
   }
   problem.item_target = kept_targets;
   const std::span<const double> premium = kept_premium;
-  const std::vector<float>& x = kept.x;
   TargetAssignment out = finish_assignment(
       problem,
       [&](std::size_t u, std::vector<ScoredEdge>& scored) {
         const auto edges = problem.edges_of(u);
         scored.resize(edges.size());
-        for (std::size_t k = 0; k < edges.size(); ++k)
-          scored[k] = ScoredEdge{x[problem.user_offsets[u] + k],
-                                 edges[k].score + premium[edges[k].row], edges[k].score,
-                                 problem.item_of_row[edges[k].row], static_cast<std::uint32_t>(k)};
+        for (std::size_t k = 0; k < edges.size(); ++k) {
+          const std::uint32_t row = problem.row_of(edges[k]);
+          scored[k] = ScoredEdge{0, edges[k].score + premium[row], edges[k].score,
+                                 problem.item_of_row[row], static_cast<std::uint32_t>(k)};
+        }
+        const auto taken = kept.takes.of(u);
+        for (std::size_t pos = 0; pos < taken.size(); ++pos)
+          scored[taken[pos]].impressions = UserTakes::amount(problem, u, pos);
       },
       params.max_candidates_per_user);
   out.summary.top_ups = kept.top_ups;

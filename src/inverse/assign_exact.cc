@@ -94,8 +94,9 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
     for (auto k = problem.user_offsets[u]; k < problem.user_offsets[u + 1]; ++k) {
       const UserEdge& e = problem.user_edges[k];
       const auto cost = std::llround((static_cast<double>(top) - e.score) / range * kCostScale);
-      pair_edges[k] = network.add(first_user + u, first_row + e.row, units(1), cost);
-      row_units[e.row] += units(1);
+      const std::uint32_t row = problem.row_of(e);
+      pair_edges[k] = network.add(first_user + u, first_row + row, units(1), cost);
+      row_units[row] += units(1);
     }
   }
   const std::int64_t no_producer_cost = producers > 0 ? bonus : 0;
@@ -124,7 +125,7 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
         scored.resize(edges.size());
         for (std::size_t k = 0; k < edges.size(); ++k)
           scored[k] = ScoredEdge{network.impressions(pair_edges[problem.user_offsets[u] + k]),
-                                 edges[k].score, edges[k].score, problem.item_of_row[edges[k].row],
+                                 edges[k].score, edges[k].score, problem.item_of_row[problem.row_of(edges[k])],
                                  static_cast<std::uint32_t>(k)};
       },
       params.max_candidates_per_user);

@@ -36,8 +36,9 @@ void check_sizes(const ItemTopUsers& top_users, std::span<const Index> item_inde
     usage(fmt::format("top_users has {} users and {} scores; {} items x {} users_per_item needs "
                       "{} of each",
                       top_users.users.size(), top_users.scores.size(), rows, n, rows * n));
-  if (static_cast<std::uint64_t>(rows) > std::numeric_limits<std::uint32_t>::max())
-    usage(fmt::format("{} item rows; at most 2^32 - 1", rows));
+  if (static_cast<std::uint64_t>(rows * n) > std::numeric_limits<std::uint32_t>::max())
+    usage(fmt::format("{} item rows x {} users_per_item = {} slots; at most 2^32 - 1", rows, n,
+                      rows * n));
   // invert()'s distinct-items check is private to invert.cc; this is the same rule.
   std::vector<bool> present;
   for (std::size_t r = 0; r < item_index_of_row.size(); ++r) {
@@ -109,7 +110,7 @@ void add_producers(AssignProblem& problem, const AssignmentTargets& targets) {
 }
 
 void build_user_side(AssignProblem& problem, std::span<const double> user_capacity) {
-  const std::int64_t n = problem.users_per_item;
+  problem.inverse_n = 1.0 / static_cast<double>(std::max<std::int64_t>(1, problem.users_per_item));
   problem.user_offsets.assign(problem.users + 1, 0);
   for (Index user : problem.slot_user)
     if (user != kNoIndex) ++problem.user_offsets[static_cast<std::size_t>(user) + 1];
@@ -126,8 +127,7 @@ void build_user_side(AssignProblem& problem, std::span<const double> user_capaci
     low = std::min(low, score);
     high = std::max(high, score);
     problem.user_edges[next[static_cast<std::size_t>(user)]++] =
-        UserEdge{static_cast<std::uint32_t>(slot / static_cast<std::size_t>(n)),
-                 static_cast<std::int32_t>(slot % static_cast<std::size_t>(n)) + 1, score};
+        UserEdge{static_cast<std::uint32_t>(slot), score};
   }
   problem.capacity.resize(problem.users);
   for (std::size_t u = 0; u < problem.users; ++u) {
@@ -183,6 +183,12 @@ std::int64_t count_short(const AssignProblem& problem, std::span<const double> r
   for (std::size_t r = 0; r < row_impressions.size(); ++r)
     count += row_impressions[r] + 0x1p-21 < static_cast<double>(problem.asked_target[r]);
   return count;
+}
+
+UserTakes::UserTakes(const AssignProblem& problem) : offsets(problem.users + 1, 0) {
+  for (std::size_t u = 0; u < problem.users; ++u)
+    offsets[u + 1] = offsets[u] + static_cast<std::uint64_t>(std::ceil(problem.capacity[u]));
+  edge.assign(offsets.back(), 0);
 }
 
 bool list_before(const ScoredEdge& a, const ScoredEdge& b) {
@@ -263,7 +269,7 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
       for (const ScoredEdge& e : scored) {
         if (e.impressions == 0) continue;
         // Exact: impressions are multiples of 2^-20, so the sum has no order.
-        std::atomic_ref<double>(row_impressions[problem.edges_of(u)[e.edge].row])
+        std::atomic_ref<double>(row_impressions[problem.row_of(problem.edges_of(u)[e.edge])])
             .fetch_add(e.impressions);
         chunk_relevance[chunk] += e.impressions * e.score;
       }
@@ -271,7 +277,7 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
       const std::size_t count = out.offsets[u + 1] - out.offsets[u];
       for (std::size_t k = 0; k < count; ++k) {
         const UserEdge& edge = problem.edges_of(u)[scored[k].edge];
-        out.lists[out.offsets[u] + k] = Candidate{scored[k].item, edge.score, edge.rank};
+        out.lists[out.offsets[u] + k] = Candidate{scored[k].item, edge.score, problem.rank_of(edge)};
       }
     }
   });

@@ -4,6 +4,7 @@
 // in how they choose each user's expected impressions.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -13,10 +14,10 @@
 
 namespace invr::inverse {
 
-// One candidate pair as its user sees it.
+// One candidate pair as its user sees it: 8 bytes, the solver's largest
+// per-pair state (row and rank follow from the slot: AssignProblem::row_of).
 struct UserEdge {
-  std::uint32_t row = 0;   // query row of top_users (the item)
-  std::int32_t rank = 0;   // 1-based slot in the item's list
+  std::uint32_t slot = 0;  // in top_users: row × N + rank - 1 (rows × N < 2^32)
   float score = 0.0f;
 };
 
@@ -44,6 +45,21 @@ struct AssignProblem {
   double score_range = 1;  // largest - smallest score (1 if all equal)
   double bonus = 0;        // B = target_weight × score_range
   std::int64_t threads = 0;
+
+  // slot / N without a division instruction per pair: the quotient of a
+  // double reciprocal, corrected (exact for slots below 2^32).
+  double inverse_n = 1;
+  std::uint32_t row_of(const UserEdge& e) const {
+    const auto n = static_cast<std::uint64_t>(users_per_item);
+    auto q = static_cast<std::uint64_t>(static_cast<double>(e.slot) * inverse_n);
+    if (q * n > e.slot) --q;
+    else if ((q + 1) * n <= e.slot) ++q;
+    return static_cast<std::uint32_t>(q);
+  }
+  std::int32_t rank_of(const UserEdge& e) const {  // 1-based
+    return static_cast<std::int32_t>(e.slot - static_cast<std::uint64_t>(row_of(e)) *
+                                                  static_cast<std::uint64_t>(users_per_item)) + 1;
+  }
 
   std::span<const UserEdge> edges_of(std::size_t user) const {
     return {user_edges.data() + user_offsets[user], user_edges.data() + user_offsets[user + 1]};
@@ -95,11 +111,32 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
 std::int64_t count_short(const AssignProblem& problem, std::span<const double> row_impressions);
 std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> row_impressions);
 
-// Moves whole user slots (x per user edge, in user_edges order) from items
-// at or above their LP target, or without one, to short items whose users
-// hold them, where the objective gains; returns the moves. Skipped when
-// producers have targets.
-std::int64_t top_up_short_items(const AssignProblem& problem, std::vector<float>& x,
+// The pairs each user takes, as offsets into its edges: ceil(capacity) of
+// them (capacity <= edges), all but a fractional last one at one impression
+// (amount()). O(users + capacity) memory where a value per pair held O(pairs).
+struct UserTakes {
+  std::vector<std::uint64_t> offsets;  // users + 1
+  std::vector<std::uint32_t> edge;
+
+  explicit UserTakes(const AssignProblem& problem);
+  std::span<std::uint32_t> of(std::size_t user) {
+    return {edge.data() + offsets[user], edge.data() + offsets[user + 1]};
+  }
+  std::span<const std::uint32_t> of(std::size_t user) const {
+    return {edge.data() + offsets[user], edge.data() + offsets[user + 1]};
+  }
+  // Expected impressions of the user's take at `position`.
+  static double amount(const AssignProblem& problem, std::size_t user, std::size_t position) {
+    const double capacity = problem.capacity[user];
+    const double whole = std::floor(capacity);
+    return static_cast<double>(position) < whole ? 1.0 : capacity - whole;
+  }
+};
+
+// Moves whole user slots from items at or above their LP target, or without
+// one, to short items whose users hold them, where the objective gains;
+// returns the moves. Skipped when producers have targets.
+std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
                                 std::vector<double>& row_impressions);
 
 // The solvers; each runs the completion passes.

@@ -10,26 +10,46 @@
 namespace invr::inverse {
 namespace {
 
-// The user's taken pair with the lowest score whose item has no target or
-// would stay at or above it without the pair; kNone if there is none.
-constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
+constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
-std::uint64_t releasable(const AssignProblem& problem, std::size_t u, std::span<const float> x,
-                         std::span<const double> row_impressions) {
-  std::uint64_t best = kNone;
-  for (auto k = problem.user_offsets[u]; k < problem.user_offsets[u + 1]; ++k) {
-    if (x[k] == 0) continue;
-    const UserEdge& e = problem.user_edges[k];
-    const auto target = static_cast<double>(problem.item_target[e.row]);
-    if (row_impressions[e.row] - x[k] + 0x1p-21 < target) continue;
-    if (best == kNone || e.score < problem.user_edges[best].score) best = k;
+// The position in the user's takes of its pair with the lowest score (then
+// the smaller edge offset) whose item has no target or would stay at or
+// above it without the pair; kNone if there is none.
+std::size_t releasable(const AssignProblem& problem, std::size_t u,
+                       std::span<const std::uint32_t> takes,
+                       std::span<const double> row_impressions) {
+  const auto edges = problem.edges_of(u);
+  std::size_t best = kNone;
+  for (std::size_t pos = 0; pos < takes.size(); ++pos) {
+    const UserEdge& e = edges[takes[pos]];
+    const std::uint32_t row = problem.row_of(e);
+    const auto target = static_cast<double>(problem.item_target[row]);
+    if (row_impressions[row] - UserTakes::amount(problem, u, pos) + 0x1p-21 < target) continue;
+    if (best == kNone) {
+      best = pos;
+      continue;
+    }
+    const UserEdge& b = edges[takes[best]];
+    if (e.score < b.score || (e.score == b.score && takes[pos] < takes[best])) best = pos;
   }
   return best;
 }
 
+// The offset of the user's pair with `row` (a user's edges are in slot
+// order, so in row order); kNone if it has none.
+std::size_t edge_of_row(const AssignProblem& problem, std::span<const UserEdge> edges,
+                        std::size_t row) {
+  const auto n = static_cast<std::uint64_t>(problem.users_per_item);
+  const std::uint64_t end = (row + 1) * n;  // the first slot past the row
+  const auto it = std::partition_point(edges.begin(), edges.end(),
+                                       [&](const UserEdge& e) { return e.slot < end; });
+  if (it == edges.begin() || (it - 1)->slot < row * n) return kNone;
+  return static_cast<std::size_t>(it - 1 - edges.begin());
+}
+
 }  // namespace
 
-std::int64_t top_up_short_items(const AssignProblem& problem, std::vector<float>& x,
+std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
                                 std::vector<double>& row_impressions) {
   if (!problem.producer_index.empty()) return 0;  // a swap could take a producer below its target
   const auto n = static_cast<std::size_t>(problem.users_per_item);
@@ -41,21 +61,20 @@ std::int64_t top_up_short_items(const AssignProblem& problem, std::vector<float>
       const Index u = problem.slot_user[r * n + j];
       if (u == kNoIndex) continue;
       const auto user = static_cast<std::size_t>(u);
-      const std::uint64_t from = releasable(problem, user, x, row_impressions);
+      const auto taken = takes.of(user);
+      const std::size_t from = releasable(problem, user, taken, row_impressions);
       if (from == kNone) continue;
-      std::uint64_t to = kNone;  // the pair (r, u) on the user's side
-      for (auto k = problem.user_offsets[user]; k < problem.user_offsets[user + 1]; ++k)
-        if (problem.user_edges[k].row == r) to = k;
-      if (to == kNone || x[to] != 0) continue;
-      const double amount = x[from];
+      const auto edges = problem.edges_of(user);
+      const std::size_t to = edge_of_row(problem, edges, r);
+      if (to == kNone || std::find(taken.begin(), taken.end(), to) != taken.end()) continue;
+      const double amount = UserTakes::amount(problem, user, from);
+      const UserEdge& released = edges[taken[from]];
       const double gain = problem.bonus * std::min(amount, target - row_impressions[r]) +
-                          (static_cast<double>(problem.user_edges[to].score) -
-                           problem.user_edges[from].score) * amount;
+                          (static_cast<double>(edges[to].score) - released.score) * amount;
       if (gain <= 0) continue;
-      row_impressions[problem.user_edges[from].row] -= amount;
+      row_impressions[problem.row_of(released)] -= amount;
       row_impressions[r] += amount;
-      x[to] = x[from];
-      x[from] = 0;
+      taken[from] = static_cast<std::uint32_t>(to);
       ++swaps;
     }
   }
