@@ -273,8 +273,12 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
             .fetch_add(e.impressions);
         chunk_relevance[chunk] += e.impressions * e.score;
       }
-      std::sort(scored.begin(), scored.end(), list_before);
+      // Only the capped head is kept; list_before is a total order (items
+      // are distinct in a user's list), so the head is sort's.
       const std::size_t count = out.offsets[u + 1] - out.offsets[u];
+      const auto head = scored.begin() + static_cast<std::ptrdiff_t>(count);
+      if (count < scored.size()) std::partial_sort(scored.begin(), head, scored.end(), list_before);
+      else std::sort(scored.begin(), scored.end(), list_before);
       for (std::size_t k = 0; k < count; ++k) {
         const UserEdge& edge = problem.edges_of(u)[scored[k].edge];
         out.lists[out.offsets[u] + k] = Candidate{scored[k].item, edge.score, problem.rank_of(edge)};
