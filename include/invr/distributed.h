@@ -1,15 +1,24 @@
-// The distributed InvR job (OpenMPI): `mpirun -np K invr job --distributed`.
+// The distributed InvR job (OpenMPI): `mpirun -np K invr job --distributed`
+// (docs/distributed.md).
 //
-// Every rank loads the dataset and the model (a shared file system, as MPI
-// jobs assume) and computes the same selection and embeddings; rank r then
-// searches only its shard of the selected users (shard_rows), the per-item
-// top-N lists are gathered on rank 0 and merged (merge_top_users, ties by
-// global row, so the result equals the single-process run), and rank 0
-// inverts them and writes the generation, each user's list exactly once.
-// Rank 0 also chooses the generation id and broadcasts it.
+// Sharded mode (config.assignment_job.assign_targets false): rank r loads
+// only the users with user_shard(id, K) == r (invr/data.h) and their rows,
+// selects items by the whole dataset's figures (combined across ranks),
+// embeds and searches its users, sends each item block's top-N lists to the
+// block's owner rank, which merges them (ties by whole-dataset user index)
+// and routes each pair, with its user rank, to the user's rank; each rank
+// inverts and writes its users as a part of one generation
+// (CandidateStore::join_generation) and rank 0 commits once. No rank holds
+// every user.
 //
-// MPI is initialised on first use (MPI_Init_thread) and finalised at exit.
-// Without mpirun the job runs as a single rank.
+// Gathered mode (the target ordering on: its assignment needs the whole
+// graph): every rank loads every user; rank r searches its slice of the
+// selected users (shard_rows), rank 0 gathers and merges the lists, assigns,
+// inverts and writes.
+//
+// Both write exactly the single-process lists. Rank 0 chooses the generation
+// id and broadcasts it. MPI is initialised on first use (MPI_Init_thread)
+// and finalised at exit. Without mpirun the job runs as a single rank.
 #pragma once
 
 #include "invr/job.h"

@@ -30,29 +30,28 @@ inline int checked_count(std::size_t n) {
   return static_cast<int>(n);
 }
 
-// All-to-all of variable-size blocks: send[r] goes to rank r; returns what
-// each rank sent here, concatenated in rank order, and per-rank counts.
+// All-to-all of variable-size blocks: `packed` holds the block for rank 0,
+// then rank 1's, ... (send_counts[r] records each); returns what each rank
+// sent here, concatenated in rank order, with per-rank counts. One flat
+// buffer each way: the job's exchanges are its largest transient memory.
 template <class T>
-std::vector<T> exchange(const std::vector<std::vector<T>>& send, std::vector<int>& received_counts) {
-  int ranks = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  std::vector<int> send_counts(static_cast<std::size_t>(ranks)), send_displs(send_counts.size());
+std::vector<T> exchange(const std::vector<T>& packed, const std::vector<int>& send_counts,
+                        std::vector<int>& received_counts) {
+  const auto ranks = send_counts.size();
+  std::vector<int> send_displs(ranks);
   std::size_t total = 0;
-  for (int r = 0; r < ranks; ++r) {
-    send_counts[static_cast<std::size_t>(r)] = checked_count(send[static_cast<std::size_t>(r)].size());
-    send_displs[static_cast<std::size_t>(r)] = checked_count(total);
-    total += send[static_cast<std::size_t>(r)].size();
+  for (std::size_t r = 0; r < ranks; ++r) {
+    send_displs[r] = checked_count(total);
+    total += static_cast<std::size_t>(send_counts[r]);
   }
-  std::vector<T> packed;
-  packed.reserve(total);
-  for (const auto& block : send) packed.insert(packed.end(), block.begin(), block.end());
-  received_counts.assign(static_cast<std::size_t>(ranks), 0);
+  INVR_CHECK(total == packed.size());
+  received_counts.assign(ranks, 0);
   MPI_Alltoall(send_counts.data(), 1, MPI_INT, received_counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
-  std::vector<int> recv_displs(static_cast<std::size_t>(ranks));
+  std::vector<int> recv_displs(ranks);
   std::size_t received = 0;
-  for (int r = 0; r < ranks; ++r) {
-    recv_displs[static_cast<std::size_t>(r)] = checked_count(received);
-    received += static_cast<std::size_t>(received_counts[static_cast<std::size_t>(r)]);
+  for (std::size_t r = 0; r < ranks; ++r) {
+    recv_displs[r] = checked_count(received);
+    received += static_cast<std::size_t>(received_counts[r]);
   }
   std::vector<T> out(received);
   MPI_Alltoallv(packed.data(), send_counts.data(), send_displs.data(), record_type<T>(), out.data(),

@@ -102,26 +102,27 @@ Selection whole_selection(const Selection& mine, const DatasetShard& shard, int 
 // Every item's top N over all ranks' users, as this rank's users' slots:
 // a sparse ItemTopUsers (rows: this rank's selected users; other slots
 // kNoRow), so invert() gives each pair its whole-dataset user rank.
-ItemTopUsers exchange_top_users(const ItemTopUsers& local, const Selection& selection,
-                                const DatasetShard& shard, std::int64_t n, int rank, int ranks) {
+ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, const DatasetShard& shard,
+                                std::int64_t n, int rank, int ranks) {
   const auto items = static_cast<std::int64_t>(selection.items.size());
-  // (a) Each item block to its owner, users encoded with their rank.
-  std::vector<std::vector<Pair>> send(static_cast<std::size_t>(ranks));
+  // (a) Each item block to its owner (blocks are contiguous in slot order),
+  // users encoded with their rank.
+  std::vector<int> counts(static_cast<std::size_t>(ranks));
   for (int owner = 0; owner < ranks; ++owner) {
     const RowRange block = shard_rows(items, owner, ranks);
-    auto& out = send[static_cast<std::size_t>(owner)];
-    out.reserve(static_cast<std::size_t>((block.end - block.begin) * n));
-    for (std::int64_t slot = block.begin * n; slot < block.end * n; ++slot) {
-      const RowId row = local.users[static_cast<std::size_t>(slot)];
-      const std::int64_t user =
-          row == kNoRow ? kNoRow
-                        : shard.global_user[static_cast<std::size_t>(selection.users[static_cast<std::size_t>(row)])] *
-                                  ranks + rank;
-      out.push_back({user, local.scores[static_cast<std::size_t>(slot)], 0});
-    }
+    counts[static_cast<std::size_t>(owner)] = mpi::checked_count(static_cast<std::size_t>((block.end - block.begin) * n));
   }
-  std::vector<int> counts;
-  std::vector<Pair> got = mpi::exchange(send, counts);
+  std::vector<Pair> send(local.users.size());
+  for (std::size_t slot = 0; slot < send.size(); ++slot) {
+    const RowId row = local.users[slot];
+    send[slot] = {row == kNoRow ? kNoRow
+                                : shard.global_user[static_cast<std::size_t>(selection.users[static_cast<std::size_t>(row)])] *
+                                          ranks + rank,
+                  local.scores[slot], 0};
+  }
+  local = {};
+  std::vector<int> received;
+  std::vector<Pair> got = mpi::exchange(send, counts, received);
   send = {};
   // (b) Merge the owned block's lists (ties by global index, as one process).
   const RowRange mine = shard_rows(items, rank, ranks);
@@ -139,18 +140,26 @@ ItemTopUsers exchange_top_users(const ItemTopUsers& local, const Selection& sele
   }
   got = {};
   const std::vector<RowId> offsets(static_cast<std::size_t>(ranks), 0);
-  const ItemTopUsers merged = merge_top_users(lists, offsets, n);
+  ItemTopUsers merged = merge_top_users(lists, offsets, n);
   lists = {};
-  // (c) Each pair to its user's rank, with its slot in the whole list.
-  std::vector<std::vector<Pair>> route(static_cast<std::size_t>(ranks));
+  // (c) Each pair to its user's rank, with its slot in the whole list
+  // (counted, then placed: one flat buffer).
+  std::vector<std::size_t> next(static_cast<std::size_t>(ranks) + 1, 0);
+  for (const RowId user : merged.users)
+    if (user != kNoRow) ++next[static_cast<std::size_t>(user % ranks) + 1];
+  for (int r = 0; r < ranks; ++r) {
+    counts[static_cast<std::size_t>(r)] = mpi::checked_count(next[static_cast<std::size_t>(r) + 1]);
+    next[static_cast<std::size_t>(r) + 1] += next[static_cast<std::size_t>(r)];
+  }
+  std::vector<Pair> route(next.back());
   for (std::int64_t slot = 0; slot < rows * n; ++slot) {
     const RowId user = merged.users[static_cast<std::size_t>(slot)];
     if (user == kNoRow) continue;
-    route[static_cast<std::size_t>(user % ranks)].push_back(
-        {user / ranks, merged.scores[static_cast<std::size_t>(slot)],
-         static_cast<std::int32_t>(mine.begin * n + slot)});
+    route[next[static_cast<std::size_t>(user % ranks)]++] = {
+        user / ranks, merged.scores[static_cast<std::size_t>(slot)], static_cast<std::int32_t>(mine.begin * n + slot)};
   }
-  const std::vector<Pair> arrived = mpi::exchange(route, counts);
+  merged = {};
+  const std::vector<Pair> arrived = mpi::exchange(route, counts, received);
   route = {};
   // (d) Into this rank's rows.
   std::vector<std::int32_t> row_of_user(shard.dataset.users.size(), -1);
@@ -248,8 +257,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
     local.scores.assign(local.users.size(), -std::numeric_limits<float>::infinity());
   }
   clock.done("retrieve", rank);
-  const ItemTopUsers top = exchange_top_users(local, selection, shard, n, rank, ranks);
-  local = {};
+  const ItemTopUsers top = exchange_top_users(std::move(local), selection, shard, n, rank, ranks);
   clock.done("exchange", rank);
 
   // 5. This rank's users' lists.
