@@ -208,7 +208,8 @@ class Auction {
            ++u) {
         const auto edges = p_.edges_of(u);
         const auto takes = takes_.of(u);
-        // Each slot is one user's: no race. Only the taken flags change.
+        // Clear the last round's takes, set this round's (a slot is one
+        // user's: no race); the other flags are already 0.
         for (std::uint32_t k : takes) taken_[edges[k].slot] = 0;
         user_price_[u] = user_choice(p_, u, premium_, takes, best, &chunk_dual[chunk]);
         for (std::size_t pos = 0; pos < takes.size(); ++pos) {
@@ -242,7 +243,7 @@ class Auction {
   UserTakes takes_;  // the last round's choice
 };
 
-// A round's choice, topped up; its items short.
+// A pass's choice (its best round's takes), topped up; its items short.
 struct Choice {
   UserTakes takes;
   std::vector<double> rows;

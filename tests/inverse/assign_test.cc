@@ -156,6 +156,26 @@ TEST(AssignAuction, WithinItsReportedGapOfTheExactOptimum) {
   }
 }
 
+TEST(AssignAuction, LargeCapacitiesAreWithinTheGapAndThreadFree) {
+  // Capacities up to 12 slots: users taking 7 or more select with
+  // nth_element, the others with the small sorted array (assign_auction.cc);
+  // both must price and choose consistently, with ties (scores k/8) broken
+  // the same way on any thread count.
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    const Instance in = random_instance(seed, 30, 40, 20, seed % 2 == 0, 12, 10, false);
+    const TargetAssignment exact = run(in, params("exact"));
+    const TargetAssignment one = run(in, params("auction", 1));
+    const TargetAssignment two = run(in, params("auction", 2));
+    const double slack = 1e-6 * std::max(1.0, std::abs(exact.summary.objective));
+    EXPECT_LE(two.summary.objective, exact.summary.objective + slack) << "seed " << seed;
+    EXPECT_GE(two.summary.dual_bound, exact.summary.objective - slack) << "seed " << seed;
+    EXPECT_NEAR(total_assigned(two), total_assigned(exact), 1e-9) << "seed " << seed;
+    EXPECT_EQ(one.lists, two.lists) << "seed " << seed;
+    EXPECT_EQ(one.summary.objective, two.summary.objective) << "seed " << seed;
+    EXPECT_EQ(one.summary.dual_bound, two.summary.dual_bound) << "seed " << seed;
+  }
+}
+
 TEST(AssignAuction, TopUpMeetsTheTargetsTheExactSolverMeets) {
   // Contested instances (fractional capacities) where the exact LP meets
   // every target: the users' choice at the auction's prices alone misses
