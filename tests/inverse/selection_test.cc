@@ -203,3 +203,69 @@ TEST(Selection, EmptyDataset) {
 
 }  // namespace
 }  // namespace invr
+
+namespace invr {
+namespace {
+// The sharded job's selection: each shard's figures combined (earliest first
+// event, summed counts, or) select the whole dataset's items, and each
+// shard's users are its part of the whole selection.
+TEST(SelectionStats, CombinedShardFiguresSelectTheWholeDatasetsItems) {
+  const Dataset whole = world();
+  SelectionParams params;
+  params.max_item_age_days = 30;
+  params.long_tail_share = 0.5;
+  const Selection expected = select_targets(whole, params);
+  for (int shards : {2, 3}) {
+    std::vector<Dataset> parts(static_cast<std::size_t>(shards));
+    std::vector<std::vector<Index>> global(parts.size());
+    for (auto& part : parts) {
+      part.producers = whole.producers;
+      part.items = whole.items;
+      part.item_table = whole.item_table;
+    }
+    for (std::size_t u = 0; u < whole.users.size(); ++u) {
+      const auto s = static_cast<std::size_t>(user_shard(whole.users.id(static_cast<Index>(u)), shards));
+      parts[s].users.add(whole.users.id(static_cast<Index>(u)));
+      global[s].push_back(static_cast<Index>(u));
+    }
+    const auto& in = whole.interactions;
+    for (std::size_t r = 0; r < in.size(); ++r) {
+      const std::string& id = whole.users.id(in.user[r]);
+      auto& part = parts[static_cast<std::size_t>(user_shard(id, shards))];
+      part.interactions.push_back(part.users.find(id), in.item[r], in.timestamp[r], in.event[r], in.value[r]);
+    }
+    double latest = kNoTime;
+    for (const auto& part : parts) {
+      const double t = latest_event_time(part);
+      if (has_time(t) && !(t <= latest)) latest = t;
+    }
+    EXPECT_EQ(latest, latest_event_time(whole));
+    const double as_of = latest + 1;
+    SelectionStats total = selection_stats(parts[0], params, as_of);
+    for (std::size_t s = 1; s < parts.size(); ++s) {
+      const SelectionStats one = selection_stats(parts[s], params, as_of);
+      for (std::size_t i = 0; i < total.item_first_event.size(); ++i)
+        if (has_time(one.item_first_event[i]) && !(total.item_first_event[i] <= one.item_first_event[i]))
+          total.item_first_event[i] = one.item_first_event[i];
+      for (std::size_t p = 0; p < total.producer_impressions.size(); ++p) {
+        total.producer_impressions[p] += one.producer_impressions[p];
+        total.producer_positives[p] += one.producer_positives[p];
+      }
+      total.any_impression = total.any_impression || one.any_impression;
+    }
+    Indices users;
+    for (std::size_t s = 0; s < parts.size(); ++s) {
+      const Selection got = select_targets(parts[s], params, total, as_of);
+      EXPECT_EQ(got.items, expected.items) << shards;
+      EXPECT_EQ(got.producers, expected.producers) << shards;
+      EXPECT_EQ(got.as_of, expected.as_of);
+      for (Index u : got.users) users.push_back(global[s][static_cast<std::size_t>(u)]);
+    }
+    std::sort(users.begin(), users.end());
+    EXPECT_EQ(users, expected.users) << shards;
+  }
+  EXPECT_FALSE(expected.items.empty());
+  EXPECT_THROW(select_targets(whole, params, SelectionStats{}, kAsOf), UsageError);
+}
+}  // namespace
+}  // namespace invr
