@@ -125,7 +125,8 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
         scored.resize(edges.size());
         for (std::size_t k = 0; k < edges.size(); ++k)
           scored[k] = ScoredEdge{network.impressions(pair_edges[problem.user_offsets[u] + k]),
-                                 edges[k].score, edges[k].score, problem.item_of_row[problem.row_of(edges[k])],
+                                 edges[k].score, edges[k].score,
+                                 problem.item_of_row[problem.row_of(edges[k])],
                                  static_cast<std::uint32_t>(k)};
       },
       params.max_candidates_per_user);

@@ -281,7 +281,8 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
       else std::sort(scored.begin(), scored.end(), list_before);
       for (std::size_t k = 0; k < count; ++k) {
         const UserEdge& edge = problem.edges_of(u)[scored[k].edge];
-        out.lists[out.offsets[u] + k] = Candidate{scored[k].item, edge.score, problem.rank_of(edge)};
+        out.lists[out.offsets[u] + k] =
+            Candidate{scored[k].item, edge.score, problem.rank_of(edge)};
       }
     }
   });
