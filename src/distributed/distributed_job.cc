@@ -1,10 +1,10 @@
-// run_job_distributed (include/invr/distributed.h): MPI around run_job's
-// retrieval hook. Only this file knows MPI.
+// run_job_distributed (include/invr/distributed.h): MPI set-up, the agreed
+// generation id and the abort on any rank's failure around the sharded job
+// (sharded_job.cc). MPI stays in src/distributed/.
 #include <mpi.h>
 
 #include <cstdlib>
-#include <vector>
-
+#include <string>
 
 #include "distributed/sharded_job.h"
 #include "invr/distributed.h"
@@ -29,27 +29,6 @@ void ensure_mpi() {
   std::atexit(finalize_mpi);
 }
 
-// MPI counts are int: move big arrays in slices.
-constexpr std::int64_t kSlice = std::int64_t{1} << 26;
-
-template <class T>
-void gather_to_root(const std::vector<T>& local, std::vector<T>& all, MPI_Datatype type,
-                    int rank, int ranks) {
-  const auto n = static_cast<std::int64_t>(local.size());
-  if (rank == 0) all.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(ranks));
-  std::vector<T> slice;
-  for (std::int64_t start = 0; start < n; start += kSlice) {
-    const int count = static_cast<int>(std::min(kSlice, n - start));
-    if (rank == 0) slice.resize(static_cast<std::size_t>(count) * static_cast<std::size_t>(ranks));
-    MPI_Gather(local.data() + start, count, type, rank == 0 ? slice.data() : nullptr, count, type,
-               0, MPI_COMM_WORLD);
-    if (rank == 0)
-      for (int r = 0; r < ranks; ++r)
-        std::copy(slice.begin() + static_cast<std::ptrdiff_t>(r) * count,
-                  slice.begin() + static_cast<std::ptrdiff_t>(r + 1) * count,
-                  all.begin() + static_cast<std::ptrdiff_t>(r * n + start));
-  }
-}
 }  // namespace
 
 int mpi_rank() {
@@ -79,54 +58,8 @@ JobResult run_job_distributed(const JobFiles& files, const JobConfig& config) {
   mine.generation = generation;
   if (rank == 0) invr::logger().info("job: distributed over {} ranks, generation {}", ranks, generation);
 
-  if (!config.assignment_job.assign_targets) {
-    try {
-      JobResult result = run_job_sharded(mine, config, generation);
-      if (rank != 0) result.generation.clear();
-      return result;
-    } catch (const std::exception& e) {
-      invr::logger().error("rank {}: {}", rank, e.what());
-      MPI_Abort(MPI_COMM_WORLD, dynamic_cast<const UsageError*>(&e) ? 2 : 1);
-      throw;
-    }
-  }
-  // The target ordering's assignment needs the whole item -> users graph
-  // and every user's capacity in one place: the gathered mode below, where
-  // every rank holds every user and only retrieval is split.
-  if (rank == 0)
-    invr::logger().info("job: the target ordering is on (assign_targets): every rank loads every user; "
-                        "--assign-targets false shards users across ranks");
-  JobInputs hooks;
-  hooks.write_output = rank == 0;
-  hooks.top_users = [rank, ranks](MatrixView items, MatrixView users,
-                                  const RetrievalSettings& settings) {
-    const RowRange range = shard_rows(users.rows, rank, ranks);
-    const MatrixView shard{users.data + range.begin * users.cols, range.end - range.begin,
-                           users.cols};
-    ItemTopUsers local = top_users_per_item(items, shard, settings);
-    // Every rank has the same items and N, so the blocks have equal sizes.
-    std::vector<RowId> all_users;
-    std::vector<float> all_scores;
-    gather_to_root(local.users, all_users, MPI_INT64_T, rank, ranks);
-    gather_to_root(local.scores, all_scores, MPI_FLOAT, rank, ranks);
-    std::vector<std::int64_t> begins(static_cast<std::size_t>(ranks));
-    MPI_Gather(&range.begin, 1, MPI_INT64_T, begins.data(), 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-    if (rank != 0) return local;
-    std::vector<ItemTopUsers> shards(static_cast<std::size_t>(ranks));
-    const std::size_t block = local.users.size();
-    for (int r = 0; r < ranks; ++r) {
-      auto& s = shards[static_cast<std::size_t>(r)];
-      s.items = local.items;
-      s.users_per_item = local.users_per_item;
-      s.users.assign(all_users.begin() + static_cast<std::ptrdiff_t>(r * block),
-                     all_users.begin() + static_cast<std::ptrdiff_t>((r + 1) * block));
-      s.scores.assign(all_scores.begin() + static_cast<std::ptrdiff_t>(r * block),
-                      all_scores.begin() + static_cast<std::ptrdiff_t>((r + 1) * block));
-    }
-    return merge_top_users(shards, begins, settings.top_users_per_item);
-  };
   try {
-    JobResult result = run_job_from_files(mine, config, hooks);
+    JobResult result = run_job_sharded(mine, config, generation);
     if (rank != 0) result.generation.clear();
     return result;
   } catch (const std::exception& e) {

@@ -180,6 +180,17 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
   }
   return sparse;
 }
+// This rank's top N per item (every slot empty when it selected no user).
+ItemTopUsers search_local(const Matrix& items, const Matrix& users, const RetrievalSettings& settings) {
+  if (users.rows > 0) return top_users_per_item(view_of(items), view_of(users), settings);
+  ItemTopUsers local;
+  local.items = static_cast<std::int64_t>(items.rows);
+  local.users_per_item = settings.top_users_per_item;
+  local.users.assign(static_cast<std::size_t>(local.items * local.users_per_item), kNoRow);
+  local.scores.assign(local.users.size(), -std::numeric_limits<float>::infinity());
+  return local;
+}
+
 // Rank 0 begins the generation (and returns its writer); every other rank
 // joins it as a part; each writes its users' lists. Sums the counts into
 // `result`; returns once every part has finished.
@@ -247,24 +258,28 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
 
   // 4. Local search, then the exchange that makes each item's whole top N.
   const std::int64_t n = config.retrieval.top_users_per_item;
-  ItemTopUsers local;
-  if (users.rows > 0) {
-    local = top_users_per_item(view_of(items), view_of(users), config.retrieval);
-  } else {
-    local.items = static_cast<std::int64_t>(items.rows);
-    local.users_per_item = n;
-    local.users.assign(static_cast<std::size_t>(local.items * n), kNoRow);
-    local.scores.assign(local.users.size(), -std::numeric_limits<float>::infinity());
-  }
+  ItemTopUsers local = search_local(items, users, config.retrieval);
   clock.done("retrieve", rank);
   const ItemTopUsers top = exchange_top_users(std::move(local), selection, shard, n, rank, ranks);
   clock.done("exchange", rank);
 
   // 5. This rank's users' lists.
   const SeenItems seen = seen_items(dataset, selection.as_of);
-  const CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(), seen,
-                                      config.inversion, shard.global_user);
+  CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(), seen,
+                                config.inversion, shard.global_user);
   clock.done("invert", rank);
+  std::optional<job::AssignmentStage> assigned;
+  if (config.assignment_job.assign_targets) {
+    assigned = assign_sharded(top, selection, shard, seen, config, lists, rank, ranks);
+    if (assigned) {
+      result.assignment = assigned->assignment.summary;
+      result.item_target = assigned->item_target;
+      invr::logger().info("job: assignment: {} of {} items short of {} impressions, gap {:.3g}",
+                          result.assignment.items_short, selection.items.size(), result.item_target,
+                          result.assignment.gap);
+    }
+    clock.done("assign", rank);
+  }
   result.memory.dataset_bytes = dataset_bytes(dataset);
   result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
   result.memory.top_users_bytes = top.users.capacity() * sizeof(RowId) + top.scores.capacity() * sizeof(float);
@@ -289,7 +304,9 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   sizes.users = shard.total_users;
   sizes.interactions = shard.total_interactions;
   nlohmann::ordered_json manifest = job::generation_manifest(result, sizes, dataset, *model,
-                                                             model_version(files.model), config, nullptr);
+                                                             model_version(files.model), config,
+                                                             assigned ? job::assignment_json(*assigned, dataset, result.selection)
+                                                                      : nlohmann::ordered_json());
   manifest["ranks"] = ranks;
   manifest["rank_peak_rss_bytes"] = result.rank_peak_rss_bytes;
   manifest["peak_rss_bytes"] = *std::max_element(result.rank_peak_rss_bytes.begin(), result.rank_peak_rss_bytes.end());

@@ -2,14 +2,27 @@
 // generation id agreed on before it is called.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "invr/atomic_io.h"
 #include "invr/job.h"
+#include "job/job_assign.h"
 
 namespace invr {
 
 // Rank 0's result has the generation, the whole selection and the summed
 // counts; other ranks' results have an empty generation.
 JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation);
+
+// The target ordering (sharded_assign.cc): figures combined across ranks,
+// capacities on each rank, the graph's unseen pairs solved on rank 0, each
+// user's list back on its rank in `lists`. `top` and `selection` are this
+// rank's (invert's inputs). Returns rank 0's stage (its lists moved out);
+// nullopt on other ranks.
+std::optional<job::AssignmentStage> assign_sharded(const ItemTopUsers& top, const Selection& selection,
+                                                   const DatasetShard& shard, const SeenItems& seen,
+                                                   const JobConfig& config, CandidateLists& lists, int rank,
+                                                   int ranks);
 
 }  // namespace invr

@@ -31,12 +31,11 @@ const char* reason_key(ShortReason reason) {
 
 namespace job {
 namespace {
-// Per selected item, sufficient_impressions minus its impressions in the
-// last horizon_days before as_of, each weighted by its viewer's share (the
-// exposure the target ordering's own audience gave it), at least 0.
-std::vector<std::int64_t> deficit_targets(const Dataset& dataset, const Selection& selection,
-                                          const AssignmentSettings& settings,
-                                          std::span<const double> share) {
+// Per selected item, its impressions in the last horizon_days before
+// as_of, each weighted by its viewer's share (the exposure the target
+// ordering's own audience gave it).
+std::vector<double> item_shown(const Dataset& dataset, const Selection& selection,
+                               const AssignmentSettings& settings, std::span<const double> share) {
   std::vector<std::int64_t> row_of_item(dataset.items.size(), -1);
   for (std::size_t r = 0; r < selection.items.size(); ++r)
     row_of_item[static_cast<std::size_t>(selection.items[r])] = static_cast<std::int64_t>(r);
@@ -52,24 +51,22 @@ std::vector<std::int64_t> deficit_targets(const Dataset& dataset, const Selectio
     const auto u = static_cast<std::size_t>(in.user[e]);
     shown[static_cast<std::size_t>(r)] += share.empty() ? 1.0 : share[u];
   }
-  std::vector<std::int64_t> targets(selection.items.size());
-  for (std::size_t r = 0; r < targets.size(); ++r)
-    targets[r] = static_cast<std::int64_t>(
-        std::ceil(std::max(0.0, static_cast<double>(settings.sufficient_impressions) - shown[r])));
-  return targets;
+  return shown;
 }
 }  // namespace
 }  // namespace job
 
 std::vector<double> user_visits_per_day(const Dataset& dataset, double as_of, double window_days) {
+  const job::AssignmentFigures figures = job::assignment_figures(dataset, Selection{}, AssignmentSettings{}, {});
+  return job::visits_per_day(dataset, as_of, window_days, std::min(as_of, figures.first_event),
+                             figures.impressions);
+}
+
+std::vector<double> job::visits_per_day(const Dataset& dataset, double as_of, double window_days,
+                                        double first, bool impressions) {
   const Interactions& in = dataset.interactions;
-  double first = as_of;
-  for (double t : in.timestamp)
-    if (has_time(t) && t < first) first = t;
   const double window_start = std::max(first, as_of - window_days * kDay);
   const double span_days = std::max((as_of - window_start) / kDay, 1.0 / 24);
-  bool impressions = false;
-  for (EventType e : in.event) impressions = impressions || e == EventType::impression;
 
   // One key per visit: the time of an impression, or the day of an event.
   auto key_of = [&](std::size_t r, double& key) {
@@ -143,32 +140,60 @@ std::vector<double> user_capacities(std::span<const double> visits_per_day,
 
 namespace job {
 
+AssignmentFigures assignment_figures(const Dataset& dataset, const Selection& selection,
+                                     const AssignmentSettings& settings, std::span<const double> share) {
+  AssignmentFigures figures;
+  figures.first_event = std::numeric_limits<double>::infinity();
+  for (double t : dataset.interactions.timestamp)
+    if (has_time(t) && t < figures.first_event) figures.first_event = t;
+  for (EventType e : dataset.interactions.event) figures.impressions = figures.impressions || e == EventType::impression;
+  if (!selection.items.empty()) figures.item_shown = item_shown(dataset, selection, settings, share);
+  return figures;
+}
+
+std::vector<std::int64_t> item_targets(const AssignmentSettings& settings, std::span<const double> shown,
+                                       std::size_t items) {
+  if (settings.targets != "deficit")
+    return std::vector<std::int64_t>(
+        items, scaled_target(static_cast<std::uint64_t>(settings.sufficient_impressions),
+                             settings.interval_hours * 3600, settings.horizon_days * kDay));
+  std::vector<std::int64_t> targets(items);
+  for (std::size_t r = 0; r < items; ++r)
+    targets[r] = static_cast<std::int64_t>(
+        std::ceil(std::max(0.0, static_cast<double>(settings.sufficient_impressions) - shown[r])));
+  return targets;
+}
+
 AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection& selection,
                                        const Dataset& dataset, const SeenItems& seen,
                                        const JobConfig& config, std::span<const double> share,
                                        CandidateLists& lists) {
   const AssignmentSettings& settings = config.assignment_job;
-  AssignmentStage stage;
+  const AssignmentFigures figures = assignment_figures(dataset, selection, settings, share);
   const std::vector<double> capacity = user_capacities(
-      user_visits_per_day(dataset, selection.as_of, settings.visit_window_days), settings, share);
+      visits_per_day(dataset, selection.as_of, settings.visit_window_days,
+                     std::min(selection.as_of, figures.first_event), figures.impressions),
+      settings, share);
+  AssignmentStage stage = assign_graph(top, selection.items, selection.users, dataset.users.size(), seen,
+                                       capacity, figures.item_shown, config);
   for (Index user : selection.users) stage.capacity += capacity[static_cast<std::size_t>(user)];
-  AssignmentTargets targets;
-  if (settings.targets == "deficit") {
-    targets.item_target = deficit_targets(dataset, selection, settings, share);
-    for (std::int64_t t : targets.item_target) stage.item_target = std::max(stage.item_target, t);
-  } else {
-    stage.item_target =
-        scaled_target(static_cast<std::uint64_t>(settings.sufficient_impressions),
-                      settings.interval_hours * 3600, settings.horizon_days * kDay);
-    targets.item_target.assign(selection.items.size(), stage.item_target);
-  }
-  AssignmentParams params = config.assignment;
-  params.max_candidates_per_user = config.inversion.max_candidates_per_user;
-  stage.assignment = assign_targets(top, selection.items, selection.users, dataset.users.size(),
-                                    seen, capacity, targets, params);
   const auto o = static_cast<std::size_t>(Ordering::target);
   lists.offsets[o] = std::move(stage.assignment.offsets);
   lists.lists[o] = std::move(stage.assignment.lists);
+  return stage;
+}
+
+AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> items,
+                             std::span<const Index> user_rows, std::size_t total_users,
+                             const SeenItems& seen, std::span<const double> capacity,
+                             std::span<const double> item_shown, const JobConfig& config) {
+  AssignmentStage stage;
+  AssignmentTargets targets;
+  targets.item_target = item_targets(config.assignment_job, item_shown, items.size());
+  for (std::int64_t t : targets.item_target) stage.item_target = std::max(stage.item_target, t);
+  AssignmentParams params = config.assignment;
+  params.max_candidates_per_user = config.inversion.max_candidates_per_user;
+  stage.assignment = assign_targets(top, items, user_rows, total_users, seen, capacity, targets, params);
   return stage;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,35 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
                                        const Dataset& dataset, const SeenItems& seen,
                                        const JobConfig& config, std::span<const double> share,
                                        CandidateLists& lists);
+
+// The whole dataset's figures the stage reads besides the graph. A sharded
+// job computes them on each user shard and combines them (first_event: the
+// minimum; impressions: or; item_shown: the sum), so capacities and targets
+// are the ones a single process computes (docs/distributed.md).
+struct AssignmentFigures {
+  double first_event = 0;  // the logs' earliest timed event (+infinity: none)
+  bool impressions = false;  // the logs hold impression rows
+  // Per selected item: its impressions in the last horizon_days before
+  // as_of, each weighted by its viewer's share (empty without items).
+  std::vector<double> item_shown;
+};
+AssignmentFigures assignment_figures(const Dataset& dataset, const Selection& selection,
+                                     const AssignmentSettings& settings, std::span<const double> share);
+// user_visits_per_day with the logs' first event (capped at as_of) and
+// impressions flag given.
+std::vector<double> visits_per_day(const Dataset& dataset, double as_of, double window_days, double first,
+                                   bool impressions);
+// Each item's target: its deficit against sufficient_impressions (targets =
+// "deficit") or the threshold scaled to one interval.
+std::vector<std::int64_t> item_targets(const AssignmentSettings& settings, std::span<const double> shown,
+                                       std::size_t items);
+// assign_targets() with the job's settings over a graph whose rows are
+// user_rows (of total_users users); capacity per user, item_shown per item.
+// stage.capacity is left 0 for the caller.
+AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> items,
+                             std::span<const Index> user_rows, std::size_t total_users,
+                             const SeenItems& seen, std::span<const double> capacity,
+                             std::span<const double> item_shown, const JobConfig& config);
 
 // The manifest's "assignment" object: settings, summary, one report per
 // treated item (id, target, assigned, candidate_users, reachable, reason).

@@ -51,10 +51,10 @@ struct ShardedJob : ::testing::Test {
     write_embeddings(fs::path(model) / "user_embeddings.npy", users, dataset.users);
     write_embeddings(fs::path(model) / "item_embeddings.npy", items, dataset.items);
   }
-  std::string job(const std::string& store, const std::string& extra = "") const {
+  std::string job(const std::string& store, const std::string& extra = "", bool assign = false) const {
     return "job --model " + model + " --data " + world + " --store " + store +
-           " --max-item-age-days 0 --top-users-per-item 80 --max-candidates-per-user 15 "
-           "--assign-targets false " + extra;
+           " --max-item-age-days 0 --top-users-per-item 80 --max-candidates-per-user 15 --assign-targets " +
+           (assign ? "true " : "false ") + extra;
   }
   test::CommandResult mpirun(int ranks, const std::string& args) const {
     // --oversubscribe: CI machines may have fewer cores than ranks.
@@ -97,6 +97,34 @@ TEST_F(ShardedJob, RanksWriteExactlyTheSingleProcessLists) {
     EXPECT_EQ(ma["dataset"], mb["dataset"]);
     EXPECT_EQ(ma["stored_users"], mb["stored_users"]);
     EXPECT_EQ(mb["ranks"], ranks);
+  }
+}
+
+// The target ordering: rank 0 solves the assignment over the pairs every
+// rank sends; lists, per-item reports and the summary equal one process's.
+TEST_F(ShardedJob, TheTargetOrderingEqualsOneProcesss) {
+  const std::string single = "rocksdb:" + (dir / "single").string();
+  ASSERT_EQ(run_cli("-q " + job(single, "--generation g", true)).exit_code, 0);
+  const auto a = open_store(single);
+  const auto ma = nlohmann::json::parse(a->manifest("g"));
+  ASSERT_GT(ma["counts"]["candidates_target"].get<int>(), 100);
+  for (int ranks : {2, 3}) {
+    SCOPED_TRACE(ranks);
+    const std::string sharded = "rocksdb:" + (dir / ("sharded" + std::to_string(ranks))).string();
+    const auto r = mpirun(ranks, job(sharded, "--distributed --generation g", true));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(nlohmann::json::parse(r.out).contains("assignment"));
+    const auto b = open_store(sharded);
+    EXPECT_GT(expect_same_lists(*a, *b), 100u);
+    const auto mb = nlohmann::json::parse(b->manifest("g"));
+    EXPECT_EQ(ma["counts"], mb["counts"]);
+    EXPECT_EQ(ma["assignment"]["items"], mb["assignment"]["items"]);
+    // A sum of per-user doubles added in another order: equal to rounding.
+    EXPECT_NEAR(ma["assignment"]["capacity"].get<double>(), mb["assignment"]["capacity"].get<double>(),
+                1e-9 * ma["assignment"]["capacity"].get<double>());
+    EXPECT_EQ(ma["assignment"]["item_target"], mb["assignment"]["item_target"]);
+    for (const char* key : {"items_short", "objective", "gap", "iterations", "passes", "top_ups"})
+      EXPECT_EQ(ma["assignment"]["summary"][key], mb["assignment"]["summary"][key]) << key;
   }
 }
 

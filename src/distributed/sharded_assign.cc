@@ -1,0 +1,175 @@
+// The sharded job's target ordering (docs/distributed.md, "The target
+// ordering"): the assignment needs the whole item x user graph and its
+// users' capacities in one place, so rank 0 solves it. The graph is items x N
+// pairs whatever the number of users; rank 0 receives only the unseen pairs
+// and the capacities of the users in them, and sends each user's target list
+// back to the user's rank.
+#include <mpi.h>
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "distributed/mpi_util.h"
+#include "distributed/sharded_job.h"
+
+namespace invr {
+namespace {
+
+struct GraphPair {
+  std::int64_t user;  // whole-dataset index
+  float score;
+  std::int32_t slot;  // item row × N + rank − 1
+};
+struct UserCapacity {
+  std::int64_t user;
+  double capacity;
+};
+struct TargetEntry {
+  std::int64_t user;
+  Candidate candidate;
+};
+
+// Everything from every rank on rank 0, in rank order; counts per rank.
+template <class T>
+std::vector<T> gather_on_root(const std::vector<T>& mine, std::vector<int>& counts, int rank, int ranks) {
+  const int count = mpi::checked_count(mine.size());
+  counts.assign(static_cast<std::size_t>(ranks), 0);
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<int> displs(counts.size(), 0);
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    displs[r] = mpi::checked_count(total);
+    total += static_cast<std::size_t>(counts[r]);
+  }
+  std::vector<T> all(rank == 0 ? total : 0);
+  MPI_Gatherv(mine.data(), count, mpi::record_type<T>(), all.data(), counts.data(), displs.data(),
+              mpi::record_type<T>(), 0, MPI_COMM_WORLD);
+  return all;
+}
+
+// Rank 0's solve over the gathered graph; `owner` gets each graph user's rank.
+job::AssignmentStage solve_on_root(const std::vector<GraphPair>& pairs, const std::vector<UserCapacity>& users,
+                                   const std::vector<int>& user_counts, const Selection& selection,
+                                   std::span<const double> shown, const JobConfig& config,
+                                   std::vector<std::int64_t>& global, std::vector<int>& owner) {
+  const std::int64_t n = config.retrieval.top_users_per_item;
+  std::vector<std::size_t> order(users.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return users[a].user < users[b].user; });
+  std::vector<int> rank_of(users.size());
+  for (std::size_t r = 0, at = 0; r < user_counts.size(); ++r)
+    for (int k = 0; k < user_counts[r]; ++k) rank_of[at++] = static_cast<int>(r);
+  std::vector<double> capacity(users.size());
+  global.resize(users.size());
+  owner.resize(users.size());
+  for (std::size_t c = 0; c < order.size(); ++c) {
+    global[c] = users[order[c]].user;
+    capacity[c] = users[order[c]].capacity;
+    owner[c] = rank_of[order[c]];
+  }
+  ItemTopUsers graph;
+  graph.items = static_cast<std::int64_t>(selection.items.size());
+  graph.users_per_item = n;
+  graph.users.assign(static_cast<std::size_t>(graph.items * n), kNoRow);
+  graph.scores.assign(graph.users.size(), -std::numeric_limits<float>::infinity());
+  for (const GraphPair& p : pairs) {
+    const auto c = std::lower_bound(global.begin(), global.end(), p.user) - global.begin();
+    graph.users[static_cast<std::size_t>(p.slot)] = c;
+    graph.scores[static_cast<std::size_t>(p.slot)] = p.score;
+  }
+  std::vector<Index> rows(global.size());
+  std::iota(rows.begin(), rows.end(), Index{0});
+  // Seen pairs were left out by their users' ranks: nothing is seen here.
+  return job::assign_graph(graph, selection.items, rows, rows.size(), SeenItems{}, capacity, shown, config);
+}
+}  // namespace
+
+std::optional<job::AssignmentStage> assign_sharded(const ItemTopUsers& top, const Selection& selection,
+                                                   const DatasetShard& shard, const SeenItems& seen,
+                                                   const JobConfig& config, CandidateLists& lists, int rank,
+                                                   int ranks) {
+  const Dataset& dataset = shard.dataset;
+  const AssignmentSettings& settings = config.assignment_job;
+  // 1. The whole dataset's figures, then this rank's users' capacities.
+  job::AssignmentFigures figures = job::assignment_figures(dataset, selection, settings, {});
+  MPI_Allreduce(MPI_IN_PLACE, &figures.first_event, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+  int impressions = figures.impressions ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &impressions, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  mpi::all_reduce(figures.item_shown, MPI_SUM);
+  const std::vector<double> capacity = user_capacities(
+      job::visits_per_day(dataset, selection.as_of, settings.visit_window_days,
+                          std::min(selection.as_of, figures.first_event), impressions != 0),
+      settings);
+  double selected_capacity = 0;
+  for (Index u : selection.users) selected_capacity += capacity[static_cast<std::size_t>(u)];
+  MPI_Allreduce(MPI_IN_PLACE, &selected_capacity, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+
+  // 2. This rank's unseen pairs and their users' capacities, to rank 0.
+  std::vector<GraphPair> pairs;
+  std::vector<std::uint8_t> in_graph(dataset.users.size(), 0);
+  const std::int64_t n = top.users_per_item;
+  for (std::size_t slot = 0; slot < top.users.size(); ++slot) {
+    const RowId row = top.users[slot];
+    if (row == kNoRow) continue;
+    const Index user = selection.users[static_cast<std::size_t>(row)];
+    if (seen.contains(user, selection.items[slot / static_cast<std::size_t>(n)])) continue;
+    pairs.push_back({shard.global_user[static_cast<std::size_t>(user)], top.scores[slot], static_cast<std::int32_t>(slot)});
+    in_graph[static_cast<std::size_t>(user)] = 1;
+  }
+  std::vector<UserCapacity> users;
+  for (std::size_t u = 0; u < in_graph.size(); ++u)
+    if (in_graph[u]) users.push_back({shard.global_user[u], capacity[u]});
+  std::vector<int> pair_counts, user_counts;
+  const std::vector<GraphPair> all_pairs = gather_on_root(pairs, pair_counts, rank, ranks);
+  const std::vector<UserCapacity> all_users = gather_on_root(users, user_counts, rank, ranks);
+  pairs = {};
+
+  // 3. Rank 0 solves; each user's list goes back to its rank.
+  std::optional<job::AssignmentStage> stage;
+  std::vector<TargetEntry> send;
+  std::vector<int> send_counts(static_cast<std::size_t>(ranks), 0);
+  if (rank == 0) {
+    std::vector<std::int64_t> global;
+    std::vector<int> owner;
+    stage = solve_on_root(all_pairs, all_users, user_counts, selection, figures.item_shown, config, global, owner);
+    stage->capacity = selected_capacity;
+    const TargetAssignment& a = stage->assignment;
+    std::vector<std::size_t> next(static_cast<std::size_t>(ranks) + 1, 0);
+    for (std::size_t c = 0; c < global.size(); ++c)
+      next[static_cast<std::size_t>(owner[c]) + 1] += a.offsets[c + 1] - a.offsets[c];
+    for (int r = 0; r < ranks; ++r) {
+      send_counts[static_cast<std::size_t>(r)] = mpi::checked_count(next[static_cast<std::size_t>(r) + 1]);
+      next[static_cast<std::size_t>(r) + 1] += next[static_cast<std::size_t>(r)];
+    }
+    send.resize(next.back());
+    for (std::size_t c = 0; c < global.size(); ++c)
+      for (std::uint64_t k = a.offsets[c]; k < a.offsets[c + 1]; ++k)
+        send[next[static_cast<std::size_t>(owner[c])]++] = {global[c], a.lists[k]};
+    stage->assignment.offsets = {};
+    stage->assignment.lists = {};
+  }
+  int count = 0;
+  MPI_Scatter(send_counts.data(), 1, MPI_INT, &count, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<int> displs(static_cast<std::size_t>(ranks), 0);
+  for (std::size_t r = 1; r < displs.size(); ++r) displs[r] = displs[r - 1] + send_counts[r - 1];
+  std::vector<TargetEntry> mine(static_cast<std::size_t>(count));
+  MPI_Scatterv(send.data(), send_counts.data(), displs.data(), mpi::record_type<TargetEntry>(), mine.data(), count,
+               mpi::record_type<TargetEntry>(), 0, MPI_COMM_WORLD);
+
+  // 4. Into this rank's target ordering (entries come by ascending user).
+  const auto o = static_cast<std::size_t>(Ordering::target);
+  lists.offsets[o].assign(dataset.users.size() + 1, 0);
+  lists.lists[o].clear();
+  lists.lists[o].reserve(mine.size());
+  for (const TargetEntry& e : mine) {
+    const auto it = std::lower_bound(shard.global_user.begin(), shard.global_user.end(), e.user);
+    INVR_CHECK(it != shard.global_user.end() && *it == e.user);
+    ++lists.offsets[o][static_cast<std::size_t>(it - shard.global_user.begin()) + 1];
+    lists.lists[o].push_back(e.candidate);
+  }
+  std::partial_sum(lists.offsets[o].begin(), lists.offsets[o].end(), lists.offsets[o].begin());
+  return stage;
+}
+
+}  // namespace invr
