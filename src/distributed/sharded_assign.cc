@@ -49,7 +49,7 @@ std::vector<T> gather_on_root(const std::vector<T>& mine, std::vector<int>& coun
 }
 
 // Rank 0's solve over the gathered graph; `owner` gets each graph user's rank.
-job::AssignmentStage solve_on_root(const std::vector<GraphPair>& pairs, const std::vector<UserCapacity>& users,
+job::AssignmentStage solve_on_root(std::vector<GraphPair> pairs, const std::vector<UserCapacity>& users,
                                    const std::vector<int>& user_counts, const Selection& selection,
                                    std::span<const double> shown, const JobConfig& config,
                                    std::vector<std::int64_t>& global, std::vector<int>& owner) {
@@ -78,6 +78,7 @@ job::AssignmentStage solve_on_root(const std::vector<GraphPair>& pairs, const st
     graph.users[static_cast<std::size_t>(p.slot)] = c;
     graph.scores[static_cast<std::size_t>(p.slot)] = p.score;
   }
+  pairs = {};  // the solver's state takes their place
   std::vector<Index> rows(global.size());
   std::iota(rows.begin(), rows.end(), Index{0});
   // Seen pairs were left out by their users' ranks: nothing is seen here.
@@ -85,7 +86,7 @@ job::AssignmentStage solve_on_root(const std::vector<GraphPair>& pairs, const st
 }
 }  // namespace
 
-std::optional<job::AssignmentStage> assign_sharded(const ItemTopUsers& top, const Selection& selection,
+std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selection& selection,
                                                    const DatasetShard& shard, const SeenItems& seen,
                                                    const JobConfig& config, CandidateLists& lists, int rank,
                                                    int ranks) {
@@ -117,13 +118,14 @@ std::optional<job::AssignmentStage> assign_sharded(const ItemTopUsers& top, cons
     pairs.push_back({shard.global_user[static_cast<std::size_t>(user)], top.scores[slot], static_cast<std::int32_t>(slot)});
     in_graph[static_cast<std::size_t>(user)] = 1;
   }
+  top = {};  // rank 0 needs the room for the whole graph
   std::vector<UserCapacity> users;
   for (std::size_t u = 0; u < in_graph.size(); ++u)
     if (in_graph[u]) users.push_back({shard.global_user[u], capacity[u]});
   std::vector<int> pair_counts, user_counts;
-  const std::vector<GraphPair> all_pairs = gather_on_root(pairs, pair_counts, rank, ranks);
-  const std::vector<UserCapacity> all_users = gather_on_root(users, user_counts, rank, ranks);
+  std::vector<GraphPair> all_pairs = gather_on_root(pairs, pair_counts, rank, ranks);
   pairs = {};
+  const std::vector<UserCapacity> all_users = gather_on_root(users, user_counts, rank, ranks);
 
   // 3. Rank 0 solves; each user's list goes back to its rank.
   std::optional<job::AssignmentStage> stage;
@@ -132,7 +134,7 @@ std::optional<job::AssignmentStage> assign_sharded(const ItemTopUsers& top, cons
   if (rank == 0) {
     std::vector<std::int64_t> global;
     std::vector<int> owner;
-    stage = solve_on_root(all_pairs, all_users, user_counts, selection, figures.item_shown, config, global, owner);
+    stage = solve_on_root(std::move(all_pairs), all_users, user_counts, selection, figures.item_shown, config, global, owner);
     stage->capacity = selected_capacity;
     const TargetAssignment& a = stage->assignment;
     std::vector<std::size_t> next(static_cast<std::size_t>(ranks) + 1, 0);

@@ -260,7 +260,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   const std::int64_t n = config.retrieval.top_users_per_item;
   ItemTopUsers local = search_local(items, users, config.retrieval);
   clock.done("retrieve", rank);
-  const ItemTopUsers top = exchange_top_users(std::move(local), selection, shard, n, rank, ranks);
+  ItemTopUsers top = exchange_top_users(std::move(local), selection, shard, n, rank, ranks);
   clock.done("exchange", rank);
 
   // 5. This rank's users' lists.
@@ -268,9 +268,10 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(), seen,
                                 config.inversion, shard.global_user);
   clock.done("invert", rank);
+  result.memory.top_users_bytes = top.users.capacity() * sizeof(RowId) + top.scores.capacity() * sizeof(float);
   std::optional<job::AssignmentStage> assigned;
   if (config.assignment_job.assign_targets) {
-    assigned = assign_sharded(top, selection, shard, seen, config, lists, rank, ranks);
+    assigned = assign_sharded(std::move(top), selection, shard, seen, config, lists, rank, ranks);
     if (assigned) {
       result.assignment = assigned->assignment.summary;
       result.item_target = assigned->item_target;
@@ -282,7 +283,6 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   }
   result.memory.dataset_bytes = dataset_bytes(dataset);
   result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
-  result.memory.top_users_bytes = top.users.capacity() * sizeof(RowId) + top.scores.capacity() * sizeof(float);
   for (std::size_t o = 0; o < kOrderings; ++o)
     result.memory.candidate_bytes += lists.lists[o].capacity() * sizeof(Candidate) +
                                      lists.offsets[o].capacity() * sizeof(std::uint64_t);

@@ -18,9 +18,9 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
 // The target ordering (sharded_assign.cc): figures combined across ranks,
 // capacities on each rank, the graph's unseen pairs solved on rank 0, each
 // user's list back on its rank in `lists`. `top` and `selection` are this
-// rank's (invert's inputs). Returns rank 0's stage (its lists moved out);
+// rank's (invert's inputs; `top` is released once sent). Returns rank 0's stage (its lists moved out);
 // nullopt on other ranks.
-std::optional<job::AssignmentStage> assign_sharded(const ItemTopUsers& top, const Selection& selection,
+std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selection& selection,
                                                    const DatasetShard& shard, const SeenItems& seen,
                                                    const JobConfig& config, CandidateLists& lists, int rank,
                                                    int ranks);
