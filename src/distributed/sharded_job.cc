@@ -5,7 +5,6 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 
 #include <fmt/format.h>
@@ -16,11 +15,11 @@
 #include "invr/error.h"
 #include "invr/log.h"
 #include "job/job_manifest.h"
+#include "job/job_util.h"
 #include "job/peak_rss.h"
 
 namespace invr {
 namespace {
-using Clock = std::chrono::steady_clock;
 
 // One (item slot, user, score) pair on the wire. user: on the way to the
 // item's owner, global user index × ranks + the user's rank (so ties still
@@ -29,23 +28,6 @@ struct Pair {
   std::int64_t user;
   float score;
   std::int32_t slot;
-};
-
-class Stages {
- public:
-  explicit Stages(std::vector<StageTiming>& out) : out_(out) {}
-  void done(const char* stage, int rank) {
-    const auto now = Clock::now();
-    out_.push_back({stage, std::chrono::duration<double>(now - start_).count(), job::peak_rss_bytes()});
-    if (rank == 0)
-      invr::logger().info("job: {} took {:.2f} s (rank 0 peak RSS {:.0f} MB)", stage, out_.back().seconds,
-                          static_cast<double>(out_.back().peak_rss_bytes) / 1e6);
-    start_ = now;
-  }
-
- private:
-  std::vector<StageTiming>& out_;
-  Clock::time_point start_ = Clock::now();
 };
 
 // The whole dataset's selection figures: each shard's, combined.
@@ -225,7 +207,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   JobResult result;
-  Stages clock(result.stages);
+  job::StageClock clock(result.stages, rank == 0);
 
   // 1. This rank's users and their rows; every item.
   AtomicLoadOptions load;
@@ -234,9 +216,9 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   load.shard_count = ranks;
   const DatasetShard shard = load_atomic_shard(files.data, files.name, load);
   const Dataset& dataset = shard.dataset;
-  clock.done("load_data", rank);
+  clock.done("load_data");
   const auto model = TwoTowerModel::load(files.model);
-  clock.done("load_model", rank);
+  clock.done("load_model");
   std::vector<double> quality;
   if (!files.producer_quality.empty()) quality = read_producer_quality(files.producer_quality, dataset);
 
@@ -246,28 +228,29 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   result.selection = whole_selection(selection, shard, rank, ranks);
   if (selection.items.empty() || selected_users == 0)
     throw Error("nothing for InvR to do: the selection is empty\n" + explain(result.selection));
-  clock.done("select", rank);
+  clock.done("select");
 
   // 3. Embeddings: every selected item, this rank's selected users.
   EmbedOptions embed;
   embed.as_of = selection.as_of;
   if (!config.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.cold_start);
   const Matrix items = gather_rows(model->embed_items(dataset, embed), selection.items);
-  const Matrix users = gather_rows(model->embed_users(dataset, embed), selection.users);
-  clock.done("embed", rank);
+  Matrix users = model->embed_users(dataset, embed);
+  job::keep_rows_in_place(users, selection.users);
+  clock.done("embed");
 
   // 4. Local search, then the exchange that makes each item's whole top N.
   const std::int64_t n = config.retrieval.top_users_per_item;
   ItemTopUsers local = search_local(items, users, config.retrieval);
-  clock.done("retrieve", rank);
+  clock.done("retrieve");
   ItemTopUsers top = exchange_top_users(std::move(local), selection, shard, n, rank, ranks);
-  clock.done("exchange", rank);
+  clock.done("exchange");
 
   // 5. This rank's users' lists.
   const SeenItems seen = seen_items(dataset, selection.as_of);
   CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(), seen,
                                 config.inversion, shard.global_user);
-  clock.done("invert", rank);
+  clock.done("invert");
   result.memory.top_users_bytes = top.users.capacity() * sizeof(RowId) + top.scores.capacity() * sizeof(float);
   std::optional<job::AssignmentStage> assigned;
   if (config.assignment_job.assign_targets) {
@@ -279,7 +262,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
                           result.assignment.items_short, selection.items.size(), result.item_target,
                           result.assignment.gap);
     }
-    clock.done("assign", rank);
+    clock.done("assign");
   }
   result.memory.dataset_bytes = dataset_bytes(dataset);
   result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
@@ -293,7 +276,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   store_options.grace_seconds = config.job.grace_seconds;
   const auto store = open_store(config.job.store, store_options);
   std::unique_ptr<GenerationWriter> writer = write_users(*store, generation, lists, dataset, rank, result);
-  clock.done("write", rank);
+  clock.done("write");
 
   std::uint64_t peak = job::peak_rss_bytes();
   result.rank_peak_rss_bytes.assign(static_cast<std::size_t>(ranks), 0);
@@ -311,7 +294,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   manifest["rank_peak_rss_bytes"] = result.rank_peak_rss_bytes;
   manifest["peak_rss_bytes"] = *std::max_element(result.rank_peak_rss_bytes.begin(), result.rank_peak_rss_bytes.end());
   writer->commit(manifest.dump());
-  clock.done("commit", rank);
+  clock.done("commit");
   result.generation = generation;
   result.store_uri = store->uri();
   result.manifest = store->manifest(generation);

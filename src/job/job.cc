@@ -13,42 +13,13 @@
 #include "invr/progress.h"
 #include "job/job_assign.h"
 #include "job/job_manifest.h"
+#include "job/job_util.h"
 #include "job/peak_rss.h"
 
 namespace invr {
 namespace {
-using Clock = std::chrono::steady_clock;
-
-class StageClock {
- public:
-  explicit StageClock(std::vector<StageTiming>& stages) : stages_(stages) {}
-  void done(const char* stage) {
-    const auto now = Clock::now();
-    stages_.push_back({stage, std::chrono::duration<double>(now - start_).count(),
-                       job::peak_rss_bytes()});
-    invr::logger().info("job: {} took {:.2f} s (peak RSS {:.0f} MB)", stage, stages_.back().seconds,
-                        static_cast<double>(stages_.back().peak_rss_bytes) / 1e6);
-    start_ = now;
-  }
-
- private:
-  std::vector<StageTiming>& stages_;
-  Clock::time_point start_ = Clock::now();
-};
-
-// Moves the listed rows (ascending) to the front of `matrix` and drops the
-// rest, so only one copy of the user embeddings is ever held.
-void keep_rows_in_place(Matrix& matrix, std::span<const Index> rows) {
-  const std::size_t cols = matrix.cols;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const auto from = static_cast<std::size_t>(rows[r]);
-    INVR_CHECK(from >= r && from < matrix.rows);
-    if (from != r) std::memmove(&matrix.data[r * cols], &matrix.data[from * cols], cols * sizeof(float));
-  }
-  matrix.rows = rows.size();
-  matrix.data.resize(matrix.rows * cols);
-  matrix.data.shrink_to_fit();
-}
+using job::keep_rows_in_place;
+using job::StageClock;
 
 // The embedding size of the generation the store serves now, if it says.
 std::optional<std::int64_t> served_dim(const CandidateStore& store) {

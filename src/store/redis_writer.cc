@@ -41,6 +41,13 @@ void flush_batch(RedisConnection& connection, const RedisKeys& keys, const std::
   if (heartbeat_lost) throw_heartbeat_expired(uri, id);
 }
 
+// Queues one user's SET; flushes every batch_users.
+void queue_user(RedisConnection& connection, const RedisKeys& keys, const std::string& uri, std::string_view id,
+                std::string_view user_id, const std::string& value, std::size_t batch_users, std::size_t& queued) {
+  connection.append({"SET", keys.user(id, user_id), value});
+  if (++queued >= batch_users) flush_batch(connection, keys, uri, id, queued);
+}
+
 void check_part_number(const std::string& uri, std::string_view id, int part) {
   if (part < 1 || part > 9999)
     throw UsageError(fmt::format("{}: generation {}: part must be in [1, 9999], got {}", uri, id, part));
@@ -61,10 +68,8 @@ class RedisPart final : public GenerationPart {
     state_.require_open(pool_->uri(), id_, "put");
     const std::string value = encode_candidates(candidates);
     state_.failing_closes([&] {
-      connection_->append({"SET", keys_.user(id_, user_id), value});
-      ++queued_;
+      queue_user(*connection_, keys_, pool_->uri(), id_, user_id, value, options_.batch_users, queued_);
       ++users_;
-      if (queued_ >= options_.batch_users) flush_batch(*connection_, keys_, pool_->uri(), id_, queued_);
     });
   }
   std::size_t users_written() const override { return users_; }
@@ -115,10 +120,8 @@ class RedisWriter final : public GenerationWriter {
     state_.require_open(pool_->uri(), id_, "put");
     const std::string value = encode_candidates(candidates);
     state_.failing_closes([&] {
-      connection_->append({"SET", keys_.user(id_, user_id), value});
-      ++queued_;
+      queue_user(*connection_, keys_, pool_->uri(), id_, user_id, value, options_.batch_users, queued_);
       ++users_written_;
-      if (queued_ >= options_.batch_users) flush();
     });
   }
 
