@@ -86,25 +86,30 @@ job::AssignmentStage solve_on_root(std::vector<GraphPair> pairs, const std::vect
 }
 }  // namespace
 
+ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& selection, const JobConfig& config) {
+  const AssignmentSettings& settings = config.assignment_job;
+  ShardAssignInputs in;
+  in.figures = job::assignment_figures(dataset, selection, settings, {});
+  MPI_Allreduce(MPI_IN_PLACE, &in.figures.first_event, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+  int impressions = in.figures.impressions ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &impressions, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  in.figures.impressions = impressions != 0;
+  mpi::all_reduce(in.figures.item_shown, MPI_SUM);
+  in.capacity = user_capacities(job::visits_per_day(dataset, selection.as_of, settings.visit_window_days,
+                                                    std::min(selection.as_of, in.figures.first_event),
+                                                    in.figures.impressions),
+                                settings);
+  for (Index u : selection.users) in.selected_capacity += in.capacity[static_cast<std::size_t>(u)];
+  MPI_Allreduce(MPI_IN_PLACE, &in.selected_capacity, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  return in;
+}
+
 std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selection& selection,
                                                    const DatasetShard& shard, const SeenItems& seen,
-                                                   const JobConfig& config, CandidateLists& lists, int rank,
-                                                   int ranks) {
+                                                   const ShardAssignInputs& inputs, const JobConfig& config,
+                                                   CandidateLists& lists, int rank, int ranks) {
   const Dataset& dataset = shard.dataset;
-  const AssignmentSettings& settings = config.assignment_job;
-  // 1. The whole dataset's figures, then this rank's users' capacities.
-  job::AssignmentFigures figures = job::assignment_figures(dataset, selection, settings, {});
-  MPI_Allreduce(MPI_IN_PLACE, &figures.first_event, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-  int impressions = figures.impressions ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &impressions, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
-  mpi::all_reduce(figures.item_shown, MPI_SUM);
-  const std::vector<double> capacity = user_capacities(
-      job::visits_per_day(dataset, selection.as_of, settings.visit_window_days,
-                          std::min(selection.as_of, figures.first_event), impressions != 0),
-      settings);
-  double selected_capacity = 0;
-  for (Index u : selection.users) selected_capacity += capacity[static_cast<std::size_t>(u)];
-  MPI_Allreduce(MPI_IN_PLACE, &selected_capacity, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  const std::vector<double>& capacity = inputs.capacity;
 
   // 2. This rank's unseen pairs and their users' capacities, to rank 0.
   std::vector<GraphPair> pairs;
@@ -134,8 +139,9 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
   if (rank == 0) {
     std::vector<std::int64_t> global;
     std::vector<int> owner;
-    stage = solve_on_root(std::move(all_pairs), all_users, user_counts, selection, figures.item_shown, config, global, owner);
-    stage->capacity = selected_capacity;
+    stage = solve_on_root(std::move(all_pairs), all_users, user_counts, selection, inputs.figures.item_shown, config,
+                          global, owner);
+    stage->capacity = inputs.selected_capacity;
     const TargetAssignment& a = stage->assignment;
     std::vector<std::size_t> next(static_cast<std::size_t>(ranks) + 1, 0);
     for (std::size_t c = 0; c < global.size(); ++c)

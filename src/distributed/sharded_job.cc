@@ -173,6 +173,21 @@ ItemTopUsers search_local(const Matrix& items, const Matrix& users, const Retrie
   return local;
 }
 
+// The manifest rank 0 commits: the whole dataset's sizes, every rank's peak.
+std::string manifest_json(const JobResult& result, const DatasetShard& shard, const TwoTowerModel& model,
+                          const std::string& version, const JobConfig& config, nlohmann::ordered_json assignment,
+                          int ranks) {
+  job::DatasetSizes sizes = job::sizes_of(shard.dataset);
+  sizes.users = shard.total_users;
+  sizes.interactions = shard.total_interactions;
+  nlohmann::ordered_json manifest =
+      job::generation_manifest(result, sizes, shard.dataset, model, version, config, std::move(assignment));
+  manifest["ranks"] = ranks;
+  manifest["rank_peak_rss_bytes"] = result.rank_peak_rss_bytes;
+  manifest["peak_rss_bytes"] = *std::max_element(result.rank_peak_rss_bytes.begin(), result.rank_peak_rss_bytes.end());
+  return manifest.dump();
+}
+
 // Rank 0 begins the generation (and returns its writer); every other rank
 // joins it as a part; each writes its users' lists. Sums the counts into
 // `result`; returns once every part has finished.
@@ -214,7 +229,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   load.producer_column = files.producer_column;
   load.shard_index = rank;
   load.shard_count = ranks;
-  const DatasetShard shard = load_atomic_shard(files.data, files.name, load);
+  DatasetShard shard = load_atomic_shard(files.data, files.name, load);
   const Dataset& dataset = shard.dataset;
   clock.done("load_data");
   const auto model = TwoTowerModel::load(files.model);
@@ -234,27 +249,36 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   EmbedOptions embed;
   embed.as_of = selection.as_of;
   if (!config.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.cold_start);
-  const Matrix items = gather_rows(model->embed_items(dataset, embed), selection.items);
+  Matrix items = gather_rows(model->embed_items(dataset, embed), selection.items);
   Matrix users = model->embed_users(dataset, embed);
   job::keep_rows_in_place(users, selection.users);
   clock.done("embed");
+  // What the later steps need of the rows, then the rows go: from here on
+  // a rank holds its users' ids and lists, not their logs.
+  const SeenItems seen = seen_items(dataset, selection.as_of);
+  std::optional<ShardAssignInputs> assign_inputs;
+  if (config.assignment_job.assign_targets) assign_inputs = assignment_inputs(dataset, selection, config);
+  result.memory.dataset_bytes = dataset_bytes(dataset);
+  shard.dataset.interactions = Interactions();
 
   // 4. Local search, then the exchange that makes each item's whole top N.
   const std::int64_t n = config.retrieval.top_users_per_item;
   ItemTopUsers local = search_local(items, users, config.retrieval);
+  result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
+  users = Matrix();
+  items = Matrix();
   clock.done("retrieve");
   ItemTopUsers top = exchange_top_users(std::move(local), selection, shard, n, rank, ranks);
   clock.done("exchange");
 
   // 5. This rank's users' lists.
-  const SeenItems seen = seen_items(dataset, selection.as_of);
   CandidateLists lists = invert(top, selection.items, selection.users, dataset.users.size(), seen,
                                 config.inversion, shard.global_user);
   clock.done("invert");
   result.memory.top_users_bytes = top.users.capacity() * sizeof(RowId) + top.scores.capacity() * sizeof(float);
   std::optional<job::AssignmentStage> assigned;
-  if (config.assignment_job.assign_targets) {
-    assigned = assign_sharded(std::move(top), selection, shard, seen, config, lists, rank, ranks);
+  if (assign_inputs) {
+    assigned = assign_sharded(std::move(top), selection, shard, seen, *assign_inputs, config, lists, rank, ranks);
     if (assigned) {
       result.assignment = assigned->assignment.summary;
       result.item_target = assigned->item_target;
@@ -264,8 +288,6 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
     }
     clock.done("assign");
   }
-  result.memory.dataset_bytes = dataset_bytes(dataset);
-  result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
   for (std::size_t o = 0; o < kOrderings; ++o)
     result.memory.candidate_bytes += lists.lists[o].capacity() * sizeof(Candidate) +
                                      lists.offsets[o].capacity() * sizeof(std::uint64_t);
@@ -283,17 +305,10 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   MPI_Gather(&peak, 1, MPI_UINT64_T, result.rank_peak_rss_bytes.data(), 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
   if (rank != 0) return result;
   for (int r = 1; r < ranks; ++r) writer->add_part(r);
-  job::DatasetSizes sizes = job::sizes_of(dataset);
-  sizes.users = shard.total_users;
-  sizes.interactions = shard.total_interactions;
-  nlohmann::ordered_json manifest = job::generation_manifest(result, sizes, dataset, *model,
-                                                             model_version(files.model), config,
-                                                             assigned ? job::assignment_json(*assigned, dataset, result.selection)
-                                                                      : nlohmann::ordered_json());
-  manifest["ranks"] = ranks;
-  manifest["rank_peak_rss_bytes"] = result.rank_peak_rss_bytes;
-  manifest["peak_rss_bytes"] = *std::max_element(result.rank_peak_rss_bytes.begin(), result.rank_peak_rss_bytes.end());
-  writer->commit(manifest.dump());
+  writer->commit(manifest_json(result, shard, *model, model_version(files.model), config,
+                               assigned ? job::assignment_json(*assigned, dataset, result.selection)
+                                        : nlohmann::ordered_json(),
+                               ranks));
   clock.done("commit");
   result.generation = generation;
   result.store_uri = store->uri();

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "invr/atomic_io.h"
 #include "invr/job.h"
@@ -15,14 +16,22 @@ namespace invr {
 // counts; other ranks' results have an empty generation.
 JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation);
 
-// The target ordering (sharded_assign.cc): figures combined across ranks,
-// capacities on each rank, the graph's unseen pairs solved on rank 0, each
-// user's list back on its rank in `lists`. `top` and `selection` are this
-// rank's (invert's inputs; `top` is released once sent). Returns rank 0's stage (its lists moved out);
-// nullopt on other ranks.
+// The target ordering (sharded_assign.cc), in two steps so the rows can go
+// between them. First, from this rank's rows: the whole dataset's figures
+// (combined across ranks) and this rank's users' capacities.
+struct ShardAssignInputs {
+  job::AssignmentFigures figures;
+  std::vector<double> capacity;   // per user of this rank's dataset
+  double selected_capacity = 0;   // summed over every rank's selected users
+};
+ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& selection, const JobConfig& config);
+// Then: the graph's unseen pairs solved on rank 0, each user's list back on
+// its rank in `lists`. `top` and `selection` are this rank's (invert's
+// inputs; `top` is released once sent). Returns rank 0's stage (its lists
+// moved out); nullopt on other ranks.
 std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selection& selection,
                                                    const DatasetShard& shard, const SeenItems& seen,
-                                                   const JobConfig& config, CandidateLists& lists, int rank,
-                                                   int ranks);
+                                                   const ShardAssignInputs& inputs, const JobConfig& config,
+                                                   CandidateLists& lists, int rank, int ranks);
 
 }  // namespace invr
