@@ -22,7 +22,7 @@ ninja -C "$build" -j2 invr_cli >&2
 invr="$build/bin/invr"
 world="$OUT/world-${USERS}x${ITEMS}"
 model="$OUT/model-${USERS}x${ITEMS}x${DIM}"
-"$root/scripts/bench_world.sh" "$invr" "$world" "$model" "$USERS" "$ITEMS" "$DIM"
+"$root/scripts/make_bench_world.sh" "$invr" "$world" "$model" "$USERS" "$ITEMS" "$DIM"
 store="$OUT/store"
 rm -rf "$store"
 # For this command only, let OpenBLAS pick its kernel (see bench_topk.sh).

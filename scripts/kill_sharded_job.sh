@@ -21,7 +21,7 @@ invr=${INVR_CLI:-$build/bin/invr}
 [[ -x $invr ]] || { echo "build invr first (scripts/build.sh)" >&2; exit 2; }
 world="$OUT/world-${USERS}x${ITEMS}"
 model="$OUT/model-${USERS}x${ITEMS}x16"
-"$root/scripts/bench_world.sh" "$invr" "$world" "$model" "$USERS" "$ITEMS" 16
+"$root/scripts/make_bench_world.sh" "$invr" "$world" "$model" "$USERS" "$ITEMS" 16
 args=(job --model "$model" --data "$world" --all-items --top-users-per-item "$N" --active-days 0
       --grace-seconds 3600 --assign-targets false)
 run() {  # run GENERATION STORE [background]

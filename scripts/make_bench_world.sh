@@ -3,7 +3,7 @@
 # users x ITEMS items and a precomputed model of seeded Gaussian embeddings
 # (the job's cost does not depend on what the vectors mean).
 #
-#   scripts/bench_world.sh INVR WORLD_DIR MODEL_DIR USERS ITEMS DIM
+#   scripts/make_bench_world.sh INVR WORLD_DIR MODEL_DIR USERS ITEMS DIM
 set -euo pipefail
 invr=$1 world=$2 model=$3 USERS=$4 ITEMS=$5 DIM=$6
 if [[ ! -f "$world/world.inter" ]]; then
