@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -231,6 +232,10 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   load.shard_count = ranks;
   DatasetShard shard = load_atomic_shard(files.data, files.name, load);
   const Dataset& dataset = shard.dataset;
+  if (ranks == 1) {  // a whole dataset leaves global_user empty: the identity
+    shard.global_user.resize(dataset.users.size());
+    std::iota(shard.global_user.begin(), shard.global_user.end(), std::int64_t{0});
+  }
   clock.done("load_data");
   const auto model = TwoTowerModel::load(files.model);
   clock.done("load_model");
