@@ -1,7 +1,9 @@
 // The sharded job (invr/distributed.h, docs/distributed.md): every rank
 // loads, embeds, searches, inverts and writes only its own users; per-item
 // lists meet on the item's owner rank and pairs travel to their user's rank.
-// Nothing the size of all users is held by one rank.
+// Per user of the whole dataset a rank holds only the loader's id index while
+// parsing, and rank 0 the selected users' indices (4 bytes each) for the
+// manifest's counts.
 #include <mpi.h>
 
 #include <algorithm>
