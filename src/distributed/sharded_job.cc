@@ -33,6 +33,20 @@ struct Pair {
   std::int32_t slot;
 };
 
+// This rank's users and their rows, with whole-dataset user indices.
+DatasetShard load_shard(const JobFiles& files, int rank, int ranks) {
+  AtomicLoadOptions load;
+  load.producer_column = files.producer_column;
+  load.shard_index = rank;
+  load.shard_count = ranks;
+  DatasetShard shard = load_atomic_shard(files.data, files.name, load);
+  if (ranks == 1) {  // a whole dataset leaves global_user empty: the identity
+    shard.global_user.resize(shard.dataset.users.size());
+    std::iota(shard.global_user.begin(), shard.global_user.end(), std::int64_t{0});
+  }
+  return shard;
+}
+
 // The whole dataset's selection figures: each shard's, combined.
 Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::span<const double> quality) {
   const Dataset& dataset = shard.dataset;
@@ -228,16 +242,8 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   job::StageClock clock(result.stages, rank == 0);
 
   // 1. This rank's users and their rows; every item.
-  AtomicLoadOptions load;
-  load.producer_column = files.producer_column;
-  load.shard_index = rank;
-  load.shard_count = ranks;
-  DatasetShard shard = load_atomic_shard(files.data, files.name, load);
+  DatasetShard shard = load_shard(files, rank, ranks);
   const Dataset& dataset = shard.dataset;
-  if (ranks == 1) {  // a whole dataset leaves global_user empty: the identity
-    shard.global_user.resize(dataset.users.size());
-    std::iota(shard.global_user.begin(), shard.global_user.end(), std::int64_t{0});
-  }
   clock.done("load_data");
   const auto model = TwoTowerModel::load(files.model);
   clock.done("load_model");
