@@ -8,7 +8,6 @@
 #include "invr/error.h"
 #include "invr/log.h"
 #include "invr/npy.h"
-#include "invr/read_file.h"
 #include "invr/retrieval.h"
 #include "model/loaders.h"
 #include "model/core/model_files.h"
@@ -27,20 +26,32 @@ struct Table {
   Matrix matrix;
 };
 
+// A matrix must have one row per listed id and the manifest's dim.
+void check_shape(const fs::path& matrix_path, std::size_t rows, std::size_t cols, const char* ids_file,
+                 std::size_t ids, const Manifest& manifest) {
+  if (rows != ids)
+    throw DataError(matrix_path.string(), 0, 0,
+                    fmt::format("has {} rows but {} lists {} ids", rows, ids_file, ids));
+  if (manifest.dim != 0 && cols != manifest.dim)
+    throw DataError(matrix_path.string(), 0, 0,
+                    fmt::format("has {} columns; the manifest says dim {}", cols, manifest.dim));
+}
+
+// Unknown ids get a zero row (a neutral score) and a warning, since a newer
+// dataset may hold new ids.
+void warn_missing(std::size_t missing, std::size_t wanted, const char* what) {
+  if (missing > 0)
+    invr::logger().warn("{} of {} {} have no precomputed embedding; they get zero vectors", missing,
+                        wanted, what);
+}
+
 Table read_table(const fs::path& dir, const Manifest& manifest, const char* matrix_file,
                  const char* ids_file) {
   Table table;
   const fs::path matrix_path = checked_file(dir, manifest, matrix_file);
   NpyArray<float> array = read_npy_matrix<float>(matrix_path);
   table.ids = read_id_file(checked_file(dir, manifest, ids_file));
-  if (array.rows() != table.ids.size())
-    throw DataError(matrix_path.string(), 0, 0,
-                    fmt::format("has {} rows but {} lists {} ids", array.rows(), ids_file,
-                                table.ids.size()));
-  if (manifest.dim != 0 && array.cols() != manifest.dim)
-    throw DataError(matrix_path.string(), 0, 0,
-                    fmt::format("has {} columns; the manifest says dim {}", array.cols(),
-                                manifest.dim));
+  check_shape(matrix_path, array.rows(), array.cols(), ids_file, table.ids.size(), manifest);
   // At load, so the error names the file's row (docs/retrieval.md, "Embedding magnitudes").
   check_embeddings(MatrixView{array.data.data(), static_cast<std::int64_t>(array.rows()),
                               static_cast<std::int64_t>(array.cols())},
@@ -90,21 +101,8 @@ UserFiles check_user_files(const fs::path& dir, const Manifest& manifest) {
   files.rows = header.shape[0];
   files.cols = header.shape[1];
   files.data_offset = header.data_offset;
-  const std::string text = read_whole_file(files.ids_path);
-  std::size_t lines = 0;
-  for (std::size_t start = 0; start < text.size(); ++lines) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (end == start || (end == start + 1 && text[start] == '\r'))
-      throw DataError(files.ids_path.string(), lines + 1, 1, "expected an id, got an empty line");
-    start = end + 1;
-  }
-  if (files.rows != lines)
-    throw DataError(files.matrix_path.string(), 0, 0,
-                    fmt::format("has {} rows but {} lists {} ids", files.rows, kUserIds, lines));
-  if (manifest.dim != 0 && files.cols != manifest.dim)
-    throw DataError(files.matrix_path.string(), 0, 0,
-                    fmt::format("has {} columns; the manifest says dim {}", files.cols, manifest.dim));
+  const std::size_t ids = for_each_id_line(files.ids_path, [](std::size_t, std::string_view) {});
+  check_shape(files.matrix_path, files.rows, files.cols, kUserIds, ids, manifest);
   for_each_block(files, [&](std::size_t first, std::size_t n, const float* data) {
     check_embeddings(MatrixView{data, static_cast<std::int64_t>(n), static_cast<std::int64_t>(files.cols)},
                      files.matrix_path.string(), static_cast<std::int64_t>(first));
@@ -112,26 +110,16 @@ UserFiles check_user_files(const fs::path& dir, const Manifest& manifest) {
   return files;
 }
 
-// The rows of `files` for the ids of `wanted` (zero rows and a warning for
-// ids it lacks, as gather() below).
+// The rows of `files` for the ids of `wanted` (zero rows for ids it lacks).
 Matrix read_user_rows(const UserFiles& files, const IdMap& wanted) {
   std::vector<std::int64_t> file_row(wanted.size(), -1);
-  {
-    const std::string text = read_whole_file(files.ids_path);
-    std::size_t line = 0;
-    for (std::size_t start = 0; start < text.size(); ++line) {
-      std::size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      std::string_view id(text.data() + start, end - start);
-      if (!id.empty() && id.back() == '\r') id.remove_suffix(1);
-      start = end + 1;
-      const Index u = wanted.find(id);
-      if (u == kNoIndex) continue;
-      if (file_row[static_cast<std::size_t>(u)] >= 0)
-        throw DataError(files.ids_path.string(), line + 1, 1, fmt::format("id '{}' appears twice", id));
-      file_row[static_cast<std::size_t>(u)] = static_cast<std::int64_t>(line);
-    }
-  }
+  for_each_id_line(files.ids_path, [&](std::size_t line, std::string_view id) {
+    const Index u = wanted.find(id);
+    if (u == kNoIndex) return;
+    if (file_row[static_cast<std::size_t>(u)] >= 0)
+      throw DataError(files.ids_path.string(), line, 1, fmt::format("id '{}' appears twice", id));
+    file_row[static_cast<std::size_t>(u)] = static_cast<std::int64_t>(line - 1);
+  });
   std::vector<std::pair<std::int64_t, std::size_t>> order;  // (file row, output row)
   order.reserve(wanted.size());
   for (std::size_t u = 0; u < wanted.size(); ++u)
@@ -146,14 +134,11 @@ Matrix read_user_rows(const UserFiles& files, const IdMap& wanted) {
         std::copy(row, row + files.cols, out.row(order[next].second).begin());
       }
     });
-  if (order.size() < wanted.size())
-    invr::logger().warn("{} of {} users have no precomputed embedding; they get zero vectors",
-                        wanted.size() - order.size(), wanted.size());
+  warn_missing(wanted.size() - order.size(), wanted.size(), "users");
   return out;
 }
 
-// Rows of `table` for the ids of `wanted`; unknown ids get a zero row (a
-// neutral score) and a warning, since a newer dataset may hold new ids.
+// Rows of `table` for the ids of `wanted` (zero rows for ids it lacks).
 Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
   Matrix out(wanted.size(), table.matrix.cols);
   std::size_t missing = 0;
@@ -166,9 +151,7 @@ Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
     const auto source = table.matrix.row(static_cast<std::size_t>(row));
     std::copy(source.begin(), source.end(), out.row(r).begin());
   }
-  if (missing > 0)
-    invr::logger().warn("{} of {} {} have no precomputed embedding; they get zero vectors", missing,
-                        wanted.size(), what);
+  warn_missing(missing, wanted.size(), what);
   return out;
 }
 

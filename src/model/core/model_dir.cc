@@ -12,7 +12,20 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-FileCheck check_of(const std::string& bytes) { return {bytes.size(), fnv1a64(bytes)}; }
+// Streamed: a model's user matrix may be larger than what a job shard holds.
+FileCheck check_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open", path.string()));
+  FileCheck check{0, fnv1a64({})};
+  std::string block(std::size_t{8} << 20, '\0');
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    check.fnv1a64 = fnv1a64(std::string_view(block.data(), got), check.fnv1a64);
+    check.bytes += got;
+  }
+  return check;
+}
 
 // nlohmann reports a byte offset; users want line and column.
 std::pair<std::size_t, std::size_t> line_column(const std::string& text, std::size_t offset) {
@@ -38,7 +51,7 @@ void write_manifest(const fs::path& dir, Manifest manifest, const std::vector<st
   doc["created_by"] = "invr 0.1.0";
   json listed = json::object();
   for (const auto& name : files) {
-    const FileCheck check = check_of(read_whole_file(dir / name));
+    const FileCheck check = check_of(dir / name);
     listed[name] = {{"bytes", check.bytes}, {"fnv1a64", fmt::format("{:016x}", check.fnv1a64)}};
   }
   doc["files"] = listed;
@@ -111,19 +124,7 @@ fs::path checked_file(const fs::path& dir, const Manifest& manifest, const std::
     throw IoError(fmt::format("{}: missing from the model directory", path.string()));
   const auto listed = manifest.files.find(name);
   if (listed == manifest.files.end()) return path;
-  // Streamed: a model's user matrix may be larger than what a job shard holds.
-  FileCheck actual{0, fnv1a64({})};
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(fmt::format("{}: cannot open", path.string()));
-    std::string block(std::size_t{8} << 20, '\0');
-    while (in) {
-      in.read(block.data(), static_cast<std::streamsize>(block.size()));
-      const auto got = static_cast<std::size_t>(in.gcount());
-      actual.fnv1a64 = fnv1a64(std::string_view(block.data(), got), actual.fnv1a64);
-      actual.bytes += got;
-    }
-  }
+  const FileCheck actual = check_of(path);
   if (actual.bytes != listed->second.bytes)
     throw DataError(path.string(), 0, 0,
                     fmt::format("is {} bytes, the manifest says {}: the file is truncated or was "

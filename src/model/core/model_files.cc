@@ -27,23 +27,30 @@ void write_id_file(const fs::path& path, const IdMap& ids) {
   write_text_atomically(path, text);
 }
 
-IdMap read_id_file(const fs::path& path) {
+std::size_t for_each_id_line(const fs::path& path,
+                             const std::function<void(std::size_t, std::string_view)>& visit) {
   const std::string text = read_whole_file(path);
-  IdMap ids;
   std::size_t line = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
+  for (std::size_t start = 0; start < text.size();) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     ++line;
     std::string_view id(text.data() + start, end - start);
     if (!id.empty() && id.back() == '\r') id.remove_suffix(1);
     if (id.empty()) throw DataError(path.string(), line, 1, "expected an id, got an empty line");
+    visit(line, id);
+    start = end + 1;
+  }
+  return line;
+}
+
+IdMap read_id_file(const fs::path& path) {
+  IdMap ids;
+  for_each_id_line(path, [&](std::size_t line, std::string_view id) {
     const std::size_t before = ids.size();
     if (static_cast<std::size_t>(ids.add(id)) != before)
       throw DataError(path.string(), line, 1, fmt::format("id '{}' appears twice", id));
-    start = end + 1;
-  }
+  });
   return ids;
 }
 

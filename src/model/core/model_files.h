@@ -27,6 +27,11 @@ void write_id_file(const std::filesystem::path& path, const IdMap& ids);
 // Reads such a file; an empty line or a repeated id throws DataError with
 // the file and 1-based line.
 IdMap read_id_file(const std::filesystem::path& path);
+// Calls visit(line, id) for each line of such a file (1-based line; a
+// trailing '\r' dropped), without building a map; an empty line throws
+// DataError with the file and line. Returns the number of ids.
+std::size_t for_each_id_line(const std::filesystem::path& path,
+                             const std::function<void(std::size_t, std::string_view)>& visit);
 
 // item_counts.txt: one non-negative integer per line; reading checks there
 // are exactly `expected` lines (DataError with file and line otherwise).
