@@ -59,7 +59,7 @@ Dataset load_atomic(const std::filesystem::path& dir, const std::string& name = 
 // A user shard of a dataset (AtomicLoadOptions::shard_count > 1): its
 // dataset holds the shard's users only, numbered in the whole dataset's order,
 // their rows and every item. global_user[u] is local user u's index in the
-// whole dataset (ascending; empty for a whole dataset, where it is u);
+// whole dataset (ascending; u itself for a whole dataset, shard_count 1);
 // total_users and total_interactions count the whole dataset.
 struct DatasetShard {
   Dataset dataset;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -64,15 +65,29 @@ void keep_shard_users(const data::FastIdIndex& users, const AtomicLoadOptions& o
 }
 }  // namespace
 
+namespace {
+DatasetShard load(const fs::path& dir, const std::string& name, const AtomicLoadOptions& options);
+}  // namespace
+
 Dataset load_atomic(const fs::path& dir, const std::string& name,
                     const AtomicLoadOptions& options) {
   if (options.shard_count != 1)
     throw UsageError("load_atomic: a shard (shard_count > 1) is load_atomic_shard's");
-  return load_atomic_shard(dir, name, options).dataset;
+  return load(dir, name, options).dataset;
 }
 
 DatasetShard load_atomic_shard(const fs::path& dir, const std::string& name,
                                const AtomicLoadOptions& options) {
+  DatasetShard shard = load(dir, name, options);
+  if (options.shard_count == 1) {  // the whole dataset: each user is its own index
+    shard.global_user.resize(shard.dataset.users.size());
+    std::iota(shard.global_user.begin(), shard.global_user.end(), std::int64_t{0});
+  }
+  return shard;
+}
+
+namespace {
+DatasetShard load(const fs::path& dir, const std::string& name, const AtomicLoadOptions& options) {
   if (options.shard_count < 1 || options.shard_index < 0 ||
       options.shard_index >= options.shard_count)
     throw UsageError(fmt::format("load_atomic: shard {} of {} does not exist", options.shard_index,
@@ -154,6 +169,7 @@ DatasetShard load_atomic_shard(const fs::path& dir, const std::string& name,
                        dataset.producers.size());
   return shard;
 }
+}  // namespace
 
 Dataset load_atomic_items(const fs::path& dir, const std::string& name,
                           const AtomicLoadOptions& options) {

@@ -72,5 +72,37 @@ inline std::int64_t sum(std::int64_t value) {
   MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
   return value;
 }
+inline double reduce(double value, MPI_Op op) {
+  MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, MPI_COMM_WORLD);
+  return value;
+}
+// True on every rank when it is true on any.
+inline bool any(bool value) {
+  int v = value ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  return v != 0;
+}
+
+// Every rank's `mine` on rank 0, concatenated in rank order (empty on other
+// ranks); counts[r] is rank r's size.
+template <class T>
+std::vector<T> gather_on_root(const std::vector<T>& mine, std::vector<int>& counts) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  const int count = checked_count(mine.size());
+  counts.assign(static_cast<std::size_t>(ranks), 0);
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<int> displs(counts.size(), 0);
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    displs[r] = checked_count(total);
+    total += static_cast<std::size_t>(counts[r]);
+  }
+  std::vector<T> all(rank == 0 ? total : 0);
+  MPI_Gatherv(mine.data(), count, record_type<T>(), all.data(), counts.data(), displs.data(), record_type<T>(), 0,
+              MPI_COMM_WORLD);
+  return all;
+}
 
 }  // namespace invr::mpi

@@ -16,11 +16,6 @@
 namespace invr {
 namespace {
 
-struct GraphPair {
-  std::int64_t user;  // whole-dataset index
-  float score;
-  std::int32_t slot;  // item row × N + rank − 1
-};
 struct UserCapacity {
   std::int64_t user;
   double capacity;
@@ -30,26 +25,8 @@ struct TargetEntry {
   Candidate candidate;
 };
 
-// Everything from every rank on rank 0, in rank order; counts per rank.
-template <class T>
-std::vector<T> gather_on_root(const std::vector<T>& mine, std::vector<int>& counts, int rank, int ranks) {
-  const int count = mpi::checked_count(mine.size());
-  counts.assign(static_cast<std::size_t>(ranks), 0);
-  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::vector<int> displs(counts.size(), 0);
-  std::size_t total = 0;
-  for (std::size_t r = 0; r < counts.size(); ++r) {
-    displs[r] = mpi::checked_count(total);
-    total += static_cast<std::size_t>(counts[r]);
-  }
-  std::vector<T> all(rank == 0 ? total : 0);
-  MPI_Gatherv(mine.data(), count, mpi::record_type<T>(), all.data(), counts.data(), displs.data(),
-              mpi::record_type<T>(), 0, MPI_COMM_WORLD);
-  return all;
-}
-
 // Rank 0's solve over the gathered graph; `owner` gets each graph user's rank.
-job::AssignmentStage solve_on_root(std::vector<GraphPair> pairs, const std::vector<UserCapacity>& users,
+job::AssignmentStage solve_on_root(std::vector<SlotPair> pairs, const std::vector<UserCapacity>& users,
                                    const std::vector<int>& user_counts, const Selection& selection,
                                    std::span<const double> shown, const JobConfig& config,
                                    std::vector<std::int64_t>& global, std::vector<int>& owner) {
@@ -73,7 +50,7 @@ job::AssignmentStage solve_on_root(std::vector<GraphPair> pairs, const std::vect
   graph.users_per_item = n;
   graph.users.assign(static_cast<std::size_t>(graph.items * n), kNoRow);
   graph.scores.assign(graph.users.size(), -std::numeric_limits<float>::infinity());
-  for (const GraphPair& p : pairs) {
+  for (const SlotPair& p : pairs) {
     const auto c = std::lower_bound(global.begin(), global.end(), p.user) - global.begin();
     graph.users[static_cast<std::size_t>(p.slot)] = c;
     graph.scores[static_cast<std::size_t>(p.slot)] = p.score;
@@ -90,17 +67,15 @@ ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& sel
   const AssignmentSettings& settings = config.assignment_job;
   ShardAssignInputs in;
   in.figures = job::assignment_figures(dataset, selection, settings, {});
-  MPI_Allreduce(MPI_IN_PLACE, &in.figures.first_event, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-  int impressions = in.figures.impressions ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &impressions, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
-  in.figures.impressions = impressions != 0;
+  in.figures.first_event = mpi::reduce(in.figures.first_event, MPI_MIN);
+  in.figures.impressions = mpi::any(in.figures.impressions);
   mpi::all_reduce(in.figures.item_shown, MPI_SUM);
   in.capacity = user_capacities(job::visits_per_day(dataset, selection.as_of, settings.visit_window_days,
-                                                    std::min(selection.as_of, in.figures.first_event),
+                                                    in.figures.first_event,
                                                     in.figures.impressions),
                                 settings);
   for (Index u : selection.users) in.selected_capacity += in.capacity[static_cast<std::size_t>(u)];
-  MPI_Allreduce(MPI_IN_PLACE, &in.selected_capacity, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  in.selected_capacity = mpi::reduce(in.selected_capacity, MPI_SUM);
   return in;
 }
 
@@ -112,7 +87,7 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
   const std::vector<double>& capacity = inputs.capacity;
 
   // 2. This rank's unseen pairs and their users' capacities, to rank 0.
-  std::vector<GraphPair> pairs;
+  std::vector<SlotPair> pairs;
   std::vector<std::uint8_t> in_graph(dataset.users.size(), 0);
   const std::int64_t n = top.users_per_item;
   for (std::size_t slot = 0; slot < top.users.size(); ++slot) {
@@ -128,9 +103,9 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
   for (std::size_t u = 0; u < in_graph.size(); ++u)
     if (in_graph[u]) users.push_back({shard.global_user[u], capacity[u]});
   std::vector<int> pair_counts, user_counts;
-  std::vector<GraphPair> all_pairs = gather_on_root(pairs, pair_counts, rank, ranks);
+  std::vector<SlotPair> all_pairs = mpi::gather_on_root(pairs, pair_counts);
   pairs = {};
-  const std::vector<UserCapacity> all_users = gather_on_root(users, user_counts, rank, ranks);
+  const std::vector<UserCapacity> all_users = mpi::gather_on_root(users, user_counts);
 
   // 3. Rank 0 solves; each user's list goes back to its rank.
   std::optional<job::AssignmentStage> stage;

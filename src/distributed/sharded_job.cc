@@ -24,27 +24,15 @@
 namespace invr {
 namespace {
 
-// One (item slot, user, score) pair on the wire. user: on the way to the
-// item's owner, global user index × ranks + the user's rank (so ties still
-// order by global index); on the way back, the global index.
-struct Pair {
-  std::int64_t user;
-  float score;
-  std::int32_t slot;
-};
 
-// This rank's users and their rows, with whole-dataset user indices.
+// This rank's users and their rows, with whole-dataset user indices (one
+// rank: the whole dataset).
 DatasetShard load_shard(const JobFiles& files, int rank, int ranks) {
   AtomicLoadOptions load;
   load.producer_column = files.producer_column;
   load.shard_index = rank;
   load.shard_count = ranks;
-  DatasetShard shard = load_atomic_shard(files.data, files.name, load);
-  if (ranks == 1) {  // a whole dataset leaves global_user empty: the identity
-    shard.global_user.resize(shard.dataset.users.size());
-    std::iota(shard.global_user.begin(), shard.global_user.end(), std::int64_t{0});
-  }
-  return shard;
+  return load_atomic_shard(files.data, files.name, load);
 }
 
 // The whole dataset's selection figures: each shard's, combined.
@@ -53,8 +41,7 @@ Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::
   double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
   if (!has_time(as_of)) {
     const double mine = latest_event_time(dataset);
-    double latest = has_time(mine) ? mine : -std::numeric_limits<double>::infinity();
-    MPI_Allreduce(MPI_IN_PLACE, &latest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    const double latest = mpi::reduce(has_time(mine) ? mine : -std::numeric_limits<double>::infinity(), MPI_MAX);
     as_of = std::isfinite(latest) ? latest + 1 : kNoTime;
   }
   SelectionStats stats = selection_stats(dataset, config.selection, as_of);
@@ -64,30 +51,19 @@ Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::
   for (double& t : stats.item_first_event) t = t == kNone ? kNoTime : t;
   mpi::all_reduce(stats.producer_impressions, MPI_SUM);
   mpi::all_reduce(stats.producer_positives, MPI_SUM);
-  int any = stats.any_impression ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
-  stats.any_impression = any != 0;
+  stats.any_impression = mpi::any(stats.any_impression);
   return select_targets(dataset, config.selection, stats, as_of, quality);
 }
 
 // Rank 0's copy of the whole selection: every rank's selected users as
 // whole-dataset indices, and the user counts summed.
-Selection whole_selection(const Selection& mine, const DatasetShard& shard, int rank, int ranks) {
+Selection whole_selection(const Selection& mine, const DatasetShard& shard) {
   Selection whole = mine;
-  std::vector<std::int32_t> global;
+  std::vector<Index> global;
   global.reserve(mine.users.size());
-  for (Index u : mine.users) global.push_back(static_cast<std::int32_t>(shard.global_user[static_cast<std::size_t>(u)]));
-  const int count = mpi::checked_count(global.size());
-  std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(counts.size());
-  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::size_t total = 0;
-  for (int r = 0; r < ranks; ++r) {
-    displs[static_cast<std::size_t>(r)] = mpi::checked_count(total);
-    total += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
-  }
-  whole.users.assign(rank == 0 ? total : 0, 0);
-  MPI_Gatherv(global.data(), count, MPI_INT32_T, whole.users.data(), counts.data(), displs.data(), MPI_INT32_T, 0,
-              MPI_COMM_WORLD);
+  for (Index u : mine.users) global.push_back(static_cast<Index>(shard.global_user[static_cast<std::size_t>(u)]));
+  std::vector<int> counts;
+  whole.users = mpi::gather_on_root(global, counts);
   std::sort(whole.users.begin(), whole.users.end());
   std::vector<std::int64_t> c{static_cast<std::int64_t>(mine.counts.users_inactive),
                               static_cast<std::int64_t>(mine.counts.users_few_interactions)};
@@ -111,7 +87,7 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
     const RowRange block = shard_rows(items, owner, ranks);
     counts[static_cast<std::size_t>(owner)] = mpi::checked_count(static_cast<std::size_t>((block.end - block.begin) * n));
   }
-  std::vector<Pair> send(local.users.size());
+  std::vector<SlotPair> send(local.users.size());
   for (std::size_t slot = 0; slot < send.size(); ++slot) {
     const RowId row = local.users[slot];
     send[slot] = {row == kNoRow ? kNoRow
@@ -121,7 +97,7 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
   }
   local = {};
   std::vector<int> received;
-  std::vector<Pair> got = mpi::exchange(send, counts, received);
+  std::vector<SlotPair> got = mpi::exchange(send, counts, received);
   send = {};
   // (b) Merge the owned block's lists (ties by global index, as one process).
   const RowRange mine = shard_rows(items, rank, ranks);
@@ -150,7 +126,7 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
     counts[static_cast<std::size_t>(r)] = mpi::checked_count(next[static_cast<std::size_t>(r) + 1]);
     next[static_cast<std::size_t>(r) + 1] += next[static_cast<std::size_t>(r)];
   }
-  std::vector<Pair> route(next.back());
+  std::vector<SlotPair> route(next.back());
   for (std::int64_t slot = 0; slot < rows * n; ++slot) {
     const RowId user = merged.users[static_cast<std::size_t>(slot)];
     if (user == kNoRow) continue;
@@ -158,7 +134,7 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
         user / ranks, merged.scores[static_cast<std::size_t>(slot)], static_cast<std::int32_t>(mine.begin * n + slot)};
   }
   merged = {};
-  const std::vector<Pair> arrived = mpi::exchange(route, counts, received);
+  const std::vector<SlotPair> arrived = mpi::exchange(route, counts, received);
   route = {};
   // (d) Into this rank's rows.
   std::vector<std::int32_t> row_of_user(shard.dataset.users.size(), -1);
@@ -169,7 +145,7 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
   sparse.users_per_item = n;
   sparse.users.assign(static_cast<std::size_t>(items * n), kNoRow);
   sparse.scores.assign(sparse.users.size(), -std::numeric_limits<float>::infinity());
-  for (const Pair& p : arrived) {
+  for (const SlotPair& p : arrived) {
     const auto it = std::lower_bound(shard.global_user.begin(), shard.global_user.end(), p.user);
     INVR_CHECK(it != shard.global_user.end() && *it == p.user);
     const std::int32_t row = row_of_user[static_cast<std::size_t>(it - shard.global_user.begin())];
@@ -253,7 +229,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   // 2. Selection by the whole dataset's figures.
   const Selection selection = select_whole(shard, config, quality);
   const std::int64_t selected_users = mpi::sum(static_cast<std::int64_t>(selection.users.size()));
-  result.selection = whole_selection(selection, shard, rank, ranks);
+  result.selection = whole_selection(selection, shard);
   if (selection.items.empty() || selected_users == 0)
     throw Error("nothing for InvR to do: the selection is empty\n" + explain(result.selection));
   clock.done("select");

@@ -2,6 +2,7 @@
 // generation id agreed on before it is called.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,16 @@
 #include "job/job_assign.h"
 
 namespace invr {
+
+// One (item slot, user, score) pair on the wire. slot = item row × N +
+// user rank − 1. user: on the way to the item's owner rank, whole-dataset
+// user index × ranks + the user's rank (so ties still order by that index);
+// everywhere else, the whole-dataset index.
+struct SlotPair {
+  std::int64_t user;
+  float score;
+  std::int32_t slot;
+};
 
 // Rank 0's result has the generation, the whole selection and the summed
 // counts; other ranks' results have an empty generation.

@@ -58,13 +58,14 @@ std::vector<double> item_shown(const Dataset& dataset, const Selection& selectio
 
 std::vector<double> user_visits_per_day(const Dataset& dataset, double as_of, double window_days) {
   const job::AssignmentFigures figures = job::assignment_figures(dataset, Selection{}, AssignmentSettings{}, {});
-  return job::visits_per_day(dataset, as_of, window_days, std::min(as_of, figures.first_event),
+  return job::visits_per_day(dataset, as_of, window_days, figures.first_event,
                              figures.impressions);
 }
 
 std::vector<double> job::visits_per_day(const Dataset& dataset, double as_of, double window_days,
-                                        double first, bool impressions) {
+                                        double first_event, bool impressions) {
   const Interactions& in = dataset.interactions;
+  const double first = std::min(as_of, first_event);  // NaN as_of stays NaN: no window
   const double window_start = std::max(first, as_of - window_days * kDay);
   const double span_days = std::max((as_of - window_start) / kDay, 1.0 / 24);
 
@@ -172,7 +173,7 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
   const AssignmentFigures figures = assignment_figures(dataset, selection, settings, share);
   const std::vector<double> capacity = user_capacities(
       visits_per_day(dataset, selection.as_of, settings.visit_window_days,
-                     std::min(selection.as_of, figures.first_event), figures.impressions),
+                     figures.first_event, figures.impressions),
       settings, share);
   AssignmentStage stage = assign_graph(top, selection.items, selection.users, dataset.users.size(), seen,
                                        capacity, figures.item_shown, config);

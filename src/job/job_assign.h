@@ -40,9 +40,9 @@ struct AssignmentFigures {
 };
 AssignmentFigures assignment_figures(const Dataset& dataset, const Selection& selection,
                                      const AssignmentSettings& settings, std::span<const double> share);
-// user_visits_per_day with the logs' first event (capped at as_of) and
-// impressions flag given.
-std::vector<double> visits_per_day(const Dataset& dataset, double as_of, double window_days, double first,
+// user_visits_per_day with the whole logs' first event (figures.first_event)
+// and impressions flag given.
+std::vector<double> visits_per_day(const Dataset& dataset, double as_of, double window_days, double first_event,
                                    bool impressions);
 // Each item's target: its deficit against sufficient_impressions (targets =
 // "deficit") or the threshold scaled to one interval.

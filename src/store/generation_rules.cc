@@ -49,6 +49,11 @@ void check_generation_id(std::string_view uri, std::string_view id) {
   }
 }
 
+void check_part_number(std::string_view uri, std::string_view id, int part) {
+  if (part < 1 || part > 9999)
+    throw UsageError(fmt::format("{}: generation {}: part must be in [1, 9999], got {}", uri, id, part));
+}
+
 void check_manifest(std::string_view uri, std::string_view id, std::string_view json) {
   nlohmann::json parsed;
   try {

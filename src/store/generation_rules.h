@@ -13,6 +13,10 @@ namespace invr::store {
 // UsageError naming `uri` unless valid_generation_id(id).
 void check_generation_id(std::string_view uri, std::string_view id);
 
+// UsageError naming `uri` and `id` unless `part` is a part number, 1..9999
+// (GenerationPart; 0 is the beginning writer's own puts).
+void check_part_number(std::string_view uri, std::string_view id, int part);
+
 // UsageError unless `json` parses as a JSON object. Checked before a commit
 // touches anything.
 void check_manifest(std::string_view uri, std::string_view id, std::string_view json);

@@ -48,11 +48,6 @@ void queue_user(RedisConnection& connection, const RedisKeys& keys, const std::s
   if (++queued >= batch_users) flush_batch(connection, keys, uri, id, queued);
 }
 
-void check_part_number(const std::string& uri, std::string_view id, int part) {
-  if (part < 1 || part > 9999)
-    throw UsageError(fmt::format("{}: generation {}: part must be in [1, 9999], got {}", uri, id, part));
-}
-
 class RedisPart final : public GenerationPart {
  public:
   RedisPart(std::shared_ptr<RedisPool> pool, std::unique_ptr<RedisConnection> connection, RedisKeys keys,

@@ -21,11 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void check_part_number(const std::string& uri, std::string_view id, int part) {
-  if (part < 1 || part > 9999)
-    throw UsageError(fmt::format("{}: generation {}: part must be in [1, 9999], got {}", uri, id, part));
-}
-
 class RocksDbPart final : public GenerationPart {
  public:
   RocksDbPart(std::string uri, RocksDbPaths paths, const StoreOptions& options, std::string id, int part)

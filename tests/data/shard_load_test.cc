@@ -45,6 +45,9 @@ TEST(ShardLoad, ShardsPartitionTheUsersAndKeepEachUsersRows) {
   AtomicLoadOptions options;
   options.cache = false;
   const Dataset whole = load_atomic(dir.path(), "w", options);
+  const DatasetShard one = load_atomic_shard(dir.path(), "w", options);  // shard_count 1: the whole
+  ASSERT_EQ(one.global_user.size(), whole.users.size());
+  for (std::size_t u = 0; u < one.global_user.size(); ++u) EXPECT_EQ(one.global_user[u], static_cast<std::int64_t>(u));
   options.shard_count = 3;
   std::vector<int> owner(whole.users.size(), -1);
   std::size_t rows = 0;
