@@ -10,6 +10,7 @@
 #include "invr/model.h"
 #include "invr/store.h"
 #include "build_features.h"
+#include "precomputed_model.h"
 #include "test_util.h"
 
 namespace invr {
@@ -31,16 +32,12 @@ struct JobCli : ::testing::Test {
                   .exit_code,
               0);
     dataset = load_atomic(world);
-    fs::create_directories(model);
-    test::write_file(fs::path(model) / "manifest.json",
-                     R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 8})");
     std::mt19937 rng(7);
     std::normal_distribution<float> normal;
     Matrix users(dataset.users.size(), 8), items(dataset.items.size(), 8);
     for (float& x : users.data) x = normal(rng);
     for (float& x : items.data) x = normal(rng);
-    write_embeddings(fs::path(model) / "user_embeddings.npy", users, dataset.users);
-    write_embeddings(fs::path(model) / "item_embeddings.npy", items, dataset.items);
+    test::write_precomputed_model(model, dataset, users, items);
   }
   std::string job(const std::string& store, const std::string& extra = "") const {
     return "job --model " + model + " --data " + world + " --store rocksdb:" + store +

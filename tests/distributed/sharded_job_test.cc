@@ -12,6 +12,7 @@
 #include "invr/model.h"
 #include "invr/store.h"
 #include "build_features.h"
+#include "precomputed_model.h"
 #include "redis_server.h"
 #include "test_util.h"
 
@@ -36,9 +37,6 @@ struct ShardedJob : ::testing::Test {
                   .exit_code,
               0);
     dataset = load_atomic(world);
-    fs::create_directories(model);
-    test::write_file(fs::path(model) / "manifest.json",
-                     R"({"magic": "invr-model", "format_version": 1, "kind": "precomputed", "dim": 8})");
     std::mt19937 rng(3);
     std::normal_distribution<float> normal;
     Matrix shared(12, 8), users(dataset.users.size(), 8), items(dataset.items.size(), 8);
@@ -48,8 +46,7 @@ struct ShardedJob : ::testing::Test {
       const auto from = shared.row(u % 12);
       std::copy(from.begin(), from.end(), users.row(u).begin());
     }
-    write_embeddings(fs::path(model) / "user_embeddings.npy", users, dataset.users);
-    write_embeddings(fs::path(model) / "item_embeddings.npy", items, dataset.items);
+    test::write_precomputed_model(model, dataset, users, items);
   }
   std::string job(const std::string& store, const std::string& extra = "", bool assign = false) const {
     return "job --model " + model + " --data " + world + " --store " + store +
