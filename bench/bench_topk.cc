@@ -182,20 +182,7 @@ void exact_blas_threaded(const float* queries, std::int64_t n, const float* base
 }
 
 double recall(const std::vector<RowId>& found, const std::vector<RowId>& truth, int k) {
-  const std::size_t n = truth.size() / static_cast<std::size_t>(k);
-  std::int64_t hits = 0;
-  std::vector<RowId> a;
-  std::vector<RowId> b;
-  for (std::size_t q = 0; q < n; ++q) {
-    a.assign(truth.begin() + static_cast<std::ptrdiff_t>(q * k), truth.begin() + static_cast<std::ptrdiff_t>((q + 1) * k));
-    b.assign(found.begin() + static_cast<std::ptrdiff_t>(q * k), found.begin() + static_cast<std::ptrdiff_t>((q + 1) * k));
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    std::vector<RowId> common;
-    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(common));
-    hits += static_cast<std::int64_t>(common.size());
-  }
-  return static_cast<double>(hits) / static_cast<double>(truth.size());
+  return invr::topk_recall(found, truth, k);
 }
 
 struct Shape {

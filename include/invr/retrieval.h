@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -154,5 +155,11 @@ std::unique_ptr<VectorIndex> load_index(const std::filesystem::path& path);
 // ties by smaller id, up to floating-point summation order in the scores.
 void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                   const SearchParams& params = {});
+
+// Recall of approximate results against exact ones: for each query (k ids
+// per query in both, search()'s layout), the share of its true top k found
+// among its k results, averaged over queries; kNoRow never counts as found.
+// 1 when there are no queries. UsageError when the sizes disagree.
+double topk_recall(std::span<const RowId> found, std::span<const RowId> truth, int k);
 
 }  // namespace invr

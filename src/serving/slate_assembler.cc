@@ -364,15 +364,7 @@ double SlateAssembler::retrieval_recall(MatrixView users, int k) const {
   exact_params.threads = static_cast<int>(im.params.threads);
   exact_search(users, MatrixView{im.catalog.embeddings.data.data(), im.items(), im.dim()}, k,
                exact_scores.data(), exact_ids.data(), exact_params);
-  double found = 0;
-  for (std::int64_t r = 0; r < users.rows; ++r) {
-    const auto row = static_cast<std::size_t>(r) * static_cast<std::size_t>(k);
-    std::vector<RowId> truth(exact_ids.begin() + row, exact_ids.begin() + row + k);
-    std::sort(truth.begin(), truth.end());
-    for (int j = 0; j < k; ++j)
-      found += std::binary_search(truth.begin(), truth.end(), ids[row + j]) ? 1 : 0;
-  }
-  return found / static_cast<double>(cells);
+  return topk_recall(ids, exact_ids, k);
 }
 
 std::string SlateAssembler::retrieval_spec() const {

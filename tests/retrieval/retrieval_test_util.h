@@ -96,22 +96,9 @@ inline TopK run_exact(const std::vector<float>& queries, const std::vector<float
   return out;
 }
 
-// Mean fraction of the true top-k ids found, per query.
+// Mean fraction of the true top-k ids found, per query (topk_recall).
 inline double recall(const std::vector<RowId>& found, const std::vector<RowId>& truth, int k) {
-  const std::size_t n = truth.size() / static_cast<std::size_t>(k);
-  double hits = 0;
-  for (std::size_t q = 0; q < n; ++q) {
-    std::vector<RowId> a(truth.begin() + static_cast<std::ptrdiff_t>(q * k),
-                         truth.begin() + static_cast<std::ptrdiff_t>((q + 1) * k));
-    std::vector<RowId> b(found.begin() + static_cast<std::ptrdiff_t>(q * k),
-                         found.begin() + static_cast<std::ptrdiff_t>((q + 1) * k));
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    std::vector<RowId> common;
-    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(common));
-    hits += static_cast<double>(common.size()) / k;
-  }
-  return n ? hits / static_cast<double>(n) : 1.0;
+  return topk_recall(found, truth, k);
 }
 
 }  // namespace invr::test
