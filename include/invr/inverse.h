@@ -40,6 +40,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -226,6 +227,15 @@ struct ItemTopUsers {
   }
   std::span<const float> scores_of(std::int64_t item) const {
     return {scores.data() + item * users_per_item, static_cast<std::size_t>(users_per_item)};
+  }
+  // `items` rows of n slots, all empty (kNoRow, -infinity).
+  static ItemTopUsers empty(std::int64_t items, std::int64_t n) {
+    ItemTopUsers out;
+    out.items = items;
+    out.users_per_item = n;
+    out.users.assign(static_cast<std::size_t>(items * n), kNoRow);
+    out.scores.assign(out.users.size(), -std::numeric_limits<float>::infinity());
+    return out;
   }
 };
 

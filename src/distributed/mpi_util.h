@@ -105,4 +105,18 @@ std::vector<T> gather_on_root(const std::vector<T>& mine, std::vector<int>& coun
   return all;
 }
 
+// Rank 0's `all` split among the ranks: rank r gets counts[r] records (counts
+// and `all` are read on rank 0 only; `all` holds rank 0's block, then rank 1's, ...).
+template <class T>
+std::vector<T> scatter_from_root(const std::vector<T>& all, const std::vector<int>& counts) {
+  int count = 0;
+  MPI_Scatter(counts.data(), 1, MPI_INT, &count, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<int> displs(counts.size(), 0);
+  for (std::size_t r = 1; r < displs.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+  std::vector<T> mine(static_cast<std::size_t>(count));
+  MPI_Scatterv(all.data(), counts.data(), displs.data(), record_type<T>(), mine.data(), count, record_type<T>(), 0,
+               MPI_COMM_WORLD);
+  return mine;
+}
+
 }  // namespace invr::mpi

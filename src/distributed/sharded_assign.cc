@@ -1,5 +1,4 @@
-// The sharded job's target ordering (docs/distributed.md, "The target
-// ordering"): the assignment needs the whole item x user graph and its
+// The sharded job's target ordering (docs/distributed.md, step 8): the assignment needs the whole item x user graph and its
 // users' capacities in one place, so rank 0 solves it. The graph is items x N
 // pairs whatever the number of users; rank 0 receives only the unseen pairs
 // and the capacities of the users in them, and sends each user's target list
@@ -7,7 +6,6 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <limits>
 #include <numeric>
 
 #include "distributed/mpi_util.h"
@@ -45,11 +43,7 @@ job::AssignmentStage solve_on_root(std::vector<SlotPair> pairs, const std::vecto
     capacity[c] = users[order[c]].capacity;
     owner[c] = rank_of[order[c]];
   }
-  ItemTopUsers graph;
-  graph.items = static_cast<std::int64_t>(selection.items.size());
-  graph.users_per_item = n;
-  graph.users.assign(static_cast<std::size_t>(graph.items * n), kNoRow);
-  graph.scores.assign(graph.users.size(), -std::numeric_limits<float>::infinity());
+  ItemTopUsers graph = ItemTopUsers::empty(static_cast<std::int64_t>(selection.items.size()), n);
   for (const SlotPair& p : pairs) {
     const auto c = std::lower_bound(global.begin(), global.end(), p.user) - global.begin();
     graph.users[static_cast<std::size_t>(p.slot)] = c;
@@ -132,13 +126,7 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
     stage->assignment.offsets = {};
     stage->assignment.lists = {};
   }
-  int count = 0;
-  MPI_Scatter(send_counts.data(), 1, MPI_INT, &count, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::vector<int> displs(static_cast<std::size_t>(ranks), 0);
-  for (std::size_t r = 1; r < displs.size(); ++r) displs[r] = displs[r - 1] + send_counts[r - 1];
-  std::vector<TargetEntry> mine(static_cast<std::size_t>(count));
-  MPI_Scatterv(send.data(), send_counts.data(), displs.data(), mpi::record_type<TargetEntry>(), mine.data(), count,
-               mpi::record_type<TargetEntry>(), 0, MPI_COMM_WORLD);
+  const std::vector<TargetEntry> mine = mpi::scatter_from_root(send, send_counts);
 
   // 4. Into this rank's target ordering (entries come by ascending user).
   const auto o = static_cast<std::size_t>(Ordering::target);
@@ -146,9 +134,7 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
   lists.lists[o].clear();
   lists.lists[o].reserve(mine.size());
   for (const TargetEntry& e : mine) {
-    const auto it = std::lower_bound(shard.global_user.begin(), shard.global_user.end(), e.user);
-    INVR_CHECK(it != shard.global_user.end() && *it == e.user);
-    ++lists.offsets[o][static_cast<std::size_t>(it - shard.global_user.begin()) + 1];
+    ++lists.offsets[o][static_cast<std::size_t>(local_user(shard, e.user)) + 1];
     lists.lists[o].push_back(e.candidate);
   }
   std::partial_sum(lists.offsets[o].begin(), lists.offsets[o].end(), lists.offsets[o].begin());

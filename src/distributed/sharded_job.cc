@@ -35,6 +35,15 @@ DatasetShard load_shard(const JobFiles& files, int rank, int ranks) {
   return load_atomic_shard(files.data, files.name, load);
 }
 
+}  // namespace
+
+Index local_user(const DatasetShard& shard, std::int64_t global) {
+  const auto it = std::lower_bound(shard.global_user.begin(), shard.global_user.end(), global);
+  INVR_CHECK(it != shard.global_user.end() && *it == global);
+  return static_cast<Index>(it - shard.global_user.begin());
+}
+
+namespace {
 // The whole dataset's selection figures: each shard's, combined.
 Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::span<const double> quality) {
   const Dataset& dataset = shard.dataset;
@@ -140,30 +149,14 @@ ItemTopUsers exchange_top_users(ItemTopUsers local, const Selection& selection, 
   std::vector<std::int32_t> row_of_user(shard.dataset.users.size(), -1);
   for (std::size_t r = 0; r < selection.users.size(); ++r)
     row_of_user[static_cast<std::size_t>(selection.users[r])] = static_cast<std::int32_t>(r);
-  ItemTopUsers sparse;
-  sparse.items = items;
-  sparse.users_per_item = n;
-  sparse.users.assign(static_cast<std::size_t>(items * n), kNoRow);
-  sparse.scores.assign(sparse.users.size(), -std::numeric_limits<float>::infinity());
+  ItemTopUsers sparse = ItemTopUsers::empty(items, n);
   for (const SlotPair& p : arrived) {
-    const auto it = std::lower_bound(shard.global_user.begin(), shard.global_user.end(), p.user);
-    INVR_CHECK(it != shard.global_user.end() && *it == p.user);
-    const std::int32_t row = row_of_user[static_cast<std::size_t>(it - shard.global_user.begin())];
+    const std::int32_t row = row_of_user[static_cast<std::size_t>(local_user(shard, p.user))];
     INVR_CHECK(row >= 0);
     sparse.users[static_cast<std::size_t>(p.slot)] = row;
     sparse.scores[static_cast<std::size_t>(p.slot)] = p.score;
   }
   return sparse;
-}
-// This rank's top N per item (every slot empty when it selected no user).
-ItemTopUsers search_local(const Matrix& items, const Matrix& users, const RetrievalSettings& settings) {
-  if (users.rows > 0) return top_users_per_item(view_of(items), view_of(users), settings);
-  ItemTopUsers local;
-  local.items = static_cast<std::int64_t>(items.rows);
-  local.users_per_item = settings.top_users_per_item;
-  local.users.assign(static_cast<std::size_t>(local.items * local.users_per_item), kNoRow);
-  local.scores.assign(local.users.size(), -std::numeric_limits<float>::infinity());
-  return local;
 }
 
 // The manifest rank 0 commits: the whole dataset's sizes, every rank's peak.
@@ -252,7 +245,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
 
   // 4. Local search, then the exchange that makes each item's whole top N.
   const std::int64_t n = config.retrieval.top_users_per_item;
-  ItemTopUsers local = search_local(items, users, config.retrieval);
+  ItemTopUsers local = top_users_per_item(view_of(items), view_of(users), config.retrieval);
   result.memory.embedding_bytes = users.data.capacity() * sizeof(float) + items.data.capacity() * sizeof(float);
   users = Matrix();
   items = Matrix();

@@ -23,6 +23,10 @@ struct SlotPair {
   std::int32_t slot;
 };
 
+// This rank's dataset index of a user given by whole-dataset index (one of
+// its own users: a broken invariant otherwise).
+Index local_user(const DatasetShard& shard, std::int64_t global);
+
 // Rank 0's result has the generation, the whole selection and the summed
 // counts; other ranks' results have an empty generation.
 JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation);

@@ -26,14 +26,6 @@ bool better(float score_a, RowId a, float score_b, RowId b) {
   return a < b;
 }
 
-ItemTopUsers empty_result(std::int64_t items, std::int64_t n) {
-  ItemTopUsers out;
-  out.items = items;
-  out.users_per_item = n;
-  out.users.assign(static_cast<std::size_t>(items * n), kNoRow);
-  out.scores.assign(static_cast<std::size_t>(items * n), kMinusInf);
-  return out;
-}
 
 bool is_exact(const std::string& spec) {
   std::string lower = spec;
@@ -85,7 +77,7 @@ ItemTopUsers top_users_per_item(MatrixView items, MatrixView users,
                                 const RetrievalSettings& settings) {
   validate(settings);
   const std::int64_t n = settings.top_users_per_item;
-  ItemTopUsers out = empty_result(items.rows, n);
+  ItemTopUsers out = ItemTopUsers::empty(items.rows, n);
   if (items.rows == 0 || users.rows == 0) return out;
   if (items.cols != users.cols || items.cols < 1)
     throw UsageError(fmt::format("top_users_per_item: items have {} columns and users {}; both "
@@ -168,7 +160,7 @@ ItemTopUsers merge_top_users(std::span<const ItemTopUsers> shards,
           "every shard needs shards[0]'s {} items and items x users_per_item of each",
           s, shard.items, shard.users_per_item, shard.users.size(), shard.scores.size(), items));
   }
-  ItemTopUsers out = empty_result(items, n);
+  ItemTopUsers out = ItemTopUsers::empty(items, n);
   // k-way merge of sorted lists: adding a shard's offset keeps its order.
   parallel_ranges(items, 0, 1024, [&](std::int64_t b, std::int64_t e) {
     std::vector<std::int64_t> head(shards.size());
