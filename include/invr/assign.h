@@ -66,6 +66,15 @@ struct AssignmentParams {
   // items that reach the target, not impressions toward it). The pass that
   // leaves the fewest items short is returned. 0 = one LP.
   std::int64_t completion_passes = 4;
+  // What a user's capacity beyond the targets shows. "fill": every slot of
+  // capacity gets a candidate (the most relevant pairs once the targets are
+  // met), and each list goes on with the user's other candidates. "leave":
+  // a slot shows a candidate only when it serves a target, and the list
+  // holds only those; the other slots keep the platform's own items (the
+  // control slate). Leave is fill with one more choice per slot, "show
+  // nothing", worth the graph's top score: a pair beyond the targets never
+  // beats it, one toward a target does (B > score range).
+  std::string spare_capacity = "fill";
   // Each user's target list is capped here, like the other orderings (no
   // settings row: the job sets it from InversionParams', the one cap).
   std::int64_t max_candidates_per_user = 50;
@@ -116,7 +125,10 @@ struct ProducerTargetReport {
 
 struct AssignmentSummary {
   std::string solver;
-  double objective = 0;           // relevance + B × target impressions
+  // relevance + B × target impressions; with spare_capacity = "leave",
+  // minus the top score × assigned impressions (each pair's relevance
+  // counts against the top score, the value of a slot left to the platform)
+  double objective = 0;
   double relevance = 0;           // sum of score × expected impressions
   double target_impressions = 0;  // credited toward item and producer targets
   double target_bonus = 0;        // B
@@ -146,7 +158,8 @@ struct TargetAssignment {
 
 // The assignment. Each user's list holds its unseen candidates, assigned
 // ones first (those the solver gives its capacity), capped at
-// max_candidates_per_user. Shows no progress; logs nothing.
+// max_candidates_per_user; with spare_capacity = "leave", only the assigned
+// ones. Shows no progress; logs nothing.
 TargetAssignment assign_targets(const ItemTopUsers& top_users,
                                 std::span<const Index> item_index_of_row,
                                 std::span<const Index> user_index_of_row, std::size_t total_users,

@@ -10,7 +10,10 @@
 //   users choose:  their top ceil(c_u) pairs by w (the last one for the
 //                  fraction of c_u), the primal, always feasible; D is
 //                  evaluated at λ_u = the (floor(c_u)+1)-th largest w, its
-//                  exact minimiser given μ and ρ. The best primal and the
+//                  exact minimiser given μ and ρ. With spare_capacity =
+//                  "leave" each user also has unlimited empty slots worth
+//                  skip: only pairs with w > skip are choices, λ_u >= skip,
+//                  and every term counts w - skip (docs/assignment.md). The best primal and the
 // lowest D so far give the reported gap. O(E) time and no allocation per
 // round beyond scratch; the user pass reads its edges sequentially.
 #include <algorithm>
@@ -63,6 +66,9 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
   const double capacity = problem.capacity[u];
   const auto whole = static_cast<std::size_t>(capacity);  // capacity <= edges by construction
   const bool fraction = capacity > static_cast<double>(whole);
+  // With leave, a pair is a choice only when its w beats the empty slot's
+  // value (skip), and λ_u >= skip: unlimited empty slots are always there.
+  const double floor_key = problem.leave ? problem.skip : -std::numeric_limits<double>::infinity();
   auto before = [&](const Keyed& a, const Keyed& b) {
     if (a.key != b.key) return a.key > b.key;
     if (a.score != b.score) return a.score > b.score;
@@ -73,43 +79,51 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
     return Keyed{edges[k].score + premium[problem.row_of(edges[k])], edges[k].score,
                  static_cast<std::uint32_t>(k)};
   };
-  if (whole >= degree) {  // takes every pair: any λ_u <= min w is optimal and the term is Σ w
-    double term = 0;
-    for (std::size_t k = 0; k < degree; ++k) {
-      const double key = keyed(k).key;
-      term += key;
-      prices.entry = std::min(prices.entry, key);
-      takes[k] = static_cast<std::uint32_t>(k);
-    }
-    *dual += term;
-    return prices;
-  }
   const std::size_t keep = std::min(whole + 2, degree);
-  best.resize(keep);
+  std::size_t choices = 0;  // pairs above floor_key
   if (keep <= kSmallChoice) {  // best[0..keep), sorted, filled by insertion
+    best.resize(keep);
     std::size_t size = 0;
     for (std::size_t k = 0; k < degree; ++k) {
       const Keyed e = keyed(k);
+      if (!(e.key > floor_key)) continue;
+      ++choices;
       if (size == keep && !before(e, best[keep - 1])) continue;
       std::size_t at = size < keep ? size++ : keep - 1;
       for (; at > 0 && before(e, best[at - 1]); --at) best[at] = best[at - 1];
       best[at] = e;
     }
   } else {  // best[whole] is the pivot, better ones before it, the next best after it
-    best.resize(degree);
-    for (std::size_t k = 0; k < degree; ++k) best[k] = keyed(k);
-    const auto pivot = best.begin() + static_cast<std::ptrdiff_t>(whole);
-    std::nth_element(best.begin(), pivot, best.end(), before);
-    if (pivot + 1 != best.end())
-      std::iter_swap(pivot + 1, std::min_element(pivot + 1, best.end(), before));
+    best.clear();
+    for (std::size_t k = 0; k < degree; ++k)
+      if (const Keyed e = keyed(k); e.key > floor_key) best.push_back(e);
+    choices = best.size();
+    if (whole < choices) {
+      const auto pivot = best.begin() + static_cast<std::ptrdiff_t>(whole);
+      std::nth_element(best.begin(), pivot, best.end(), before);
+      if (pivot + 1 != best.end())
+        std::iter_swap(pivot + 1, std::min_element(pivot + 1, best.end(), before));
+    }
   }
-  const double price = best[whole].key;  // λ_u
-  double term = capacity * price;
+  if (whole >= choices) {  // takes every choice: λ_u = skip (leave) or <= the least w (fill)
+    double term = 0;
+    for (std::size_t k = 0; k < choices; ++k) {
+      term += best[k].key - problem.skip;
+      prices.entry = std::min(prices.entry, best[k].key);
+      takes[k] = best[k].k;
+    }
+    for (std::size_t k = choices; k < takes.size(); ++k) takes[k] = UserTakes::kEmpty;
+    if (problem.leave) prices.hold = prices.entry = problem.skip;
+    *dual += term;
+    return prices;
+  }
+  const double price = best[whole].key;  // λ_u (> skip with leave)
+  double term = capacity * (price - problem.skip);
   for (std::size_t k = 0; k < whole; ++k) term += std::max(0.0, best[k].key - price);
   *dual += term;
   if (fraction) {
     prices.entry = price;
-    if (whole + 1 < degree) prices.hold = best[whole + 1].key;
+    if (whole + 1 < choices) prices.hold = best[whole + 1].key;
   } else {
     prices.hold = price;
     if (whole > 0) {
@@ -117,6 +131,7 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
       for (std::size_t k = 1; k < whole; ++k) prices.entry = std::min(prices.entry, best[k].key);
     }
   }
+  if (problem.leave) prices.hold = std::max(prices.hold, problem.skip);
   for (std::size_t k = 0; k < takes.size(); ++k) takes[k] = best[k].k;
   return prices;
 }
@@ -143,7 +158,8 @@ void add_row_impressions(const AssignProblem& problem, const UserTakes& takes, i
       const auto taken = takes.of(u);
       const auto edges = problem.edges_of(u);
       for (std::size_t pos = 0; pos < taken.size(); ++pos)
-        local[problem.row_of(edges[taken[pos]])] += UserTakes::amount(problem, u, pos);
+        if (taken[pos] != UserTakes::kEmpty)
+          local[problem.row_of(edges[taken[pos]])] += UserTakes::amount(problem, u, pos);
     }
     std::lock_guard lock(merge);
     for (std::size_t r = 0; r < local.size(); ++r) row_impressions[r] += local[r];
@@ -231,9 +247,11 @@ class Auction {
         const auto takes = takes_.of(u);
         // Clear the last round's takes, set this round's (a slot is one
         // user's: no race); the other flags are already 0.
-        for (std::uint32_t k : takes) taken_[edges[k].slot] = 0;
+        for (std::uint32_t k : takes)
+          if (k != UserTakes::kEmpty) taken_[edges[k].slot] = 0;
         user_price_[u] = user_choice(p_, u, premium_, takes, best, &chunk_dual[chunk]);
         for (std::size_t pos = 0; pos < takes.size(); ++pos) {
+          if (takes[pos] == UserTakes::kEmpty) continue;
           const UserEdge& edge = edges[takes[pos]];
           taken_[edge.slot] = 1;
           chunk_relevance[chunk] += UserTakes::amount(p_, u, pos) * edge.score;
@@ -268,6 +286,7 @@ struct Choice {
   std::vector<double> rows;
   std::int64_t top_ups = 0;
   std::int64_t items_short = 0;
+  double credited = 0;  // toward the caller's targets
 };
 
 Choice top_up(AssignProblem& problem, UserTakes takes) {
@@ -275,6 +294,7 @@ Choice top_up(AssignProblem& problem, UserTakes takes) {
   add_row_impressions(problem, c.takes, resolve_threads(problem.threads), c.rows);
   c.top_ups = top_up_short_items(problem, c.takes, c.rows);
   c.items_short = count_short(problem, c.rows);
+  c.credited = credited_impressions(problem, c.rows);
   return c;
 }
 
@@ -321,7 +341,7 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
     }
     Choice choice = top_up(problem, std::move(best_takes));
     const std::vector<double> rows = choice.rows;
-    if (choice.items_short <= kept.items_short) {
+    if (keep_pass(problem, choice.items_short, choice.credited, kept.items_short, kept.credited)) {
       kept = std::move(choice);
       kept_dual = best_dual;
       kept_premium = std::move(best_premium);
@@ -349,7 +369,8 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
         }
         const auto taken = kept.takes.of(u);
         for (std::size_t pos = 0; pos < taken.size(); ++pos)
-          scored[taken[pos]].impressions = UserTakes::amount(problem, u, pos);
+          if (taken[pos] != UserTakes::kEmpty)
+            scored[taken[pos]].impressions = UserTakes::amount(problem, u, pos);
       },
       params.max_candidates_per_user);
   out.summary.top_ups = kept.top_ups;

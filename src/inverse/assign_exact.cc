@@ -7,6 +7,8 @@
 //   user -> item        capacity 1,   cost C - score   (C = the largest score)
 //   item -> next stage  capacity T_i at cost 0, the rest at cost B
 //   producer -> sink    capacity P_p at cost 0, the rest at cost B
+//   user -> sink        with spare_capacity = "leave": capacity c_u, the
+//                       cost of a pair scoring skip that counts no target
 // Items without a producer target go to the sink through a cost-B arc when
 // any producer has one, so every source-sink path carries the same constant
 // and the min-cost max flow (every user's capacity used) maximises the
@@ -100,6 +102,12 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
     }
   }
   const std::int64_t no_producer_cost = producers > 0 ? bonus : 0;
+  if (problem.leave) {  // the empty slot: a pair of score skip toward no target
+    const auto cost = std::llround((static_cast<double>(top) - problem.skip) / range * kCostScale) +
+                      bonus + no_producer_cost;
+    for (std::size_t u = 0; u < problem.users; ++u)
+      if (problem.capacity[u] > 0) network.add(first_user + u, sink, units(problem.capacity[u]), cost);
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int32_t p = problem.producer_of_row[r];
     const std::size_t next = p >= 0 ? first_producer + static_cast<std::size_t>(p) : sink;
@@ -138,16 +146,22 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
 
 TargetAssignment solve_exact(AssignProblem& problem, const AssignmentParams& params) {
   std::int64_t dropped = 0;
-  TargetAssignment kept;  // the pass that leaves the fewest items short (later on ties)
+  TargetAssignment kept;  // the pass that leaves the fewest items short (keep_pass)
+  double kept_credited = 0;
   for (std::int64_t pass = 0;; ++pass) {
     TargetAssignment out = solve_once(problem, params);
     out.summary.passes = pass + 1;
     out.summary.targets_dropped = dropped;
     std::vector<double> row_impressions;
     for (const ItemTargetReport& item : out.items) row_impressions.push_back(item.assigned);
+    const double credited = credited_impressions(problem, row_impressions);
     const std::int64_t now = pass < params.completion_passes
                                  ? drop_short_targets(problem, row_impressions) : 0;
-    if (pass == 0 || out.summary.items_short <= kept.summary.items_short) kept = std::move(out);
+    if (pass == 0 || keep_pass(problem, out.summary.items_short, credited, kept.summary.items_short,
+                               kept_credited)) {
+      kept = std::move(out);
+      kept_credited = credited;
+    }
     if (now == 0) {
       kept.summary.passes = pass + 1;
       return kept;

@@ -26,6 +26,11 @@ const std::array kAssignmentSpecs = {
                         "Passes that drop the targets of the short items furthest below them "
                         "and solve again, so their capacity completes other items; 0 = one LP",
                         0, 64, nullptr, &A::completion_passes},
+    AssignmentParamSpec{"spare_capacity",
+                        "Capacity beyond the targets: fill (every slot shows a candidate, the "
+                        "most relevant once targets are met) or leave (lists hold only pairs "
+                        "toward a target; other slots keep the platform's items)",
+                        0, 0, "fill|leave", &A::spare_capacity},
     AssignmentParamSpec{"tolerance",
                         "Auction stops once its gap is at most this share of the dual bound", 0,
                         1, nullptr, &A::tolerance},

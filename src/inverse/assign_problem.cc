@@ -136,6 +136,7 @@ void build_user_side(AssignProblem& problem, std::span<const double> user_capaci
   }
   problem.score_range = high > low ? static_cast<double>(high) - low : 1.0;
   problem.bonus *= problem.score_range;
+  problem.skip = problem.leave && high >= low ? static_cast<double>(high) : 0.0;
 }
 
 }  // namespace
@@ -156,6 +157,7 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
   problem.item_target = targets.item_target;
   problem.threads = params.threads;
   problem.bonus = params.target_weight;  // scaled by the score range below
+  problem.leave = params.spare_capacity == "leave";
   add_producers(problem, targets);
   problem.slot_user = resolve_slot_users(top_users, item_index_of_row, user_index_of_row,
                                          total_users, seen, params.threads,
@@ -185,6 +187,19 @@ std::int64_t count_short(const AssignProblem& problem, std::span<const double> r
   return count;
 }
 
+double credited_impressions(const AssignProblem& problem, std::span<const double> row_impressions) {
+  double sum = 0;
+  for (std::size_t r = 0; r < row_impressions.size(); ++r)
+    sum += std::min(static_cast<double>(problem.asked_target[r]), row_impressions[r]);
+  return sum;
+}
+
+bool keep_pass(const AssignProblem& problem, std::int64_t short_now, double credited_now,
+               std::int64_t short_kept, double credited_kept) {
+  if (short_now != short_kept) return short_now < short_kept;
+  return !problem.leave || credited_now >= credited_kept;
+}
+
 UserTakes::UserTakes(const AssignProblem& problem) : offsets(problem.users + 1, 0) {
   for (std::size_t u = 0; u < problem.users; ++u)
     offsets[u + 1] = offsets[u] + static_cast<std::uint64_t>(std::ceil(problem.capacity[u]));
@@ -211,7 +226,9 @@ PrimalValue primal_value(const AssignProblem& problem, std::span<const double> r
       sum += row_impressions[problem.producer_rows[k]];
     value.target_impressions += std::min(static_cast<double>(problem.producer_target[p]), sum);
   }
-  value.objective = relevance + problem.bonus * value.target_impressions;
+  double impressions = 0;
+  for (double y : row_impressions) impressions += y;
+  value.objective = relevance - problem.skip * impressions + problem.bonus * value.target_impressions;
   return value;
 }
 
@@ -261,6 +278,7 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
   std::vector<double> row_impressions(static_cast<std::size_t>(problem.rows), 0.0);
   const std::size_t chunks = (problem.users + kUserChunk - 1) / kUserChunk;
   std::vector<double> chunk_relevance(chunks, 0.0);
+  std::vector<std::uint64_t> kept(problem.leave ? problem.users : 0);  // leave: list lengths
   parallel_tasks(chunks, resolve_threads(problem.threads), [&](std::size_t chunk) {
     std::vector<ScoredEdge> scored;
     const std::size_t end = std::min(problem.users, (chunk + 1) * kUserChunk);
@@ -275,7 +293,13 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
       }
       // Only the capped head is kept; list_before is a total order (items
       // are distinct in a user's list), so the head is sort's.
-      const std::size_t count = out.offsets[u + 1] - out.offsets[u];
+      std::size_t count = out.offsets[u + 1] - out.offsets[u];
+      if (problem.leave) {
+        const auto assigned = static_cast<std::size_t>(std::count_if(
+            scored.begin(), scored.end(), [](const ScoredEdge& e) { return e.impressions > 0; }));
+        count = std::min(count, assigned);
+        kept[u] = count;
+      }
       const auto head = scored.begin() + static_cast<std::ptrdiff_t>(count);
       if (count < scored.size()) std::partial_sort(scored.begin(), head, scored.end(), list_before);
       else std::sort(scored.begin(), scored.end(), list_before);
@@ -286,6 +310,17 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
       }
     }
   });
+  if (problem.leave) {  // drop the unassigned tails: lists hold the assigned pairs only
+    std::uint64_t end = 0;
+    for (std::size_t u = 0; u < problem.users; ++u) {
+      std::copy_n(out.lists.begin() + static_cast<std::ptrdiff_t>(out.offsets[u]), kept[u],
+                  out.lists.begin() + static_cast<std::ptrdiff_t>(end));
+      out.offsets[u] = end;
+      end += kept[u];
+    }
+    out.offsets[problem.users] = end;
+    out.lists.resize(end);
+  }
   const PrimalValue value = primal_value(
       problem, row_impressions, std::accumulate(chunk_relevance.begin(), chunk_relevance.end(), 0.0));
   out.summary.objective = value.objective;

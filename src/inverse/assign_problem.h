@@ -44,6 +44,11 @@ struct AssignProblem {
   std::vector<UserEdge> user_edges;
   double score_range = 1;  // largest - smallest score (1 if all equal)
   double bonus = 0;        // B = target_weight × score_range
+  // spare_capacity = "leave": a slot may stay empty, worth `skip` (the top
+  // score), so a pair is taken only when its score plus its target premium
+  // beats it. Objectives count each impression's score minus `skip`.
+  bool leave = false;
+  double skip = 0;  // 0 with fill: no shift
   std::int64_t threads = 0;
 
   // slot / N without a division instruction per pair: the quotient of a
@@ -86,7 +91,8 @@ struct ScoredEdge {
 bool list_before(const ScoredEdge& a, const ScoredEdge& b);
 
 // Relevance, credited target impressions and objective of expected
-// impressions per row (row_impressions) and their relevance.
+// impressions per row (row_impressions) and their relevance (the objective
+// subtracts skip × the impressions with leave).
 struct PrimalValue {
   double relevance = 0;
   double target_impressions = 0;
@@ -109,12 +115,22 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
 // returns how many it dropped (0 when no kept target is short). The solvers
 // keep the pass that leaves the fewest items short.
 std::int64_t count_short(const AssignProblem& problem, std::span<const double> row_impressions);
+// Whether a pass leaving `short_now` items short, with `credited_now`
+// impressions toward the caller's targets, replaces the kept one: fewer
+// short, or as many and (fill) later or (leave) no fewer credited. Leave
+// needs the credit: a pass whose dropped targets all end short anyway shows
+// nothing for them, where fill still spends the capacity on them.
+double credited_impressions(const AssignProblem& problem, std::span<const double> row_impressions);
+bool keep_pass(const AssignProblem& problem, std::int64_t short_now, double credited_now,
+               std::int64_t short_kept, double credited_kept);
 std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> row_impressions);
 
 // The pairs each user takes, as offsets into its edges: ceil(capacity) of
 // them (capacity <= edges), all but a fractional last one at one impression
-// (amount()). O(users + capacity) memory where a value per pair held O(pairs).
+// (amount()); with leave, trailing positions may be kEmpty (the slot shows
+// no candidate). O(users + capacity) memory where a value per pair held O(pairs).
 struct UserTakes {
+  static constexpr std::uint32_t kEmpty = 0xffffffffu;
   std::vector<std::uint64_t> offsets;  // users + 1
   std::vector<std::uint32_t> edge;
 

@@ -12,25 +12,35 @@ namespace {
 
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
+// The value a taken position gives up when released: its pair's score, or
+// skip for an empty slot (leave).
+double released_value(const AssignProblem& problem, std::span<const UserEdge> edges,
+                      std::uint32_t take) {
+  return take == UserTakes::kEmpty ? problem.skip : static_cast<double>(edges[take].score);
+}
+
 // The position in the user's takes of its pair with the lowest score (then
 // the smaller edge offset) whose item has no target or would stay at or
-// above it without the pair; kNone if there is none.
+// above it without the pair, or an empty slot (worth skip); kNone if there
+// is none.
 std::size_t releasable(const AssignProblem& problem, std::size_t u,
                        std::span<const std::uint32_t> takes,
                        std::span<const double> row_impressions) {
   const auto edges = problem.edges_of(u);
   std::size_t best = kNone;
   for (std::size_t pos = 0; pos < takes.size(); ++pos) {
-    const UserEdge& e = edges[takes[pos]];
-    const std::uint32_t row = problem.row_of(e);
-    const auto target = static_cast<double>(problem.item_target[row]);
-    if (row_impressions[row] - UserTakes::amount(problem, u, pos) + 0x1p-21 < target) continue;
+    if (takes[pos] != UserTakes::kEmpty) {
+      const std::uint32_t row = problem.row_of(edges[takes[pos]]);
+      const auto target = static_cast<double>(problem.item_target[row]);
+      if (row_impressions[row] - UserTakes::amount(problem, u, pos) + 0x1p-21 < target) continue;
+    }
     if (best == kNone) {
       best = pos;
       continue;
     }
-    const UserEdge& b = edges[takes[best]];
-    if (e.score < b.score || (e.score == b.score && takes[pos] < takes[best])) best = pos;
+    const double value = released_value(problem, edges, takes[pos]);
+    const double least = released_value(problem, edges, takes[best]);
+    if (value < least || (value == least && takes[pos] < takes[best])) best = pos;
   }
   return best;
 }
@@ -68,11 +78,11 @@ std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
       const std::size_t to = edge_of_row(problem, edges, r);
       if (to == kNone || std::find(taken.begin(), taken.end(), to) != taken.end()) continue;
       const double amount = UserTakes::amount(problem, user, from);
-      const UserEdge& released = edges[taken[from]];
       const double gain = problem.bonus * std::min(amount, target - row_impressions[r]) +
-                          (static_cast<double>(edges[to].score) - released.score) * amount;
+                          (static_cast<double>(edges[to].score) -
+                           released_value(problem, edges, taken[from])) * amount;
       if (gain <= 0) continue;
-      row_impressions[problem.row_of(released)] -= amount;
+      if (taken[from] != UserTakes::kEmpty) row_impressions[problem.row_of(edges[taken[from]])] -= amount;
       row_impressions[r] += amount;
       taken[from] = static_cast<std::uint32_t>(to);
       ++swaps;

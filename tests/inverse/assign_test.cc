@@ -62,9 +62,11 @@ Instance random_instance(std::uint64_t seed, int items, int users, int n, bool w
   return in;
 }
 
-AssignmentParams params(const char* solver, std::int64_t threads = 2) {
+AssignmentParams params(const char* solver, std::int64_t threads = 2,
+                        const char* spare = "fill") {
   AssignmentParams p;
   p.solver = solver;
+  p.spare_capacity = spare;
   p.threads = threads;
   p.max_iterations = 200;
   p.tolerance = 1e-9;
@@ -78,8 +80,10 @@ TargetAssignment run(const Instance& in, const AssignmentParams& p, const SeenIt
 }
 
 // Exhaustive optimum for whole capacities: every user takes exactly
-// min(capacity, candidates) of its pairs, every combination is tried.
-double brute_force(const Instance& in, double bonus) {
+// min(capacity, candidates) of its pairs (fill) or at most that many, each
+// counting its score minus the top score (leave); every combination is tried.
+double brute_force(const Instance& in, double bonus, bool leave = false) {
+  const double skip = leave ? *std::max_element(in.top.scores.begin(), in.top.scores.end()) : 0.0;
   const auto n = static_cast<std::size_t>(in.top.users_per_item);
   std::vector<std::vector<std::size_t>> slots_of(in.users);  // dataset user -> slots
   for (std::size_t s = 0; s < in.top.users.size(); ++s)
@@ -102,20 +106,22 @@ double brute_force(const Instance& in, double bonus) {
       return;
     }
     const auto& slots = slots_of[u];
-    const auto take = static_cast<std::size_t>(std::min<double>(in.capacity[u], slots.size()));
-    std::vector<bool> mask(slots.size(), false);
-    std::fill(mask.begin(), mask.begin() + static_cast<std::ptrdiff_t>(take), true);
-    do {  // every subset of size `take`
-      double added = 0;
-      for (std::size_t k = 0; k < slots.size(); ++k)
-        if (mask[k]) {
-          row_y[slots[k] / n] += 1;
-          added += in.top.scores[slots[k]];
-        }
-      visit(u + 1, relevance + added);
-      for (std::size_t k = 0; k < slots.size(); ++k)
-        if (mask[k]) row_y[slots[k] / n] -= 1;
-    } while (std::prev_permutation(mask.begin(), mask.end()));
+    const auto most = static_cast<std::size_t>(std::min<double>(in.capacity[u], slots.size()));
+    for (std::size_t take = leave ? 0 : most; take <= most; ++take) {
+      std::vector<bool> mask(slots.size(), false);
+      std::fill(mask.begin(), mask.begin() + static_cast<std::ptrdiff_t>(take), true);
+      do {  // every subset of size `take`
+        double added = 0;
+        for (std::size_t k = 0; k < slots.size(); ++k)
+          if (mask[k]) {
+            row_y[slots[k] / n] += 1;
+            added += in.top.scores[slots[k]] - skip;
+          }
+        visit(u + 1, relevance + added);
+        for (std::size_t k = 0; k < slots.size(); ++k)
+          if (mask[k]) row_y[slots[k] / n] -= 1;
+      } while (std::prev_permutation(mask.begin(), mask.end()));
+    }
   };
   visit(0, 0.0);
   return best;
@@ -136,6 +142,91 @@ TEST(AssignExact, EqualsExhaustiveEnumerationOnTinyInstances) {
     EXPECT_NEAR(exact.summary.objective, expected, 1e-6 * std::max(1.0, std::abs(expected)))
         << "seed " << seed;
     EXPECT_EQ(exact.summary.gap, 0.0);
+  }
+}
+
+TEST(AssignExact, LeaveEqualsExhaustiveEnumerationOnTinyInstances) {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const bool producers = seed % 2 == 0;
+    const Instance in = random_instance(seed, 4, 5, 3, true, 2, 3, producers);
+    const TargetAssignment exact = run(in, params("exact", 2, "leave"));
+    const double expected = brute_force(in, exact.summary.target_bonus, true);
+    EXPECT_NEAR(exact.summary.objective, expected, 1e-6 * std::max(1.0, std::abs(expected)))
+        << "seed " << seed;
+  }
+}
+
+TEST(AssignAuction, LeaveIsWithinItsReportedGapOfTheExactOptimum) {
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    const bool whole = seed % 3 != 0;
+    const Instance in = random_instance(seed, 12, 40, 8, whole, 3, 6, seed % 2 == 0);
+    const TargetAssignment exact = run(in, params("exact", 2, "leave"));
+    for (std::int64_t threads : {1, 2}) {
+      const TargetAssignment auction = run(in, params("auction", threads, "leave"));
+      const double slack = 1e-6 * std::max(1.0, std::abs(exact.summary.objective));
+      EXPECT_LE(auction.summary.objective, exact.summary.objective + slack) << "seed " << seed;
+      EXPECT_GE(auction.summary.dual_bound, exact.summary.objective - slack) << "seed " << seed;
+      EXPECT_GE(auction.summary.gap, -slack);
+    }
+  }
+  for (std::uint64_t seed = 100; seed < 120; ++seed) {
+    const Instance in = random_instance(seed, 4, 5, 3, true, 2, 3, seed % 2 == 0);
+    const TargetAssignment auction = run(in, params("auction", 2, "leave"));
+    const double expected = brute_force(in, auction.summary.target_bonus, true);
+    EXPECT_LE(auction.summary.objective, expected + 1e-6) << "seed " << seed;
+    EXPECT_GE(auction.summary.dual_bound, expected - 1e-6) << "seed " << seed;
+  }
+}
+
+TEST(AssignTargets, LeaveListsOnlyPairsTowardTargets) {
+  // Leave spends capacity on targets only: no item gets more than its
+  // target, every listed pair is an assigned one, and without targets no
+  // user is listed anything. Fill uses every slot of capacity.
+  for (const char* solver : {"exact", "auction"}) {
+    Instance in = random_instance(21, 12, 40, 8, true, 3, 4, false);
+    const TargetAssignment leave = run(in, params(solver, 2, "leave"));
+    const TargetAssignment fill = run(in, params(solver, 2, "fill"));
+    double capacity_used = 0, assigned_in_lists = 0;
+    for (const auto& item : leave.items) {
+      EXPECT_LE(item.assigned, static_cast<double>(item.target) + 1e-9) << solver;
+      capacity_used += item.assigned;
+    }
+    EXPECT_LT(capacity_used, total_assigned(fill)) << solver;
+    if (std::string(solver) == "exact") {  // targets first either way
+      EXPECT_NEAR(leave.summary.target_impressions, fill.summary.target_impressions, 1e-9);
+    }
+    for (std::size_t u = 0; u < in.users; ++u)
+      assigned_in_lists += static_cast<double>(leave.of(static_cast<Index>(u)).size());
+    EXPECT_EQ(assigned_in_lists, capacity_used) << solver;  // whole capacities: one per pair
+    std::fill(in.targets.item_target.begin(), in.targets.item_target.end(), 0);
+    const TargetAssignment none = run(in, params(solver, 2, "leave"));
+    EXPECT_TRUE(none.lists.empty()) << solver;
+    EXPECT_EQ(total_assigned(none), 0.0) << solver;
+  }
+}
+
+TEST(AssignTargets, LeaveStillServesTargetsNoItemCanReach) {
+  // Two users (capacity 1) list both items, each item wants 3: every pass
+  // leaves both short, and the completion passes drop both targets in turn.
+  // Leave must keep a pass that spends the capacity on them, not the last
+  // one, whose targets are all gone (it would show nothing).
+  Instance in;
+  in.users = 2;
+  in.top.items = 2;
+  in.top.users_per_item = 2;
+  in.top.users = {0, 1, 0, 1};
+  in.top.scores = {0.5f, 0.4f, 0.3f, 0.2f};
+  in.item_of_row = {100, 101};
+  in.user_of_row = {0, 1};
+  in.capacity = {1, 1};
+  in.targets.item_target = {3, 3};
+  for (const char* solver : {"exact", "auction"}) {
+    AssignmentParams p = params(solver, 2, "leave");
+    p.completion_passes = 4;
+    const TargetAssignment a = run(in, p);
+    EXPECT_EQ(a.summary.items_short, 2) << solver;
+    EXPECT_DOUBLE_EQ(total_assigned(a), 2) << solver;
+    EXPECT_EQ(a.lists.size(), 2u) << solver;
   }
 }
 

@@ -40,6 +40,28 @@ struct AssignmentJob : ::testing::Test {
     inputs.target_share = share;
     return run_job(inputs, config, store.get(), generation);
   }
+  // The store's target lists of `generation` are `want`'s, and the job's
+  // counts and summary agree.
+  void expect_stored(const TargetAssignment& want, const std::string& generation,
+                     const JobResult& result) {
+    std::size_t compared = 0;
+    for (std::size_t u = 0; u < dataset.users.size(); ++u) {
+      const auto user = static_cast<Index>(u);
+      const auto stored = store->get(generation, dataset.users.id(user));
+      ASSERT_TRUE(stored.has_value());
+      const auto& got = stored->of(Ordering::target);
+      const auto expected = want.of(user);
+      ASSERT_EQ(got.size(), expected.size()) << dataset.users.id(user);
+      for (std::size_t k = 0; k < got.size(); ++k, ++compared) {
+        EXPECT_EQ(got[k].item, dataset.items.id(expected[k].item));
+        EXPECT_EQ(got[k].score, expected[k].score);
+        EXPECT_EQ(got[k].user_rank, expected[k].user_rank);
+      }
+    }
+    EXPECT_EQ(compared, result.candidates[static_cast<std::size_t>(Ordering::target)]);
+    EXPECT_EQ(result.assignment.items_short, want.summary.items_short);
+    EXPECT_EQ(result.assignment.objective, want.summary.objective);
+  }
   // assign_targets() called directly on what the job computes.
   TargetAssignment direct(const JobResult& result, std::span<const double> share = {}) {
     const Selection& s = result.selection;
@@ -65,23 +87,19 @@ TEST_F(AssignmentJob, TargetOrderingIsAssignTargetsOnTheJobsInputs) {
   EXPECT_EQ(result.item_target, 1);  // ceil(20 × 0.05 h / 7 days)
   const TargetAssignment want = direct(result);
   ASSERT_GT(want.lists.size(), 0u);
-  std::size_t compared = 0;
-  for (std::size_t u = 0; u < dataset.users.size(); ++u) {
-    const auto user = static_cast<Index>(u);
-    const auto stored = store->get("g1", dataset.users.id(user));
-    ASSERT_TRUE(stored.has_value());
-    const auto& got = stored->of(Ordering::target);
-    const auto expected = want.of(user);
-    ASSERT_EQ(got.size(), expected.size()) << dataset.users.id(user);
-    for (std::size_t k = 0; k < got.size(); ++k, ++compared) {
-      EXPECT_EQ(got[k].item, dataset.items.id(expected[k].item));
-      EXPECT_EQ(got[k].score, expected[k].score);
-      EXPECT_EQ(got[k].user_rank, expected[k].user_rank);
-    }
-  }
-  EXPECT_EQ(compared, result.candidates[static_cast<std::size_t>(Ordering::target)]);
-  EXPECT_EQ(result.assignment.items_short, want.summary.items_short);
-  EXPECT_EQ(result.assignment.objective, want.summary.objective);
+  expect_stored(want, "g1", result);
+}
+
+TEST_F(AssignmentJob, LeaveStoresOnlyThePairsTowardTargets) {
+  const std::size_t filled = direct(run("g1")).lists.size();
+  config.assignment.spare_capacity = "leave";
+  const JobResult result = run("g2");
+  const TargetAssignment want = direct(result);
+  EXPECT_LT(want.lists.size(), filled);  // the fill run's lists go on past the assigned pairs
+  std::size_t assigned_pairs = 0;
+  for (const auto& item : want.items) assigned_pairs += item.assigned > 0;
+  EXPECT_GT(assigned_pairs, 0u);
+  expect_stored(want, "g2", result);
 }
 
 TEST_F(AssignmentJob, ManifestHasEachTreatedItemsReportAndTheStage) {
