@@ -73,7 +73,11 @@ struct AssignmentParams {
   // holds only those; the other slots keep the platform's own items (the
   // control slate). Leave is fill with one more choice per slot, "show
   // nothing", worth the graph's top score: a pair beyond the targets never
-  // beats it, one toward a target does (B > score range).
+  // beats it, one toward a target does (B > score range). "displace": the
+  // empty slot is worth AssignmentTargets::user_displaced[u], the score of
+  // what an inserted candidate displaces in u's slate, so target pairs go to
+  // the users they cost least, and a pair beyond the targets is listed when
+  // it beats what it displaces.
   std::string spare_capacity = "fill";
   // Each user's target list is capped here, like the other orderings (no
   // settings row: the job sets it from InversionParams', the one cap).
@@ -91,6 +95,10 @@ struct AssignmentTargets {
   std::vector<std::int64_t> item_target;      // per query row of top_users
   std::vector<Index> producer_of_row;         // per query row, or empty
   std::vector<std::int64_t> producer_target;  // per producer index, or empty
+  // spare_capacity = "displace" only: per dataset user (size total_users),
+  // the score of the slate item an inserted candidate displaces. They count
+  // in the score range that B is measured in, so targets still come first.
+  std::vector<double> user_displaced;
 };
 
 // PSEI's `sufficient` impressions counted over `horizon` seconds, as a

@@ -85,6 +85,12 @@ struct AssignmentSettings {
   // A user's visits per day come from this last window of the logs
   // (user_visits_per_day).
   double visit_window_days = 14;
+  // [assignment] spare_capacity = "displace": what an inserted candidate
+  // displaces in user u's slate, estimated as u's displaced_rank-th best
+  // score over the displaced_items items with the most logged events (all
+  // items when there are fewer): the main ranking's items are mostly those.
+  std::int64_t displaced_rank = 3;
+  std::int64_t displaced_items = 1000;
 };
 using AssignmentSettingsSpec = Setting<AssignmentSettings>;
 std::span<const AssignmentSettingsSpec> assignment_settings_specs();

@@ -17,6 +17,7 @@ namespace {
 struct UserCapacity {
   std::int64_t user;
   double capacity;
+  double displaced;  // 0 unless spare_capacity = "displace"
 };
 struct TargetEntry {
   std::int64_t user;
@@ -36,11 +37,13 @@ job::AssignmentStage solve_on_root(std::vector<SlotPair> pairs, const std::vecto
   for (std::size_t r = 0, at = 0; r < user_counts.size(); ++r)
     for (int k = 0; k < user_counts[r]; ++k) rank_of[at++] = static_cast<int>(r);
   std::vector<double> capacity(users.size());
+  std::vector<double> displaced(config.assignment.spare_capacity == "displace" ? users.size() : 0);
   global.resize(users.size());
   owner.resize(users.size());
   for (std::size_t c = 0; c < order.size(); ++c) {
     global[c] = users[order[c]].user;
     capacity[c] = users[order[c]].capacity;
+    if (!displaced.empty()) displaced[c] = users[order[c]].displaced;
     owner[c] = rank_of[order[c]];
   }
   ItemTopUsers graph = ItemTopUsers::empty(static_cast<std::int64_t>(selection.items.size()), n);
@@ -53,7 +56,8 @@ job::AssignmentStage solve_on_root(std::vector<SlotPair> pairs, const std::vecto
   std::vector<Index> rows(global.size());
   std::iota(rows.begin(), rows.end(), Index{0});
   // Seen pairs were left out by their users' ranks: nothing is seen here.
-  return job::assign_graph(graph, selection.items, rows, rows.size(), SeenItems{}, capacity, shown, config);
+  return job::assign_graph(graph, selection.items, rows, rows.size(), SeenItems{}, capacity, shown, displaced,
+                           config);
 }
 }  // namespace
 
@@ -95,7 +99,8 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
   top = {};  // rank 0 needs the room for the whole graph
   std::vector<UserCapacity> users;
   for (std::size_t u = 0; u < in_graph.size(); ++u)
-    if (in_graph[u]) users.push_back({shard.global_user[u], capacity[u]});
+    if (in_graph[u])
+      users.push_back({shard.global_user[u], capacity[u], inputs.displaced.empty() ? 0.0 : inputs.displaced[u]});
   std::vector<int> pair_counts, user_counts;
   std::vector<SlotPair> all_pairs = mpi::gather_on_root(pairs, pair_counts);
   pairs = {};

@@ -231,15 +231,31 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   EmbedOptions embed;
   embed.as_of = selection.as_of;
   if (!config.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.cold_start);
-  Matrix items = gather_rows(model->embed_items(dataset, embed), selection.items);
+  std::vector<double> displaced;  // spare_capacity = "displace": per user of this rank
+  Matrix items;
   Matrix users = model->embed_users(dataset, embed);
   job::keep_rows_in_place(users, selection.users);
+  {
+    const Matrix all_items = model->embed_items(dataset, embed);
+    items = gather_rows(all_items, selection.items);
+    if (config.assignment_job.assign_targets && config.assignment.spare_capacity == "displace") {
+      std::vector<double> events = job::item_events(dataset);  // whole-dataset counts
+      mpi::all_reduce(events, MPI_SUM);
+      const AssignmentSettings& a = config.assignment_job;
+      displaced = job::displaced_scores(all_items, job::popular_items(events, a.displaced_items), view_of(users),
+                                        selection.users, dataset.users.size(), a.displaced_rank,
+                                        static_cast<int>(config.retrieval.threads));
+    }
+  }
   clock.done("embed");
   // What the later steps need of the rows, then the rows go: from here on
   // a rank holds its users' ids and lists, not their logs.
   const SeenItems seen = seen_items(dataset, selection.as_of);
   std::optional<ShardAssignInputs> assign_inputs;
-  if (config.assignment_job.assign_targets) assign_inputs = assignment_inputs(dataset, selection, config);
+  if (config.assignment_job.assign_targets) {
+    assign_inputs = assignment_inputs(dataset, selection, config);
+    assign_inputs->displaced = std::move(displaced);
+  }
   result.memory.dataset_bytes = dataset_bytes(dataset);
   shard.dataset.interactions = Interactions();
 

@@ -38,6 +38,7 @@ struct ShardAssignInputs {
   job::AssignmentFigures figures;
   std::vector<double> capacity;   // per user of this rank's dataset
   double selected_capacity = 0;   // summed over every rank's selected users
+  std::vector<double> displaced;  // spare_capacity = "displace": per user of this rank, else empty
 };
 ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& selection, const JobConfig& config);
 // Then: the graph's unseen pairs solved on rank 0, each user's list back on

@@ -68,7 +68,8 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
   const bool fraction = capacity > static_cast<double>(whole);
   // With leave, a pair is a choice only when its w beats the empty slot's
   // value (skip), and λ_u >= skip: unlimited empty slots are always there.
-  const double floor_key = problem.leave ? problem.skip : -std::numeric_limits<double>::infinity();
+  const double skip = problem.skip_of(u);
+  const double floor_key = problem.leave ? skip : -std::numeric_limits<double>::infinity();
   auto before = [&](const Keyed& a, const Keyed& b) {
     if (a.key != b.key) return a.key > b.key;
     if (a.score != b.score) return a.score > b.score;
@@ -108,17 +109,17 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
   if (whole >= choices) {  // takes every choice: λ_u = skip (leave) or <= the least w (fill)
     double term = 0;
     for (std::size_t k = 0; k < choices; ++k) {
-      term += best[k].key - problem.skip;
+      term += best[k].key - skip;
       prices.entry = std::min(prices.entry, best[k].key);
       takes[k] = best[k].k;
     }
     for (std::size_t k = choices; k < takes.size(); ++k) takes[k] = UserTakes::kEmpty;
-    if (problem.leave) prices.hold = prices.entry = problem.skip;
+    if (problem.leave) prices.hold = prices.entry = skip;
     *dual += term;
     return prices;
   }
   const double price = best[whole].key;  // λ_u (> skip with leave)
-  double term = capacity * (price - problem.skip);
+  double term = capacity * (price - skip);
   for (std::size_t k = 0; k < whole; ++k) term += std::max(0.0, best[k].key - price);
   *dual += term;
   if (fraction) {
@@ -131,7 +132,7 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
       for (std::size_t k = 1; k < whole; ++k) prices.entry = std::min(prices.entry, best[k].key);
     }
   }
-  if (problem.leave) prices.hold = std::max(prices.hold, problem.skip);
+  if (problem.leave) prices.hold = std::max(prices.hold, skip);
   for (std::size_t k = 0; k < takes.size(); ++k) takes[k] = best[k].k;
   return prices;
 }
@@ -236,7 +237,8 @@ class Auction {
   // Prices every user, summing the users' dual terms and the primal.
   std::pair<double, double> users_price() {
     const std::size_t chunks = (p_.users + kUserChunk - 1) / kUserChunk;
-    std::vector<double> chunk_dual(chunks, 0.0), chunk_relevance(chunks, 0.0);
+    std::vector<double> chunk_dual(chunks, 0.0), chunk_relevance(chunks, 0.0),
+        chunk_skipped(chunks, 0.0);
     std::vector<double>& row_impressions = row_impressions_;
     row_impressions.assign(premium_.size(), 0.0);
     parallel_tasks(chunks, threads_, [&](std::size_t chunk) {
@@ -255,13 +257,16 @@ class Auction {
           const UserEdge& edge = edges[takes[pos]];
           taken_[edge.slot] = 1;
           chunk_relevance[chunk] += UserTakes::amount(p_, u, pos) * edge.score;
+          chunk_skipped[chunk] += UserTakes::amount(p_, u, pos) * p_.skip_of(u);
         }
       }
     });
     add_row_impressions(p_, takes_, threads_, row_impressions);
     const double relevance = std::accumulate(chunk_relevance.begin(), chunk_relevance.end(), 0.0);
     return {std::accumulate(chunk_dual.begin(), chunk_dual.end(), 0.0),
-            primal_value(p_, row_impressions, relevance).objective};
+            primal_value(p_, row_impressions, relevance,
+                         std::accumulate(chunk_skipped.begin(), chunk_skipped.end(), 0.0))
+                .objective};
   }
 
   // What slot's item pays for user u this round.

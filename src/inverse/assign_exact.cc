@@ -86,8 +86,9 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
   Network network(first_producer + producers);
   const double range = problem.score_range;
   const auto bonus = std::llround(params.target_weight * kCostScale);
-  float top = 0;
-  for (const UserEdge& e : problem.user_edges) top = std::max(top, e.score);
+  double top = 0;
+  for (const UserEdge& e : problem.user_edges) top = std::max(top, static_cast<double>(e.score));
+  for (double s : problem.user_skip) top = std::max(top, s);
   std::vector<Edge> pair_edges(problem.edges());
   std::vector<std::int64_t> row_units(rows, 0);
   for (std::size_t u = 0; u < problem.users; ++u) {
@@ -102,11 +103,13 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
     }
   }
   const std::int64_t no_producer_cost = producers > 0 ? bonus : 0;
-  if (problem.leave) {  // the empty slot: a pair of score skip toward no target
-    const auto cost = std::llround((static_cast<double>(top) - problem.skip) / range * kCostScale) +
-                      bonus + no_producer_cost;
-    for (std::size_t u = 0; u < problem.users; ++u)
+  if (problem.leave) {  // the empty slot: a pair of score skip_of(u) toward no target
+    for (std::size_t u = 0; u < problem.users; ++u) {
+      // skip_of(u) <= top: a cost >= 0, as SSP needs
+      const auto cost = std::llround((static_cast<double>(top) - problem.skip_of(u)) / range * kCostScale) +
+                        bonus + no_producer_cost;
       if (problem.capacity[u] > 0) network.add(first_user + u, sink, units(problem.capacity[u]), cost);
+    }
   }
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int32_t p = problem.producer_of_row[r];

@@ -29,8 +29,11 @@ const std::array kAssignmentSpecs = {
     AssignmentParamSpec{"spare_capacity",
                         "Capacity beyond the targets: fill (every slot shows a candidate, the "
                         "most relevant once targets are met) or leave (lists hold only pairs "
-                        "toward a target; other slots keep the platform's items)",
-                        0, 0, "fill|leave", &A::spare_capacity},
+                        "toward a target; other slots keep the platform's items) or displace "
+                        "(as leave, but a slot is worth the score of the slate item it would "
+                        "displace: targets go where they cost least, and candidates beating "
+                        "it are listed too)",
+                        0, 0, "fill|leave|displace", &A::spare_capacity},
     AssignmentParamSpec{"tolerance",
                         "Auction stops once its gap is at most this share of the dual bound", 0,
                         1, nullptr, &A::tolerance},

@@ -134,9 +134,16 @@ void build_user_side(AssignProblem& problem, std::span<const double> user_capaci
     const auto degree = static_cast<double>(problem.user_offsets[u + 1] - problem.user_offsets[u]);
     problem.capacity[u] = std::ldexp(std::round(std::ldexp(std::min(user_capacity[u], degree), 20)), -20);
   }
-  problem.score_range = high > low ? static_cast<double>(high) - low : 1.0;
-  problem.bonus *= problem.score_range;
   problem.skip = problem.leave && high >= low ? static_cast<double>(high) : 0.0;
+  // Displaced scores count in the range, so B (targets first) still beats
+  // any relevance difference a user's slate item makes.
+  double top = high, bottom = low;
+  for (double s : problem.user_skip) {
+    top = std::max(top, s);
+    bottom = std::min(bottom, s);
+  }
+  problem.score_range = top > bottom ? top - bottom : 1.0;
+  problem.bonus *= problem.score_range;
 }
 
 }  // namespace
@@ -157,7 +164,17 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
   problem.item_target = targets.item_target;
   problem.threads = params.threads;
   problem.bonus = params.target_weight;  // scaled by the score range below
-  problem.leave = params.spare_capacity == "leave";
+  problem.leave = params.spare_capacity != "fill";
+  if (params.spare_capacity == "displace") {
+    if (targets.user_displaced.size() != total_users)
+      usage(fmt::format("spare_capacity = \"displace\" needs user_displaced for each of the {} users; "
+                        "it has {}",
+                        total_users, targets.user_displaced.size()));
+    for (std::size_t u = 0; u < total_users; ++u)
+      if (!std::isfinite(targets.user_displaced[u]))
+        usage(fmt::format("user_displaced[{}] = {} must be finite", u, targets.user_displaced[u]));
+    problem.user_skip = targets.user_displaced;
+  }
   add_producers(problem, targets);
   problem.slot_user = resolve_slot_users(top_users, item_index_of_row, user_index_of_row,
                                          total_users, seen, params.threads,
@@ -214,7 +231,7 @@ bool list_before(const ScoredEdge& a, const ScoredEdge& b) {
 }
 
 PrimalValue primal_value(const AssignProblem& problem, std::span<const double> row_impressions,
-                         double relevance) {
+                         double relevance, double skipped) {
   PrimalValue value;
   value.relevance = relevance;
   for (std::size_t r = 0; r < row_impressions.size(); ++r)
@@ -226,9 +243,7 @@ PrimalValue primal_value(const AssignProblem& problem, std::span<const double> r
       sum += row_impressions[problem.producer_rows[k]];
     value.target_impressions += std::min(static_cast<double>(problem.producer_target[p]), sum);
   }
-  double impressions = 0;
-  for (double y : row_impressions) impressions += y;
-  value.objective = relevance - problem.skip * impressions + problem.bonus * value.target_impressions;
+  value.objective = relevance - skipped + problem.bonus * value.target_impressions;
   return value;
 }
 
@@ -277,7 +292,7 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
   out.lists.resize(out.offsets.back());
   std::vector<double> row_impressions(static_cast<std::size_t>(problem.rows), 0.0);
   const std::size_t chunks = (problem.users + kUserChunk - 1) / kUserChunk;
-  std::vector<double> chunk_relevance(chunks, 0.0);
+  std::vector<double> chunk_relevance(chunks, 0.0), chunk_skipped(chunks, 0.0);
   std::vector<std::uint64_t> kept(problem.leave ? problem.users : 0);  // leave: list lengths
   parallel_tasks(chunks, resolve_threads(problem.threads), [&](std::size_t chunk) {
     std::vector<ScoredEdge> scored;
@@ -290,6 +305,7 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
         std::atomic_ref<double>(row_impressions[problem.row_of(problem.edges_of(u)[e.edge])])
             .fetch_add(e.impressions);
         chunk_relevance[chunk] += e.impressions * e.score;
+        chunk_skipped[chunk] += e.impressions * problem.skip_of(u);
       }
       // Only the capped head is kept; list_before is a total order (items
       // are distinct in a user's list), so the head is sort's.
@@ -322,7 +338,8 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
     out.lists.resize(end);
   }
   const PrimalValue value = primal_value(
-      problem, row_impressions, std::accumulate(chunk_relevance.begin(), chunk_relevance.end(), 0.0));
+      problem, row_impressions, std::accumulate(chunk_relevance.begin(), chunk_relevance.end(), 0.0),
+      std::accumulate(chunk_skipped.begin(), chunk_skipped.end(), 0.0));
   out.summary.objective = value.objective;
   out.summary.relevance = value.relevance;
   out.summary.target_impressions = value.target_impressions;

@@ -47,8 +47,10 @@ struct AssignProblem {
   // spare_capacity = "leave": a slot may stay empty, worth `skip` (the top
   // score), so a pair is taken only when its score plus its target premium
   // beats it. Objectives count each impression's score minus `skip`.
-  bool leave = false;
+  bool leave = false;  // leave or displace
   double skip = 0;  // 0 with fill: no shift
+  std::vector<double> user_skip;  // displace: per user, at most the top score
+  double skip_of(std::size_t user) const { return user_skip.empty() ? skip : user_skip[user]; }
   std::int64_t threads = 0;
 
   // slot / N without a division instruction per pair: the quotient of a
@@ -91,15 +93,15 @@ struct ScoredEdge {
 bool list_before(const ScoredEdge& a, const ScoredEdge& b);
 
 // Relevance, credited target impressions and objective of expected
-// impressions per row (row_impressions) and their relevance (the objective
-// subtracts skip × the impressions with leave).
+// impressions per row (row_impressions) and their relevance; `skipped` is
+// the sum of skip_of(user) × impressions the objective subtracts (0 with fill).
 struct PrimalValue {
   double relevance = 0;
   double target_impressions = 0;
   double objective = 0;
 };
 PrimalValue primal_value(const AssignProblem& problem, std::span<const double> row_impressions,
-                         double relevance);
+                         double relevance, double skipped);
 
 // Fills `out` with user u's edges scored by the solver.
 using UserVerdict = std::function<void(std::size_t user, std::vector<ScoredEdge>& out)>;

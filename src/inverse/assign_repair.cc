@@ -14,9 +14,9 @@ constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
 // The value a taken position gives up when released: its pair's score, or
 // skip for an empty slot (leave).
-double released_value(const AssignProblem& problem, std::span<const UserEdge> edges,
+double released_value(const AssignProblem& problem, std::size_t u, std::span<const UserEdge> edges,
                       std::uint32_t take) {
-  return take == UserTakes::kEmpty ? problem.skip : static_cast<double>(edges[take].score);
+  return take == UserTakes::kEmpty ? problem.skip_of(u) : static_cast<double>(edges[take].score);
 }
 
 // The position in the user's takes of its pair with the lowest score (then
@@ -38,8 +38,8 @@ std::size_t releasable(const AssignProblem& problem, std::size_t u,
       best = pos;
       continue;
     }
-    const double value = released_value(problem, edges, takes[pos]);
-    const double least = released_value(problem, edges, takes[best]);
+    const double value = released_value(problem, u, edges, takes[pos]);
+    const double least = released_value(problem, u, edges, takes[best]);
     if (value < least || (value == least && takes[pos] < takes[best])) best = pos;
   }
   return best;
@@ -80,7 +80,7 @@ std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
       const double amount = UserTakes::amount(problem, user, from);
       const double gain = problem.bonus * std::min(amount, target - row_impressions[r]) +
                           (static_cast<double>(edges[to].score) -
-                           released_value(problem, edges, taken[from])) * amount;
+                           released_value(problem, user, edges, taken[from])) * amount;
       if (gain <= 0) continue;
       if (taken[from] != UserTakes::kEmpty) row_impressions[problem.row_of(edges[taken[from]])] -= amount;
       row_impressions[r] += amount;

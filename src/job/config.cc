@@ -54,6 +54,15 @@ const std::array kAssignmentSettingsSpecs = {
     AssignmentSettingsSpec{"visit_window_days",
                            "A user's visits per day come from this last window of the logs",
                            1e-3, 36500, nullptr, &S::visit_window_days},
+    AssignmentSettingsSpec{"displaced_rank",
+                           "spare_capacity = displace: the slate position an inserted candidate "
+                           "displaces; its score is the user's displaced_rank-th best over "
+                           "displaced_items items",
+                           1, 1000, nullptr, &S::displaced_rank},
+    AssignmentSettingsSpec{"displaced_items",
+                           "spare_capacity = displace: the items with the most logged events "
+                           "that the displaced score is taken over",
+                           1, 1e7, nullptr, &S::displaced_items},
 };
 
 // [assignment] holds two tables' keys: the solver's (AssignmentParams) and

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "invr/matrix.h"
+#include "invr/retrieval.h"
 
 namespace invr {
 namespace {
@@ -168,7 +170,7 @@ std::vector<std::int64_t> item_targets(const AssignmentSettings& settings, std::
 AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection& selection,
                                        const Dataset& dataset, const SeenItems& seen,
                                        const JobConfig& config, std::span<const double> share,
-                                       CandidateLists& lists) {
+                                       std::span<const double> displaced, CandidateLists& lists) {
   const AssignmentSettings& settings = config.assignment_job;
   const AssignmentFigures figures = assignment_figures(dataset, selection, settings, share);
   const std::vector<double> capacity = user_capacities(
@@ -176,7 +178,7 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
                      figures.first_event, figures.impressions),
       settings, share);
   AssignmentStage stage = assign_graph(top, selection.items, selection.users, dataset.users.size(), seen,
-                                       capacity, figures.item_shown, config);
+                                       capacity, figures.item_shown, displaced, config);
   for (Index user : selection.users) stage.capacity += capacity[static_cast<std::size_t>(user)];
   const auto o = static_cast<std::size_t>(Ordering::target);
   lists.offsets[o] = std::move(stage.assignment.offsets);
@@ -187,15 +189,55 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
 AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> items,
                              std::span<const Index> user_rows, std::size_t total_users,
                              const SeenItems& seen, std::span<const double> capacity,
-                             std::span<const double> item_shown, const JobConfig& config) {
+                             std::span<const double> item_shown, std::span<const double> displaced,
+                             const JobConfig& config) {
   AssignmentStage stage;
   AssignmentTargets targets;
+  targets.user_displaced.assign(displaced.begin(), displaced.end());
   targets.item_target = item_targets(config.assignment_job, item_shown, items.size());
   for (std::int64_t t : targets.item_target) stage.item_target = std::max(stage.item_target, t);
   AssignmentParams params = config.assignment;
   params.max_candidates_per_user = config.inversion.max_candidates_per_user;
   stage.assignment = assign_targets(top, items, user_rows, total_users, seen, capacity, targets, params);
   return stage;
+}
+
+std::vector<double> item_events(const Dataset& dataset) {
+  std::vector<double> events(dataset.items.size(), 0.0);
+  for (Index item : dataset.interactions.item) events[static_cast<std::size_t>(item)] += 1;
+  return events;
+}
+
+std::vector<Index> popular_items(std::span<const double> events, std::int64_t count) {
+  std::vector<Index> items(events.size());
+  std::iota(items.begin(), items.end(), Index{0});
+  const auto keep = std::min(items.size(), static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+  std::partial_sort(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(keep), items.end(),
+                    [&](Index a, Index b) {
+                      const double ea = events[static_cast<std::size_t>(a)];
+                      const double eb = events[static_cast<std::size_t>(b)];
+                      return ea != eb ? ea > eb : a < b;
+                    });
+  items.resize(keep);
+  std::sort(items.begin(), items.end());
+  return items;
+}
+
+std::vector<double> displaced_scores(const Matrix& all_items, std::span<const Index> reference,
+                                     MatrixView users, std::span<const Index> user_rows,
+                                     std::size_t total_users, std::int64_t rank, int threads) {
+  std::vector<double> displaced(total_users, 0.0);
+  if (reference.empty() || user_rows.empty()) return displaced;
+  const Matrix items = gather_rows(all_items, reference);
+  const int k = static_cast<int>(std::min<std::int64_t>(rank, static_cast<std::int64_t>(reference.size())));
+  std::vector<float> scores(user_rows.size() * static_cast<std::size_t>(k));
+  std::vector<RowId> ids(scores.size());
+  SearchParams params;
+  params.threads = threads;
+  exact_search(users, view_of(items), k, scores.data(), ids.data(), params);
+  for (std::size_t r = 0; r < user_rows.size(); ++r)
+    displaced[static_cast<std::size_t>(user_rows[r])] = scores[r * static_cast<std::size_t>(k) + static_cast<std::size_t>(k) - 1];
+  return displaced;
 }
 
 nlohmann::ordered_json assignment_json(const AssignmentStage& stage, const Dataset& dataset,

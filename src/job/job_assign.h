@@ -22,10 +22,11 @@ struct AssignmentStage {
 
 // Fills lists' target ordering from assign_targets() over `top` (rows:
 // selection.items × selection.users, as invert() got them).
+// `displaced` per dataset user, for spare_capacity = "displace" (else empty).
 AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection& selection,
                                        const Dataset& dataset, const SeenItems& seen,
                                        const JobConfig& config, std::span<const double> share,
-                                       CandidateLists& lists);
+                                       std::span<const double> displaced, CandidateLists& lists);
 
 // The whole dataset's figures the stage reads besides the graph. A sharded
 // job computes them on each user shard and combines them (first_event: the
@@ -54,7 +55,20 @@ std::vector<std::int64_t> item_targets(const AssignmentSettings& settings, std::
 AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> items,
                              std::span<const Index> user_rows, std::size_t total_users,
                              const SeenItems& seen, std::span<const double> capacity,
-                             std::span<const double> item_shown, const JobConfig& config);
+                             std::span<const double> item_shown, std::span<const double> displaced,
+                             const JobConfig& config);
+
+// spare_capacity = "displace" (invr/assign.h): per item, its logged events
+// (a sharded job sums them over ranks), then the displaced_items items with
+// the most (ties to the smaller index; all items when fewer).
+std::vector<double> item_events(const Dataset& dataset);
+std::vector<Index> popular_items(std::span<const double> events, std::int64_t count);
+// Per dataset user (size total_users; 0 for users not in user_rows): the
+// displaced_rank-th best score of the user's row of `users` over the
+// `reference` rows of all_items.
+std::vector<double> displaced_scores(const Matrix& all_items, std::span<const Index> reference,
+                                     MatrixView users, std::span<const Index> user_rows,
+                                     std::size_t total_users, std::int64_t rank, int threads);
 
 // The manifest's "assignment" object: settings, summary, one report per
 // treated item (id, target, assigned, candidate_users, reachable, reason).

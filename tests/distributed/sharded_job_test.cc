@@ -127,6 +127,34 @@ TEST_F(ShardedJob, TheTargetOrderingEqualsOneProcesss) {
   }
 }
 
+// spare_capacity = "displace": each rank computes its users' displaced
+// scores over the items with the most events in the whole dataset (summed
+// across ranks), and rank 0 solves with them; lists equal one process's.
+TEST_F(ShardedJob, TheDisplaceOrderingEqualsOneProcesss) {
+  const std::string extra = "--generation g --spare-capacity displace --displaced-items 40 --displaced-rank 2";
+  const std::string single = "rocksdb:" + (dir / "single").string();
+  const auto one = run_cli("-q " + job(single, extra, true));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto a = open_store(single);
+  const auto ma = nlohmann::json::parse(a->manifest("g"));
+  ASSERT_GT(ma["counts"]["candidates_target"].get<int>(), 0);
+  // Fewer lists than fill's: only pairs toward targets or beating the slate.
+  const std::string filled = "rocksdb:" + (dir / "filled").string();
+  ASSERT_EQ(run_cli("-q " + job(filled, "--generation g", true)).exit_code, 0);
+  EXPECT_LT(ma["counts"]["candidates_target"].get<int>(),
+            nlohmann::json::parse(open_store(filled)->manifest("g"))["counts"]["candidates_target"].get<int>());
+  const std::string sharded = "rocksdb:" + (dir / "sharded").string();
+  const auto r = mpirun(3, job(sharded, "--distributed " + extra, true));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto b = open_store(sharded);
+  expect_same_lists(*a, *b);
+  const auto mb = nlohmann::json::parse(b->manifest("g"));
+  EXPECT_EQ(ma["counts"], mb["counts"]);
+  EXPECT_EQ(ma["assignment"]["items"], mb["assignment"]["items"]);
+  const double objective = ma["assignment"]["summary"]["objective"].get<double>();
+  EXPECT_NEAR(objective, mb["assignment"]["summary"]["objective"].get<double>(), 1e-9 * std::abs(objective));
+}
+
 TEST_F(ShardedJob, RanksWriteOneRedisGeneration) {
   INVR_REQUIRE_REDIS();
   test::RedisServer redis;

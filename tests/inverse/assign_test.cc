@@ -81,9 +81,12 @@ TargetAssignment run(const Instance& in, const AssignmentParams& p, const SeenIt
 
 // Exhaustive optimum for whole capacities: every user takes exactly
 // min(capacity, candidates) of its pairs (fill) or at most that many, each
-// counting its score minus the top score (leave); every combination is tried.
+// counting its score minus the top score (leave) or minus the user's
+// displaced score (displace, in.targets.user_displaced given); every
+// combination is tried.
 double brute_force(const Instance& in, double bonus, bool leave = false) {
-  const double skip = leave ? *std::max_element(in.top.scores.begin(), in.top.scores.end()) : 0.0;
+  const double top = *std::max_element(in.top.scores.begin(), in.top.scores.end());
+  const auto& displaced = in.targets.user_displaced;
   const auto n = static_cast<std::size_t>(in.top.users_per_item);
   std::vector<std::vector<std::size_t>> slots_of(in.users);  // dataset user -> slots
   for (std::size_t s = 0; s < in.top.users.size(); ++s)
@@ -92,6 +95,7 @@ double brute_force(const Instance& in, double bonus, bool leave = false) {
   std::vector<double> row_y(static_cast<std::size_t>(in.top.items), 0.0);
   double best = -1e300;
   std::function<void(std::size_t, double)> visit = [&](std::size_t u, double relevance) {
+    const double skip = !leave ? 0.0 : displaced.empty() ? top : displaced[std::min(u, in.users - 1)];
     if (u == in.users) {
       double value = relevance;
       for (std::size_t r = 0; r < row_y.size(); ++r)
@@ -176,6 +180,70 @@ TEST(AssignAuction, LeaveIsWithinItsReportedGapOfTheExactOptimum) {
     EXPECT_LE(auction.summary.objective, expected + 1e-6) << "seed " << seed;
     EXPECT_GE(auction.summary.dual_bound, expected - 1e-6) << "seed " << seed;
   }
+}
+
+// Displaced scores for every user of `in`, in the scores' range (k/8).
+void add_displaced(Instance& in, std::uint64_t seed) {
+  std::mt19937_64 rng(seed * 7 + 1);
+  in.targets.user_displaced.clear();
+  for (std::size_t u = 0; u < in.users; ++u)
+    in.targets.user_displaced.push_back(static_cast<double>(static_cast<int>(rng() % 72) - 20) / 8.0);
+}
+
+TEST(AssignExact, DisplaceEqualsExhaustiveEnumerationOnTinyInstances) {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Instance in = random_instance(seed, 4, 5, 3, true, 2, 3, seed % 2 == 0);
+    add_displaced(in, seed);
+    const TargetAssignment exact = run(in, params("exact", 2, "displace"));
+    const double expected = brute_force(in, exact.summary.target_bonus, true);
+    EXPECT_NEAR(exact.summary.objective, expected, 1e-6 * std::max(1.0, std::abs(expected)))
+        << "seed " << seed;
+    const TargetAssignment auction = run(in, params("auction", 2, "displace"));
+    EXPECT_LE(auction.summary.objective, expected + 1e-6) << "seed " << seed;
+    EXPECT_GE(auction.summary.dual_bound, expected - 1e-6) << "seed " << seed;
+  }
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    Instance in = random_instance(seed, 12, 40, 8, seed % 3 != 0, 3, 6, seed % 2 == 0);
+    add_displaced(in, seed);
+    const TargetAssignment exact = run(in, params("exact", 2, "displace"));
+    const TargetAssignment one = run(in, params("auction", 1, "displace"));
+    const TargetAssignment two = run(in, params("auction", 2, "displace"));
+    const double slack = 1e-6 * std::max(1.0, std::abs(exact.summary.objective));
+    EXPECT_LE(two.summary.objective, exact.summary.objective + slack) << "seed " << seed;
+    EXPECT_GE(two.summary.dual_bound, exact.summary.objective - slack) << "seed " << seed;
+    EXPECT_EQ(one.lists, two.lists) << "seed " << seed;
+  }
+}
+
+TEST(AssignTargets, DisplaceListsPairsThatBeatWhatTheyDisplace) {
+  // No targets: user 0's slate item scores 0.35, so its pair of 0.5 is
+  // listed and that of 0.3 is not; user 1's scores 0.9, above every pair.
+  Instance in;
+  in.users = 2;
+  in.top.items = 2;
+  in.top.users_per_item = 2;
+  in.top.users = {0, 1, 0, 1};
+  in.top.scores = {0.5f, 0.45f, 0.3f, 0.2f};
+  in.item_of_row = {100, 101};
+  in.user_of_row = {0, 1};
+  in.capacity = {2, 2};
+  in.targets.item_target = {0, 0};
+  in.targets.user_displaced = {0.35, 0.9};
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(in, params(solver, 2, "displace"));
+    ASSERT_EQ(a.of(0).size(), 1u) << solver;
+    EXPECT_EQ(a.of(0)[0].item, 100) << solver;
+    EXPECT_TRUE(a.of(1).empty()) << solver;
+    // A target on item 101 still goes through: targets first.
+    Instance target = in;
+    target.targets.item_target = {0, 1};
+    const TargetAssignment t = run(target, params(solver, 2, "displace"));
+    EXPECT_EQ(t.summary.items_short, 0) << solver;
+  }
+  in.targets.user_displaced.pop_back();
+  EXPECT_THROW(run(in, params("auction", 2, "displace")), UsageError);
+  in.targets.user_displaced = {0.1, NAN};
+  EXPECT_THROW(run(in, params("auction", 2, "displace")), UsageError);
 }
 
 TEST(AssignTargets, LeaveListsOnlyPairsTowardTargets) {
