@@ -200,6 +200,31 @@ std::unique_ptr<GenerationWriter> write_users(CandidateStore& store, const std::
   for (std::size_t o = 0; o < kOrderings; ++o) result.candidates[o] = static_cast<std::size_t>(totals[o + 1]);
   return writer;
 }
+
+// Every selected item's and this rank's selected users' embeddings, and with
+// spare_capacity = "displace" the users' displaced scores (over the items
+// with the most events in the whole dataset, summed across ranks).
+struct ShardEmbeddings {
+  Matrix items, users;
+  std::vector<double> displaced;  // per user of this rank, or empty
+};
+ShardEmbeddings embed_shard(const TwoTowerModel& model, const Dataset& dataset, const Selection& selection,
+                            const EmbedOptions& embed, const JobConfig& config) {
+  ShardEmbeddings out;
+  out.users = model.embed_users(dataset, embed);
+  job::keep_rows_in_place(out.users, selection.users);
+  const Matrix all_items = model.embed_items(dataset, embed);
+  out.items = gather_rows(all_items, selection.items);
+  if (config.assignment_job.assign_targets && config.assignment.spare_capacity == "displace") {
+    std::vector<double> events = job::item_events(dataset);
+    mpi::all_reduce(events, MPI_SUM);
+    const AssignmentSettings& a = config.assignment_job;
+    out.displaced = job::displaced_scores(all_items, job::popular_items(events, a.displaced_items),
+                                          view_of(out.users), selection.users, dataset.users.size(),
+                                          a.displaced_rank, static_cast<int>(config.retrieval.threads));
+  }
+  return out;
+}
 }  // namespace
 
 JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation) {
@@ -231,22 +256,8 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   EmbedOptions embed;
   embed.as_of = selection.as_of;
   if (!config.job.cold_start.empty()) embed.cold_start = parse_cold_start(config.job.cold_start);
-  std::vector<double> displaced;  // spare_capacity = "displace": per user of this rank
-  Matrix items;
-  Matrix users = model->embed_users(dataset, embed);
-  job::keep_rows_in_place(users, selection.users);
-  {
-    const Matrix all_items = model->embed_items(dataset, embed);
-    items = gather_rows(all_items, selection.items);
-    if (config.assignment_job.assign_targets && config.assignment.spare_capacity == "displace") {
-      std::vector<double> events = job::item_events(dataset);  // whole-dataset counts
-      mpi::all_reduce(events, MPI_SUM);
-      const AssignmentSettings& a = config.assignment_job;
-      displaced = job::displaced_scores(all_items, job::popular_items(events, a.displaced_items), view_of(users),
-                                        selection.users, dataset.users.size(), a.displaced_rank,
-                                        static_cast<int>(config.retrieval.threads));
-    }
-  }
+  ShardEmbeddings embedded = embed_shard(*model, dataset, selection, embed, config);
+  Matrix items = std::move(embedded.items), users = std::move(embedded.users);
   clock.done("embed");
   // What the later steps need of the rows, then the rows go: from here on
   // a rank holds its users' ids and lists, not their logs.
@@ -254,7 +265,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   std::optional<ShardAssignInputs> assign_inputs;
   if (config.assignment_job.assign_targets) {
     assign_inputs = assignment_inputs(dataset, selection, config);
-    assign_inputs->displaced = std::move(displaced);
+    assign_inputs->displaced = std::move(embedded.displaced);
   }
   result.memory.dataset_bytes = dataset_bytes(dataset);
   shard.dataset.interactions = Interactions();
