@@ -11,10 +11,11 @@
 //                  fraction of c_u), the primal, always feasible; D is
 //                  evaluated at λ_u = the (floor(c_u)+1)-th largest w, its
 //                  exact minimiser given μ and ρ. With spare_capacity =
-//                  "leave" each user also has unlimited empty slots worth
-//                  skip: only pairs with w > skip are choices, λ_u >= skip,
-//                  and every term counts w - skip (docs/assignment.md). The best primal and the
-// lowest D so far give the reported gap. O(E) time and no allocation per
+//                  "leave" or "displace" each user also has unlimited empty
+//                  slots worth skip_of(u): only pairs with w > skip are
+//                  choices, λ_u >= skip, and every term counts w - skip
+//                  (docs/assignment.md, "Spare capacity").
+// The best primal and the lowest D so far give the reported gap. O(E) time and no allocation per
 // round beyond scratch; the user pass reads its edges sequentially.
 #include <algorithm>
 #include <mutex>

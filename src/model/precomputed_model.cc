@@ -21,9 +21,16 @@ const char* kItemIds = "item_embeddings.ids";  // = ids_sidecar(kItemMatrix)
 const char* kUserMatrix = "user_embeddings.npy";
 const char* kUserIds = "user_embeddings.ids";
 
+// The item table is mapped, not read (MappedNpyMatrix: MAP_POPULATE, no
+// copy): reading a fresh buffer cost a page fault per 4 KiB (issue 21,
+// docs/retrieval.md). Model folders are written by rename, never in place,
+// so a mapping never sees its file change.
 struct Table {
   IdMap ids;
-  Matrix matrix;
+  MappedNpyMatrix matrix;
+  std::span<const float> row(std::size_t r) const {
+    return {matrix.data() + r * matrix.cols(), matrix.cols()};
+  }
 };
 
 // A matrix must have one row per listed id and the manifest's dim.
@@ -47,25 +54,23 @@ void warn_missing(std::size_t missing, std::size_t wanted, const char* what) {
 
 Table read_table(const fs::path& dir, const Manifest& manifest, const char* matrix_file,
                  const char* ids_file) {
-  Table table;
   const fs::path matrix_path = checked_file(dir, manifest, matrix_file);
-  NpyArray<float> array = read_npy_matrix<float>(matrix_path);
-  table.ids = read_id_file(checked_file(dir, manifest, ids_file));
-  check_shape(matrix_path, array.rows(), array.cols(), ids_file, table.ids.size(), manifest);
+  Table table{read_id_file(checked_file(dir, manifest, ids_file)), MappedNpyMatrix(matrix_path)};
+  const MappedNpyMatrix& m = table.matrix;
+  check_shape(matrix_path, m.rows(), m.cols(), ids_file, table.ids.size(), manifest);
   // At load, so the error names the file's row (docs/retrieval.md, "Embedding magnitudes").
-  check_embeddings(MatrixView{array.data.data(), static_cast<std::int64_t>(array.rows()),
-                              static_cast<std::int64_t>(array.cols())},
+  check_embeddings(MatrixView{m.data(), static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())},
                    matrix_path.string());
-  table.matrix.rows = array.rows();
-  table.matrix.cols = array.cols();
-  table.matrix.data = std::move(array.data);
   return table;
 }
 
 // The user table stays on disk: embed_users reads only the rows of the
 // dataset's users, so a sharded job's rank holds its shard's embeddings and
 // no one holds the file's whole matrix and its id map beside the gathered
-// copy (docs/distributed.md). Loading still checks all of it.
+// copy (docs/distributed.md). Loading still checks all of it. Streamed
+// through one reused 8 MiB buffer (no page fault per page read, unlike a
+// fresh buffer); not mapped, because a mapping of the whole file would count
+// in every rank's resident memory.
 struct UserFiles {
   fs::path matrix_path;
   fs::path ids_path;
@@ -140,7 +145,7 @@ Matrix read_user_rows(const UserFiles& files, const IdMap& wanted) {
 
 // Rows of `table` for the ids of `wanted` (zero rows for ids it lacks).
 Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
-  Matrix out(wanted.size(), table.matrix.cols);
+  Matrix out(wanted.size(), table.matrix.cols());
   std::size_t missing = 0;
   for (std::size_t r = 0; r < wanted.size(); ++r) {
     const Index row = table.ids.find(wanted.id(static_cast<Index>(r)));
@@ -148,7 +153,7 @@ Matrix gather(const Table& table, const IdMap& wanted, const char* what) {
       ++missing;
       continue;
     }
-    const auto source = table.matrix.row(static_cast<std::size_t>(row));
+    const auto source = table.row(static_cast<std::size_t>(row));
     std::copy(source.begin(), source.end(), out.row(r).begin());
   }
   warn_missing(missing, wanted.size(), what);
@@ -161,7 +166,7 @@ class PrecomputedModel final : public TwoTowerModel {
       : items_(std::move(items)), users_(std::move(users)) {}
 
   std::string kind() const override { return "precomputed"; }
-  std::size_t dim() const override { return items_.matrix.cols; }
+  std::size_t dim() const override { return items_.matrix.cols(); }
 
   Matrix embed_items(const Dataset& dataset, const EmbedOptions& options) const override {
     note_ignored(options);
@@ -194,10 +199,10 @@ std::unique_ptr<TwoTowerModel> load_precomputed_model(const fs::path& dir,
   std::optional<UserFiles> users;
   if (fs::exists(dir / kUserMatrix) || manifest.files.contains(kUserMatrix)) {
     users = check_user_files(dir, manifest);
-    if (users->cols != items.matrix.cols)
+    if (users->cols != items.matrix.cols())
       throw DataError((dir / kUserMatrix).string(), 0, 0,
                       fmt::format("has {} columns but {} has {}", users->cols, kItemMatrix,
-                                  items.matrix.cols));
+                                  items.matrix.cols()));
   }
   return std::make_unique<PrecomputedModel>(std::move(items), std::move(users));
 }
