@@ -19,7 +19,9 @@
 #   8. (after step 5's external swap) a model swap plus two generation switches
 #      during one BENCH_MODEL_SWAP_SECONDS (60) paced run (issue 16's bar).
 # BENCH_ONLY=insert runs step 6 alone (after the setup and a warm-up);
-# BENCH_ONLY=model-swap step 8 alone.
+# BENCH_ONLY=model-swap step 8 alone; BENCH_ONLY=paced the paced rounds of
+# step 4 alone (issue 21's 1M x 1M serving bar:
+#   BENCH_USERS=1000000 BENCH_ITEMS=1000000 BENCH_RETRIEVAL=hnsw32 BENCH_EF_SEARCH=400 BENCH_ONLY=paced).
 # BENCH_SETUP_ONLY=1 stops after step 3 (scripts/bench_slowloris.sh serves the
 # same world).
 set -euo pipefail
@@ -43,6 +45,7 @@ ONLY=${BENCH_ONLY:-}                    # "insert": only the /v1/insert runs
 PACED_ROUNDS=${BENCH_PACED_ROUNDS:-3}   # alternating control / invr-user-rank rounds
 HTTP_THREADS=${BENCH_HTTP_THREADS:-16}
 RETRIEVAL=${BENCH_RETRIEVAL:-exact}
+EF_SEARCH=${BENCH_EF_SEARCH:-0}         # [slate] ef_search for an HNSW retrieval; 0 = the index's default
 JOB_INTERVAL=${BENCH_JOB_INTERVAL:-10}  # embedded scheduler period during its swap run
 PORT=${BENCH_PORT:-18080}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/invr_bench_serve_${USERS}x${ITEMS}}
@@ -132,6 +135,9 @@ access_log = "off"
 event_log = "$DIR/events.inter"
 embedded_job = $1
 job_interval_seconds = $JOB_INTERVAL
+
+[slate]
+ef_search = $EF_SEARCH
 
 [job]
 store = "$store"
@@ -286,6 +292,23 @@ if [[ "$ONLY" == model-swap ]]; then
   print_table
   echo
   echo "$model_swap_note"
+  exit 0
+fi
+if [[ "$ONLY" == paced ]]; then
+  [[ -s "$DIR/invr_users.txt" ]] || { BENCH_PROBE_OUT="$DIR/probe.txt" run_wrk probe invr-user-rank 10 0;
+    unset 'rows[-1]'; sort -u "$DIR/probe.txt" >"$DIR/invr_users.txt"; }
+  calibrate_delay
+  for round in $(seq 1 "$PACED_ROUNDS"); do
+    for arm in control invr-user-rank; do
+      log "paced ~$RATE req/s ($delay ms per connection), round $round: $arm"
+      run_wrk "paced, all users" "$arm" "$SECONDS_PER_RUN" "$delay"
+    done
+  done
+  recall=$(curl -s "$URL/metrics" | grep '^invr_retrieval_recall' | tr '\n' ' ')
+  stop_server
+  print_table
+  echo
+  echo "retrieval recall at start: $recall"
   exit 0
 fi
 # Uniformly random users: most have no click in the world, so they get the
