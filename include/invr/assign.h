@@ -14,7 +14,8 @@
 //    interval (visit rate × InvR slots × interval): a real number >= 0, so a
 //    rare visitor with 0.3 expected impressions still counts for 0.3. A
 //    user's list shows in order: its k-th item (1-based) is expected to get
-//    clamp(capacity - (k - 1), 0, 1) impressions, and a pair gives at most one.
+//    clamp(capacity - (k - 1), 0, 1) impressions, and a pair gives at most one
+//    (times pair_impressions[u] when given: repeat visits).
 //  - Targets are whole impressions: item_target per query row, and optionally
 //    producer_target per producer (the items' producers in producer_of_row).
 //    scaled_target() turns PSEI's threshold into an interval's target.
@@ -99,6 +100,12 @@ struct AssignmentTargets {
   // the score of the slate item an inserted candidate displaces. They count
   // in the score range that B is measured in, so targets still come first.
   std::vector<double> user_displaced;
+  // Optional, per dataset user (size total_users; empty = 1 each): the
+  // impressions one listed pair of u gets in the interval, >= 1. A user who
+  // visits λ > 1 times per interval sees the same first slots at every
+  // visit, and PSEI counts each: capacity is then slots × 1 pairs, each
+  // giving λ impressions (the job passes max(1, λ)).
+  std::vector<double> pair_impressions;
 };
 
 // PSEI's `sufficient` impressions counted over `horizon` seconds, as a

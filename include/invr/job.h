@@ -91,6 +91,11 @@ struct AssignmentSettings {
   // items when there are fewer): the main ranking's items are mostly those.
   std::int64_t displaced_rank = 3;
   std::int64_t displaced_items = 1000;
+  // A user expected to visit λ = visits_per_day × interval > 1 times sees
+  // the same first slots at every visit, and PSEI counts every impression:
+  // plan each listed pair as max(1, λ) impressions
+  // (AssignmentTargets::pair_impressions). Off: one impression per pair.
+  bool count_repeats = true;
 };
 using AssignmentSettingsSpec = Setting<AssignmentSettings>;
 std::span<const AssignmentSettingsSpec> assignment_settings_specs();

@@ -18,6 +18,7 @@ struct UserCapacity {
   std::int64_t user;
   double capacity;
   double displaced;  // 0 unless spare_capacity = "displace"
+  double repeat;     // impressions per pair (1 without count_repeats)
 };
 struct TargetEntry {
   std::int64_t user;
@@ -38,12 +39,14 @@ job::AssignmentStage solve_on_root(std::vector<SlotPair> pairs, const std::vecto
     for (int k = 0; k < user_counts[r]; ++k) rank_of[at++] = static_cast<int>(r);
   std::vector<double> capacity(users.size());
   std::vector<double> displaced(config.assignment.spare_capacity == "displace" ? users.size() : 0);
+  std::vector<double> repeats(config.assignment_job.count_repeats ? users.size() : 0);
   global.resize(users.size());
   owner.resize(users.size());
   for (std::size_t c = 0; c < order.size(); ++c) {
     global[c] = users[order[c]].user;
     capacity[c] = users[order[c]].capacity;
     if (!displaced.empty()) displaced[c] = users[order[c]].displaced;
+    if (!repeats.empty()) repeats[c] = users[order[c]].repeat;
     owner[c] = rank_of[order[c]];
   }
   ItemTopUsers graph = ItemTopUsers::empty(static_cast<std::int64_t>(selection.items.size()), n);
@@ -57,7 +60,7 @@ job::AssignmentStage solve_on_root(std::vector<SlotPair> pairs, const std::vecto
   std::iota(rows.begin(), rows.end(), Index{0});
   // Seen pairs were left out by their users' ranks: nothing is seen here.
   return job::assign_graph(graph, selection.items, rows, rows.size(), SeenItems{}, capacity, shown, displaced,
-                           config);
+                           repeats, config);
 }
 }  // namespace
 
@@ -68,10 +71,10 @@ ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& sel
   in.figures.first_event = mpi::reduce(in.figures.first_event, MPI_MIN);
   in.figures.impressions = mpi::any(in.figures.impressions);
   mpi::all_reduce(in.figures.item_shown, MPI_SUM);
-  in.capacity = user_capacities(job::visits_per_day(dataset, selection.as_of, settings.visit_window_days,
-                                                    in.figures.first_event,
-                                                    in.figures.impressions),
-                                settings);
+  const std::vector<double> visits = job::visits_per_day(dataset, selection.as_of, settings.visit_window_days,
+                                                        in.figures.first_event, in.figures.impressions);
+  in.capacity = user_capacities(visits, settings);
+  in.repeats = job::pair_repeats(visits, settings);
   for (Index u : selection.users) in.selected_capacity += in.capacity[static_cast<std::size_t>(u)];
   in.selected_capacity = mpi::reduce(in.selected_capacity, MPI_SUM);
   return in;
@@ -100,7 +103,8 @@ std::optional<job::AssignmentStage> assign_sharded(ItemTopUsers top, const Selec
   std::vector<UserCapacity> users;
   for (std::size_t u = 0; u < in_graph.size(); ++u)
     if (in_graph[u])
-      users.push_back({shard.global_user[u], capacity[u], inputs.displaced.empty() ? 0.0 : inputs.displaced[u]});
+      users.push_back({shard.global_user[u], capacity[u], inputs.displaced.empty() ? 0.0 : inputs.displaced[u],
+                       inputs.repeats.empty() ? 1.0 : inputs.repeats[u]});
   std::vector<int> pair_counts, user_counts;
   std::vector<SlotPair> all_pairs = mpi::gather_on_root(pairs, pair_counts);
   pairs = {};

@@ -39,6 +39,7 @@ struct ShardAssignInputs {
   std::vector<double> capacity;   // per user of this rank's dataset
   double selected_capacity = 0;   // summed over every rank's selected users
   std::vector<double> displaced;  // spare_capacity = "displace": per user of this rank, else empty
+  std::vector<double> repeats;    // count_repeats: impressions per pair, per user of this rank
 };
 ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& selection, const JobConfig& config);
 // Then: the graph's unseen pairs solved on rank 0, each user's list back on

@@ -116,13 +116,13 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
     }
     for (std::size_t k = choices; k < takes.size(); ++k) takes[k] = UserTakes::kEmpty;
     if (problem.leave) prices.hold = prices.entry = skip;
-    *dual += term;
+    *dual += term * problem.repeat_of(u);
     return prices;
   }
   const double price = best[whole].key;  // λ_u (> skip with leave)
   double term = capacity * (price - skip);
   for (std::size_t k = 0; k < whole; ++k) term += std::max(0.0, best[k].key - price);
-  *dual += term;
+  *dual += term * problem.repeat_of(u);  // each pair is repeat_of(u) impressions
   if (fraction) {
     prices.entry = price;
     if (whole + 1 < choices) prices.hold = best[whole + 1].key;
@@ -145,6 +145,18 @@ double bid(std::vector<double>& values, std::int64_t k, double eps, double bonus
   const auto kth = values.begin() + (k - 1);
   std::nth_element(values.begin(), kth, values.end(), std::greater<>());
   return std::clamp(eps - *kth, 0.0, bonus);
+}
+
+// The same with repeats: each value counts `weight` impressions (its user's
+// per pair), and the k-th impression's value sets the bid.
+double weighted_bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
+                    double bonus) {
+  if (k <= 0) return 0;
+  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  double count = 0;
+  for (const auto& [value, weight] : values)
+    if ((count += weight) + 0x1p-21 >= static_cast<double>(k)) return std::clamp(eps - value, 0.0, bonus);
+  return bonus;
 }
 
 // Adds each row's expected impressions under `takes` to row_impressions.
@@ -208,15 +220,21 @@ class Auction {
     const auto n = static_cast<std::size_t>(p_.users_per_item);
     parallel_tasks((rows + kRowChunk - 1) / kRowChunk, threads_, [&](std::size_t chunk) {
       std::vector<double> values;
+      std::vector<std::pair<double, double>> weighted;
       for (std::size_t r = chunk * kRowChunk; r < std::min(rows, (chunk + 1) * kRowChunk); ++r) {
         values.clear();
+        weighted.clear();
         const std::int32_t p = p_.producer_of_row[r];
         const double rho = p >= 0 ? producer_price_[static_cast<std::size_t>(p)] : 0.0;
         if (p_.item_target[r] > 0)
           for (std::size_t j = 0; j < n; ++j)
-            if (const Index u = p_.slot_user[r * n + j]; u != kNoIndex)
-              values.push_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + rho);
-        item_price_[r] = bid(values, p_.item_target[r], eps, p_.bonus);
+            if (const Index u = p_.slot_user[r * n + j]; u != kNoIndex) {
+              const double value = p_.slot_score[r * n + j] - pay(u, r * n + j) + rho;
+              if (p_.repeat.empty()) values.push_back(value);
+              else weighted.emplace_back(value, p_.repeat_of(static_cast<std::size_t>(u)));
+            }
+        item_price_[r] = p_.repeat.empty() ? bid(values, p_.item_target[r], eps, p_.bonus)
+                                           : weighted_bid(weighted, p_.item_target[r], eps, p_.bonus);
       }
     });
   }
@@ -224,14 +242,15 @@ class Auction {
   void producers_bid(double eps) {
     const auto n = static_cast<std::size_t>(p_.users_per_item);
     parallel_tasks(producer_price_.size(), threads_, [&](std::size_t q) {
-      std::vector<double> values;
+      std::vector<std::pair<double, double>> values;
       for (auto k = p_.producer_row_offsets[q]; k < p_.producer_row_offsets[q + 1]; ++k) {
         const std::size_t r = p_.producer_rows[k];
         for (std::size_t j = 0; j < n; ++j)
           if (const Index u = p_.slot_user[r * n + j]; u != kNoIndex)
-            values.push_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + item_price_[r]);
+            values.emplace_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + item_price_[r],
+                                p_.repeat_of(static_cast<std::size_t>(u)));
       }
-      producer_price_[q] = bid(values, p_.producer_target[q], eps, p_.bonus);
+      producer_price_[q] = weighted_bid(values, p_.producer_target[q], eps, p_.bonus);
     });
   }
 

@@ -3,8 +3,8 @@
 // header-only; no hand-written flow code). Network, with every quantity in
 // integer units (impressions × 2^20, the capacities' resolution, and scores
 // × 2^30 / score range, so Dijkstra's reduced costs are exact):
-//   source -> user      capacity c_u, cost 0
-//   user -> item        capacity 1,   cost C - score   (C = the largest score)
+//   source -> user      capacity c_u × m_u, cost 0 (m_u: impressions per pair)
+//   user -> item        capacity m_u, cost C - score   (C = the largest score)
 //   item -> next stage  capacity T_i at cost 0, the rest at cost B
 //   producer -> sink    capacity P_p at cost 0, the rest at cost B
 //   user -> sink        with spare_capacity = "leave": capacity c_u, the
@@ -92,14 +92,15 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
   std::vector<Edge> pair_edges(problem.edges());
   std::vector<std::int64_t> row_units(rows, 0);
   for (std::size_t u = 0; u < problem.users; ++u) {
+    const double repeat = problem.repeat_of(u);  // impressions per pair
     if (problem.capacity[u] > 0)
-      network.add(source, first_user + u, units(problem.capacity[u]), 0);
+      network.add(source, first_user + u, units(problem.capacity[u] * repeat), 0);
     for (auto k = problem.user_offsets[u]; k < problem.user_offsets[u + 1]; ++k) {
       const UserEdge& e = problem.user_edges[k];
       const auto cost = std::llround((static_cast<double>(top) - e.score) / range * kCostScale);
       const std::uint32_t row = problem.row_of(e);
-      pair_edges[k] = network.add(first_user + u, first_row + row, units(1), cost);
-      row_units[row] += units(1);
+      pair_edges[k] = network.add(first_user + u, first_row + row, units(repeat), cost);
+      row_units[row] += units(repeat);
     }
   }
   const std::int64_t no_producer_cost = producers > 0 ? bonus : 0;
@@ -108,7 +109,8 @@ TargetAssignment solve_once(const AssignProblem& problem, const AssignmentParams
       // skip_of(u) <= top: a cost >= 0, as SSP needs
       const auto cost = std::llround((static_cast<double>(top) - problem.skip_of(u)) / range * kCostScale) +
                         bonus + no_producer_cost;
-      if (problem.capacity[u] > 0) network.add(first_user + u, sink, units(problem.capacity[u]), cost);
+      if (problem.capacity[u] > 0)
+        network.add(first_user + u, sink, units(problem.capacity[u] * problem.repeat_of(u)), cost);
     }
   }
   for (std::size_t r = 0; r < rows; ++r) {

@@ -164,6 +164,18 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
   problem.item_target = targets.item_target;
   problem.threads = params.threads;
   problem.bonus = params.target_weight;  // scaled by the score range below
+  if (!targets.pair_impressions.empty()) {
+    if (targets.pair_impressions.size() != total_users)
+      usage(fmt::format("pair_impressions has {} entries but total_users is {}", targets.pair_impressions.size(),
+                        total_users));
+    problem.repeat.resize(total_users);
+    for (std::size_t u = 0; u < total_users; ++u) {
+      const double m = targets.pair_impressions[u];
+      if (!(m >= 1) || !std::isfinite(m) || m > 1e6)
+        usage(fmt::format("pair_impressions[{}] = {} must be in [1, 1e6]", u, m));
+      problem.repeat[u] = std::ldexp(std::round(std::ldexp(m, 20)), -20);
+    }
+  }
   problem.leave = params.spare_capacity != "fill";
   if (params.spare_capacity == "displace") {
     if (targets.user_displaced.size() != total_users)
@@ -258,15 +270,18 @@ void fill_reports(const AssignProblem& problem, std::span<const double> row_impr
     report.item = problem.item_of_row[r];
     report.target = problem.asked_target[r];
     report.assigned = row_impressions[r];
+    double users_impressions = 0;  // each candidate user's repeats
     for (std::size_t j = 0; j < n; ++j)
       if (const Index u = problem.slot_user[r * n + j]; u != kNoIndex) {
         ++report.candidate_users;
-        report.reachable += std::min(1.0, problem.capacity[static_cast<std::size_t>(u)]);
+        users_impressions += problem.repeat_of(static_cast<std::size_t>(u));
+        report.reachable += std::min(1.0, problem.capacity[static_cast<std::size_t>(u)]) *
+                            problem.repeat_of(static_cast<std::size_t>(u));
       }
     // A tolerance of one 2^-20 step: assigned sums are exact multiples of it.
     const auto target = static_cast<double>(report.target);
     if (report.assigned + 0x1p-21 >= target) report.reason = ShortReason::none;
-    else if (report.candidate_users < report.target) report.reason = ShortReason::too_few_users;
+    else if (users_impressions + 0x1p-21 < target) report.reason = ShortReason::too_few_users;
     else if (report.reachable + 0x1p-21 < target) report.reason = ShortReason::too_little_capacity;
     else report.reason = ShortReason::outbid;
     if (report.reason != ShortReason::none) ++out.summary.items_short;

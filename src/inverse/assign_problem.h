@@ -51,6 +51,10 @@ struct AssignProblem {
   double skip = 0;  // 0 with fill: no shift
   std::vector<double> user_skip;  // displace: per user, at most the top score
   double skip_of(std::size_t user) const { return user_skip.empty() ? skip : user_skip[user]; }
+  // Impressions per listed pair (AssignmentTargets::pair_impressions), on
+  // the 2^-20 grid; empty = 1.
+  std::vector<double> repeat;
+  double repeat_of(std::size_t user) const { return repeat.empty() ? 1.0 : repeat[user]; }
   std::int64_t threads = 0;
 
   // slot / N without a division instruction per pair: the quotient of a
@@ -143,11 +147,14 @@ struct UserTakes {
   std::span<const std::uint32_t> of(std::size_t user) const {
     return {edge.data() + offsets[user], edge.data() + offsets[user + 1]};
   }
-  // Expected impressions of the user's take at `position`.
+  // Expected impressions of the user's take at `position`: the pair's
+  // share of a slot times its repeats, on the 2^-20 grid (exact sums).
   static double amount(const AssignProblem& problem, std::size_t user, std::size_t position) {
     const double capacity = problem.capacity[user];
     const double whole = std::floor(capacity);
-    return static_cast<double>(position) < whole ? 1.0 : capacity - whole;
+    const double share = static_cast<double>(position) < whole ? 1.0 : capacity - whole;
+    if (problem.repeat.empty()) return share;
+    return std::ldexp(std::round(std::ldexp(share * problem.repeat[user], 20)), -20);
   }
 };
 

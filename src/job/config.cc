@@ -63,6 +63,10 @@ const std::array kAssignmentSettingsSpecs = {
                            "spare_capacity = displace: the items with the most logged events "
                            "that the displaced score is taken over",
                            1, 1e7, nullptr, &S::displaced_items},
+    AssignmentSettingsSpec{"count_repeats",
+                           "Plan each listed pair as max(1, visits per interval) impressions: a "
+                           "user who visits again sees the same slots, and PSEI counts each",
+                           0, 1, nullptr, &S::count_repeats},
 };
 
 // [assignment] holds two tables' keys: the solver's (AssignmentParams) and

@@ -173,12 +173,12 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
                                        std::span<const double> displaced, CandidateLists& lists) {
   const AssignmentSettings& settings = config.assignment_job;
   const AssignmentFigures figures = assignment_figures(dataset, selection, settings, share);
-  const std::vector<double> capacity = user_capacities(
-      visits_per_day(dataset, selection.as_of, settings.visit_window_days,
-                     figures.first_event, figures.impressions),
-      settings, share);
+  const std::vector<double> visits = visits_per_day(dataset, selection.as_of, settings.visit_window_days,
+                                                    figures.first_event, figures.impressions);
+  const std::vector<double> capacity = user_capacities(visits, settings, share);
   AssignmentStage stage = assign_graph(top, selection.items, selection.users, dataset.users.size(), seen,
-                                       capacity, figures.item_shown, displaced, config);
+                                       capacity, figures.item_shown, displaced, pair_repeats(visits, settings),
+                                       config);
   for (Index user : selection.users) stage.capacity += capacity[static_cast<std::size_t>(user)];
   const auto o = static_cast<std::size_t>(Ordering::target);
   lists.offsets[o] = std::move(stage.assignment.offsets);
@@ -190,16 +190,25 @@ AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> ite
                              std::span<const Index> user_rows, std::size_t total_users,
                              const SeenItems& seen, std::span<const double> capacity,
                              std::span<const double> item_shown, std::span<const double> displaced,
-                             const JobConfig& config) {
+                             std::span<const double> repeats, const JobConfig& config) {
   AssignmentStage stage;
   AssignmentTargets targets;
   targets.user_displaced.assign(displaced.begin(), displaced.end());
+  targets.pair_impressions.assign(repeats.begin(), repeats.end());
   targets.item_target = item_targets(config.assignment_job, item_shown, items.size());
   for (std::int64_t t : targets.item_target) stage.item_target = std::max(stage.item_target, t);
   AssignmentParams params = config.assignment;
   params.max_candidates_per_user = config.inversion.max_candidates_per_user;
   stage.assignment = assign_targets(top, items, user_rows, total_users, seen, capacity, targets, params);
   return stage;
+}
+
+std::vector<double> pair_repeats(std::span<const double> visits_per_day, const AssignmentSettings& settings) {
+  std::vector<double> repeats;
+  if (!settings.count_repeats) return repeats;
+  repeats.reserve(visits_per_day.size());
+  for (double v : visits_per_day) repeats.push_back(std::max(1.0, v * settings.interval_hours / 24));
+  return repeats;
 }
 
 std::vector<double> item_events(const Dataset& dataset) {

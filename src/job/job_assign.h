@@ -28,6 +28,10 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
                                        const JobConfig& config, std::span<const double> share,
                                        std::span<const double> displaced, CandidateLists& lists);
 
+// Impressions per listed pair: max(1, visits_per_day × interval_days) per
+// user with count_repeats, else empty (one each).
+std::vector<double> pair_repeats(std::span<const double> visits_per_day, const AssignmentSettings& settings);
+
 // The whole dataset's figures the stage reads besides the graph. A sharded
 // job computes them on each user shard and combines them (first_event: the
 // minimum; impressions: or; item_shown: the sum), so capacities and targets
@@ -56,7 +60,7 @@ AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> ite
                              std::span<const Index> user_rows, std::size_t total_users,
                              const SeenItems& seen, std::span<const double> capacity,
                              std::span<const double> item_shown, std::span<const double> displaced,
-                             const JobConfig& config);
+                             std::span<const double> repeats, const JobConfig& config);
 
 // spare_capacity = "displace" (invr/assign.h): per item, its logged events
 // (a sharded job sums them over ranks), then the displaced_items items with

@@ -96,6 +96,8 @@ double brute_force(const Instance& in, double bonus, bool leave = false) {
   double best = -1e300;
   std::function<void(std::size_t, double)> visit = [&](std::size_t u, double relevance) {
     const double skip = !leave ? 0.0 : displaced.empty() ? top : displaced[std::min(u, in.users - 1)];
+    const auto& repeats = in.targets.pair_impressions;
+    const double m = repeats.empty() ? 1.0 : repeats[std::min(u, in.users - 1)];
     if (u == in.users) {
       double value = relevance;
       for (std::size_t r = 0; r < row_y.size(); ++r)
@@ -118,12 +120,12 @@ double brute_force(const Instance& in, double bonus, bool leave = false) {
         double added = 0;
         for (std::size_t k = 0; k < slots.size(); ++k)
           if (mask[k]) {
-            row_y[slots[k] / n] += 1;
-            added += in.top.scores[slots[k]] - skip;
+            row_y[slots[k] / n] += m;
+            added += m * (in.top.scores[slots[k]] - skip);
           }
         visit(u + 1, relevance + added);
         for (std::size_t k = 0; k < slots.size(); ++k)
-          if (mask[k]) row_y[slots[k] / n] -= 1;
+          if (mask[k]) row_y[slots[k] / n] -= m;
       } while (std::prev_permutation(mask.begin(), mask.end()));
     }
   };
@@ -182,6 +184,18 @@ TEST(AssignAuction, LeaveIsWithinItsReportedGapOfTheExactOptimum) {
   }
 }
 
+// The auction, on 1 and 2 threads, lists the same and lies within its gap of
+// the exact LP optimum.
+void expect_within_gap_on_any_threads(const Instance& in, const char* spare, std::uint64_t seed) {
+  const TargetAssignment exact = run(in, params("exact", 2, spare));
+  const TargetAssignment one = run(in, params("auction", 1, spare));
+  const TargetAssignment two = run(in, params("auction", 2, spare));
+  const double slack = 1e-6 * std::max(1.0, std::abs(exact.summary.objective));
+  EXPECT_LE(two.summary.objective, exact.summary.objective + slack) << "seed " << seed;
+  EXPECT_GE(two.summary.dual_bound, exact.summary.objective - slack) << "seed " << seed;
+  EXPECT_EQ(one.lists, two.lists) << "seed " << seed;
+}
+
 // Displaced scores for every user of `in`, in the scores' range (k/8).
 void add_displaced(Instance& in, std::uint64_t seed) {
   std::mt19937_64 rng(seed * 7 + 1);
@@ -205,13 +219,7 @@ TEST(AssignExact, DisplaceEqualsExhaustiveEnumerationOnTinyInstances) {
   for (std::uint64_t seed = 1; seed <= 12; ++seed) {
     Instance in = random_instance(seed, 12, 40, 8, seed % 3 != 0, 3, 6, seed % 2 == 0);
     add_displaced(in, seed);
-    const TargetAssignment exact = run(in, params("exact", 2, "displace"));
-    const TargetAssignment one = run(in, params("auction", 1, "displace"));
-    const TargetAssignment two = run(in, params("auction", 2, "displace"));
-    const double slack = 1e-6 * std::max(1.0, std::abs(exact.summary.objective));
-    EXPECT_LE(two.summary.objective, exact.summary.objective + slack) << "seed " << seed;
-    EXPECT_GE(two.summary.dual_bound, exact.summary.objective - slack) << "seed " << seed;
-    EXPECT_EQ(one.lists, two.lists) << "seed " << seed;
+    expect_within_gap_on_any_threads(in, "displace", seed);
   }
 }
 
@@ -244,6 +252,71 @@ TEST(AssignTargets, DisplaceListsPairsThatBeatWhatTheyDisplace) {
   EXPECT_THROW(run(in, params("auction", 2, "displace")), UsageError);
   in.targets.user_displaced = {0.1, NAN};
   EXPECT_THROW(run(in, params("auction", 2, "displace")), UsageError);
+}
+
+// Repeats per pair of 1, 2 or 3 impressions for every user of `in`.
+void add_repeats(Instance& in, std::uint64_t seed) {
+  std::mt19937_64 rng(seed * 13 + 5);
+  in.targets.pair_impressions.clear();
+  for (std::size_t u = 0; u < in.users; ++u)
+    in.targets.pair_impressions.push_back(static_cast<double>(1 + rng() % 3));
+}
+
+TEST(AssignExact, RepeatsBoundExhaustiveEnumerationOnTinyInstances) {
+  // Each listed pair of user u gives pair_impressions[u] impressions (a
+  // user who visits several times per interval sees the same slots again).
+  // The LP may use part of a pair's repeats, so the exact solver's optimum
+  // bounds the best whole-pair lists from above (equal without repeats:
+  // EqualsExhaustiveEnumerationOnTinyInstances); the auction, which lists
+  // whole pairs, stays at or below them and its dual bound above.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Instance in = random_instance(seed, 4, 5, 3, true, 2, 5, seed % 2 == 0);
+    add_repeats(in, seed);
+    for (const char* spare : {"fill", "leave"}) {
+      const TargetAssignment exact = run(in, params("exact", 2, spare));
+      const double expected = brute_force(in, exact.summary.target_bonus, std::string(spare) == "leave");
+      EXPECT_GE(exact.summary.objective, expected - 1e-6 * std::max(1.0, std::abs(expected)))
+          << "seed " << seed << " " << spare;
+      const TargetAssignment auction = run(in, params("auction", 2, spare));
+      EXPECT_LE(auction.summary.objective, expected + 1e-6) << "seed " << seed << " " << spare;
+      EXPECT_GE(auction.summary.dual_bound, expected - 1e-6) << "seed " << seed << " " << spare;
+    }
+  }
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    Instance in = random_instance(seed, 12, 40, 8, seed % 3 != 0, 3, 12, seed % 2 == 0);
+    add_repeats(in, seed);
+    expect_within_gap_on_any_threads(in, "leave", seed);
+  }
+}
+
+TEST(AssignTargets, RepeatsPlanFewerPairsForTheSameTarget) {
+  // One item wants 4 impressions; its three users (capacity 1 each) visit
+  // twice per interval, so its best two users meet the target and leave
+  // lists nothing for the third.
+  Instance in;
+  in.users = 3;
+  in.top.items = 1;
+  in.top.users_per_item = 3;
+  in.top.users = {0, 1, 2};
+  in.top.scores = {0.9f, 0.8f, 0.7f};
+  in.item_of_row = {100};
+  in.user_of_row = {0, 1, 2};
+  in.capacity = {1, 1, 1};
+  in.targets.item_target = {4};
+  in.targets.pair_impressions = {2, 2, 2};
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(in, params(solver, 2, "leave"));
+    EXPECT_DOUBLE_EQ(a.items[0].assigned, 4) << solver;
+    EXPECT_EQ(a.lists.size(), 2u) << solver;  // users 0 and 1, not 2
+    EXPECT_TRUE(a.of(2).empty()) << solver;
+    EXPECT_EQ(a.summary.items_short, 0) << solver;
+  }
+  in.targets.item_target = {7};  // 3 users × 2 = 6 < 7: too few users, counting repeats
+  EXPECT_EQ(run(in, params("exact", 2, "leave")).items[0].reason, ShortReason::too_few_users);
+  in.targets.item_target = {5};  // 6 >= 5: enough users
+  EXPECT_EQ(run(in, params("exact", 2, "leave")).items[0].reason, ShortReason::none);
+  in.targets.pair_impressions = {2, 0.5, 2};
+  EXPECT_THROW(run(in, params("exact", 2, "leave")), UsageError);
 }
 
 TEST(AssignTargets, LeaveListsOnlyPairsTowardTargets) {
