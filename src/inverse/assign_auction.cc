@@ -152,10 +152,18 @@ double bid(std::vector<double>& values, std::int64_t k, double eps, double bonus
 double weighted_bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
                     double bonus) {
   if (k <= 0) return 0;
-  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  // Weights are >= 1, so the k-th impression lies among the k largest
+  // values: select those, then sort only them.
+  auto larger = [](const auto& a, const auto& b) { return a.first > b.first; };
+  auto end = values.end();
+  if (static_cast<std::int64_t>(values.size()) > k) {
+    end = values.begin() + k;
+    std::nth_element(values.begin(), end - 1, values.end(), larger);
+  }
+  std::sort(values.begin(), end, larger);
   double count = 0;
-  for (const auto& [value, weight] : values)
-    if ((count += weight) + 0x1p-21 >= static_cast<double>(k)) return std::clamp(eps - value, 0.0, bonus);
+  for (auto it = values.begin(); it != end; ++it)
+    if ((count += it->second) + 0x1p-21 >= static_cast<double>(k)) return std::clamp(eps - it->first, 0.0, bonus);
   return bonus;
 }
 

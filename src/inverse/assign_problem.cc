@@ -175,6 +175,9 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
         usage(fmt::format("pair_impressions[{}] = {} must be in [1, 1e6]", u, m));
       problem.repeat[u] = std::ldexp(std::round(std::ldexp(m, 20)), -20);
     }
+    // All ones: the plain problem (the auction's unweighted bids).
+    if (std::all_of(problem.repeat.begin(), problem.repeat.end(), [](double m) { return m == 1.0; }))
+      problem.repeat.clear();
   }
   problem.leave = params.spare_capacity != "fill";
   if (params.spare_capacity == "displace") {
