@@ -217,11 +217,10 @@ ShardEmbeddings embed_shard(const TwoTowerModel& model, const Dataset& dataset, 
   out.items = gather_rows(all_items, selection.items);
   if (config.assignment_job.assign_targets && config.assignment.spare_capacity == "displace") {
     std::vector<double> events = job::item_events(dataset);
-    mpi::all_reduce(events, MPI_SUM);
-    const AssignmentSettings& a = config.assignment_job;
-    out.displaced = job::displaced_scores(all_items, job::popular_items(events, a.displaced_items),
-                                          view_of(out.users), selection.users, dataset.users.size(),
-                                          a.displaced_rank, static_cast<int>(config.retrieval.threads));
+    mpi::all_reduce(events, MPI_SUM);  // the whole dataset's counts
+    out.displaced = job::displaced_scores(all_items, events, view_of(out.users), selection.users,
+                                          dataset.users.size(), config.assignment_job,
+                                          static_cast<int>(config.retrieval.threads));
   }
   return out;
 }

@@ -138,18 +138,10 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
   return prices;
 }
 
-// clamp(eps - (k-th largest of values), 0, bonus); bonus when fewer than k.
-double bid(std::vector<double>& values, std::int64_t k, double eps, double bonus) {
-  if (k <= 0) return 0;
-  if (static_cast<std::int64_t>(values.size()) < k) return bonus;
-  const auto kth = values.begin() + (k - 1);
-  std::nth_element(values.begin(), kth, values.end(), std::greater<>());
-  return std::clamp(eps - *kth, 0.0, bonus);
-}
-
-// The same with repeats: each value counts `weight` impressions (its user's
-// per pair), and the k-th impression's value sets the bid.
-double weighted_bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
+// clamp(eps - v, 0, bonus), v the value of the k-th impression when each
+// value counts `weight` impressions (its user's per pair; 1 without
+// repeats: the k-th largest value); bonus when they sum below k.
+double bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
                     double bonus) {
   if (k <= 0) return 0;
   // Weights are >= 1, so the k-th impression lies among the k largest
@@ -227,22 +219,17 @@ class Auction {
     const auto rows = static_cast<std::size_t>(p_.rows);
     const auto n = static_cast<std::size_t>(p_.users_per_item);
     parallel_tasks((rows + kRowChunk - 1) / kRowChunk, threads_, [&](std::size_t chunk) {
-      std::vector<double> values;
-      std::vector<std::pair<double, double>> weighted;
+      std::vector<std::pair<double, double>> values;  // (value, the user's impressions per pair)
       for (std::size_t r = chunk * kRowChunk; r < std::min(rows, (chunk + 1) * kRowChunk); ++r) {
         values.clear();
-        weighted.clear();
         const std::int32_t p = p_.producer_of_row[r];
         const double rho = p >= 0 ? producer_price_[static_cast<std::size_t>(p)] : 0.0;
         if (p_.item_target[r] > 0)
           for (std::size_t j = 0; j < n; ++j)
-            if (const Index u = p_.slot_user[r * n + j]; u != kNoIndex) {
-              const double value = p_.slot_score[r * n + j] - pay(u, r * n + j) + rho;
-              if (p_.repeat.empty()) values.push_back(value);
-              else weighted.emplace_back(value, p_.repeat_of(static_cast<std::size_t>(u)));
-            }
-        item_price_[r] = p_.repeat.empty() ? bid(values, p_.item_target[r], eps, p_.bonus)
-                                           : weighted_bid(weighted, p_.item_target[r], eps, p_.bonus);
+            if (const Index u = p_.slot_user[r * n + j]; u != kNoIndex)
+              values.emplace_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + rho,
+                                  p_.repeat_of(static_cast<std::size_t>(u)));
+        item_price_[r] = bid(values, p_.item_target[r], eps, p_.bonus);
       }
     });
   }
@@ -258,7 +245,7 @@ class Auction {
             values.emplace_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + item_price_[r],
                                 p_.repeat_of(static_cast<std::size_t>(u)));
       }
-      producer_price_[q] = weighted_bid(values, p_.producer_target[q], eps, p_.bonus);
+      producer_price_[q] = bid(values, p_.producer_target[q], eps, p_.bonus);
     });
   }
 

@@ -131,12 +131,10 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   std::optional<job::AssignmentStage> assigned;
   if (config.assignment_job.assign_targets) {
     std::vector<double> displaced;
-    if (config.assignment.spare_capacity == "displace") {
-      const AssignmentSettings& a = config.assignment_job;
-      displaced = job::displaced_scores(all_items, job::popular_items(job::item_events(dataset), a.displaced_items),
-                                        view_of(users), selection.users, dataset.users.size(),
-                                        a.displaced_rank, static_cast<int>(config.retrieval.threads));
-    }
+    if (config.assignment.spare_capacity == "displace")
+      displaced = job::displaced_scores(all_items, job::item_events(dataset), view_of(users), selection.users,
+                                        dataset.users.size(), config.assignment_job,
+                                        static_cast<int>(config.retrieval.threads));
     assigned = job::assign_target_ordering(top, selection, dataset, seen, config,
                                            inputs.target_share, displaced, lists);
     result.assignment = assigned->assignment.summary;

@@ -217,6 +217,7 @@ std::vector<double> item_events(const Dataset& dataset) {
   return events;
 }
 
+namespace {
 std::vector<Index> popular_items(std::span<const double> events, std::int64_t count) {
   std::vector<Index> items(events.size());
   std::iota(items.begin(), items.end(), Index{0});
@@ -231,14 +232,18 @@ std::vector<Index> popular_items(std::span<const double> events, std::int64_t co
   std::sort(items.begin(), items.end());
   return items;
 }
+}  // namespace
 
-std::vector<double> displaced_scores(const Matrix& all_items, std::span<const Index> reference,
+std::vector<double> displaced_scores(const Matrix& all_items, std::span<const double> events,
                                      MatrixView users, std::span<const Index> user_rows,
-                                     std::size_t total_users, std::int64_t rank, int threads) {
+                                     std::size_t total_users, const AssignmentSettings& settings,
+                                     int threads) {
   std::vector<double> displaced(total_users, 0.0);
+  const std::vector<Index> reference = popular_items(events, settings.displaced_items);
   if (reference.empty() || user_rows.empty()) return displaced;
   const Matrix items = gather_rows(all_items, reference);
-  const int k = static_cast<int>(std::min<std::int64_t>(rank, static_cast<std::int64_t>(reference.size())));
+  const int k = static_cast<int>(
+      std::min<std::int64_t>(settings.displaced_rank, static_cast<std::int64_t>(reference.size())));
   std::vector<float> scores(user_rows.size() * static_cast<std::size_t>(k));
   std::vector<RowId> ids(scores.size());
   SearchParams params;

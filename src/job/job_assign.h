@@ -63,16 +63,16 @@ AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> ite
                              std::span<const double> repeats, const JobConfig& config);
 
 // spare_capacity = "displace" (invr/assign.h): per item, its logged events
-// (a sharded job sums them over ranks), then the displaced_items items with
-// the most (ties to the smaller index; all items when fewer).
+// (a sharded job sums them over ranks).
 std::vector<double> item_events(const Dataset& dataset);
-std::vector<Index> popular_items(std::span<const double> events, std::int64_t count);
 // Per dataset user (size total_users; 0 for users not in user_rows): the
 // displaced_rank-th best score of the user's row of `users` over the
-// `reference` rows of all_items.
-std::vector<double> displaced_scores(const Matrix& all_items, std::span<const Index> reference,
+// displaced_items items of all_items with the most `events` (ties to the
+// smaller index; all items when fewer).
+std::vector<double> displaced_scores(const Matrix& all_items, std::span<const double> events,
                                      MatrixView users, std::span<const Index> user_rows,
-                                     std::size_t total_users, std::int64_t rank, int threads);
+                                     std::size_t total_users, const AssignmentSettings& settings,
+                                     int threads);
 
 // The manifest's "assignment" object: settings, summary, one report per
 // treated item (id, target, assigned, candidate_users, reachable, reason).
