@@ -55,6 +55,10 @@ int run_topk(const TopkArgs& args) {
   if (queries.cols() == 0) throw DataError(args.queries, 0, 0, "embeddings have 0 columns");
   check_loaded(queries, args.queries);
   check_loaded(base, args.base);
+  const auto since_start = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  spdlog::debug("inputs mapped and checked at {:.3f} s", since_start());
   const auto n = static_cast<std::int64_t>(queries.rows());
   const auto m = static_cast<std::int64_t>(base.rows());
   const auto dim = static_cast<std::int64_t>(queries.cols());
@@ -90,6 +94,7 @@ int run_topk(const TopkArgs& args) {
     progress.add(static_cast<std::uint64_t>(rows));
   }
   progress.finish();
+  spdlog::debug("searched at {:.3f} s", since_start());
 
   fs::create_directories(args.out);
   const std::size_t shape[] = {static_cast<std::size_t>(n), k};

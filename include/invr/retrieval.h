@@ -88,6 +88,12 @@ struct SearchParams {
   // and benchmarks; results do not depend on them (beyond float rounding).
   int query_block = 0;
   int base_block = 0;
+  // Exact: on CPUs with AVX-512 VNNI and for 256 queries or more, pick the
+  // candidates with int8 products and a bound on their error, then score
+  // only those exactly (docs/retrieval.md, "The int8 filter"). Results are
+  // the exact top k either way; scores may differ in the last bit (the filter
+  // scores in double, sgemm in float). false = sgemm for every row.
+  bool int8_filter = true;
 };
 
 // Construction settings, fixed when the index is built (and saved with it).

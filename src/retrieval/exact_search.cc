@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include "invr/error.h"
+#include "filtered_search.h"
 #include "invr/retrieval.h"
 #include "threads.h"
 #include "topk_block.h"
@@ -324,6 +325,15 @@ void exact_search(MatrixView queries, MatrixView base, int k, float* scores, Row
   // oversubscribe the cores and serialise on OpenBLAS's level-3 lock. The
   // pool is process-wide, so it is the caller's to set (set_blas_threads).
   retrieval::warn_if_blas_pool_shared(resolve_threads(params.threads));
+  if (retrieval::use_int8_filter(n, base.rows, queries.cols, k, params)) {
+    std::vector<std::int64_t> failed;
+    if (retrieval::filtered_search(queries, base, k, scores, ids, resolve_threads(params.threads),
+                                   failed)) {
+      // Queries whose candidates the filter could not narrow: sgemm instead.
+      if (!failed.empty()) redo(queries, base, k, scores, ids, params, failed);
+      return;
+    }
+  }
   search(queries, base, k, scores, ids, params, true);
 }
 

@@ -15,11 +15,22 @@
 extern "C" {
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+// Weak: stops OpenBLAS's pool threads (OpenBLAS starts them again when a
+// call needs them).
+void blas_thread_shutdown_(void) __attribute__((weak));
 }
 
 namespace invr {
 
-void set_blas_threads(int threads) { openblas_set_num_threads(resolve_threads(threads)); }
+void set_blas_threads(int threads) {
+  const int count = resolve_threads(threads);
+  openblas_set_num_threads(count);
+  // With one thread the pool started at load only idles, and idling spins on
+  // sched_yield for about 0.1 s after start, taking a core from exact
+  // search's own workers on a small machine (invr topk on 2 cores: 0.02 s of
+  // 0.2 s). Stop it.
+  if (count == 1 && blas_thread_shutdown_) blas_thread_shutdown_();
+}
 
 int blas_threads() { return openblas_get_num_threads(); }
 

@@ -1,0 +1,410 @@
+// Exact top-k through the int8 filter (filtered_search.h).
+//
+// Every (query, row) pair's exact score lies within error(q, x) of its
+// approximate score a (int8_kernel.h): between lo = a - error and
+// hi = a + error. Per query the filter keeps a band of candidates and the
+// floor, the k-th largest lo of the rows admitted: at least k rows score at
+// least the floor, so a row whose hi is below it cannot be in the top k.
+// The scan admits a block's rows by a bound shared by the block (its
+// largest |x| and residual), and each admitted row then gets its own lo and
+// hi; the band is compacted to the rows whose hi reaches the floor when it
+// fills. The survivors are
+// scored exactly, in double from the float inputs, and the best k kept. The
+// error bounds carry a margin of 1e-5 of the largest possible score, far
+// above float rounding, so a dropped row scores strictly below the k kept,
+// even after the exact scores are rounded to float.
+#include "filtered_search.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "common/parallel.h"
+#include "int8_kernel.h"
+#include "topk_block.h"
+
+namespace invr::retrieval {
+namespace {
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+constexpr float kPlusInf = std::numeric_limits<float>::infinity();
+// Base rows per product block: 1024 rows x 64 queries of float products
+// (256 KiB) stay in L2 between the kernel and the scan.
+constexpr std::int64_t kBaseBlock = 1024;
+constexpr std::int64_t kQueryBlock = 64;
+// Fewer queries than this and quantising the base costs more than it saves
+// (it reads the base once, as sgemm does per query block).
+constexpr std::int64_t kMinQueries = 256;
+// Wider rows than this are left to sgemm: the int32 products stay exact in
+// float only up to about 1,000 dims, and the bound then loosens.
+constexpr std::int64_t kMaxDim = 1024;
+
+struct Band {
+  std::vector<float> hi;
+  std::vector<std::uint32_t> ids;
+  // Lower bounds of the rows admitted: the k largest so far, then the newer
+  // ones; cut back to k, raising the floor, when 2k are held.
+  std::vector<float> lower;
+  float floor = kMinusInf;
+  int count = 0;
+  int capacity = 0;
+  bool overflow = false;
+
+  void reset(int slots) {
+    count = 0;
+    overflow = false;
+    floor = kMinusInf;
+    lower.clear();
+    reserve(slots);
+  }
+  void reserve(int slots) {
+    capacity = slots;
+    // append_above writes up to one group past the capacity.
+    const auto size = static_cast<std::size_t>(slots + kScanGroup + kScanChunk);
+    hi.resize(size);
+    ids.resize(size);
+  }
+};
+
+struct Limits {
+  int k;
+  int max_capacity;  // candidates per query before the query is given up
+};
+
+void cut_lower(Band& band, int k);
+
+// Turns the band's slots from..count-1 from the kernel's a / sq into hi,
+// adds their lower bounds and, once 2k are held, raises the floor to the
+// k-th largest (amortised O(1) per row; a heap cost a mispredicted branch
+// per level).
+void raise_floor(Band& band, int from, const QuantizedQueries& qs, std::int64_t q,
+                 const QuantizedBase& qbase, int k) {
+  const float scale = qs.scale[static_cast<std::size_t>(q)];
+  for (int i = from; i < band.count; ++i) {
+    const auto at = static_cast<std::size_t>(i);
+    const std::uint32_t id = band.ids[at];
+    const float approximate = band.hi[at] * scale;
+    const float error = qs.error(q, qbase.norm[id], qbase.residual[id]);
+    band.hi[at] = approximate + error;
+    band.lower.push_back(approximate - error);
+  }
+  cut_lower(band, k);
+}
+
+// Once 2k lower bounds are held, raises the floor to the k-th largest and
+// keeps only the k largest.
+void cut_lower(Band& band, int k) {
+  if (static_cast<int>(band.lower.size()) < 2 * k) return;
+  std::nth_element(band.lower.begin(), band.lower.begin() + (k - 1), band.lower.end(),
+                   std::greater<>());
+  band.floor = std::max(band.floor, band.lower[static_cast<std::size_t>(k - 1)]);
+  band.lower.resize(static_cast<std::size_t>(k));
+}
+
+// Drops the rows below the floor; grows the band when it stays over half full.
+void compact(Band& band, const Limits& limits) {
+  const float floor = band.floor;
+  // Branch-free: a pass/fail branch per row mispredicts half the time.
+  int kept = 0;
+  for (int i = 0; i < band.count; ++i) {
+    const auto at = static_cast<std::size_t>(i);
+    const float hi = band.hi[at];
+    band.hi[static_cast<std::size_t>(kept)] = hi;
+    band.ids[static_cast<std::size_t>(kept)] = band.ids[at];
+    kept += hi >= floor;
+  }
+  band.count = kept;
+  if (kept <= band.capacity / 2) return;
+  if (band.capacity * 2 > limits.max_capacity) {
+    band.overflow = true;  // given up: the caller searches this query again
+    band.count = 0;
+    return;
+  }
+  band.reserve(band.capacity * 2);
+}
+
+// The smallest a / sq a row must beat to be admitted: a / sq >= (floor -
+// error) / sq, as a strict test (both append_above and the kernel keep
+// values strictly above it; hi == floor must pass, ties are settled by id
+// after exact scoring). A zero query (scale 0) admits every row.
+float admission_threshold(float floor, float error, float scale) {
+  return scale > 0.0f ? std::nextafter((floor - error) / scale, kMinusInf) : kMinusInf;
+}
+
+// Offers one block's a / sq (the kernel's output) to query q's band; every
+// row of the block is within `error` of its approximate score.
+void offer(Band& band, const float* products, std::int64_t rows, float error,
+           std::uint32_t first_id, const QuantizedQueries& qs, std::int64_t q,
+           const QuantizedBase& qbase, const Limits& limits) {
+  const float scale = qs.scale[static_cast<std::size_t>(q)];
+  for (std::int64_t j = 0; j < rows && !band.overflow;) {
+    const float threshold = admission_threshold(band.floor, error, scale);
+    const int before = band.count;
+    // Stop early enough to raise the floor once 2k lower bounds are held.
+    const int room = 2 * limits.k - static_cast<int>(band.lower.size());
+    const AppendResult done = append_above(products, j, rows, threshold, first_id, band.hi.data(),
+                                           band.ids.data(), before,
+                                           std::min(band.capacity, before + room));
+    band.count = done.kept;
+    j = done.next;
+    raise_floor(band, before, qs, q, qbase, limits.k);
+    if (band.count > band.capacity) compact(band, limits);
+  }
+}
+
+// Starts query q's floor at the k-th largest lower bound of the first block
+// scanned, before it is offered: otherwise that whole block is admitted.
+void start_floor(Band& band, const float* products, std::int64_t rows, std::int64_t first_row,
+                 const QuantizedQueries& qs, std::int64_t q, const QuantizedBase& qbase, int k,
+                 std::vector<float>& lower) {
+  if (rows < k) return;
+  const float scale = qs.scale[static_cast<std::size_t>(q)];
+  lower.resize(static_cast<std::size_t>(rows));
+  for (std::int64_t j = 0; j < rows; ++j) {
+    const auto r = static_cast<std::size_t>(first_row + j);
+    lower[static_cast<std::size_t>(j)] =
+        products[j] * scale - qs.error(q, qbase.norm[r], qbase.residual[r]);
+  }
+  std::nth_element(lower.begin(), lower.begin() + (k - 1), lower.end(), std::greater<>());
+  band.floor = lower[static_cast<std::size_t>(k - 1)];
+}
+
+// Adds the rows the kernel let through (bounds and ids) to query q's band
+// and, once 2k lower bounds are held, raises the floor.
+void add_hits(Band& band, const float* hi, const float* lo, const std::uint32_t* ids, int count,
+              const Limits& limits) {
+  if (band.overflow || count == 0) return;
+  if (band.count + count > band.capacity) compact(band, limits);
+  while (!band.overflow && band.count + count > band.capacity) {
+    if (band.capacity * 2 > limits.max_capacity) {
+      band.overflow = true;  // given up: the caller searches this query again
+      band.count = 0;
+      return;
+    }
+    band.reserve(band.capacity * 2);
+  }
+  std::copy_n(hi, count, band.hi.data() + band.count);
+  std::copy_n(ids, count, band.ids.data() + band.count);
+  band.count += count;
+  band.lower.insert(band.lower.end(), lo, lo + count);
+  cut_lower(band, limits.k);
+}
+
+struct Scratch {  // one per worker, reused across its query blocks
+  QuantizedQueries qs;
+  std::vector<float> lower, start, threshold, hit_hi, hit_lo;
+  std::vector<std::uint32_t> hit_ids;
+  std::vector<int> hit_counts;
+  std::vector<float> product;
+  std::vector<Band> bands;
+  std::vector<std::pair<float, std::uint32_t>> exact;
+};
+
+// Scores query q's surviving candidates exactly and writes the best k.
+void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries, MatrixView base,
+            Scratch& scratch, float* out_scores, RowId* out_ids) {
+  compact(band, limits);
+  auto& exact = scratch.exact;
+  exact.clear();
+  for (int i = 0; i < band.count; ++i) {
+    const std::uint32_t id = band.ids[static_cast<std::size_t>(i)];
+    // The rows are scattered over the base: fetch well ahead.
+    if (i + 16 < band.count) __builtin_prefetch(base.row(band.ids[static_cast<std::size_t>(i + 16)]));
+    exact.emplace_back(static_cast<float>(exact_dot(queries.row(q), base.row(id), base.cols)), id);
+  }
+  const auto keep = std::min(exact.size(), static_cast<std::size_t>(limits.k));
+  std::partial_sort(exact.begin(), exact.begin() + static_cast<std::ptrdiff_t>(keep), exact.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first > b.first || (a.first == b.first && a.second < b.second);
+                    });
+  for (std::size_t i = 0; i < static_cast<std::size_t>(limits.k); ++i) {
+    out_scores[i] = i < keep ? exact[i].first : kMinusInf;
+    out_ids[i] = i < keep ? static_cast<RowId>(exact[i].second) : kNoRow;
+  }
+}
+
+struct BlockBounds {
+  std::vector<float> norm_max, residual_max;  // per base block
+};
+
+BlockBounds block_bounds(const QuantizedBase& base) {
+  BlockBounds out;
+  for (std::int64_t b0 = 0; b0 < base.rows; b0 += kBaseBlock) {
+    const auto begin = static_cast<std::size_t>(b0);
+    const auto end = static_cast<std::size_t>(std::min(base.rows, b0 + kBaseBlock));
+    out.norm_max.push_back(*std::max_element(base.norm.begin() + begin, base.norm.begin() + end));
+    out.residual_max.push_back(
+        *std::max_element(base.residual.begin() + begin, base.residual.begin() + end));
+  }
+  return out;
+}
+
+// Base blocks in scan order, strided (0, 8, 16, ..., then 1, 9, ...): an
+// early look across the whole base raises the floor sooner when the base is
+// sorted (by popularity, by norm). Results do not depend on the order.
+std::vector<std::int64_t> scan_order(std::int64_t rows) {
+  const std::int64_t blocks = (rows + kBaseBlock - 1) / kBaseBlock;
+  constexpr std::int64_t kStride = 8;
+  std::vector<std::int64_t> order;
+  for (std::int64_t first = 0; first < std::min(kStride, blocks); ++first)
+    for (std::int64_t b = first; b < blocks; b += kStride) order.push_back(b);
+  return order;
+}
+
+// Offers blocks order[begin..end) to every band. The first one, unless
+// `warm` (the floors were set already), comes as a whole block of products
+// and starts the floors; the others come through the kernel's own
+// threshold test, so only rows that pass leave registers.
+void scan(const std::vector<std::int64_t>& order, std::size_t begin, std::size_t end, bool warm,
+          const QuantizedBase& qbase, const BlockBounds& bounds, const Limits& limits,
+          Scratch& scratch, std::int64_t n) {
+  constexpr std::int64_t kHitStride = kBaseBlock + kPanelRows;
+  scratch.threshold.resize(static_cast<std::size_t>(n));
+  scratch.hit_counts.resize(static_cast<std::size_t>(n));
+  scratch.hit_hi.resize(static_cast<std::size_t>(n * kHitStride));
+  scratch.hit_lo.resize(scratch.hit_hi.size());
+  scratch.hit_ids.resize(scratch.hit_hi.size());
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::int64_t block = order[i];
+    const std::int64_t b0 = block * kBaseBlock;
+    const std::int64_t rows = std::min(kBaseBlock, qbase.rows - b0);
+    const auto at = static_cast<std::size_t>(block);
+    if (i == begin && !warm) {
+      approximate_products(scratch.qs, qbase, b0, rows, scratch.product.data(), kBaseBlock);
+      for (std::int64_t q = 0; q < n; ++q) {
+        Band& band = scratch.bands[static_cast<std::size_t>(q)];
+        const float* products = scratch.product.data() + q * kBaseBlock;
+        start_floor(band, products, rows, b0, scratch.qs, q, qbase, limits.k, scratch.lower);
+        offer(band, products, rows, scratch.qs.error(q, bounds.norm_max[at], bounds.residual_max[at]),
+              static_cast<std::uint32_t>(b0), scratch.qs, q, qbase, limits);
+      }
+      continue;
+    }
+    for (std::int64_t q = 0; q < n; ++q) {
+      const Band& band = scratch.bands[static_cast<std::size_t>(q)];
+      const float error = scratch.qs.error(q, bounds.norm_max[at], bounds.residual_max[at]);
+      scratch.threshold[static_cast<std::size_t>(q)] =
+          band.overflow ? kPlusInf : admission_threshold(band.floor, error, scratch.qs.scale[static_cast<std::size_t>(q)]);
+    }
+    std::fill(scratch.hit_counts.begin(), scratch.hit_counts.end(), 0);
+    approximate_above(scratch.qs, qbase, b0, rows, scratch.threshold.data(), scratch.hit_hi.data(),
+                      scratch.hit_lo.data(), scratch.hit_ids.data(), kHitStride,
+                      scratch.hit_counts.data());
+    for (std::int64_t q = 0; q < n; ++q)
+      add_hits(scratch.bands[static_cast<std::size_t>(q)], scratch.hit_hi.data() + q * kHitStride,
+               scratch.hit_lo.data() + q * kHitStride, scratch.hit_ids.data() + q * kHitStride,
+               scratch.hit_counts[static_cast<std::size_t>(q)], limits);
+  }
+}
+
+// The k-th largest lower bound of the rows admitted (-inf with fewer).
+float kth_lower(Band& band, int k) {
+  if (static_cast<int>(band.lower.size()) < k) return kMinusInf;
+  std::nth_element(band.lower.begin(), band.lower.begin() + (k - 1), band.lower.end(),
+                   std::greater<>());
+  return band.lower[static_cast<std::size_t>(k - 1)];
+}
+
+// Rank, among a sample of `sample` rows out of `rows`, whose lower bound
+// starts the floor: the expected number of the sample's rows among the top
+// k, plus three standard deviations and 2 (as exact_search's warm start).
+int warm_rank(int k, std::int64_t sample, std::int64_t rows) {
+  const double expected = static_cast<double>(k) * static_cast<double>(sample) /
+                          static_cast<double>(rows);
+  return static_cast<int>(std::ceil(expected + 3.0 * std::sqrt(expected) + 2.0));
+}
+
+// One block of queries against the whole base.
+//
+// Warm start: a streaming floor starts low and admits about k ln(rows / k)
+// rows on the way up. So the first kSampleBlocks blocks of the scan order
+// (spread over the base) are scanned first for a floor at a rank whose
+// count in the whole base is very likely above k, and the full scan starts
+// there. If fewer than k rows then reach it, the floor was not a floor and
+// the query is searched again without the filter.
+void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbase,
+                  const BlockBounds& bounds, const std::vector<std::int64_t>& order,
+                  const Limits& limits, Scratch& scratch, float* scores, RowId* ids,
+                  std::vector<std::int64_t>& failed) {
+  constexpr std::size_t kSampleBlocks = 8;
+  quantize_queries(queries, scratch.qs);
+  const std::int64_t n = queries.rows;
+  const std::int64_t padded = (n + kKernelQueries - 1) / kKernelQueries * kKernelQueries;
+  scratch.product.resize(static_cast<std::size_t>(padded * kBaseBlock));
+  if (scratch.bands.size() < static_cast<std::size_t>(n)) scratch.bands.resize(static_cast<std::size_t>(n));
+  std::int64_t sample_rows = 0;
+  for (std::size_t i = 0; i < std::min(kSampleBlocks, order.size()); ++i)
+    sample_rows += std::min(kBaseBlock, qbase.rows - order[i] * kBaseBlock);
+  const int rank = warm_rank(limits.k, sample_rows, qbase.rows);
+  const bool warm = qbase.rows >= 8 * sample_rows && rank <= sample_rows / 2;
+  std::vector<float>& start = scratch.start;
+  start.assign(static_cast<std::size_t>(n), kMinusInf);
+  if (warm) {
+    const Limits sample_limits{rank, limits.max_capacity};
+    for (std::int64_t q = 0; q < n; ++q) scratch.bands[static_cast<std::size_t>(q)].reset(4 * rank + 512);
+    scan(order, 0, kSampleBlocks, false, qbase, bounds, sample_limits, scratch, n);
+    for (std::int64_t q = 0; q < n; ++q) {
+      Band& band = scratch.bands[static_cast<std::size_t>(q)];
+      if (!band.overflow) start[static_cast<std::size_t>(q)] = kth_lower(band, rank);
+    }
+  }
+  for (std::int64_t q = 0; q < n; ++q) {
+    Band& band = scratch.bands[static_cast<std::size_t>(q)];
+    band.reset(4 * limits.k + 512);
+    band.floor = start[static_cast<std::size_t>(q)];
+  }
+  scan(order, 0, order.size(), warm, qbase, bounds, limits, scratch, n);
+  for (std::int64_t q = 0; q < n; ++q) {
+    Band& band = scratch.bands[static_cast<std::size_t>(q)];
+    // The floor must be the k-th largest lower bound of rows kept, not only
+    // the warm start's estimate.
+    const float kth = kth_lower(band, limits.k);
+    if (band.overflow || kth < start[static_cast<std::size_t>(q)]) {
+      failed.push_back(q);
+      continue;
+    }
+    band.floor = kth;
+    finish(band, limits, q, queries, base, scratch, scores + q * limits.k, ids + q * limits.k);
+  }
+}
+
+}  // namespace
+
+bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t dim, int k,
+                     const SearchParams& params) {
+  return params.int8_filter && int8_kernel_supported() && queries >= kMinQueries &&
+         dim <= kMaxDim && base_rows >= kBaseBlock && base_rows >= 8 * static_cast<std::int64_t>(k);
+}
+
+bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
+                     int threads, std::vector<std::int64_t>& failed) {
+  QuantizedBase qbase;
+  if (!quantize_base(base, threads, qbase)) return false;
+  const BlockBounds bounds = block_bounds(qbase);
+  const std::vector<std::int64_t> order = scan_order(base.rows);
+  const Limits limits{k, std::max(8 * k, 16384)};
+  const std::int64_t n = queries.rows;
+  // Small enough blocks that every worker gets several.
+  const std::int64_t per_worker = (n + 4 * threads - 1) / (4 * static_cast<std::int64_t>(threads));
+  const std::int64_t block = std::clamp<std::int64_t>(per_worker, kKernelQueries, kQueryBlock);
+  const std::int64_t blocks = (n + block - 1) / block;
+  std::vector<std::vector<std::int64_t>> block_failed(static_cast<std::size_t>(blocks));
+  std::atomic<std::int64_t> next{0};
+  parallel_tasks(static_cast<std::size_t>(std::min<std::int64_t>(threads, blocks)), threads,
+                 [&](std::size_t) {
+                   Scratch scratch;
+                   for (std::int64_t b = next++; b < blocks; b = next++) {
+                     const std::int64_t q0 = b * block;
+                     const std::int64_t rows = std::min(block, n - q0);
+                     auto& failed_here = block_failed[static_cast<std::size_t>(b)];
+                     search_block(MatrixView{queries.row(q0), rows, queries.cols}, base, qbase,
+                                  bounds, order, limits, scratch, scores + q0 * k, ids + q0 * k, failed_here);
+                     for (auto& q : failed_here) q += q0;
+                   }
+                 });
+  for (const auto& f : block_failed) failed.insert(failed.end(), f.begin(), f.end());
+  return true;
+}
+
+}  // namespace invr::retrieval

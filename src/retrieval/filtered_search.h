@@ -1,0 +1,30 @@
+// Exact top-k through an int8 filter: approximate products (int8_kernel.h)
+// with a bound on their error pick the candidates, and only those are scored
+// exactly. The result is the exact top k, not an approximation: a row is
+// dropped only when its largest possible score is below the k-th largest
+// smallest possible score of the rows kept (docs/retrieval.md, "The int8
+// filter").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "invr/retrieval.h"
+
+namespace invr::retrieval {
+
+// Whether exact_search takes the filter for this call: the CPU has the
+// kernel's instructions, the caller did not turn it off, and there are
+// enough queries to pay for quantising the base.
+bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t dim, int k,
+                     const SearchParams& params);
+
+// Writes the exact top k of every query (scores computed in double, rounded
+// once to float; ties by smaller id). Returns false, writing nothing, when a
+// base row is not finite. Queries whose band of candidates outgrew its cap
+// (base rows whose approximate scores cannot be told apart) are appended to
+// `failed` and left for the caller to search without the filter.
+bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
+                     int threads, std::vector<std::int64_t>& failed);
+
+}  // namespace invr::retrieval

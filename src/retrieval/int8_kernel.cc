@@ -1,0 +1,386 @@
+// The int8 kernel behind exact search's filter (int8_kernel.h). Hand-written
+// because no library on the list offers it: OpenBLAS has no int8 GEMM, and
+// FAISS's 8-bit scalar quantiser computes one distance at a time. VPDPBUSD
+// multiplies 64 byte pairs per instruction, four times the inner products
+// per instruction of sgemm's fp32 FMA.
+#include "int8_kernel.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include <sys/mman.h>
+
+#include "common/parallel.h"
+
+namespace invr::retrieval {
+namespace {
+
+std::int64_t round_up(std::int64_t a, std::int64_t b) { return (a + b - 1) / b * b; }
+
+// Scale and int8 values of one row; false if the row is not finite.
+bool quantize_row(const float* x, std::int64_t dim, std::int8_t* out, float& scale) {
+  float top = 0.0f;
+  for (std::int64_t j = 0; j < dim; ++j) top = std::max(top, std::fabs(x[j]));
+  if (!std::isfinite(top)) return false;  // NaN compares false, so check the inputs too
+  for (std::int64_t j = 0; j < dim; ++j)
+    if (!std::isfinite(x[j])) return false;
+  scale = top / 127.0f;
+  const float inverse = top > 0.0f ? 127.0f / top : 0.0f;
+  // Round half away from zero by hand: std::lrint is a library call per value.
+  for (std::int64_t j = 0; j < dim; ++j) {
+    const float v = x[j] * inverse;
+    const int rounded = static_cast<int>(v + (v < 0.0f ? -0.5f : 0.5f));
+    out[j] = static_cast<std::int8_t>(std::clamp(rounded, -127, 127));
+  }
+  return true;
+}
+
+// |x| and |x - scale * xi| in double.
+void row_norms(const float* x, const std::int8_t* xi, std::int64_t dim, float scale, double& norm,
+               double& residual) {
+  double n2 = 0.0, r2 = 0.0;
+  for (std::int64_t j = 0; j < dim; ++j) {
+    const double v = x[j];
+    const double e = v - static_cast<double>(scale) * xi[j];
+    n2 += v * v;
+    r2 += e * e;
+  }
+  norm = std::sqrt(n2);
+  residual = std::sqrt(r2);
+}
+
+// Horizontal max and sum by hand, and maskz_ forms with a full mask below:
+// GCC 12's plain forms pass an _mm512_undefined_* operand and warn that it
+// is uninitialised (a false positive that -Werror builds stop on).
+__attribute__((target("avx512f")))
+float lanes_max(__m512 v) {
+  alignas(64) float lane[16];
+  _mm512_store_ps(lane, v);
+  return *std::max_element(lane, lane + 16);
+}
+__attribute__((target("avx512f")))
+float lanes_sum(__m512 v) {
+  alignas(64) float lane[16];
+  _mm512_store_ps(lane, v);
+  float sum = 0.0f;
+  for (const float x : lane) sum += x;
+  return sum;
+}
+
+// One base row, vectorised (the base is the bulk of the quantising): the
+// bytes xi + 128 into `bytes` (dims past `dim` keep what is there), the
+// scale, |x| and |x - s xi|. Sums are in float, so |x| and the residual are
+// widened by 1e-4 of themselves, far above the rounding of 1,024 terms
+// (kMaxDim). False if a value or a norm is not finite.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+bool quantize_base_row(const float* x, std::int64_t dim, std::uint8_t* bytes, float& scale,
+                       float& norm, float& residual) {
+  __m512 top = _mm512_setzero_ps();
+  __m512 nan = _mm512_setzero_ps();  // v - v: 0 when finite, NaN otherwise
+  for (std::int64_t j = 0; j < dim; j += 16) {
+    const auto mask = static_cast<__mmask16>(dim - j >= 16 ? 0xffff : (1u << (dim - j)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + j);
+    top = _mm512_maskz_max_ps(0xffff, top, _mm512_abs_ps(v));
+    nan = _mm512_add_ps(nan, _mm512_sub_ps(v, v));
+  }
+  const float largest = lanes_max(top);
+  if (!std::isfinite(largest) || !std::isfinite(lanes_sum(nan))) return false;
+  scale = largest / 127.0f;
+  const __m512 inverse = _mm512_set1_ps(largest > 0.0f ? 127.0f / largest : 0.0f);
+  const __m512 s = _mm512_set1_ps(scale);
+  __m512 n2 = _mm512_setzero_ps(), r2 = _mm512_setzero_ps();
+  for (std::int64_t j = 0; j < dim; j += 16) {
+    const auto mask = static_cast<__mmask16>(dim - j >= 16 ? 0xffff : (1u << (dim - j)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + j);
+    __m512i q = _mm512_maskz_cvtps_epi32(0xffff, _mm512_mul_ps(v, inverse));  // nearest
+    q = _mm512_maskz_max_epi32(0xffff, _mm512_maskz_min_epi32(0xffff, q, _mm512_set1_epi32(127)),
+                                 _mm512_set1_epi32(-127));
+    const __m512 e = _mm512_fnmadd_ps(s, _mm512_maskz_cvtepi32_ps(0xffff, q), v);  // v - s q, one rounding
+    n2 = _mm512_fmadd_ps(v, v, n2);
+    r2 = _mm512_fmadd_ps(e, e, r2);
+    _mm_mask_storeu_epi8(bytes + j, mask,
+                         _mm512_maskz_cvtepi32_epi8(0xffff, _mm512_add_epi32(q, _mm512_set1_epi32(128))));
+  }
+  norm = std::sqrt(lanes_sum(n2)) * (1.0f + 1e-4f);
+  residual = std::sqrt(lanes_sum(r2)) * (1.0f + 1e-4f);
+  return std::isfinite(norm) && std::isfinite(residual);
+}
+
+// Rounds up so the bound stays a bound after the cast to float.
+float up(double v) { return std::nextafter(static_cast<float>(v), INFINITY); }
+
+// c += a (unsigned bytes) . b (signed bytes), four at a time per lane. In
+// asm because GCC 12 keeps the intrinsic's accumulators in zmm16-31 and
+// copies each one twice per step (measured: 32 moves per 16 products).
+__attribute__((target("avx512f,avx512vnni"), always_inline))
+inline void dpbusd(__m512i& c, __m512i a, __m512i b) {  // a unsigned, b signed
+  asm("vpdpbusd %[b], %[a], %[c]" : [c] "+v"(c) : [a] "v"(a), [b] "v"(b));
+}
+
+// 4 queries x 64 rows (4 panels): 16 accumulators of exact int32 products;
+// then per query and panel, to float (minus the query's offset) times the
+// row's scale, handed to `store(q, p, values)`.
+template <typename Store>
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
+inline void kernel_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
+                        std::int64_t r0, Store&& store) {
+  const std::int64_t groups = qs.groups;
+  const std::uint32_t* words = qs.words.data() + q0 * groups;
+  const std::uint8_t* panels = base.packed.get() + (r0 / kPanelRows) * groups * 64;
+  __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
+  __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+  __m512i c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+  const std::int64_t panel_bytes = groups * 64;
+  for (std::int64_t g = 0; g < groups; ++g) {
+    const __m512i b0 = _mm512_load_si512(panels + g * 64);
+    const __m512i b1 = _mm512_load_si512(panels + panel_bytes + g * 64);
+    const __m512i b2 = _mm512_load_si512(panels + 2 * panel_bytes + g * 64);
+    const __m512i b3 = _mm512_load_si512(panels + 3 * panel_bytes + g * 64);
+    __m512i w = _mm512_set1_epi32(static_cast<int>(words[g]));
+    dpbusd(c00, b0, w);
+    dpbusd(c01, b1, w);
+    dpbusd(c02, b2, w);
+    dpbusd(c03, b3, w);
+    w = _mm512_set1_epi32(static_cast<int>(words[groups + g]));
+    dpbusd(c10, b0, w);
+    dpbusd(c11, b1, w);
+    dpbusd(c12, b2, w);
+    dpbusd(c13, b3, w);
+    w = _mm512_set1_epi32(static_cast<int>(words[2 * groups + g]));
+    dpbusd(c20, b0, w);
+    dpbusd(c21, b1, w);
+    dpbusd(c22, b2, w);
+    dpbusd(c23, b3, w);
+    w = _mm512_set1_epi32(static_cast<int>(words[3 * groups + g]));
+    dpbusd(c30, b0, w);
+    dpbusd(c31, b1, w);
+    dpbusd(c32, b2, w);
+    dpbusd(c33, b3, w);
+  }
+  const __m512i acc[4][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13},
+                             {c20, c21, c22, c23}, {c30, c31, c32, c33}};
+#pragma GCC unroll 4
+  for (int q = 0; q < 4; ++q) {
+    const __m512i offset = _mm512_set1_epi32(qs.offset[static_cast<std::size_t>(q0 + q)]);
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const __m512i exact = _mm512_sub_epi32(acc[q][p], offset);
+      // maskz: GCC 12 warns that the plain conversion's undefined source is uninitialised.
+      store(q, p, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, exact),
+                                _mm512_loadu_ps(base.scale.data() + r0 + p * 16)));
+    }
+  }
+}
+
+// The epilogues are function objects, not lambdas: a lambda does not take
+// its enclosing function's target attribute, so GCC will not inline the
+// AVX-512 intrinsics into it.
+struct StoreAll {
+  float* out;
+  std::int64_t stride;
+  __attribute__((target("avx512f"), always_inline)) void operator()(int q, int p, __m512 v) const {
+    _mm512_storeu_ps(out + q * stride + p * 16, v);
+  }
+};
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+void products_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
+                   std::int64_t r0, float* out, std::int64_t stride) {
+  kernel_4x64(qs, q0, base, r0, StoreAll{out, stride});
+}
+
+// Keeps the lanes above the query's threshold, with their bounds
+// hi = a + error and lo = a - error: compressed in registers and stored 16
+// lanes wide (a compress straight to memory is microcoded and slow on AMD).
+struct StoreAbove {
+  __m512 limit[4], scale[4], norm_weight[4], residual_weight[4];
+  __mmask16 valid[4];
+  const QuantizedBase* base;
+  std::int64_t q0, r0, stride;
+  float* hi;
+  float* lo;
+  std::uint32_t* ids;
+  int* counts;
+  __attribute__((target("avx512f"), always_inline)) void operator()(int q, int p, __m512 v) const {
+    const __mmask16 pass = _mm512_mask_cmp_ps_mask(valid[p], v, limit[q], _CMP_GT_OQ);
+    if (!pass) return;
+    const std::int64_t r = r0 + p * 16;
+    const __m512 a = _mm512_mul_ps(v, scale[q]);
+    const __m512 error = _mm512_fmadd_ps(
+        norm_weight[q], _mm512_loadu_ps(base->norm.data() + r),
+        _mm512_mul_ps(residual_weight[q], _mm512_loadu_ps(base->residual.data() + r)));
+    const std::int64_t at = (q0 + q) * stride + counts[q0 + q];
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i id = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(r)));
+    _mm512_storeu_ps(hi + at, _mm512_maskz_compress_ps(pass, _mm512_add_ps(a, error)));
+    _mm512_storeu_ps(lo + at, _mm512_maskz_compress_ps(pass, _mm512_sub_ps(a, error)));
+    _mm512_storeu_si512(ids + at, _mm512_maskz_compress_epi32(pass, id));
+    counts[q0 + q] += __builtin_popcount(pass);
+  }
+};
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+void above_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
+                std::int64_t r0, std::int64_t end, const float* threshold, float* hi, float* lo,
+                std::uint32_t* ids, std::int64_t stride, int* counts) {
+  StoreAbove store{{}, {}, {}, {}, {}, &base, q0, r0, stride, hi, lo, ids, counts};
+  for (int q = 0; q < 4; ++q) {
+    const auto at = static_cast<std::size_t>(q0 + q);
+    // Padding queries pass nothing.
+    store.limit[q] = _mm512_set1_ps(q0 + q < qs.rows ? threshold[at] : INFINITY);
+    store.scale[q] = _mm512_set1_ps(qs.scale[at]);
+    store.norm_weight[q] = _mm512_set1_ps(qs.norm_weight[at]);
+    store.residual_weight[q] = _mm512_set1_ps(qs.residual_weight[at]);
+  }
+  for (int p = 0; p < 4; ++p) {
+    const std::int64_t left = end - (r0 + p * 16);
+    store.valid[p] = left >= 16 ? 0xffff : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+  }
+  kernel_4x64(qs, q0, base, r0, store);
+}
+
+}  // namespace
+
+PackedBytes::PackedBytes(std::size_t bytes) : bytes_(bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                 -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<std::uint8_t*>(p);
+}
+PackedBytes::~PackedBytes() {
+  if (data_) munmap(data_, bytes_);
+}
+PackedBytes::PackedBytes(PackedBytes&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+PackedBytes& PackedBytes::operator=(PackedBytes&& other) noexcept {
+  if (this != &other) {
+    if (data_) munmap(data_, bytes_);
+    data_ = std::exchange(other.data_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
+  }
+  return *this;
+}
+
+// Eight partial sums (one 512-bit register of doubles once vectorised), then
+// a fixed pairwise sum: the order is part of the result, so no fast-math.
+__attribute__((target("avx512f")))
+double exact_dot(const float* a, const float* b, std::int64_t dim) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::int64_t j = 0;
+  for (; j + 8 <= dim; j += 8)
+    for (int t = 0; t < 8; ++t) part[t] += static_cast<double>(a[j + t]) * b[j + t];
+  for (int t = 0; j + t < dim; ++t) part[t] += static_cast<double>(a[j + t]) * b[j + t];
+  return ((part[0] + part[4]) + (part[2] + part[6])) + ((part[1] + part[5]) + (part[3] + part[7]));
+}
+
+bool int8_kernel_supported() {
+  static const bool supported = __builtin_cpu_supports("avx512f") &&
+                                __builtin_cpu_supports("avx512bw") &&
+                                __builtin_cpu_supports("avx512vl") &&
+                                __builtin_cpu_supports("avx512vnni");
+  return supported;
+}
+
+bool quantize_base(MatrixView base, int threads, QuantizedBase& out) {
+  const std::int64_t dim = base.cols;
+  const std::int64_t padded = round_up(std::max<std::int64_t>(base.rows, 1), kKernelRows);
+  out.rows = base.rows;
+  out.groups = (dim + 3) / 4;
+  const auto bytes = static_cast<std::size_t>(padded * out.groups * 4);
+  out.packed = PackedBytes(bytes);
+  out.scale.assign(static_cast<std::size_t>(padded), 0.0f);
+  out.norm.assign(static_cast<std::size_t>(padded), 0.0f);
+  out.residual.assign(static_cast<std::size_t>(padded), 0.0f);
+  std::atomic<bool> finite{true};
+  const std::int64_t panels = padded / kPanelRows;
+  parallel_ranges(panels, threads, 256, [&](std::int64_t begin, std::int64_t end) {
+    // One row's bytes, dims padded with 128 (xi = 0).
+    std::vector<std::uint32_t> words(static_cast<std::size_t>(out.groups), 0x80808080u);
+    auto* bytes = reinterpret_cast<std::uint8_t*>(words.data());
+    for (std::int64_t p = begin; p < end && finite; ++p) {
+      auto* panel = reinterpret_cast<std::uint32_t*>(out.packed.get() + p * out.groups * 64);
+      for (std::int64_t lane = 0; lane < kPanelRows; ++lane) {
+        const std::int64_t r = p * kPanelRows + lane;
+        const auto at = static_cast<std::size_t>(r);
+        if (r < base.rows) {
+          if (!quantize_base_row(base.row(r), dim, bytes, out.scale[at], out.norm[at],
+                                 out.residual[at])) {
+            finite = false;
+            return;
+          }
+        } else {
+          std::fill(words.begin(), words.end(), 0x80808080u);  // a zero row
+        }
+        for (std::int64_t g = 0; g < out.groups; ++g)
+          panel[g * kPanelRows + lane] = words[static_cast<std::size_t>(g)];
+      }
+    }
+  });
+  return finite;
+}
+
+void quantize_queries(MatrixView queries, QuantizedQueries& out) {
+  const std::int64_t dim = queries.cols;
+  const std::int64_t padded = round_up(std::max<std::int64_t>(queries.rows, 1), kKernelQueries);
+  out.rows = queries.rows;
+  out.groups = (dim + 3) / 4;
+  out.words.assign(static_cast<std::size_t>(padded * out.groups), 0u);
+  out.offset.assign(static_cast<std::size_t>(padded), 0);
+  out.scale.assign(static_cast<std::size_t>(padded), 0.0f);
+  out.norm_weight.assign(static_cast<std::size_t>(padded), 0.0f);
+  out.residual_weight.assign(static_cast<std::size_t>(padded), 0.0f);
+  std::vector<std::int8_t> qi(static_cast<std::size_t>(out.groups * 4), 0);
+  for (std::int64_t q = 0; q < queries.rows; ++q) {
+    float s = 0.0f;
+    // exact_search has checked the queries are finite.
+    quantize_row(queries.row(q), dim, qi.data(), s);
+    double norm = 0.0, residual = 0.0, rounded = 0.0;
+    row_norms(queries.row(q), qi.data(), dim, s, norm, residual);
+    for (std::int64_t j = 0; j < dim; ++j) rounded += std::pow(static_cast<double>(s) * qi[static_cast<std::size_t>(j)], 2);
+    std::memcpy(out.words.data() + q * out.groups, qi.data(), qi.size());
+    std::int32_t sum = 0;
+    for (const auto v : qi) sum += v;
+    // |q.x - approximate| <= residual |x| + |sq qi| |x - sx xi| (int8_kernel.h),
+    // widened by 1e-3 of itself and by 1e-5 of the largest possible score,
+    // (|q| + residual) (|x| + |x - sx xi|): far above float rounding.
+    const double margin = 1e-5 * (norm + residual);
+    const auto at = static_cast<std::size_t>(q);
+    out.scale[at] = s;
+    out.offset[at] = 128 * sum;
+    out.norm_weight[at] = up(residual * (1.0 + 1e-3) + margin);
+    out.residual_weight[at] = up(std::sqrt(rounded) * (1.0 + 1e-3) + margin);
+  }
+}
+
+void approximate_products(const QuantizedQueries& qs, const QuantizedBase& base,
+                          std::int64_t first_row, std::int64_t rows, float* out,
+                          std::int64_t stride) {
+  const std::int64_t padded_queries = round_up(std::max<std::int64_t>(qs.rows, 1), kKernelQueries);
+  const std::int64_t end = first_row + round_up(rows, kKernelRows);
+  // Rows outer: a tile's 4 KiB of panels stays in L1 across every query
+  // (queries inner measured about 2x slower, bound by L2 reads).
+  for (std::int64_t r = first_row; r < end; r += kKernelRows)
+    for (std::int64_t q = 0; q < padded_queries; q += kKernelQueries)
+      products_4x64(qs, q, base, r, out + q * stride + (r - first_row), stride);
+}
+
+void approximate_above(const QuantizedQueries& qs, const QuantizedBase& base,
+                       std::int64_t first_row, std::int64_t rows, const float* threshold,
+                       float* hi, float* lo, std::uint32_t* ids, std::int64_t stride,
+                       int* counts) {
+  const std::int64_t padded_queries = round_up(std::max<std::int64_t>(qs.rows, 1), kKernelQueries);
+  const std::int64_t end = first_row + round_up(rows, kKernelRows);
+  for (std::int64_t r = first_row; r < end; r += kKernelRows)  // as approximate_products
+    for (std::int64_t q = 0; q < padded_queries; q += kKernelQueries)
+      above_4x64(qs, q, base, r, first_row + rows, threshold, hi, lo, ids, stride, counts);
+}
+
+}  // namespace invr::retrieval
