@@ -15,13 +15,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
+#include "invr/npy.h"
 #include "invr/retrieval.h"
 #include "retrieval/threads.h"
 
@@ -46,6 +52,7 @@ struct Options {
   std::string approx_data = "clustered";
   std::vector<std::string> shapes;  // "ITEMSxUSERS", overriding the defaults
   std::string json_path;
+  std::string cli;  // invr binary: also time `invr topk` end to end
   int query_block = 0;
   int base_block = 0;
   int approx_queries = 1000;
@@ -201,10 +208,12 @@ void run_exact_shapes(const Options& opt, int threads, json& out) {
   }
   const std::int64_t qb = opt.query_block > 0 ? opt.query_block : 256;
   const std::int64_t bb = opt.base_block > 0 ? opt.base_block : 1024;
-  std::printf("\nExact top-k, d=%d, %d threads (GFLOP/s = 2*n*m*d/time)\n", opt.dim, threads);
-  std::printf("%8s %9s %5s | %8s %7s | %8s %7s | %8s %7s | %10s %10s%s\n", "items", "users", "k",
-              "sgemm s", "GF/s", "exact s", "GF/s", "faiss s", "GF/s", "exact/sgemm",
-              "exact/faiss", opt.variants ? " | blas-thr s" : "");
+  std::printf("\nExact top-k, d=%d, %d threads (GFLOP/s = 2*n*m*d/time); int8 filter %s\n", opt.dim,
+              threads, invr::exact_int8_filter_supported() ? "on (256+ queries)" : "unavailable on this CPU");
+  std::printf("%8s %9s %5s | %8s %7s | %8s %7s | %8s %7s | %10s %10s | %9s%s%s\n", "items", "users",
+              "k", "sgemm s", "GF/s", "exact s", "GF/s", "faiss s", "GF/s", "exact/sgemm",
+              "exact/faiss", "no-int8 s", opt.cli.empty() ? "" : " | cli s   faiss/cli",
+              opt.variants ? " | blas-thr s" : "");
   for (const Shape& shape : shapes) {
     const auto queries = make_data(shape.queries, opt.dim, opt.data, 1);
     const auto base = make_data(shape.users, opt.dim, opt.data, 2);
@@ -213,6 +222,16 @@ void run_exact_shapes(const Options& opt, int threads, json& out) {
     const double t_sgemm = time_best([&] {
       sgemm_blocked(queries.data(), shape.queries, base.data(), shape.users, opt.dim, threads, qb, bb);
     }, repeats);
+    // The CLI reads .npy files: write this shape's data once.
+    const auto folder = std::filesystem::temp_directory_path() /
+                        ("bench_topk_cli_" + std::to_string(static_cast<long long>(::getpid())));
+    if (!opt.cli.empty()) {
+      std::filesystem::create_directories(folder);
+      const std::size_t q_shape[] = {static_cast<std::size_t>(shape.queries), static_cast<std::size_t>(opt.dim)};
+      const std::size_t b_shape[] = {static_cast<std::size_t>(shape.users), static_cast<std::size_t>(opt.dim)};
+      invr::write_npy(folder / "queries.npy", std::span<const float>(queries), q_shape);
+      invr::write_npy(folder / "base.npy", std::span<const float>(base), b_shape);
+    }
     auto flat = invr::make_index("Flat", opt.dim);
     if (!opt.skip_faiss && gflop < 2000) flat->add(shape.users, base.data());
     for (int k : opt.ks) {
@@ -237,6 +256,27 @@ void run_exact_shapes(const Options& opt, int threads, json& out) {
         }, repeats);
         agree = recall(faiss_ids, ids, k);
       }
+      // The sgemm path alone: what the int8 filter is measured against.
+      invr::SearchParams no_filter = params;
+      no_filter.int8_filter = false;
+      const double t_sgemm_only = time_best([&] {
+        invr::exact_search({queries.data(), shape.queries, opt.dim}, {base.data(), shape.users, opt.dim},
+                           k, scores.data(), ids.data(), no_filter);
+      }, repeats);
+      // `invr topk` end to end: process start, mapping and checking the
+      // files, search, writing the outputs (issue 21's bar: >= 3x faster
+      // than FAISS's search alone, same threads, same run).
+      double t_cli = 0;
+      if (!opt.cli.empty()) {
+        const std::string command =
+            "'" + opt.cli + "' -q topk --backend exact --queries '" + (folder / "queries.npy").string() +
+            "' --base '" + (folder / "base.npy").string() + "' --k " + std::to_string(k) +
+            " --threads " + std::to_string(threads) + " --out '" + (folder / "out").string() +
+            "' > /dev/null";
+        t_cli = time_best([&] {
+          if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+        }, std::max(repeats, 3));
+      }
       double t_variant = 0;
       if (opt.variants) {
         t_variant = time_best([&] {
@@ -250,6 +290,10 @@ void run_exact_shapes(const Options& opt, int threads, json& out) {
         std::printf("%8.3f %7.1f | %10.2f %9.2fx", t_faiss, gflop / t_faiss, t_sgemm / t_exact, t_faiss / t_exact);
       else
         std::printf("%8s %7s | %10.2f %10s", "-", "-", t_sgemm / t_exact, "-");
+      std::printf(" | %9.3f", t_sgemm_only);
+      if (!opt.cli.empty())
+        std::printf(" | %6.3f %9s", t_cli,
+                    t_faiss > 0 ? (std::to_string(t_faiss / t_cli).substr(0, 4) + "x").c_str() : "-");
       if (opt.variants) std::printf(" | %10.3f", t_variant);
       std::printf("%s\n", agree < 0.999 ? "  (FAISS ids differ!)" : "");
       std::fflush(stdout);
@@ -260,8 +304,12 @@ void run_exact_shapes(const Options& opt, int threads, json& out) {
                      {"faiss_flat_gflops", t_faiss > 0 ? gflop / t_faiss : 0.0},
                      {"exact_over_sgemm", t_sgemm / t_exact},
                      {"exact_speedup_over_faiss", t_faiss > 0 ? t_faiss / t_exact : 0.0}, {"faiss_agreement", agree},
-                     {"blas_threaded_seconds", t_variant}});
+                     {"blas_threaded_seconds", t_variant}, {"exact_no_int8_seconds", t_sgemm_only},
+                     {"cli_seconds", t_cli},
+                     {"faiss_over_cli", t_faiss > 0 && t_cli > 0 ? t_faiss / t_cli : 0.0},
+                     {"int8_filter", invr::exact_int8_filter_supported()}});
     }
+    if (!opt.cli.empty()) std::filesystem::remove_all(folder);
   }
 }
 
@@ -348,6 +396,7 @@ int main(int argc, char** argv) {
   app.add_option("--clock", clock, "wall, or cpu: process CPU time / threads (for loaded machines)")
       ->check(CLI::IsMember({"wall", "cpu"}));
   app.add_option("--json", opt.json_path, "Also write the results here as JSON");
+  app.add_option("--cli", opt.cli, "invr binary: also time `invr topk --backend exact` end to end");
   app.add_option("--query-block", opt.query_block, "Exact: queries per sgemm block (0 = default)");
   app.add_option("--base-block", opt.base_block, "Exact: base rows per sgemm block (0 = default)");
   app.add_option("--approx-users", opt.approx_users, "Users for the approximate runs");

@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${INVR_BUILD_DIR:-$root/build}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build" -j2 bench_topk >&2
+ninja -C "$build" -j2 bench_topk invr >&2
 
 json=()
 if [[ " $* " != *" --json "* ]]; then
@@ -25,4 +25,5 @@ fi
 # printed first; BENCH_OPENBLAS_CORETYPE=SkylakeX (say) forces one instead.
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 if [[ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]]; then export OPENBLAS_CORETYPE=$BENCH_OPENBLAS_CORETYPE; fi
-exec "$build/bench/bench_topk" "${json[@]}" "$@"
+# `invr topk` end to end is timed beside the in-process methods (--cli).
+exec "$build/bench/bench_topk" "${json[@]}" --cli "$build/bin/invr" "$@"

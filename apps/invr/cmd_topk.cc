@@ -2,6 +2,8 @@
 // inner product. For InvR, queries are item embeddings and the base is user
 // embeddings (item -> top users); the other way round works the same.
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command.h"
+#include "common/parallel.h"
 #include "invr/error.h"
 #include "invr/npy.h"
 #include "invr/progress.h"
@@ -35,10 +38,31 @@ struct TopkArgs {
 
 // Embeddings must be finite (a NaN would silently sort anywhere) and of a
 // norm whose inner products stay finite (FAISS aborts on infinities).
-void check_loaded(const MappedNpyMatrix& m, const std::string& path) {
-  check_embeddings(MatrixView{m.data(), static_cast<std::int64_t>(m.rows()),
-                              static_cast<std::int64_t>(m.cols())},
-                   path);
+// Checked on `threads` threads, a range of rows each; the first bad row is
+// reported whichever thread finds it.
+void check_loaded(const MappedNpyMatrix& m, const std::string& path, int threads) {
+  const auto rows = static_cast<std::int64_t>(m.rows());
+  const auto cols = static_cast<std::int64_t>(m.cols());
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(resolve_threads(threads)));
+  std::vector<std::int64_t> firsts(errors.size(), -1);
+  std::atomic<std::size_t> slot{0};
+  parallel_ranges(rows, threads, 1 << 14, [&](std::int64_t begin, std::int64_t end) {
+    const std::size_t at = slot++;
+    firsts[at] = begin;
+    try {
+      check_embeddings(MatrixView{m.data() + begin * cols, end - begin, cols}, path, begin);
+    } catch (...) {
+      errors[at] = std::current_exception();
+    }
+  });
+  std::exception_ptr first;
+  std::int64_t first_row = rows;
+  for (std::size_t i = 0; i < errors.size(); ++i)
+    if (errors[i] && firsts[i] < first_row) {
+      first = errors[i];
+      first_row = firsts[i];
+    }
+  if (first) std::rethrow_exception(first);
 }
 
 int run_topk(const TopkArgs& args) {
@@ -53,8 +77,8 @@ int run_topk(const TopkArgs& args) {
                                 queries.cols(), queries.rows(), queries.cols(), args.base,
                                 base.cols(), base.rows(), base.cols()));
   if (queries.cols() == 0) throw DataError(args.queries, 0, 0, "embeddings have 0 columns");
-  check_loaded(queries, args.queries);
-  check_loaded(base, args.base);
+  check_loaded(queries, args.queries, args.search.threads);
+  check_loaded(base, args.base, args.search.threads);
   const auto since_start = [&start] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };

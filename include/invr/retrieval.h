@@ -162,6 +162,10 @@ std::unique_ptr<VectorIndex> load_index(const std::filesystem::path& path);
 void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                   const SearchParams& params = {});
 
+// Whether this CPU runs exact_search's int8 filter (AVX-512 F/BW/VL/VNNI;
+// SearchParams::int8_filter).
+bool exact_int8_filter_supported();
+
 // Recall of approximate results against exact ones: for each query (k ids
 // per query in both, search()'s layout), the share of its true top k found
 // among its k results, averaged over queries; kNoRow never counts as found.

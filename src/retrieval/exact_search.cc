@@ -31,6 +31,7 @@
 
 #include "invr/error.h"
 #include "filtered_search.h"
+#include "int8_kernel.h"
 #include "invr/retrieval.h"
 #include "threads.h"
 #include "topk_block.h"
@@ -299,6 +300,8 @@ void search(MatrixView queries, MatrixView base, int k, float* scores, RowId* id
 }
 
 }  // namespace
+
+bool exact_int8_filter_supported() { return retrieval::int8_kernel_supported(); }
 
 void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                   const SearchParams& params) {

@@ -32,7 +32,7 @@ constexpr float kPlusInf = std::numeric_limits<float>::infinity();
 // Base rows per product block: 1024 rows x 64 queries of float products
 // (256 KiB) stay in L2 between the kernel and the scan.
 constexpr std::int64_t kBaseBlock = 1024;
-constexpr std::int64_t kQueryBlock = 64;
+constexpr std::int64_t kQueryBlock = 128;
 // Fewer queries than this and quantising the base costs more than it saves
 // (it reads the base once, as sgemm does per query block).
 constexpr std::int64_t kMinQueries = 256;
@@ -153,11 +153,13 @@ void offer(Band& band, const float* products, std::int64_t rows, float error,
   }
 }
 
-// Starts query q's floor at the k-th largest lower bound of the first block
-// scanned, before it is offered: otherwise that whole block is admitted.
-void start_floor(Band& band, const float* products, std::int64_t rows, std::int64_t first_row,
-                 const QuantizedQueries& qs, std::int64_t q, const QuantizedBase& qbase, int k,
-                 std::vector<float>& lower) {
+// Starts query q's floor at the k-th largest lower bound among the first
+// rows of the first block scanned (4k of them, at least 64), before the
+// block is offered: otherwise that whole block is admitted.
+void start_floor(Band& band, const float* products, std::int64_t block_rows,
+                 std::int64_t first_row, const QuantizedQueries& qs, std::int64_t q,
+                 const QuantizedBase& qbase, int k, std::vector<float>& lower) {
+  const std::int64_t rows = std::min<std::int64_t>(block_rows, std::max(64, 4 * k));
   if (rows < k) return;
   const float scale = qs.scale[static_cast<std::size_t>(q)];
   lower.resize(static_cast<std::size_t>(rows));
@@ -214,10 +216,13 @@ void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries
     exact.emplace_back(static_cast<float>(exact_dot(queries.row(q), base.row(id), base.cols)), id);
   }
   const auto keep = std::min(exact.size(), static_cast<std::size_t>(limits.k));
-  std::partial_sort(exact.begin(), exact.begin() + static_cast<std::ptrdiff_t>(keep), exact.end(),
-                    [](const auto& a, const auto& b) {
-                      return a.first > b.first || (a.first == b.first && a.second < b.second);
-                    });
+  const auto better = [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  // Select, then sort only the k kept (cheaper than partial_sort's heap).
+  const auto cut = exact.begin() + static_cast<std::ptrdiff_t>(keep);
+  if (keep < exact.size()) std::nth_element(exact.begin(), cut - 1, exact.end(), better);
+  std::sort(exact.begin(), cut, better);
   for (std::size_t i = 0; i < static_cast<std::size_t>(limits.k); ++i) {
     out_scores[i] = i < keep ? exact[i].first : kMinusInf;
     out_ids[i] = i < keep ? static_cast<RowId>(exact[i].second) : kNoRow;
