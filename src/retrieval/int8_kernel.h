@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "invr/retrieval.h"
@@ -50,9 +51,10 @@ struct QuantizedBase {
   std::int64_t rows = 0;
   std::int64_t groups = 0;  // ceil(dim / 4)
   PackedBytes packed;
-  std::vector<float> scale;      // per padded row (0 for padding)
-  std::vector<float> norm;       // |x|, per padded row
-  std::vector<float> residual;   // |x - s * xi|, per padded row
+  PackedBytes row_memory;     // holds the three arrays below
+  std::span<float> scale;     // per padded row (0 for padding)
+  std::span<float> norm;      // |x|, per padded row
+  std::span<float> residual;  // |x - s * xi|, per padded row
 };
 
 // Quantises base on `threads` threads. Returns false when a row holds a
