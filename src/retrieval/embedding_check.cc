@@ -1,5 +1,7 @@
 // check_embeddings: the magnitude rule every embedding meets before an index
 // or a search sees it (docs/retrieval.md, "Embedding magnitudes").
+#include <immintrin.h>
+
 #include <cmath>
 
 #include <fmt/format.h>
@@ -37,26 +39,59 @@ namespace {
                   kMaxEmbeddingNorm));
 }
 
+// A row's sum of squares in double, eight partial sums (vectorisable; the
+// order does not matter for a bound this coarse). NaN or infinite when a
+// value is.
+double squares_of(const float* row, std::int64_t cols) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::int64_t c = 0;
+  for (; c + 8 <= cols; c += 8)
+    for (int t = 0; t < 8; ++t) part[t] += static_cast<double>(row[c + t]) * row[c + t];
+  for (int t = 0; c + t < cols; ++t) part[t] += static_cast<double>(row[c + t]) * row[c + t];
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+// The first row from `from` on whose float sum of squares is not below
+// `limit` (NaN and infinity included), or rows.rows. AVX-512: a portable
+// build otherwise converts every value to double, and this check reads
+// every embedding invr topk is given (51 MB in 14 ms before).
+__attribute__((target("avx512f")))
+std::int64_t first_suspect_avx512(MatrixView rows, std::int64_t from, float limit) {
+  const std::int64_t cols = rows.cols;
+  for (std::int64_t r = from; r < rows.rows; ++r) {
+    const float* row = rows.row(r);
+    __m512 sum = _mm512_setzero_ps();
+    for (std::int64_t c = 0; c < cols; c += 16) {
+      const auto mask = static_cast<__mmask16>(cols - c >= 16 ? 0xffff : (1u << (cols - c)) - 1);
+      const __m512 v = _mm512_maskz_loadu_ps(mask, row + c);
+      sum = _mm512_fmadd_ps(v, v, sum);
+    }
+    // maskz_ forms: GCC 12 warns about the plain ones' undefined operand.
+    sum = _mm512_add_ps(sum, _mm512_maskz_shuffle_f32x4(0xffff, sum, sum, 0x4e));
+    sum = _mm512_add_ps(sum, _mm512_maskz_shuffle_f32x4(0xffff, sum, sum, 0xb1));
+    sum = _mm512_add_ps(sum, _mm512_maskz_permute_ps(0xffff, sum, 0x4e));
+    sum = _mm512_add_ps(sum, _mm512_maskz_permute_ps(0xffff, sum, 0xb1));
+    if (!(_mm512_cvtss_f32(sum) < limit)) return r;
+  }
+  return rows.rows;
+}
+
 }  // namespace
 
 void check_embeddings(MatrixView rows, const std::string& source, std::int64_t first_row) {
-  // Fast pass, branch-free per value: a NaN or infinity makes the sum of
-  // squares NaN or infinite, so one comparison per row finds every bad row.
-  // Eight partial sums let the compiler vectorise (the sum's order does not
-  // matter for a bound this coarse).
+  // One comparison per row: a NaN or infinity makes the sum of squares NaN
+  // or infinite. With AVX-512 a float pass finds the suspects (sums within
+  // 1% of the limit or worse) and only they are summed again in double.
   constexpr double kMaxSquares = kMaxEmbeddingNorm * kMaxEmbeddingNorm;
-  const std::int64_t cols = rows.cols;
-  for (std::int64_t r = 0; r < rows.rows; ++r) {
-    const float* row = rows.row(r);
-    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::int64_t c = 0;
-    for (; c + 8 <= cols; c += 8)
-      for (int t = 0; t < 8; ++t) part[t] += static_cast<double>(row[c + t]) * row[c + t];
-    for (int t = 0; c + t < cols; ++t) part[t] += static_cast<double>(row[c + t]) * row[c + t];
-    const double squares = ((part[0] + part[1]) + (part[2] + part[3])) +
-                           ((part[4] + part[5]) + (part[6] + part[7]));
-    if (!(squares <= kMaxSquares)) reject_row(rows, source, first_row, r);
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) {
+    const auto limit = static_cast<float>(0.99 * kMaxSquares);
+    for (std::int64_t r = 0; (r = first_suspect_avx512(rows, r, limit)) < rows.rows; ++r)
+      if (!(squares_of(rows.row(r), rows.cols) <= kMaxSquares)) reject_row(rows, source, first_row, r);
+    return;
   }
+  for (std::int64_t r = 0; r < rows.rows; ++r)
+    if (!(squares_of(rows.row(r), rows.cols) <= kMaxSquares)) reject_row(rows, source, first_row, r);
 }
 
 }  // namespace invr

@@ -23,7 +23,6 @@
 
 #include "common/parallel.h"
 #include "int8_kernel.h"
-#include "topk_block.h"
 
 namespace invr::retrieval {
 namespace {
@@ -60,8 +59,7 @@ struct Band {
   }
   void reserve(int slots) {
     capacity = slots;
-    // append_above writes up to one group past the capacity.
-    const auto size = static_cast<std::size_t>(slots + kScanGroup + kScanChunk);
+    const auto size = static_cast<std::size_t>(slots);
     hi.resize(size);
     ids.resize(size);
   }
@@ -71,26 +69,6 @@ struct Limits {
   int k;
   int max_capacity;  // candidates per query before the query is given up
 };
-
-void cut_lower(Band& band, int k);
-
-// Turns the band's slots from..count-1 from the kernel's a / sq into hi,
-// adds their lower bounds and, once 2k are held, raises the floor to the
-// k-th largest (amortised O(1) per row; a heap cost a mispredicted branch
-// per level).
-void raise_floor(Band& band, int from, const QuantizedQueries& qs, std::int64_t q,
-                 const QuantizedBase& qbase, int k) {
-  const float scale = qs.scale[static_cast<std::size_t>(q)];
-  for (int i = from; i < band.count; ++i) {
-    const auto at = static_cast<std::size_t>(i);
-    const std::uint32_t id = band.ids[at];
-    const float approximate = band.hi[at] * scale;
-    const float error = qs.error(q, qbase.norm[id], qbase.residual[id]);
-    band.hi[at] = approximate + error;
-    band.lower.push_back(approximate - error);
-  }
-  cut_lower(band, k);
-}
 
 // Once 2k lower bounds are held, raises the floor to the k-th largest and
 // keeps only the k largest.
@@ -125,41 +103,20 @@ void compact(Band& band, const Limits& limits) {
 }
 
 // The smallest a / sq a row must beat to be admitted: a / sq >= (floor -
-// error) / sq, as a strict test (both append_above and the kernel keep
-// values strictly above it; hi == floor must pass, ties are settled by id
+// error) / sq, as a strict test (the kernel keeps values strictly above
+// it; hi == floor must pass, ties are settled by id
 // after exact scoring). A zero query (scale 0) admits every row.
 float admission_threshold(float floor, float error, float scale) {
   return scale > 0.0f ? std::nextafter((floor - error) / scale, kMinusInf) : kMinusInf;
 }
 
-// Offers one block's a / sq (the kernel's output) to query q's band; every
-// row of the block is within `error` of its approximate score.
-void offer(Band& band, const float* products, std::int64_t rows, float error,
-           std::uint32_t first_id, const QuantizedQueries& qs, std::int64_t q,
-           const QuantizedBase& qbase, const Limits& limits) {
-  const float scale = qs.scale[static_cast<std::size_t>(q)];
-  for (std::int64_t j = 0; j < rows && !band.overflow;) {
-    const float threshold = admission_threshold(band.floor, error, scale);
-    const int before = band.count;
-    // Stop early enough to raise the floor once 2k lower bounds are held.
-    const int room = 2 * limits.k - static_cast<int>(band.lower.size());
-    const AppendResult done = append_above(products, j, rows, threshold, first_id, band.hi.data(),
-                                           band.ids.data(), before,
-                                           std::min(band.capacity, before + room));
-    band.count = done.kept;
-    j = done.next;
-    raise_floor(band, before, qs, q, qbase, limits.k);
-    if (band.count > band.capacity) compact(band, limits);
-  }
-}
-
-// Starts query q's floor at the k-th largest lower bound among the first
-// rows of the first block scanned (4k of them, at least 64), before the
-// block is offered: otherwise that whole block is admitted.
-void start_floor(Band& band, const float* products, std::int64_t block_rows,
-                 std::int64_t first_row, const QuantizedQueries& qs, std::int64_t q,
-                 const QuantizedBase& qbase, int k, std::vector<float>& lower) {
-  const std::int64_t rows = std::min<std::int64_t>(block_rows, std::max(64, 4 * k));
+// Starts query q's floor at the k-th largest lower bound among the `rows`
+// first rows of the first block scanned, before the block is offered:
+// otherwise that whole block is admitted. Valid because those rows are
+// admitted too (their hi reaches the floor).
+void start_floor(Band& band, const float* products, std::int64_t rows, std::int64_t first_row,
+                 const QuantizedQueries& qs, std::int64_t q, const QuantizedBase& qbase, int k,
+                 std::vector<float>& lower) {
   if (rows < k) return;
   const float scale = qs.scale[static_cast<std::size_t>(q)];
   lower.resize(static_cast<std::size_t>(rows));
@@ -276,15 +233,13 @@ void scan(const std::vector<std::int64_t>& order, std::size_t begin, std::size_t
     const std::int64_t rows = std::min(kBaseBlock, qbase.rows - b0);
     const auto at = static_cast<std::size_t>(block);
     if (i == begin && !warm) {
-      approximate_products(scratch.qs, qbase, b0, rows, scratch.product.data(), kBaseBlock);
-      for (std::int64_t q = 0; q < n; ++q) {
-        Band& band = scratch.bands[static_cast<std::size_t>(q)];
-        const float* products = scratch.product.data() + q * kBaseBlock;
-        start_floor(band, products, rows, b0, scratch.qs, q, qbase, limits.k, scratch.lower);
-        offer(band, products, rows, scratch.qs.error(q, bounds.norm_max[at], bounds.residual_max[at]),
-              static_cast<std::uint32_t>(b0), scratch.qs, q, qbase, limits);
-      }
-      continue;
+      // The first rows' products start each floor; the block then goes
+      // through the kernel's test like any other.
+      const std::int64_t first = std::min<std::int64_t>(rows, std::max(256, 8 * limits.k));
+      approximate_products(scratch.qs, qbase, b0, first, scratch.product.data(), kBaseBlock);
+      for (std::int64_t q = 0; q < n; ++q)
+        start_floor(scratch.bands[static_cast<std::size_t>(q)], scratch.product.data() + q * kBaseBlock,
+                    first, b0, scratch.qs, q, qbase, limits.k, scratch.lower);
     }
     for (std::int64_t q = 0; q < n; ++q) {
       const Band& band = scratch.bands[static_cast<std::size_t>(q)];
