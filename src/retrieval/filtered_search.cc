@@ -286,11 +286,15 @@ int warm_rank(int k, std::int64_t sample, std::int64_t rows) {
 // (spread over the base) are scanned first for a floor at a rank whose
 // count in the whole base is very likely above k, and the full scan starts
 // there. If fewer than k rows then reach it, the floor was not a floor and
-// the query is searched again without the filter.
+// the query is searched again without the warm start.
+//
+// Queries whose band overflowed go to `overflowed` (for sgemm), those whose
+// warm start was too high to `missed` (searched again with allow_warm off).
 void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbase,
                   const BlockBounds& bounds, const std::vector<std::int64_t>& order,
-                  const Limits& limits, Scratch& scratch, float* scores, RowId* ids,
-                  std::vector<std::int64_t>& failed) {
+                  const Limits& limits, bool allow_warm, Scratch& scratch, float* scores,
+                  RowId* ids, std::vector<std::int64_t>& overflowed,
+                  std::vector<std::int64_t>& missed) {
   constexpr std::size_t kSampleBlocks = 8;
   quantize_queries(queries, scratch.qs);
   const std::int64_t n = queries.rows;
@@ -301,7 +305,7 @@ void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbas
   for (std::size_t i = 0; i < std::min(kSampleBlocks, order.size()); ++i)
     sample_rows += std::min(kBaseBlock, qbase.rows - order[i] * kBaseBlock);
   const int rank = warm_rank(limits.k, sample_rows, qbase.rows);
-  const bool warm = qbase.rows >= 8 * sample_rows && rank <= sample_rows / 2;
+  const bool warm = allow_warm && qbase.rows >= 8 * sample_rows && rank <= sample_rows / 2;
   std::vector<float>& start = scratch.start;
   start.assign(static_cast<std::size_t>(n), kMinusInf);
   if (warm) {
@@ -324,8 +328,12 @@ void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbas
     // The floor must be the k-th largest lower bound of rows kept, not only
     // the warm start's estimate.
     const float kth = kth_lower(band, limits.k);
-    if (band.overflow || kth < start[static_cast<std::size_t>(q)]) {
-      failed.push_back(q);
+    if (band.overflow) {
+      overflowed.push_back(q);
+      continue;
+    }
+    if (kth < start[static_cast<std::size_t>(q)]) {
+      missed.push_back(q);
       continue;
     }
     band.floor = kth;
@@ -353,7 +361,8 @@ bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, 
   const std::int64_t per_worker = (n + 4 * threads - 1) / (4 * static_cast<std::int64_t>(threads));
   const std::int64_t block = std::clamp<std::int64_t>(per_worker, kKernelQueries, kQueryBlock);
   const std::int64_t blocks = (n + block - 1) / block;
-  std::vector<std::vector<std::int64_t>> block_failed(static_cast<std::size_t>(blocks));
+  std::vector<std::vector<std::int64_t>> overflowed(static_cast<std::size_t>(blocks));
+  std::vector<std::vector<std::int64_t>> missed(static_cast<std::size_t>(blocks));
   std::atomic<std::int64_t> next{0};
   parallel_tasks(static_cast<std::size_t>(std::min<std::int64_t>(threads, blocks)), threads,
                  [&](std::size_t) {
@@ -361,13 +370,43 @@ bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, 
                    for (std::int64_t b = next++; b < blocks; b = next++) {
                      const std::int64_t q0 = b * block;
                      const std::int64_t rows = std::min(block, n - q0);
-                     auto& failed_here = block_failed[static_cast<std::size_t>(b)];
+                     const auto at = static_cast<std::size_t>(b);
                      search_block(MatrixView{queries.row(q0), rows, queries.cols}, base, qbase,
-                                  bounds, order, limits, scratch, scores + q0 * k, ids + q0 * k, failed_here);
-                     for (auto& q : failed_here) q += q0;
+                                  bounds, order, limits, true, scratch, scores + q0 * k,
+                                  ids + q0 * k, overflowed[at], missed[at]);
+                     for (auto& q : overflowed[at]) q += q0;
+                     for (auto& q : missed[at]) q += q0;
                    }
                  });
-  for (const auto& f : block_failed) failed.insert(failed.end(), f.begin(), f.end());
+  for (const auto& f : overflowed) failed.insert(failed.end(), f.begin(), f.end());
+  // The few queries whose warm start overshot: again, from a cold floor, on
+  // the quantised base already built (cheaper than sgemm over the floats).
+  std::vector<std::int64_t> again;
+  for (const auto& m : missed) again.insert(again.end(), m.begin(), m.end());
+  if (again.empty()) return true;
+  const std::int64_t count = static_cast<std::int64_t>(again.size());
+  const std::int64_t dim = queries.cols;
+  std::vector<float> rows(static_cast<std::size_t>(count * dim));
+  for (std::int64_t i = 0; i < count; ++i)
+    std::copy_n(queries.row(again[static_cast<std::size_t>(i)]), dim, rows.begin() + i * dim);
+  std::vector<float> again_scores(static_cast<std::size_t>(count * k));
+  std::vector<RowId> again_ids(again_scores.size());
+  std::vector<std::int64_t> again_overflowed, never;
+  Scratch scratch;
+  search_block(MatrixView{rows.data(), count, dim}, base, qbase, bounds, order, limits, false,
+               scratch, again_scores.data(), again_ids.data(), again_overflowed, never);
+  std::vector<bool> gave_up(static_cast<std::size_t>(count), false);
+  for (const std::int64_t i : again_overflowed) {
+    gave_up[static_cast<std::size_t>(i)] = true;
+    failed.push_back(again[static_cast<std::size_t>(i)]);
+  }
+  for (std::int64_t i = 0; i < count; ++i) {
+    if (gave_up[static_cast<std::size_t>(i)]) continue;
+    const std::int64_t q = again[static_cast<std::size_t>(i)];
+    std::copy_n(again_scores.begin() + i * k, k, scores + q * k);
+    std::copy_n(again_ids.begin() + i * k, k, ids + q * k);
+  }
+  std::sort(failed.begin(), failed.end());
   return true;
 }
 

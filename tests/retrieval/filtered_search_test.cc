@@ -1,9 +1,9 @@
 // Exact search's int8 filter (src/retrieval/filtered_search.h): for 256+
 // queries on AVX-512 VNNI CPUs it picks candidates with int8 products and an
 // error bound, then scores them exactly. These tests hold it to the naive
-// scan and to the sgemm path, including the cases that send it back to
-// sgemm: a warm start that overshoots, queries whose candidates cannot be
-// told apart, a base that is not finite.
+// scan and to the sgemm path, including its second tries: a warm start that
+// overshoots (searched again cold), queries whose candidates cannot be told
+// apart and a base that is not finite (both left to sgemm).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -98,7 +98,7 @@ TEST(Filter, SameResultsOnOneTwoAndThreeThreads) {
 
 // The first sampled block holds 1,024 rows far above the rest, fewer than
 // k: the warm-start floor lands among them, too few rows reach it, and every
-// query is searched again with sgemm. Still exact.
+// query is searched again from a cold floor. Still exact.
 TEST(Filter, WarmStartThatOvershootsIsSearchedAgain) {
   SKIP_WITHOUT_FILTER();
   constexpr int n = 256, m = 70000, dim = 8, k = 2000;
