@@ -127,9 +127,9 @@ inline void dpbusd(__m512i& c, __m512i a, __m512i b) {  // a unsigned, b signed
   asm("vpdpbusd %[b], %[a], %[c]" : [c] "+v"(c) : [a] "v"(a), [b] "v"(b));
 }
 
-// 4 queries x 64 rows (4 panels): 16 accumulators of exact int32 products;
-// then per query and panel, to float (minus the query's offset) times the
-// row's scale, handed to `store(q, p, values)`.
+// 4 queries x 64 rows (4 panels): 16 accumulators of exact int32 products
+// (each query's offset taken off by starting there); then per query and
+// panel, to float times the rows' scales, handed to `store(q, p, values)`.
 template <typename Store>
 __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
 inline void kernel_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
@@ -137,10 +137,13 @@ inline void kernel_4x64(const QuantizedQueries& qs, std::int64_t q0, const Quant
   const std::int64_t groups = qs.groups;
   const std::uint32_t* words = qs.words.data() + q0 * groups;
   const std::uint8_t* panels = base.packed.get() + (r0 / kPanelRows) * groups * 64;
-  __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
-  __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-  __m512i c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+  // Starting at -offset leaves the exact products of qi and xi (one
+  // subtraction per query instead of one per result).
+  const std::int32_t* offset = qs.offset.data() + q0;
+  __m512i c00 = _mm512_set1_epi32(-offset[0]), c01 = c00, c02 = c00, c03 = c00;
+  __m512i c10 = _mm512_set1_epi32(-offset[1]), c11 = c10, c12 = c10, c13 = c10;
+  __m512i c20 = _mm512_set1_epi32(-offset[2]), c21 = c20, c22 = c20, c23 = c20;
+  __m512i c30 = _mm512_set1_epi32(-offset[3]), c31 = c30, c32 = c30, c33 = c30;
   const std::int64_t panel_bytes = groups * 64;
   for (std::int64_t g = 0; g < groups; ++g) {
     const __m512i b0 = _mm512_load_si512(panels + g * 64);
@@ -172,12 +175,10 @@ inline void kernel_4x64(const QuantizedQueries& qs, std::int64_t q0, const Quant
                              {c20, c21, c22, c23}, {c30, c31, c32, c33}};
 #pragma GCC unroll 4
   for (int q = 0; q < 4; ++q) {
-    const __m512i offset = _mm512_set1_epi32(qs.offset[static_cast<std::size_t>(q0 + q)]);
 #pragma GCC unroll 4
     for (int p = 0; p < 4; ++p) {
-      const __m512i exact = _mm512_sub_epi32(acc[q][p], offset);
       // maskz: GCC 12 warns that the plain conversion's undefined source is uninitialised.
-      store(q, p, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, exact),
+      store(q, p, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, acc[q][p]),
                                 _mm512_loadu_ps(base.scale.data() + r0 + p * 16)));
     }
   }
