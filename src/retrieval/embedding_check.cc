@@ -8,6 +8,7 @@
 
 #include "invr/error.h"
 #include "invr/retrieval.h"
+#include "lanes.h"
 
 namespace invr {
 namespace {
@@ -66,12 +67,7 @@ std::int64_t first_suspect_avx512(MatrixView rows, std::int64_t from, float limi
       const __m512 v = _mm512_maskz_loadu_ps(mask, row + c);
       sum = _mm512_fmadd_ps(v, v, sum);
     }
-    // maskz_ forms: GCC 12 warns about the plain ones' undefined operand.
-    sum = _mm512_add_ps(sum, _mm512_maskz_shuffle_f32x4(0xffff, sum, sum, 0x4e));
-    sum = _mm512_add_ps(sum, _mm512_maskz_shuffle_f32x4(0xffff, sum, sum, 0xb1));
-    sum = _mm512_add_ps(sum, _mm512_maskz_permute_ps(0xffff, sum, 0x4e));
-    sum = _mm512_add_ps(sum, _mm512_maskz_permute_ps(0xffff, sum, 0xb1));
-    if (!(_mm512_cvtss_f32(sum) < limit)) return r;
+    if (!(retrieval::lanes_sum(sum) < limit)) return r;
   }
   return rows.rows;
 }

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 
 #include "common/parallel.h"
+#include "lanes.h"
 
 namespace invr::retrieval {
 namespace {
@@ -56,26 +57,9 @@ void row_norms(const float* x, const std::int8_t* xi, std::int64_t dim, float sc
   residual = std::sqrt(r2);
 }
 
-// Horizontal max and sum by shuffles, and maskz_ forms with a full mask
-// below: GCC 12's _mm512_reduce_* and plain forms pass an
+// maskz_ forms with a full mask below: GCC 12's plain forms pass an
 // _mm512_undefined_* operand and warn that it is uninitialised (a false
 // positive that -Werror builds stop on).
-__attribute__((target("avx512f"), always_inline))
-inline float lanes_max(__m512 v) {
-  v = _mm512_maskz_max_ps(0xffff, v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, 0x4e));
-  v = _mm512_maskz_max_ps(0xffff, v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, 0xb1));
-  v = _mm512_maskz_max_ps(0xffff, v, _mm512_maskz_permute_ps(0xffff, v, 0x4e));
-  v = _mm512_maskz_max_ps(0xffff, v, _mm512_maskz_permute_ps(0xffff, v, 0xb1));
-  return _mm512_cvtss_f32(v);
-}
-__attribute__((target("avx512f"), always_inline))
-inline float lanes_sum(__m512 v) {
-  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, 0x4e));
-  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, 0xb1));
-  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(0xffff, v, 0x4e));
-  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(0xffff, v, 0xb1));
-  return _mm512_cvtss_f32(v);
-}
 
 // One base row, vectorised (the base is the bulk of the quantising): the
 // bytes xi + 128 into `bytes` (dims past `dim` keep what is there), the
