@@ -166,6 +166,36 @@ void exact_search(MatrixView queries, MatrixView base, int k, float* scores, Row
 // SearchParams::int8_filter).
 bool exact_int8_filter_supported();
 
+namespace retrieval {
+struct PreparedBase;
+}
+
+// Exact search over a base searched many times (an item catalogue a server
+// queries per request): the int8 filter's quantised copy of the base is made
+// once, here, so that every search takes the filter, a single query
+// included (exact_search quantises per call, so only from 256 queries).
+// Same results as exact_search. Borrows `base`, which must outlive this
+// and not change. search() is const and thread-safe. Memory: dim + 12
+// bytes per base row, on CPUs that run the filter; nothing otherwise.
+class ExactSearcher {
+ public:
+  // threads: for quantising (0 = all cores).
+  explicit ExactSearcher(MatrixView base, int threads = 0);
+  ~ExactSearcher();
+  ExactSearcher(ExactSearcher&&) noexcept;
+  ExactSearcher& operator=(ExactSearcher&&) noexcept;
+
+  void search(MatrixView queries, int k, float* scores, RowId* ids,
+              const SearchParams& params = {}) const;
+  // Whether the quantised copy was made (the CPU runs the filter and the
+  // base is finite, at most 1,024 columns and at least 1,024 rows).
+  bool prepared() const { return prepared_ != nullptr; }
+
+ private:
+  MatrixView base_;
+  std::unique_ptr<retrieval::PreparedBase> prepared_;
+};
+
 // Recall of approximate results against exact ones: for each query (k ids
 // per query in both, search()'s layout), the share of its true top k found
 // among its k results, averaged over queries; kNoRow never counts as found.

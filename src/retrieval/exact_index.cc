@@ -2,6 +2,9 @@
 // Payload on disk: rows x dim float32, row-major.
 #include <fmt/format.h>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "index_file.h"
@@ -23,13 +26,14 @@ class ExactIndex final : public VectorIndex {
   void add(std::int64_t n, const float* rows) override {
     check_add_arguments(n, rows, "exact");
     check_embeddings(MatrixView{rows, n, dim_}, "rows added to index 'exact'", size());
+    const std::lock_guard lock(mutex_);
     rows_.insert(rows_.end(), rows, rows + n * dim_);
+    searcher_.reset();  // the rows may have moved
   }
 
   void search(std::int64_t n, const float* queries, int k, float* scores, RowId* ids,
               const SearchParams& params) const override {
-    exact_search(MatrixView{queries, n, dim_}, MatrixView{rows_.data(), size(), dim_}, k, scores,
-                 ids, params);
+    searcher(params.threads).search(MatrixView{queries, n, dim_}, k, scores, ids, params);
   }
 
   void save(const std::filesystem::path& path) const override {
@@ -46,8 +50,19 @@ class ExactIndex final : public VectorIndex {
   std::vector<float>& rows() { return rows_; }
 
  private:
+  // Prepared at the first search after an add (quantising per add would
+  // cost O(rows) each time an index is filled in chunks).
+  const ExactSearcher& searcher(int threads) const {
+    const std::lock_guard lock(mutex_);
+    if (!searcher_)
+      searcher_ = std::make_unique<ExactSearcher>(MatrixView{rows_.data(), size(), dim_}, threads);
+    return *searcher_;
+  }
+
   int dim_;
   std::vector<float> rows_;  // size() x dim_, row-major
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<ExactSearcher> searcher_;
 };
 
 }  // namespace

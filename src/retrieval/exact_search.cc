@@ -303,6 +303,30 @@ void search(MatrixView queries, MatrixView base, int k, float* scores, RowId* id
 
 bool exact_int8_filter_supported() { return retrieval::int8_kernel_supported(); }
 
+ExactSearcher::ExactSearcher(MatrixView base, int threads)
+    : base_(base), prepared_(retrieval::prepare_base(base, resolve_threads(threads))) {}
+ExactSearcher::~ExactSearcher() = default;
+ExactSearcher::ExactSearcher(ExactSearcher&&) noexcept = default;
+ExactSearcher& ExactSearcher::operator=(ExactSearcher&&) noexcept = default;
+
+void ExactSearcher::search(MatrixView queries, int k, float* scores, RowId* ids,
+                           const SearchParams& params) const {
+  if (!prepared_ || !retrieval::use_prepared(*prepared_, k, params) || queries.rows == 0) {
+    exact_search(queries, base_, k, scores, ids, params);
+    return;
+  }
+  retrieval::check_search_arguments(queries.rows, queries.data, k, scores, ids, "ExactSearcher");
+  if (queries.cols != base_.cols)
+    throw UsageError(fmt::format("ExactSearcher: queries have {} columns and base has {}; both "
+                                 "must be the same",
+                                 queries.cols, base_.cols));
+  check_embeddings(queries, "queries");
+  std::vector<std::int64_t> failed;
+  retrieval::filtered_search(queries, base_, *prepared_, k, scores, ids,
+                             resolve_threads(params.threads), failed);
+  if (!failed.empty()) redo(queries, base_, k, scores, ids, params, failed);
+}
+
 void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                   const SearchParams& params) {
   retrieval::check_search_arguments(queries.rows, queries.data, k, scores, ids, "exact_search");

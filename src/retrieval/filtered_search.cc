@@ -190,12 +190,10 @@ void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries
   }
 }
 
-struct BlockBounds {
-  std::vector<float> norm_max, residual_max;  // per base block
-};
+using BlockBounds = PreparedBase;
 
-BlockBounds block_bounds(const QuantizedBase& base) {
-  BlockBounds out;
+// Per base block, the largest |x| and residual.
+void block_bounds(const QuantizedBase& base, PreparedBase& out) {
   for (std::int64_t b0 = 0; b0 < base.rows; b0 += kBaseBlock) {
     const auto begin = static_cast<std::size_t>(b0);
     const auto end = static_cast<std::size_t>(std::min(base.rows, b0 + kBaseBlock));
@@ -203,7 +201,6 @@ BlockBounds block_bounds(const QuantizedBase& base) {
     out.residual_max.push_back(
         *std::max_element(base.residual.begin() + begin, base.residual.begin() + end));
   }
-  return out;
 }
 
 // Base blocks in scan order, strided (0, 8, 16, ..., then 1, 9, ...): an
@@ -349,12 +346,32 @@ bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t 
          dim <= kMaxDim && base_rows >= kBaseBlock && base_rows >= 8 * static_cast<std::int64_t>(k);
 }
 
+std::unique_ptr<PreparedBase> prepare_base(MatrixView base, int threads) {
+  if (!int8_kernel_supported() || base.cols > kMaxDim || base.rows < kBaseBlock) return nullptr;
+  auto prepared = std::make_unique<PreparedBase>();
+  if (!quantize_base(base, threads, prepared->quantized)) return nullptr;
+  block_bounds(prepared->quantized, *prepared);
+  prepared->order = scan_order(base.rows);
+  return prepared;
+}
+
+bool use_prepared(const PreparedBase& prepared, int k, const SearchParams& params) {
+  return params.int8_filter && prepared.quantized.rows >= 8 * static_cast<std::int64_t>(k);
+}
+
 bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                      int threads, std::vector<std::int64_t>& failed) {
-  QuantizedBase qbase;
-  if (!quantize_base(base, threads, qbase)) return false;
-  const BlockBounds bounds = block_bounds(qbase);
-  const std::vector<std::int64_t> order = scan_order(base.rows);
+  const auto prepared = prepare_base(base, threads);
+  if (!prepared) return false;
+  filtered_search(queries, base, *prepared, k, scores, ids, threads, failed);
+  return true;
+}
+
+void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& prepared, int k,
+                     float* scores, RowId* ids, int threads, std::vector<std::int64_t>& failed) {
+  const QuantizedBase& qbase = prepared.quantized;
+  const BlockBounds& bounds = prepared;
+  const std::vector<std::int64_t>& order = prepared.order;
   const Limits limits{k, std::max(8 * k, 16384)};
   const std::int64_t n = queries.rows;
   // Small enough blocks that every worker gets several.
@@ -383,7 +400,7 @@ bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, 
   // the quantised base already built (cheaper than sgemm over the floats).
   std::vector<std::int64_t> again;
   for (const auto& m : missed) again.insert(again.end(), m.begin(), m.end());
-  if (again.empty()) return true;
+  if (again.empty()) return;
   const std::int64_t count = static_cast<std::int64_t>(again.size());
   const std::int64_t dim = queries.cols;
   std::vector<float> rows(static_cast<std::size_t>(count * dim));
@@ -407,7 +424,6 @@ bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, 
     std::copy_n(again_ids.begin() + i * k, k, ids + q * k);
   }
   std::sort(failed.begin(), failed.end());
-  return true;
 }
 
 }  // namespace invr::retrieval

@@ -7,11 +7,29 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "int8_kernel.h"
 #include "invr/retrieval.h"
 
 namespace invr::retrieval {
+
+// A base quantised once for many searches (ExactSearcher), with what the
+// scan derives from it.
+struct PreparedBase {
+  QuantizedBase quantized;
+  std::vector<float> norm_max, residual_max;  // per base block
+  std::vector<std::int64_t> order;            // blocks in scan order
+};
+
+// Null when the filter cannot run on this base (the CPU lacks the kernel,
+// rows are too wide or too few, a value is not finite).
+std::unique_ptr<PreparedBase> prepare_base(MatrixView base, int threads);
+
+// Whether a prepared base takes this call: the caller did not turn the
+// filter off and k is small enough against the rows for a band to pay.
+bool use_prepared(const PreparedBase& prepared, int k, const SearchParams& params);
 
 // Whether exact_search takes the filter for this call: the CPU has the
 // kernel's instructions, the caller did not turn it off, and there are
@@ -26,5 +44,9 @@ bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t 
 // `failed` and left for the caller to search without the filter.
 bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                      int threads, std::vector<std::int64_t>& failed);
+
+// The same over a base prepared earlier (any number of queries).
+void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& prepared, int k,
+                     float* scores, RowId* ids, int threads, std::vector<std::int64_t>& failed);
 
 }  // namespace invr::retrieval

@@ -61,6 +61,9 @@ struct SlateAssembler::Impl {
   SlateCatalog catalog;
   SlateParams params;
   std::unique_ptr<VectorIndex> index;  // nullptr = exact search over catalog.embeddings
+  // The exact search, prepared once so that a single request takes the int8
+  // filter (invr/retrieval.h); only without an index.
+  std::unique_ptr<ExactSearcher> exact;
   std::unique_ptr<Ranker> ranker;
   std::unique_ptr<PopularItems> popular;
   std::vector<std::uint8_t> long_tail;  // per item, xquad's categories (long_tail_items)
@@ -79,6 +82,9 @@ struct SlateAssembler::Impl {
       if (std::isfinite(p) && p > 0) counts[i] = static_cast<std::uint64_t>(std::llround(p));
     }
     long_tail = long_tail_items(counts);
+    if (!index)
+      exact = std::make_unique<ExactSearcher>(
+          MatrixView{catalog.embeddings.data.data(), items(), dim()}, static_cast<int>(params.threads));
   }
 
   int dim() const { return static_cast<int>(catalog.embeddings.cols); }
@@ -89,12 +95,10 @@ struct SlateAssembler::Impl {
     search_params.threads = static_cast<int>(params.threads);
     search_params.ef_search = static_cast<int>(params.ef_search);
     search_params.nprobe = static_cast<int>(params.nprobe);
-    if (index) {
+    if (index)
       index->search(n, queries, k, scores, ids, search_params);
-    } else {
-      const MatrixView base{catalog.embeddings.data.data(), items(), dim()};
-      exact_search(MatrixView{queries, n, dim()}, base, k, scores, ids, search_params);
-    }
+    else
+      exact->search(MatrixView{queries, n, dim()}, k, scores, ids, search_params);
   }
 
   bool available(Index item, double now) const {

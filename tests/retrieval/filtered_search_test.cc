@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <thread>
 #include <tuple>
 
 #include "invr/retrieval.h"
@@ -163,6 +164,77 @@ TEST(Filter, NonFiniteBaseFallsBackToSgemm) {
   EXPECT_EQ(got.ids, sgemm.ids);
   EXPECT_EQ(got.scores, sgemm.scores);
   for (const RowId id : got.ids) EXPECT_NE(id, 100);
+}
+
+}  // namespace
+}  // namespace invr
+
+namespace invr {
+namespace {
+
+test::TopK run_searcher(const ExactSearcher& searcher, const std::vector<float>& queries, int dim,
+                        int k) {
+  const auto n = static_cast<std::int64_t>(queries.size()) / dim;
+  test::TopK out;
+  out.scores.assign(static_cast<std::size_t>(n * k), 12345.0f);
+  out.ids.assign(static_cast<std::size_t>(n * k), 777);
+  searcher.search(MatrixView{queries.data(), n, dim}, k, out.scores.data(), out.ids.data());
+  return out;
+}
+
+// A prepared base takes the filter for any number of queries, one
+// included, and answers as the naive scan does.
+TEST(ExactSearcher, MatchesNaiveForOneQueryAndMany) {
+  constexpr int m = 20000, dim = 16, k = 200;
+  const auto base = test::integer_matrix(m, dim, 3, 81);
+  const ExactSearcher searcher(MatrixView{base.data(), m, dim}, 2);
+  EXPECT_EQ(searcher.prepared(), exact_int8_filter_supported());
+  for (int n : {1, 3, 300}) {
+    const auto queries = test::integer_matrix(n, dim, 3, 82 + static_cast<unsigned>(n));
+    const auto want = test::naive_topk(queries, base, dim, k);
+    const auto got = run_searcher(searcher, queries, dim, k);
+    EXPECT_EQ(got.ids, want.ids) << n;
+    EXPECT_EQ(got.scores, want.scores) << n;
+  }
+}
+
+// Small, non-finite or too-wide bases are not prepared; searches still
+// answer as exact_search does.
+TEST(ExactSearcher, UnpreparedBasesFallBackToExactSearch) {
+  constexpr int dim = 8, k = 5;
+  const auto queries = test::integer_matrix(4, dim, 3, 91);
+  auto small = test::integer_matrix(500, dim, 3, 92);
+  auto with_nan = test::integer_matrix(5000, dim, 3, 93);
+  with_nan[17 * dim] = std::numeric_limits<float>::quiet_NaN();
+  for (const auto* base : {&small, &with_nan}) {
+    const auto rows = static_cast<std::int64_t>(base->size()) / dim;
+    const ExactSearcher searcher(MatrixView{base->data(), rows, dim}, 1);
+    EXPECT_FALSE(searcher.prepared());
+    const auto want = run_exact(queries, *base, dim, k, SearchParams{});
+    const auto got = run_searcher(searcher, queries, dim, k);
+    EXPECT_EQ(got.ids, want.ids);
+    EXPECT_EQ(got.scores, want.scores);
+  }
+}
+
+// search() is const and shared by a server's request threads.
+TEST(ExactSearcher, ConcurrentSearchesAgree) {
+  constexpr int m = 8000, dim = 12, k = 20;
+  const auto base = test::gaussian_matrix(m, dim, 101);
+  const ExactSearcher searcher(MatrixView{base.data(), m, dim}, 2);
+  const auto queries = test::gaussian_matrix(1, dim, 102);
+  const auto want = run_searcher(searcher, queries, dim, k);
+  std::vector<test::TopK> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) got[static_cast<std::size_t>(t)] = run_searcher(searcher, queries, dim, k);
+    });
+  for (auto& thread : threads) thread.join();
+  for (const auto& g : got) {
+    EXPECT_EQ(g.ids, want.ids);
+    EXPECT_EQ(g.scores, want.scores);
+  }
 }
 
 }  // namespace
