@@ -20,8 +20,10 @@
 #      during one BENCH_MODEL_SWAP_SECONDS (60) paced run (issue 16's bar).
 # BENCH_ONLY=insert runs step 6 alone (after the setup and a warm-up);
 # BENCH_ONLY=model-swap step 8 alone; BENCH_ONLY=paced the paced rounds of
-# step 4 alone (issue 21's 1M x 1M serving bar:
-#   BENCH_USERS=1000000 BENCH_ITEMS=1000000 BENCH_RETRIEVAL=hnsw32 BENCH_EF_SEARCH=400 BENCH_ONLY=paced).
+# step 4 alone, over all users and over the users with candidates (issue 21's
+# 1M x 1M serving bar:
+#   BENCH_USERS=1000000 BENCH_ITEMS=1000000 BENCH_ONLY=paced BENCH_PACED_DELAY_MS=5,
+# exact retrieval; BENCH_RETRIEVAL=hnsw32 BENCH_EF_SEARCH=400 for HNSW).
 # BENCH_SETUP_ONLY=1 stops after step 3 (scripts/bench_slowloris.sh serves the
 # same world).
 set -euo pipefail
@@ -43,6 +45,7 @@ RATE=${BENCH_RATE:-1000}                # paced runs; 0 = skip them
 INSERT_RATE=${BENCH_INSERT_RATE:-2000}  # paced /v1/insert runs; 0 = skip them
 ONLY=${BENCH_ONLY:-}                    # "insert": only the /v1/insert runs
 PACED_ROUNDS=${BENCH_PACED_ROUNDS:-3}   # alternating control / invr-user-rank rounds
+PACED_DELAY=${BENCH_PACED_DELAY_MS:-0}  # BENCH_ONLY=paced: this delay per connection instead of calibrating
 HTTP_THREADS=${BENCH_HTTP_THREADS:-16}
 RETRIEVAL=${BENCH_RETRIEVAL:-exact}
 EF_SEARCH=${BENCH_EF_SEARCH:-0}         # [slate] ef_search for an HNSW retrieval; 0 = the index's default
@@ -297,11 +300,18 @@ fi
 if [[ "$ONLY" == paced ]]; then
   [[ -s "$DIR/invr_users.txt" ]] || { BENCH_PROBE_OUT="$DIR/probe.txt" run_wrk probe invr-user-rank 10 0;
     unset 'rows[-1]'; sort -u "$DIR/probe.txt" >"$DIR/invr_users.txt"; }
-  calibrate_delay
+  if (( PACED_DELAY > 0 )); then
+    delay=$PACED_DELAY
+    log "pacing: a fixed $delay ms per connection (BENCH_PACED_DELAY_MS)"
+  else
+    calibrate_delay
+  fi
   for round in $(seq 1 "$PACED_ROUNDS"); do
     for arm in control invr-user-rank; do
-      log "paced ~$RATE req/s ($delay ms per connection), round $round: $arm"
+      log "paced ($delay ms per connection), round $round: $arm"
       run_wrk "paced, all users" "$arm" "$SECONDS_PER_RUN" "$delay"
+      # The users with InvR candidates, who all need retrieval.
+      run_wrk "paced, users with candidates" "$arm" "$SECONDS_PER_RUN" "$delay" "$DIR/invr_users.txt"
     done
   done
   recall=$(curl -s "$URL/metrics" | grep '^invr_retrieval_recall' | tr '\n' ' ')
