@@ -190,7 +190,7 @@ void products_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedB
 // lanes wide (a compress straight to memory is microcoded and slow on AMD).
 struct StoreAbove {
   __m512 limit[4], scale[4], norm_weight[4], residual_weight[4];
-  __mmask16 valid[4];
+  __mmask16 valid[16];  // per panel of the call
   const QuantizedBase* base;
   std::int64_t q0, r0, stride;
   float* hi;
@@ -233,6 +233,64 @@ void above_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase
     store.valid[p] = left >= 16 ? 0xffff : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
   }
   kernel_4x64(qs, q0, base, r0, store);
+}
+
+// One query x 256 rows (16 panels): a server's single request. The 4 x 64
+// kernel would spend three quarters of its products on padding queries.
+template <typename Store>
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
+inline void kernel_1x256(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
+                         std::int64_t r0, Store&& store) {
+  const std::int64_t groups = qs.groups;
+  const std::uint32_t* words = qs.words.data() + q0 * groups;
+  const std::uint8_t* panels = base.packed.get() + (r0 / kPanelRows) * groups * 64;
+  const std::int64_t pb = groups * 64;  // bytes per panel
+  // Named accumulators, as in kernel_4x64, starting at -offset.
+  __m512i c0 = _mm512_set1_epi32(-qs.offset[static_cast<std::size_t>(q0)]), c1 = c0, c2 = c0,
+          c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0,
+          c12 = c0, c13 = c0, c14 = c0, c15 = c0;
+  for (std::int64_t g = 0; g < groups; ++g) {
+    const __m512i w = _mm512_set1_epi32(static_cast<int>(words[g]));
+    const std::uint8_t* at = panels + g * 64;
+    dpbusd(c0, _mm512_load_si512(at), w);
+    dpbusd(c1, _mm512_load_si512(at + pb), w);
+    dpbusd(c2, _mm512_load_si512(at + 2 * pb), w);
+    dpbusd(c3, _mm512_load_si512(at + 3 * pb), w);
+    dpbusd(c4, _mm512_load_si512(at + 4 * pb), w);
+    dpbusd(c5, _mm512_load_si512(at + 5 * pb), w);
+    dpbusd(c6, _mm512_load_si512(at + 6 * pb), w);
+    dpbusd(c7, _mm512_load_si512(at + 7 * pb), w);
+    dpbusd(c8, _mm512_load_si512(at + 8 * pb), w);
+    dpbusd(c9, _mm512_load_si512(at + 9 * pb), w);
+    dpbusd(c10, _mm512_load_si512(at + 10 * pb), w);
+    dpbusd(c11, _mm512_load_si512(at + 11 * pb), w);
+    dpbusd(c12, _mm512_load_si512(at + 12 * pb), w);
+    dpbusd(c13, _mm512_load_si512(at + 13 * pb), w);
+    dpbusd(c14, _mm512_load_si512(at + 14 * pb), w);
+    dpbusd(c15, _mm512_load_si512(at + 15 * pb), w);
+  }
+  const __m512i acc[16] = {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15};
+#pragma GCC unroll 16
+  for (int p = 0; p < 16; ++p)
+    store(0, p, _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(0xffff, acc[p]),
+                              _mm512_loadu_ps(base.scale.data() + r0 + p * 16)));
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+void above_1x256(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
+                 std::int64_t r0, std::int64_t end, const float* threshold, float* hi, float* lo,
+                 std::uint32_t* ids, std::int64_t stride, int* counts) {
+  StoreAbove store{{}, {}, {}, {}, {}, &base, q0, r0, stride, hi, lo, ids, counts};
+  const auto at = static_cast<std::size_t>(q0);
+  store.limit[0] = _mm512_set1_ps(threshold[at]);
+  store.scale[0] = _mm512_set1_ps(qs.scale[at]);
+  store.norm_weight[0] = _mm512_set1_ps(qs.norm_weight[at]);
+  store.residual_weight[0] = _mm512_set1_ps(qs.residual_weight[at]);
+  for (int p = 0; p < 16; ++p) {
+    const std::int64_t left = end - (r0 + p * 16);
+    store.valid[p] = left >= 16 ? 0xffff : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+  }
+  kernel_1x256(qs, q0, base, r0, store);
 }
 
 }  // namespace
@@ -279,7 +337,7 @@ bool int8_kernel_supported() {
 
 bool quantize_base(MatrixView base, int threads, QuantizedBase& out) {
   const std::int64_t dim = base.cols;
-  const std::int64_t padded = round_up(std::max<std::int64_t>(base.rows, 1), kKernelRows);
+  const std::int64_t padded = round_up(std::max<std::int64_t>(base.rows, 1), kSingleRows);
   out.rows = base.rows;
   out.groups = (dim + 3) / 4;
   const auto bytes = static_cast<std::size_t>(padded * out.groups * 4);
@@ -370,6 +428,12 @@ void approximate_above(const QuantizedQueries& qs, const QuantizedBase& base,
                        float* hi, float* lo, std::uint32_t* ids, std::int64_t stride,
                        int* counts) {
   const std::int64_t padded_queries = round_up(std::max<std::int64_t>(qs.rows, 1), kKernelQueries);
+  if (qs.rows == 1) {  // one query: the single-query kernel, 256 rows a call
+    const std::int64_t end = first_row + round_up(rows, kSingleRows);
+    for (std::int64_t r = first_row; r < end; r += kSingleRows)
+      above_1x256(qs, 0, base, r, first_row + rows, threshold, hi, lo, ids, stride, counts);
+    return;
+  }
   const std::int64_t end = first_row + round_up(rows, kKernelRows);
   for (std::int64_t r = first_row; r < end; r += kKernelRows)  // as approximate_products
     for (std::int64_t q = 0; q < padded_queries; q += kKernelQueries)

@@ -25,6 +25,8 @@ constexpr std::int64_t kPanelRows = 16;
 constexpr std::int64_t kKernelRows = 64;
 // Queries per kernel call.
 constexpr std::int64_t kKernelQueries = 4;
+// Rows per call of the single-query kernel; the base is padded to it.
+constexpr std::int64_t kSingleRows = 256;
 
 // Page-aligned bytes from an anonymous mapping populated up front: one
 // call instead of a page fault per 4 KiB, which cost about 1 us each on
@@ -45,7 +47,7 @@ class PackedBytes {
 
 // The base, quantised and packed: panel p, group g (dims 4g..4g+3) is 64
 // bytes, row p*16 + lane at bytes 4*lane..4*lane+3, each xi + 128. Rows are
-// padded with zero rows to a multiple of kKernelRows and dims to a multiple
+// padded with zero rows to a multiple of kSingleRows and dims to a multiple
 // of 4.
 struct QuantizedBase {
   std::int64_t rows = 0;
