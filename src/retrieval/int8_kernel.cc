@@ -111,6 +111,19 @@ inline void dpbusd(__m512i& c, __m512i a, __m512i b) {  // a unsigned, b signed
   asm("vpdpbusd %[b], %[a], %[c]" : [c] "+v"(c) : [a] "v"(a), [b] "v"(b));
 }
 
+// What a kernel call reads: the query words from query q0 and the panels
+// from row r0.
+struct Operands {
+  std::int64_t groups;
+  const std::uint32_t* words;
+  const std::uint8_t* panels;
+};
+inline Operands operands(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
+                         std::int64_t r0) {
+  return {qs.groups, qs.words.data() + q0 * qs.groups,
+          base.packed.get() + (r0 / kPanelRows) * qs.groups * 64};
+}
+
 // 4 queries x 64 rows (4 panels): 16 accumulators of exact int32 products
 // (each query's offset taken off by starting there); then per query and
 // panel, to float times the rows' scales, handed to `store(q, p, values)`.
@@ -118,9 +131,7 @@ template <typename Store>
 __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
 inline void kernel_4x64(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
                         std::int64_t r0, Store&& store) {
-  const std::int64_t groups = qs.groups;
-  const std::uint32_t* words = qs.words.data() + q0 * groups;
-  const std::uint8_t* panels = base.packed.get() + (r0 / kPanelRows) * groups * 64;
+  const auto [groups, words, panels] = operands(qs, q0, base, r0);
   // Starting at -offset leaves the exact products of qi and xi (one
   // subtraction per query instead of one per result).
   const std::int32_t* offset = qs.offset.data() + q0;
@@ -241,9 +252,7 @@ template <typename Store>
 __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
 inline void kernel_1x256(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBase& base,
                          std::int64_t r0, Store&& store) {
-  const std::int64_t groups = qs.groups;
-  const std::uint32_t* words = qs.words.data() + q0 * groups;
-  const std::uint8_t* panels = base.packed.get() + (r0 / kPanelRows) * groups * 64;
+  const auto [groups, words, panels] = operands(qs, q0, base, r0);
   const std::int64_t pb = groups * 64;  // bytes per panel
   // Named accumulators, as in kernel_4x64, starting at -offset.
   __m512i c0 = _mm512_set1_epi32(-qs.offset[static_cast<std::size_t>(q0)]), c1 = c0, c2 = c0,
