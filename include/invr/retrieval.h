@@ -88,7 +88,8 @@ struct SearchParams {
   // and benchmarks; results do not depend on them (beyond float rounding).
   int query_block = 0;
   int base_block = 0;
-  // Exact: on CPUs with AVX-512 VNNI and for 256 queries or more, pick the
+  // Exact: on CPUs with AVX-512 VNNI, for 512 queries or more over a base of
+  // 65,536 rows or more (ExactSearcher: any), pick the
   // candidates with int8 products and a bound on their error, then score
   // only those exactly (docs/retrieval.md, "The int8 filter"). Results are
   // the exact top k either way; scores may differ in the last bit (the filter
@@ -173,7 +174,8 @@ struct PreparedBase;
 // Exact search over a base searched many times (an item catalogue a server
 // queries per request): the int8 filter's quantised copy of the base is made
 // once, here, so that every search takes the filter, a single query
-// included (exact_search quantises per call, so only from 256 queries).
+// included (exact_search quantises per call, so only from 512 queries and
+// 65,536 base rows).
 // Same results as exact_search. Borrows `base`, which must outlive this
 // and not change. search() is const and thread-safe. Memory: dim + 12
 // bytes per base row, on CPUs that run the filter; nothing otherwise.

@@ -32,9 +32,13 @@ constexpr float kPlusInf = std::numeric_limits<float>::infinity();
 // (256 KiB) stay in L2 between the kernel and the scan.
 constexpr std::int64_t kBaseBlock = 1024;
 constexpr std::int64_t kQueryBlock = 128;
-// Fewer queries than this and quantising the base costs more than it saves
-// (it reads the base once, as sgemm does per query block).
-constexpr std::int64_t kMinQueries = 256;
+// exact_search quantises the base per call, which pays only with enough
+// queries, and the warm start needs kWarmRows rows (8 sample blocks, at
+// most an eighth of the base); below either, the filter was measured no
+// faster than sgemm (bench_topk, docs/retrieval.md). ExactSearcher, which
+// quantises once, takes it for any number of queries.
+constexpr std::int64_t kMinQueries = 512;
+constexpr std::int64_t kWarmRows = 8 * 8 * 1024;
 // Wider rows than this are left to sgemm: the int32 products stay exact in
 // float only up to about 1,000 dims, and the bound then loosens.
 constexpr std::int64_t kMaxDim = 1024;
@@ -343,7 +347,7 @@ void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbas
 bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t dim, int k,
                      const SearchParams& params) {
   return params.int8_filter && int8_kernel_supported() && queries >= kMinQueries &&
-         dim <= kMaxDim && base_rows >= kBaseBlock && base_rows >= 8 * static_cast<std::int64_t>(k);
+         dim <= kMaxDim && base_rows >= kWarmRows && base_rows >= 8 * static_cast<std::int64_t>(k);
 }
 
 std::unique_ptr<PreparedBase> prepare_base(MatrixView base, int threads) {

@@ -1,6 +1,6 @@
-// Exact search's int8 filter (src/retrieval/filtered_search.h): for 256+
-// queries on AVX-512 VNNI CPUs it picks candidates with int8 products and an
-// error bound, then scores them exactly. These tests hold it to the naive
+// Exact search's int8 filter (src/retrieval/filtered_search.h): on AVX-512
+// VNNI CPUs it picks candidates with int8 products and an error bound, then
+// scores them exactly. These tests hold it to the naive
 // scan and to the sgemm path, including its second tries: a warm start that
 // overshoots (searched again cold), queries whose candidates cannot be told
 // apart and a base that is not finite (both left to sgemm).
@@ -26,12 +26,25 @@ using test::run_exact;
   GTEST_SKIP() << "this CPU lacks AVX-512 VNNI, so exact_search never takes the " \
                   "int8 filter (the sgemm path is tested in exact_search_test)"
 
+// filter = true: through ExactSearcher, which takes the filter for any
+// number of queries over 1,024+ rows (exact_search only from 512 queries
+// over 65,536 rows: ExactSearchTakesTheFilterAtItsThresholds); false: the
+// sgemm path.
 test::TopK run(const std::vector<float>& queries, const std::vector<float>& base, int dim, int k,
                bool filter, int threads = 2) {
   SearchParams params;
   params.threads = threads;
   params.int8_filter = filter;
-  return run_exact(queries, base, dim, k, params);
+  if (!filter) return run_exact(queries, base, dim, k, params);
+  const auto n = static_cast<std::int64_t>(queries.size()) / dim;
+  const ExactSearcher searcher(
+      MatrixView{base.data(), static_cast<std::int64_t>(base.size()) / dim, dim}, threads);
+  EXPECT_TRUE(searcher.prepared());
+  test::TopK out;
+  out.scores.assign(static_cast<std::size_t>(n * k), 12345.0f);
+  out.ids.assign(static_cast<std::size_t>(n * k), 777);
+  searcher.search(MatrixView{queries.data(), n, dim}, k, out.scores.data(), out.ids.data(), params);
+  return out;
 }
 
 // (queries, base rows, dim, k)
@@ -151,15 +164,31 @@ TEST(Filter, RowsOfVeryDifferentNorms) {
   EXPECT_EQ(got.ids, want.ids);
 }
 
+// exact_search itself takes the filter from 512 queries over 65,536 rows.
+TEST(Filter, ExactSearchTakesTheFilterAtItsThresholds) {
+  SKIP_WITHOUT_FILTER();
+  constexpr int n = 512, m = 66000, dim = 8, k = 20;
+  const auto queries = integer_matrix(n, dim, 3, 75);
+  const auto base = integer_matrix(m, dim, 3, 76);
+  const auto want = naive_topk(queries, base, dim, k);
+  SearchParams params;
+  params.threads = 2;
+  const auto got = run_exact(queries, base, dim, k, params);
+  EXPECT_EQ(got.ids, want.ids);
+  EXPECT_EQ(got.scores, want.scores);
+}
+
 // A NaN in the base: the filter declines the call and sgemm runs it, which
 // never keeps a NaN score.
 TEST(Filter, NonFiniteBaseFallsBackToSgemm) {
   SKIP_WITHOUT_FILTER();
-  constexpr int n = 256, m = 4096, dim = 8, k = 10;
+  constexpr int n = 512, m = 66000, dim = 8, k = 10;
   const auto queries = integer_matrix(n, dim, 3, 71);
   auto base = integer_matrix(m, dim, 3, 72);
   base[100 * dim + 3] = std::numeric_limits<float>::quiet_NaN();
-  const auto got = run(queries, base, dim, k, true);
+  SearchParams params;
+  params.threads = 2;
+  const auto got = run_exact(queries, base, dim, k, params);
   const auto sgemm = run(queries, base, dim, k, false);
   EXPECT_EQ(got.ids, sgemm.ids);
   EXPECT_EQ(got.scores, sgemm.scores);
