@@ -24,6 +24,7 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -98,14 +99,6 @@ Plan make_plan(std::int64_t n, std::int64_t m, int k, const SearchParams& params
   return plan;
 }
 
-// Sample rank whose score starts the threshold: the expected number of
-// sample rows among a shard's top k, plus three standard deviations and 2.
-int warm_rank(int k, std::int64_t sample_rows, std::int64_t shard_rows) {
-  const double expected = static_cast<double>(k) * static_cast<double>(sample_rows) /
-                          static_cast<double>(shard_rows);
-  return static_cast<int>(std::ceil(expected + 3.0 * std::sqrt(expected) + 2.0));
-}
-
 struct Job {
   MatrixView queries;
   MatrixView base;
@@ -170,7 +163,7 @@ void run_unit(const Job& job, std::int64_t unit, Scratch& scratch) {
 
   topk.reset(static_cast<int>(rows_q), job.k, b_end - b_begin);
   // The last shard may be too short for its sample to help.
-  const int rank = plan.sample_rows > 0 ? warm_rank(job.k, plan.sample_rows, b_end - b_begin) : 0;
+  const int rank = plan.sample_rows > 0 ? retrieval::warm_rank(job.k, plan.sample_rows, b_end - b_begin) : 0;
   const bool warm = plan.sample_rows > 0 && b_end - b_begin >= 8 * plan.sample_rows &&
                     rank <= plan.sample_rows / 2;
   if (warm) warm_start(job, shard, q0, rows_q, rank, scratch);
@@ -299,6 +292,26 @@ void search(MatrixView queries, MatrixView base, int k, float* scores, RowId* id
   if (!failed.empty()) redo(queries, base, k, scores, ids, params, failed);
 }
 
+// exact_search's and ExactSearcher's argument checks (UsageError naming
+// `what`); false when there are no queries, so nothing to do.
+bool check_exact_arguments(MatrixView queries, MatrixView base, int k, const float* scores,
+                           const RowId* ids, std::string_view what) {
+  retrieval::check_search_arguments(queries.rows, queries.data, k, scores, ids, what);
+  if (queries.rows == 0) return false;
+  if (queries.cols != base.cols || queries.cols < 1)
+    throw UsageError(fmt::format("{}: queries have {} columns and base has {}; both must be the "
+                                 "same, at least 1",
+                                 what, queries.cols, base.cols));
+  if (base.rows < 0 || (base.rows > 0 && base.data == nullptr))
+    throw UsageError(fmt::format("{}: base has {} rows and {} data", what, base.rows,
+                                 base.data ? "non-null" : "null"));
+  if (base.rows >= (std::int64_t{1} << 32))  // TopkBlock packs ids into 32 bits
+    throw UsageError(fmt::format("{}: base has {} rows, more than 2^32 - 1", what, base.rows));
+  // The queries only: the base is searched again and again (docs/retrieval.md).
+  check_embeddings(queries, "queries");
+  return true;
+}
+
 }  // namespace
 
 bool exact_int8_filter_supported() { return retrieval::int8_kernel_supported(); }
@@ -315,12 +328,7 @@ void ExactSearcher::search(MatrixView queries, int k, float* scores, RowId* ids,
     exact_search(queries, base_, k, scores, ids, params);
     return;
   }
-  retrieval::check_search_arguments(queries.rows, queries.data, k, scores, ids, "ExactSearcher");
-  if (queries.cols != base_.cols)
-    throw UsageError(fmt::format("ExactSearcher: queries have {} columns and base has {}; both "
-                                 "must be the same",
-                                 queries.cols, base_.cols));
-  check_embeddings(queries, "queries");
+  if (!check_exact_arguments(queries, base_, k, scores, ids, "ExactSearcher")) return;
   std::vector<std::int64_t> failed;
   retrieval::filtered_search(queries, base_, *prepared_, k, scores, ids,
                              resolve_threads(params.threads), failed);
@@ -329,20 +337,8 @@ void ExactSearcher::search(MatrixView queries, int k, float* scores, RowId* ids,
 
 void exact_search(MatrixView queries, MatrixView base, int k, float* scores, RowId* ids,
                   const SearchParams& params) {
-  retrieval::check_search_arguments(queries.rows, queries.data, k, scores, ids, "exact_search");
+  if (!check_exact_arguments(queries, base, k, scores, ids, "exact_search")) return;
   const std::int64_t n = queries.rows;
-  if (n == 0) return;
-  if (queries.cols != base.cols || queries.cols < 1)
-    throw UsageError(fmt::format("exact_search: queries have {} columns and base has {}; both "
-                                 "must be the same, at least 1",
-                                 queries.cols, base.cols));
-  if (base.rows < 0 || (base.rows > 0 && base.data == nullptr))
-    throw UsageError(fmt::format("exact_search: base has {} rows and {} data", base.rows,
-                                 base.data ? "non-null" : "null"));
-  if (base.rows >= (std::int64_t{1} << 32))  // TopkBlock packs ids into 32 bits
-    throw UsageError(fmt::format("exact_search: base has {} rows, more than 2^32 - 1", base.rows));
-  // The queries only: the base is searched again and again (docs/retrieval.md).
-  check_embeddings(queries, "queries");
   if (base.rows == 0) {
     std::fill(scores, scores + n * k, kMinusInf);
     std::fill(ids, ids + n * k, kNoRow);

@@ -74,14 +74,32 @@ struct Limits {
   int max_capacity;  // candidates per query before the query is given up
 };
 
-// Once 4k lower bounds are held, raises the floor to the k-th largest and
-// keeps only the k largest.
-void cut_lower(Band& band, int k) {
-  if (static_cast<int>(band.lower.size()) < 4 * k) return;
+// The k-th largest lower bound of the rows admitted (-inf with fewer).
+float kth_lower(Band& band, int k) {
+  if (static_cast<int>(band.lower.size()) < k) return kMinusInf;
   std::nth_element(band.lower.begin(), band.lower.begin() + (k - 1), band.lower.end(),
                    std::greater<>());
-  band.floor = std::max(band.floor, band.lower[static_cast<std::size_t>(k - 1)]);
+  return band.lower[static_cast<std::size_t>(k - 1)];
+}
+
+// Once 4k lower bounds are held, raises the floor to the k-th largest and
+// keeps only the k largest (kth_lower leaves them first).
+void cut_lower(Band& band, int k) {
+  if (static_cast<int>(band.lower.size()) < 4 * k) return;
+  band.floor = std::max(band.floor, kth_lower(band, k));
   band.lower.resize(static_cast<std::size_t>(k));
+}
+
+// Doubles the band's capacity, or gives the query up (overflow) when that
+// would pass max_capacity: the caller then searches it again with sgemm.
+bool grow(Band& band, const Limits& limits) {
+  if (band.capacity * 2 > limits.max_capacity) {
+    band.overflow = true;
+    band.count = 0;
+    return false;
+  }
+  band.reserve(band.capacity * 2);
+  return true;
 }
 
 // Drops the rows below the floor; grows the band when it stays over half full.
@@ -97,13 +115,7 @@ void compact(Band& band, const Limits& limits) {
     kept += hi >= floor;
   }
   band.count = kept;
-  if (kept <= band.capacity / 2) return;
-  if (band.capacity * 2 > limits.max_capacity) {
-    band.overflow = true;  // given up: the caller searches this query again
-    band.count = 0;
-    return;
-  }
-  band.reserve(band.capacity * 2);
+  if (kept > band.capacity / 2) grow(band, limits);
 }
 
 // The smallest a / sq a row must beat to be admitted: a / sq >= (floor -
@@ -139,14 +151,9 @@ void add_hits(Band& band, const float* hi, const float* lo, const std::uint32_t*
               const Limits& limits) {
   if (band.overflow || count == 0) return;
   if (band.count + count > band.capacity) compact(band, limits);
-  while (!band.overflow && band.count + count > band.capacity) {
-    if (band.capacity * 2 > limits.max_capacity) {
-      band.overflow = true;  // given up: the caller searches this query again
-      band.count = 0;
-      return;
-    }
-    band.reserve(band.capacity * 2);
-  }
+  if (band.overflow) return;
+  while (band.count + count > band.capacity)
+    if (!grow(band, limits)) return;
   std::copy_n(hi, count, band.hi.data() + band.count);
   std::copy_n(ids, count, band.ids.data() + band.count);
   band.count += count;
@@ -194,8 +201,6 @@ void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries
   }
 }
 
-using BlockBounds = PreparedBase;
-
 // Per base block, the largest |x| and residual.
 void block_bounds(const QuantizedBase& base, PreparedBase& out) {
   for (std::int64_t b0 = 0; b0 < base.rows; b0 += kBaseBlock) {
@@ -223,9 +228,9 @@ std::vector<std::int64_t> scan_order(std::int64_t rows) {
 // `warm` (the floors were set already), comes as a whole block of products
 // and starts the floors; the others come through the kernel's own
 // threshold test, so only rows that pass leave registers.
-void scan(const std::vector<std::int64_t>& order, std::size_t begin, std::size_t end, bool warm,
-          const QuantizedBase& qbase, const BlockBounds& bounds, const Limits& limits,
-          Scratch& scratch, std::int64_t n) {
+void scan(const PreparedBase& prepared, std::size_t begin, std::size_t end, bool warm,
+          const Limits& limits, Scratch& scratch, std::int64_t n) {
+  const QuantizedBase& qbase = prepared.quantized;
   constexpr std::int64_t kHitStride = kBaseBlock + kPanelRows;
   scratch.threshold.resize(static_cast<std::size_t>(n));
   scratch.hit_counts.resize(static_cast<std::size_t>(n));
@@ -233,7 +238,7 @@ void scan(const std::vector<std::int64_t>& order, std::size_t begin, std::size_t
   scratch.hit_lo.resize(scratch.hit_hi.size());
   scratch.hit_ids.resize(scratch.hit_hi.size());
   for (std::size_t i = begin; i < end; ++i) {
-    const std::int64_t block = order[i];
+    const std::int64_t block = prepared.order[i];
     const std::int64_t b0 = block * kBaseBlock;
     const std::int64_t rows = std::min(kBaseBlock, qbase.rows - b0);
     const auto at = static_cast<std::size_t>(block);
@@ -248,7 +253,7 @@ void scan(const std::vector<std::int64_t>& order, std::size_t begin, std::size_t
     }
     for (std::int64_t q = 0; q < n; ++q) {
       const Band& band = scratch.bands[static_cast<std::size_t>(q)];
-      const float error = scratch.qs.error(q, bounds.norm_max[at], bounds.residual_max[at]);
+      const float error = scratch.qs.error(q, prepared.norm_max[at], prepared.residual_max[at]);
       scratch.threshold[static_cast<std::size_t>(q)] =
           band.overflow ? kPlusInf : admission_threshold(band.floor, error, scratch.qs.scale[static_cast<std::size_t>(q)]);
     }
@@ -263,23 +268,6 @@ void scan(const std::vector<std::int64_t>& order, std::size_t begin, std::size_t
   }
 }
 
-// The k-th largest lower bound of the rows admitted (-inf with fewer).
-float kth_lower(Band& band, int k) {
-  if (static_cast<int>(band.lower.size()) < k) return kMinusInf;
-  std::nth_element(band.lower.begin(), band.lower.begin() + (k - 1), band.lower.end(),
-                   std::greater<>());
-  return band.lower[static_cast<std::size_t>(k - 1)];
-}
-
-// Rank, among a sample of `sample` rows out of `rows`, whose lower bound
-// starts the floor: the expected number of the sample's rows among the top
-// k, plus three standard deviations and 2 (as exact_search's warm start).
-int warm_rank(int k, std::int64_t sample, std::int64_t rows) {
-  const double expected = static_cast<double>(k) * static_cast<double>(sample) /
-                          static_cast<double>(rows);
-  return static_cast<int>(std::ceil(expected + 3.0 * std::sqrt(expected) + 2.0));
-}
-
 // One block of queries against the whole base.
 //
 // Warm start: a streaming floor starts low and admits about k ln(rows / k)
@@ -291,12 +279,13 @@ int warm_rank(int k, std::int64_t sample, std::int64_t rows) {
 //
 // Queries whose band overflowed go to `overflowed` (for sgemm), those whose
 // warm start was too high to `missed` (searched again with allow_warm off).
-void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbase,
-                  const BlockBounds& bounds, const std::vector<std::int64_t>& order,
+void search_block(MatrixView queries, MatrixView base, const PreparedBase& prepared,
                   const Limits& limits, bool allow_warm, Scratch& scratch, float* scores,
                   RowId* ids, std::vector<std::int64_t>& overflowed,
                   std::vector<std::int64_t>& missed) {
   constexpr std::size_t kSampleBlocks = 8;
+  const QuantizedBase& qbase = prepared.quantized;
+  const std::vector<std::int64_t>& order = prepared.order;
   quantize_queries(queries, scratch.qs);
   const std::int64_t n = queries.rows;
   const std::int64_t padded = (n + kKernelQueries - 1) / kKernelQueries * kKernelQueries;
@@ -312,7 +301,7 @@ void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbas
   if (warm) {
     const Limits sample_limits{rank, limits.max_capacity};
     for (std::int64_t q = 0; q < n; ++q) scratch.bands[static_cast<std::size_t>(q)].reset(4 * rank + 512);
-    scan(order, 0, kSampleBlocks, false, qbase, bounds, sample_limits, scratch, n);
+    scan(prepared, 0, kSampleBlocks, false, sample_limits, scratch, n);
     for (std::int64_t q = 0; q < n; ++q) {
       Band& band = scratch.bands[static_cast<std::size_t>(q)];
       if (!band.overflow) start[static_cast<std::size_t>(q)] = kth_lower(band, rank);
@@ -323,7 +312,7 @@ void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbas
     band.reset(4 * limits.k + 512);
     band.floor = start[static_cast<std::size_t>(q)];
   }
-  scan(order, 0, order.size(), warm, qbase, bounds, limits, scratch, n);
+  scan(prepared, 0, order.size(), warm, limits, scratch, n);
   for (std::int64_t q = 0; q < n; ++q) {
     Band& band = scratch.bands[static_cast<std::size_t>(q)];
     // The floor must be the k-th largest lower bound of rows kept, not only
@@ -343,6 +332,12 @@ void search_block(MatrixView queries, MatrixView base, const QuantizedBase& qbas
 }
 
 }  // namespace
+
+int warm_rank(int k, std::int64_t sample, std::int64_t rows) {
+  const double expected = static_cast<double>(k) * static_cast<double>(sample) /
+                          static_cast<double>(rows);
+  return static_cast<int>(std::ceil(expected + 3.0 * std::sqrt(expected) + 2.0));
+}
 
 bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t dim, int k,
                      const SearchParams& params) {
@@ -373,9 +368,6 @@ bool filtered_search(MatrixView queries, MatrixView base, int k, float* scores, 
 
 void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& prepared, int k,
                      float* scores, RowId* ids, int threads, std::vector<std::int64_t>& failed) {
-  const QuantizedBase& qbase = prepared.quantized;
-  const BlockBounds& bounds = prepared;
-  const std::vector<std::int64_t>& order = prepared.order;
   const Limits limits{k, std::max(8 * k, 16384)};
   const std::int64_t n = queries.rows;
   // Small enough blocks that every worker gets several.
@@ -392,9 +384,9 @@ void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& pr
                      const std::int64_t q0 = b * block;
                      const std::int64_t rows = std::min(block, n - q0);
                      const auto at = static_cast<std::size_t>(b);
-                     search_block(MatrixView{queries.row(q0), rows, queries.cols}, base, qbase,
-                                  bounds, order, limits, true, scratch, scores + q0 * k,
-                                  ids + q0 * k, overflowed[at], missed[at]);
+                     search_block(MatrixView{queries.row(q0), rows, queries.cols}, base,
+                                  prepared, limits, true, scratch, scores + q0 * k, ids + q0 * k,
+                                  overflowed[at], missed[at]);
                      for (auto& q : overflowed[at]) q += q0;
                      for (auto& q : missed[at]) q += q0;
                    }
@@ -414,8 +406,8 @@ void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& pr
   std::vector<RowId> again_ids(again_scores.size());
   std::vector<std::int64_t> again_overflowed, never;
   Scratch scratch;
-  search_block(MatrixView{rows.data(), count, dim}, base, qbase, bounds, order, limits, false,
-               scratch, again_scores.data(), again_ids.data(), again_overflowed, never);
+  search_block(MatrixView{rows.data(), count, dim}, base, prepared, limits, false, scratch,
+               again_scores.data(), again_ids.data(), again_overflowed, never);
   std::vector<bool> gave_up(static_cast<std::size_t>(count), false);
   for (const std::int64_t i : again_overflowed) {
     gave_up[static_cast<std::size_t>(i)] = true;

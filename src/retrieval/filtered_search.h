@@ -23,6 +23,12 @@ struct PreparedBase {
   std::vector<std::int64_t> order;            // blocks in scan order
 };
 
+// Rank, in a sample of `sample` rows out of `rows`, whose score starts a
+// warm-started floor: the expected number of the sample's rows among the
+// top k, plus three standard deviations and 2. Shared by the sgemm path's
+// warm start (exact_search.cc) and the filter's.
+int warm_rank(int k, std::int64_t sample, std::int64_t rows);
+
 // Null when the filter cannot run on this base (the CPU lacks the kernel,
 // rows are too wide or too few, a value is not finite).
 std::unique_ptr<PreparedBase> prepare_base(MatrixView base, int threads);
