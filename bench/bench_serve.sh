@@ -23,7 +23,8 @@
 # step 4 alone, over all users and over the users with candidates (issue 21's
 # 1M x 1M serving bar:
 #   BENCH_USERS=1000000 BENCH_ITEMS=1000000 BENCH_ONLY=paced BENCH_PACED_DELAY_MS=5,
-# exact retrieval; BENCH_RETRIEVAL=hnsw32 BENCH_EF_SEARCH=400 for HNSW).
+# exact retrieval; BENCH_RETRIEVAL=hnsw32 BENCH_EF_SEARCH=400 for HNSW;
+# BENCH_RETRIEVAL=ivf,int8 BENCH_NPROBE=200 for IVF with the int8 filter).
 # BENCH_SETUP_ONLY=1 stops after step 3 (scripts/bench_slowloris.sh serves the
 # same world).
 set -euo pipefail
@@ -49,6 +50,7 @@ PACED_DELAY=${BENCH_PACED_DELAY_MS:-0}  # BENCH_ONLY=paced: this delay per conne
 HTTP_THREADS=${BENCH_HTTP_THREADS:-16}
 RETRIEVAL=${BENCH_RETRIEVAL:-exact}
 EF_SEARCH=${BENCH_EF_SEARCH:-0}         # [slate] ef_search for an HNSW retrieval; 0 = the index's default
+NPROBE=${BENCH_NPROBE:-0}               # [slate] nprobe for an IVF retrieval; 0 = the index's default
 JOB_INTERVAL=${BENCH_JOB_INTERVAL:-10}  # embedded scheduler period during its swap run
 PORT=${BENCH_PORT:-18080}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/invr_bench_serve_${USERS}x${ITEMS}}
@@ -141,6 +143,7 @@ job_interval_seconds = $JOB_INTERVAL
 
 [slate]
 ef_search = $EF_SEARCH
+nprobe = $NPROBE
 
 [job]
 store = "$store"

@@ -62,6 +62,7 @@ struct Options {
   std::vector<int> ef_search = {128, 256, 512};
   int nlist = 1024;
   std::vector<int> nprobe = {16, 32, 64};
+  std::vector<std::string> indexes = {"hnsw", "ivf", "ivf-int8"};
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -344,8 +345,11 @@ void run_approximate(const Options& opt, int threads, json& out) {
     bool hnsw;
   };
   const Config configs[] = {{"hnsw" + std::to_string(opt.hnsw_m), &opt.ef_search, true},
-                            {"ivf" + std::to_string(opt.nlist), &opt.nprobe, false}};
+                            {"ivf" + std::to_string(opt.nlist), &opt.nprobe, false},
+                            {"ivf" + std::to_string(opt.nlist) + ",int8", &opt.nprobe, false}};
   for (const Config& config : configs) {
+    const std::string kind = config.hnsw ? "hnsw" : config.spec.ends_with(",int8") ? "ivf-int8" : "ivf";
+    if (std::find(opt.indexes.begin(), opt.indexes.end(), kind) == opt.indexes.end()) continue;
     invr::IndexParams build_params;
     build_params.threads = threads;
     build_params.ef_construction = opt.ef_construction;
@@ -410,6 +414,9 @@ int main(int argc, char** argv) {
   app.add_option("--ef-search", opt.ef_search, "HNSW efSearch values")->delimiter(',');
   app.add_option("--nlist", opt.nlist, "IVF lists");
   app.add_option("--nprobe", opt.nprobe, "IVF nprobe values")->delimiter(',');
+  app.add_option("--indexes", opt.indexes, "Approximate indexes to run: hnsw, ivf, ivf-int8")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"hnsw", "ivf", "ivf-int8"}));
   CLI11_PARSE(app, argc, argv);
 
   const int threads = invr::resolve_threads(opt.threads);

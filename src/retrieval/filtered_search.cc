@@ -168,12 +168,14 @@ struct Scratch {  // one per worker, reused across its query blocks
   std::vector<int> hit_counts;
   std::vector<float> product;
   std::vector<Band> bands;
-  std::vector<std::pair<float, std::uint32_t>> exact;
+  std::vector<std::pair<float, RowId>> exact;
 };
 
 // Scores query q's surviving candidates exactly and writes the best k.
+// row_ids, when set, maps the base's rows to the caller's ids (before the
+// ties are broken, which go by the caller's ids).
 void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries, MatrixView base,
-            Scratch& scratch, float* out_scores, RowId* out_ids) {
+            const RowId* row_ids, Scratch& scratch, float* out_scores, RowId* out_ids) {
   compact(band, limits);
   auto& exact = scratch.exact;
   exact.clear();
@@ -185,7 +187,8 @@ void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries
       const auto* ahead = reinterpret_cast<const char*>(base.row(band.ids[static_cast<std::size_t>(i + 16)]));
       for (std::int64_t byte = 0; byte < base.cols * 4; byte += 64) __builtin_prefetch(ahead + byte);
     }
-    exact.emplace_back(static_cast<float>(exact_dot(queries.row(q), base.row(id), base.cols)), id);
+    exact.emplace_back(static_cast<float>(exact_dot(queries.row(q), base.row(id), base.cols)),
+                       row_ids ? row_ids[id] : RowId{id});
   }
   const auto keep = std::min(exact.size(), static_cast<std::size_t>(limits.k));
   const auto better = [](const auto& a, const auto& b) {
@@ -201,18 +204,8 @@ void finish(Band& band, const Limits& limits, std::int64_t q, MatrixView queries
   }
 }
 
-// Per base block, the largest |x| and residual.
-void block_bounds(const QuantizedBase& base, PreparedBase& out) {
-  for (std::int64_t b0 = 0; b0 < base.rows; b0 += kBaseBlock) {
-    const auto begin = static_cast<std::size_t>(b0);
-    const auto end = static_cast<std::size_t>(std::min(base.rows, b0 + kBaseBlock));
-    out.norm_max.push_back(*std::max_element(base.norm.begin() + begin, base.norm.begin() + end));
-    out.residual_max.push_back(
-        *std::max_element(base.residual.begin() + begin, base.residual.begin() + end));
-  }
-}
 
-// Base blocks in scan order, strided (0, 8, 16, ..., then 1, 9, ...): an
+// Segments (blocks of the whole base) in scan order, strided (0, 8, 16, ..., then 1, 9, ...): an
 // early look across the whole base raises the floor sooner when the base is
 // sorted (by popularity, by norm). Results do not depend on the order.
 std::vector<std::int64_t> scan_order(std::int64_t rows) {
@@ -228,8 +221,8 @@ std::vector<std::int64_t> scan_order(std::int64_t rows) {
 // `warm` (the floors were set already), comes as a whole block of products
 // and starts the floors; the others come through the kernel's own
 // threshold test, so only rows that pass leave registers.
-void scan(const PreparedBase& prepared, std::size_t begin, std::size_t end, bool warm,
-          const Limits& limits, Scratch& scratch, std::int64_t n) {
+void scan(const PreparedBase& prepared, std::span<const std::int64_t> order, std::size_t begin,
+          std::size_t end, bool warm, const Limits& limits, Scratch& scratch, std::int64_t n) {
   const QuantizedBase& qbase = prepared.quantized;
   constexpr std::int64_t kHitStride = kBaseBlock + kPanelRows;
   scratch.threshold.resize(static_cast<std::size_t>(n));
@@ -238,10 +231,9 @@ void scan(const PreparedBase& prepared, std::size_t begin, std::size_t end, bool
   scratch.hit_lo.resize(scratch.hit_hi.size());
   scratch.hit_ids.resize(scratch.hit_hi.size());
   for (std::size_t i = begin; i < end; ++i) {
-    const std::int64_t block = prepared.order[i];
-    const std::int64_t b0 = block * kBaseBlock;
-    const std::int64_t rows = std::min(kBaseBlock, qbase.rows - b0);
-    const auto at = static_cast<std::size_t>(block);
+    const Segment& segment = prepared.segments[static_cast<std::size_t>(order[i])];
+    const std::int64_t b0 = segment.first_row;
+    const std::int64_t rows = segment.rows;
     if (i == begin && !warm) {
       // The first rows' products start each floor; the block then goes
       // through the kernel's test like any other.
@@ -253,7 +245,7 @@ void scan(const PreparedBase& prepared, std::size_t begin, std::size_t end, bool
     }
     for (std::int64_t q = 0; q < n; ++q) {
       const Band& band = scratch.bands[static_cast<std::size_t>(q)];
-      const float error = scratch.qs.error(q, prepared.norm_max[at], prepared.residual_max[at]);
+      const float error = scratch.qs.error(q, segment.norm_max, segment.residual_max);
       scratch.threshold[static_cast<std::size_t>(q)] =
           band.overflow ? kPlusInf : admission_threshold(band.floor, error, scratch.qs.scale[static_cast<std::size_t>(q)]);
     }
@@ -280,28 +272,29 @@ void scan(const PreparedBase& prepared, std::size_t begin, std::size_t end, bool
 // Queries whose band overflowed go to `overflowed` (for sgemm), those whose
 // warm start was too high to `missed` (searched again with allow_warm off).
 void search_block(MatrixView queries, MatrixView base, const PreparedBase& prepared,
-                  const Limits& limits, bool allow_warm, Scratch& scratch, float* scores,
-                  RowId* ids, std::vector<std::int64_t>& overflowed,
-                  std::vector<std::int64_t>& missed) {
+                  std::span<const std::int64_t> order, const RowId* row_ids, const Limits& limits,
+                  bool allow_warm, Scratch& scratch, float* scores, RowId* ids,
+                  std::vector<std::int64_t>& overflowed, std::vector<std::int64_t>& missed) {
   constexpr std::size_t kSampleBlocks = 8;
-  const QuantizedBase& qbase = prepared.quantized;
-  const std::vector<std::int64_t>& order = prepared.order;
   quantize_queries(queries, scratch.qs);
   const std::int64_t n = queries.rows;
   const std::int64_t padded = (n + kKernelQueries - 1) / kKernelQueries * kKernelQueries;
   scratch.product.resize(static_cast<std::size_t>(padded * kBaseBlock));
   if (scratch.bands.size() < static_cast<std::size_t>(n)) scratch.bands.resize(static_cast<std::size_t>(n));
-  std::int64_t sample_rows = 0;
-  for (std::size_t i = 0; i < std::min(kSampleBlocks, order.size()); ++i)
-    sample_rows += std::min(kBaseBlock, qbase.rows - order[i] * kBaseBlock);
-  const int rank = warm_rank(limits.k, sample_rows, qbase.rows);
-  const bool warm = allow_warm && qbase.rows >= 8 * sample_rows && rank <= sample_rows / 2;
+  std::int64_t sample_rows = 0, rows = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::int64_t count = prepared.segments[static_cast<std::size_t>(order[i])].rows;
+    rows += count;
+    if (i < kSampleBlocks) sample_rows += count;
+  }
+  const int rank = warm_rank(limits.k, sample_rows, rows);
+  const bool warm = allow_warm && rows >= 8 * sample_rows && rank <= sample_rows / 2;
   std::vector<float>& start = scratch.start;
   start.assign(static_cast<std::size_t>(n), kMinusInf);
   if (warm) {
     const Limits sample_limits{rank, limits.max_capacity};
     for (std::int64_t q = 0; q < n; ++q) scratch.bands[static_cast<std::size_t>(q)].reset(4 * rank + 512);
-    scan(prepared, 0, kSampleBlocks, false, sample_limits, scratch, n);
+    scan(prepared, order, 0, kSampleBlocks, false, sample_limits, scratch, n);
     for (std::int64_t q = 0; q < n; ++q) {
       Band& band = scratch.bands[static_cast<std::size_t>(q)];
       if (!band.overflow) start[static_cast<std::size_t>(q)] = kth_lower(band, rank);
@@ -312,7 +305,7 @@ void search_block(MatrixView queries, MatrixView base, const PreparedBase& prepa
     band.reset(4 * limits.k + 512);
     band.floor = start[static_cast<std::size_t>(q)];
   }
-  scan(prepared, 0, order.size(), warm, limits, scratch, n);
+  scan(prepared, order, 0, order.size(), warm, limits, scratch, n);
   for (std::int64_t q = 0; q < n; ++q) {
     Band& band = scratch.bands[static_cast<std::size_t>(q)];
     // The floor must be the k-th largest lower bound of rows kept, not only
@@ -327,11 +320,27 @@ void search_block(MatrixView queries, MatrixView base, const PreparedBase& prepa
       continue;
     }
     band.floor = kth;
-    finish(band, limits, q, queries, base, scratch, scores + q * limits.k, ids + q * limits.k);
+    finish(band, limits, q, queries, base, row_ids, scratch, scores + q * limits.k,
+           ids + q * limits.k);
   }
 }
 
 }  // namespace
+
+void add_segments(const QuantizedBase& base, std::int64_t first_row, std::int64_t rows,
+                  std::vector<Segment>& out) {
+  for (std::int64_t b0 = first_row; b0 < first_row + rows; b0 += kBaseBlock) {
+    Segment segment;
+    segment.first_row = b0;
+    segment.rows = std::min(kBaseBlock, first_row + rows - b0);
+    const auto begin = static_cast<std::size_t>(b0);
+    const auto end = static_cast<std::size_t>(b0 + segment.rows);
+    segment.norm_max = *std::max_element(base.norm.begin() + begin, base.norm.begin() + end);
+    segment.residual_max =
+        *std::max_element(base.residual.begin() + begin, base.residual.begin() + end);
+    out.push_back(segment);
+  }
+}
 
 int warm_rank(int k, std::int64_t sample, std::int64_t rows) {
   const double expected = static_cast<double>(k) * static_cast<double>(sample) /
@@ -349,8 +358,22 @@ std::unique_ptr<PreparedBase> prepare_base(MatrixView base, int threads) {
   if (!int8_kernel_supported() || base.cols > kMaxDim || base.rows < kBaseBlock) return nullptr;
   auto prepared = std::make_unique<PreparedBase>();
   if (!quantize_base(base, threads, prepared->quantized)) return nullptr;
-  block_bounds(prepared->quantized, *prepared);
+  add_segments(prepared->quantized, 0, base.rows, prepared->segments);
   prepared->order = scan_order(base.rows);
+  return prepared;
+}
+
+std::unique_ptr<PreparedBase> prepare_runs(MatrixView base,
+                                           std::span<const std::pair<std::int64_t, std::int64_t>> runs,
+                                           int threads, std::vector<std::int64_t>& segment_begin) {
+  if (!int8_kernel_supported() || base.cols > kMaxDim) return nullptr;
+  auto prepared = std::make_unique<PreparedBase>();
+  if (!quantize_base(base, threads, prepared->quantized)) return nullptr;
+  segment_begin.assign(1, 0);
+  for (const auto& [first_row, rows] : runs) {
+    add_segments(prepared->quantized, first_row, rows, prepared->segments);
+    segment_begin.push_back(static_cast<std::int64_t>(prepared->segments.size()));
+  }
   return prepared;
 }
 
@@ -385,8 +408,8 @@ void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& pr
                      const std::int64_t rows = std::min(block, n - q0);
                      const auto at = static_cast<std::size_t>(b);
                      search_block(MatrixView{queries.row(q0), rows, queries.cols}, base,
-                                  prepared, limits, true, scratch, scores + q0 * k, ids + q0 * k,
-                                  overflowed[at], missed[at]);
+                                  prepared, prepared.order, nullptr, limits, true, scratch,
+                                  scores + q0 * k, ids + q0 * k, overflowed[at], missed[at]);
                      for (auto& q : overflowed[at]) q += q0;
                      for (auto& q : missed[at]) q += q0;
                    }
@@ -406,8 +429,9 @@ void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& pr
   std::vector<RowId> again_ids(again_scores.size());
   std::vector<std::int64_t> again_overflowed, never;
   Scratch scratch;
-  search_block(MatrixView{rows.data(), count, dim}, base, prepared, limits, false, scratch,
-               again_scores.data(), again_ids.data(), again_overflowed, never);
+  search_block(MatrixView{rows.data(), count, dim}, base, prepared, prepared.order, nullptr,
+               limits, false, scratch, again_scores.data(), again_ids.data(), again_overflowed,
+               never);
   std::vector<bool> gave_up(static_cast<std::size_t>(count), false);
   for (const std::int64_t i : again_overflowed) {
     gave_up[static_cast<std::size_t>(i)] = true;
@@ -420,6 +444,19 @@ void filtered_search(MatrixView queries, MatrixView base, const PreparedBase& pr
     std::copy_n(again_ids.begin() + i * k, k, ids + q * k);
   }
   std::sort(failed.begin(), failed.end());
+}
+
+bool filtered_search_segments(const float* query, MatrixView base, const PreparedBase& prepared,
+                              std::span<const std::int64_t> order, const RowId* row_ids, int k,
+                              float* scores, RowId* ids) {
+  // Scratch per thread: a server calls this once per request.
+  thread_local Scratch scratch;
+  const Limits limits{k, std::max(8 * k, 16384)};
+  std::vector<std::int64_t> overflowed, missed;
+  // No warm start: the caller's order puts the likeliest rows first.
+  search_block(MatrixView{query, 1, base.cols}, base, prepared, order, row_ids, limits, false,
+               scratch, scores, ids, overflowed, missed);
+  return overflowed.empty();
 }
 
 }  // namespace invr::retrieval

@@ -19,7 +19,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// For "hnsw", "hnsw32", "ivf1024,flat": the number after prefix (0 when
+// For "hnsw", "hnsw32", "ivf1024,flat" (and "ivf1024" of "ivf1024,int8"): the number after prefix (0 when
 // absent), or nullopt if the spec is not this short form.
 std::optional<int> short_form(const std::string& spec, std::string_view prefix) {
   if (!spec.starts_with(prefix)) return std::nullopt;
@@ -42,6 +42,12 @@ std::unique_ptr<VectorIndex> make_index(std::string_view spec, int dim, const In
     if (links < 2) throw UsageError(fmt::format("index '{}': HNSW needs M >= 2, got {}", spec, links));
     return retrieval::make_faiss_index(std::string(spec), fmt::format("HNSW{},Flat", links), dim, params);
   }
+  if (name.ends_with(",int8")) {
+    if (auto lists = short_form(name.substr(0, name.size() - 5), "ivf")) {
+      const int nlist = *lists > 0 ? *lists : params.nlist;
+      return retrieval::make_ivf_int8_index(std::string(spec), nlist, dim, params);
+    }
+  }
   if (auto lists = short_form(name, "ivf")) {
     const int nlist = *lists > 0 ? *lists : params.nlist;
     // nlist 0: sized from the rows at the first add().
@@ -55,6 +61,8 @@ std::unique_ptr<VectorIndex> load_index(const std::filesystem::path& path) {
   retrieval::IndexFileReader reader = retrieval::open_index_file(path);
   if (reader.header.kind == retrieval::IndexKind::exact)
     return retrieval::load_exact_index(reader, path);
+  if (reader.header.kind == retrieval::IndexKind::ivf_int8)
+    return retrieval::load_ivf_int8_index(reader, path);
   return retrieval::load_faiss_index(reader, path);
 }
 

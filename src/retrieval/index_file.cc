@@ -88,7 +88,8 @@ IndexFileReader open_index_file(const fs::path& path) {
     fail(path, fmt::format("unsupported index file version {} (this build reads version {})",
                            raw.version, kIndexFileVersion));
   if (raw.kind != static_cast<std::uint32_t>(IndexKind::exact) &&
-      raw.kind != static_cast<std::uint32_t>(IndexKind::faiss))
+      raw.kind != static_cast<std::uint32_t>(IndexKind::faiss) &&
+      raw.kind != static_cast<std::uint32_t>(IndexKind::ivf_int8))
     fail(path, fmt::format("damaged index file: unknown index kind {}", raw.kind));
   if (raw.dim == 0 || raw.dim > (1u << 20))
     fail(path, fmt::format("damaged index file: dimension {} is out of range", raw.dim));

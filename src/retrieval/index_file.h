@@ -16,7 +16,7 @@ namespace invr::retrieval {
 
 constexpr std::uint32_t kIndexFileVersion = 1;
 
-enum class IndexKind : std::uint32_t { exact = 1, faiss = 2 };
+enum class IndexKind : std::uint32_t { exact = 1, faiss = 2, ivf_int8 = 3 };
 
 struct IndexFileHeader {
   IndexKind kind = IndexKind::exact;
@@ -54,5 +54,10 @@ std::unique_ptr<VectorIndex> make_faiss_index(std::string spec, std::string fact
                                               const IndexParams& params);
 std::unique_ptr<VectorIndex> load_faiss_index(IndexFileReader& reader,
                                               const std::filesystem::path& path);
+// "ivf,int8" (ivf_int8_index.cc); nlist 0: sized from the rows at the first add().
+std::unique_ptr<VectorIndex> make_ivf_int8_index(std::string spec, int nlist, int dim,
+                                                 const IndexParams& params);
+std::unique_ptr<VectorIndex> load_ivf_int8_index(IndexFileReader& reader,
+                                                 const std::filesystem::path& path);
 
 }  // namespace invr::retrieval

@@ -64,6 +64,25 @@ TEST(SlateAssemblerRecall, MeasuresTheIndexAgainstExactSearch) {
                UsageError);
 }
 
+// The same for IVF with the int8 filter (ivf_int8_index.cc): exact within
+// the lists it visits, so every list gives recall 1 and one list less.
+TEST(SlateAssemblerRecall, IvfWithTheInt8Filter) {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<float> normal;
+  Matrix users(64, kDim);
+  for (float& x : users.data) x = normal(rng);
+  const MatrixView view{users.data.data(), 64, static_cast<std::int64_t>(kDim)};
+  SlateParams one_list;
+  one_list.nprobe = 1;
+  const SlateAssembler low(random_catalog(1), one_list, "ivf32,int8");
+  EXPECT_EQ(low.retrieval_spec(), "ivf32,int8");
+  EXPECT_LT(low.retrieval_recall(view, 200), 0.9);
+  SlateParams every_list;
+  every_list.nprobe = 32;
+  EXPECT_DOUBLE_EQ(
+      SlateAssembler(random_catalog(1), every_list, "ivf32,int8").retrieval_recall(view, 200), 1.0);
+}
+
 // Owns what the requests borrow.
 struct Traffic {
   Experiment experiment = default_experiment();
