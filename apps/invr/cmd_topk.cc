@@ -145,7 +145,8 @@ std::function<int()> setup_topk(CLI::App& app) {
       "OUT/ids.npy (int64, queries x k: base row numbers, best first, ties by smaller\n"
       "row) and OUT/scores.npy (float32 inner products), atomically, and prints a JSON\n"
       "summary. Slots past the number of base rows hold id -1 and score -inf.\n"
-      "Backends: exact (default); hnsw, hnswM; ivf, ivfN; or a FAISS index_factory\n"
+      "Backends: exact (default); hnsw, hnswM; ivf, ivfN; ivf,int8, ivfN,int8 (IVF\n"
+      "lists scanned with the int8 filter); or a FAISS index_factory\n"
       "string such as IVF4096,SQ8 (inner product). See docs/retrieval.md.\n"
       "Example: invr topk --queries items.npy --base users.npy --k 100 --out out/topk");
   app.add_option("--queries", args->queries, "Query embeddings (.npy float32, n x d), e.g. items")
@@ -153,7 +154,7 @@ std::function<int()> setup_topk(CLI::App& app) {
   app.add_option("--base", args->base, "Embeddings searched (.npy float32, m x d), e.g. users")
       ->required()->check(CLI::ExistingFile);
   app.add_option("--k", args->k, "Results per query")->required()->check(CLI::Range(1, 1 << 20));
-  app.add_option("--backend", args->backend, "exact, hnsw[M], ivf[N] or a FAISS factory string")
+  app.add_option("--backend", args->backend, "exact, hnsw[M], ivf[N], ivf[N],int8 or a FAISS factory string")
       ->capture_default_str();
   app.add_option("--out", args->out, "Output folder (created if missing)")->required();
   app.add_option("--threads", args->search.threads, "Worker threads (0 = all cores)")

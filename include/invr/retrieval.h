@@ -106,8 +106,9 @@ struct IndexParams {
   int ef_construction = 200;
   // HNSW: default SearchParams::ef_search.
   int ef_search = 128;
-  // IVF: number of inverted lists; 0 = about 4*sqrt(rows) chosen at the first
-  // add(). A number in the spec ("ivf1024") overrides it.
+  // IVF: number of inverted lists; 0 = about 4*sqrt(rows) (ivf,int8: about
+  // sqrt(rows)) chosen at the first add(). A number in the spec ("ivf1024")
+  // overrides it.
   int nlist = 0;
   // IVF: default SearchParams::nprobe.
   int nprobe = 32;
@@ -145,6 +146,8 @@ class VectorIndex {
 //   "exact"                 blocked sgemm with fused top-k, exact results
 //   "hnsw" | "hnswM"        FAISS IndexHNSWFlat, inner product, M links
 //   "ivf" | "ivfN" | "ivfN,flat"   FAISS IndexIVFFlat, inner product, N lists
+//   "ivf,int8" | "ivfN,int8"       FAISS k-means lists scanned with the int8
+//                           filter, exact within the lists visited (nprobe)
 //   anything else           a FAISS index_factory string ("IVF4096,SQ8",
 //                           "HNSW32,Flat", "Flat", ...) with inner product
 // Throws UsageError for a spec FAISS does not understand or dim < 1.
