@@ -15,7 +15,7 @@ TEST(StartUp, InvrLinksNeitherRocksDbNorLibTorch) {
   const test::CommandResult listed = test::run_shell(std::string("LD_TRACE_LOADED_OBJECTS=1 ") + INVR_CLI_PATH);
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   ASSERT_NE(listed.out.find("libfmt"), std::string::npos) << listed.out;  // the list is there
-  EXPECT_EQ(listed.out.find("rocksdb"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("librocksdb"), std::string::npos) << listed.out;
   EXPECT_EQ(listed.out.find("libtorch"), std::string::npos) << listed.out;
 }
 
