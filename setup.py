@@ -6,7 +6,8 @@ the library (target invr_python, python/CMakeLists.txt) in the build folder
 (./build, or $INVR_BUILD_DIR), reusing what scripts/build.sh already built;
 a folder that was never configured is configured first (the whole library
 then builds once). The wheel gets the module, python/invr/*.py{,i} and the
-LibTorch model plugin, which the module finds next to itself (module.cc).
+plugins (the RocksDB store's and LibTorch's), which the module finds next to
+itself (module.cc).
 """
 import os
 import re
@@ -47,6 +48,7 @@ class CMakeBuild(build_ext):
         dest = Path(self.get_ext_fullpath(ext.name))
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, dest)
+        shutil.copy2(build_dir / "lib" / "libinvr_rocksdb.so", dest.parent / "libinvr_rocksdb.so")
         plugin = build_dir / "lib" / "libinvr_torch.so"
         if plugin.exists():  # absent when built with INVR_WITH_TORCH=OFF
             shutil.copy2(plugin, dest.parent / plugin.name)

@@ -1,5 +1,5 @@
 # `cmake --install build --prefix P`: the public headers, the stage libraries,
-# the Torch plugin, the invr binary and a CMake package, so that a consumer
+# the plugins (Torch, RocksDB), the invr binary and a CMake package, so that a consumer
 # writes find_package(invr CONFIG) and links invr::<stage> (docs/library.md).
 # Included last by the top-level CMakeLists.txt, when every target exists.
 include(GNUInstallDirs)
@@ -15,9 +15,11 @@ install(TARGETS ${invr_exported_targets} EXPORT invrTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS invr_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The plugins go next to the libraries: the invr binary finds them as ../lib/
+# (when LIBDIR is lib), a consumer through the sources invrConfig.cmake adds
+# (common/plugin_loader.h).
+install(TARGETS invr_rocksdb LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(INVR_WITH_TORCH)
-  # Next to the libraries: the invr binary finds it as ../lib/ (when LIBDIR is
-  # lib), a consumer through the source invrConfig.cmake adds (torch_plugin.cc).
   install(TARGETS invr_torch LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 install(EXPORT invrTargets NAMESPACE invr:: DESTINATION ${INVR_INSTALL_CMAKEDIR})
@@ -25,7 +27,7 @@ install(EXPORT invrTargets NAMESPACE invr:: DESTINATION ${INVR_INSTALL_CMAKEDIR}
 # Components: every exported target by its export name. For each, the stages
 # it links (its closure) and the packages those need, read from the targets'
 # link interfaces, so invrConfig.cmake looks for MPI only when asked for
-# invr::distributed (or invr::invr), and never for LibTorch (a plugin).
+# invr::distributed (or invr::invr), and never for LibTorch or RocksDB (plugins).
 function(invr_link_closure target out_stages out_packages)
   set(queue ${target})
   set(seen "")

@@ -5,7 +5,8 @@
 #  - the example's results are right (its top-k equals a brute-force loop,
 #    the inverse lists reach the RocksDB store and read back);
 #  - topk_consumer (retrieval + inverse + store) links neither LibTorch nor
-#    MPI: not on its link line, not in ldd;
+#    MPI nor RocksDB: not on its link line, not in ldd; its store opens
+#    through the RocksDB plugin installed next to the libraries;
 #  - model_probe (invr::model) loads the checked-in two-tower model through
 #    the Torch plugin installed next to the libraries (skipped when the build
 #    has no plugin, INVR_WITH_TORCH=OFF).
@@ -26,7 +27,7 @@ now() { date +%s.%N; }
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work/install.log"; fail "cmake --install"; }
 echo "install: $(du -sh "$prefix" | cut -f1) in $prefix ($(du -sh "$prefix/lib" | cut -f1) lib, $(du -sh "$prefix/include" | cut -f1) include, $(du -sh "$prefix/bin" | cut -f1) bin)"
 for f in include/invr/version.h include/invr/retrieval.h lib/cmake/invr/invrConfig.cmake \
-         lib/cmake/invr/invrConfigVersion.cmake lib/libinvr_retrieval.a bin/invr; do
+         lib/cmake/invr/invrConfigVersion.cmake lib/libinvr_retrieval.a lib/libinvr_rocksdb.so bin/invr; do
   [[ -e "$prefix/$f" ]] || fail "$f not installed"
 done
 
@@ -43,17 +44,28 @@ awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "example: configure %.1f s,
 grep -q "invr 0.1.0 from $prefix/lib/cmake/invr\|invr [0-9.]* from $prefix/lib/cmake/invr" "$work/configure.log" \
   || fail "find_package did not take invr from $prefix"
 
-# No LibTorch, no MPI for retrieval + inverse + store.
+# No LibTorch, no MPI, no RocksDB (a plugin) for retrieval + inverse + store.
 link_line="$(ninja -C "$work/example" -t commands topk_consumer | tail -1)"
-if grep -Eio '[^ ]*(torch|c10|mpi)[^ ]*' <<<"$link_line"; then fail "topk_consumer's link line names LibTorch or MPI"; fi
+# (librocksdb, not rocksdb: the generated invr_rocksdb_plugin_path.cc.o is on it.)
+if grep -Eio '[^ ]*(torch|c10|mpi|librocksdb|-lrocksdb)[^ ]*' <<<"$link_line"; then
+  fail "topk_consumer's link line names LibTorch, MPI or RocksDB"
+fi
 # Library names only: ldd's load addresses are random hex ("0x...ec10e000"
 # once matched c10).
-if ldd "$work/example/topk_consumer" | awk '{print $1}' | grep -Ei 'torch|c10|mpi'; then
-  fail "topk_consumer loads LibTorch or MPI"
+if ldd "$work/example/topk_consumer" | awk '{print $1}' | grep -Ei 'torch|c10|mpi|librocksdb'; then
+  fail "topk_consumer loads LibTorch, MPI or RocksDB at start"
 fi
-echo "topk_consumer: $(ldd "$work/example/topk_consumer" | wc -l) shared libraries, none of LibTorch or MPI"
+echo "topk_consumer: $(ldd "$work/example/topk_consumer" | wc -l) shared libraries, none of LibTorch, MPI or RocksDB"
 
-"$work/example/topk_consumer" "$work/store" >"$work/run.log" 2>"$work/run.err" || { cat "$work/run.log" "$work/run.err"; fail "topk_consumer exited $?"; }
+# The dynamic loader's own record (LD_DEBUG=files, to a file of its own) says
+# which libinvr_rocksdb.so the store opened: the installed one.
+env -u INVR_ROCKSDB_PLUGIN LD_DEBUG=files LD_DEBUG_OUTPUT="$work/ld" \
+  "$work/example/topk_consumer" "$work/store" >"$work/run.log" 2>"$work/run.err" \
+  || { cat "$work/run.log" "$work/run.err"; fail "topk_consumer exited $?"; }
+loaded="$(cat "$work"/ld.* | grep -Eo 'file=[^ ]*/libinvr_rocksdb\.so' | sort -u | sed 's/^file=//')"
+[[ "$(realpath "$loaded")" == "$(realpath "$prefix/lib/libinvr_rocksdb.so")" ]] \
+  || fail "the RocksDB plugin was not loaded from $prefix/lib (loaded: ${loaded:-none})"
+echo "topk_consumer: store plugin $loaded"
 cat "$work/run.log"
 # A library is a guest (docs/library.md, issue 15 item 2): stdout holds only
 # the consumer's lines, stderr only the "invr" logger's (no progress bar, no

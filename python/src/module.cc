@@ -12,18 +12,26 @@
 #include "invr/retrieval.h"
 #include "invr/version.h"
 
-// The Torch plugin sits next to the module in an installed wheel (setup.py
-// copies it there). torch_plugin.cc reads this weak hook, as it does for a
-// program built against an installed invr; in the build tree the file is
-// absent and the loader goes on to the build path.
+// The plugins sit next to the module in an installed wheel (setup.py copies
+// them there). Their loaders (common/plugin_loader.h) read these weak hooks,
+// as they do for a program built against an installed invr; in the build tree
+// the files are absent and the loader goes on to the build path.
+namespace {
+std::string next_to_this_module(const char* file) {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&next_to_this_module), &info) == 0 || info.dli_fname == nullptr)
+    return file;
+  return (std::filesystem::path(info.dli_fname).parent_path() / file).string();
+}
+}  // namespace
+
 extern "C" const char* invr_torch_plugin_installed_path() {
-  static const std::string path = [] {
-    Dl_info info{};
-    if (dladdr(reinterpret_cast<void*>(&invr_torch_plugin_installed_path), &info) == 0 ||
-        info.dli_fname == nullptr)
-      return std::string("libinvr_torch.so");
-    return (std::filesystem::path(info.dli_fname).parent_path() / "libinvr_torch.so").string();
-  }();
+  static const std::string path = next_to_this_module("libinvr_torch.so");
+  return path.c_str();
+}
+
+extern "C" const char* invr_rocksdb_plugin_installed_path() {
+  static const std::string path = next_to_this_module("libinvr_rocksdb.so");
   return path.c_str();
 }
 

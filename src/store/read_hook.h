@@ -18,7 +18,9 @@ using ReadHook = std::function<void(ReadPoint point, std::string_view generation
 
 // Installs `hook` for every reader in the process; an empty function removes it.
 void set_read_hook(ReadHook hook);
-// Called by the readers.
+// Called by the readers. RocksDB readers live in a plugin with its own copies
+// of invr's code, so they are given a pointer to the host's (ReadHookRunner).
 void run_read_hook(ReadPoint point, std::string_view generation);
+using ReadHookRunner = void (*)(ReadPoint point, std::string_view generation);
 
 }  // namespace invr::store

@@ -4,7 +4,8 @@
 
 #include "invr/error.h"
 #include "store/generation_rules.h"
-#include "store/rocksdb_store.h"
+#include "store/read_hook.h"
+#include "store/rocksdb_plugin_api.h"
 #include "store/store_uri.h"
 #ifndef INVR_WITHOUT_REDIS
 #include "store/redis_store.h"
@@ -16,7 +17,8 @@ std::unique_ptr<CandidateStore> open_store(std::string_view uri, const StoreOpti
   store::check_options(options);
   const store::StoreLocation location = store::parse_store_uri(uri);
   if (const auto* rocks = std::get_if<store::RocksDbLocation>(&location)) {
-    return store::open_rocksdb_store(std::string(uri), rocks->path, options);
+    // The backend is a plugin, loaded now if this is the first RocksDB store.
+    return store::rocksdb_plugin().open_store(std::string(uri), rocks->path, options, &store::run_read_hook);
   }
 #ifdef INVR_WITHOUT_REDIS
   throw UsageError("store " + std::string(uri) + ": this invr was built without Redis (INVR_WITH_REDIS=OFF)");

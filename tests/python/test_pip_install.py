@@ -1,6 +1,7 @@
 """The documented install (docs/python.md): `pip install --no-build-isolation .`
 into a fresh venv (--system-site-packages, for Debian's numpy), offline,
-then `import invr` there works and finds the LibTorch plugin it carries.
+then `import invr` there works and finds the plugins it carries (RocksDB's,
+LibTorch's).
 Reuses the configured build folder ($INVR_BUILD_DIR), so it takes seconds."""
 import os
 import subprocess
@@ -27,7 +28,10 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
             "ids, _ = invr.topk(np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32), 1); "
             "assert ids.ravel().tolist() == [0, 1, 2]; "
             "print(sorted(os.listdir(os.path.dirname(invr.__file__)))); "
-            "print(invr._invr._torch_plugin_path())")
+            "print(invr._invr._torch_plugin_path()); "
+            "invr.CandidateStore('rocksdb:' + os.path.join(os.getcwd(), 'store')); "
+            "print([line.split()[-1] for line in open('/proc/self/maps') "
+            "       if line.rstrip().endswith('/libinvr_rocksdb.so')][0])")
     run = subprocess.run([str(python), "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-3000:]
     location = Path(run.stdout.splitlines()[0])
@@ -37,3 +41,6 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
     # The model plugin travels with the module and is looked for there first.
     plugin = Path(run.stdout.splitlines()[2])
     assert plugin.parent == location.parent and plugin.exists(), plugin
+    # The store plugin too: the copy next to the module is the one a store loads.
+    store_plugin = Path(run.stdout.splitlines()[3])
+    assert store_plugin.parent == location.parent, store_plugin

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -98,6 +99,18 @@ def test_precomputed_model_embeds_by_id(world, tmp_path):
     np.testing.assert_array_equal(embedded, users)
     with pytest.raises(ValueError, match="cold_start"):
         model.embed_items(dataset, cold_start="warm")
+
+
+def test_import_maps_no_rocksdb_until_a_store_opens(tmp_path):
+    """RocksDB is a plugin (docs/store.md, "Where RocksDB lives"): `import invr`
+    maps no librocksdb; the first RocksDB store loads libinvr_rocksdb.so."""
+    code = ("import invr\n"
+            "def maps(): return open('/proc/self/maps').read()\n"
+            "assert '/librocksdb.so' not in maps(), 'librocksdb mapped at import'\n"
+            f"invr.CandidateStore({str(tmp_path / 'store')!r})\n"
+            "assert '/libinvr_rocksdb.so' in maps() and '/librocksdb.so' in maps(), 'no plugin'\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
 
 
 def test_two_tower_model_matches_cli_embed(world, tmp_path):

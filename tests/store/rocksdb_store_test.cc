@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "store/rocksdb_layout.h"
+#include "store/rocksdb/rocksdb_layout.h"
 #include "store_test_util.h"
 
 namespace invr::test {

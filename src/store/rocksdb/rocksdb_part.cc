@@ -11,8 +11,8 @@
 #include "invr/atomic_file.h"
 #include "invr/error.h"
 #include "store/generation_rules.h"
-#include "store/rocksdb_writer.h"
-#include "store/sst_builder.h"
+#include "store/rocksdb/rocksdb_writer.h"
+#include "store/rocksdb/sst_builder.h"
 #include "store/value_codec.h"
 #include "store/writer_state.h"
 

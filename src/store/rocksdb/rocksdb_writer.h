@@ -7,7 +7,7 @@
 #include <string>
 
 #include "invr/store.h"
-#include "store/rocksdb_layout.h"
+#include "store/rocksdb/rocksdb_layout.h"
 
 namespace invr::store {
 

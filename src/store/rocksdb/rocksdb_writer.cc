@@ -1,4 +1,4 @@
-#include "store/rocksdb_writer.h"
+#include "store/rocksdb/rocksdb_writer.h"
 
 #include <algorithm>
 #include <optional>
@@ -11,7 +11,7 @@
 #include "invr/error.h"
 #include "invr/log.h"
 #include "store/generation_rules.h"
-#include "store/sst_builder.h"
+#include "store/rocksdb/sst_builder.h"
 #include "store/value_codec.h"
 #include "store/writer_state.h"
 

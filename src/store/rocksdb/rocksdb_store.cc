@@ -1,4 +1,4 @@
-#include "store/rocksdb_store.h"
+#include "store/rocksdb/rocksdb_store.h"
 
 #include <algorithm>
 #include <map>
@@ -14,8 +14,8 @@
 #include "invr/read_file.h"
 #include "store/generation_rules.h"
 #include "store/read_hook.h"
-#include "store/rocksdb_layout.h"
-#include "store/rocksdb_writer.h"
+#include "store/rocksdb/rocksdb_layout.h"
+#include "store/rocksdb/rocksdb_writer.h"
 #include "store/value_codec.h"
 
 namespace invr::store {
@@ -105,8 +105,11 @@ using Pin = std::shared_ptr<const OpenGeneration>;
 
 class RocksDbReader final : public CandidateReader {
  public:
-  RocksDbReader(std::string uri, RocksDbPaths paths, std::size_t block_cache_bytes)
-      : uri_(std::move(uri)), paths_(std::move(paths)), block_cache_bytes_(block_cache_bytes) {}
+  RocksDbReader(std::string uri, RocksDbPaths paths, std::size_t block_cache_bytes, ReadHookRunner run_read_hook)
+      : uri_(std::move(uri)),
+        paths_(std::move(paths)),
+        block_cache_bytes_(block_cache_bytes),
+        run_read_hook_(run_read_hook) {}
 
   std::optional<std::string> generation() const override {
     const Pin pin = pinned();
@@ -115,10 +118,10 @@ class RocksDbReader final : public CandidateReader {
   }
 
   PinnedCandidates read(std::string_view user_id) const override {
-    run_read_hook(ReadPoint::before_pin, {});
+    run_read_hook_(ReadPoint::before_pin, {});
     const Pin pin = pinned();  // the copy keeps this generation open for the whole read
     if (!pin) return {};
-    run_read_hook(ReadPoint::after_pin, pin->id());
+    run_read_hook_(ReadPoint::after_pin, pin->id());
     return {pin->id(), pin->get(user_id)};
   }
 
@@ -194,6 +197,7 @@ class RocksDbReader final : public CandidateReader {
   std::string uri_;
   RocksDbPaths paths_;
   std::size_t block_cache_bytes_;
+  ReadHookRunner run_read_hook_;  // the host's run_read_hook (read_hook.h)
   std::mutex refresh_mutex_;
   mutable std::mutex pin_mutex_;
   Pin pin_;
@@ -203,8 +207,8 @@ class RocksDbReader final : public CandidateReader {
 
 class RocksDbStore final : public CandidateStore {
  public:
-  RocksDbStore(std::string uri, RocksDbPaths paths, StoreOptions options)
-      : uri_(std::move(uri)), paths_(std::move(paths)), options_(options) {}
+  RocksDbStore(std::string uri, RocksDbPaths paths, StoreOptions options, ReadHookRunner run_read_hook)
+      : uri_(std::move(uri)), paths_(std::move(paths)), options_(options), run_read_hook_(run_read_hook) {}
 
   const std::string& uri() const override { return uri_; }
 
@@ -246,7 +250,7 @@ class RocksDbStore final : public CandidateStore {
   }
 
   std::unique_ptr<CandidateReader> reader() const override {
-    auto reader = std::make_unique<RocksDbReader>(uri_, paths_, options_.block_cache_bytes);
+    auto reader = std::make_unique<RocksDbReader>(uri_, paths_, options_.block_cache_bytes, run_read_hook_);
     reader->refresh();
     return reader;
   }
@@ -299,6 +303,7 @@ class RocksDbStore final : public CandidateStore {
   std::string uri_;
   RocksDbPaths paths_;
   StoreOptions options_;
+  ReadHookRunner run_read_hook_;
   mutable std::mutex cache_mutex_;
   mutable std::map<std::string, Pin, std::less<>> cache_;
 };
@@ -306,7 +311,7 @@ class RocksDbStore final : public CandidateStore {
 }  // namespace
 
 std::unique_ptr<CandidateStore> open_rocksdb_store(std::string uri, const fs::path& root,
-                                                   const StoreOptions& options) {
+                                                   const StoreOptions& options, ReadHookRunner run_read_hook) {
   std::error_code ec;
   const bool exists = fs::exists(root, ec);
   if (!exists) {
@@ -320,7 +325,7 @@ std::unique_ptr<CandidateStore> open_rocksdb_store(std::string uri, const fs::pa
   }
   RocksDbPaths paths{root};
   read_state(paths);  // a malformed CURRENT fails here, not at the first request
-  return std::make_unique<RocksDbStore>(std::move(uri), std::move(paths), options);
+  return std::make_unique<RocksDbStore>(std::move(uri), std::move(paths), options, run_read_hook);
 }
 
 }  // namespace invr::store

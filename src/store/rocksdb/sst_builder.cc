@@ -1,4 +1,4 @@
-#include "store/sst_builder.h"
+#include "store/rocksdb/sst_builder.h"
 
 #include <algorithm>
 #include <memory>

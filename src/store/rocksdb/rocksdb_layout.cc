@@ -1,4 +1,4 @@
-#include "store/rocksdb_layout.h"
+#include "store/rocksdb/rocksdb_layout.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
