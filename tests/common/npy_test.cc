@@ -323,6 +323,25 @@ TEST(MappedNpyMatrix, MapsTheValuesReadNpyMatrixReads) {
   EXPECT_EQ(MappedNpyMatrix(dir / "e.npy").rows(), 0u);
 }
 
+// From 4 MiB the file is read into huge pages by several threads: every
+// value lands where read_npy_matrix puts it, across the threads' chunks.
+TEST(MappedNpyMatrix, LargeFilesAreReadWhole) {
+  test::TempDir dir;
+  const std::size_t rows = 41'000, cols = 37;  // 6.07 MB: a chunk per core (up to 4), the last one ragged
+  std::vector<float> values(rows * cols);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 100'003) - 0.25f;
+  const std::size_t shape[] = {rows, cols};
+  write_npy(dir / "big.npy", values, shape);
+  MappedNpyMatrix loaded(dir / "big.npy");
+  ASSERT_EQ(loaded.rows(), rows);
+  ASSERT_EQ(loaded.cols(), cols);
+  EXPECT_EQ(std::vector<float>(loaded.data(), loaded.data() + values.size()), values);
+  MappedNpyMatrix moved(std::move(loaded));
+  EXPECT_EQ(moved.data()[values.size() - 1], values.back());
+  fs::resize_file(dir / "big.npy", fs::file_size(dir / "big.npy") - 4);  // truncated
+  EXPECT_EQ(map_error(dir / "big.npy"), read_error<float>(dir / "big.npy"));
+}
+
 TEST(MappedNpyMatrix, RefusesWhatReadNpyMatrixRefuses) {
   test::TempDir dir;
   EXPECT_THROW(MappedNpyMatrix("/nonexistent/x.npy"), IoError);
