@@ -2,7 +2,7 @@
 // assigned to the centroid of largest inner product, as IndexIVFFlat does),
 // scanned with the int8 filter and scored exactly (filtered_search.h).
 // Approximate only in which lists a query visits: within them the top k is
-// exact. The filter scans about 40x more rows per second than FAISS's IVF
+// exact. The filter visits about 25x more rows per second than FAISS's IVF
 // scan at d16, so it can afford the many lists a high recall needs
 // (docs/retrieval.md, "IVF with the int8 filter").
 //
