@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "common/excerpt.h"
+#include "common/huge_pages.h"
 #include "invr/error.h"
 
 namespace invr {
@@ -478,25 +479,16 @@ MappedNpyMatrix::MappedNpyMatrix(const fs::path& path) {
 }
 
 // A file page mapped into a process costs about 1.3 us at its first touch on
-// these VMs even after MAP_POPULATE (the hypervisor's page tables fill per
-// 4 KiB page): 30 ms for a 51 MB base on one thread. Read into 2 MiB pages
-// instead, by up to 4 threads, the same file took 8 ms, and the search's
-// later random reads miss the TLB far less.
+// these VMs even after MAP_POPULATE (common/huge_pages.h): 30 ms for a 51 MB
+// base on one thread. Read into huge pages instead, by up to 4 threads, the
+// same file took 8 ms, and the search's later random reads miss the TLB less.
 void MappedNpyMatrix::copy_into_huge_pages(int fd, std::size_t bytes, const fs::path& path) {
   constexpr std::size_t kHuge = std::size_t{2} << 20;
-  const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-  void* raw = ::mmap(nullptr, rounded + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED)
+  try {
+    map_ = map_anonymous(bytes, map_bytes_);
+  } catch (const std::bad_alloc&) {
     throw IoError(fmt::format("{}: cannot allocate {} bytes: {}", path.string(), bytes, std::strerror(errno)));
-  // Keep a 2 MiB-aligned range of `rounded` bytes; huge pages are advice only.
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const auto aligned = (start + kHuge - 1) / kHuge * kHuge;
-  if (aligned > start) ::munmap(raw, aligned - start);
-  if (const auto tail = start + rounded + kHuge - (aligned + rounded); tail > 0)
-    ::munmap(reinterpret_cast<void*>(aligned + rounded), tail);
-  map_ = reinterpret_cast<void*>(aligned);
-  map_bytes_ = rounded;
-  ::madvise(map_, rounded, MADV_HUGEPAGE);
+  }
   auto* out = static_cast<char*>(map_);
   const std::size_t threads =
       std::clamp<std::size_t>(bytes / kHuge, 1, std::min(4u, std::max(1u, std::thread::hardware_concurrency())));

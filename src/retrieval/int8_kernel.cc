@@ -17,6 +17,8 @@
 
 #include <sys/mman.h>
 
+#include "common/huge_pages.h"
+
 #include "common/parallel.h"
 #include "lanes.h"
 
@@ -304,31 +306,9 @@ void above_1x256(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBas
 
 }  // namespace
 
-// Fresh 4 KiB pages cost about 1.7 us each on first write on these VMs
-// (MAP_POPULATE only moves the cost: 27 ms for 16 MB either way); 2 MiB
-// pages cost 5-10 ms for the same 16 MB. So a buffer of a huge page or more
-// is aligned to 2 MiB and asks for transparent huge pages; smaller ones are
-// populated at once.
-PackedBytes::PackedBytes(std::size_t bytes) : bytes_(bytes) {
-  constexpr std::size_t kHuge = std::size_t{2} << 20;
-  if (bytes < kHuge) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    data_ = static_cast<std::uint8_t*>(p);
-    return;
-  }
-  bytes_ = (bytes + kHuge - 1) / kHuge * kHuge;
-  void* p = mmap(nullptr, bytes_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  // Trim to a 2 MiB-aligned range of bytes_.
-  const auto start = reinterpret_cast<std::uintptr_t>(p);
-  const auto aligned = (start + kHuge - 1) / kHuge * kHuge;
-  if (aligned > start) munmap(p, aligned - start);
-  if (const auto tail = start + bytes_ + kHuge - (aligned + bytes_); tail > 0)
-    munmap(reinterpret_cast<void*>(aligned + bytes_), tail);
-  data_ = reinterpret_cast<std::uint8_t*>(aligned);
-  madvise(data_, bytes_, MADV_HUGEPAGE);  // advice only: 4 KiB pages still work
+// Huge pages: the whole packed base is written once and read many times.
+PackedBytes::PackedBytes(std::size_t bytes) {
+  data_ = static_cast<std::uint8_t*>(map_anonymous(bytes, bytes_));
 }
 PackedBytes::~PackedBytes() {
   if (data_) munmap(data_, bytes_);
