@@ -24,8 +24,7 @@ class ExactIndex final : public VectorIndex {
   std::string spec() const override { return "exact"; }
 
   void add(std::int64_t n, const float* rows) override {
-    check_add_arguments(n, rows, "exact");
-    check_embeddings(MatrixView{rows, n, dim_}, "rows added to index 'exact'", size());
+    check_rows_to_add(n, rows, dim_, "exact", size());
     const std::lock_guard lock(mutex_);
     rows_.insert(rows_.end(), rows, rows + n * dim_);
     searcher_.reset();  // the rows may have moved

@@ -45,11 +45,8 @@ class FaissIndex final : public VectorIndex {
   std::string spec() const override { return spec_; }
 
   void add(std::int64_t n, const float* rows) override {
-    check_add_arguments(n, rows, spec_);
+    check_rows_to_add(n, rows, dim_, spec_, size());
     if (n == 0) return;
-    // FAISS aborts (k-means) on the infinities huge values make: refuse them first.
-    check_embeddings(MatrixView{rows, n, dim_}, fmt::format("rows added to index '{}'", spec_),
-                     size());
     if (!index_) create(fmt::format("IVF{},Flat", auto_nlist(n)));
     const ScopedOmpThreads omp_threads(resolve_threads(params_.threads));
     try {

@@ -80,10 +80,8 @@ class IvfInt8Index final : public VectorIndex {
   std::string spec() const override { return spec_; }
 
   void add(std::int64_t n, const float* rows) override {
-    check_add_arguments(n, rows, spec_);
+    check_rows_to_add(n, rows, dim_, spec_, size());
     if (n == 0) return;
-    check_embeddings(MatrixView{rows, n, dim_}, fmt::format("rows added to index '{}'", spec_),
-                     size());
     const std::unique_lock lock(mutex_);
     std::vector<float> all = added_rows();
     all.insert(all.end(), rows, rows + n * dim_);

@@ -36,10 +36,13 @@ int blas_threads() { return openblas_get_num_threads(); }
 
 namespace retrieval {
 
-void check_add_arguments(std::int64_t n, const float* rows, std::string_view what) {
+void check_rows_to_add(std::int64_t n, const float* rows, int dim, std::string_view what,
+                       std::int64_t first_row) {
   if (n < 0) throw UsageError(fmt::format("{}: add: n = {}, must be >= 0", what, n));
   if (n > 0 && rows == nullptr)
     throw UsageError(fmt::format("{}: add: rows is null for n = {}", what, n));
+  if (n > 0)
+    check_embeddings(MatrixView{rows, n, dim}, fmt::format("rows added to index '{}'", what), first_row);
 }
 
 void check_search_arguments(std::int64_t n, const float* queries, int k, const float* scores,

@@ -12,9 +12,13 @@
 
 namespace invr::retrieval {
 
-// Throws UsageError naming the argument (`what` names the index or call)
-// unless n >= 0 and rows is non-null when n > 0.
-void check_add_arguments(std::int64_t n, const float* rows, std::string_view what);
+// An index's add(): throws UsageError naming the argument (`what` names the
+// index) unless n >= 0 and rows is non-null when n > 0, then checks the rows
+// (check_embeddings: DataError naming "rows added to index 'what'" and the
+// row, counted from first_row). FAISS aborts on the infinities huge values
+// make in k-means, so every index refuses them first.
+void check_rows_to_add(std::int64_t n, const float* rows, int dim, std::string_view what,
+                       std::int64_t first_row);
 // Throws UsageError unless k >= 1, n >= 0 and, when n > 0, queries, scores
 // and ids are non-null.
 void check_search_arguments(std::int64_t n, const float* queries, int k, const float* scores,
