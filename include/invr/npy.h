@@ -64,17 +64,26 @@ NpyArray<T> read_npy(const std::filesystem::path& path);
 template <typename T>
 NpyArray<T> read_npy_matrix(const std::filesystem::path& path);
 
-// A float32 2-D .npy file loaded read-only, for a large input read once
-// (`invr topk --base`). Same checks as read_npy_matrix<float> (DataError naming
-// the file). From 4 MiB it is read, by up to 4 threads, into memory backed
-// by 2 MiB transparent huge pages: on the development VMs a 51 MB file then
-// loads in about 8 ms, where mapping it cost 30 ms of first-touch page
-// faults (one per 4 KiB) and reading it into a vector of 4 KiB pages 0.15 s.
-// A smaller file is mapped with MAP_POPULATE and must not be truncated while
-// mapped. Move-only.
+// How MappedNpyMatrix holds a file's values.
+enum class NpyLoad {
+  // From 4 MiB, read by up to 4 threads into memory backed by 2 MiB
+  // transparent huge pages: on the development VMs a 51 MB file then loads
+  // in about 8 ms, where mapping it cost 30 ms of first-touch page faults
+  // (one per 4 KiB) and reading it into a vector of 4 KiB pages 0.15 s.
+  // Smaller files are mapped. For an input one process reads (`invr topk`).
+  fastest,
+  // Mapped with MAP_POPULATE: the page cache's copy, shared by every process
+  // on the machine that maps the file (the ranks of a sharded job, a server
+  // and its job), at the first-touch cost above.
+  shared,
+};
+
+// A float32 2-D .npy file loaded read-only. Same checks as
+// read_npy_matrix<float> (DataError naming the file), then held as `how`
+// says. A mapped file must not be truncated while mapped. Move-only.
 class MappedNpyMatrix {
  public:
-  explicit MappedNpyMatrix(const std::filesystem::path& path);
+  explicit MappedNpyMatrix(const std::filesystem::path& path, NpyLoad how = NpyLoad::fastest);
   MappedNpyMatrix(MappedNpyMatrix&& other) noexcept;
   MappedNpyMatrix& operator=(MappedNpyMatrix&&) = delete;
   MappedNpyMatrix(const MappedNpyMatrix&) = delete;

@@ -441,7 +441,7 @@ namespace {
 constexpr std::size_t kCopyFrom = std::size_t{4} << 20;
 }  // namespace
 
-MappedNpyMatrix::MappedNpyMatrix(const fs::path& path) {
+MappedNpyMatrix::MappedNpyMatrix(const fs::path& path, NpyLoad how) {
   const NpyHeader header = read_npy_header(path);  // the format and size checks
   check_dtype(path, header, NpyDtype::float32);
   check_matrix(path, header.shape);
@@ -455,7 +455,7 @@ MappedNpyMatrix::MappedNpyMatrix(const fs::path& path) {
     ::close(fd);
     fail(path, "the file changed while it was opened (its size no longer matches its header)");
   }
-  if (bytes >= kCopyFrom) {
+  if (how == NpyLoad::fastest && bytes >= kCopyFrom) {
     try {
       copy_into_huge_pages(fd, bytes, path);
     } catch (...) {

@@ -21,10 +21,10 @@ const char* kItemIds = "item_embeddings.ids";  // = ids_sidecar(kItemMatrix)
 const char* kUserMatrix = "user_embeddings.npy";
 const char* kUserIds = "user_embeddings.ids";
 
-// The item table is mapped, not read (MappedNpyMatrix: MAP_POPULATE, no
-// copy): reading a fresh buffer cost a page fault per 4 KiB (issue 21,
-// docs/retrieval.md). Model folders are written by rename, never in place,
-// so a mapping never sees its file change.
+// The item table is mapped, not read (NpyLoad::shared: MAP_POPULATE, no
+// copy): the ranks of a sharded job on one machine, or a server and its
+// job, share the page cache's one copy. Model folders are written by
+// rename, never in place, so a mapping never sees its file change.
 struct Table {
   IdMap ids;
   MappedNpyMatrix matrix;
@@ -55,7 +55,7 @@ void warn_missing(std::size_t missing, std::size_t wanted, const char* what) {
 Table read_table(const fs::path& dir, const Manifest& manifest, const char* matrix_file,
                  const char* ids_file) {
   const fs::path matrix_path = checked_file(dir, manifest, matrix_file);
-  Table table{read_id_file(checked_file(dir, manifest, ids_file)), MappedNpyMatrix(matrix_path)};
+  Table table{read_id_file(checked_file(dir, manifest, ids_file)), MappedNpyMatrix(matrix_path, NpyLoad::shared)};
   const MappedNpyMatrix& m = table.matrix;
   check_shape(matrix_path, m.rows(), m.cols(), ids_file, table.ids.size(), manifest);
   // At load, so the error names the file's row (docs/retrieval.md, "Embedding magnitudes").

@@ -338,6 +338,9 @@ TEST(MappedNpyMatrix, LargeFilesAreReadWhole) {
   EXPECT_EQ(std::vector<float>(loaded.data(), loaded.data() + values.size()), values);
   MappedNpyMatrix moved(std::move(loaded));
   EXPECT_EQ(moved.data()[values.size() - 1], values.back());
+  // Mapped instead (NpyLoad::shared): the same values.
+  MappedNpyMatrix mapped(dir / "big.npy", NpyLoad::shared);
+  EXPECT_EQ(std::vector<float>(mapped.data(), mapped.data() + values.size()), values);
   fs::resize_file(dir / "big.npy", fs::file_size(dir / "big.npy") - 4);  // truncated
   EXPECT_EQ(map_error(dir / "big.npy"), read_error<float>(dir / "big.npy"));
 }
