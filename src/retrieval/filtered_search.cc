@@ -161,12 +161,33 @@ void add_hits(Band& band, const float* hi, const float* lo, const std::uint32_t*
   cut_lower(band, limits.k);
 }
 
+// Per query, the rows of one block that pass, 16 lanes of slack.
+constexpr std::int64_t kHitStride = kBaseBlock + kPanelRows;
+
 struct Scratch {  // one per worker, reused across its query blocks
   QuantizedQueries qs;
-  std::vector<float> lower, start, threshold, hit_hi, hit_lo;
-  std::vector<std::uint32_t> hit_ids;
+  std::vector<float> lower, start, threshold;
   std::vector<int> hit_counts;
-  std::vector<float> product;
+  // The kernels' outputs for `queries` (padded) queries, in one huge-page
+  // buffer: as vectors their fresh 4 KiB pages cost about 520 page faults
+  // per worker and call (common/huge_pages.h).
+  PackedBytes outputs;
+  std::int64_t queries = 0;
+  float* product = nullptr;  // queries x kBaseBlock
+  float* hit_hi = nullptr;   // queries x kHitStride, and so on
+  float* hit_lo = nullptr;
+  std::uint32_t* hit_ids = nullptr;
+  void reserve(std::int64_t padded) {
+    if (padded <= queries) return;
+    const auto products = static_cast<std::size_t>(padded * kBaseBlock);
+    const auto hits = static_cast<std::size_t>(padded * kHitStride);
+    outputs = PackedBytes((products + 3 * hits) * sizeof(float));
+    product = reinterpret_cast<float*>(outputs.get());
+    hit_hi = product + products;
+    hit_lo = hit_hi + hits;
+    hit_ids = reinterpret_cast<std::uint32_t*>(hit_lo + hits);
+    queries = padded;
+  }
   std::vector<Band> bands;
   std::vector<std::pair<float, RowId>> exact;
 };
@@ -224,12 +245,8 @@ std::vector<std::int64_t> scan_order(std::int64_t rows) {
 void scan(const PreparedBase& prepared, std::span<const std::int64_t> order, std::size_t begin,
           std::size_t end, bool warm, const Limits& limits, Scratch& scratch, std::int64_t n) {
   const QuantizedBase& qbase = prepared.quantized;
-  constexpr std::int64_t kHitStride = kBaseBlock + kPanelRows;
   scratch.threshold.resize(static_cast<std::size_t>(n));
   scratch.hit_counts.resize(static_cast<std::size_t>(n));
-  scratch.hit_hi.resize(static_cast<std::size_t>(n * kHitStride));
-  scratch.hit_lo.resize(scratch.hit_hi.size());
-  scratch.hit_ids.resize(scratch.hit_hi.size());
   for (std::size_t i = begin; i < end; ++i) {
     const Segment& segment = prepared.segments[static_cast<std::size_t>(order[i])];
     const std::int64_t b0 = segment.first_row;
@@ -238,9 +255,9 @@ void scan(const PreparedBase& prepared, std::span<const std::int64_t> order, std
       // The first rows' products start each floor; the block then goes
       // through the kernel's test like any other.
       const std::int64_t first = std::min<std::int64_t>(rows, std::max(256, 8 * limits.k));
-      approximate_products(scratch.qs, qbase, b0, first, scratch.product.data(), kBaseBlock);
+      approximate_products(scratch.qs, qbase, b0, first, scratch.product, kBaseBlock);
       for (std::int64_t q = 0; q < n; ++q)
-        start_floor(scratch.bands[static_cast<std::size_t>(q)], scratch.product.data() + q * kBaseBlock,
+        start_floor(scratch.bands[static_cast<std::size_t>(q)], scratch.product + q * kBaseBlock,
                     first, b0, scratch.qs, q, qbase, limits.k, scratch.lower);
     }
     for (std::int64_t q = 0; q < n; ++q) {
@@ -250,12 +267,11 @@ void scan(const PreparedBase& prepared, std::span<const std::int64_t> order, std
           band.overflow ? kPlusInf : admission_threshold(band.floor, error, scratch.qs.scale[static_cast<std::size_t>(q)]);
     }
     std::fill(scratch.hit_counts.begin(), scratch.hit_counts.end(), 0);
-    approximate_above(scratch.qs, qbase, b0, rows, scratch.threshold.data(), scratch.hit_hi.data(),
-                      scratch.hit_lo.data(), scratch.hit_ids.data(), kHitStride,
-                      scratch.hit_counts.data());
+    approximate_above(scratch.qs, qbase, b0, rows, scratch.threshold.data(), scratch.hit_hi,
+                      scratch.hit_lo, scratch.hit_ids, kHitStride, scratch.hit_counts.data());
     for (std::int64_t q = 0; q < n; ++q)
-      add_hits(scratch.bands[static_cast<std::size_t>(q)], scratch.hit_hi.data() + q * kHitStride,
-               scratch.hit_lo.data() + q * kHitStride, scratch.hit_ids.data() + q * kHitStride,
+      add_hits(scratch.bands[static_cast<std::size_t>(q)], scratch.hit_hi + q * kHitStride,
+               scratch.hit_lo + q * kHitStride, scratch.hit_ids + q * kHitStride,
                scratch.hit_counts[static_cast<std::size_t>(q)], limits);
   }
 }
@@ -279,7 +295,7 @@ void search_block(MatrixView queries, MatrixView base, const PreparedBase& prepa
   quantize_queries(queries, scratch.qs);
   const std::int64_t n = queries.rows;
   const std::int64_t padded = (n + kKernelQueries - 1) / kKernelQueries * kKernelQueries;
-  scratch.product.resize(static_cast<std::size_t>(padded * kBaseBlock));
+  scratch.reserve(padded);
   if (scratch.bands.size() < static_cast<std::size_t>(n)) scratch.bands.resize(static_cast<std::size_t>(n));
   std::int64_t sample_rows = 0, rows = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
