@@ -70,7 +70,8 @@ enum class NpyLoad {
   // transparent huge pages: on the development VMs a 51 MB file then loads
   // in about 8 ms, where mapping it cost 30 ms of first-touch page faults
   // (one per 4 KiB) and reading it into a vector of 4 KiB pages 0.15 s.
-  // Smaller files are mapped. For an input one process reads (`invr topk`).
+  // Smaller files, and files larger than half the free memory, are mapped.
+  // For an input one process reads (`invr topk`).
   fastest,
   // Mapped with MAP_POPULATE: the page cache's copy, shared by every process
   // on the machine that maps the file (the ranks of a sharded job, a server

@@ -455,7 +455,11 @@ MappedNpyMatrix::MappedNpyMatrix(const fs::path& path, NpyLoad how) {
     ::close(fd);
     fail(path, "the file changed while it was opened (its size no longer matches its header)");
   }
-  if (how == NpyLoad::fastest && bytes >= kCopyFrom) {
+  // A copy needs memory of its own: one larger than half of what is free
+  // stays a mapping, which the kernel can page out.
+  const auto free_bytes = static_cast<double>(::sysconf(_SC_AVPHYS_PAGES)) *
+                          static_cast<double>(::sysconf(_SC_PAGESIZE));
+  if (how == NpyLoad::fastest && bytes >= kCopyFrom && static_cast<double>(bytes) <= free_bytes / 2) {
     try {
       copy_into_huge_pages(fd, bytes, path);
     } catch (...) {
