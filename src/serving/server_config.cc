@@ -55,7 +55,7 @@ const std::array kServeSpecs = {
                      nullptr, &S::model},
     ServeSettingSpec{"store", "Candidate store URI; empty = [job] store; both empty = no InvR items (warned)", 0,
                      0, nullptr, &S::store},
-    ServeSettingSpec{"retrieval", "Item retrieval: exact or an index spec (hnsw32, ivf256, ...)", 0,
+    ServeSettingSpec{"retrieval", "Item retrieval: exact or an index spec (hnsw32, ivf256, ivf,int8, ...)", 0,
                      0, nullptr, &S::retrieval},
     ServeSettingSpec{"default_n", "Slate length when a request gives no n; at most [slate] max_n", 1, 1e5, nullptr,
                      &S::default_n},
