@@ -20,6 +20,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory_resource>
 
 #include "common/parallel.h"
 #include "int8_kernel.h"
@@ -44,11 +45,12 @@ constexpr std::int64_t kWarmRows = 8 * 8 * 1024;
 constexpr std::int64_t kMaxDim = 1024;
 
 struct Band {
-  std::vector<float> hi;
-  std::vector<std::uint32_t> ids;
+  explicit Band(std::pmr::memory_resource* memory) : hi(memory), ids(memory), lower(memory) {}
+  std::pmr::vector<float> hi;
+  std::pmr::vector<std::uint32_t> ids;
   // Lower bounds of the rows admitted: the k largest so far, then the newer
   // ones; cut back to k, raising the floor, when 4k are held (fewer selections; the floor lags a little).
-  std::vector<float> lower;
+  std::pmr::vector<float> lower;
   float floor = kMinusInf;
   int count = 0;
   int capacity = 0;
@@ -188,7 +190,22 @@ struct Scratch {  // one per worker, reused across its query blocks
     hit_ids = reinterpret_cast<std::uint32_t*>(hit_lo + hits);
     queries = padded;
   }
+  // The bands' vectors, from one huge-page block per worker: as separate
+  // vectors the bands of 128 queries cost about 280 page faults per call.
+  PackedBytes band_memory;
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> band_pool;
   std::vector<Band> bands;
+  void reserve_bands(std::int64_t n, int k) {
+    if (static_cast<std::int64_t>(bands.size()) >= n) return;
+    bands.clear();
+    // Room for every band at its starting size twice over (growth beyond
+    // it comes from the heap).
+    const auto bytes = static_cast<std::size_t>(n) * (4 * static_cast<std::size_t>(k) + 512) * 24;
+    band_memory = PackedBytes(bytes);
+    band_pool = std::make_unique<std::pmr::monotonic_buffer_resource>(
+        band_memory.get(), bytes, std::pmr::new_delete_resource());
+    for (std::int64_t q = 0; q < n; ++q) bands.emplace_back(band_pool.get());
+  }
   std::vector<std::pair<float, RowId>> exact;
 };
 
@@ -296,7 +313,7 @@ void search_block(MatrixView queries, MatrixView base, const PreparedBase& prepa
   const std::int64_t n = queries.rows;
   const std::int64_t padded = (n + kKernelQueries - 1) / kKernelQueries * kKernelQueries;
   scratch.reserve(padded);
-  if (scratch.bands.size() < static_cast<std::size_t>(n)) scratch.bands.resize(static_cast<std::size_t>(n));
+  scratch.reserve_bands(n, limits.k);
   std::int64_t sample_rows = 0, rows = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::int64_t count = prepared.segments[static_cast<std::size_t>(order[i])].rows;
