@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <new>
+#include <utility>
 
 #include <sys/mman.h>
 
@@ -29,6 +30,23 @@ void* map_anonymous(std::size_t bytes, std::size_t& mapped) {
   ::madvise(p, rounded, MADV_HUGEPAGE);
   mapped = rounded;
   return p;
+}
+
+HugePageBuffer::HugePageBuffer(std::size_t bytes) {
+  data_ = static_cast<std::uint8_t*>(map_anonymous(bytes, mapped_));
+}
+HugePageBuffer::~HugePageBuffer() {
+  if (data_) ::munmap(data_, mapped_);
+}
+HugePageBuffer::HugePageBuffer(HugePageBuffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), mapped_(std::exchange(other.mapped_, 0)) {}
+HugePageBuffer& HugePageBuffer::operator=(HugePageBuffer&& other) noexcept {
+  if (this != &other) {
+    if (data_) ::munmap(data_, mapped_);
+    data_ = std::exchange(other.data_, nullptr);
+    mapped_ = std::exchange(other.mapped_, 0);
+  }
+  return *this;
 }
 
 }  // namespace invr

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace invr {
 
@@ -17,5 +18,20 @@ namespace invr {
 // page); below, populated at once. Sets `mapped` to the length to munmap.
 // Throws std::bad_alloc when the kernel refuses the mapping.
 void* map_anonymous(std::size_t bytes, std::size_t& mapped);
+
+// map_anonymous's memory, unmapped at destruction. Move-only.
+class HugePageBuffer {
+ public:
+  HugePageBuffer() = default;
+  explicit HugePageBuffer(std::size_t bytes);
+  ~HugePageBuffer();
+  HugePageBuffer(HugePageBuffer&& other) noexcept;
+  HugePageBuffer& operator=(HugePageBuffer&& other) noexcept;
+  std::uint8_t* get() const { return data_; }
+
+ private:
+  std::uint8_t* data_ = nullptr;
+  std::size_t mapped_ = 0;
+};
 
 }  // namespace invr

@@ -15,9 +15,6 @@
 #include <new>
 #include <utility>
 
-#include <sys/mman.h>
-
-#include "common/huge_pages.h"
 
 #include "common/parallel.h"
 #include "lanes.h"
@@ -305,24 +302,6 @@ void above_1x256(const QuantizedQueries& qs, std::int64_t q0, const QuantizedBas
 }
 
 }  // namespace
-
-// Huge pages: the whole packed base is written once and read many times.
-PackedBytes::PackedBytes(std::size_t bytes) {
-  data_ = static_cast<std::uint8_t*>(map_anonymous(bytes, bytes_));
-}
-PackedBytes::~PackedBytes() {
-  if (data_) munmap(data_, bytes_);
-}
-PackedBytes::PackedBytes(PackedBytes&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
-PackedBytes& PackedBytes::operator=(PackedBytes&& other) noexcept {
-  if (this != &other) {
-    if (data_) munmap(data_, bytes_);
-    data_ = std::exchange(other.data_, nullptr);
-    bytes_ = std::exchange(other.bytes_, 0);
-  }
-  return *this;
-}
 
 // Eight partial sums (one 512-bit register of doubles once vectorised), then
 // a fixed pairwise sum: the order is part of the result, so no fast-math.

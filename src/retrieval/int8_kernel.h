@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "common/huge_pages.h"
 #include "invr/retrieval.h"
 
 namespace invr::retrieval {
@@ -28,22 +29,8 @@ constexpr std::int64_t kKernelQueries = 4;
 // Rows per call of the single-query kernel; the base is padded to it.
 constexpr std::int64_t kSingleRows = 256;
 
-// Page-aligned bytes from an anonymous mapping populated up front: one
-// call instead of a page fault per 4 KiB, which cost about 1 us each on
-// these VMs (the packed base is 12.8 MB at 200k x d64).
-class PackedBytes {
- public:
-  PackedBytes() = default;
-  explicit PackedBytes(std::size_t bytes);
-  ~PackedBytes();
-  PackedBytes(PackedBytes&& other) noexcept;
-  PackedBytes& operator=(PackedBytes&& other) noexcept;
-  std::uint8_t* get() const { return data_; }
-
- private:
-  std::uint8_t* data_ = nullptr;
-  std::size_t bytes_ = 0;
-};
+// Buffers of the filter: huge pages from 2 MiB (common/huge_pages.h).
+using PackedBytes = HugePageBuffer;
 
 // The base, quantised and packed: panel p, group g (dims 4g..4g+3) is 64
 // bytes, row p*16 + lane at bytes 4*lane..4*lane+3, each xi + 128. Rows are
