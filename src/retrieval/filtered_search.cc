@@ -388,11 +388,11 @@ bool use_int8_filter(std::int64_t queries, std::int64_t base_rows, std::int64_t 
 }
 
 std::unique_ptr<PreparedBase> prepare_base(MatrixView base, int threads) {
-  if (!int8_kernel_supported() || base.cols > kMaxDim || base.rows < kBaseBlock) return nullptr;
-  auto prepared = std::make_unique<PreparedBase>();
-  if (!quantize_base(base, threads, prepared->quantized)) return nullptr;
-  add_segments(prepared->quantized, 0, base.rows, prepared->segments);
-  prepared->order = scan_order(base.rows);
+  if (base.rows < kBaseBlock) return nullptr;
+  const std::pair<std::int64_t, std::int64_t> whole[] = {{0, base.rows}};
+  std::vector<std::int64_t> segment_begin;
+  auto prepared = prepare_runs(base, whole, threads, segment_begin);
+  if (prepared) prepared->order = scan_order(base.rows);
   return prepared;
 }
 

@@ -118,18 +118,21 @@ class IvfInt8Index final : public VectorIndex {
       const float* query = queries + static_cast<std::int64_t>(q) * dim_;
       float* out_scores = scores + static_cast<std::int64_t>(q) * k;
       RowId* out_ids = ids + static_cast<std::int64_t>(q) * k;
-      std::vector<std::int64_t> order;
-      std::vector<std::pair<std::int64_t, std::int64_t>> runs;
-      for (const RowId list : probe) {
-        if (list == kNoRow) continue;
-        const auto at = static_cast<std::size_t>(list);
-        runs.push_back(runs_[at]);
-        for (std::int64_t s = segment_begin_[at]; s < segment_begin_[at + 1]; ++s) order.push_back(s);
+      if (prepared_ && params.int8_filter) {
+        std::vector<std::int64_t> order;
+        for (const RowId list : probe) {
+          if (list == kNoRow) continue;
+          const auto at = static_cast<std::size_t>(list);
+          for (std::int64_t s = segment_begin_[at]; s < segment_begin_[at + 1]; ++s) order.push_back(s);
+        }
+        if (filtered_search_segments(query, base, *prepared_, order, ids_.data(), k, out_scores,
+                                     out_ids))
+          return;
       }
-      if (prepared_ && params.int8_filter &&
-          filtered_search_segments(query, base, *prepared_, order, ids_.data(), k,
-                                                out_scores, out_ids))
-        return;
+      // Without the filter, or a query it could not narrow: the lists' runs.
+      std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+      for (const RowId list : probe)
+        if (list != kNoRow) runs.push_back(runs_[static_cast<std::size_t>(list)]);
       scan_exactly(query, rows_, dim_, ids_, runs, k, out_scores, out_ids);
     });
   }

@@ -43,6 +43,14 @@ std::unique_ptr<VectorIndex> build(const std::vector<float>& base, int dim, cons
   return index;
 }
 
+// The naive scan's ids and scores, bit for bit.
+void expect_naive(const test::TopK& got, const std::vector<float>& queries,
+                  const std::vector<float>& base, int dim, int k) {
+  const auto want = naive_topk(queries, base, dim, k);
+  EXPECT_EQ(got.ids, want.ids);
+  EXPECT_EQ(got.scores, want.scores);
+}
+
 // Every list visited: the naive scan's ids and scores, bit for bit (integer
 // data, exact in any order, with many ties), with the filter and without.
 TEST(IvfInt8Index, EveryListVisitedIsExact) {
@@ -54,12 +62,9 @@ TEST(IvfInt8Index, EveryListVisitedIsExact) {
   EXPECT_EQ(index->spec(), "ivf16,int8");
   for (const int k : {1, 10, 300}) {
     SCOPED_TRACE(k);
-    const auto want = naive_topk(queries, base, dim, k);
     for (const bool filter : {true, false}) {
       SCOPED_TRACE(filter);
-      const auto got = search(*index, queries, k, 16, filter);
-      EXPECT_EQ(got.ids, want.ids);
-      EXPECT_EQ(got.scores, want.scores);
+      expect_naive(search(*index, queries, k, 16, filter), queries, base, dim, k);
     }
   }
 }
@@ -113,10 +118,7 @@ TEST(IvfInt8Index, AddsInChunksAndEmpty) {
   index->add(1500, base.data() + 2500 * dim);
   EXPECT_EQ(index->size(), 4000);
   // sqrt(2500) = 50 lists, all visited.
-  const auto got = search(*index, queries, 25, 50);
-  const auto want = naive_topk(queries, base, dim, 25);
-  EXPECT_EQ(got.ids, want.ids);
-  EXPECT_EQ(got.scores, want.scores);
+  expect_naive(search(*index, queries, 25, 50), queries, base, dim, 25);
 }
 
 // Saved and loaded, it answers as before; a truncated file is a DataError

@@ -36,11 +36,17 @@ SlateCatalog random_catalog(std::uint64_t seed) {
 // Retrieval recall against exact search (issue 21: the server reports it for
 // an approximate item index): 1 for exact, below 1 for an IVF index visiting
 // one list of 32, 1 again when it visits all 32 (an exhaustive scan).
-TEST(SlateAssemblerRecall, MeasuresTheIndexAgainstExactSearch) {
-  std::mt19937_64 rng(7);
+// 64 Gaussian user embeddings, the recall tests' queries.
+Matrix random_users(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal;
   Matrix users(64, kDim);
   for (float& x : users.data) x = normal(rng);
+  return users;
+}
+
+TEST(SlateAssemblerRecall, MeasuresTheIndexAgainstExactSearch) {
+  const Matrix users = random_users(7);
   const MatrixView view{users.data.data(), 64, static_cast<std::int64_t>(kDim)};
   EXPECT_EQ(SlateAssembler(random_catalog(1)).retrieval_recall(view, 200), 1.0);
 
@@ -67,10 +73,7 @@ TEST(SlateAssemblerRecall, MeasuresTheIndexAgainstExactSearch) {
 // The same for IVF with the int8 filter (ivf_int8_index.cc): exact within
 // the lists it visits, so every list gives recall 1 and one list less.
 TEST(SlateAssemblerRecall, IvfWithTheInt8Filter) {
-  std::mt19937_64 rng(8);
-  std::normal_distribution<float> normal;
-  Matrix users(64, kDim);
-  for (float& x : users.data) x = normal(rng);
+  const Matrix users = random_users(8);
   const MatrixView view{users.data.data(), 64, static_cast<std::int64_t>(kDim)};
   SlateParams one_list;
   one_list.nprobe = 1;
