@@ -202,6 +202,13 @@ struct JobInputs {
   // simulator passes its bucketing, so the assignment plans with the
   // capacity that will show the lists.
   std::span<const double> target_share;
+  // Diagnostic (the simulator's assignment_truth): when set, the target
+  // ordering's assignment scores each pair (dataset user, dataset item) with
+  // this instead of its retrieval score, and spare_capacity = "displace"
+  // takes its displaced scores from it too. The graph (each item's top-N
+  // users) and the other orderings are unchanged. It measures what a
+  // perfect relevance model would give the assignment; a job never sets it.
+  std::function<double(Index user, Index item)> assignment_relevance;
 };
 
 // Runs the job once and commits a generation to `store` (id: `generation`,

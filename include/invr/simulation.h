@@ -81,6 +81,13 @@ struct SimulationParams {
   // logs of those days are its legacy feed's traffic, which the simulation
   // replaces, so it never adds them.
   bool background = true;
+  // Diagnostic: the job's assignment (the target ordering) scores each
+  // (user, item) pair by the world's click truth at the slate's first
+  // position instead of the model's score (JobInputs::assignment_relevance),
+  // so a run measures what a perfect relevance model would give the
+  // invr-target arms (docs/assignment.md). Off by default; the other
+  // orderings never see the truth.
+  bool assignment_truth = false;
   // Days served as control to everyone before the measured `days`, nothing
   // measured: the run starts in the steady state of a feed that has been
   // serving, not with the pool of relevant items the logs left unconsumed,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "invr/error.h"
 #include "invr/matrix.h"
 #include "invr/retrieval.h"
+#include "common/parallel.h"
 
 namespace invr {
 namespace {
@@ -251,6 +253,39 @@ std::vector<double> displaced_scores(const Matrix& all_items, std::span<const do
   exact_search(users, view_of(items), k, scores.data(), ids.data(), params);
   for (std::size_t r = 0; r < user_rows.size(); ++r)
     displaced[static_cast<std::size_t>(user_rows[r])] = scores[r * static_cast<std::size_t>(k) + static_cast<std::size_t>(k) - 1];
+  return displaced;
+}
+
+ItemTopUsers rescored_top_users(const ItemTopUsers& top, const Selection& selection,
+                                const std::function<double(Index, Index)>& relevance, int threads) {
+  ItemTopUsers out = top;
+  const auto n = static_cast<std::size_t>(top.users_per_item);
+  parallel_ranges(top.items, threads, 16, [&](std::int64_t begin, std::int64_t end) {
+    for (auto r = static_cast<std::size_t>(begin); r < static_cast<std::size_t>(end); ++r) {
+      const Index item = selection.items[r];
+      for (std::size_t k = r * n; k < (r + 1) * n; ++k)
+        if (top.users[k] != kNoRow)
+          out.scores[k] = static_cast<float>(relevance(selection.users[static_cast<std::size_t>(top.users[k])], item));
+    }
+  });
+  return out;
+}
+
+std::vector<double> displaced_relevance(const std::function<double(Index, Index)>& relevance,
+                                        std::span<const double> events, std::span<const Index> user_rows,
+                                        std::size_t total_users, const AssignmentSettings& settings) {
+  std::vector<double> displaced(total_users, 0.0);
+  const std::vector<Index> reference = popular_items(events, settings.displaced_items);
+  if (reference.empty()) return displaced;
+  const auto k = static_cast<std::size_t>(
+      std::min<std::int64_t>(settings.displaced_rank, static_cast<std::int64_t>(reference.size())));
+  std::vector<double> scores(reference.size());
+  for (Index user : user_rows) {
+    for (std::size_t j = 0; j < reference.size(); ++j) scores[j] = relevance(user, reference[j]);
+    std::nth_element(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(k - 1), scores.end(),
+                     std::greater<>());
+    displaced[static_cast<std::size_t>(user)] = scores[k - 1];
+  }
   return displaced;
 }
 

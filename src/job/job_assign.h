@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -73,6 +74,17 @@ std::vector<double> displaced_scores(const Matrix& all_items, std::span<const do
                                      MatrixView users, std::span<const Index> user_rows,
                                      std::size_t total_users, const AssignmentSettings& settings,
                                      int threads);
+
+// JobInputs::assignment_relevance applied: a copy of `top` (over
+// selection.items x selection.users) whose scores are relevance(user, item)
+// in dataset indices, and the displaced scores under it (per dataset user:
+// the displaced_rank-th best relevance over the same popular items as
+// displaced_scores()).
+ItemTopUsers rescored_top_users(const ItemTopUsers& top, const Selection& selection,
+                                const std::function<double(Index, Index)>& relevance, int threads);
+std::vector<double> displaced_relevance(const std::function<double(Index, Index)>& relevance,
+                                        std::span<const double> events, std::span<const Index> user_rows,
+                                        std::size_t total_users, const AssignmentSettings& settings);
 
 // The manifest's "assignment" object: settings, summary, one report per
 // treated item (id, target, assigned, candidate_users, reachable, reason).

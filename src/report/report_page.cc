@@ -299,6 +299,13 @@ std::string render_page(const Results& r, std::string_view chartjs_source) {
                     html_escape(r.config_text)));
   page.html("</header>\n<main>\n");
   page.html(srm_warning(r.analysis, "srm-warning"));
+  if (r.assignment_truth)
+    page.html(
+        "<div class=\"warning truth-warning\" id=\"truth-warning\" role=\"alert\"><b>Diagnostic "
+        "run.</b> The invr-target arms were assigned with the simulator's click truth "
+        "(<code>--assignment-truth</code>), not the model: their figures are a ceiling for a "
+        "perfect relevance model, not a result a platform can get (docs/assignment.md, \"The "
+        "ceiling\").</div>\n");
   headline_sections(page, r);
   page.html(trust_section(r));
   frontier_section(page, r);

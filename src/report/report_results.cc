@@ -105,7 +105,12 @@ void read_header(const Node& root, Results& r) {
   if (r.version < kOldestVersion || r.version > kNewestVersion)
     version.fail(fmt::format("unsupported version {} (this build reads versions {} to {})",
                              r.version, kOldestVersion, kNewestVersion));
-  if (auto config = root.find("config")) r.config_text = config->json().dump(2);
+  if (auto config = root.find("config")) {
+    r.config_text = config->json().dump(2);
+    // A diagnostic run (docs/assignment.md, "The ceiling"): flagged on the page.
+    const auto simulation = config->json().value("simulation", nlohmann::json::object());
+    r.assignment_truth = simulation.value("assignment_truth", false);
+  }
 
   const Node world = root.at("world");
   r.world.kind = world.at("kind").string();

@@ -272,6 +272,7 @@ struct Results {
   std::string file;  // where it was read from, for the page footer
   long long version = 1;
   std::string config_text;  // the "config" object, pretty-printed; "" if absent
+  bool assignment_truth = false;  // config.simulation.assignment_truth: a diagnostic run
   WorldInfo world;
   std::vector<ArmInfo> arms;
   std::string control;  // name of the control arm

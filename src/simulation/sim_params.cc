@@ -19,7 +19,7 @@ using P = SimulationParams;
 
 constexpr double kMaxInt = 9.2e18;
 
-const std::array<SimulationParamSpec, 21> kSpecs{{
+const std::array<SimulationParamSpec, 22> kSpecs{{
     {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
      1, 3650, &P::days},
     {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
@@ -46,6 +46,10 @@ const std::array<SimulationParamSpec, 21> kSpecs{{
      "Datasets: the logs' events during the simulated days join the logs as they happen, as "
      "traffic from other surfaces (1) or not at all (0)",
      0, 1, &P::background},
+    {"assignment_truth",
+     "Diagnostic, invr-target arms: the assignment scores each pair by the simulator's click "
+     "truth instead of the model (what a perfect relevance model would give; 0 = the model)",
+     0, 1, &P::assignment_truth},
     {"max_item_age_days", "Items older than this many days leave the catalog", 0.01, 36500,
      &P::max_item_age_days},
     {"activity_window_days", "A user's visits per day come from this last window of history",

@@ -10,6 +10,7 @@
 #include "invr/log.h"
 #include "invr/model_train.h"
 #include "invr/store.h"
+#include "simulation/sim_oracle.h"
 #include "simulation/sim_summary.h"
 #include "simulation/sim_traffic.h"
 
@@ -207,6 +208,12 @@ void plan_assignment(const RunInputs& in, const RunState& state, double begin, J
   a.visit_window_days = params.activity_window_days;
   job.assignment.threads = params.threads;
   inputs.target_share = state.target_share;
+  if (params.assignment_truth) {
+    const SimulationWorld* world = in.world;
+    inputs.assignment_relevance = [world](Index user, Index item) {
+      return world_click_probability(*world, user, item, 0);
+    };
+  }
 }
 
 // The InvR job as of `begin`; a failed run leaves the previous generation

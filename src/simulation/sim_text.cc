@@ -68,6 +68,10 @@ std::string summary_text(const SimulationResult& result) {
       result.config.params.days, result.world_name, result.users, result.items, result.producers,
       result.world_timeline.empty() ? "generated" : result.world_timeline,
       result.main.treated.size(), result.config.params.sufficient_impressions);
+  if (result.config.params.assignment_truth)
+    out += "DIAGNOSTIC: invr-target arms were assigned with the click truth (--assignment-truth), "
+           "not the model: their figures are a ceiling, not a result (docs/assignment.md, \"The "
+           "ceiling\")\n";
   run_table(result.main, out);
   for (const RunResult& run : result.experiments) {
     out += fmt::format("\nExperiment {}: {} ({} treated items)\n", run.name, run.description,

@@ -1,6 +1,9 @@
 // The job's target ordering (docs/assignment.md, "In the job"): the lists it
 // stores are assign_targets() on the job's own inputs, the manifest carries
 // each treated item's report, and [assignment] reads and validates.
+#include <algorithm>
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -33,11 +36,13 @@ struct AssignmentJob : ::testing::Test {
     config.assignment_job.targets = "interval";  // one target for every item
     store = open_store(config.job.store);
   }
+  std::function<double(Index, Index)> relevance;  // JobInputs::assignment_relevance
   JobResult run(const std::string& generation, std::span<const double> share = {}) {
     JobInputs inputs;
     inputs.dataset = &dataset;
     inputs.model = model.get();
     inputs.target_share = share;
+    inputs.assignment_relevance = relevance;
     return run_job(inputs, config, store.get(), generation);
   }
   // The store's target lists of `generation` are `want`'s, and the job's
@@ -63,17 +68,24 @@ struct AssignmentJob : ::testing::Test {
     EXPECT_EQ(result.assignment.objective, want.summary.objective);
   }
   // assign_targets() called directly on what the job computes.
-  TargetAssignment direct(const JobResult& result, std::span<const double> share = {}) {
+  TargetAssignment direct(const JobResult& result, std::span<const double> share = {},
+                          std::span<const double> displaced = {}) {
     const Selection& s = result.selection;
     EmbedOptions embed;
     embed.as_of = s.as_of;
     const Matrix items = gather_rows(model->embed_items(dataset, embed), s.items);
     const Matrix users = gather_rows(model->embed_users(dataset, embed), s.users);
-    const ItemTopUsers top = top_users_per_item(view_of(items), view_of(users), config.retrieval);
+    ItemTopUsers top = top_users_per_item(view_of(items), view_of(users), config.retrieval);
+    if (relevance)  // each pair scored by the relevance instead
+      for (std::size_t k = 0; k < top.users.size(); ++k)
+        if (top.users[k] != kNoRow)
+          top.scores[k] = static_cast<float>(
+              relevance(s.users[static_cast<std::size_t>(top.users[k])], s.items[k / static_cast<std::size_t>(top.users_per_item)]));
     const auto capacity =
         user_capacities(user_visits_per_day(dataset, s.as_of, config.assignment_job.visit_window_days),
                         config.assignment_job, share);
     AssignmentTargets targets;
+    targets.user_displaced.assign(displaced.begin(), displaced.end());
     targets.item_target.assign(s.items.size(), result.item_target);
     if (config.assignment_job.count_repeats)  // the documented rule: max(1, visits per interval)
       for (double v : user_visits_per_day(dataset, s.as_of, config.assignment_job.visit_window_days))
@@ -91,6 +103,50 @@ TEST_F(AssignmentJob, TargetOrderingIsAssignTargetsOnTheJobsInputs) {
   const TargetAssignment want = direct(result);
   ASSERT_GT(want.lists.size(), 0u);
   expect_stored(want, "g1", result);
+}
+
+TEST_F(AssignmentJob, AssignmentRelevanceReplacesThePairScoresAndNothingElse) {
+  const JobResult model_scored = run("g1");
+  // A relevance that reverses the model's preferences among a user's items.
+  relevance = [](Index user, Index item) { return 0.01 * static_cast<double>((user * 7 + item * 5) % 11); };
+  const JobResult result = run("g2");
+  const TargetAssignment want = direct(result);
+  ASSERT_GT(want.lists.size(), 0u);
+  expect_stored(want, "g2", result);
+  bool scores_differ = false;
+  for (std::size_t u = 0; u < dataset.users.size(); ++u) {
+    const auto user = static_cast<Index>(u);
+    const auto a = store->get("g1", dataset.users.id(user));
+    const auto b = store->get("g2", dataset.users.id(user));
+    ASSERT_TRUE(a && b);
+    for (Ordering o : {Ordering::random, Ordering::score, Ordering::user_rank}) {
+      EXPECT_EQ(a->of(o), b->of(o));
+    }
+    for (const auto& c : b->of(Ordering::target))
+      scores_differ = scores_differ || c.score != static_cast<float>(relevance(user, dataset.items.find(c.item)));
+  }
+  EXPECT_FALSE(scores_differ);  // the target lists carry the relevance as their scores
+  EXPECT_EQ(model_scored.selection.items, result.selection.items);
+}
+
+TEST_F(AssignmentJob, AssignmentRelevanceAlsoGivesTheDisplacedScores) {
+  // displace: a user's displaced score is the displaced_rank-th best
+  // relevance over the most eventful items (here every item: fewer than
+  // displaced_items).
+  config.assignment.spare_capacity = "displace";
+  relevance = [](Index user, Index item) { return 0.01 * static_cast<double>((user * 3 + item * 7) % 13); };
+  const JobResult result = run("g1");
+  const auto k = static_cast<std::size_t>(config.assignment_job.displaced_rank);
+  ASSERT_LT(dataset.items.size(), static_cast<std::size_t>(config.assignment_job.displaced_items));
+  ASSERT_GE(dataset.items.size(), k);
+  std::vector<double> displaced(dataset.users.size(), 0.0);
+  for (Index user : result.selection.users) {
+    std::vector<double> scores;
+    for (std::size_t i = 0; i < dataset.items.size(); ++i) scores.push_back(relevance(user, static_cast<Index>(i)));
+    std::sort(scores.begin(), scores.end(), std::greater<>());
+    displaced[static_cast<std::size_t>(user)] = scores[k - 1];
+  }
+  expect_stored(direct(result, {}, displaced), "g1", result);
 }
 
 TEST_F(AssignmentJob, RepeatVisitsCountEachListedPairAsSeveralImpressions) {

@@ -334,6 +334,17 @@ TEST(ReportV2Page, ShadingOnlyWhereSignificant) {
             std::string::npos);
 }
 
+TEST(ReportV2Page, AssignmentTruthRunsAreFlaggedAsDiagnostics) {
+  Json json = load_v2();
+  EXPECT_EQ(page(json).find("truth-warning"), std::string::npos);
+  json["config"]["simulation"]["assignment_truth"] = true;
+  const std::string flagged = page(json);
+  const std::string warning = section(flagged, "<div class=\"warning truth-warning\"", "</div>");
+  ASSERT_FALSE(warning.empty());
+  EXPECT_NE(warning.find("role=\"alert\""), std::string::npos);
+  EXPECT_NE(warning.find("not the model"), std::string::npos) << warning;
+}
+
 TEST(ReportV2Page, SrmWarningOnlyWhenFlagged) {
   Json json = load_v2();
   const std::string calm = page(json);

@@ -10,6 +10,7 @@
 
 #include "invr/assign.h"
 #include "invr/store.h"
+#include "invr/synth.h"
 #include "sim_fixture.h"
 
 namespace invr {
@@ -56,6 +57,39 @@ TEST(SimTarget, AnInvrTargetArmInsertsFromTheAssignmentAndIsDeterministic) {
                           config.params.job_interval_hours * 3600,
                           static_cast<double>(config.params.days) * 86400));
   EXPECT_GT(assignment["capacity"].get<double>(), 0);
+}
+
+TEST(SimTarget, AssignmentTruthScoresTheTargetListsByTheClickTruth) {
+  // The diagnostic: the target ordering's pairs carry the world's click
+  // probability at the first position; the model's orderings do not.
+  SimulationConfig config = test::tiny_config();
+  const std::vector<int> slots = {3, 5};
+  config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  config.params.assignment_truth = true;
+  test::TempDir a;
+  const SimulationResult result = test::simulate_tiny(config, a / "work");
+  EXPECT_GT(arm_named(result, "invr-target").invr_impressions, 0u);
+  const SimulationWorld& world = test::tiny_world().world;
+  StoreOptions options;
+  options.create_if_missing = false;
+  const auto store = open_store("rocksdb:" + (a / "work" / "runs" / "main" / "store").string(), options);
+  const std::string generation = store->current().value();
+  std::size_t target_pairs = 0, model_pairs_off_truth = 0;
+  for (std::size_t u = 0; u < world.dataset.users.size(); ++u) {
+    const auto user = static_cast<Index>(u);
+    const auto stored = store->get(generation, world.dataset.users.id(user));
+    if (!stored) continue;
+    const auto truth = [&](const StoredCandidate& c) {
+      return static_cast<float>(invr::click_probability(world.truth, user, world.dataset.items.find(c.item), 0));
+    };
+    for (const StoredCandidate& c : stored->of(Ordering::target)) {
+      EXPECT_EQ(c.score, truth(c)) << world.dataset.users.id(user) << " " << c.item;
+      ++target_pairs;
+    }
+    for (const StoredCandidate& c : stored->of(Ordering::score)) model_pairs_off_truth += c.score != truth(c);
+  }
+  EXPECT_GT(target_pairs, 0u);
+  EXPECT_GT(model_pairs_off_truth, 0u);
 }
 
 TEST(SimTarget, WithoutATargetArmTheJobSkipsTheAssignment) {
