@@ -208,6 +208,7 @@ struct JobInputs {
   // takes its displaced scores from it too. The graph (each item's top-N
   // users) and the other orderings are unchanged. It measures what a
   // perfect relevance model would give the assignment; a job never sets it.
+  // Called from several threads at once: it must be thread-safe.
   std::function<double(Index user, Index item)> assignment_relevance;
 };
 

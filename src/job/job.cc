@@ -131,24 +131,19 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   // (invr/assign.h), its own stage so its time shows beside retrieve's.
   std::optional<job::AssignmentStage> assigned;
   if (config.assignment_job.assign_targets) {
-    const bool displace = config.assignment.spare_capacity == "displace";
     const auto threads = static_cast<int>(config.retrieval.threads);
+    const auto& relevance = inputs.assignment_relevance;  // a diagnostic: see JobInputs
+    std::optional<ItemTopUsers> rescored;
+    if (relevance) rescored = job::rescored_top_users(top, selection, relevance, resolve_threads(threads));
     std::vector<double> displaced;
-    if (inputs.assignment_relevance) {  // a diagnostic: see JobInputs
-      if (displace)
-        displaced = job::displaced_relevance(inputs.assignment_relevance, job::item_events(dataset),
-                                             selection.users, dataset.users.size(), config.assignment_job);
-      const ItemTopUsers relevant =
-          job::rescored_top_users(top, selection, inputs.assignment_relevance, resolve_threads(threads));
-      assigned = job::assign_target_ordering(relevant, selection, dataset, seen, config,
-                                             inputs.target_share, displaced, lists);
-    } else {
-      if (displace)
-        displaced = job::displaced_scores(all_items, job::item_events(dataset), view_of(users), selection.users,
-                                          dataset.users.size(), config.assignment_job, threads);
-      assigned = job::assign_target_ordering(top, selection, dataset, seen, config,
-                                             inputs.target_share, displaced, lists);
-    }
+    if (config.assignment.spare_capacity == "displace")
+      displaced = relevance ? job::displaced_relevance(relevance, job::item_events(dataset), selection.users,
+                                                       dataset.users.size(), config.assignment_job)
+                            : job::displaced_scores(all_items, job::item_events(dataset), view_of(users),
+                                                    selection.users, dataset.users.size(),
+                                                    config.assignment_job, threads);
+    assigned = job::assign_target_ordering(rescored ? *rescored : top, selection, dataset, seen, config,
+                                           inputs.target_share, displaced, lists);
     result.assignment = assigned->assignment.summary;
     result.item_target = assigned->item_target;
     invr::logger().info("job: assignment: {} of {} items short of {} impressions, gap {:.3g}",
