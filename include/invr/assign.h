@@ -101,10 +101,12 @@ struct AssignmentTargets {
   // in the score range that B is measured in, so targets still come first.
   std::vector<double> user_displaced;
   // Optional, per dataset user (size total_users; empty = 1 each): the
-  // impressions one listed pair of u gets in the interval, >= 1. A user who
-  // visits λ > 1 times per interval sees the same first slots at every
-  // visit, and PSEI counts each: capacity is then slots × 1 pairs, each
-  // giving λ impressions (the job passes max(1, λ)).
+  // expected impressions one listed pair of u gets in the interval, in
+  // (0, 1e6]. A visit shows a list's first slots together, and a user who
+  // visits again in the interval sees them again (PSEI counts each), so
+  // with λ expected visits per interval the capacity is `slots` pairs, each
+  // giving λ impressions: λ > 1 for a frequent visitor, λ < 1 when the
+  // interval is shorter than the user's visit gap (the job's count_repeats).
   std::vector<double> pair_impressions;
 };
 

@@ -121,12 +121,15 @@ struct JobConfig {
 // simulator's traffic both come from here.
 std::vector<double> user_visits_per_day(const Dataset& dataset, double as_of, double window_days);
 
-// Each user's capacity for the assignment: the InvR impressions the user's
-// target list is expected to give in one interval, slots_per_visit ×
-// min(1, visits_per_day × interval_hours / 24) × share[u] (share empty = 1).
-// Capped at one interval's worth of distinct items because a slate shows a
-// list's first unclicked candidates at every visit: more visits repeat them
-// (docs/assignment.md, "In the job").
+// Each user's capacity for the assignment, in listed pairs, with λ =
+// visits_per_day × interval_hours / 24 and share[u] (empty = 1): with
+// count_repeats, slots_per_visit × share[u] for a user with λ > 0 (else 0),
+// each pair giving λ impressions (AssignmentTargets::pair_impressions);
+// without, slots_per_visit × min(1, λ) × share[u] pairs of one impression.
+// Never more than one visit's slots, because a slate shows a list's first
+// unclicked candidates at every visit: more visits repeat them, fewer make
+// each pair less likely seen, not the list shorter (docs/assignment.md, "In
+// the job").
 std::vector<double> user_capacities(std::span<const double> visits_per_day,
                                     const AssignmentSettings& settings,
                                     std::span<const double> share = {});

@@ -75,7 +75,7 @@ ShardAssignInputs assignment_inputs(const Dataset& dataset, const Selection& sel
                                                         in.figures.first_event, in.figures.impressions);
   in.capacity = user_capacities(visits, settings);
   in.repeats = job::pair_repeats(visits, settings);
-  for (Index u : selection.users) in.selected_capacity += in.capacity[static_cast<std::size_t>(u)];
+  in.selected_capacity = job::expected_impressions(in.capacity, in.repeats, selection.users);
   in.selected_capacity = mpi::reduce(in.selected_capacity, MPI_SUM);
   return in;
 }

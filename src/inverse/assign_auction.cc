@@ -144,12 +144,16 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
 double bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
                     double bonus) {
   if (k <= 0) return 0;
-  // Weights are >= 1, so the k-th impression lies among the k largest
-  // values: select those, then sort only them.
+  // Every weight is at least the smallest, w, so the k-th impression lies
+  // among the ceil(k / w) largest values (the k largest without weights
+  // below 1): select those, then sort only them.
+  double w = 1;
+  for (const auto& v : values) w = std::min(w, v.second);
+  const double needed = std::ceil(static_cast<double>(k) / w) + 1;  // + 1: rounding of k / w
   auto larger = [](const auto& a, const auto& b) { return a.first > b.first; };
   auto end = values.end();
-  if (static_cast<std::int64_t>(values.size()) > k) {
-    end = values.begin() + k;
+  if (static_cast<double>(values.size()) > needed) {
+    end = values.begin() + static_cast<std::ptrdiff_t>(needed);
     std::nth_element(values.begin(), end - 1, values.end(), larger);
   }
   std::sort(values.begin(), end, larger);

@@ -171,9 +171,10 @@ AssignProblem build_problem(const ItemTopUsers& top_users, std::span<const Index
     problem.repeat.resize(total_users);
     for (std::size_t u = 0; u < total_users; ++u) {
       const double m = targets.pair_impressions[u];
-      if (!(m >= 1) || !std::isfinite(m) || m > 1e6)
-        usage(fmt::format("pair_impressions[{}] = {} must be in [1, 1e6]", u, m));
-      problem.repeat[u] = std::ldexp(std::round(std::ldexp(m, 20)), -20);
+      if (!(m > 0) || !std::isfinite(m) || m > 1e6)
+        usage(fmt::format("pair_impressions[{}] = {} must be in (0, 1e6]", u, m));
+      // At the 2^-20 resolution of the capacities, never rounded to 0.
+      problem.repeat[u] = std::max(std::ldexp(std::round(std::ldexp(m, 20)), -20), std::ldexp(1.0, -20));
     }
     // All ones: the plain problem (the auction's unweighted bids).
     if (std::all_of(problem.repeat.begin(), problem.repeat.end(), [](double m) { return m == 1.0; }))

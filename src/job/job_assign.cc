@@ -137,7 +137,10 @@ std::vector<double> user_capacities(std::span<const double> visits_per_day,
   std::vector<double> capacity(visits_per_day.size());
   const double interval_days = settings.interval_hours / 24;
   for (std::size_t u = 0; u < capacity.size(); ++u) {
-    const double visits = std::min(1.0, visits_per_day[u] * interval_days);
+    // count_repeats: `slots` pairs, each giving the visits λ (pair_repeats);
+    // else the slots of at most one visit, each giving one impression.
+    const double lambda = visits_per_day[u] * interval_days;
+    const double visits = settings.count_repeats ? (lambda > 0 ? 1.0 : 0.0) : std::min(1.0, lambda);
     capacity[u] = static_cast<double>(settings.slots_per_visit) * visits * (share.empty() ? 1.0 : share[u]);
   }
   return capacity;
@@ -178,10 +181,10 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
   const std::vector<double> visits = visits_per_day(dataset, selection.as_of, settings.visit_window_days,
                                                     figures.first_event, figures.impressions);
   const std::vector<double> capacity = user_capacities(visits, settings, share);
+  const std::vector<double> repeats = pair_repeats(visits, settings);
   AssignmentStage stage = assign_graph(top, selection.items, selection.users, dataset.users.size(), seen,
-                                       capacity, figures.item_shown, displaced, pair_repeats(visits, settings),
-                                       config);
-  for (Index user : selection.users) stage.capacity += capacity[static_cast<std::size_t>(user)];
+                                       capacity, figures.item_shown, displaced, repeats, config);
+  stage.capacity = expected_impressions(capacity, repeats, selection.users);
   const auto o = static_cast<std::size_t>(Ordering::target);
   lists.offsets[o] = std::move(stage.assignment.offsets);
   lists.lists[o] = std::move(stage.assignment.lists);
@@ -205,11 +208,24 @@ AssignmentStage assign_graph(const ItemTopUsers& top, std::span<const Index> ite
   return stage;
 }
 
+double expected_impressions(std::span<const double> capacity, std::span<const double> repeats,
+                            std::span<const Index> users) {
+  double sum = 0;
+  for (Index user : users) {
+    const auto u = static_cast<std::size_t>(user);
+    sum += capacity[u] * (repeats.empty() ? 1.0 : repeats[u]);
+  }
+  return sum;
+}
+
 std::vector<double> pair_repeats(std::span<const double> visits_per_day, const AssignmentSettings& settings) {
   std::vector<double> repeats;
   if (!settings.count_repeats) return repeats;
   repeats.reserve(visits_per_day.size());
-  for (double v : visits_per_day) repeats.push_back(std::max(1.0, v * settings.interval_hours / 24));
+  for (double v : visits_per_day) {
+    const double lambda = v * settings.interval_hours / 24;
+    repeats.push_back(lambda > 0 ? lambda : 1.0);  // a user who never visits has no capacity anyway
+  }
   return repeats;
 }
 

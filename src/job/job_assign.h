@@ -18,7 +18,7 @@ namespace invr::job {
 struct AssignmentStage {
   TargetAssignment assignment;  // its lists moved out into the target ordering
   std::int64_t item_target = 0;  // the largest item target
-  double capacity = 0;  // summed over the selected users
+  double capacity = 0;  // expected impressions, summed over the selected users
 };
 
 // Fills lists' target ordering from assign_targets() over `top` (rows:
@@ -29,9 +29,14 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
                                        const JobConfig& config, std::span<const double> share,
                                        std::span<const double> displaced, CandidateLists& lists);
 
-// Impressions per listed pair: max(1, visits_per_day × interval_days) per
-// user with count_repeats, else empty (one each).
+// Impressions per listed pair: the visits per interval λ = visits_per_day ×
+// interval_days per user with count_repeats (1 for a user with none, who has
+// no capacity), else empty (one each).
 std::vector<double> pair_repeats(std::span<const double> visits_per_day, const AssignmentSettings& settings);
+// The impressions `users`' capacities are expected to give: Σ capacity ×
+// pair impressions (the manifest's "capacity").
+double expected_impressions(std::span<const double> capacity, std::span<const double> repeats,
+                            std::span<const Index> users);
 
 // The whole dataset's figures the stage reads besides the graph. A sharded
 // job computes them on each user shard and combines them (first_event: the

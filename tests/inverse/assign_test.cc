@@ -254,12 +254,13 @@ TEST(AssignTargets, DisplaceListsPairsThatBeatWhatTheyDisplace) {
   EXPECT_THROW(run(in, params("auction", 2, "displace")), UsageError);
 }
 
-// Repeats per pair of 1, 2 or 3 impressions for every user of `in`.
+// Impressions per pair of 0.25, 0.5 (a visit less likely than not in the
+// interval), 1, 2 or 3 (repeat visits) for every user of `in`.
 void add_repeats(Instance& in, std::uint64_t seed) {
+  constexpr double kRepeats[] = {0.25, 0.5, 1, 2, 3};
   std::mt19937_64 rng(seed * 13 + 5);
   in.targets.pair_impressions.clear();
-  for (std::size_t u = 0; u < in.users; ++u)
-    in.targets.pair_impressions.push_back(static_cast<double>(1 + rng() % 3));
+  for (std::size_t u = 0; u < in.users; ++u) in.targets.pair_impressions.push_back(kRepeats[rng() % 5]);
 }
 
 TEST(AssignExact, RepeatsBoundExhaustiveEnumerationOnTinyInstances) {
@@ -315,8 +316,20 @@ TEST(AssignTargets, RepeatsPlanFewerPairsForTheSameTarget) {
   EXPECT_EQ(run(in, params("exact", 2, "leave")).items[0].reason, ShortReason::too_few_users);
   in.targets.item_target = {5};  // 6 >= 5: enough users
   EXPECT_EQ(run(in, params("exact", 2, "leave")).items[0].reason, ShortReason::none);
-  in.targets.pair_impressions = {2, 0.5, 2};
-  EXPECT_THROW(run(in, params("exact", 2, "leave")), UsageError);
+  for (double bad : {0.0, -1.0, std::nan(""), HUGE_VAL, 2e6}) {
+    in.targets.pair_impressions = {2, bad, 2};
+    EXPECT_THROW(run(in, params("exact", 2, "leave")), UsageError) << bad;
+  }
+  // Below 1: a visit less likely than not. A target of 1 then needs both
+  // users of 0.5, where users of 1 would need one.
+  in.targets.item_target = {1};
+  in.targets.pair_impressions = {0.5, 0.5, 0.5};
+  for (const char* solver : {"exact", "auction"}) {
+    const TargetAssignment a = run(in, params(solver, 2, "leave"));
+    EXPECT_DOUBLE_EQ(a.items[0].assigned, 1) << solver;
+    EXPECT_EQ(a.lists.size(), 2u) << solver;
+    EXPECT_TRUE(a.of(2).empty()) << solver;
+  }
 }
 
 TEST(AssignTargets, LeaveListsOnlyPairsTowardTargets) {

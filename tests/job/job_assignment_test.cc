@@ -12,6 +12,7 @@
 #include "invr/error.h"
 #include "invr/job.h"
 #include "invr/store.h"
+#include "job/job_assign.h"
 #include "job_world.h"
 #include "test_util.h"
 
@@ -87,9 +88,9 @@ struct AssignmentJob : ::testing::Test {
     AssignmentTargets targets;
     targets.user_displaced.assign(displaced.begin(), displaced.end());
     targets.item_target.assign(s.items.size(), result.item_target);
-    if (config.assignment_job.count_repeats)  // the documented rule: max(1, visits per interval)
+    if (config.assignment_job.count_repeats)  // the documented rule: the visits per interval, 1 for none
       for (double v : user_visits_per_day(dataset, s.as_of, config.assignment_job.visit_window_days))
-        targets.pair_impressions.push_back(std::max(1.0, v * config.assignment_job.interval_hours / 24));
+        targets.pair_impressions.push_back(v > 0 ? v * config.assignment_job.interval_hours / 24 : 1.0);
     AssignmentParams params = config.assignment;
     params.max_candidates_per_user = config.inversion.max_candidates_per_user;
     return assign_targets(top, s.items, s.users, dataset.users.size(), seen_items(dataset, s.as_of),
@@ -172,6 +173,9 @@ TEST_F(AssignmentJob, RepeatVisitsCountEachListedPairAsSeveralImpressions) {
 }
 
 TEST_F(AssignmentJob, LeaveStoresOnlyThePairsTowardTargets) {
+  // Hour-long intervals: a user's pairs give about 2 impressions, so some
+  // targets are met without every pair (at 0.05 h every pair is needed).
+  config.assignment_job.interval_hours = 1;
   const std::size_t filled = direct(run("g1")).lists.size();
   config.assignment.spare_capacity = "leave";
   const JobResult result = run("g2");
@@ -260,15 +264,26 @@ TEST(JobAssignmentSettings, CapacitiesAreSlotsTimesVisitsInTheIntervalCappedAtOn
   AssignmentSettings s;
   s.slots_per_visit = 2;
   s.interval_hours = 6;
-  const std::vector<double> visits = {1, 4, 10, 0.5};  // per day
+  s.count_repeats = false;  // pairs of one impression: the slots of at most one visit
+  const std::vector<double> visits = {1, 4, 10, 0.5, 0};  // per day
   const auto capacity = user_capacities(visits, s);
   EXPECT_DOUBLE_EQ(capacity[0], 0.5);  // 2 × 1 × 0.25
   EXPECT_DOUBLE_EQ(capacity[1], 2.0);  // 2 × min(1, 1)
   EXPECT_DOUBLE_EQ(capacity[2], 2.0);  // repeats of the first two are not new capacity
   EXPECT_DOUBLE_EQ(capacity[3], 0.25);
-  const std::vector<double> share = {1, 0, 0.5, 1};
-  EXPECT_EQ(user_capacities(visits, s, share), (std::vector<double>{0.5, 0, 1.0, 0.25}));
+  EXPECT_DOUBLE_EQ(capacity[4], 0.0);
+  const std::vector<double> share = {1, 0, 0.5, 1, 1};
+  EXPECT_EQ(user_capacities(visits, s, share), (std::vector<double>{0.5, 0, 1.0, 0.25, 0}));
   EXPECT_THROW(user_capacities(visits, s, std::vector<double>{1}), UsageError);
+  EXPECT_TRUE(job::pair_repeats(visits, s).empty());
+
+  // count_repeats (the default): one visit's slots for everyone who visits,
+  // each pair giving the visits per interval λ, below 1 when the interval
+  // is shorter than the user's visit gap.
+  s.count_repeats = true;
+  EXPECT_EQ(user_capacities(visits, s), (std::vector<double>{2, 2, 2, 2, 0}));
+  EXPECT_EQ(user_capacities(visits, s, share), (std::vector<double>{2, 0, 1, 2, 0}));
+  EXPECT_EQ(job::pair_repeats(visits, s), (std::vector<double>{0.25, 1, 2.5, 0.125, 1}));
 }
 
 TEST(JobAssignmentSettings, VisitsPerDayCountImpressionTimesInTheWindow) {
