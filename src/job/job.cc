@@ -11,7 +11,6 @@
 #include "invr/job.h"
 #include "invr/log.h"
 #include "invr/progress.h"
-#include "common/parallel.h"
 #include "job/job_assign.h"
 #include "job/job_manifest.h"
 #include "job/job_util.h"
@@ -134,7 +133,7 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
     const auto threads = static_cast<int>(config.retrieval.threads);
     const auto& relevance = inputs.assignment_relevance;  // a diagnostic: see JobInputs
     std::optional<ItemTopUsers> rescored;
-    if (relevance) rescored = job::rescored_top_users(top, selection, relevance, resolve_threads(threads));
+    if (relevance) rescored = job::rescored_top_users(top, selection, relevance, threads);
     std::vector<double> displaced;
     if (config.assignment.spare_capacity == "displace")
       displaced = relevance ? job::displaced_relevance(relevance, job::item_events(dataset), selection.users,
