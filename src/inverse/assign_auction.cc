@@ -82,23 +82,35 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
                  static_cast<std::uint32_t>(k)};
   };
   const std::size_t keep = std::min(whole + 2, degree);
+  // Static edges (order_static_edges) come best first with key = score: only
+  // the first `keep` choices among them can be in the user's best `keep`, and
+  // none after the first that fails floor_key. So `choices` counts at most
+  // keep static ones, which decides the same as the full count (both are
+  // only compared with whole + 1 < keep).
+  const std::size_t dynamic = problem.dynamic_of(u);
+  auto read = [&](auto&& add) {
+    for (std::size_t k = 0; k < dynamic; ++k)
+      if (const Keyed e = keyed(k); e.key > floor_key) add(e);
+    for (std::size_t k = dynamic, taken = 0; k < degree && taken < keep; ++k, ++taken) {
+      const Keyed e = keyed(k);
+      if (!(e.key > floor_key)) break;
+      add(e);
+    }
+  };
   std::size_t choices = 0;  // pairs above floor_key
   if (keep <= kSmallChoice) {  // best[0..keep), sorted, filled by insertion
     best.resize(keep);
     std::size_t size = 0;
-    for (std::size_t k = 0; k < degree; ++k) {
-      const Keyed e = keyed(k);
-      if (!(e.key > floor_key)) continue;
+    read([&](const Keyed& e) {
       ++choices;
-      if (size == keep && !before(e, best[keep - 1])) continue;
+      if (size == keep && !before(e, best[keep - 1])) return;
       std::size_t at = size < keep ? size++ : keep - 1;
       for (; at > 0 && before(e, best[at - 1]); --at) best[at] = best[at - 1];
       best[at] = e;
-    }
+    });
   } else {  // best[whole] is the pivot, better ones before it, the next best after it
     best.clear();
-    for (std::size_t k = 0; k < degree; ++k)
-      if (const Keyed e = keyed(k); e.key > floor_key) best.push_back(e);
+    read([&](const Keyed& e) { best.push_back(e); });
     choices = best.size();
     if (whole < choices) {
       const auto pivot = best.begin() + static_cast<std::ptrdiff_t>(whole);
@@ -325,6 +337,7 @@ Choice top_up(AssignProblem& problem, UserTakes takes) {
 }  // namespace
 
 TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params) {
+  order_static_edges(problem);
   Auction auction(problem, params);  // prices carry over from pass to pass (warm start)
   const double range = problem.score_range;
   const double eps_floor = 1e-6 * range;

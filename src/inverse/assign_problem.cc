@@ -233,6 +233,29 @@ bool keep_pass(const AssignProblem& problem, std::int64_t short_now, double cred
   return !problem.leave || credited_now >= credited_kept;
 }
 
+void order_static_edges(AssignProblem& problem) {
+  problem.dynamic_edges.assign(problem.users, 0);
+  parallel_ranges(static_cast<std::int64_t>(problem.users), problem.threads, kUserChunk,
+                  [&](std::int64_t begin, std::int64_t end) {
+    std::vector<UserEdge> statics;  // scratch: a stable partition without an allocation per user
+    for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
+      const auto first = problem.user_edges.begin() + static_cast<std::ptrdiff_t>(problem.user_offsets[u]);
+      const auto last = problem.user_edges.begin() + static_cast<std::ptrdiff_t>(problem.user_offsets[u + 1]);
+      statics.clear();
+      auto middle = first;
+      for (auto it = first; it != last; ++it)
+        if (problem.dynamic_row(problem.row_of(*it))) *middle++ = *it;
+        else statics.push_back(*it);
+      std::sort(statics.begin(), statics.end(), [&](const UserEdge& a, const UserEdge& b) {
+        if (a.score != b.score) return a.score > b.score;
+        return problem.item_of_row[problem.row_of(a)] < problem.item_of_row[problem.row_of(b)];
+      });
+      std::copy(statics.begin(), statics.end(), middle);
+      problem.dynamic_edges[u] = static_cast<std::uint32_t>(middle - first);
+    }
+  });
+}
+
 UserTakes::UserTakes(const AssignProblem& problem) : offsets(problem.users + 1, 0) {
   for (std::size_t u = 0; u < problem.users; ++u)
     offsets[u + 1] = offsets[u] + static_cast<std::uint64_t>(std::ceil(problem.capacity[u]));

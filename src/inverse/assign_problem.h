@@ -75,6 +75,16 @@ struct AssignProblem {
   std::span<const UserEdge> edges_of(std::size_t user) const {
     return {user_edges.data() + user_offsets[user], user_edges.data() + user_offsets[user + 1]};
   }
+  // After order_static_edges (the auction's): per user, how many of its
+  // edges lead its list as dynamic ones (in slot order); the rest are static
+  // (their rows have no target and no producer: their bid stays 0), ordered
+  // best first. Empty: every edge dynamic, in slot order (build_problem's).
+  std::vector<std::uint32_t> dynamic_edges;
+  std::size_t dynamic_of(std::size_t user) const {
+    return dynamic_edges.empty() ? user_offsets[user + 1] - user_offsets[user] : dynamic_edges[user];
+  }
+  // A row whose pairs can ever carry a premium: a target, or a producer's.
+  bool dynamic_row(std::size_t row) const { return item_target[row] > 0 || producer_of_row[row] >= 0; }
   std::size_t edges() const { return user_edges.size(); }
 };
 
@@ -157,6 +167,13 @@ struct UserTakes {
     return std::ldexp(std::round(std::ldexp(share * problem.repeat[user], 20)), -20);
   }
 };
+
+// Puts each user's dynamic edges first (slot order kept) and its static
+// ones after them, best first by score then item (the auction's order for
+// a pair without premium), so the auction's users read their dynamic edges
+// and only as many static ones as they keep. Targets only ever drop, so an
+// edge static now stays static. Sets dynamic_edges.
+void order_static_edges(AssignProblem& problem);
 
 // Moves whole user slots from items at or above their LP target, or without
 // one, to short items whose users hold them, where the objective gains;

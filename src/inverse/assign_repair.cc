@@ -19,8 +19,13 @@ double released_value(const AssignProblem& problem, std::size_t u, std::span<con
   return take == UserTakes::kEmpty ? problem.skip_of(u) : static_cast<double>(edges[take].score);
 }
 
+// A take's row; an empty slot (kEmpty) after every row.
+std::uint64_t take_row(const AssignProblem& problem, std::span<const UserEdge> edges, std::uint32_t take) {
+  return take == UserTakes::kEmpty ? std::numeric_limits<std::uint64_t>::max() : problem.row_of(edges[take]);
+}
+
 // The position in the user's takes of its pair with the lowest score (then
-// the smaller edge offset) whose item has no target or would stay at or
+// the smaller row) whose item has no target or would stay at or
 // above it without the pair, or an empty slot (worth skip); kNone if there
 // is none.
 std::size_t releasable(const AssignProblem& problem, std::size_t u,
@@ -40,13 +45,16 @@ std::size_t releasable(const AssignProblem& problem, std::size_t u,
     }
     const double value = released_value(problem, u, edges, takes[pos]);
     const double least = released_value(problem, u, edges, takes[best]);
-    if (value < least || (value == least && takes[pos] < takes[best])) best = pos;
+    if (value < least || (value == least && take_row(problem, edges, takes[pos]) <
+                                                 take_row(problem, edges, takes[best])))
+      best = pos;
   }
   return best;
 }
 
-// The offset of the user's pair with `row` (a user's edges are in slot
-// order, so in row order); kNone if it has none.
+// The offset of the user's pair with `row` among its dynamic edges (in slot
+// order, so in row order: AssignProblem::dynamic_edges; a row with a target
+// is dynamic); kNone if it has none.
 std::size_t edge_of_row(const AssignProblem& problem, std::span<const UserEdge> edges,
                         std::size_t row) {
   const auto n = static_cast<std::uint64_t>(problem.users_per_item);
@@ -75,7 +83,7 @@ std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
       const std::size_t from = releasable(problem, user, taken, row_impressions);
       if (from == kNone) continue;
       const auto edges = problem.edges_of(user);
-      const std::size_t to = edge_of_row(problem, edges, r);
+      const std::size_t to = edge_of_row(problem, edges.first(problem.dynamic_of(user)), r);
       if (to == kNone || std::find(taken.begin(), taken.end(), to) != taken.end()) continue;
       const double amount = UserTakes::amount(problem, user, from);
       const double gain = problem.bonus * std::min(amount, target - row_impressions[r]) +

@@ -223,6 +223,32 @@ TEST(AssignExact, DisplaceEqualsExhaustiveEnumerationOnTinyInstances) {
   }
 }
 
+TEST(AssignAuction, ItemsWithoutTargetsAreReadOnlyAsFarAsUsersKeep) {
+  // The auction reads a user's pairs of items without a target (and without
+  // a producer) only as far as the user keeps them (order_static_edges):
+  // with no target anywhere it must still give every user its best pairs,
+  // the exact optimum; with most targets 0 it stays within its gap, with
+  // capacities up to 12 (both selections) and each spare-capacity rule.
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    Instance in = random_instance(seed, 30, 40, 20, seed % 2 == 0, 12, 10, false);
+    add_displaced(in, seed);
+    for (const char* spare : {"fill", "leave", "displace"}) {
+      Instance none = in;
+      std::fill(none.targets.item_target.begin(), none.targets.item_target.end(), 0);
+      const TargetAssignment exact = run(none, params("exact", 2, spare));
+      const TargetAssignment auction = run(none, params("auction", 2, spare));
+      EXPECT_NEAR(auction.summary.objective, exact.summary.objective,
+                  1e-9 * std::max(1.0, std::abs(exact.summary.objective)))
+          << "seed " << seed << " " << spare;
+      EXPECT_NEAR(total_assigned(auction), total_assigned(exact), 1e-9) << "seed " << seed << " " << spare;
+      Instance most = in;
+      for (std::size_t r = 0; r < most.targets.item_target.size(); ++r)
+        if (r % 4 != 0) most.targets.item_target[r] = 0;
+      expect_within_gap_on_any_threads(most, spare, seed);
+    }
+  }
+}
+
 TEST(AssignTargets, DisplaceListsPairsThatBeatWhatTheyDisplace) {
   // No targets: user 0's slate item scores 0.35, so its pair of 0.5 is
   // listed and that of 0.3 is not; user 1's scores 0.9, above every pair.
