@@ -175,16 +175,19 @@ double bid(std::vector<std::pair<double, double>>& values, std::int64_t k, doubl
   return bonus;
 }
 
-// Adds each row's expected impressions under `takes` to row_impressions.
-// Sums of multiples of 2^-20 are exact, so the per-thread partial sums and
-// their merge give the same bits in any order (and, unlike atomic adds to
-// shared rows, no cache line moves between threads per pair).
+// Adds the expected impressions of users[0..count) under `takes` to
+// row_impressions (user(k) gives the k-th user). Sums of multiples of 2^-20
+// are exact, so the per-thread partial sums and their merge give the same
+// bits in any order (and, unlike atomic adds to shared rows, no cache line
+// moves between threads per pair).
+template <class UserOf>
 void add_row_impressions(const AssignProblem& problem, const UserTakes& takes, int threads,
-                         std::vector<double>& row_impressions) {
+                         std::size_t count, UserOf user, std::vector<double>& row_impressions) {
   std::mutex merge;
   auto add = [&](std::int64_t begin, std::int64_t end) {
     std::vector<double> local(row_impressions.size(), 0.0);
-    for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
+    for (auto k = static_cast<std::size_t>(begin); k < static_cast<std::size_t>(end); ++k) {
+      const std::size_t u = user(k);
       const auto taken = takes.of(u);
       const auto edges = problem.edges_of(u);
       for (std::size_t pos = 0; pos < taken.size(); ++pos)
@@ -194,7 +197,13 @@ void add_row_impressions(const AssignProblem& problem, const UserTakes& takes, i
     std::lock_guard lock(merge);
     for (std::size_t r = 0; r < local.size(); ++r) row_impressions[r] += local[r];
   };
-  parallel_ranges(static_cast<std::int64_t>(problem.users), threads, 1 << 16, add);
+  parallel_ranges(static_cast<std::int64_t>(count), threads, 1 << 16, add);
+}
+
+void add_row_impressions(const AssignProblem& problem, const UserTakes& takes, int threads,
+                         std::vector<double>& row_impressions) {
+  add_row_impressions(problem, takes, threads, problem.users, [](std::size_t u) { return u; },
+                      row_impressions);
 }
 
 class Auction {
@@ -207,7 +216,10 @@ class Auction {
         user_price_(problem.users),
         premium_(static_cast<std::size_t>(problem.rows), 0.0),
         taken_(problem.slot_user.size(), 0),
-        takes_(problem) {}
+        takes_(problem) {
+    // Nothing taken before the first round, as taken_ says.
+    std::fill(takes_.edge.begin(), takes_.edge.end(), UserTakes::kEmpty);
+  }
 
   // One round at bid increment eps; returns (dual bound, primal objective).
   std::pair<double, double> round(double eps) {
@@ -265,39 +277,80 @@ class Auction {
     });
   }
 
-  // Prices every user, summing the users' dual terms and the primal.
+  // Prices every user, summing the users' dual terms and the primal. A
+  // user without dynamic edges (order_static_edges) chooses among pairs
+  // whose premium is always 0, so the same every round: such users are
+  // priced once (the first round) and their sums kept; later rounds price
+  // only the others.
   std::pair<double, double> users_price() {
-    const std::size_t chunks = (p_.users + kUserChunk - 1) / kUserChunk;
-    std::vector<double> chunk_dual(chunks, 0.0), chunk_relevance(chunks, 0.0),
-        chunk_skipped(chunks, 0.0);
-    std::vector<double>& row_impressions = row_impressions_;
-    row_impressions.assign(premium_.size(), 0.0);
+    if (!fixed_.priced) {
+      for (std::size_t u = 0; u < p_.users; ++u)
+        (p_.dynamic_of(u) > 0 ? active_ : fixed_users_).push_back(static_cast<Index>(u));
+      fixed_.sums = price_users(fixed_users_);
+      fixed_.rows.assign(premium_.size(), 0.0);
+      add_row_impressions(p_, takes_, threads_, fixed_users_.size(),
+                          [&](std::size_t k) { return static_cast<std::size_t>(fixed_users_[k]); },
+                          fixed_.rows);
+      fixed_.priced = true;
+    }
+    const Sums sums = price_users(active_);
+    row_impressions_ = fixed_.rows;
+    add_row_impressions(p_, takes_, threads_, active_.size(),
+                        [&](std::size_t k) { return static_cast<std::size_t>(active_[k]); },
+                        row_impressions_);
+    return {fixed_.sums.dual + sums.dual,
+            primal_value(p_, row_impressions_, fixed_.sums.relevance + sums.relevance,
+                         fixed_.sums.skipped + sums.skipped)
+                .objective};
+  }
+
+  // The users' dual terms, relevance and skipped value (primal_value's).
+  struct Sums {
+    double dual = 0, relevance = 0, skipped = 0;
+  };
+
+  // Prices `users`, setting their takes, taken flags and prices.
+  Sums price_users(std::span<const Index> users) {
+    const std::size_t chunks = (users.size() + kUserChunk - 1) / kUserChunk;
+    std::vector<Sums> chunk_sums(chunks);
     parallel_tasks(chunks, threads_, [&](std::size_t chunk) {
       std::vector<Keyed> best;
-      for (std::size_t u = chunk * kUserChunk; u < std::min(p_.users, (chunk + 1) * kUserChunk);
-           ++u) {
+      std::vector<std::uint32_t> before;  // the user's takes last round
+      Sums sum;  // local: chunks beside each other share cache lines
+      for (std::size_t k = chunk * kUserChunk; k < std::min(users.size(), (chunk + 1) * kUserChunk);
+           ++k) {
+        const auto u = static_cast<std::size_t>(users[k]);
         const auto edges = p_.edges_of(u);
         const auto takes = takes_.of(u);
-        // Clear the last round's takes, set this round's (a slot is one
-        // user's: no race); the other flags are already 0.
-        for (std::uint32_t k : takes)
-          if (k != UserTakes::kEmpty) taken_[edges[k].slot] = 0;
-        user_price_[u] = user_choice(p_, u, premium_, takes, best, &chunk_dual[chunk]);
+        // The slots' taken flags follow the user's takes (a slot is one
+        // user's: no race). Only changed takes are written: the flags are
+        // spread over every slot, and most users keep their choice from
+        // round to round.
+        before.assign(takes.begin(), takes.end());
+        user_price_[u] = user_choice(p_, u, premium_, takes, best, &sum.dual);
+        auto held = [](std::span<const std::uint32_t> set, std::uint32_t e) {
+          return std::find(set.begin(), set.end(), e) != set.end();
+        };
+        for (std::uint32_t e : before)
+          if (e != UserTakes::kEmpty && !held(takes, e)) taken_[edges[e].slot] = 0;
+        for (std::uint32_t e : takes)
+          if (e != UserTakes::kEmpty && !held(before, e)) taken_[edges[e].slot] = 1;
         for (std::size_t pos = 0; pos < takes.size(); ++pos) {
           if (takes[pos] == UserTakes::kEmpty) continue;
           const UserEdge& edge = edges[takes[pos]];
-          taken_[edge.slot] = 1;
-          chunk_relevance[chunk] += UserTakes::amount(p_, u, pos) * edge.score;
-          chunk_skipped[chunk] += UserTakes::amount(p_, u, pos) * p_.skip_of(u);
+          sum.relevance += UserTakes::amount(p_, u, pos) * edge.score;
+          sum.skipped += UserTakes::amount(p_, u, pos) * p_.skip_of(u);
         }
       }
+      chunk_sums[chunk] = sum;
     });
-    add_row_impressions(p_, takes_, threads_, row_impressions);
-    const double relevance = std::accumulate(chunk_relevance.begin(), chunk_relevance.end(), 0.0);
-    return {std::accumulate(chunk_dual.begin(), chunk_dual.end(), 0.0),
-            primal_value(p_, row_impressions, relevance,
-                         std::accumulate(chunk_skipped.begin(), chunk_skipped.end(), 0.0))
-                .objective};
+    Sums total;
+    for (const Sums& c : chunk_sums) {
+      total.dual += c.dual;
+      total.relevance += c.relevance;
+      total.skipped += c.skipped;
+    }
+    return total;
   }
 
   // What slot's item pays for user u this round.
@@ -314,6 +367,12 @@ class Auction {
   std::vector<double> row_impressions_;  // the last round's primal, per row
   std::vector<std::uint8_t> taken_;  // per slot: its user took it last round
   UserTakes takes_;  // the last round's choice
+  std::vector<Index> active_, fixed_users_;  // users with dynamic edges, and the others
+  struct {
+    bool priced = false;
+    Sums sums;
+    std::vector<double> rows;  // their impressions per row
+  } fixed_;  // the users priced once
 };
 
 // A pass's choice (its best round's takes), topped up; its items short.

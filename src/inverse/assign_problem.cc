@@ -338,6 +338,7 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
   std::vector<std::uint64_t> kept(problem.leave ? problem.users : 0);  // leave: list lengths
   parallel_tasks(chunks, resolve_threads(problem.threads), [&](std::size_t chunk) {
     std::vector<ScoredEdge> scored;
+    double relevance = 0, skipped = 0;  // local: chunks beside each other share cache lines
     const std::size_t end = std::min(problem.users, (chunk + 1) * kUserChunk);
     for (std::size_t u = chunk * kUserChunk; u < end; ++u) {
       verdict(u, scored);
@@ -346,8 +347,8 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
         // Exact: impressions are multiples of 2^-20, so the sum has no order.
         std::atomic_ref<double>(row_impressions[problem.row_of(problem.edges_of(u)[e.edge])])
             .fetch_add(e.impressions);
-        chunk_relevance[chunk] += e.impressions * e.score;
-        chunk_skipped[chunk] += e.impressions * problem.skip_of(u);
+        relevance += e.impressions * e.score;
+        skipped += e.impressions * problem.skip_of(u);
       }
       // Only the capped head is kept; list_before is a total order (items
       // are distinct in a user's list), so the head is sort's.
@@ -367,6 +368,8 @@ TargetAssignment finish_assignment(const AssignProblem& problem, const UserVerdi
             Candidate{scored[k].item, edge.score, problem.rank_of(edge)};
       }
     }
+    chunk_relevance[chunk] = relevance;
+    chunk_skipped[chunk] = skipped;
   });
   if (problem.leave) {  // drop the unassigned tails: lists hold the assigned pairs only
     std::uint64_t end = 0;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "assign_problem.h"
+#include "common/parallel.h"
 
 namespace invr::inverse {
 namespace {
@@ -72,12 +73,30 @@ std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
   if (!problem.producer_index.empty()) return 0;  // a swap could take a producer below its target
   const auto n = static_cast<std::size_t>(problem.users_per_item);
   std::int64_t swaps = 0;
+  // Users holding nothing releasable, found up front in user order (in
+  // parallel, reading each user's takes once where the loop below meets
+  // users in random order, many times). Only a row's gain can make one of
+  // its takes releasable, and a row gains only here: after a row gains, its
+  // users are cleared. So the flags skip only what releasable() would refuse.
+  // Also per slot whether its user takes it, so a user who already gives
+  // the row its impression is skipped without reading its takes.
+  std::vector<std::uint8_t> stuck(problem.users, 0), slot_taken(problem.slot_user.size(), 0);
+  parallel_ranges(static_cast<std::int64_t>(problem.users), problem.threads, 1 << 16,
+                  [&](std::int64_t begin, std::int64_t end) {
+    for (auto u = static_cast<std::size_t>(begin); u < static_cast<std::size_t>(end); ++u) {
+      const auto taken = takes.of(u);
+      stuck[u] = releasable(problem, u, taken, row_impressions) == kNone;
+      for (std::uint32_t k : taken)  // a slot is one user's: no race
+        if (k != UserTakes::kEmpty) slot_taken[problem.edges_of(u)[k].slot] = 1;
+    }
+  });
   for (std::size_t r = 0; r < row_impressions.size(); ++r) {
     const auto target = static_cast<double>(problem.item_target[r]);
+    bool gained = false;
     // Best users first: the item's list is in rank order.
     for (std::size_t j = 0; j < n && row_impressions[r] + 0x1p-21 < target; ++j) {
       const Index u = problem.slot_user[r * n + j];
-      if (u == kNoIndex) continue;
+      if (u == kNoIndex || slot_taken[r * n + j] || stuck[static_cast<std::size_t>(u)]) continue;
       const auto user = static_cast<std::size_t>(u);
       const auto taken = takes.of(user);
       const std::size_t from = releasable(problem, user, taken, row_impressions);
@@ -90,11 +109,19 @@ std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
                           (static_cast<double>(edges[to].score) -
                            released_value(problem, user, edges, taken[from])) * amount;
       if (gain <= 0) continue;
-      if (taken[from] != UserTakes::kEmpty) row_impressions[problem.row_of(edges[taken[from]])] -= amount;
+      if (taken[from] != UserTakes::kEmpty) {
+        row_impressions[problem.row_of(edges[taken[from]])] -= amount;
+        slot_taken[edges[taken[from]].slot] = 0;
+      }
+      slot_taken[r * n + j] = 1;
       row_impressions[r] += amount;
       taken[from] = static_cast<std::uint32_t>(to);
       ++swaps;
+      gained = true;
     }
+    if (gained)  // its takers may now release it
+      for (std::size_t j = 0; j < n; ++j)
+        if (const Index u = problem.slot_user[r * n + j]; u != kNoIndex) stuck[static_cast<std::size_t>(u)] = 0;
   }
   return swaps;
 }
