@@ -28,6 +28,41 @@
 #include "common/parallel.h"
 
 namespace invr::inverse {
+
+// A weighted quickselect: split at the middle value (nth_element), keep the
+// half holding the k-th impression, repeat; expected O(values) where
+// sorting the ceil(k / smallest weight) largest values sorts nearly all of
+// them once some user's weight is tiny. Equal values occupy the same
+// stretch of cumulative weight in any order, and weights are multiples of
+// 2^-20, so the value found does not depend on how ties are arranged.
+double weighted_bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
+                    double bonus) {
+  if (k <= 0) return 0;
+  auto larger = [](const auto& a, const auto& b) { return a.first > b.first; };
+  constexpr double kSlack = 0x1p-21;  // half a 2^-20 step
+  double remaining = static_cast<double>(k);
+  auto lo = values.begin(), hi = values.end();
+  while (hi - lo > 16) {
+    const auto mid = lo + (hi - lo) / 2;
+    std::nth_element(lo, mid, hi, larger);  // [lo, mid) >= *mid >= (mid, hi)
+    double upper = 0;
+    for (auto it = lo; it != mid; ++it) upper += it->second;
+    if (upper + kSlack >= remaining) {
+      hi = mid;
+    } else if (upper + mid->second + kSlack >= remaining) {
+      return std::clamp(eps - mid->first, 0.0, bonus);
+    } else {
+      remaining -= upper + mid->second;
+      lo = mid + 1;
+    }
+  }
+  std::sort(lo, hi, larger);
+  double count = 0;
+  for (auto it = lo; it != hi; ++it)
+    if ((count += it->second) + kSlack >= remaining) return std::clamp(eps - it->first, 0.0, bonus);
+  return bonus;
+}
+
 namespace {
 
 constexpr std::size_t kUserChunk = 4096;
@@ -150,31 +185,6 @@ UserPrices user_choice(const AssignProblem& problem, std::size_t u,
   return prices;
 }
 
-// clamp(eps - v, 0, bonus), v the value of the k-th impression when each
-// value counts `weight` impressions (its user's per pair; 1 without
-// repeats: the k-th largest value); bonus when they sum below k.
-double bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
-                    double bonus) {
-  if (k <= 0) return 0;
-  // Every weight is at least the smallest, w, so the k-th impression lies
-  // among the ceil(k / w) largest values (the k largest without weights
-  // below 1): select those, then sort only them.
-  double w = 1;
-  for (const auto& v : values) w = std::min(w, v.second);
-  const double needed = std::ceil(static_cast<double>(k) / w) + 1;  // + 1: rounding of k / w
-  auto larger = [](const auto& a, const auto& b) { return a.first > b.first; };
-  auto end = values.end();
-  if (static_cast<double>(values.size()) > needed) {
-    end = values.begin() + static_cast<std::ptrdiff_t>(needed);
-    std::nth_element(values.begin(), end - 1, values.end(), larger);
-  }
-  std::sort(values.begin(), end, larger);
-  double count = 0;
-  for (auto it = values.begin(); it != end; ++it)
-    if ((count += it->second) + 0x1p-21 >= static_cast<double>(k)) return std::clamp(eps - it->first, 0.0, bonus);
-  return bonus;
-}
-
 // Adds the expected impressions of users[0..count) under `takes` to
 // row_impressions (user(k) gives the k-th user). Sums of multiples of 2^-20
 // are exact, so the per-thread partial sums and their merge give the same
@@ -257,7 +267,7 @@ class Auction {
             if (const Index u = p_.slot_user[r * n + j]; u != kNoIndex)
               values.emplace_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + rho,
                                   p_.repeat_of(static_cast<std::size_t>(u)));
-        item_price_[r] = bid(values, p_.item_target[r], eps, p_.bonus);
+        item_price_[r] = weighted_bid(values, p_.item_target[r], eps, p_.bonus);
       }
     });
   }
@@ -273,7 +283,7 @@ class Auction {
             values.emplace_back(p_.slot_score[r * n + j] - pay(u, r * n + j) + item_price_[r],
                                 p_.repeat_of(static_cast<std::size_t>(u)));
       }
-      producer_price_[q] = bid(values, p_.producer_target[q], eps, p_.bonus);
+      producer_price_[q] = weighted_bid(values, p_.producer_target[q], eps, p_.bonus);
     });
   }
 

@@ -181,6 +181,14 @@ void order_static_edges(AssignProblem& problem);
 std::int64_t top_up_short_items(const AssignProblem& problem, UserTakes& takes,
                                 std::vector<double>& row_impressions);
 
+// An item's (or producer's) bid in the auction: clamp(eps - v, 0, bonus),
+// v the value of the k-th impression when values (value, weight) are taken
+// largest first and each counts `weight` impressions (its user's per pair;
+// all 1 without repeats: the k-th largest value); bonus when the weights
+// sum below k; 0 when k <= 0. Reorders `values`.
+double weighted_bid(std::vector<std::pair<double, double>>& values, std::int64_t k, double eps,
+                    double bonus);
+
 // The solvers; each runs the completion passes.
 TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params);
 TargetAssignment solve_exact(AssignProblem& problem, const AssignmentParams& params);

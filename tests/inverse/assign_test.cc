@@ -13,6 +13,7 @@
 
 #include "invr/assign.h"
 #include "invr/error.h"
+#include "inverse/assign_problem.h"
 
 namespace invr {
 namespace {
@@ -407,6 +408,35 @@ TEST(AssignTargets, LeaveStillServesTargetsNoItemCanReach) {
     EXPECT_EQ(a.summary.items_short, 2) << solver;
     EXPECT_DOUBLE_EQ(total_assigned(a), 2) << solver;
     EXPECT_EQ(a.lists.size(), 2u) << solver;
+  }
+}
+
+TEST(AssignAuction, WeightedBidIsTheValueOfTheKthImpression) {
+  // Against sorting every value: many ties, weights down to 2^-10 (a rare
+  // visitor's pair) or all 1, k from 0 to past the total weight.
+  std::mt19937_64 rng(7);
+  constexpr double kWeights[] = {0x1p-10, 0.25, 0.5, 1, 3};
+  for (int trial = 0; trial < 3000; ++trial) {
+    const std::size_t size = rng() % 600;
+    const bool unit = trial % 3 == 0;
+    std::vector<std::pair<double, double>> values;
+    double total = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      values.emplace_back(static_cast<double>(rng() % 40) / 4.0, unit ? 1.0 : kWeights[rng() % 5]);
+      total += values.back().second;
+    }
+    const auto k = static_cast<std::int64_t>(rng() % (static_cast<std::uint64_t>(total) + 3));
+    std::vector<std::pair<double, double>> sorted = values;
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    double expected = k <= 0 ? 0.0 : 100.0;  // bonus when the weights sum below k
+    double count = 0;
+    for (const auto& [value, weight] : sorted)
+      if (k > 0 && (count += weight) >= static_cast<double>(k)) {
+        expected = 20.0 - value;  // eps 20 exceeds every value
+        break;
+      }
+    EXPECT_EQ(inverse::weighted_bid(values, k, 20.0, 100.0), expected)
+        << "trial " << trial << " size " << size << " k " << k;
   }
 }
 
