@@ -80,6 +80,18 @@ std::vector<std::uint64_t> producer_totals(std::span<const std::uint64_t> item_c
 double psei(std::span<const std::uint64_t> item_counts, std::span<const Index> treated,
             std::uint64_t sufficient);
 
+// The most psei() could reach if `inserted` more impressions went where they
+// complete the most distinct `treated` items: item i has `organic[i]`
+// impressions of its own (a real number: e.g. a control arm's counts scaled
+// to another arm's traffic) and needs max(0, sufficient - organic[i]) more;
+// items are completed smallest need first, which maximises the count (a
+// knapsack whose items all have value 1). No insertion policy with
+// `inserted` impressions exposes more items sufficiently, so it is the
+// ceiling of an arm's PSEI at its insertion volume. UsageError for a
+// negative or non-finite `inserted` or organic count.
+double psei_ceiling(std::span<const double> organic, std::span<const Index> treated,
+                    std::uint64_t sufficient, double inserted);
+
 // ---------------------------------------------------------------------------
 // Ranked item lists in CSR form: list u is items[offsets[u] .. offsets[u+1]).
 // Used for per-user impression lists, recommendation lists and held-out sets.

@@ -467,6 +467,12 @@ struct ArmResult {
   std::size_t visiting_users = 0;     // with at least one visit
   std::uint64_t visits = 0;
   std::uint64_t invr_impressions = 0;  // slate items inserted at the slots (InvR, forward-longtail)
+  // Non-control arms: the most PSEI any insertion policy could reach with
+  // invr_impressions inserted (metrics.h psei_ceiling), each treated item's
+  // own impressions taken as control's, scaled to this arm's impressions
+  // that were not inserted. An estimate (control's counts are a sample);
+  // NaN for control arms.
+  double psei_ceiling = NAN;
   ArmExposure totals;
   std::vector<ArmExposure> daily;  // one per simulated day (psei: cumulative)
   // Producer concentration over the 7-day window ending on each day, over

@@ -1,7 +1,10 @@
 // Exposure metrics of one log: impressions and clicks, PSEI, item- and
 // producer-level concentration, and Elliot's APLT/ARP over per-user lists.
 #include <algorithm>
+#include <cmath>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "invr/error.h"
 #include "invr/metrics.h"
@@ -67,6 +70,32 @@ double psei(std::span<const std::uint64_t> item_counts, std::span<const Index> t
   }
   if (distinct == 0) return 0.0;
   return 100.0 * static_cast<double>(exposed) / static_cast<double>(distinct);
+}
+
+double psei_ceiling(std::span<const double> organic, std::span<const Index> treated,
+                    std::uint64_t sufficient, double inserted) {
+  if (!(inserted >= 0) || !std::isfinite(inserted))
+    throw UsageError(fmt::format("psei_ceiling: inserted impressions {} must be finite and >= 0", inserted));
+  std::vector<std::uint8_t> seen(organic.size(), 0);
+  std::vector<double> needs;
+  for (Index item : treated) {
+    const auto i = checked_index(item, organic.size(), "treated item");
+    if (seen[i]) continue;
+    seen[i] = 1;
+    if (!(organic[i] >= 0) || !std::isfinite(organic[i]))
+      throw UsageError(fmt::format("psei_ceiling: organic[{}] = {} must be finite and >= 0", i, organic[i]));
+    needs.push_back(std::max(0.0, static_cast<double>(sufficient) - organic[i]));
+  }
+  if (needs.empty()) return 0.0;
+  std::sort(needs.begin(), needs.end());
+  std::size_t exposed = 0;
+  double spent = 0;
+  for (double need : needs) {
+    if (spent + need > inserted) break;
+    spent += need;
+    ++exposed;
+  }
+  return 100.0 * static_cast<double>(exposed) / static_cast<double>(needs.size());
 }
 
 ExposureMetrics exposure_metrics(const ExposureLog& log, const ItemTable& items,

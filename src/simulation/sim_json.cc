@@ -128,6 +128,7 @@ Json arm_json(const ArmResult& arm) {
   out["visiting_users"] = arm.visiting_users;
   out["visits"] = arm.visits;
   out["invr_impressions"] = arm.invr_impressions;
+  if (!std::isnan(arm.psei_ceiling)) out["psei_ceiling"] = arm.psei_ceiling;
   return out;
 }
 

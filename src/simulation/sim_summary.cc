@@ -194,6 +194,12 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     window_producers[d] = producers_of(dataset, window_items[d]);
   }
 
+  // Control's impressions per item: every arm's organic exposure, scaled
+  // (ArmResult::psei_ceiling).
+  std::vector<double> control_counts(dataset.items.size(), 0.0);
+  for (std::size_t r : rows[static_cast<std::size_t>(control)]) control_counts[static_cast<std::size_t>(log.item[r])] += 1;
+  const auto control_impressions = static_cast<double>(rows[static_cast<std::size_t>(control)].size());
+
   run.arms.assign(arms.size(), {});
   for (std::size_t a = 0; a < arms.size(); ++a) {
     ArmResult& result = run.arms[a];
@@ -236,6 +242,13 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     result.ctr_trend = ctr_trend(panel, users.arm, static_cast<Index>(a), params);
 
     if (arms[a].is_control()) continue;
+    const auto inserted = static_cast<double>(result.invr_impressions);
+    const double scale = control_impressions > 0
+                             ? std::max(0.0, static_cast<double>(result.totals.impressions) - inserted) / control_impressions
+                             : 0.0;
+    std::vector<double> organic(control_counts.size());
+    for (std::size_t i = 0; i < organic.size(); ++i) organic[i] = control_counts[i] * scale;
+    result.psei_ceiling = psei_ceiling(organic, run.treated, sufficient, inserted);
     Comparison comparison =
         compare_arms(panel, users.arm, static_cast<Index>(a), control, scope, params);
     result.relative = std::move(comparison.relative);

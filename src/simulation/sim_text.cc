@@ -43,6 +43,14 @@ void run_table(const RunResult& run, std::string& out) {
                        invr ? format_change(ctr.cuped) : "", percent_change(arm, "producer_b50ps"),
                        percent_change(arm, "psei"));
   }
+  std::string ceilings;
+  for (const ArmResult& arm : run.arms)
+    if (!std::isnan(arm.psei_ceiling) && arm.invr_impressions > 0)
+      ceilings += fmt::format("{}{} {:.1f}%", ceilings.empty() ? "" : ", ", arm.arm.name, arm.psei_ceiling);
+  if (!ceilings.empty())
+    out += fmt::format("PSEI ceiling at each arm's inserted impressions (no insertion policy exposes more; "
+                       "control's counts as each item's own): {}\n",
+                       ceilings);
   const SrmCheck& srm = run.srm;
   out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}){}\n",
                      fmt::join(srm.users.observed, "/"), srm.users.p_value,

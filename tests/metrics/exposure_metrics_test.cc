@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <random>
 #include <vector>
 
 #include "invr/error.h"
@@ -58,6 +62,52 @@ TEST(Psei, PercentOfDistinctTreatedItemsAtThreshold) {
   // An empty treated list is defined as 0, not NaN.
   EXPECT_EQ(psei(counts, std::vector<Index>{}, 1), 0.0);
   EXPECT_THROW(psei(counts, std::vector<Index>{6}, 1), UsageError);
+}
+
+TEST(PseiCeiling, EqualsTheBestSubsetOnSmallInstances) {
+  // Against every subset of the treated items: the largest set whose needs
+  // (sufficient - organic, at least 0) fit in the inserted impressions.
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t items = 1 + rng() % 9;
+    std::vector<double> organic;
+    for (std::size_t i = 0; i < items; ++i) organic.push_back(static_cast<double>(rng() % 28) / 2.0);
+    std::vector<Index> treated;
+    for (std::size_t i = 0; i < items; ++i)
+      if (rng() % 4 != 0) treated.push_back(static_cast<Index>(i));
+    if (!treated.empty()) treated.push_back(treated.front());  // a repeat counts once
+    const double inserted = static_cast<double>(rng() % 40) / 2.0;
+    const std::uint64_t sufficient = 10;
+    std::vector<Index> distinct(treated.begin(), treated.end());
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    std::size_t best = 0;
+    for (std::uint32_t mask = 0; mask < (1u << distinct.size()); ++mask) {
+      double need = 0;
+      for (std::size_t k = 0; k < distinct.size(); ++k)
+        if (mask >> k & 1)
+          need += std::max(0.0, 10.0 - organic[static_cast<std::size_t>(distinct[k])]);
+      if (need <= inserted) best = std::max<std::size_t>(best, static_cast<std::size_t>(std::popcount(mask)));
+    }
+    const double expected = distinct.empty() ? 0.0 : 100.0 * static_cast<double>(best) / static_cast<double>(distinct.size());
+    EXPECT_DOUBLE_EQ(psei_ceiling(organic, treated, sufficient, inserted), expected) << "trial " << trial;
+  }
+}
+
+TEST(PseiCeiling, NothingInsertedIsPseiOfTheOrganicCountsAndBadInputIsRefused) {
+  const std::vector<double> organic = {0, 4, 10, 12};
+  const std::vector<std::uint64_t> counts = {0, 4, 10, 12};
+  const std::vector<Index> treated = {0, 1, 2, 3};
+  EXPECT_DOUBLE_EQ(psei_ceiling(organic, treated, 10, 0), psei(counts, treated, 10));
+  EXPECT_DOUBLE_EQ(psei_ceiling(organic, treated, 10, 6), 75.0);   // item 1 needs 6
+  EXPECT_DOUBLE_EQ(psei_ceiling(organic, treated, 10, 15.9), 75.0);  // item 0 needs 10 more
+  EXPECT_DOUBLE_EQ(psei_ceiling(organic, treated, 10, 16), 100.0);
+  EXPECT_THROW(psei_ceiling(organic, treated, 10, -1), UsageError);
+  EXPECT_THROW(psei_ceiling(organic, treated, 10, NAN), UsageError);
+  const std::vector<double> negative = {0, -1, 0, 0};
+  EXPECT_THROW(psei_ceiling(negative, treated, 10, 1), UsageError);
+  const std::vector<Index> outside = {7};
+  EXPECT_THROW(psei_ceiling(organic, outside, 10, 1), UsageError);
 }
 
 TEST(UserImpressionLists, GroupsByUserInLogOrder) {

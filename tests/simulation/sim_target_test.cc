@@ -3,6 +3,7 @@
 // inserts from it, and the run stays deterministic.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,30 @@ TEST(SimTarget, AnInvrTargetArmInsertsFromTheAssignmentAndIsDeterministic) {
                           config.params.job_interval_hours * 3600,
                           static_cast<double>(config.params.days) * 86400));
   EXPECT_GT(assignment["capacity"].get<double>(), 0);
+}
+
+TEST(SimTarget, EachInsertingArmReportsItsPseiCeiling) {
+  // The most PSEI any policy could reach with the arm's inserted
+  // impressions: at least what the arm reached (its own policy is one),
+  // none for control, and in the JSON and the text table.
+  SimulationConfig config = test::tiny_config();
+  const std::vector<int> slots = {3, 5};
+  config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  test::TempDir a;
+  const SimulationResult result = test::simulate_tiny(config, a / "work");
+  for (const char* name : {"invr-user-rank", "invr-target"}) {
+    const ArmResult& arm = arm_named(result, name);
+    ASSERT_GT(arm.invr_impressions, 0u) << name;
+    EXPECT_GE(arm.psei_ceiling, arm.totals.psei) << name;
+    EXPECT_LE(arm.psei_ceiling, 100.0) << name;
+  }
+  EXPECT_TRUE(std::isnan(arm_named(result, "control").psei_ceiling));
+  write_simulation_outputs(result, test::tiny_world().world, a / "out");
+  const auto json = nlohmann::json::parse(test::read_file(a / "out/results.json"));
+  std::size_t reported = 0;
+  for (const auto& arm : json["arms"]) reported += arm.contains("psei_ceiling");
+  EXPECT_EQ(reported, 2u);
+  EXPECT_NE(summary_text(result).find("PSEI ceiling at each arm's inserted impressions"), std::string::npos);
 }
 
 TEST(SimTarget, AssignmentTruthScoresTheTargetListsByTheClickTruth) {
