@@ -31,10 +31,16 @@ const ArmResult& arm_named(const SimulationResult& result, const std::string& na
   throw std::runtime_error("no arm " + name);
 }
 
-TEST(SimTarget, AnInvrTargetArmInsertsFromTheAssignmentAndIsDeterministic) {
+// The tiny world's config with `arms`, each inserting at slots 3 and 5.
+SimulationConfig config_with(const char* arms) {
   SimulationConfig config = test::tiny_config();
   const std::vector<int> slots = {3, 5};
-  config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  config.experiment = experiment_from_arms(arms, slots);
+  return config;
+}
+
+TEST(SimTarget, AnInvrTargetArmInsertsFromTheAssignmentAndIsDeterministic) {
+  SimulationConfig config = config_with("control,invr-user-rank,invr-target");
   config.job.assignment_job.targets = "interval";  // one target for every item, checked below
   test::TempDir a, b;
   const SimulationResult first = test::simulate_tiny(config, a / "work");
@@ -64,9 +70,7 @@ TEST(SimTarget, EachInsertingArmReportsItsPseiCeiling) {
   // The most PSEI any policy could reach with the arm's inserted
   // impressions: at least what the arm reached (its own policy is one),
   // none for control, and in the JSON and the text table.
-  SimulationConfig config = test::tiny_config();
-  const std::vector<int> slots = {3, 5};
-  config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  SimulationConfig config = config_with("control,invr-user-rank,invr-target");
   test::TempDir a;
   const SimulationResult result = test::simulate_tiny(config, a / "work");
   for (const char* name : {"invr-user-rank", "invr-target"}) {
@@ -87,9 +91,7 @@ TEST(SimTarget, EachInsertingArmReportsItsPseiCeiling) {
 TEST(SimTarget, AssignmentTruthScoresTheTargetListsByTheClickTruth) {
   // The diagnostic: the target ordering's pairs carry the world's click
   // probability at the first position; the model's orderings do not.
-  SimulationConfig config = test::tiny_config();
-  const std::vector<int> slots = {3, 5};
-  config.experiment = experiment_from_arms("control,invr-user-rank,invr-target", slots);
+  SimulationConfig config = config_with("control,invr-user-rank,invr-target");
   config.params.assignment_truth = true;
   test::TempDir a;
   const SimulationResult result = test::simulate_tiny(config, a / "work");
@@ -119,9 +121,8 @@ TEST(SimTarget, AssignmentTruthScoresTheTargetListsByTheClickTruth) {
 
 TEST(SimTarget, WithoutATargetArmTheJobSkipsTheAssignment) {
   // Same arms as the paper's: results do not depend on the new ordering.
-  SimulationConfig config = test::tiny_config();
+  SimulationConfig config = config_with("control,invr-user-rank");
   const std::vector<int> slots = {3, 5};
-  config.experiment = experiment_from_arms("control,invr-user-rank", slots);
   test::TempDir a;
   const SimulationResult result = test::simulate_tiny(config, a / "work");
   EXPECT_GT(arm_named(result, "invr-user-rank").invr_impressions, 0u);
