@@ -149,6 +149,7 @@ struct SelectionCounts {
   std::size_t users = 0;                 // in the dataset
   std::size_t users_inactive = 0;        // no event in the active window
   std::size_t users_few_interactions = 0;  // active, < min_interactions positives
+  std::size_t items_carried = 0;  // added by the job's carry_treated (not select_targets)
 };
 
 // What select_targets() chose, and why. Index lists are sorted ascending.

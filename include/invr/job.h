@@ -96,6 +96,15 @@ struct AssignmentSettings {
   // plan each listed pair as max(1, λ) impressions
   // (AssignmentTargets::pair_impressions). Off: one impression per pair.
   bool count_repeats = true;
+  // Keep in the selection the previous generation's treated items that the
+  // selection rules now drop but that are still below sufficient_impressions
+  // over horizon_days (counted as the deficit targets count them) and within
+  // max_item_age_days: the exposure a test gives an item can lift its
+  // producer out of the least exposed share, which would otherwise end its
+  // treatment after one interval, however close it was (docs/assignment.md,
+  // "Keeping started items"). Every ordering gets them. Off by default: the
+  // paper's selection. Not supported by the distributed job.
+  bool carry_treated = false;
 };
 using AssignmentSettingsSpec = Setting<AssignmentSettings>;
 std::span<const AssignmentSettingsSpec> assignment_settings_specs();

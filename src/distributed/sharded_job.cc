@@ -228,6 +228,9 @@ ShardEmbeddings embed_shard(const TwoTowerModel& model, const Dataset& dataset, 
 
 JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation) {
   validate(config);
+  if (config.assignment_job.carry_treated)
+    throw UsageError("[assignment] carry_treated is not supported by the distributed job yet: run invr job, "
+                     "or set it to false");
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);

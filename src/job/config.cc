@@ -67,6 +67,10 @@ const std::array kAssignmentSettingsSpecs = {
                            "Plan each listed pair as max(1, visits per interval) impressions: a "
                            "user who visits again sees the same slots, and PSEI counts each",
                            0, 1, nullptr, &S::count_repeats},
+    AssignmentSettingsSpec{"carry_treated",
+                           "Keep the previous generation's treated items the selection drops "
+                           "while they are below sufficient_impressions and within the age limit",
+                           0, 1, nullptr, &S::carry_treated},
 };
 
 // [assignment] holds two tables' keys: the solver's (AssignmentParams) and

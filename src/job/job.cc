@@ -89,6 +89,15 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   // 1. Selection.
   const double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
   result.selection = select_targets(dataset, config.selection, as_of, inputs.producer_quality);
+  if (config.assignment_job.carry_treated && store_ptr)
+    if (const auto served = store_ptr->current()) {
+      const std::size_t carried = job::carry_treated_items(
+          dataset, manifest_treated_items(store_ptr->manifest(*served)), config, inputs.target_share,
+          result.selection);
+      invr::logger().info("job: carry_treated keeps {} of generation {}'s treated items, still below {} "
+                          "impressions",
+                          carried, *served, config.assignment_job.sufficient_impressions);
+    }
   const Selection& selection = result.selection;
   invr::logger().info("job: selected {} producers, {} items, {} users", selection.producers.size(),
                       selection.items.size(), selection.users.size());

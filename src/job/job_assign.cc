@@ -159,6 +159,45 @@ AssignmentFigures assignment_figures(const Dataset& dataset, const Selection& se
   return figures;
 }
 
+std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::string> treated,
+                                const JobConfig& config, std::span<const double> share, Selection& selection) {
+  std::vector<std::uint8_t> selected(dataset.items.size(), 0);
+  for (Index item : selection.items) selected[static_cast<std::size_t>(item)] = 1;
+  Selection dropped;  // the previous generation's items the rules dropped
+  dropped.as_of = selection.as_of;
+  for (const std::string& id : treated)
+    if (const Index item = dataset.items.find(id); item >= 0 && !selected[static_cast<std::size_t>(item)]) {
+      dropped.items.push_back(item);
+      selected[static_cast<std::size_t>(item)] = 1;  // an id listed twice counts once
+    }
+  // An item's date as the selection's age rule reads it: its publish time,
+  // else its first event.
+  std::vector<double> date(dataset.items.size(), kNoTime);
+  const Interactions& in = dataset.interactions;
+  for (std::size_t e = 0; e < in.size(); ++e) {
+    double& d = date[static_cast<std::size_t>(in.item[e])];
+    if (has_time(in.timestamp[e]) && (!has_time(d) || in.timestamp[e] < d)) d = in.timestamp[e];
+  }
+  for (std::size_t i = 0; i < date.size() && i < dataset.item_table.publish_time.size(); ++i)
+    if (has_time(dataset.item_table.publish_time[i])) date[i] = dataset.item_table.publish_time[i];
+  const SelectionParams& rules = config.selection;
+  const bool age_rule = !rules.all_items && rules.max_item_age_days > 0 && has_time(selection.as_of);
+  const std::vector<double> shown = item_shown(dataset, dropped, config.assignment_job, share);
+  const auto sufficient = static_cast<double>(config.assignment_job.sufficient_impressions);
+  std::size_t carried = 0;
+  for (std::size_t r = 0; r < dropped.items.size(); ++r) {
+    const double d = date[static_cast<std::size_t>(dropped.items[r])];
+    const bool published = !has_time(d) || !has_time(selection.as_of) || d <= selection.as_of;
+    const bool fresh = !age_rule || !has_time(d) || d >= selection.as_of - rules.max_item_age_days * kDay;
+    if (!published || !fresh || shown[r] >= sufficient) continue;
+    selection.items.push_back(dropped.items[r]);
+    ++carried;
+  }
+  std::sort(selection.items.begin(), selection.items.end());
+  selection.counts.items_carried = carried;
+  return carried;
+}
+
 std::vector<std::int64_t> item_targets(const AssignmentSettings& settings, std::span<const double> shown,
                                        std::size_t items) {
   if (settings.targets != "deficit")

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,15 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
 // interval_days per user with count_repeats (1 for a user with none, who has
 // no capacity), else empty (one each).
 std::vector<double> pair_repeats(std::span<const double> visits_per_day, const AssignmentSettings& settings);
+// carry_treated: adds to selection.items (kept sorted) the items of
+// `treated` (the previous generation's, by id) that it lacks, that are
+// still below sufficient_impressions over horizon_days (impressions weighted
+// by `share`, as the deficit targets count them), published by as_of and
+// within the selection's max_item_age_days; unknown ids are skipped. Sets
+// and returns selection.counts.items_carried.
+std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::string> treated,
+                                const JobConfig& config, std::span<const double> share, Selection& selection);
+
 // The impressions `users`' capacities are expected to give: Σ capacity ×
 // pair impressions (the manifest's "capacity").
 double expected_impressions(std::span<const double> capacity, std::span<const double> repeats,

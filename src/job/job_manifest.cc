@@ -22,6 +22,7 @@ nlohmann::ordered_json counts_json(const Selection& s) {
           {"items", c.items},
           {"items_not_yet_published", c.items_not_yet_published},
           {"items_too_old", c.items_too_old},
+          {"items_carried", c.items_carried},
           {"items_undated", c.items_undated},
           {"items_selected", s.items.size()},
           {"users", c.users},

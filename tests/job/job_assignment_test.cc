@@ -248,6 +248,43 @@ TEST_F(AssignmentJob, DeficitTargetsAreWhatEachItemLacksOfTheThreshold) {
   EXPECT_EQ(items[0]["target"], 20);
 }
 
+TEST_F(AssignmentJob, CarryTreatedKeepsStartedItemsTheSelectionDrops) {
+  // g1 treats i2 (p1) and i3 (p2). Then u2 sees i3 ten times: p2 (11
+  // impressions) passes p0 (9), so the least exposed half is p1 and p0 and
+  // the rules drop i3. carry_treated keeps it while its 11 impressions are
+  // below the threshold, and not once they reach it; off, it is dropped.
+  config.assignment_job.targets = "deficit";
+  run("g1");
+  auto treated = [&](const std::string& generation) {
+    return nlohmann::json::parse(store->manifest(generation))["treated_items"].get<std::vector<std::string>>();
+  };
+  ASSERT_EQ(treated("g1"), (std::vector<std::string>{"i2", "i3"}));
+  for (int k = 0; k < 10; ++k)
+    dataset.interactions.push_back(2, 3, test::kWorldStart + 300 + k, EventType::impression, 1);
+  auto has_i3 = [&](const std::string& generation) {
+    const auto items = treated(generation);
+    return std::find(items.begin(), items.end(), "i3") != items.end();
+  };
+  run("g2");  // off: the rules alone
+  EXPECT_FALSE(has_i3("g2"));
+  config.assignment_job.carry_treated = true;
+  ASSERT_EQ(store->rollback(), "g1");  // g1 is the previous generation again
+  const JobResult kept = run("g3");
+  EXPECT_TRUE(has_i3("g3"));
+  EXPECT_EQ(kept.selection.counts.items_carried, 1u);
+  EXPECT_TRUE(std::is_sorted(kept.selection.items.begin(), kept.selection.items.end()));
+  // Its target is the rest of the threshold: 20 - 11.
+  const auto manifest = nlohmann::json::parse(store->manifest("g3"));
+  bool reported = false;
+  for (const auto& item : manifest["assignment"]["items"])
+    if (item["item"] == "i3") reported = item["target"] == 9;
+  EXPECT_TRUE(reported) << manifest["assignment"];
+  EXPECT_EQ(manifest["counts"]["items_carried"], 1);
+  config.assignment_job.sufficient_impressions = 11;  // reached: no longer carried
+  run("g4");
+  EXPECT_FALSE(has_i3("g4"));
+}
+
 TEST_F(AssignmentJob, DisabledLeavesTheTargetListsEmpty) {
   config.assignment_job.assign_targets = false;
   const JobResult result = run("g1");
