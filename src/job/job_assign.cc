@@ -171,16 +171,11 @@ std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::str
       selected[static_cast<std::size_t>(item)] = 1;  // an id listed twice counts once
     }
   // An item's date as the selection's age rule reads it: its publish time,
-  // else its first event.
-  std::vector<double> date(dataset.items.size(), kNoTime);
-  const Interactions& in = dataset.interactions;
-  for (std::size_t e = 0; e < in.size(); ++e) {
-    double& d = date[static_cast<std::size_t>(in.item[e])];
-    if (has_time(in.timestamp[e]) && (!has_time(d) || in.timestamp[e] < d)) d = in.timestamp[e];
-  }
+  // else its first event (selection_stats').
+  const SelectionParams& rules = config.selection;
+  std::vector<double> date = selection_stats(dataset, rules, selection.as_of).item_first_event;
   for (std::size_t i = 0; i < date.size() && i < dataset.item_table.publish_time.size(); ++i)
     if (has_time(dataset.item_table.publish_time[i])) date[i] = dataset.item_table.publish_time[i];
-  const SelectionParams& rules = config.selection;
   const bool age_rule = !rules.all_items && rules.max_item_age_days > 0 && has_time(selection.as_of);
   const std::vector<double> shown = item_shown(dataset, dropped, config.assignment_job, share);
   const auto sufficient = static_cast<double>(config.assignment_job.sufficient_impressions);
