@@ -202,6 +202,13 @@ double latest_event_time(const Dataset& dataset);
 // This dataset's figures as of a resolved as_of (kNoTime: no time rules).
 SelectionStats selection_stats(const Dataset& dataset, const SelectionParams& params,
                                double as_of);
+// The item rules alone, per dataset item: published by as_of and within
+// max_item_age_days (an undated item passes; with all_items or without a
+// time, every item does), dated by its publish time, else its first event in
+// `stats`. Adds the failures to counts (items_not_yet_published,
+// items_too_old, items_undated).
+std::vector<bool> eligible_items(const Dataset& dataset, const SelectionStats& stats,
+                                 const SelectionParams& params, double as_of, SelectionCounts& counts);
 // select_targets with given figures and a resolved as_of: items by `stats`,
 // users by this dataset's rows.
 Selection select_targets(const Dataset& dataset, const SelectionParams& params,

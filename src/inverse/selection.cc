@@ -43,30 +43,6 @@ std::vector<double> item_dates(const Dataset& dataset, const SelectionStats& sta
   return date;
 }
 
-// Marks items the age rules allow; counts why others fail.
-std::vector<bool> eligible_items(const Dataset& dataset, const SelectionStats& stats,
-                                 const SelectionParams& params, double as_of,
-                                 SelectionCounts& counts) {
-  const std::vector<double> date = item_dates(dataset, stats);
-  std::vector<bool> eligible(date.size(), false);
-  const bool age_rule = !params.all_items && params.max_item_age_days > 0;
-  const double oldest = as_of - params.max_item_age_days * kSecondsPerDay;
-  for (std::size_t i = 0; i < date.size(); ++i) {
-    if (!has_time(as_of)) {
-      eligible[i] = true;
-    } else if (!has_time(date[i])) {
-      ++counts.items_undated;
-      eligible[i] = true;
-    } else if (date[i] > as_of) {
-      ++counts.items_not_yet_published;
-    } else if (age_rule && date[i] < oldest) {
-      ++counts.items_too_old;
-    } else {
-      eligible[i] = true;
-    }
-  }
-  return eligible;
-}
 
 void select_producers_and_items(const Dataset& dataset, const SelectionParams& params,
                                 std::span<const double> supplied_quality,
@@ -157,6 +133,30 @@ void select_users(const Dataset& dataset, const SelectionParams& params, Selecti
   }
 }
 }  // namespace
+
+std::vector<bool> eligible_items(const Dataset& dataset, const SelectionStats& stats,
+                                 const SelectionParams& params, double as_of,
+                                 SelectionCounts& counts) {
+  const std::vector<double> date = item_dates(dataset, stats);
+  std::vector<bool> eligible(date.size(), false);
+  const bool age_rule = !params.all_items && params.max_item_age_days > 0;
+  const double oldest = as_of - params.max_item_age_days * kSecondsPerDay;
+  for (std::size_t i = 0; i < date.size(); ++i) {
+    if (!has_time(as_of)) {
+      eligible[i] = true;
+    } else if (!has_time(date[i])) {
+      ++counts.items_undated;
+      eligible[i] = true;
+    } else if (date[i] > as_of) {
+      ++counts.items_not_yet_published;
+    } else if (age_rule && date[i] < oldest) {
+      ++counts.items_too_old;
+    } else {
+      eligible[i] = true;
+    }
+  }
+  return eligible;
+}
 
 double latest_event_time(const Dataset& dataset) {
   double latest = kNoTime;

@@ -170,21 +170,16 @@ std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::str
       dropped.items.push_back(item);
       selected[static_cast<std::size_t>(item)] = 1;  // an id listed twice counts once
     }
-  // An item's date as the selection's age rule reads it: its publish time,
-  // else its first event (selection_stats').
-  const SelectionParams& rules = config.selection;
-  std::vector<double> date = selection_stats(dataset, rules, selection.as_of).item_first_event;
-  for (std::size_t i = 0; i < date.size() && i < dataset.item_table.publish_time.size(); ++i)
-    if (has_time(dataset.item_table.publish_time[i])) date[i] = dataset.item_table.publish_time[i];
-  const bool age_rule = !rules.all_items && rules.max_item_age_days > 0 && has_time(selection.as_of);
+  // The selection's own age rules (eligible_items), which a kept item must still pass.
+  SelectionCounts not_counted;  // these items' failures are not this run's selection counts
+  const std::vector<bool> eligible =
+      eligible_items(dataset, selection_stats(dataset, config.selection, selection.as_of), config.selection,
+                     selection.as_of, not_counted);
   const std::vector<double> shown = item_shown(dataset, dropped, config.assignment_job, share);
   const auto sufficient = static_cast<double>(config.assignment_job.sufficient_impressions);
   std::size_t carried = 0;
   for (std::size_t r = 0; r < dropped.items.size(); ++r) {
-    const double d = date[static_cast<std::size_t>(dropped.items[r])];
-    const bool published = !has_time(d) || !has_time(selection.as_of) || d <= selection.as_of;
-    const bool fresh = !age_rule || !has_time(d) || d >= selection.as_of - rules.max_item_age_days * kDay;
-    if (!published || !fresh || shown[r] >= sufficient) continue;
+    if (!eligible[static_cast<std::size_t>(dropped.items[r])] || shown[r] >= sufficient) continue;
     selection.items.push_back(dropped.items[r]);
     ++carried;
   }

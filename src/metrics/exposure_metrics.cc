@@ -55,33 +55,36 @@ std::vector<std::uint64_t> producer_totals(std::span<const std::uint64_t> item_c
   return totals;
 }
 
+namespace {
+// The distinct treated items, each checked against `items` and listed once:
+// a duplicated id in the list must not count twice.
+std::vector<std::size_t> distinct_treated(std::span<const Index> treated, std::size_t items) {
+  std::vector<std::uint8_t> seen(items, 0);
+  std::vector<std::size_t> distinct;
+  for (Index item : treated) {
+    const auto i = checked_index(item, items, "treated item");
+    if (!seen[i]) distinct.push_back(i);
+    seen[i] = 1;
+  }
+  return distinct;
+}
+}  // namespace
+
 double psei(std::span<const std::uint64_t> item_counts, std::span<const Index> treated,
             std::uint64_t sufficient) {
-  // Distinct treated items: a duplicated id in the list must not count twice.
-  std::vector<std::uint8_t> seen(item_counts.size(), 0);
-  std::size_t distinct = 0;
-  std::size_t exposed = 0;
-  for (Index item : treated) {
-    const auto i = checked_index(item, item_counts.size(), "treated item");
-    if (seen[i]) continue;
-    seen[i] = 1;
-    ++distinct;
-    if (item_counts[i] >= sufficient) ++exposed;
-  }
-  if (distinct == 0) return 0.0;
-  return 100.0 * static_cast<double>(exposed) / static_cast<double>(distinct);
+  const std::vector<std::size_t> items = distinct_treated(treated, item_counts.size());
+  if (items.empty()) return 0.0;
+  const auto exposed = std::count_if(items.begin(), items.end(),
+                                     [&](std::size_t i) { return item_counts[i] >= sufficient; });
+  return 100.0 * static_cast<double>(exposed) / static_cast<double>(items.size());
 }
 
 double psei_ceiling(std::span<const double> organic, std::span<const Index> treated,
                     std::uint64_t sufficient, double inserted) {
   if (!(inserted >= 0) || !std::isfinite(inserted))
     throw UsageError(fmt::format("psei_ceiling: inserted impressions {} must be finite and >= 0", inserted));
-  std::vector<std::uint8_t> seen(organic.size(), 0);
   std::vector<double> needs;
-  for (Index item : treated) {
-    const auto i = checked_index(item, organic.size(), "treated item");
-    if (seen[i]) continue;
-    seen[i] = 1;
+  for (std::size_t i : distinct_treated(treated, organic.size())) {
     if (!(organic[i] >= 0) || !std::isfinite(organic[i]))
       throw UsageError(fmt::format("psei_ceiling: organic[{}] = {} must be finite and >= 0", i, organic[i]));
     needs.push_back(std::max(0.0, static_cast<double>(sufficient) - organic[i]));
