@@ -76,6 +76,13 @@ inline double reduce(double value, MPI_Op op) {
   MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, MPI_COMM_WORLD);
   return value;
 }
+// Rank 0's `values` on every rank.
+inline void broadcast(std::vector<std::int32_t>& values) {
+  std::int64_t n = static_cast<std::int64_t>(values.size());
+  MPI_Bcast(&n, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+  values.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(values.data(), checked_count(values.size()), MPI_INT32_T, 0, MPI_COMM_WORLD);
+}
 // True on every rank when it is true on any.
 inline bool any(bool value) {
   int v = value ? 1 : 0;

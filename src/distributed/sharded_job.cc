@@ -17,6 +17,7 @@
 #include "invr/atomic_io.h"
 #include "invr/error.h"
 #include "invr/log.h"
+#include "job/job_assign.h"
 #include "job/job_manifest.h"
 #include "job/job_util.h"
 #include "job/peak_rss.h"
@@ -45,7 +46,9 @@ Index local_user(const DatasetShard& shard, std::int64_t global) {
 
 namespace {
 // The whole dataset's selection figures: each shard's, combined.
-Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::span<const double> quality) {
+// `stats` gets the combined figures.
+Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::span<const double> quality,
+                       SelectionStats& stats) {
   const Dataset& dataset = shard.dataset;
   double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
   if (!has_time(as_of)) {
@@ -53,7 +56,7 @@ Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::
     const double latest = mpi::reduce(has_time(mine) ? mine : -std::numeric_limits<double>::infinity(), MPI_MAX);
     as_of = std::isfinite(latest) ? latest + 1 : kNoTime;
   }
-  SelectionStats stats = selection_stats(dataset, config.selection, as_of);
+  stats = selection_stats(dataset, config.selection, as_of);
   constexpr double kNone = std::numeric_limits<double>::infinity();
   for (double& t : stats.item_first_event) t = has_time(t) ? t : kNone;
   mpi::all_reduce(stats.item_first_event, MPI_MIN);
@@ -62,6 +65,24 @@ Selection select_whole(const DatasetShard& shard, const JobConfig& config, std::
   mpi::all_reduce(stats.producer_positives, MPI_SUM);
   stats.any_impression = mpi::any(stats.any_impression);
   return select_targets(dataset, config.selection, stats, as_of, quality);
+}
+
+// carry_treated: rank 0 reads the served generation's treated items, and
+// every rank applies job::carry_treated_items to them with the whole
+// dataset's figures and impressions, so every rank keeps the same items.
+std::size_t carry_whole(const DatasetShard& shard, const SelectionStats& stats, const JobConfig& config,
+                        int rank, Selection& selection) {
+  std::vector<Index> treated;
+  if (rank == 0) {
+    StoreOptions options;
+    options.grace_seconds = config.job.grace_seconds;
+    const auto store = open_store(config.job.store, options);  // closed before the ranks open it to write
+    if (const auto served = store->current())
+      treated = job::treated_item_rows(shard.dataset, manifest_treated_items(store->manifest(*served)));
+  }
+  mpi::broadcast(treated);
+  return job::carry_treated_items(shard.dataset, treated, stats, config, {}, selection,
+                                  [](std::vector<double>& shown) { mpi::all_reduce(shown, MPI_SUM); });
 }
 
 // Rank 0's copy of the whole selection: every rank's selected users as
@@ -228,9 +249,6 @@ ShardEmbeddings embed_shard(const TwoTowerModel& model, const Dataset& dataset, 
 
 JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const std::string& generation) {
   validate(config);
-  if (config.assignment_job.carry_treated)
-    throw UsageError("[assignment] carry_treated is not supported by the distributed job yet: run invr job, "
-                     "or set it to false");
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
@@ -247,7 +265,16 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   if (!files.producer_quality.empty()) quality = read_producer_quality(files.producer_quality, dataset);
 
   // 2. Selection by the whole dataset's figures.
-  const Selection selection = select_whole(shard, config, quality);
+  SelectionStats stats;
+  Selection selection = select_whole(shard, config, quality, stats);
+  if (config.assignment_job.carry_treated) {
+    const std::size_t carried = carry_whole(shard, stats, config, rank, selection);
+    if (rank == 0)
+      invr::logger().info("job: carry_treated keeps {} of the served generation's treated items, still below {} "
+                          "impressions",
+                          carried, config.assignment_job.sufficient_impressions);
+  }
+  stats = {};
   const std::int64_t selected_users = mpi::sum(static_cast<std::int64_t>(selection.users.size()));
   result.selection = whole_selection(selection, shard);
   if (selection.items.empty() || selected_users == 0)

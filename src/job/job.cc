@@ -92,7 +92,8 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
   if (config.assignment_job.carry_treated && store_ptr)
     if (const auto served = store_ptr->current()) {
       const std::size_t carried = job::carry_treated_items(
-          dataset, manifest_treated_items(store_ptr->manifest(*served)), config, inputs.target_share,
+          dataset, job::treated_item_rows(dataset, manifest_treated_items(store_ptr->manifest(*served))),
+          selection_stats(dataset, config.selection, result.selection.as_of), config, inputs.target_share,
           result.selection);
       invr::logger().info("job: carry_treated keeps {} of generation {}'s treated items, still below {} "
                           "impressions",

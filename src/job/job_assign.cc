@@ -159,23 +159,25 @@ AssignmentFigures assignment_figures(const Dataset& dataset, const Selection& se
   return figures;
 }
 
-std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::string> treated,
-                                const JobConfig& config, std::span<const double> share, Selection& selection) {
+std::size_t carry_treated_items(const Dataset& dataset, std::span<const Index> treated,
+                                const SelectionStats& stats, const JobConfig& config,
+                                std::span<const double> share, Selection& selection,
+                                const std::function<void(std::vector<double>&)>& sum_shown) {
   std::vector<std::uint8_t> selected(dataset.items.size(), 0);
   for (Index item : selection.items) selected[static_cast<std::size_t>(item)] = 1;
   Selection dropped;  // the previous generation's items the rules dropped
   dropped.as_of = selection.as_of;
-  for (const std::string& id : treated)
-    if (const Index item = dataset.items.find(id); item >= 0 && !selected[static_cast<std::size_t>(item)]) {
+  for (Index item : treated)
+    if (item >= 0 && static_cast<std::size_t>(item) < selected.size() && !selected[static_cast<std::size_t>(item)]) {
       dropped.items.push_back(item);
-      selected[static_cast<std::size_t>(item)] = 1;  // an id listed twice counts once
+      selected[static_cast<std::size_t>(item)] = 1;  // an item listed twice counts once
     }
   // The selection's own age rules (eligible_items), which a kept item must still pass.
   SelectionCounts not_counted;  // these items' failures are not this run's selection counts
   const std::vector<bool> eligible =
-      eligible_items(dataset, selection_stats(dataset, config.selection, selection.as_of), config.selection,
-                     selection.as_of, not_counted);
-  const std::vector<double> shown = item_shown(dataset, dropped, config.assignment_job, share);
+      eligible_items(dataset, stats, config.selection, selection.as_of, not_counted);
+  std::vector<double> shown = item_shown(dataset, dropped, config.assignment_job, share);
+  if (sum_shown) sum_shown(shown);
   const auto sufficient = static_cast<double>(config.assignment_job.sufficient_impressions);
   std::size_t carried = 0;
   for (std::size_t r = 0; r < dropped.items.size(); ++r) {
@@ -186,6 +188,14 @@ std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::str
   std::sort(selection.items.begin(), selection.items.end());
   selection.counts.items_carried = carried;
   return carried;
+}
+
+std::vector<Index> treated_item_rows(const Dataset& dataset, std::span<const std::string> ids) {
+  std::vector<Index> rows;
+  rows.reserve(ids.size());
+  for (const std::string& id : ids)
+    if (const Index item = dataset.items.find(id); item >= 0) rows.push_back(item);
+  return rows;
 }
 
 std::vector<std::int64_t> item_targets(const AssignmentSettings& settings, std::span<const double> shown,

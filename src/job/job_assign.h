@@ -34,14 +34,22 @@ AssignmentStage assign_target_ordering(const ItemTopUsers& top, const Selection&
 // interval_days per user with count_repeats (1 for a user with none, who has
 // no capacity), else empty (one each).
 std::vector<double> pair_repeats(std::span<const double> visits_per_day, const AssignmentSettings& settings);
-// carry_treated: adds to selection.items (kept sorted) the items of
-// `treated` (the previous generation's, by id) that it lacks, that are
+// carry_treated: adds to selection.items (kept sorted) the `treated` items
+// (the previous generation's, as dataset indices) that it lacks, that are
 // still below sufficient_impressions over horizon_days (impressions weighted
 // by `share`, as the deficit targets count them), published by as_of and
-// within the selection's max_item_age_days; unknown ids are skipped. Sets
-// and returns selection.counts.items_carried.
-std::size_t carry_treated_items(const Dataset& dataset, std::span<const std::string> treated,
-                                const JobConfig& config, std::span<const double> share, Selection& selection);
+// within the selection's max_item_age_days by `stats` (the selection's own
+// figures). `sum_shown`, when set, adds the other ranks' impressions to
+// this rank's, per candidate item in one order on every rank (a sharded
+// job); the decision is then the same on every rank. Sets and returns
+// selection.counts.items_carried.
+std::size_t carry_treated_items(const Dataset& dataset, std::span<const Index> treated,
+                                const SelectionStats& stats, const JobConfig& config,
+                                std::span<const double> share, Selection& selection,
+                                const std::function<void(std::vector<double>&)>& sum_shown = {});
+// The dataset indices of a manifest's treated item ids; ids the dataset
+// lacks are skipped.
+std::vector<Index> treated_item_rows(const Dataset& dataset, std::span<const std::string> ids);
 
 // The impressions `users`' capacities are expected to give: Σ capacity ×
 // pair impressions (the manifest's "capacity").
