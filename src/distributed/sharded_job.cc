@@ -85,6 +85,21 @@ std::size_t carry_whole(const DatasetShard& shard, const SelectionStats& stats, 
                                   [](std::vector<double>& shown) { mpi::all_reduce(shown, MPI_SUM); });
 }
 
+// select_whole, then with carry_treated the served generation's items it keeps.
+Selection select_and_carry(const DatasetShard& shard, const JobConfig& config, std::span<const double> quality,
+                           int rank) {
+  SelectionStats stats;
+  Selection selection = select_whole(shard, config, quality, stats);
+  if (config.assignment_job.carry_treated) {
+    const std::size_t carried = carry_whole(shard, stats, config, rank, selection);
+    if (rank == 0)
+      invr::logger().info("job: carry_treated keeps {} of the served generation's treated items, still below {} "
+                          "impressions",
+                          carried, config.assignment_job.sufficient_impressions);
+  }
+  return selection;
+}
+
 // Rank 0's copy of the whole selection: every rank's selected users as
 // whole-dataset indices, and the user counts summed.
 Selection whole_selection(const Selection& mine, const DatasetShard& shard) {
@@ -265,16 +280,7 @@ JobResult run_job_sharded(const JobFiles& files, const JobConfig& config, const 
   if (!files.producer_quality.empty()) quality = read_producer_quality(files.producer_quality, dataset);
 
   // 2. Selection by the whole dataset's figures.
-  SelectionStats stats;
-  Selection selection = select_whole(shard, config, quality, stats);
-  if (config.assignment_job.carry_treated) {
-    const std::size_t carried = carry_whole(shard, stats, config, rank, selection);
-    if (rank == 0)
-      invr::logger().info("job: carry_treated keeps {} of the served generation's treated items, still below {} "
-                          "impressions",
-                          carried, config.assignment_job.sufficient_impressions);
-  }
-  stats = {};
+  const Selection selection = select_and_carry(shard, config, quality, rank);
   const std::int64_t selected_users = mpi::sum(static_cast<std::int64_t>(selection.users.size()));
   result.selection = whole_selection(selection, shard);
   if (selection.items.empty() || selected_users == 0)
