@@ -51,6 +51,18 @@ void run_table(const RunResult& run, std::string& out) {
     out += fmt::format("PSEI ceiling at each arm's inserted impressions (no insertion policy exposes more; "
                        "control's counts as each item's own): {}\n",
                        ceilings);
+  // Issue 19's comparison: each invr-target arm's treated items below the
+  // threshold (100 - PSEI) against the first invr-user-rank arm's.
+  const ArmResult* user_rank = nullptr;
+  for (const ArmResult& arm : run.arms)
+    if (!user_rank && arm.arm.ordering == Ordering::user_rank) user_rank = &arm;
+  if (user_rank && user_rank->totals.psei < 100)
+    for (const ArmResult& arm : run.arms)
+      if (arm.arm.ordering == Ordering::target)
+        out += fmt::format("{} leaves {:.1f}% of the treated items below the threshold: {:.2f}x {}'s {:.1f}%\n",
+                           arm.arm.name, 100 - arm.totals.psei,
+                           (100 - arm.totals.psei) / (100 - user_rank->totals.psei), user_rank->arm.name,
+                           100 - user_rank->totals.psei);
   const SrmCheck& srm = run.srm;
   out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}){}\n",
                      fmt::join(srm.users.observed, "/"), srm.users.p_value,

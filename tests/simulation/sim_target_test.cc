@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "invr/assign.h"
@@ -86,6 +87,14 @@ TEST(SimTarget, EachInsertingArmReportsItsPseiCeiling) {
   for (const auto& arm : json["arms"]) reported += arm.contains("psei_ceiling");
   EXPECT_EQ(reported, 2u);
   EXPECT_NE(summary_text(result).find("PSEI ceiling at each arm's inserted impressions"), std::string::npos);
+  // And the target arm's shortfall against user rank's, as the bar reads it.
+  const double target_short = 100 - arm_named(result, "invr-target").totals.psei;
+  const double user_rank_short = 100 - arm_named(result, "invr-user-rank").totals.psei;
+  ASSERT_GT(user_rank_short, 0);
+  const std::string line = fmt::format("invr-target leaves {:.1f}% of the treated items below the threshold: "
+                                       "{:.2f}x invr-user-rank's {:.1f}%",
+                                       target_short, target_short / user_rank_short, user_rank_short);
+  EXPECT_NE(summary_text(result).find(line), std::string::npos) << line << "\n" << summary_text(result);
 }
 
 TEST(SimTarget, AssignmentTruthScoresTheTargetListsByTheClickTruth) {
