@@ -199,6 +199,9 @@ struct SelectionStats {
 // The latest event time of the dataset's rows (kNoTime if none has one);
 // select_targets' default as_of is one second after the whole dataset's.
 double latest_event_time(const Dataset& dataset);
+// `as_of` resolved as select_targets resolves it: kNoTime becomes one second
+// after the dataset's latest event (kNoTime when no row has a time).
+double selection_as_of(const Dataset& dataset, double as_of);
 // This dataset's figures as of a resolved as_of (kNoTime: no time rules).
 SelectionStats selection_stats(const Dataset& dataset, const SelectionParams& params,
                                double as_of);

@@ -102,8 +102,8 @@ struct AssignmentSettings {
   // max_item_age_days: the exposure a test gives an item can lift its
   // producer out of the least exposed share, which would otherwise end its
   // treatment after one interval, however close it was (docs/assignment.md,
-  // "Keeping started items"). Every ordering gets them. Off by default: the
-  // paper's selection. Not supported by the distributed job.
+  // "Keeping started items"). Every ordering gets them; the distributed job
+  // keeps the same items. Off by default: the paper's selection.
   bool carry_treated = false;
 };
 using AssignmentSettingsSpec = Setting<AssignmentSettings>;

@@ -192,12 +192,15 @@ SelectionStats selection_stats(const Dataset& dataset, const SelectionParams& pa
 Selection select_targets(const Dataset& dataset, const SelectionParams& params, double as_of,
                          std::span<const double> producer_quality) {
   validate(params);
-  if (!has_time(as_of)) {
-    const double latest = latest_event_time(dataset);
-    as_of = has_time(latest) ? latest + 1 : kNoTime;
-  }
+  as_of = selection_as_of(dataset, as_of);
   return select_targets(dataset, params, selection_stats(dataset, params, as_of), as_of,
                         producer_quality);
+}
+
+double selection_as_of(const Dataset& dataset, double as_of) {
+  if (has_time(as_of)) return as_of;
+  const double latest = latest_event_time(dataset);
+  return has_time(latest) ? latest + 1 : kNoTime;
 }
 
 Selection select_targets(const Dataset& dataset, const SelectionParams& params,

@@ -86,19 +86,21 @@ JobResult run_job(const JobInputs& inputs, const JobConfig& config, CandidateSto
           store.uri(), store.current().value_or("?"), *dim, model.dim()));
   }
 
-  // 1. Selection.
-  const double as_of = config.job.as_of > 0 ? config.job.as_of : kNoTime;
-  result.selection = select_targets(dataset, config.selection, as_of, inputs.producer_quality);
-  if (config.assignment_job.carry_treated && store_ptr)
-    if (const auto served = store_ptr->current()) {
-      const std::size_t carried = job::carry_treated_items(
-          dataset, job::treated_item_rows(dataset, manifest_treated_items(store_ptr->manifest(*served))),
-          selection_stats(dataset, config.selection, result.selection.as_of), config, inputs.target_share,
-          result.selection);
-      invr::logger().info("job: carry_treated keeps {} of generation {}'s treated items, still below {} "
-                          "impressions",
-                          carried, *served, config.assignment_job.sufficient_impressions);
-    }
+  // 1. Selection; carry_treated applies its age rules with the same figures.
+  {
+    const double as_of = selection_as_of(dataset, config.job.as_of > 0 ? config.job.as_of : kNoTime);
+    const SelectionStats stats = selection_stats(dataset, config.selection, as_of);
+    result.selection = select_targets(dataset, config.selection, stats, as_of, inputs.producer_quality);
+    if (config.assignment_job.carry_treated && store_ptr)
+      if (const auto served = store_ptr->current()) {
+        const std::size_t carried = job::carry_treated_items(
+            dataset, job::treated_item_rows(dataset, manifest_treated_items(store_ptr->manifest(*served))),
+            stats, config, inputs.target_share, result.selection);
+        invr::logger().info("job: carry_treated keeps {} of generation {}'s treated items, still below {} "
+                            "impressions",
+                            carried, *served, config.assignment_job.sufficient_impressions);
+      }
+  }
   const Selection& selection = result.selection;
   invr::logger().info("job: selected {} producers, {} items, {} users", selection.producers.size(),
                       selection.items.size(), selection.users.size());
