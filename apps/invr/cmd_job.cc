@@ -154,9 +154,10 @@ std::function<int()> setup_job(CLI::App& app) {
                                       defaults.inversion, BoolFlag::kSwitch);
   args->job = add_setting_flags(app, job_settings_specs(), values.job, defaults.job,
                                 BoolFlag::kSwitch);
+  // fit_to_capacity and assign_targets default to true: "--fit-to-capacity
+  // false" and "--assign-targets false" turn them off.
   args->assignment = add_setting_flags(app, assignment_param_specs(), values.assignment,
-                                       defaults.assignment, BoolFlag::kSwitch);
-  // assign_targets defaults to true: "--assign-targets false" turns it off.
+                                       defaults.assignment, BoolFlag::kValue);
   args->assignment_job = add_setting_flags(app, assignment_settings_specs(), values.assignment_job,
                                            defaults.assignment_job, BoolFlag::kValue);
   return [args] { return run_job_command(*args); };

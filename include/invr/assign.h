@@ -67,6 +67,17 @@ struct AssignmentParams {
   // items that reach the target, not impressions toward it). The pass that
   // leaves the fewest items short is returned. 0 = one LP.
   std::int64_t completion_passes = 4;
+  // The auction with completion passes: targets that ask more impressions than the
+  // users can give (the sum of every user's capacity over its pairs on
+  // items with a target) are first fitted to it: one probe round ranks the
+  // items by deficit and those furthest below lose their targets until the
+  // rest fit, and a pass that meets every kept target gives half the last
+  // drop back. The search then bids only for items that can be completed.
+  // Off by default: with deficit targets (what an item still lacks over
+  // the horizon, met over many intervals) cutting them to one interval's
+  // capacity measured worse in the simulator; it is meant for targets an
+  // interval must meet (the job's targets = "interval"). docs/assignment.md.
+  bool fit_to_capacity = false;
   // What a user's capacity beyond the targets shows. "fill": every slot of
   // capacity gets a candidate (the most relevant pairs once the targets are
   // met), and each list goes on with the user's other candidates. "leave":

@@ -403,14 +403,37 @@ Choice top_up(AssignProblem& problem, UserTakes takes) {
   return c;
 }
 
+// Targets asking more than the users can give: one probe round (every
+// target bids B, so users choose by score) ranks the items by deficit, and
+// those furthest below lose their targets until the rest fit
+// (fit_targets_to_capacity says why). The passes then bid only for items
+// that can all be completed, and the dropped items' pairs are static
+// (order_static_edges), so cheap. Returns whether the probe ran; *dropped
+// says how many targets it dropped.
+bool fit_before_bidding(AssignProblem& problem, const AssignmentParams& params,
+                        std::int64_t* dropped) {
+  const double asked = std::accumulate(problem.item_target.begin(), problem.item_target.end(), 0.0);
+  if (!(asked > target_capacity(problem))) return false;
+  Auction probe(problem, params);
+  probe.round(0.05 * problem.score_range);  // the first pass's first bid
+  *dropped = fit_targets_to_capacity(problem, probe.row_impressions());
+  return true;
+}
+
 }  // namespace
 
 TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& params) {
-  order_static_edges(problem);
-  Auction auction(problem, params);  // prices carry over from pass to pass (warm start)
   const double range = problem.score_range;
   const double eps_floor = 1e-6 * range;
   std::int64_t iterations = 0, passes = 0, dropped = 0;
+  std::int64_t step = 0;  // targets the last drop or restore changed
+  if (params.completion_passes > 0 && params.fit_to_capacity &&
+      fit_before_bidding(problem, params, &step)) {
+    ++iterations;
+    dropped = step;
+  }
+  order_static_edges(problem);
+  Auction auction(problem, params);  // prices carry over from pass to pass (warm start)
   // The pass that leaves the fewest items short after its top-up (later on
   // ties) is returned.
   Choice kept{UserTakes(problem), {}};
@@ -457,9 +480,17 @@ TargetAssignment solve_auction(AssignProblem& problem, const AssignmentParams& p
     if (kept.items_short == 0 || passes > params.completion_passes ||
         iterations >= params.max_iterations)
       break;
-    const std::int64_t now = drop_short_targets(problem, rows);
-    if (now == 0) break;
-    dropped += now;
+    std::int64_t now = drop_short_targets(problem, rows);
+    if (now == 0 && !params.fit_to_capacity) break;
+    if (now > 0) {
+      dropped += now;
+      step = now;
+    } else {  // every kept target met: half the last drop comes back
+      now = restore_targets(problem, rows, (step + 1) / 2);
+      if (now == 0) break;
+      dropped -= now;
+      step = now;
+    }
   }
   problem.item_target = kept_targets;
   const std::span<const double> premium = kept_premium;

@@ -26,6 +26,12 @@ const std::array kAssignmentSpecs = {
                         "Passes that drop the targets of the short items furthest below them "
                         "and solve again, so their capacity completes other items; 0 = one LP",
                         0, 64, nullptr, &A::completion_passes},
+    AssignmentParamSpec{"fit_to_capacity",
+                        "Auction with completion passes: targets asking more than the users' "
+                        "capacity are first cut to it (those a probe round leaves furthest below "
+                        "lose theirs), and a pass that meets every kept target gives half the "
+                        "last cut back",
+                        0, 1, nullptr, &A::fit_to_capacity},
     AssignmentParamSpec{"spare_capacity",
                         "Capacity beyond the targets: fill (every slot shows a candidate, the "
                         "most relevant once targets are met) or leave (lists hold only pairs "

@@ -213,6 +213,59 @@ std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> 
   return static_cast<std::int64_t>(drop);
 }
 
+std::int64_t restore_targets(AssignProblem& problem, std::span<const double> row_impressions,
+                             std::int64_t count) {
+  std::vector<std::pair<double, std::size_t>> dropped;  // (deficit, row)
+  for (std::size_t r = 0; r < row_impressions.size(); ++r) {
+    const double deficit = static_cast<double>(problem.asked_target[r]) - row_impressions[r];
+    if (problem.item_target[r] == 0 && problem.asked_target[r] > 0 && deficit > 0x1p-21)
+      dropped.emplace_back(deficit, r);
+  }
+  const auto take = std::min<std::size_t>(dropped.size(), static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+  std::partial_sort(dropped.begin(), dropped.begin() + static_cast<std::ptrdiff_t>(take), dropped.end());
+  for (std::size_t k = 0; k < take; ++k) problem.item_target[dropped[k].second] = problem.asked_target[dropped[k].second];
+  return static_cast<std::int64_t>(take);
+}
+
+double target_capacity(const AssignProblem& problem) {
+  std::vector<double> per_chunk((problem.users + kUserChunk - 1) / kUserChunk, 0.0);
+  parallel_tasks(per_chunk.size(), resolve_threads(problem.threads), [&](std::size_t chunk) {
+    double sum = 0;
+    for (std::size_t u = chunk * kUserChunk; u < std::min(problem.users, (chunk + 1) * kUserChunk); ++u) {
+      std::size_t targeted = 0;
+      for (const UserEdge& e : problem.edges_of(u)) targeted += problem.item_target[problem.row_of(e)] > 0;
+      sum += std::min(problem.capacity[u], static_cast<double>(targeted)) * problem.repeat_of(u);
+    }
+    per_chunk[chunk] = sum;
+  });
+  return std::accumulate(per_chunk.begin(), per_chunk.end(), 0.0);  // chunk order: any thread count
+}
+
+std::int64_t fit_targets_to_capacity(AssignProblem& problem, std::span<const double> row_impressions) {
+  const double capacity = target_capacity(problem);
+  double asked = 0;
+  std::vector<std::pair<double, std::size_t>> rows;  // (deficit, row)
+  for (std::size_t r = 0; r < row_impressions.size(); ++r) {
+    if (problem.item_target[r] <= 0) continue;
+    asked += static_cast<double>(problem.item_target[r]);
+    rows.emplace_back(static_cast<double>(problem.item_target[r]) - row_impressions[r], r);
+  }
+  if (asked <= capacity) return 0;
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::int64_t dropped = 0;
+  for (const auto& [deficit, r] : rows) {
+    // The closest target stays even when it alone asks too much: with
+    // leave, a pass without targets would list nothing.
+    if (asked <= capacity || dropped + 1 == static_cast<std::int64_t>(rows.size())) break;
+    asked -= static_cast<double>(problem.item_target[r]);
+    problem.item_target[r] = 0;
+    ++dropped;
+  }
+  return dropped;
+}
+
 std::int64_t count_short(const AssignProblem& problem, std::span<const double> row_impressions) {
   std::int64_t count = 0;
   for (std::size_t r = 0; r < row_impressions.size(); ++r)

@@ -140,6 +140,24 @@ double credited_impressions(const AssignProblem& problem, std::span<const double
 bool keep_pass(const AssignProblem& problem, std::int64_t short_now, double credited_now,
                std::int64_t short_kept, double credited_kept);
 std::int64_t drop_short_targets(AssignProblem& problem, std::span<const double> row_impressions);
+// After a pass that met every kept target: gives back the targets of up to
+// `count` items whose targets were dropped and which that pass left short,
+// the smallest deficit first (ties to the smaller row), so the capacity the
+// pass left can complete them; returns how many. With drop_short_targets
+// this bisects toward the largest set of items the users can complete.
+std::int64_t restore_targets(AssignProblem& problem, std::span<const double> row_impressions,
+                             std::int64_t count);
+// The most impressions the users can give rows with a target:
+// Σ_u min(c_u, its pairs on such rows) × m_u.
+double target_capacity(const AssignProblem& problem);
+// When the kept item targets ask more impressions than target_capacity,
+// drops them, the largest deficit under row_impressions first (ties to the
+// smaller row), until the rest fit or one is left; returns how many it
+// dropped. So an
+// instance no assignment can complete (an hourly target of 1 for 20,000
+// items against 8,000 impressions of capacity) is solved for the items it
+// can complete, not bid over by all of them.
+std::int64_t fit_targets_to_capacity(AssignProblem& problem, std::span<const double> row_impressions);
 
 // The pairs each user takes, as offsets into its edges: ceil(capacity) of
 // them (capacity <= edges), all but a fractional last one at one impression

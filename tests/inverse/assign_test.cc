@@ -401,14 +401,16 @@ TEST(AssignTargets, LeaveStillServesTargetsNoItemCanReach) {
   in.user_of_row = {0, 1};
   in.capacity = {1, 1};
   in.targets.item_target = {3, 3};
-  for (const char* solver : {"exact", "auction"}) {
-    AssignmentParams p = params(solver, 2, "leave");
-    p.completion_passes = 4;
-    const TargetAssignment a = run(in, p);
-    EXPECT_EQ(a.summary.items_short, 2) << solver;
-    EXPECT_DOUBLE_EQ(total_assigned(a), 2) << solver;
-    EXPECT_EQ(a.lists.size(), 2u) << solver;
-  }
+  for (const char* solver : {"exact", "auction"})
+    for (bool fit : {false, true}) {  // fitting to capacity keeps one target
+      AssignmentParams p = params(solver, 2, "leave");
+      p.completion_passes = 4;
+      p.fit_to_capacity = fit;
+      const TargetAssignment a = run(in, p);
+      EXPECT_EQ(a.summary.items_short, 2) << solver << fit;
+      EXPECT_DOUBLE_EQ(total_assigned(a), 2) << solver << fit;
+      EXPECT_EQ(a.lists.size(), 2u) << solver << fit;
+    }
 }
 
 TEST(AssignAuction, WeightedBidIsTheValueOfTheKthImpression) {
