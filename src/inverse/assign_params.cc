@@ -54,6 +54,9 @@ std::span<const AssignmentParamSpec> assignment_param_specs() { return kAssignme
 
 void validate(const AssignmentParams& params) {
   validate_settings(assignment_param_specs(), params);
+  if (params.fit_to_capacity && params.solver == "exact")
+    throw UsageError("--fit-to-capacity (fit_to_capacity) is an auction setting (its probe is a "
+                     "round of bids); with --solver exact leave it false");
   if (params.max_candidates_per_user < 1 || params.max_candidates_per_user > 1000000000)
     throw UsageError(fmt::format("--max-candidates-per-user must be in [1, 1e9], got {}",
                                  params.max_candidates_per_user));
