@@ -461,6 +461,9 @@ struct Histogram {
   std::vector<std::uint64_t> counts;
 };
 
+// Issue 19's CTR bar: an arm's paired CTR change minus `other`'s (each
+// against its own control slates), with a user-bootstrap interval.
+struct CtrDifference { std::string other; double difference = NAN, ci_low = NAN, ci_high = NAN; };
 struct ArmResult {
   Arm arm;
   std::size_t users = 0;  // bucketed into this arm (all users, visiting or not)
@@ -489,6 +492,7 @@ struct ArmResult {
     return nullptr;
   }
   ArmEffects effects;  // non-control arms only
+  std::optional<CtrDifference> ctr_vs_user_rank;  // invr-target arms, with the counterfactual
   Trend ctr_trend;
   // Producer exposure Lorenz curve: share of producers (ascending exposure)
   // vs share of impressions, at most 101 points from (0,0) to (1,1).

@@ -60,6 +60,15 @@ struct Comparison {
 Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignment, Index arm,
                         Index control, const ExposureScope& scope, const SimulationParams& params);
 
+// The paired CTR change of `arm` minus that of `other` (each arm's served
+// slates against its own control slates), with a 95% percentile interval
+// from the same Poisson user bootstrap as the paired effects (the arms'
+// users are disjoint, so their resamples are independent). Needs the
+// counterfactual (params.counterfactual).
+CtrDifference paired_ctr_difference(const UserPanel& panel, std::span<const Index> assignment,
+                                    Index arm, Index other, const std::string& other_name,
+                                    const SimulationParams& params);
+
 // CTR over the run's days of the users in `arm`.
 Trend ctr_trend(const UserPanel& panel, std::span<const Index> assignment, Index arm,
                 const SimulationParams& params);

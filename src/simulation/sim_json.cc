@@ -129,6 +129,11 @@ Json arm_json(const ArmResult& arm) {
   out["visits"] = arm.visits;
   out["invr_impressions"] = arm.invr_impressions;
   if (!std::isnan(arm.psei_ceiling)) out["psei_ceiling"] = arm.psei_ceiling;
+  if (const auto& d = arm.ctr_vs_user_rank)
+    out["ctr_vs_user_rank"] = {{"other", d->other},
+                               {"difference", number(d->difference)},
+                               {"ci_low", number(d->ci_low)},
+                               {"ci_high", number(d->ci_high)}};
   return out;
 }
 

@@ -154,6 +154,21 @@ Index control_arm(std::span<const Arm> arms) {
   return 0;
 }
 
+// Issue 19's CTR bar: each invr-target arm's paired CTR change against the
+// first invr-user-rank arm's (ArmResult::ctr_vs_user_rank).
+void compare_with_user_rank(RunResult& run, const UserPanel& panel, std::span<const Index> assignment,
+                            const SimulationParams& params) {
+  std::size_t user_rank = run.arms.size();
+  for (std::size_t a = 0; a < run.arms.size() && user_rank == run.arms.size(); ++a)
+    if (run.arms[a].arm.ordering == Ordering::user_rank) user_rank = a;
+  if (user_rank == run.arms.size()) return;
+  for (std::size_t a = 0; a < run.arms.size(); ++a)
+    if (run.arms[a].arm.ordering == Ordering::target)
+      run.arms[a].ctr_vs_user_rank =
+          paired_ctr_difference(panel, assignment, static_cast<Index>(a), static_cast<Index>(user_rank),
+                                run.arms[user_rank].arm.name, params);
+}
+
 void summarize(RunResult& run, const SimulationWorld& world, const SimulationConfig& config,
                double start, const UserOutcomes& users) {
   const SimulationParams& params = config.params;
@@ -270,6 +285,7 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
       result.expected_ctr_change = counterfactual > 0 ? served / counterfactual - 1 : 0.0;
     }
   }
+  if (params.counterfactual) compare_with_user_rank(run, panel, users.arm, params);
 }
 
 }  // namespace invr::simulation

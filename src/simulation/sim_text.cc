@@ -63,6 +63,11 @@ void run_table(const RunResult& run, std::string& out) {
                            arm.arm.name, 100 - arm.totals.psei,
                            (100 - arm.totals.psei) / (100 - user_rank->totals.psei), user_rank->arm.name,
                            100 - user_rank->totals.psei);
+  for (const ArmResult& arm : run.arms)
+    if (const auto& d = arm.ctr_vs_user_rank; d && std::isfinite(d->difference))
+      out += fmt::format("{}'s paired CTR change minus {}'s: {:+.2f} points [{:+.2f}, {:+.2f}]{}\n", arm.arm.name,
+                         d->other, 100 * d->difference, 100 * d->ci_low, 100 * d->ci_high,
+                         d->ci_high < 0 ? " (worse: the interval is below 0)" : "");
   const SrmCheck& srm = run.srm;
   out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}){}\n",
                      fmt::join(srm.users.observed, "/"), srm.users.p_value,

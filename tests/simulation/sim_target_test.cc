@@ -97,6 +97,42 @@ TEST(SimTarget, EachInsertingArmReportsItsPseiCeiling) {
   EXPECT_NE(summary_text(result).find(line), std::string::npos) << line << "\n" << summary_text(result);
 }
 
+TEST(SimTarget, TargetArmReportsItsPairedCtrChangeAgainstUserRanks) {
+  // Issue 19's CTR bar as one estimate: the target arm's paired CTR change
+  // minus user rank's, with a bootstrap interval, in the results and the text.
+  SimulationConfig config = config_with("control,invr-user-rank,invr-target");
+  test::TempDir a;
+  const SimulationResult result = test::simulate_tiny(config, a / "work");
+  const ArmResult& target = arm_named(result, "invr-target");
+  const ArmResult& user_rank = arm_named(result, "invr-user-rank");
+  ASSERT_TRUE(target.ctr_vs_user_rank.has_value());
+  EXPECT_FALSE(user_rank.ctr_vs_user_rank.has_value());
+  EXPECT_FALSE(arm_named(result, "control").ctr_vs_user_rank.has_value());
+  const CtrDifference& d = *target.ctr_vs_user_rank;
+  EXPECT_EQ(d.other, "invr-user-rank");
+  ASSERT_TRUE(target.effects.ctr.paired && user_rank.effects.ctr.paired);
+  EXPECT_NEAR(d.difference, target.effects.ctr.paired->change - user_rank.effects.ctr.paired->change, 1e-12);
+  EXPECT_LT(d.ci_low, d.difference);
+  EXPECT_GT(d.ci_high, d.difference);
+  // Wider than either arm's own interval would allow if they were one sample.
+  EXPECT_GT(d.ci_high - d.ci_low,
+            std::max(target.effects.ctr.paired->ci_high - target.effects.ctr.paired->ci_low,
+                     user_rank.effects.ctr.paired->ci_high - user_rank.effects.ctr.paired->ci_low) * 0.5);
+  write_simulation_outputs(result, test::tiny_world().world, a / "out");
+  const auto json = nlohmann::json::parse(test::read_file(a / "out/results.json"));
+  std::size_t reported = 0;
+  for (const auto& arm : json["arms"])
+    if (arm.contains("ctr_vs_user_rank")) {
+      ++reported;
+      EXPECT_EQ(arm["ctr_vs_user_rank"]["other"], "invr-user-rank");
+      EXPECT_DOUBLE_EQ(arm["ctr_vs_user_rank"]["difference"].get<double>(), d.difference);
+    }
+  EXPECT_EQ(reported, 1u);
+  const std::string line = fmt::format("invr-target's paired CTR change minus invr-user-rank's: {:+.2f} points",
+                                       100 * d.difference);
+  EXPECT_NE(summary_text(result).find(line), std::string::npos) << line << "\n" << summary_text(result);
+}
+
 TEST(SimTarget, AssignmentTruthScoresTheTargetListsByTheClickTruth) {
   // The diagnostic: the target ordering's pairs carry the world's click
   // probability at the first position; the model's orderings do not.
