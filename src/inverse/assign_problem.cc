@@ -221,9 +221,14 @@ std::int64_t restore_targets(AssignProblem& problem, std::span<const double> row
     if (problem.item_target[r] == 0 && problem.asked_target[r] > 0 && deficit > 0x1p-21)
       dropped.emplace_back(deficit, r);
   }
-  const auto take = std::min<std::size_t>(dropped.size(), static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+  const auto take =
+      std::min<std::size_t>(dropped.size(), static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+  // Smallest deficit first, ties to the smaller row: the pairs' order.
   std::partial_sort(dropped.begin(), dropped.begin() + static_cast<std::ptrdiff_t>(take), dropped.end());
-  for (std::size_t k = 0; k < take; ++k) problem.item_target[dropped[k].second] = problem.asked_target[dropped[k].second];
+  for (std::size_t k = 0; k < take; ++k) {
+    const std::size_t r = dropped[k].second;
+    problem.item_target[r] = problem.asked_target[r];
+  }
   return static_cast<std::int64_t>(take);
 }
 
@@ -231,9 +236,11 @@ double target_capacity(const AssignProblem& problem) {
   std::vector<double> per_chunk((problem.users + kUserChunk - 1) / kUserChunk, 0.0);
   parallel_tasks(per_chunk.size(), resolve_threads(problem.threads), [&](std::size_t chunk) {
     double sum = 0;
-    for (std::size_t u = chunk * kUserChunk; u < std::min(problem.users, (chunk + 1) * kUserChunk); ++u) {
+    const std::size_t end = std::min(problem.users, (chunk + 1) * kUserChunk);
+    for (std::size_t u = chunk * kUserChunk; u < end; ++u) {
       std::size_t targeted = 0;
-      for (const UserEdge& e : problem.edges_of(u)) targeted += problem.item_target[problem.row_of(e)] > 0;
+      for (const UserEdge& e : problem.edges_of(u))
+        targeted += problem.item_target[problem.row_of(e)] > 0;
       sum += std::min(problem.capacity[u], static_cast<double>(targeted)) * problem.repeat_of(u);
     }
     per_chunk[chunk] = sum;
