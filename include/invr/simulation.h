@@ -516,6 +516,8 @@ struct RunResult {
   std::size_t job_runs = 0, job_failures = 0, retrains = 0;
   std::size_t background_events = 0;  // logged events added (SimulationParams::background)
   SrmCheck srm;
+  // The first arm with `ordering` (issue 19 compares target arms with user rank's), or nullptr.
+  const ArmResult* first_arm(Ordering ordering) const;
 };
 
 // The frontier of a sweep and its verdict, from the main run's estimates.

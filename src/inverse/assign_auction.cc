@@ -413,10 +413,11 @@ Choice top_up(AssignProblem& problem, UserTakes takes) {
 bool fit_before_bidding(AssignProblem& problem, const AssignmentParams& params,
                         std::int64_t* dropped) {
   const double asked = std::accumulate(problem.item_target.begin(), problem.item_target.end(), 0.0);
-  if (!(asked > target_capacity(problem))) return false;
+  const double capacity = target_capacity(problem);
+  if (!(asked > capacity)) return false;
   Auction probe(problem, params);
   probe.round(0.05 * problem.score_range);  // the first pass's first bid
-  *dropped = fit_targets_to_capacity(problem, probe.row_impressions());
+  *dropped = fit_targets_to_capacity(problem, probe.row_impressions(), capacity);
   return true;
 }
 

@@ -248,8 +248,8 @@ double target_capacity(const AssignProblem& problem) {
   return std::accumulate(per_chunk.begin(), per_chunk.end(), 0.0);  // chunk order: any thread count
 }
 
-std::int64_t fit_targets_to_capacity(AssignProblem& problem, std::span<const double> row_impressions) {
-  const double capacity = target_capacity(problem);
+std::int64_t fit_targets_to_capacity(AssignProblem& problem, std::span<const double> row_impressions,
+                                     double capacity) {
   double asked = 0;
   std::vector<std::pair<double, std::size_t>> rows;  // (deficit, row)
   for (std::size_t r = 0; r < row_impressions.size(); ++r) {

@@ -150,13 +150,15 @@ std::int64_t restore_targets(AssignProblem& problem, std::span<const double> row
 // The most impressions the users can give rows with a target:
 // Σ_u min(c_u, its pairs on such rows) × m_u.
 double target_capacity(const AssignProblem& problem);
-// When the kept item targets ask more impressions than target_capacity,
+// When the kept item targets ask more impressions than `capacity`
+// (target_capacity, computed by the caller before any drop),
 // drops them, the largest deficit under row_impressions first (ties to the
 // smaller row), until the rest fit or one is left; returns how many it
 // dropped. So an instance no assignment can complete (an hourly target of 1
 // for 20,000 items against 8,000 impressions of capacity) is solved for the
 // items it can complete, not bid over by all of them.
-std::int64_t fit_targets_to_capacity(AssignProblem& problem, std::span<const double> row_impressions);
+std::int64_t fit_targets_to_capacity(AssignProblem& problem, std::span<const double> row_impressions,
+                                     double capacity);
 
 // The pairs each user takes, as offsets into its edges: ceil(capacity) of
 // them (capacity <= edges), all but a fractional last one at one impression

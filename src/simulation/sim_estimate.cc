@@ -322,32 +322,21 @@ Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignmen
     return e;
   };
   out.effects.primary = params.counterfactual ? "paired" : "cuped";
+  for (const Values& v : resamples) out.ctr_paired_resamples.push_back(v[ctr_paired]);
   out.effects.ctr = effect(ctr_cuped, ctr_paired, 0);
   out.effects.clicks_per_user = effect(cpu_cuped, cpu_paired, 1);
   return out;
 }
 
-CtrDifference paired_ctr_difference(const UserPanel& panel, std::span<const Index> assignment,
-                                    Index arm, Index other, const std::string& other_name,
-                                    const SimulationParams& params) {
-  const std::vector<Index> a = users_of(assignment, arm), b = users_of(assignment, other);
-  const ExposureScope none;  // group_sums without exposure reads no scope
-  auto paired_change = [&](std::span<const Index> users, std::span<const double> weights) {
-    std::vector<std::uint64_t> unused;
-    const GroupSums s = group_sums(panel, users, weights, none, unused, false);
-    const double base = ratio(s.control, s.control_impressions);
-    return base > 0 ? ratio(s.served, s.impressions) / base - 1 : kNaN;
-  };
+CtrDifference paired_ctr_difference(double arm_change, std::span<const double> arm_resamples,
+                                    double other_change, std::span<const double> other_resamples,
+                                    const std::string& other_name) {
   CtrDifference out;
   out.other = other_name;
-  out.difference = paired_change(a, {}) - paired_change(b, {});
-  const auto samples = static_cast<std::size_t>(params.bootstrap_samples);
-  std::vector<double> resamples(samples, kNaN);
-  parallel_tasks(samples, resolve_threads(params.threads), [&](std::size_t t) {
-    resamples[t] = paired_change(a, poisson_weights(params.seed, t, a)) -
-                   paired_change(b, poisson_weights(params.seed, t, b));
-  });
-  std::erase_if(resamples, [](double v) { return !std::isfinite(v); });
+  out.difference = arm_change - other_change;
+  std::vector<double> resamples;
+  for (std::size_t t = 0; t < std::min(arm_resamples.size(), other_resamples.size()); ++t)
+    if (const double d = arm_resamples[t] - other_resamples[t]; std::isfinite(d)) resamples.push_back(d);
   if (std::isfinite(out.difference) && !resamples.empty()) {
     const Interval i = percentile_interval(resamples, kAlpha);
     out.ci_low = i.low;

@@ -54,20 +54,23 @@ struct ExposureScope {
 struct Comparison {
   std::vector<std::pair<std::string, RelativeChange>> relative;  // arm-level, RelativeChange keys
   ArmEffects effects;
+  // The paired CTR change in each bootstrap resample (NaN where undefined;
+  // empty without the counterfactual). Resample t weights user u the same
+  // in every arm's comparison, so two arms' resamples pair up.
+  std::vector<double> ctr_paired_resamples;
 };
 
 // The arm `arm` against `control`, users taken by assignment[u].
 Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignment, Index arm,
                         Index control, const ExposureScope& scope, const SimulationParams& params);
 
-// The paired CTR change of `arm` minus that of `other` (each arm's served
-// slates against its own control slates), with a 95% percentile interval
-// from the same Poisson user bootstrap as the paired effects (the arms'
-// users are disjoint, so their resamples are independent). Needs the
-// counterfactual (params.counterfactual).
-CtrDifference paired_ctr_difference(const UserPanel& panel, std::span<const Index> assignment,
-                                    Index arm, Index other, const std::string& other_name,
-                                    const SimulationParams& params);
+// One arm's paired CTR change minus another's (each arm's served slates
+// against its own control slates), with a 95% percentile interval over
+// their compare_arms resamples taken in pairs (the arms' users are
+// disjoint, so each resample draws them independently).
+CtrDifference paired_ctr_difference(double arm_change, std::span<const double> arm_resamples,
+                                    double other_change, std::span<const double> other_resamples,
+                                    const std::string& other_name);
 
 // CTR over the run's days of the users in `arm`.
 Trend ctr_trend(const UserPanel& panel, std::span<const Index> assignment, Index arm,

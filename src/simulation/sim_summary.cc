@@ -9,6 +9,14 @@
 
 #include "invr/log.h"
 
+namespace invr {
+const ArmResult* RunResult::first_arm(Ordering ordering) const {
+  for (const ArmResult& arm : arms)
+    if (arm.arm.ordering == ordering) return &arm;
+  return nullptr;
+}
+}  // namespace invr
+
 namespace invr::simulation {
 namespace {
 
@@ -155,18 +163,17 @@ Index control_arm(std::span<const Arm> arms) {
 }
 
 // Issue 19's CTR bar: each invr-target arm's paired CTR change against the
-// first invr-user-rank arm's (ArmResult::ctr_vs_user_rank).
-void compare_with_user_rank(RunResult& run, const UserPanel& panel, std::span<const Index> assignment,
-                            const SimulationParams& params) {
-  std::size_t user_rank = run.arms.size();
-  for (std::size_t a = 0; a < run.arms.size() && user_rank == run.arms.size(); ++a)
-    if (run.arms[a].arm.ordering == Ordering::user_rank) user_rank = a;
-  if (user_rank == run.arms.size()) return;
+// first invr-user-rank arm's (ArmResult::ctr_vs_user_rank), from the
+// bootstrap resamples compare_arms already drew (ctr_paired_resamples, per arm).
+void compare_with_user_rank(RunResult& run, std::span<const std::vector<double>> resamples) {
+  const ArmResult* user_rank = run.first_arm(Ordering::user_rank);
+  if (!user_rank || !user_rank->effects.ctr.paired) return;
+  const auto other = static_cast<std::size_t>(user_rank - run.arms.data());
   for (std::size_t a = 0; a < run.arms.size(); ++a)
-    if (run.arms[a].arm.ordering == Ordering::target)
+    if (run.arms[a].arm.ordering == Ordering::target && run.arms[a].effects.ctr.paired)
       run.arms[a].ctr_vs_user_rank =
-          paired_ctr_difference(panel, assignment, static_cast<Index>(a), static_cast<Index>(user_rank),
-                                run.arms[user_rank].arm.name, params);
+          paired_ctr_difference(run.arms[a].effects.ctr.paired->change, resamples[a],
+                                user_rank->effects.ctr.paired->change, resamples[other], user_rank->arm.name);
 }
 
 void summarize(RunResult& run, const SimulationWorld& world, const SimulationConfig& config,
@@ -216,6 +223,7 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
   const auto control_impressions = static_cast<double>(rows[static_cast<std::size_t>(control)].size());
 
   run.arms.assign(arms.size(), {});
+  std::vector<std::vector<double>> paired_resamples(arms.size());  // compare_arms', per arm
   for (std::size_t a = 0; a < arms.size(); ++a) {
     ArmResult& result = run.arms[a];
     result.arm = arms[a];
@@ -267,6 +275,7 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     Comparison comparison =
         compare_arms(panel, users.arm, static_cast<Index>(a), control, scope, params);
     result.relative = std::move(comparison.relative);
+    paired_resamples[a] = std::move(comparison.ctr_paired_resamples);
     result.effects = comparison.effects;
     std::vector<double> changes;
     double served = 0, counterfactual = 0;
@@ -285,7 +294,7 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
       result.expected_ctr_change = counterfactual > 0 ? served / counterfactual - 1 : 0.0;
     }
   }
-  if (params.counterfactual) compare_with_user_rank(run, panel, users.arm, params);
+  compare_with_user_rank(run, paired_resamples);
 }
 
 }  // namespace invr::simulation

@@ -53,9 +53,7 @@ void run_table(const RunResult& run, std::string& out) {
                        ceilings);
   // Issue 19's comparison: each invr-target arm's treated items below the
   // threshold (100 - PSEI) against the first invr-user-rank arm's.
-  const ArmResult* user_rank = nullptr;
-  for (const ArmResult& arm : run.arms)
-    if (!user_rank && arm.arm.ordering == Ordering::user_rank) user_rank = &arm;
+  const ArmResult* user_rank = run.first_arm(Ordering::user_rank);
   if (user_rank && user_rank->totals.psei < 100)
     for (const ArmResult& arm : run.arms)
       if (arm.arm.ordering == Ordering::target)

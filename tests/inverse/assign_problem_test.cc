@@ -61,22 +61,22 @@ TEST(AssignProblem, FitDropsTheLargestDeficitsUntilTheTargetsFit) {
   Square s = square(4, {1, 1, 1, 1}, {2, 2, 2, 2});
   inverse::AssignProblem p = problem_of(s);
   const std::vector<double> shown = {0.5, 1.5, 1.0, 0.0};  // deficits 1.5, 0.5, 1, 2
-  EXPECT_EQ(inverse::fit_targets_to_capacity(p, shown), 2);
+  EXPECT_EQ(inverse::fit_targets_to_capacity(p, shown, inverse::target_capacity(p)), 2);
   EXPECT_EQ(p.item_target, (std::vector<std::int64_t>{0, 2, 2, 0}));
   EXPECT_EQ(p.asked_target, (std::vector<std::int64_t>{2, 2, 2, 2}));  // reports keep them
   // Equal deficits: the smaller row goes first, as in drop_short_targets.
   inverse::AssignProblem ties = problem_of(s);
-  EXPECT_EQ(inverse::fit_targets_to_capacity(ties, std::vector<double>(4, 0.0)), 2);
+  EXPECT_EQ(inverse::fit_targets_to_capacity(ties, std::vector<double>(4, 0.0), inverse::target_capacity(ties)), 2);
   EXPECT_EQ(ties.item_target, (std::vector<std::int64_t>{0, 0, 2, 2}));
   // Targets that fit are left alone.
   s.targets.item_target = {1, 1, 1, 1};
   inverse::AssignProblem fits = problem_of(s);
-  EXPECT_EQ(inverse::fit_targets_to_capacity(fits, shown), 0);
+  EXPECT_EQ(inverse::fit_targets_to_capacity(fits, shown, inverse::target_capacity(fits)), 0);
   EXPECT_EQ(fits.item_target, (std::vector<std::int64_t>{1, 1, 1, 1}));
   // One target is kept even when it alone asks too much.
   s.targets.item_target = {9, 0, 6, 0};
   inverse::AssignProblem alone = problem_of(s);
-  EXPECT_EQ(inverse::fit_targets_to_capacity(alone, shown), 1);
+  EXPECT_EQ(inverse::fit_targets_to_capacity(alone, shown, inverse::target_capacity(alone)), 1);
   EXPECT_EQ(alone.item_target, (std::vector<std::int64_t>{0, 0, 6, 0}));
 }
 
