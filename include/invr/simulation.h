@@ -110,12 +110,14 @@ struct SimulationParams {
   // A/A calibration: K extra assignments (salts) of one run whose arms all
   // serve control; 0 = none. Reports each metric's false-positive rate.
   std::int64_t aa_salts = 0;
+  // Users randomised in blocks of similar activity instead of by the server's
+  // hash (simulation/sim_assign.h; docs/simulation.md, "Blocked assignment").
+  bool blocked_assignment = false;
   // Requests per SlateAssembler::assemble call. Part of the results' identity
   // (batches fix the retrieval's float rounding), so it is not a speed knob.
   std::int64_t batch_size = 256;
-  // Also assemble each InvR-arm visit's control slate (no insertion) to
-  // measure what the user lost or gained (users.* in the results). Costs one
-  // more retrieval per InvR visit.
+  // Also assemble each InvR visit's control slate (users.* in the results):
+  // one more retrieval per InvR visit.
   bool counterfactual = true;
   // Datasets only: the oracle's relevance is sigmoid(oracle_sharpness · z +
   // c), z its score standardised per user over the catalogue (so the

@@ -110,6 +110,7 @@ void read_header(const Node& root, Results& r) {
     // A diagnostic run (docs/assignment.md, "The ceiling"): flagged on the page.
     const auto simulation = config->json().value("simulation", nlohmann::json::object());
     r.assignment_truth = simulation.value("assignment_truth", false);
+    r.blocked_assignment = simulation.value("blocked_assignment", false);
   }
 
   const Node world = root.at("world");

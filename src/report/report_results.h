@@ -273,6 +273,7 @@ struct Results {
   long long version = 1;
   std::string config_text;  // the "config" object, pretty-printed; "" if absent
   bool assignment_truth = false;  // config.simulation.assignment_truth: a diagnostic run
+  bool blocked_assignment = false;  // config.simulation.blocked_assignment
   WorldInfo world;
   std::vector<ArmInfo> arms;
   std::string control;  // name of the control arm

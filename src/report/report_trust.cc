@@ -52,11 +52,14 @@ TrustLine users_line(const Results& r) {
   return {"users", "Users per arm", Verdict::kOk, html + "."};
 }
 
-TrustLine srm_line(const Srm& srm) {
+TrustLine srm_line(const Srm& srm, bool blocked) {
   const std::string figures =
-      fmt::format("users per arm p = {}, visiting users p = {} (flagged below {})",
+      fmt::format("users per arm p = {}, visiting users p = {} (flagged below {}){}",
                   format_p_value(srm.users.p_value), format_p_value(srm.visiting_users.p_value),
-                  format_p_value(srm.p_threshold));
+                  format_p_value(srm.p_threshold),
+                  blocked ? "; users were randomised in blocks of similar activity "
+                            "(--blocked-assignment), so the arms' sizes and traffic match by design"
+                          : "");
   if (srm.flagged)
     return {"srm", "Sample ratio", Verdict::kWarning,
             "mismatch: " + figures +
@@ -302,7 +305,7 @@ long long aa_salts_needed(const AaCalibration& aa) {
 std::vector<TrustLine> trust_lines(const Results& r) {
   std::vector<TrustLine> lines;
   lines.push_back(users_line(r));
-  if (r.analysis.srm) lines.push_back(srm_line(*r.analysis.srm));
+  if (r.analysis.srm) lines.push_back(srm_line(*r.analysis.srm, r.blocked_assignment));
   if (r.version >= 2) lines.push_back(aa_line(r));
   lines.push_back(ctr_resolution_line(r));
   if (auto line = psei_line(r)) lines.push_back(*line);

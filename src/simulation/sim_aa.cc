@@ -8,6 +8,7 @@
 
 #include "invr/log.h"
 #include "invr/progress.h"
+#include "simulation/sim_assign.h"
 #include "simulation/sim_summary.h"
 
 namespace invr::simulation {
@@ -51,9 +52,10 @@ AaResult aa_calibration(const RunInputs& inputs) {
   for (std::int64_t k = 0; k < params.aa_salts; ++k) {
     Experiment experiment = aa.config.experiment;
     experiment.salt = fmt::format("{}/aa{}", aa.config.experiment.salt, k);
-    std::vector<Index> assignment(panel.users);
-    for (std::size_t u = 0; u < panel.users; ++u)
-      assignment[u] = static_cast<Index>(experiment.assign(dataset.users.id(static_cast<Index>(u))));
+    const ArmAssignment assigned =
+        assign_arms(experiment, outcomes.activity, params.blocked_assignment,
+                    [&](std::size_t u) { return dataset.users.id(static_cast<Index>(u)); });
+    const std::vector<Index>& assignment = assigned.arm;
     AaResult::Salt salt;
     salt.salt = experiment.salt;
     const SrmCheck srm = srm_check(panel, assignment, arms);
@@ -61,7 +63,8 @@ AaResult aa_calibration(const RunInputs& inputs) {
     result.srm_flagged += srm.flagged;
     for (std::size_t a = 0; a < arms.size(); ++a) {
       if (static_cast<Index>(a) == control) continue;
-      const Comparison c = compare_arms(panel, assignment, static_cast<Index>(a), control, scope, params);
+      const Comparison c = compare_arms(panel, assignment, static_cast<Index>(a), control, scope,
+                                        params, assigned.block);
       ++result.comparisons;
       std::vector<std::pair<std::string, const RelativeChange*>> checked;
       for (const auto& [name, change] : c.relative) checked.emplace_back(name, &change);

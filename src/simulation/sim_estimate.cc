@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "simulation/sim_estimate.h"
 #include "simulation/sim_rng.h"
@@ -178,17 +179,32 @@ std::vector<double> poisson_weights(std::uint64_t seed, std::uint64_t sample,
   return w;
 }
 
-// Permutation k: the pooled users of both groups in a seeded random order;
-// the first `arm_size` form the arm. Weights are 1 in the group, 0 elsewhere.
+// Permutation k: the pooled users of both groups (the arm's first) in a
+// seeded random order; the first `arm_size` form the arm. With `blocks` (per
+// dataset user) the order is within each block, and each block gives the
+// arm as many users as it did. Weights are 1 in the group, 0 elsewhere.
 void permutation_weights(std::uint64_t seed, std::uint64_t k, std::span<const Index> pooled,
-                         std::size_t arm_size, std::vector<double>& arm, std::vector<double>& control) {
-  std::vector<std::pair<std::uint64_t, std::size_t>> order(pooled.size());
+                         std::size_t arm_size, std::span<const std::uint32_t> blocks,
+                         std::vector<double>& arm, std::vector<double>& control) {
+  auto block_of = [&](std::size_t j) -> std::uint64_t {
+    return blocks.empty() ? 0 : blocks[static_cast<std::size_t>(pooled[j])];
+  };
+  std::vector<std::tuple<std::uint64_t, std::uint64_t, std::size_t>> order(pooled.size());
   for (std::size_t j = 0; j < pooled.size(); ++j)
-    order[j] = {Stream(seed, Purpose::permutation, {k, static_cast<std::uint64_t>(pooled[j])}).next(), j};
+    order[j] = {block_of(j),
+                Stream(seed, Purpose::permutation, {k, static_cast<std::uint64_t>(pooled[j])}).next(), j};
   std::sort(order.begin(), order.end());
+  std::uint64_t last = 0;
+  for (std::size_t j = 0; j < pooled.size(); ++j) last = std::max(last, block_of(j));
+  std::vector<std::size_t> arm_users(last + 1, 0);  // per block: the arm's users in it
+  for (std::size_t j = 0; j < arm_size; ++j) ++arm_users[block_of(j)];
   arm.assign(pooled.size(), 0.0);
   control.assign(pooled.size(), 0.0);
-  for (std::size_t r = 0; r < order.size(); ++r) (r < arm_size ? arm : control)[order[r].second] = 1.0;
+  for (std::size_t r = 0, taken = 0; r < order.size(); ++r) {
+    const std::uint64_t block = std::get<0>(order[r]);
+    if (r == 0 || block != std::get<0>(order[r - 1])) taken = 0;
+    (taken++ < arm_users[block] ? arm : control)[std::get<2>(order[r])] = 1.0;
+  }
 }
 
 std::vector<Index> users_of(std::span<const Index> assignment, Index arm) {
@@ -264,7 +280,8 @@ bool excludes_zero(const RelativeChange& r) {
 }
 
 Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignment, Index arm,
-                        Index control, const ExposureScope& scope, const SimulationParams& params) {
+                        Index control, const ExposureScope& scope, const SimulationParams& params,
+                        std::span<const std::uint32_t> blocks) {
   const std::vector<Index> a = users_of(assignment, arm), c = users_of(assignment, control);
   std::vector<std::uint64_t> scratch;
   const GroupSums sa = group_sums(panel, a, {}, scope, scratch);
@@ -294,7 +311,7 @@ Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignmen
       return;
     }
     std::vector<double> wa, wc;
-    permutation_weights(params.seed, t - resampled, pooled_span, a.size(), wa, wc);
+    permutation_weights(params.seed, t - resampled, pooled_span, a.size(), blocks, wa, wc);
     Reshuffle& r = permutations[t - resampled];
     changes(group_sums(panel, pooled_span, wa, scope, counts),
             group_sums(panel, pooled_span, wc, scope, counts), cuped, &r.arm, &r.control);

@@ -60,9 +60,12 @@ struct Comparison {
   std::vector<double> ctr_paired_resamples;
 };
 
-// The arm `arm` against `control`, users taken by assignment[u].
+// The arm `arm` against `control`, users taken by assignment[u]. With
+// `blocks` (per user, a blocked assignment's: sim_assign.h) the permutation
+// test reshuffles users only within their block, as they were randomised.
 Comparison compare_arms(const UserPanel& panel, std::span<const Index> assignment, Index arm,
-                        Index control, const ExposureScope& scope, const SimulationParams& params);
+                        Index control, const ExposureScope& scope, const SimulationParams& params,
+                        std::span<const std::uint32_t> blocks = {});
 
 // One arm's paired CTR change minus another's (each arm's served slates
 // against its own control slates), with a 95% percentile interval over

@@ -19,7 +19,7 @@ using P = SimulationParams;
 
 constexpr double kMaxInt = 9.2e18;
 
-const std::array<SimulationParamSpec, 22> kSpecs{{
+const std::array<SimulationParamSpec, 23> kSpecs{{
     {"days", "Simulated days: the last DAYS days of the logs are replaced by simulated traffic",
      1, 3650, &P::days},
     {"seed", "Seed of every random draw (visits, clicks, bootstrap)", 0, kMaxInt, &P::seed},
@@ -63,6 +63,10 @@ const std::array<SimulationParamSpec, 22> kSpecs{{
      "A/A calibration: also bucket one all-control run with this many salts and report each "
      "metric's false-positive rate; 0 = off",
      0, 10000, &P::aa_salts},
+    {"blocked_assignment",
+     "Randomise users to arms in blocks of K users of similar activity (K = arms; equal "
+     "weights) instead of the server's hash: arms of a few hundred users get equal traffic",
+     0, 1, &P::blocked_assignment},
     {"batch_size", "Requests per slate-assembly call (fixed, so results do not vary)", 1, 65536,
      &P::batch_size},
     {"counterfactual",

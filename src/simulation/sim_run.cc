@@ -10,6 +10,7 @@
 #include "invr/log.h"
 #include "invr/model_train.h"
 #include "invr/store.h"
+#include "simulation/sim_assign.h"
 #include "simulation/sim_oracle.h"
 #include "simulation/sim_summary.h"
 #include "simulation/sim_traffic.h"
@@ -124,11 +125,14 @@ RunState start_run(const RunInputs& in, double start, double end, UserOutcomes& 
   outcomes.invr_impressions.assign(users, 0);
   outcomes.control_impressions.assign(users, 0.0);
   state.user_arm.resize(users);
-  for (std::size_t u = 0; u < users; ++u) {
-    const std::size_t a = in.config.experiment.assign(state.data.users.id(static_cast<Index>(u)));
-    outcomes.arm[u] = static_cast<Index>(a);
-    state.user_arm[u] = &in.config.experiment.arms[a];
-  }
+  ArmAssignment assignment =
+      assign_arms(in.config.experiment, state.rates, params.blocked_assignment,
+                  [&](std::size_t u) { return state.data.users.id(static_cast<Index>(u)); });
+  outcomes.arm = std::move(assignment.arm);
+  outcomes.block = std::move(assignment.block);
+  outcomes.activity = state.rates;
+  for (std::size_t u = 0; u < users; ++u)
+    state.user_arm[u] = &in.config.experiment.arms[static_cast<std::size_t>(outcomes.arm[u])];
   state.target_share.resize(users);
   for (std::size_t u = 0; u < users; ++u)
     state.target_share[u] = state.user_arm[u]->ordering == Ordering::target ? 1.0 : 0.0;

@@ -273,7 +273,7 @@ void summarize(RunResult& run, const SimulationWorld& world, const SimulationCon
     for (std::size_t i = 0; i < organic.size(); ++i) organic[i] = control_counts[i] * scale;
     result.psei_ceiling = psei_ceiling(organic, run.treated, sufficient, inserted);
     Comparison comparison =
-        compare_arms(panel, users.arm, static_cast<Index>(a), control, scope, params);
+        compare_arms(panel, users.arm, static_cast<Index>(a), control, scope, params, users.block);
     result.relative = std::move(comparison.relative);
     paired_resamples[a] = std::move(comparison.ctr_paired_resamples);
     result.effects = comparison.effects;

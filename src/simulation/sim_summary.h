@@ -13,6 +13,8 @@ namespace invr::simulation {
 // What the log alone does not say about users.
 struct UserOutcomes {
   std::vector<Index> arm;                // per dataset user, index into the experiment's arms
+  std::vector<std::uint32_t> block;      // per dataset user with blocked_assignment, else empty
+  std::vector<double> activity;          // per dataset user: visits per day at the start
   std::vector<double> expected_served;   // expected clicks of the served slates
   std::vector<double> expected_control;  // ... of the control slates (counterfactual)
   std::vector<std::uint64_t> visits;            // per user

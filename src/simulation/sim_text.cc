@@ -23,7 +23,7 @@ std::string percent_change(const ArmResult& arm, const char* key) {
   return "";
 }
 
-void run_table(const RunResult& run, std::string& out) {
+void run_table(const RunResult& run, bool blocked, std::string& out) {
   // Arm names with knobs ("xquad:lambda=0.5") are longer than the usual 16.
   std::size_t width = 16;
   for (const ArmResult& arm : run.arms) width = std::max(width, arm.arm.name.size());
@@ -67,9 +67,12 @@ void run_table(const RunResult& run, std::string& out) {
                          d->other, 100 * d->difference, 100 * d->ci_low, 100 * d->ci_high,
                          d->ci_high < 0 ? " (worse: the interval is below 0)" : "");
   const SrmCheck& srm = run.srm;
-  out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}){}\n",
+  std::vector<std::uint64_t> visits;
+  for (const ArmResult& arm : run.arms) visits.push_back(arm.visits);
+  out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}); visits {}{}{}\n",
                      fmt::join(srm.users.observed, "/"), srm.users.p_value,
                      fmt::join(srm.visiting_users.observed, "/"), srm.visiting_users.p_value,
+                     fmt::join(visits, "/"), blocked ? " (users randomised in blocks of similar activity)" : "",
                      srm.flagged ? "  WARNING: sample ratio mismatch (p < 0.001); do not trust "
                                    "these arms' comparisons"
                                  : "");
@@ -95,11 +98,12 @@ std::string summary_text(const SimulationResult& result) {
     out += "DIAGNOSTIC: invr-target arms were assigned with the click truth (--assignment-truth), "
            "not the model: their figures are a ceiling, not a result (docs/assignment.md, \"The "
            "ceiling\")\n";
-  run_table(result.main, out);
+  const bool blocked = result.config.params.blocked_assignment;
+  run_table(result.main, blocked, out);
   for (const RunResult& run : result.experiments) {
     out += fmt::format("\nExperiment {}: {} ({} treated items)\n", run.name, run.description,
                        run.treated.size());
-    run_table(run, out);
+    run_table(run, blocked, out);
   }
   out += "* the primary estimator's 95% interval excludes 0 (docs/simulation.md, \"Estimators\")\n";
   if (result.aa) {

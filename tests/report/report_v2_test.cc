@@ -345,6 +345,16 @@ TEST(ReportV2Page, AssignmentTruthRunsAreFlaggedAsDiagnostics) {
   EXPECT_NE(warning.find("not the model"), std::string::npos) << warning;
 }
 
+TEST(ReportV2Page, BlockedAssignmentIsNamedInTheSampleRatioLine) {
+  Json json = load_v2();
+  EXPECT_EQ(page(json).find("blocks of similar activity"), std::string::npos);
+  json["config"]["simulation"]["blocked_assignment"] = true;
+  const std::string blocked = page(json);
+  const std::string line = section(blocked, "<li class=\"trust-ok\" data-topic=\"srm\">", "</li>");
+  ASSERT_FALSE(line.empty());
+  EXPECT_NE(line.find("blocks of similar activity"), std::string::npos) << line;
+}
+
 TEST(ReportV2Page, SrmWarningOnlyWhenFlagged) {
   Json json = load_v2();
   const std::string calm = page(json);

@@ -2,6 +2,7 @@
 // calibration on the tiny world.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -178,6 +179,40 @@ TEST(SimEstimate, SampleRatioMismatchIsFlaggedAndBalanceIsNot) {
   EXPECT_LE(flagged, 3u);
   EXPECT_GE(below_5, 6u);  // 5% of 400 = 20; a hash that balanced too well would fail this
   EXPECT_LE(below_5, 36u);
+}
+
+TEST(SimEstimate, BlockedUsersAreReshuffledOnlyWithinTheirBlocks) {
+  // Pairs of users of similar activity, one of each pair per arm (a blocked
+  // assignment of two arms), no effect; clicks grow with activity.
+  PanelWorld w = make_panel(2000, 0.0, true);
+  std::vector<std::size_t> order(w.panel.users);
+  for (std::size_t u = 0; u < order.size(); ++u) order[u] = u;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return w.panel.impressions[a] != w.panel.impressions[b] ? w.panel.impressions[a] > w.panel.impressions[b] : a < b;
+  });
+  std::vector<std::uint32_t> blocks(w.panel.users);
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    blocks[order[r]] = static_cast<std::uint32_t>(r / 2);
+    simulation::Stream coin(5, simulation::Purpose::bootstrap, {r / 2, 7});
+    const bool flip = coin.uniform() < 0.5;
+    w.assignment[order[r]] = static_cast<Index>((r % 2 == 0) != flip ? 1 : 0);
+  }
+  const auto plain = simulation::compare_arms(w.panel, w.assignment, 1, 0, w.scope, params());
+  const auto blocked = simulation::compare_arms(w.panel, w.assignment, 1, 0, w.scope, params(), blocks);
+  // Impressions per user are what the blocks balance: reshuffling within them
+  // keeps each group's traffic nearly fixed, so clicks per user's null
+  // distribution (arm-level, a permutation interval) is far narrower.
+  const RelativeChange& p = plain.effects.clicks_per_user.arm_level;
+  const RelativeChange& b = blocked.effects.clicks_per_user.arm_level;
+  EXPECT_EQ(p.change, b.change);  // the same observed split
+  EXPECT_LT(b.ci_high - b.ci_low, 0.75 * (p.ci_high - p.ci_low));
+  EXPECT_LE(b.ci_low, 0.0);  // no effect: 0 stays inside
+  EXPECT_GE(b.ci_high, 0.0);
+  // One block holding everyone is the plain test.
+  const std::vector<std::uint32_t> one(w.panel.users, 0);
+  const auto single = simulation::compare_arms(w.panel, w.assignment, 1, 0, w.scope, params(), one);
+  EXPECT_EQ(single.effects.clicks_per_user.arm_level.ci_low, p.ci_low);
+  EXPECT_EQ(single.effects.clicks_per_user.arm_level.ci_high, p.ci_high);
 }
 
 TEST(SimEstimate, AaCalibrationOnTheTinyWorld) {
