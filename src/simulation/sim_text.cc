@@ -2,6 +2,7 @@
 // and CTR per arm, with the change against control and its 95% interval.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -76,6 +77,19 @@ void run_table(const RunResult& run, bool blocked, std::string& out) {
                      srm.flagged ? "  WARNING: sample ratio mismatch (p < 0.001); do not trust "
                                    "these arms' comparisons"
                                  : "");
+  // Visits per unit of weight: the hash balances users, not their activity,
+  // and PSEI's fixed threshold follows an arm's traffic (docs/simulation.md).
+  double most = 0, least = std::numeric_limits<double>::infinity();
+  for (const ArmResult& arm : run.arms) {
+    const double per_weight = static_cast<double>(arm.visits) / arm.arm.weight;
+    most = std::max(most, per_weight);
+    least = std::min(least, per_weight);
+  }
+  if (!blocked && least > 0 && most > 1.1 * least)
+    out += fmt::format("note: the arms' visits per unit of weight differ by {:.0f}% (a few heavy users); "
+                       "exposure metrics follow an arm's traffic, so compare arms with "
+                       "--blocked-assignment true (docs/simulation.md, \"Blocked assignment\")\n",
+                       100 * (most / least - 1));
   for (const ArmResult& arm : run.arms) {
     if (!arm.arm.is_control()) continue;
     const Trend& t = arm.ctr_trend;

@@ -133,5 +133,26 @@ TEST(SimAssign, TheSimulatorBlocksUsersAndReportsIt) {
   EXPECT_NE(text.find("users randomised in blocks of similar activity"), std::string::npos) << text;
 }
 
+TEST(SimAssign, TheTextNotesArmsWhoseTrafficDiffersUnderTheHash) {
+  SimulationResult result;
+  result.main.arms.resize(3);
+  result.main.arms[0].arm = Arm{"control", std::nullopt, {}, 1.0};
+  result.main.arms[1].arm = Arm{"a", Ordering::user_rank, {3}, 1.0};
+  result.main.arms[2].arm = Arm{"b", Ordering::target, {3}, 2.0};  // twice the weight
+  auto visits = [&](std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+    result.main.arms[0].visits = a;
+    result.main.arms[1].visits = b;
+    result.main.arms[2].visits = c;
+    return summary_text(result);
+  };
+  const std::string note = "note: the arms' visits per unit of weight differ by";
+  EXPECT_EQ(visits(1000, 1050, 2000).find(note), std::string::npos);  // 5%, per unit of weight
+  const std::string uneven = visits(1000, 1150, 2000);
+  EXPECT_NE(uneven.find(note + " 15%"), std::string::npos) << uneven;
+  EXPECT_NE(visits(1000, 1000, 1500).find(note + " 33%"), std::string::npos);
+  result.config.params.blocked_assignment = true;  // blocked: the note has nothing to add
+  EXPECT_EQ(visits(1000, 1150, 2000).find(note), std::string::npos);
+}
+
 }  // namespace
 }  // namespace invr
