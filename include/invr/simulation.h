@@ -5,7 +5,8 @@
 // One run (docs/simulation.md has the whole model):
 //   history = the world's logs before the simulation start S (the last
 //   `days` days of the logs are replaced by simulated traffic);
-//   users are bucketed with Experiment::assign (the server's function);
+//   users are bucketed with Experiment::assign (the server's function),
+//   or in blocks of similar activity (blocked_assignment);
 //   every job interval (tick): [retrain the model] -> embed users and items
 //   as of the tick -> run_job() on the grown logs into a RocksDB store ->
 //   users visit per their activity; each visit's slate comes from
@@ -110,8 +111,7 @@ struct SimulationParams {
   // A/A calibration: K extra assignments (salts) of one run whose arms all
   // serve control; 0 = none. Reports each metric's false-positive rate.
   std::int64_t aa_salts = 0;
-  // Users randomised in blocks of similar activity instead of by the server's
-  // hash (simulation/sim_assign.h; docs/simulation.md, "Blocked assignment").
+  // Users randomised in blocks of similar activity, not by the server's hash.
   bool blocked_assignment = false;
   // Requests per SlateAssembler::assemble call. Part of the results' identity
   // (batches fix the retrieval's float rounding), so it is not a speed knob.

@@ -21,7 +21,7 @@ ArmAssignment blocked_arms(const Experiment& experiment, std::span<const double>
     if (arm.weight != experiment.arms[0].weight)
       throw UsageError(fmt::format(
           "blocked assignment needs equal arm weights: arm '{}' has {}, arm '{}' {}; use the "
-          "hash assignment (--blocked-assignment 0) for unequal weights",
+          "hash assignment (--blocked-assignment false) for unequal weights",
           experiment.arms[0].name, experiment.arms[0].weight, arm.name, arm.weight));
   if (points.size() != activity.size())
     throw UsageError(fmt::format("blocked assignment: {} hash points for {} users", points.size(),
