@@ -215,6 +215,44 @@ TEST(SimEstimate, BlockedUsersAreReshuffledOnlyWithinTheirBlocks) {
   EXPECT_EQ(single.effects.clicks_per_user.arm_level.ci_high, p.ci_high);
 }
 
+TEST(SimEstimate, BlockedPermutationTestsAreCalibrated) {
+  // 400 A/A splits of one panel (no effect; clicks grow with activity),
+  // in pairs of similar activity and, for comparison, by a coin per user.
+  const PanelWorld w = make_panel(600, 0.0, true);
+  std::vector<std::size_t> order(w.panel.users);
+  for (std::size_t u = 0; u < order.size(); ++u) order[u] = u;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return w.panel.impressions[a] != w.panel.impressions[b] ? w.panel.impressions[a] > w.panel.impressions[b] : a < b;
+  });
+  std::vector<std::uint32_t> blocks(w.panel.users);
+  for (std::size_t r = 0; r < order.size(); ++r) blocks[order[r]] = static_cast<std::uint32_t>(r / 2);
+  const int splits = 400;
+  int blocked_cuped = 0, blocked_plain = 0, coin_cuped = 0, coin_plain = 0;
+  for (int k = 0; k < splits; ++k) {
+    std::vector<Index> blocked(w.panel.users), coin(w.panel.users);
+    for (std::size_t r = 0; r < order.size(); ++r) {
+      const bool flip = simulation::Stream(100 + k, simulation::Purpose::bootstrap, {r / 2, 7}).uniform() < 0.5;
+      blocked[order[r]] = static_cast<Index>((r % 2 == 0) != flip ? 1 : 0);
+      coin[order[r]] = static_cast<Index>(
+          simulation::Stream(100 + k, simulation::Purpose::bootstrap, {r, 9}).uniform() < 0.5 ? 1 : 0);
+    }
+    SimulationParams p = params();
+    p.seed = 1000 + static_cast<std::uint64_t>(k);
+    const auto b = simulation::compare_arms(w.panel, blocked, 1, 0, w.scope, p, blocks);
+    const auto c = simulation::compare_arms(w.panel, coin, 1, 0, w.scope, p);
+    blocked_cuped += simulation::excludes_zero(b.effects.ctr.cuped);
+    blocked_plain += simulation::excludes_zero(b.effects.ctr.arm_level);
+    coin_cuped += simulation::excludes_zero(c.effects.ctr.cuped);
+    coin_plain += simulation::excludes_zero(c.effects.ctr.arm_level);
+  }
+  // About 5% each (20 of 400; 2-9% is 8 to 36). Reshuffling blocked users
+  // across blocks would make the blocked tests conservative (near 0%).
+  for (int excluded : {blocked_cuped, blocked_plain, coin_cuped, coin_plain}) {
+    EXPECT_GE(excluded, 8);
+    EXPECT_LE(excluded, 36);
+  }
+}
+
 TEST(SimEstimate, AaCalibrationOnTheTinyWorld) {
   test::TempDir dir;
   SimulationConfig config = test::tiny_config();
