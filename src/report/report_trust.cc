@@ -47,8 +47,12 @@ TrustLine users_line(const Results& r) {
   if (smallest->users < trust::kFewUsersPerArm)
     return {"users", "Users per arm", Verdict::kCaution,
             html + fmt::format(". Fewer than {} users in an arm: a few heavy users can move its "
-                               "CTR, and the intervals are rough.",
-                               format_count(trust::kFewUsersPerArm))};
+                               "CTR and its traffic, and the intervals are rough.{}",
+                               format_count(trust::kFewUsersPerArm),
+                               r.blocked_assignment
+                                   ? ""
+                                   : " Simulate with --blocked-assignment true so every arm "
+                                     "holds the same activity profile.")};
   return {"users", "Users per arm", Verdict::kOk, html + "."};
 }
 

@@ -575,6 +575,11 @@ TEST(ReportV2Page, TrustBoxTurnsOnItsOtherThresholds) {
   EXPECT_NE(line.html.find("640 to 6,012 users per arm (18,609 in all; smallest: invr-score)"),
             std::string::npos)
       << line.html;
+  EXPECT_NE(line.html.find("--blocked-assignment true"), std::string::npos) << line.html;
+  json["config"]["simulation"]["blocked_assignment"] = true;  // already blocked: no advice
+  line = trust_line(read(json), "users");
+  EXPECT_EQ(line.verdict, Verdict::kCaution);
+  EXPECT_EQ(line.html.find("--blocked-assignment true"), std::string::npos) << line.html;
 }
 
 TEST(ReportV2Page, NamesInTheNewSectionsAreEscaped) {
