@@ -68,8 +68,16 @@ void run_table(const RunResult& run, bool blocked, std::string& out) {
                          d->other, 100 * d->difference, 100 * d->ci_low, 100 * d->ci_high,
                          d->ci_high < 0 ? " (worse: the interval is below 0)" : "");
   const SrmCheck& srm = run.srm;
+  // Visits per unit of weight: the hash balances users, not their activity,
+  // and PSEI's fixed threshold follows an arm's traffic (docs/simulation.md).
   std::vector<std::uint64_t> visits;
-  for (const ArmResult& arm : run.arms) visits.push_back(arm.visits);
+  double most = 0, least = std::numeric_limits<double>::infinity();
+  for (const ArmResult& arm : run.arms) {
+    visits.push_back(arm.visits);
+    const double per_weight = static_cast<double>(arm.visits) / arm.arm.weight;
+    most = std::max(most, per_weight);
+    least = std::min(least, per_weight);
+  }
   out += fmt::format("sample ratio: users {} (p = {:.3g}), visiting {} (p = {:.3g}); visits {}{}{}\n",
                      fmt::join(srm.users.observed, "/"), srm.users.p_value,
                      fmt::join(srm.visiting_users.observed, "/"), srm.visiting_users.p_value,
@@ -77,14 +85,6 @@ void run_table(const RunResult& run, bool blocked, std::string& out) {
                      srm.flagged ? "  WARNING: sample ratio mismatch (p < 0.001); do not trust "
                                    "these arms' comparisons"
                                  : "");
-  // Visits per unit of weight: the hash balances users, not their activity,
-  // and PSEI's fixed threshold follows an arm's traffic (docs/simulation.md).
-  double most = 0, least = std::numeric_limits<double>::infinity();
-  for (const ArmResult& arm : run.arms) {
-    const double per_weight = static_cast<double>(arm.visits) / arm.arm.weight;
-    most = std::max(most, per_weight);
-    least = std::min(least, per_weight);
-  }
   if (!blocked && least > 0 && most > 1.1 * least)
     out += fmt::format("note: the arms' visits per unit of weight differ by {:.0f}% (a few heavy users); "
                        "exposure metrics follow an arm's traffic, so compare arms with "
