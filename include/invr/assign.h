@@ -55,7 +55,9 @@ struct AssignmentParams {
   // flow (Boost.Graph), the reference for small instances (O(flow × E log V)).
   std::string solver = "auction";
   // B in units of the score range: how much relevance one target impression
-  // is worth (see the contract above).
+  // is worth (see the contract above). Below 1 relevance may outbid a target:
+  // the job's deficit targets measured better at 0.3 (docs/assignment.md,
+  // "One configuration for every world").
   double target_weight = 10;
   // Auction rounds in all, shared by the passes (each gets its share of what
   // is left); a pass ends early when gap <= tolerance × |dual bound|.

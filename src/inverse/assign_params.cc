@@ -18,7 +18,8 @@ const std::array kAssignmentSpecs = {
                         0, 0, "auction|exact", &A::solver},
     AssignmentParamSpec{"target_weight",
                         "Relevance one impression toward a target is worth, in units of the "
-                        "score range",
+                        "score range: 10 puts targets first; 0.3 lets relevance outbid a "
+                        "deficit target that later runs can meet (docs/assignment.md)",
                         1e-6, 1e9, nullptr, &A::target_weight},
     AssignmentParamSpec{"max_iterations", "Auction rounds in all, shared by the completion passes", 1, 1e6, nullptr,
                         &A::max_iterations},
