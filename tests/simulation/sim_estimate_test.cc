@@ -8,6 +8,7 @@
 
 #include "build_features.h"
 #include "sim_fixture.h"
+#include "simulation/sim_assign.h"
 #include "simulation/sim_estimate.h"
 #include "simulation/sim_rng.h"
 
@@ -216,29 +217,31 @@ TEST(SimEstimate, BlockedUsersAreReshuffledOnlyWithinTheirBlocks) {
 }
 
 TEST(SimEstimate, BlockedPermutationTestsAreCalibrated) {
-  // 400 A/A splits of one panel (no effect; clicks grow with activity),
-  // in pairs of similar activity and, for comparison, by a coin per user.
+  // 400 A/A splits of one panel (no effect; clicks grow with activity):
+  // blocked by the simulator's own assign_arms (one salt per split, the
+  // activity the impressions) and, for comparison, by a coin per user.
   const PanelWorld w = make_panel(600, 0.0, true);
+  // The coin of user order[r] is drawn from (split, r), users ordered by activity.
   std::vector<std::size_t> order(w.panel.users);
   for (std::size_t u = 0; u < order.size(); ++u) order[u] = u;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return w.panel.impressions[a] != w.panel.impressions[b] ? w.panel.impressions[a] > w.panel.impressions[b] : a < b;
   });
-  std::vector<std::uint32_t> blocks(w.panel.users);
-  for (std::size_t r = 0; r < order.size(); ++r) blocks[order[r]] = static_cast<std::uint32_t>(r / 2);
   const int splits = 400;
   int blocked_cuped = 0, blocked_plain = 0, coin_cuped = 0, coin_plain = 0;
   for (int k = 0; k < splits; ++k) {
-    std::vector<Index> blocked(w.panel.users), coin(w.panel.users);
-    for (std::size_t r = 0; r < order.size(); ++r) {
-      const bool flip = simulation::Stream(100 + k, simulation::Purpose::bootstrap, {r / 2, 7}).uniform() < 0.5;
-      blocked[order[r]] = static_cast<Index>((r % 2 == 0) != flip ? 1 : 0);
+    Experiment e;
+    e.salt = "aa " + std::to_string(k);
+    e.arms = {Arm{.name = "control"}, Arm{.name = "treatment"}};
+    const simulation::ArmAssignment blocked = simulation::assign_arms(
+        e, w.panel.impressions, true, [](std::size_t u) { return "u" + std::to_string(u); });
+    std::vector<Index> coin(w.panel.users);
+    for (std::size_t r = 0; r < order.size(); ++r)
       coin[order[r]] = static_cast<Index>(
           simulation::Stream(100 + k, simulation::Purpose::bootstrap, {r, 9}).uniform() < 0.5 ? 1 : 0);
-    }
     SimulationParams p = params();
     p.seed = 1000 + static_cast<std::uint64_t>(k);
-    const auto b = simulation::compare_arms(w.panel, blocked, 1, 0, w.scope, p, blocks);
+    const auto b = simulation::compare_arms(w.panel, blocked.arm, 1, 0, w.scope, p, blocked.block);
     const auto c = simulation::compare_arms(w.panel, coin, 1, 0, w.scope, p);
     blocked_cuped += simulation::excludes_zero(b.effects.ctr.cuped);
     blocked_plain += simulation::excludes_zero(b.effects.ctr.arm_level);
